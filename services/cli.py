@@ -1,0 +1,84 @@
+"""ozsp command line: run one service, bring all up, migrate, seed, check the infrastructure."""
+import argparse
+import sys
+
+
+def run_service(name):
+    import eventlet
+    eventlet.monkey_patch()  # before anything else imports sockets
+    import importlib
+    import logging.config
+
+    from nameko.cli.run import run
+    from services.supervisor import NAMEKO_SERVICES
+    from shared import config
+
+    settings = config.load()
+    nameko_config = config.nameko_config(settings, name)
+    logging.config.dictConfig(nameko_config["LOGGING"])
+    module, cls = NAMEKO_SERVICES[name].split(":")
+    run([getattr(importlib.import_module(module), cls)], nameko_config)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def up(with_emulator=True):
+    import signal
+    import time
+
+    from services.supervisor import START_ORDER, Supervisor, wait_http
+    from shared import config
+
+    settings = config.load()
+    sup = Supervisor()
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if with_emulator:
+            emulator = sup.start("ferzl_emulator")
+            if not wait_http(f"http://{settings.emulator_address}/emulator/health", 60, emulator):
+                sys.exit("Эмулятор ФЕРЗЛ не запустился; см. сообщения выше.")
+        for name in START_ORDER:
+            sup.start(name)
+        url = f"http://{settings.web_address}"
+        if not wait_http(f"{url}/api/v1/health", 90):
+            sys.exit("Сервисы ОЗСП не ответили за 90 секунд; см. сообщения выше.")
+        print(f"\nОЗСП работает: {url}/  (JSON API: {url}/api/v1/requests)  Остановка: Ctrl-C\n", flush=True)
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nОстанавливаем сервисы…", flush=True)
+    finally:
+        sup.stop()
+    print("Все сервисы остановлены.")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="ozsp", description="ОЗСП: запуск и обслуживание")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="запустить один сервис")
+    p.add_argument("service")
+    p = sub.add_parser("up", help="запустить все сервисы (и эмулятор ФЕРЗЛ)")
+    p.add_argument("--no-emulator", action="store_true", help="не запускать эмулятор (FERZL_URL — настоящий ФЕРЗЛ)")
+    sub.add_parser("migrate", help="создать базу данных при отсутствии и применить миграции")
+    sub.add_parser("seed", help="загрузить демонстрационные данные")
+    p = sub.add_parser("infra", help="проверить RabbitMQ и PostgreSQL")
+    p.add_argument("--start", action="store_true", help="запустить их через docker compose, если они не отвечают")
+    args = parser.parse_args(argv)
+
+    if args.command == "run":
+        return run_service(args.service)
+    if args.command == "up":
+        return up(with_emulator=not args.no_emulator)
+    from services import admin
+    if args.command == "migrate":
+        return admin.migrate()
+    if args.command == "seed":
+        return admin.seed()
+    if args.command == "infra":
+        sys.exit(0 if admin.check_infra(start=args.start) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""flk: the single authority on what a request may contain. Thin RPC adapter over plain rule modules."""
+import base64
+import binascii
+
+from nameko.rpc import rpc
+
+from services.flk import group, rules
+
+BAD_BASE64 = "Содержимое файла передано в неверном виде (ожидается base64)."
+
+
+class FlkService:
+    name = "flk"
+
+    @rpc
+    def ping(self):
+        return "ok"
+
+    @rpc
+    def check_request(self, fields):
+        return rules.check_request(fields or {})
+
+    @rpc
+    def check_group(self, content_b64, filename):
+        try:
+            content = base64.b64decode(content_b64 or "", validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            return {"ok": False, "rows": [], "errors": [{"line": None, "field": None, "message": BAD_BASE64}],
+                    "warnings": [], "encoding": None, "total": 0}
+        return group.check_group(content, filename or "")

@@ -1,0 +1,86 @@
+"""JSON API helpers: plain functions that shape requests and responses (no nameko here)."""
+import json
+
+from shared.params import FIELDS
+
+NOT_JSON = "Тело запроса должно быть объектом JSON в кодировке UTF-8."
+UNKNOWN_FIELDS = "Неизвестные поля запроса: {}. Допустимые поля: {}."
+NOT_A_STRING = "Значение поля должно быть строкой."
+NOT_FOUND = "Запрос не найден."
+FLK_FAILED = "Запрос не прошёл форматно-логический контроль."
+BAD_FILTER = "Неверное значение параметра отбора «{}»."
+COMBINED_FIO = ("В поле отбора по ФИО указывается одна подстрока фамилии, имени или отчества. "
+                "Соединение реквизитов, например «ИВАНОВ АЛЕКСЕЙ», не допускается.")
+UNAVAILABLE = "Сервис временно недоступен. Повторите попытку позже."
+
+
+class ApiError(Exception):
+    def __init__(self, status, code, message, **extra):
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+    def body(self):
+        return {"error": self.code, "message": self.message, **self.extra}
+
+
+def parse_request_fields(raw: bytes) -> dict:
+    """Body of POST /api/v1/requests -> the 16 fields as strings (absent = None)."""
+    try:
+        data = json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_json", NOT_JSON)
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise ApiError(400, "unknown_fields", UNKNOWN_FIELDS.format(", ".join(unknown), ", ".join(FIELDS)))
+    errors = [{"field": k, "message": NOT_A_STRING} for k, v in data.items() if v is not None and not isinstance(v, str)]
+    if errors:
+        raise ApiError(422, "flk", FLK_FAILED, errors=errors)
+    return {k: data.get(k) for k in FIELDS}
+
+
+def parse_list_args(args) -> tuple:
+    """Query string of GET /api/v1/requests -> (filters, page, per_page)."""
+    filters = {}
+    for key in ("date_from", "date_to"):
+        value = args.get(key)
+        if value:
+            filters[key] = _iso_date(key, value)
+    status = args.get("status")
+    if status:
+        if status not in ("sent", "answered", "error"):
+            raise ApiError(400, "bad_filter", BAD_FILTER.format("status"))
+        filters["status"] = status
+    fio = (args.get("fio") or "").strip()
+    if fio:
+        if len(fio.split()) > 1:
+            raise ApiError(400, "combined_fio", COMBINED_FIO)
+        filters["fio"] = fio
+    page = _positive_int("page", args.get("page", "1"))
+    per_page = min(_positive_int("per_page", args.get("per_page", "50")), 500)
+    return filters, page, per_page
+
+
+def _iso_date(key, value):
+    from datetime import date
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ApiError(400, "bad_filter", BAD_FILTER.format(key)) from None
+
+
+def _positive_int(key, value):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1:
+        raise ApiError(400, "bad_filter", BAD_FILTER.format(key))
+    return number
+
+
+def json_response(status, body, headers=None):
+    from werkzeug import Response
+    return Response(json.dumps(body, ensure_ascii=False), status=status, headers=headers or {},
+                    mimetype="application/json")

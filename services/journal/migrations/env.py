@@ -1,0 +1,24 @@
+from alembic import context
+from sqlalchemy import create_engine
+
+from shared import config as app_config
+from services.journal.models import metadata
+
+url = context.config.attributes.get("url") or app_config.load().database_url
+
+
+def run():
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run()

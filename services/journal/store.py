@@ -1,0 +1,183 @@
+"""Journal business logic over a SQLAlchemy connection: no nameko here, tested without a broker."""
+import json
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+
+from shared import params as P
+from shared.status import ANSWERED, ERROR, SENT, label
+
+LOCAL_TZ = ZoneInfo("Europe/Moscow")
+
+
+class Identity(dict):
+    """Who acts: {"user_id", "organization_id"}; every read is scoped to the organisation."""
+
+    @property
+    def organization_id(self):
+        return int(self["organization_id"])
+
+    @property
+    def user_id(self):
+        return int(self["user_id"])
+
+
+def create_request(conn, identity, params, group_id=None, line_no=None):
+    row = conn.execute(text(
+        "INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search) "
+        "VALUES (:org, :user, :group, :line, :name, CAST(:params AS jsonb), :fio) "
+        "RETURNING id, external_id, status, created_at"),
+        {"org": identity.organization_id, "user": identity.user_id, "group": group_id, "line": line_no,
+         "name": params.get("name") or "", "params": json.dumps(params, ensure_ascii=False),
+         "fio": P.fio_search_key(params)}).mappings().one()
+    conn.execute(text("INSERT INTO request_history (request_id, event) VALUES (:id, 'created')"), {"id": row["id"]})
+    return {"id": row["id"], "status": row["status"], "status_label": label(row["status"]),
+            "created_at": row["created_at"].isoformat()}
+
+
+def claim_pending(conn, limit, lease_seconds):
+    """Take up to `limit` requests that wait for ФЕРЗЛ and have no live dispatch; mark them dispatched.
+
+    The caller publishes them and commits; a rollback (failed publish) leaves them pending."""
+    rows = conn.execute(text(
+        "UPDATE requests SET dispatched_at = now(), dispatch_count = dispatch_count + 1 "
+        "WHERE id IN (SELECT id FROM requests WHERE status = 'sent' "
+        "  AND (dispatched_at IS NULL OR dispatched_at < now() - make_interval(secs => :lease)) "
+        "  ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED) "
+        "RETURNING id, external_id, params"), {"limit": limit, "lease": lease_seconds}).mappings().all()
+    return [{"request_id": r["id"], "external_id": str(r["external_id"]), "params": r["params"]}
+            for r in sorted(rows, key=lambda r: r["id"])]
+
+
+def mo_names(conn, codes):
+    if not codes:
+        return {}
+    rows = conn.execute(text("SELECT code, name FROM mo_dictionary WHERE code = ANY(:codes)"),
+                        {"codes": sorted(codes)}).all()
+    return dict(rows)
+
+
+def _with_mo_names(answer, names):
+    if not answer:
+        return answer
+    for item in answer.get("attachments") or []:
+        item["mo_name"] = names.get(item.get("mo_code"))
+    return answer
+
+
+def store_outcomes(conn, outcomes):
+    """Store answers idempotently: only requests still «Отправлен» change; repeats are counted and ignored."""
+    by_id = {o["request_id"]: o for o in outcomes}
+    if not by_id:
+        return {"stored": 0, "duplicates": 0}
+    locked = conn.execute(text(
+        "SELECT id FROM requests WHERE id = ANY(:ids) AND status = 'sent' ORDER BY id FOR UPDATE"),
+        {"ids": sorted(by_id)}).scalars().all()
+    if not locked:
+        return {"stored": 0, "duplicates": len(by_id)}
+    codes = {a.get("mo_code") for i in locked for a in ((by_id[i].get("answer") or {}).get("attachments") or [])}
+    names = mo_names(conn, codes - {None})
+    records = [{
+        "id": i, "status": by_id[i]["status"],
+        "answer": _with_mo_names(by_id[i].get("answer"), names),
+        "error_code": by_id[i].get("error_code"), "error_message": by_id[i].get("error_message"),
+        "answered_at": by_id[i]["answered_at"],
+    } for i in locked]
+    updated = conn.execute(text(
+        "UPDATE requests r SET status = v.status, answer = v.answer, error_code = v.error_code, "
+        "  error_message = v.error_message, answered_at = v.answered_at "
+        "FROM jsonb_to_recordset(CAST(:data AS jsonb)) AS v(id bigint, status text, answer jsonb, "
+        "  error_code text, error_message text, answered_at timestamptz) "
+        "WHERE r.id = v.id RETURNING r.id, r.status, r.group_id"),
+        {"data": json.dumps(records, ensure_ascii=False)}).mappings().all()
+    conn.execute(text(
+        "INSERT INTO request_history (request_id, event) SELECT * FROM unnest(CAST(:ids AS bigint[]), "
+        "CAST(:events AS text[]))"), {"ids": [u["id"] for u in updated], "events": [u["status"] for u in updated]})
+    _count_group_answers(conn, updated)
+    return {"stored": len(updated), "duplicates": len(by_id) - len(updated)}
+
+
+def _count_group_answers(conn, updated):
+    per_group = {}
+    for u in updated:
+        if u["group_id"] is not None:
+            answered, failed = per_group.get(u["group_id"], (0, 0))
+            per_group[u["group_id"]] = (answered + (u["status"] == ANSWERED), failed + (u["status"] == ERROR))
+    for group_id, (answered, failed) in sorted(per_group.items()):
+        conn.execute(text(
+            "UPDATE groups SET answered = answered + :a, failed = failed + :f, "
+            "finished_at = CASE WHEN answered + :a + failed + :f >= total THEN now() ELSE finished_at END "
+            "WHERE id = :g"), {"a": answered, "f": failed, "g": group_id})
+
+
+def _card(row):
+    params = row["params"]
+    return {
+        "id": row["id"], "name": row["name"], "status": row["status"], "status_label": label(row["status"]),
+        "created_at": row["created_at"].isoformat(),
+        "answered_at": row["answered_at"].isoformat() if row["answered_at"] else None,
+        "group_id": row["group_id"], "line_no": row["line_no"],
+        "params": params, "params_text": P.describe_text(params),
+        "answer": row["answer"],
+        "error": ({"code": row["error_code"], "message": row["error_message"]} if row["status"] == ERROR else None),
+    }
+
+
+def get_card(conn, identity, request_id):
+    row = conn.execute(text(
+        "SELECT * FROM requests WHERE id = :id AND organization_id = :org"),
+        {"id": request_id, "org": identity.organization_id}).mappings().first()
+    return _card(row) if row else None
+
+
+def day_bounds(date_from, date_to):
+    """Inclusive local dates -> [start, end) instants in Moscow time."""
+    start = datetime.combine(date_from, time.min, LOCAL_TZ) if date_from else None
+    end = datetime.combine(date_to + timedelta(days=1), time.min, LOCAL_TZ) if date_to else None
+    return start, end
+
+
+def list_requests(conn, identity, filters=None, page=1, per_page=50):
+    """A page of the journal, newest first. Filters: date_from, date_to (date), fio, status, group_id."""
+    filters = filters or {}
+    where = ["organization_id = :org"]
+    args = {"org": identity.organization_id}
+    if filters.get("group_id") is not None:
+        where.append("group_id = :group")
+        args["group"] = int(filters["group_id"])
+    elif not filters.get("all_groups"):
+        where.append("group_id IS NULL")
+    start, end = day_bounds(filters.get("date_from"), filters.get("date_to"))
+    if start:
+        where.append("created_at >= :start")
+        args["start"] = start
+    if end:
+        where.append("created_at < :end")
+        args["end"] = end
+    if filters.get("status") in (SENT, ANSWERED, ERROR):
+        where.append("status = :status")
+        args["status"] = filters["status"]
+    if filters.get("fio"):
+        where.append("fio_search LIKE :fio")
+        args["fio"] = "%" + _escape_like(P.fold(filters["fio"].strip())) + "%"
+    clause = " AND ".join(where)
+    total = conn.execute(text(f"SELECT count(*) FROM requests WHERE {clause}"), args).scalar_one()
+    rows = conn.execute(text(
+        f"SELECT id, name, params, status, created_at, answered_at, group_id, line_no FROM requests "
+        f"WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"),
+        {**args, "limit": per_page, "offset": (max(page, 1) - 1) * per_page}).mappings().all()
+    items = [{"id": r["id"], "name": r["name"], "created_at": r["created_at"].isoformat(),
+              "params_text": P.describe_text(r["params"]), "status": r["status"], "status_label": label(r["status"]),
+              "group_id": r["group_id"], "line_no": r["line_no"]} for r in rows]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def _escape_like(value):
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def parse_date(value):
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

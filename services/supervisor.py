@@ -1,0 +1,91 @@
+"""Start, watch and stop the service processes (one process per service)."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+NAMEKO_SERVICES = {
+    "journal": "services.journal.service:JournalService",
+    "flk": "services.flk.service:FlkService",
+    "ferzl_bridge": "services.ferzl_bridge.service:FerzlBridgeService",
+    "certmail": "services.certmail.service:CertmailService",
+    "gateway": "services.gateway.service:GatewayService",
+}
+START_ORDER = ("journal", "flk", "ferzl_bridge", "certmail", "gateway")
+
+
+def command(name):
+    if name == "ferzl_emulator":
+        return [sys.executable, "-m", "services.ferzl_emulator"]
+    return [sys.executable, "-m", "services.cli", "run", name]
+
+
+class Supervisor:
+    """Owns child processes; optionally restarts one that dies on its own."""
+
+    def __init__(self, env=None, restart=True, output=sys.stdout):
+        self.env = {**os.environ, **(env or {})}
+        self.restart = restart
+        self.output = output
+        self.procs = {}
+        self.stopping = False
+        self._lock = threading.Lock()
+
+    def start(self, name):
+        proc = subprocess.Popen(command(name), env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        with self._lock:
+            self.procs[name] = proc
+        threading.Thread(target=self._pump, args=(name, proc), daemon=True).start()
+        return proc
+
+    def _pump(self, name, proc):
+        for line in proc.stdout:
+            self.output.write(f"[{name}] {line.decode('utf-8', 'replace')}")
+            self.output.flush()
+        code = proc.wait()
+        if self.restart and not self.stopping and self.procs.get(name) is proc:
+            self.output.write(f"[supervisor] {name} завершился с кодом {code}; перезапуск через 1 с\n")
+            time.sleep(1)
+            if not self.stopping:
+                self.start(name)
+
+    def kill(self, name, sig=signal.SIGKILL):
+        proc = self.procs[name]
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=30)
+
+    def stop(self, timeout=20):
+        self.stopping = True
+        procs = list(self.procs.values())
+        for proc in procs:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + timeout
+        for proc in procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def wait_http(url, timeout=60.0, proc=None):
+    """Poll url until it answers 200; False on timeout or when proc has exited."""
+    import requests
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    return False

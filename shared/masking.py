@@ -1,0 +1,30 @@
+"""Masking of personal data in log lines: identifier-like digit runs and Cyrillic words are hidden."""
+import logging
+import re
+
+# ЕНП, ОИП, СНИЛС, document and policy numbers: six or more digits in a row, or a formatted СНИЛС.
+# Not after '.', so durations like 0.003456 stay; not after '#', so ids written as #1234567 stay.
+_IDENTIFIER = re.compile(r"(?<![\d.#])(?:\d{3}-\d{3}-\d{3}[ -]?\d{2}|\d{6,})(?!\d)")
+_CYRILLIC_WORD = re.compile(r"[А-ЯЁа-яё][А-ЯЁа-яё\-']+")
+_PERCENT_ENCODED = re.compile(r"(?:%[0-9A-Fa-f]{2}){2,}")  # Cyrillic in URLs of access logs
+
+
+def mask(text: str) -> str:
+    """Keep the first two characters of an identifier and the first letter of a Cyrillic word."""
+    text = _PERCENT_ENCODED.sub("%***", text)
+    text = _IDENTIFIER.sub(lambda m: m.group(0)[:2] + "***", text)
+    return _CYRILLIC_WORD.sub(lambda m: m.group(0)[0] + "***", text)
+
+
+class MaskingFilter(logging.Filter):
+    """Applied to every handler: formats the record, then masks the result."""
+
+    def filter(self, record):
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not break logging
+            message = str(record.msg)
+        record.msg, record.args = mask(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
+        return True

@@ -1,0 +1,81 @@
+"""Test infrastructure: a fresh PostgreSQL database and RabbitMQ vhost per run, free ports, polling."""
+import os
+import socket
+import subprocess
+import time
+import uuid
+from urllib.parse import quote
+
+import requests
+from sqlalchemy.engine import make_url
+
+from shared import config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUTPUT = os.path.join(ROOT, "test-output")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def unique_name(prefix):
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def create_vhost(settings, name):
+    """Create a RabbitMQ vhost through the management API (rabbitmqctl as a fallback)."""
+    base = settings.rabbit_management_url
+    url = make_url(base.replace("http://", "postgresql://", 1))  # reuse the URL parser for user/password
+    api = f"http://{url.host}:{url.port or 15672}/api"
+    auth = (url.username or "guest", url.password or "guest")
+    try:
+        r = requests.put(f"{api}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10)
+        r.raise_for_status()
+        requests.put(f"{api}/permissions/{quote(name, safe='')}/{auth[0]}", auth=auth, timeout=10,
+                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        return lambda: requests.delete(f"{api}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10)
+    except requests.RequestException:
+        subprocess.run(["rabbitmqctl", "add_vhost", name], check=True, capture_output=True)
+        subprocess.run(["rabbitmqctl", "set_permissions", "-p", name, auth[0], ".*", ".*", ".*"], check=True,
+                       capture_output=True)
+        return lambda: subprocess.run(["rabbitmqctl", "delete_vhost", name], capture_output=True)
+
+
+def amqp_uri_for_vhost(settings, vhost):
+    base = settings.amqp_uri.rstrip("/")
+    if base.count("/") > 2:
+        base = base.rsplit("/", 1)[0]
+    return f"{base}/{quote(vhost, safe='')}"
+
+
+def make_test_database(settings):
+    """Create an empty database with a unique name; returns (url, drop)."""
+    from sqlalchemy import create_engine, text
+    name = unique_name("ozsp_test")
+    url = make_url(settings.database_url).set(database=name)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return url.render_as_string(hide_password=False), drop
+
+
+def wait_for(predicate, timeout=30.0, interval=0.2, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def base_settings():
+    return config.load()

@@ -1,0 +1,35 @@
+import json
+
+import pytest
+
+from services.gateway.api import ApiError, COMBINED_FIO, parse_list_args, parse_request_fields
+
+
+def test_fields_are_read_and_missing_ones_are_none():
+    fields = parse_request_fields(json.dumps({"name": "Мой запрос", "enp": "5072360829000830"}).encode())
+    assert fields["enp"] == "5072360829000830" and fields["name"] == "Мой запрос" and fields["oip"] is None
+    assert len(fields) == 16
+
+
+@pytest.mark.parametrize("raw, code", [
+    (b"", "bad_json"), (b"[1]", "bad_json"), (b"\xff\xfe", "bad_json"), (b"{", "bad_json"),
+    (b'{"enpp": "1"}', "unknown_fields"), (b'{"enp": 5072360829000830}', "flk"),
+])
+def test_bad_bodies_are_refused_in_russian(raw, code):
+    with pytest.raises(ApiError) as err:
+        parse_request_fields(raw)
+    assert err.value.code == code
+    assert any("а" <= ch <= "я" for ch in err.value.message.lower())
+
+
+def test_list_filters():
+    filters, page, per_page = parse_list_args({"fio": " петров ", "status": "answered", "date_from": "2026-01-01",
+                                                "page": "2", "per_page": "1000"})
+    assert filters == {"fio": "петров", "status": "answered", "date_from": "2026-01-01"}
+    assert (page, per_page) == (2, 500)
+    with pytest.raises(ApiError) as err:
+        parse_list_args({"fio": "ИВАНОВ АЛЕКСЕЙ"})
+    assert err.value.message == COMBINED_FIO
+    for bad in ({"status": "done"}, {"date_to": "31.12.2026"}, {"page": "0"}, {"per_page": "x"}):
+        with pytest.raises(ApiError):
+            parse_list_args(bad)
