@@ -30,6 +30,7 @@ class Settings:
     demo_user_id: int = 1
     demo_organization_id: int = 1
     log_level: str = "INFO"
+    secret_key: str = "dev-secret-change-me"  # signs cookies and CSRF tokens; set in production
 
     @property
     def effective_ferzl_url(self) -> str:
@@ -56,6 +57,7 @@ def nameko_config(settings: Settings, service: str) -> dict:
         "DATABASE_URL": settings.database_url,
         "CHUNK_SIZE": settings.chunk_size,
         "DEMO_USER_ID": settings.demo_user_id,
+        "SECRET_KEY": settings.secret_key,
         "DEMO_ORGANIZATION_ID": settings.demo_organization_id,
         "FERZL_URL": settings.effective_ferzl_url,
         "FERZL_TOKEN": settings.ferzl_token,

@@ -18,7 +18,14 @@ from zeep.transports import Transport
 from services.ferzl_bridge import mapping
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlError, FerzlRejected, FerzlUnavailable
 
-WSDL = Path(__file__).resolve().parents[2] / "contracts" / "ferzl" / "wsdl" / "mpiPersonInfoServiceWs.wsdl"
+
+def _contracts():
+    """contracts/ferzl of the source tree, else of the working directory (a non-editable install)."""
+    beside = Path(__file__).resolve().parents[2] / "contracts" / "ferzl"
+    return beside if beside.exists() else Path.cwd() / "contracts" / "ferzl"
+
+
+WSDL = _contracts() / "wsdl" / "mpiPersonInfoServiceWs.wsdl"
 BINDING = "{http://ffoms.ru/services/24.2.6/mpiPersonInfoService}TFOMS_SoapBinding"
 AUTH_MESSAGES = {"401": "ФЕРЗЛ отклонил токен доступа (ошибка аутентификации)",
                  "403": "Нет прав на вызов метода ФЕРЗЛ (ошибка доступа к ресурсу)"}
@@ -57,9 +64,13 @@ def _fault_text(content):
 
 
 class FerzlClient:
-    def __init__(self, url, token, timeout=30, wsdl_path=None, pool_size=100, plugins=None):
+    def __init__(self, url, token, timeout=30, wsdl_path=None, pool_size=100, plugins=None, verify=True):
         session = requests.Session()
         session.headers["X-Auth-Token"] = token
+        # ФЕРЗЛ is on a closed network: no proxy or netrc from the environment (also saves an
+        # environment scan per call). verify: True, or the path of a CA bundle for https.
+        session.trust_env = False
+        session.verify = verify
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)

@@ -4,6 +4,7 @@ import uuid
 
 from marshmallow import ValidationError
 from nameko.messaging import Publisher, consume
+from nameko.rpc import rpc
 
 from services.ferzl_bridge.dependencies import FerzlProvider
 from services.ferzl_bridge.lookup import run_chunk
@@ -31,3 +32,8 @@ class FerzlBridgeService:
         if retry:
             self.publish({"chunk_id": str(uuid.uuid4()), "items": retry}, routing_key=retry_queue.name)
         log.info("chunk %s: %d answered, %d to retry", chunk["chunk_id"], len(outcomes), len(retry))
+
+    @rpc
+    def get_state(self):
+        """ФЕРЗЛ availability as this process sees it: {"state": up|degraded|down, "since": iso}."""
+        return self.ferzl.state()
