@@ -170,6 +170,8 @@ def load_run(url, token, calls, concurrency, seed=SEED, size=SIZE, timeout=30):
 
 
 if __name__ == "__main__":
+    import warnings
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet
     eventlet.monkey_patch()
     import argparse

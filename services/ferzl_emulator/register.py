@@ -7,13 +7,14 @@ way for indexes at or above size have valid checksums but belong to nobody.
 """
 import random
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
 from services.ferzl_emulator import names
 from services.ferzl_emulator.ids import SNILS_UNCHECKED_MAX, Permutation, luhn_digit, snils_control
-from shared.dictionaries.mo import mo_codes, smo_dictionary, smo_okato
+from services.ferzl_emulator.model import (SMO, TEMPORARY, UNIFIED, Attachment, Document, Person, Policy,
+                                           attachment_order, iso)
+from shared.dictionaries.mo import mo_codes, smo_okato
 
 DEFAULT_SEED = 20231
 DEFAULT_SIZE = 100_000
@@ -23,8 +24,6 @@ DAY = timedelta(days=1)
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 LETTERS = "АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЭЮЯ"
-TEMPORARY = ("В", "Е")
-UNIFIED = ("П", "Э", "К", "Ц")
 
 # Current policy type -> weight; the period in which such policies were issued.
 POLICY_KINDS = (("П", 38), ("Э", 36), ("Ц", 6), ("С", 8), ("В", 8), ("Е", 2), ("К", 2))
@@ -46,83 +45,11 @@ OPEN_THERAPY = (("ДПП", 82), ("ДПУ", 10), ("ДВП", 4), ("ДВУ", 4))
 CLOSED_THERAPY = (("НСМ", 50), ("НПП", 25), ("НАП", 25))
 METHODS = (("2", 70), ("1", 25), ("3", 5))
 
-SMO = {code: (name, ogrn) for code, name, ogrn in smo_dictionary()}
 MO = {profile: mo_codes(profile) for profile in ("general", "children", "women", "dental")}
 
 KINDS = ("passport", "birth_certificate", "old_policy", "old_style", "temporary", "temporary_history",
          "several_attachments", "several_therapeutic", "dental", "no_attachments", "inactive_policy",
          "dead", "moscow", "no_patronymic", "unknown")
-
-
-@dataclass(frozen=True)
-class Document:
-    type: str  # F011 code: "14" passport of the RF, "3" birth certificate
-    series: str
-    number: str
-    date_b: date
-
-
-@dataclass(frozen=True)
-class Policy:
-    type: str
-    enp: str
-    date_b: date
-    date_e: date | None  # planned end for В/Е; None while open-ended
-    status_open: str  # status while in force
-    status_closed: str | None  # status after date_e
-    okato: str
-    smo_code: str
-    series: str | None = None  # С only
-    number: str | None = None  # С only
-    tmpcert: str | None = None  # В/Е only
-
-    def on(self, dt):
-        """(status, end date to show) as of dt."""
-        if self.date_e is None or dt <= self.date_e:
-            return self.status_open, (self.date_e if self.type in TEMPORARY else None)
-        return self.status_closed, self.date_e
-
-
-@dataclass(frozen=True)
-class Attachment:
-    area_type: str  # 1 therapy, 2 obstetrics-gynaecology, 3 dental
-    mo_code: str
-    method: str
-    date_b: date
-    date_e: date | None
-    status_open: str
-    status_closed: str | None
-
-    def on(self, dt):
-        if self.date_e is None or dt <= self.date_e:
-            return self.status_open, None
-        return self.status_closed, self.date_e
-
-
-@dataclass(frozen=True)
-class Person:
-    index: int
-    oip: str
-    enp: str
-    snils: str  # 11 digits
-    surname: str
-    first_name: str
-    patronymic: str | None
-    sex: int  # 1 male, 2 female
-    birth_date: date
-    death_date: date | None
-    okato: str
-    document: Document
-    policies: tuple  # of Policy, by start date; the last one is current
-    attachments: tuple  # of Attachment, by start date
-
-    def policy_on(self, dt):
-        """The policy in force on dt: the latest one started by then (None before the first)."""
-        started = [p for p in self.policies if p.date_b <= dt]
-        return started[-1] if started else None
-
-    def attachments_on(self, dt):
-        return [a for a in self.attachments if a.date_b <= dt]
 
 
 class Conflict(Exception):
@@ -159,10 +86,6 @@ def _digits(text):
     return re.sub(r"\D", "", text or "")
 
 
-def iso(d):
-    return d.isoformat() if d else None
-
-
 class Register:
     def __init__(self, seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE):
         if not 1 <= size <= MAX_SIZE:
@@ -176,6 +99,13 @@ class Register:
         self._old = Permutation(10 ** 10, seed, "old-policy")
         self._tmp = Permutation(10 ** 9, seed, "tmpcert")
         self.person = lru_cache(maxsize=8192)(self._build)
+
+    @classmethod
+    def from_settings(cls, settings=None):
+        """The register shared.config describes (EMULATOR_SEED, EMULATOR_SIZE): the one the emulator serves."""
+        from shared import config
+        settings = settings or config.load()
+        return cls(settings.emulator_seed, settings.emulator_size)
 
     # ---- identifiers of index i ----
 
@@ -492,9 +422,3 @@ class Register:
             "tags": self.tags(person),
             "answer": self.answer(person, dt) if known else None,
         }
-
-
-def attachment_order(item):
-    """Active therapy (areaType 1) attachments first, then the rest; each group newest first."""
-    active_therapy = item["area_type"] == "1" and (item["status"] or "").startswith("Д")
-    return not active_therapy, -date.fromisoformat(item["date_begin"]).toordinal()

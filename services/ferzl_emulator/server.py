@@ -19,6 +19,8 @@ from services.ferzl_emulator.register import KINDS
 BASE = "/api/t-foms/integration/ws/24.2.6"
 SOAP_PATH = f"{BASE}/wsdl/mpiPersonInfoServiceWs"
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts" / "ferzl"
+if not CONTRACTS.exists():  # a non-editable install: the contracts sit in the working directory
+    CONTRACTS = Path.cwd() / "contracts" / "ferzl"
 WSDL_PLACEHOLDER = "http://localhost:8080" + SOAP_PATH
 XML = "text/xml; charset=utf-8"
 MAX_BODY = 1024 * 1024

@@ -11,7 +11,8 @@ from datetime import date
 from lxml import etree
 
 from services.ferzl_emulator.ids import format_snils, luhn_ok, snils_ok
-from services.ferzl_emulator.register import SMO, TEMPORARY, Conflict
+from services.ferzl_emulator.model import SMO, TEMPORARY
+from services.ferzl_emulator.register import Conflict
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 TYPES = "http://ffoms.ru/types/24.2.6/mpiPersonInfoSchema"

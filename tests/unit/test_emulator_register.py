@@ -225,3 +225,9 @@ def test_answer_orders_active_therapy_first_then_newest():
         assert rows[:len(first)] == first
         for group in (first, rows[len(first):]):
             assert [r["date_begin"] for r in group] == sorted((r["date_begin"] for r in group), reverse=True)
+
+
+def test_register_from_settings():
+    from shared import config
+    r = Register.from_settings(config.load({"EMULATOR_SEED": "7", "EMULATOR_SIZE": "50"}))
+    assert (r.seed, r.size) == (7, 50)
