@@ -55,7 +55,7 @@ def split_lines(text: str) -> list:
     return lines
 
 
-_QUOTED = {d: re.compile(r'[ \t]*"([^"]*(?:""[^"]*)*)"[ \t]*') for d in DELIMITERS}
+_QUOTED = {d: re.compile(r'[ \t]*"([^"]*+(?:""[^"]*+)*+)"[ \t]*') for d in DELIMITERS}  # possessive: no backtracking
 _OPENS_QUOTE = re.compile(r'[ \t]*"')
 
 UNCLOSED, TRAILING = "unclosed", "trailing"  # quoting problems
@@ -104,9 +104,9 @@ def split_line(line: str, preferred: str):
             use = preferred
         return line.split(use), use, None
     first, problem = parse_quoted(line, preferred)
-    second, problem2 = parse_quoted(line, other)
     if first is not None and len(first) == EXPECTED_FIELDS:
         return first, preferred, None
+    second, _problem = parse_quoted(line, other)
     if second is not None and len(second) == EXPECTED_FIELDS:
         return second, other, None
     if first is None and second is None:

@@ -144,7 +144,6 @@ class RowChecker:
          snils, surname, first_name, patronymic, birth_date, as_of) = values
         errors = []
         add = errors.append
-        e = None
 
         if not name:
             add(("name", M.NAME_REQUIRED))
@@ -225,7 +224,6 @@ def _check_policy(add, dpfs_type, series, number, vs_number):
             if e:
                 add(("vs_number", e))
         return dpfs_type, series, number, vs_number
-    e = None
     if kind == "С":
         if series:
             series, e = check_old_series(series)
@@ -275,7 +273,6 @@ def _check_dul(add, dul_type, series, number):
         add(("dul_type", M.DUL_TYPE_FORMAT))
         return dul_type, series, number
     series_required, series_rule, number_rule = rule
-    e = None
     if series:
         series, e = series_rule(series)
         if e:
