@@ -5,8 +5,7 @@ import binascii
 from nameko.rpc import rpc
 
 from services.flk import group, rules
-
-BAD_BASE64 = "Содержимое файла передано в неверном виде (ожидается base64)."
+from services.flk.messages import FILE_NOT_BASE64
 
 
 class FlkService:
@@ -25,6 +24,6 @@ class FlkService:
         try:
             content = base64.b64decode(content_b64 or "", validate=True)
         except (binascii.Error, ValueError, TypeError):
-            return {"ok": False, "rows": [], "errors": [{"line": None, "field": None, "message": BAD_BASE64}],
+            return {"ok": False, "rows": [], "errors": [{"line": None, "field": None, "message": FILE_NOT_BASE64}],
                     "warnings": [], "encoding": None, "total": 0}
         return group.check_group(content, filename or "")
