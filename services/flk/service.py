@@ -2,9 +2,12 @@
 import base64
 import binascii
 
+from eventlet import tpool
+
 from nameko.rpc import rpc
 
 from services.flk import group, rules
+from shared.params import FIELDS
 from services.flk.messages import FILE_NOT_BASE64
 
 
@@ -26,4 +29,16 @@ class FlkService:
         except (binascii.Error, ValueError, TypeError):
             return {"ok": False, "rows": [], "errors": [{"line": None, "field": None, "message": FILE_NOT_BASE64}],
                     "warnings": [], "encoding": None, "total": 0}
-        return group.check_group(content, filename or "")
+        # CPU-bound for up to a second or two: run it off the event loop so other calls keep flowing.
+        return tpool.execute(_checked_group, content, filename or "")
+
+
+ROW_COLUMNS = ["line", *FIELDS]
+
+
+def _checked_group(content, filename):
+    """check_group with rows sent compactly: {"columns": [...], "rows": [[line, v1..v16], ...]}."""
+    result = group.check_group(content, filename)
+    result["columns"] = ROW_COLUMNS
+    result["rows"] = [[row[c] for c in ROW_COLUMNS] for row in result["rows"]]
+    return result
