@@ -55,12 +55,17 @@ def up(with_emulator=True):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["directory"]:
+        from services import directory_cli
+        sys.exit(directory_cli.main(argv[1:]))
     parser = argparse.ArgumentParser(prog="ozsp", description="ОЗСП: запуск и обслуживание")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="запустить один сервис")
     p.add_argument("service")
     p = sub.add_parser("up", help="запустить все сервисы (и эмулятор ФЕРЗЛ)")
     p.add_argument("--no-emulator", action="store_true", help="не запускать эмулятор (FERZL_URL — настоящий ФЕРЗЛ)")
+    sub.add_parser("directory", help="справочник абонентов: ozsp directory --help")
     sub.add_parser("migrate", help="создать базу данных при отсутствии и применить миграции")
     sub.add_parser("seed", help="загрузить демонстрационные данные")
     p = sub.add_parser("infra", help="проверить RabbitMQ и PostgreSQL")

@@ -10,7 +10,7 @@ from asn1crypto import cms, core, tsp, x509
 from . import oids, streebog
 from .certs import Certificate, load_certificate, now_utc
 from .der import parsing, to_der
-from .errors import (BadSignature, CertMismatch, ContentMismatch, DigestMismatch,
+from .errors import (GostError, BadSignature, CertMismatch, ContentMismatch, DigestMismatch,
                      Malformed, SignerCertMissing, SigningTimeInvalid, UnsupportedAlgorithm)
 from .trust import TrustStore, verify_certificate
 
@@ -221,3 +221,13 @@ def verify_signed_challenge(p7s, challenge: bytes, trusted_cas, crls=(),
     store = TrustStore.of(trusted_cas, crls)
     chain = verify_certificate(cert, store, now=now, crl_grace=crl_grace, intermediates=others)
     return VerifiedSigner(cert, tuple(chain), signing_time)
+
+
+def signer_certificate(p7s) -> Certificate | None:
+    """The signer's certificate as carried in the CMS, unverified (for messages); None if unreadable."""
+    try:
+        with parsing("CMS"):
+            parsed = _parse(to_der(p7s, _PEM_LABELS))
+        return _find_signer(parsed)[0]
+    except GostError:
+        return None

@@ -1,0 +1,95 @@
+"""`ozsp directory …`: manage the subscriber directory (organisations, users, e-mails, certificates, CAs, CRLs).
+Every change is written to the audit table with the operating-system user as actor."""
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+
+from sqlalchemy import create_engine
+
+from services.journal import directory as D
+from shared import config
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="ozsp directory", description="Справочник абонентов")
+    sub = p.add_subparsers(dest="action", required=True)
+    a = sub.add_parser("org-add", help="добавить организацию")
+    a.add_argument("--name", required=True)
+    a.add_argument("--kind", required=True, choices=["mo", "smo", "tfoms"])
+    a.add_argument("--code", help="реестровый код")
+    a.add_argument("--ogrn")
+    for name in ("org-deactivate", "org-activate"):
+        sub.add_parser(name, help="пометить организацию как (не) действующую").add_argument("id", type=int)
+    a = sub.add_parser("user-add", help="добавить пользователя")
+    a.add_argument("--org", type=int, required=True)
+    a.add_argument("--surname", required=True)
+    a.add_argument("--first-name", required=True)
+    a.add_argument("--patronymic")
+    a.add_argument("--snils")
+    a.add_argument("--position")
+    a.add_argument("--email", action="append", default=[], help="доверенный адрес (можно несколько)")
+    a.add_argument("--role", action="append", default=None, help="роль (по умолчанию web)")
+    for name in ("user-deactivate", "user-activate"):
+        sub.add_parser(name, help="пометить пользователя как (не) действующего").add_argument("id", type=int)
+    a = sub.add_parser("email-add", help="добавить доверенный адрес пользователю")
+    a.add_argument("user_id", type=int)
+    a.add_argument("email")
+    a = sub.add_parser("cert-add", help="зарегистрировать сертификат (.cer: DER, PEM или base64) пользователю")
+    a.add_argument("user_id", type=int)
+    a.add_argument("file", type=Path)
+    sub.add_parser("ca-import", help="добавить удостоверяющий центр (.cer)").add_argument("file", type=Path)
+    sub.add_parser("crl-import", help="загрузить список отозванных сертификатов (.crl)").add_argument("file", type=Path)
+    sub.add_parser("list", help="показать справочник")
+    return p
+
+
+def run(args, conn, actor):
+    from shared.gost import load_certificate, load_crl
+    act = args.action
+    if act == "org-add":
+        return f"Организация {D.add_organization(conn, args.name, args.kind, args.code, args.ogrn, actor)} добавлена."
+    if act in ("org-deactivate", "org-activate"):
+        D.set_organization_active(conn, args.id, act == "org-activate", actor)
+        return f"Организация {args.id} помечена как {'действующая' if act == 'org-activate' else 'не действующая'}."
+    if act == "user-add":
+        user_id = D.add_user(conn, args.org, args.surname, args.first_name, args.patronymic, args.snils,
+                             args.position, tuple(args.role or ["web"]), args.email, actor)
+        return f"Пользователь {user_id} добавлен."
+    if act in ("user-deactivate", "user-activate"):
+        D.set_user_active(conn, args.id, act == "user-activate", actor)
+        return f"Пользователь {args.id} помечен как {'действующий' if act == 'user-activate' else 'не действующий'}."
+    if act == "email-add":
+        D.add_email(conn, args.user_id, args.email, actor)
+        return "Доверенный адрес добавлен."
+    if act == "cert-add":
+        cert = load_certificate(args.file.read_bytes())
+        cert_id = D.add_certificate(conn, args.user_id, cert, "admin", actor)
+        return f"Сертификат s/n {cert.serial_hex} зарегистрирован (запись {cert_id})."
+    if act == "ca-import":
+        cert = load_certificate(args.file.read_bytes())
+        return f"Удостоверяющий центр добавлен (запись {D.import_ca(conn, cert, actor)}): {cert.subject}"
+    if act == "crl-import":
+        return f"Список отозванных сертификатов загружен (запись {D.import_crl(conn, load_crl(args.file.read_bytes()), actor)})."
+    if act == "list":
+        return json.dumps(D.listing(conn), ensure_ascii=False, indent=2, default=str)
+
+
+def main(argv=None, out=sys.stdout):
+    from shared.gost import GostError
+    args = _parser().parse_args(argv)
+    engine = create_engine(config.load().database_url)
+    try:
+        with engine.begin() as conn:
+            print(run(args, conn, getpass.getuser()), file=out)
+        return 0
+    except (D.DirectoryError, GostError) as exc:
+        message = exc if isinstance(exc, D.DirectoryError) else "файл не является сертификатом или списком отзыва ГОСТ"
+        print(f"Ошибка: {message}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"Ошибка: не удалось прочитать файл: {exc.strerror}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
