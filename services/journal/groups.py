@@ -1,0 +1,107 @@
+"""Group requests (manual §5): creation in one transaction, counters, status, journal, export pages."""
+import csv
+import io
+import json
+
+from sqlalchemy import text
+
+from services.journal.store import day_bounds
+from shared import params as P
+
+GROUP_LABELS = {"sent": "Отправлен", "answered": "Получен ответ", "error": "Ошибка"}
+COPY_BATCH = 10_000
+
+
+def group_status(total, answered, failed):
+    """«Отправлен» while rows wait; then «Ошибка» if ФЕРЗЛ answered no row at all, else «Получен ответ»."""
+    if answered + failed < total:
+        return "sent"
+    return "error" if total and answered == 0 else "answered"
+
+
+def create_group(conn, identity, name, filename, columns, rows, encoding=None, idempotency_key=None):
+    """Insert the group and all its requests (rows as lists in `columns` order, from flk.check_group).
+    A repeated idempotency key returns the group created the first time."""
+    if idempotency_key:
+        found = conn.execute(text("SELECT id, total FROM groups WHERE organization_id = :o AND idempotency_key = :k"),
+                             {"o": identity.organization_id, "k": idempotency_key}).first()
+        if found:
+            return {"id": found.id, "total": found.total, "repeated": True}
+    group_id = conn.execute(text(
+        "INSERT INTO groups (organization_id, user_id, name, filename, total, encoding, idempotency_key) "
+        "VALUES (:o, :u, :n, :f, :t, :e, :k) RETURNING id"),
+        {"o": identity.organization_id, "u": identity.user_id, "n": name, "f": filename, "t": len(rows),
+         "e": encoding, "k": idempotency_key}).scalar_one()
+    cursor = conn.connection.dbapi_connection.cursor()
+    for start in range(0, len(rows), COPY_BATCH):
+        cursor.copy_expert(
+            "COPY requests (organization_id, user_id, group_id, line_no, name, params, fio_search) "
+            "FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (name, fio_search))", _copy_buffer(identity, group_id, columns, rows[start:start + COPY_BATCH]))
+    conn.execute(text("INSERT INTO request_history (request_id, event) "
+                      "SELECT id, 'created' FROM requests WHERE group_id = :g"), {"g": group_id})
+    return {"id": group_id, "total": len(rows), "repeated": False}
+
+
+def _copy_buffer(identity, group_id, columns, rows):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for values in rows:
+        record = dict(zip(columns, values))
+        params = {f: record.get(f) for f in P.FIELDS}
+        writer.writerow([identity.organization_id, identity.user_id, group_id, record["line"], params["name"] or "",
+                         json.dumps(params, ensure_ascii=False), P.fio_search_key(params)])
+    out.seek(0)
+    return out
+
+
+def _group(row):
+    status = group_status(row["total"], row["answered"], row["failed"])
+    return {"id": row["id"], "name": row["name"], "filename": row["filename"], "created_at": row["created_at"].isoformat(),
+            "total": row["total"], "answered": row["answered"], "failed": row["failed"],
+            "received": row["answered"] + row["failed"], "status": status, "status_label": GROUP_LABELS[status],
+            "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None}
+
+
+def get_group(conn, identity, group_id):
+    row = conn.execute(text("SELECT * FROM groups WHERE id = :g AND organization_id = :o"),
+                       {"g": group_id, "o": identity.organization_id}).mappings().first()
+    return _group(row) if row else None
+
+
+def list_groups(conn, identity, date_from=None, date_to=None, page=1, per_page=50):
+    """Groups of the organisation, newest first (the page defaults to the last 30 days)."""
+    where, args = ["organization_id = :o"], {"o": identity.organization_id}
+    start, end = day_bounds(date_from, date_to)
+    if start:
+        where.append("created_at >= :start")
+        args["start"] = start
+    if end:
+        where.append("created_at < :end")
+        args["end"] = end
+    clause = " AND ".join(where)
+    total = conn.execute(text(f"SELECT count(*) FROM groups WHERE {clause}"), args).scalar_one()
+    rows = conn.execute(text(f"SELECT * FROM groups WHERE {clause} ORDER BY created_at DESC, id DESC "
+                             f"LIMIT :limit OFFSET :offset"),
+                        {**args, "limit": per_page, "offset": (max(page, 1) - 1) * per_page}).mappings().all()
+    return {"items": [_group(r) for r in rows], "total": total, "page": page, "per_page": per_page,
+            "in_progress": conn.execute(text("SELECT count(*) FROM groups WHERE organization_id = :o "
+                                             "AND finished_at IS NULL"), args).scalar_one()}
+
+
+def take_finished_notices(conn, identity):
+    """Groups of this user that finished and were not announced yet; marks them announced (once per group)."""
+    rows = conn.execute(text(
+        "UPDATE groups SET notified_at = now() WHERE organization_id = :o AND user_id = :u "
+        "AND finished_at IS NOT NULL AND notified_at IS NULL RETURNING id, name"),
+        {"o": identity.organization_id, "u": identity.user_id}).mappings().all()
+    return [dict(r) for r in sorted(rows, key=lambda r: r["id"])]
+
+
+def export_page(conn, identity, group_id, after_line=0, limit=5000):
+    """Requests of a group in file order, after a line number: the export streams page by page."""
+    rows = conn.execute(text(
+        "SELECT r.line_no, r.name, r.created_at, r.status, r.error_message, r.answer, r.answered_at "
+        "FROM requests r JOIN groups g ON g.id = r.group_id "
+        "WHERE r.group_id = :g AND g.organization_id = :o AND r.line_no > :after ORDER BY r.line_no LIMIT :limit"),
+        {"g": group_id, "o": identity.organization_id, "after": after_line, "limit": limit}).mappings().all()
+    return [dict(r) for r in rows]

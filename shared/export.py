@@ -1,0 +1,71 @@
+"""The group export file (manual §5.3): header, one row per request, safe CSV cells."""
+import csv
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from shared.dictionaries.policy_types import policy_type_name
+from shared.dictionaries.statuses import is_active
+from shared.params import format_date
+from shared.status import ERROR, label
+
+LOCAL_TZ = ZoneInfo("Europe/Moscow")
+MAX_ATTACHMENTS = 3
+
+HEADER = ["Строка", "Имя Запроса", "Отправлен", "Статус Запроса", "ЕНП", "Дата начала действия полиса",
+          "Дата окончания действия полиса", "Тип полиса", "Статус полиса", "ОКАТО территории ОМС", "Наименование СМО",
+          "ОГРН СМО", "Реестровый код СМО"]
+for _n in range(1, MAX_ATTACHMENTS + 1):
+    HEADER += [f"Статус прикрепления {_n}", f"Код МО прикрепления {_n}", f"Наименование МО прикрепления {_n}",
+               f"Дата начала прикрепления {_n}"]
+HEADER.append("Ответ получен")
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def format_moment(value):
+    """ISO datetime (or datetime) -> 'ДД.ММ.ГГГГ ЧЧ:ММ' in Moscow time."""
+    if not value:
+        return ""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.astimezone(LOCAL_TZ).strftime("%d.%m.%Y %H:%M")
+
+
+def safe_cell(value):
+    """Neutralise cells a spreadsheet would run as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def current_attachments(answer):
+    return [a for a in (answer or {}).get("attachments") or [] if is_active(a.get("status"))][:MAX_ATTACHMENTS]
+
+
+def row(request):
+    """request: {line_no, name, created_at, status, error_message, answer, answered_at} -> the export cells."""
+    answer = request.get("answer") or {}
+    policy = answer.get("policy") or {}
+    status = label(request["status"])
+    if request["status"] == ERROR and request.get("error_message"):
+        status = f"{status}: {request['error_message']}"
+    cells = [request.get("line_no"), request.get("name"), format_moment(request.get("created_at")), status,
+             answer.get("enp") or policy.get("enp"), format_date(policy.get("date_begin")),
+             format_date(policy.get("date_end")), policy_type_name(policy.get("type")) if policy else "",
+             policy.get("status"), policy.get("okato"), policy.get("smo_name"), policy.get("smo_ogrn"),
+             policy.get("smo_code")]
+    attachments = current_attachments(answer)
+    for n in range(MAX_ATTACHMENTS):
+        a = attachments[n] if n < len(attachments) else {}
+        cells += [a.get("status"), a.get("mo_code"), a.get("mo_name"), format_date(a.get("date_begin"))]
+    cells.append(format_moment(request.get("answered_at")))
+    return [safe_cell(c) for c in cells]
+
+
+def csv_text(rows, with_header=False):
+    """Rows of cells -> CSV text with ';' and CR LF, every cell quoted only when needed."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    if with_header:
+        writer.writerow(HEADER)
+    writer.writerows(rows)
+    return out.getvalue()

@@ -1,0 +1,77 @@
+"""Group requests in the journal on a real PostgreSQL."""
+from sqlalchemy import text
+
+from services.journal import groups, store
+from shared import export
+from shared.params import FIELDS
+
+ME = store.Identity(user_id=1, organization_id=1)
+COLUMNS = ["line", *FIELDS]
+
+
+def rows(*enps):
+    out = []
+    for i, enp in enumerate(enps):
+        values = {f: None for f in FIELDS} | {"name": f"RQ{i + 1}", "enp": enp, "as_of": "2026-11-26"}
+        out.append([i + 2, *[values[f] for f in FIELDS]])
+    return out
+
+
+def outcome(request_id, status="answered", message=None):
+    return {"request_id": request_id, "status": status, "answered_at": "2026-11-26T10:00:00+00:00",
+            "answer": {"enp": "1", "policy": None, "attachments": []} if status == "answered" else None,
+            "error_code": "409" if message else None, "error_message": message}
+
+
+def test_group_lifecycle(engine):
+    with engine.begin() as conn:
+        created = groups.create_group(conn, ME, "Групповой запрос №1", "группа.csv", COLUMNS,
+                                      rows("5096989785000017", "5036162381095335", "1111111111111117"),
+                                      encoding="cp1251", idempotency_key="key-1")
+        again = groups.create_group(conn, ME, "повтор", "группа.csv", COLUMNS, rows("5096989785000017"),
+                                    idempotency_key="key-1")
+    assert created["total"] == 3 and not created["repeated"]
+    assert again == {"id": created["id"], "total": 3, "repeated": True}
+    gid = created["id"]
+    with engine.connect() as conn:
+        ids = conn.execute(text("SELECT id FROM requests WHERE group_id = :g ORDER BY line_no"), {"g": gid}).scalars().all()
+        card = store.get_card(conn, ME, ids[0])
+        group = groups.get_group(conn, ME, gid)
+    assert len(ids) == 3 and card["line_no"] == 2 and card["name"] == "RQ1" and card["group_id"] == gid
+    assert (group["status"], group["status_label"], group["received"]) == ("sent", "Отправлен", 0)
+
+    with engine.begin() as conn:
+        store.store_outcomes(conn, [outcome(ids[0]), outcome(ids[1], "error", "Персона не найдена")])
+        assert groups.take_finished_notices(conn, ME) == []
+        store.store_outcomes(conn, [outcome(ids[2])])
+        group = groups.get_group(conn, ME, gid)
+        notices = groups.take_finished_notices(conn, ME)
+        assert groups.take_finished_notices(conn, ME) == []   # once per group
+    assert (group["status_label"], group["answered"], group["failed"], group["received"]) == ("Получен ответ", 2, 1, 3)
+    assert group["finished_at"] and {"id": gid, "name": "Групповой запрос №1"} in notices
+
+    with engine.connect() as conn:
+        first = groups.export_page(conn, ME, gid, 0, 2)
+        rest = groups.export_page(conn, ME, gid, first[-1]["line_no"], 2)
+        journal = store.list_requests(conn, ME, {"group_id": gid})
+        other = store.Identity(user_id=1, organization_id=999)
+        assert groups.get_group(conn, other, gid) is None and groups.export_page(conn, other, gid) == []
+    assert [r["line_no"] for r in first + rest] == [2, 3, 4]
+    assert export.row(first[1])[3] == "Ошибка: Персона не найдена"
+    assert journal["total"] == 3
+
+
+def test_status_rules():
+    assert groups.group_status(3, 1, 1) == "sent"
+    assert groups.group_status(3, 1, 2) == "answered"
+    assert groups.group_status(3, 0, 3) == "error"
+
+
+def test_list_groups_newest_first(engine):
+    with engine.begin() as conn:
+        a = groups.create_group(conn, ME, "А", "a.csv", COLUMNS, rows("5096989785000017"))["id"]
+        b = groups.create_group(conn, ME, "Б", "b.csv", COLUMNS, rows("5096989785000017"))["id"]
+    with engine.connect() as conn:
+        listed = groups.list_groups(conn, ME, per_page=500)
+    order = [g["id"] for g in listed["items"] if g["id"] in (a, b)]
+    assert order == [b, a] and listed["in_progress"] >= 2
