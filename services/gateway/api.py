@@ -84,3 +84,27 @@ def json_response(status, body, headers=None):
     from werkzeug import Response
     return Response(json.dumps(body, ensure_ascii=False), status=status, headers=headers or {},
                     mimetype="application/json")
+
+
+def api_call(method):
+    """Map ApiError to its JSON envelope, a missing service to 503, anything else to a 500 without details."""
+    import functools
+    import logging
+
+    from nameko.exceptions import UnknownService
+
+    log = logging.getLogger(__name__)
+
+    @functools.wraps(method)
+    def wrapper(self, request, *args, **kwargs):
+        try:
+            return method(self, request, *args, **kwargs)
+        except ApiError as exc:
+            return json_response(exc.status, exc.body())
+        except UnknownService as exc:
+            log.error("service %s is not running", exc)
+            return json_response(503, {"error": "unavailable", "message": UNAVAILABLE})
+        except Exception:
+            log.exception("API call failed")
+            return json_response(500, {"error": "internal", "message": "Внутренняя ошибка сервиса."})
+    return wrapper

@@ -1,0 +1,62 @@
+"""Group export files, built page by page into a spooled temporary file so memory stays flat."""
+import tempfile
+from urllib.parse import quote
+
+from shared import export
+
+SPOOL_BYTES = 4 * 1024 * 1024
+ENCODINGS = {"utf-8": "utf-8-sig", "cp1251": "cp1251"}
+
+
+def rows(fetch_page, page_size=5000):
+    """Yield export cells of every row; fetch_page(after_line, limit) -> [{"line_no", "cells"}]."""
+    after = 0
+    while True:
+        page = fetch_page(after, page_size)
+        for item in page:
+            yield item["cells"]
+        if len(page) < page_size:
+            return
+        after = page[-1]["line_no"]
+
+
+def csv_file(cell_rows, encoding="utf-8"):
+    """A file object with the CSV: header, ';', CR LF, UTF-8 with BOM or Windows-1251."""
+    codec = ENCODINGS[encoding]
+    out = tempfile.SpooledTemporaryFile(SPOOL_BYTES)
+    out.write(export.csv_text([], with_header=True).encode(codec, errors="replace"))
+    batch = []
+    for cells in cell_rows:
+        batch.append(cells)
+        if len(batch) == 2000:
+            out.write(export.csv_text(batch).encode(codec.replace("-sig", ""), errors="replace"))
+            batch = []
+    out.write(export.csv_text(batch).encode(codec.replace("-sig", ""), errors="replace"))
+    out.seek(0)
+    return out
+
+
+def xlsx_file(cell_rows, title):
+    """The same content as an .xlsx workbook (write-only mode: rows are not kept in memory)."""
+    from openpyxl import Workbook
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=_sheet_title(title))
+    sheet.append(export.HEADER)
+    for cells in cell_rows:
+        sheet.append(cells)
+    out = tempfile.SpooledTemporaryFile(SPOOL_BYTES)
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def _sheet_title(title):
+    cleaned = "".join(ch for ch in (title or "Ответ") if ch not in "[]:*?/\\")
+    return (cleaned or "Ответ")[:31]
+
+
+def content_disposition(name, extension):
+    """attachment; filename=<ASCII fallback>; filename*=UTF-8''<group name>.<ext>"""
+    safe = "".join(ch for ch in name if ch not in '\\/:*?"<>|\r\n').strip() or "group"
+    fallback = safe.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return f"attachment; filename=\"{fallback}.{extension}\"; filename*=UTF-8''{quote(safe)}.{extension}"
