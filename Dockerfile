@@ -1,4 +1,9 @@
 # One image for every ОЗСП service; the command picks the service (see docker-compose.yml).
+FROM node:20-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
@@ -9,6 +14,8 @@ COPY pyproject.toml alembic.ini ./
 COPY services ./services
 COPY shared ./shared
 COPY contracts ./contracts
-RUN pip install --no-cache-dir . && useradd --system --home /app ozsp
+COPY --from=assets /app/node_modules ./node_modules
+# Editable: templates, static files, migrations and contracts stay beside the code in /app.
+RUN pip install --no-cache-dir -e . && useradd --system --home /app ozsp && mkdir -p /app/var && chown ozsp /app/var
 USER ozsp
 CMD ["ozsp", "up"]

@@ -12,7 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
-install: $(STAMP)
+# Browser packages of the web pages (package-lock.json): `npm ci` when node_modules is missing or the lock changed.
+NPM_STAMP := node_modules/.installed-$(shell sha1sum package-lock.json 2>/dev/null | cut -c1-12)
+
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm не найден: установите Node.js и npm (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@rm -f node_modules/.installed-* && touch $@
+
+install: $(STAMP) $(NPM_STAMP)
 
 run: install
 	$(BIN)/ozsp infra --start

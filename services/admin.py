@@ -111,3 +111,91 @@ def seed(url=None):
                           "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"), rows)
     engine.dispose()
     print(f"Демонстрационные данные загружены: 1 организация, 1 пользователь, {len(rows)} МО в справочнике.")
+
+
+# ---- МО dictionary from the FFOMS register of medical organisations (F003) ----
+
+def parse_mo_register(data: bytes, okato=None):
+    """(rows [(code, name)], skipped) from an F003 XML file (packet/medCompany with mcod, nam_mok, nam_mop).
+
+    Element names are matched without regard to case or namespace; the short name (nam_mok) is used,
+    else the full one (nam_mop). okato: keep only МО of that territory (tf_okato), e.g. "46000"."""
+    from lxml import etree
+
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+
+    def local(el):
+        return etree.QName(el).localname.lower() if isinstance(el.tag, str) else ""
+
+    rows, skipped = {}, 0
+    for record in root.iter():
+        if local(record) not in ("medcompany", "zap"):
+            continue
+        fields = {local(child): (child.text or "").strip() for child in record if local(child)}
+        code, name = fields.get("mcod", ""), fields.get("nam_mok") or fields.get("nam_mop")
+        if okato and fields.get("tf_okato") and fields["tf_okato"] != okato:
+            continue
+        if not (len(code) == 6 and code.isdigit() and name):
+            skipped += 1
+            continue
+        rows[code] = " ".join(name.split())
+    return sorted(rows.items()), skipped
+
+
+def load_mo(path, url=None, okato=None):
+    """Upsert the МО dictionary from an F003 XML file; returns (loaded, skipped)."""
+    rows, skipped = parse_mo_register(Path(path).read_bytes(), okato)
+    if rows:
+        engine = create_engine(url or config.load().database_url)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO mo_dictionary (code, name) VALUES (:code, :name) "
+                              "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"),
+                         [{"code": code, "name": name} for code, name in rows])
+        engine.dispose()
+    print(f"Справочник МО: загружено {len(rows)} записей, пропущено {skipped} (нет кода МО или наименования).")
+    return len(rows), skipped
+
+
+# ---- the support archive of ФЕРЗЛ exchanges (administrators only) ----
+
+def archive_show(request_id, url=None, out=None, actor="admin"):
+    """Print the raw ФЕРЗЛ exchanges of a request; with out, also save them as files. Each read is audited."""
+    from services.journal import archive
+
+    engine = create_engine(url or config.load().database_url)
+    with engine.begin() as conn:
+        records = archive.for_request(conn, int(request_id))
+        conn.execute(text("INSERT INTO audit (action, object_id, details) VALUES ('archive_show', :id, "
+                          "CAST(:details AS jsonb))"),
+                     {"id": str(request_id), "details": f'{{"records": {len(records)}, "actor": "{actor}"}}'})
+    engine.dispose()
+    if not records:
+        print(f"В архиве нет обменов с ФЕРЗЛ по запросу {request_id} (или срок хранения истёк).")
+        return records
+    for n, r in enumerate(records, 1):
+        print(f"--- {n}. {r['at'].isoformat()} {r['operation']} HTTP {r['http_status']} "
+              f"{r['duration_ms']} мс, персон в вызове: {r['persons']}")
+        for part in ("request", "response"):
+            print(f"[{part}]")
+            print(_printable(r[part]))
+            if out:
+                folder = Path(out)
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{request_id}-{n}-{r['operation']}-{part}.bin").write_bytes(r[part] or b"")
+    return records
+
+
+def _printable(data):
+    """XML as text; the binary parts of an MTOM message (the zip) are summarised, not printed."""
+    if data is None:
+        return "(нет)"
+    if not data.lstrip().startswith(b"--"):
+        return data.decode("utf-8", "replace")
+    out = []
+    for part in data.split(b"\r\n--"):
+        head, _, body = part.partition(b"\r\n\r\n")
+        if b"application/zip" in head or b"octet-stream" in head:
+            out.append(head.decode("latin-1").strip() + f"\n(двоичное вложение, {len(body)} байт; --out сохранит его)")
+        else:
+            out.append(part.decode("utf-8", "replace").strip())
+    return "\n".join(out)

@@ -1,4 +1,5 @@
-"""ozsp command line: run one service, bring all up, migrate, seed, check the infrastructure."""
+"""ozsp command line: run one service, bring all up, migrate, seed, check the infrastructure, load the МО
+dictionary, read the ФЕРЗЛ archive."""
 import argparse
 import sys
 
@@ -68,6 +69,14 @@ def main(argv=None):
     sub.add_parser("directory", help="справочник абонентов: ozsp directory --help")
     sub.add_parser("migrate", help="создать базу данных при отсутствии и применить миграции")
     sub.add_parser("seed", help="загрузить демонстрационные данные")
+    p = sub.add_parser("load-mo", help="загрузить справочник МО из XML реестра МО ФФОМС (F003)")
+    p.add_argument("file", help="файл XML (packet/medCompany: mcod, nam_mok, nam_mop)")
+    p.add_argument("--okato", help="только МО территории с этим ОКАТО (tf_okato), например 46000")
+    p = sub.add_parser("archive", help="архив обменов с ФЕРЗЛ (только для администраторов)")
+    archive_sub = p.add_subparsers(dest="archive_command", required=True)
+    p = archive_sub.add_parser("show", help="показать запросы и ответы ФЕРЗЛ по запросу ОЗСП")
+    p.add_argument("request_id", type=int)
+    p.add_argument("--out", help="сохранить обмены в эту папку (в том числе zip-вложения)")
     p = sub.add_parser("infra", help="проверить RabbitMQ и PostgreSQL")
     p.add_argument("--start", action="store_true", help="запустить их через docker compose, если они не отвечают")
     args = parser.parse_args(argv)
@@ -81,6 +90,12 @@ def main(argv=None):
         return admin.migrate()
     if args.command == "seed":
         return admin.seed()
+    if args.command == "load-mo":
+        loaded, _ = admin.load_mo(args.file, okato=args.okato)
+        sys.exit(0 if loaded else 1)
+    if args.command == "archive":
+        admin.archive_show(args.request_id, out=args.out)
+        return None
     if args.command == "infra":
         sys.exit(0 if admin.check_infra(start=args.start) else 1)
 

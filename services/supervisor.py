@@ -13,12 +13,14 @@ NAMEKO_SERVICES = {
     "certmail": "services.certmail.service:CertmailService",
     "gateway": "services.gateway.service:GatewayService",
 }
-START_ORDER = ("journal", "flk", "ferzl_bridge", "certmail", "gateway")
+START_ORDER = ("journal", "flk", "ferzl_bridge", "certmail", "certmail_intake", "gateway")
 
 
 def command(name):
     if name == "ferzl_emulator":
         return [sys.executable, "-m", "services.ferzl_emulator"]
+    if name == "certmail_intake":  # plain asyncio (aiosmtpd), not a nameko service
+        return [sys.executable, "-m", "services.certmail.intake"]
     return [sys.executable, "-m", "services.cli", "run", name]
 
 

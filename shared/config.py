@@ -3,10 +3,16 @@ import os
 from dataclasses import dataclass, fields
 
 API_VERSION = "24.2.6"
+_VAR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "var")  # git-ignored
 
 
 def _ferzl_url(base: str, version: str) -> str:
     return f"{base}/api/t-foms/integration/ws/{version}/wsdl/mpiPersonInfoServiceWs"
+
+
+def _async_url(person_info_url: str) -> str:
+    """mpiAsyncOperationsServiceWs beside mpiPersonInfoServiceWs (same host, version and path scheme)."""
+    return person_info_url.rsplit("/", 1)[0] + "/mpiAsyncOperationsServiceWs"
 
 
 @dataclass(frozen=True)
@@ -31,10 +37,43 @@ class Settings:
     demo_organization_id: int = 1
     log_level: str = "INFO"
     secret_key: str = "dev-secret-change-me"  # signs cookies and CSRF tokens; set in production
+    # ferzl_bridge (issue 4): throughput, retries, circuit, mass path, archive
+    ferzl_async_url: str = ""  # mpiAsyncOperationsServiceWs; derived from the ФЕРЗЛ URL when empty
+    ferzl_client: str = "fast"  # fast: lxml envelopes on the hot path; zeep: zeep for every call
+    ferzl_rate_limit: float = 0.0  # ФЕРЗЛ calls per second, shared by all bridge processes; 0 = no limit
+    ferzl_retry_tiers: str = "5,30,120,600"  # seconds of the delay queues, by attempt
+    ferzl_retry_horizon_hours: float = 24.0  # give up (with «Ошибка») after this long; never for a token problem
+    ferzl_hold_budget: float = 120.0  # seconds a chunk may wait for rate tokens before it goes to a delay queue
+    ferzl_probe_seconds: float = 15.0  # while down: one probe call this often (across all processes)
+    ferzl_trip_failures: int = 10  # consecutive unavailable answers that mark ФЕРЗЛ down
+    ferzl_degraded_ratio: float = 0.2  # share of failed calls (last 30 s) that marks ФЕРЗЛ degraded
+    ferzl_mass_min: int = 50  # group rows (ЕНП/ОИП only) in one chunk from which the mass path is used
+    ferzl_mass_batch: int = 1000  # persons per getMassInsuranceStatusStart (ФЕРЗЛ allows up to 1000)
+    ferzl_mass_wait: float = 0.5  # seconds a mass batch waits for more chunks before it starts
+    ferzl_mass_poll: float = 1.0  # seconds between getMassInsuranceStatusPoll calls
+    ferzl_mass_timeout: float = 600.0  # a mass operation not ready by then is retried
+    ferzl_archive_days: int = 30  # raw SOAP exchanges are kept this many days
+    # certmail (issue 8): certificate registration by e-mail (contracts/certmail.md)
+    smtp_relay: str = ""  # host:port of the outgoing SMTP relay; empty: replies go to mail_outbox_dir as .eml
+    mail_outbox_dir: str = os.path.join(_VAR, "mail", "outbox")
+    mail_from: str = "reestrin@ozsp.test"  # sender of the replies (the manual's reestrin@ address)
+    admin_email: str = "admin@ozsp.test"  # administrative notices (certificate of an unknown CA)
+    cert_store_dir: str = os.path.join(_VAR, "certstore")  # installed certificates, one .cer each
+    cert_quarantine_dir: str = os.path.join(_VAR, "certquarantine")  # the technical folder (unknown CA)
+    mail_other_templates: str = ""  # comma-separated subjects of other mail processes (not answered here)
+    mail_max_bytes: int = 10_000_000  # a larger letter is refused by the intake (552)
+    mail_max_attachment_bytes: int = 1_000_000
+    zip_max_entries: int = 16
+    zip_max_total_bytes: int = 1_000_000  # unpacked size of all entries
+    zip_max_ratio: int = 100  # unpacked / packed size of one entry
 
     @property
     def effective_ferzl_url(self) -> str:
         return self.ferzl_url or _ferzl_url(f"http://{self.emulator_address}", self.ferzl_api_version)
+
+    @property
+    def effective_ferzl_async_url(self) -> str:
+        return self.ferzl_async_url or _async_url(self.effective_ferzl_url)
 
 
 def load(env=None) -> Settings:
@@ -64,6 +103,21 @@ def nameko_config(settings: Settings, service: str) -> dict:
         "FERZL_TIMEOUT": settings.ferzl_timeout,
         "FERZL_CONCURRENCY": settings.ferzl_concurrency,
         "DISPATCH_LEASE_SECONDS": settings.dispatch_lease_seconds,
+        "FERZL_ASYNC_URL": settings.effective_ferzl_async_url,
+        "FERZL_CLIENT": settings.ferzl_client,
+        "FERZL_RATE_LIMIT": settings.ferzl_rate_limit,
+        "FERZL_RETRY_TIERS": settings.ferzl_retry_tiers,
+        "FERZL_RETRY_HORIZON_HOURS": settings.ferzl_retry_horizon_hours,
+        "FERZL_HOLD_BUDGET": settings.ferzl_hold_budget,
+        "FERZL_PROBE_SECONDS": settings.ferzl_probe_seconds,
+        "FERZL_TRIP_FAILURES": settings.ferzl_trip_failures,
+        "FERZL_DEGRADED_RATIO": settings.ferzl_degraded_ratio,
+        "FERZL_MASS_MIN": settings.ferzl_mass_min,
+        "FERZL_MASS_BATCH": settings.ferzl_mass_batch,
+        "FERZL_MASS_WAIT": settings.ferzl_mass_wait,
+        "FERZL_MASS_POLL": settings.ferzl_mass_poll,
+        "FERZL_MASS_TIMEOUT": settings.ferzl_mass_timeout,
+        "FERZL_ARCHIVE_DAYS": settings.ferzl_archive_days,
         "WEB_SERVER_ADDRESS": settings.web_address,
         "max_workers": workers,
         "parent_calls_tracked": 10,

@@ -1,12 +1,44 @@
-"""Durable kombu queues for the work and answer flows (declared by both sides, so none is lost)."""
+"""Durable kombu queues for the work and answer flows (declared by both sides, so none is lost).
+
+Retries wait in delay queues: RabbitMQ has no per-message delay, so each tier is a queue whose fixed
+TTL is part of its name (queue arguments cannot change once declared) and which dead-letters back
+into the work queue. Tiers come from FERZL_RETRY_TIERS (seconds), e.g. "5,30,120,600".
+"""
 from kombu import Queue
 
 from shared.messages import ANSWERS_QUEUE, RETRY_QUEUE, WORK_QUEUE
 
 RETRY_DELAY_MS = 5000
+DEFAULT_TIERS = "5,30,120,600"
 
 work_queue = Queue(WORK_QUEUE, durable=True)
 answers_queue = Queue(ANSWERS_QUEUE, durable=True)
-# Messages wait here RETRY_DELAY_MS, then dead-letter back into the work queue.
-retry_queue = Queue(f"{RETRY_QUEUE}.{RETRY_DELAY_MS // 1000}s", durable=True, queue_arguments={
-    "x-message-ttl": RETRY_DELAY_MS, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": WORK_QUEUE})
+
+
+def parse_tiers(text):
+    """"5,30,120,600" -> [5.0, 30.0, 120.0, 600.0] (sorted, positive, no repeats)."""
+    tiers = sorted({float(part) for part in str(text or DEFAULT_TIERS).replace(";", ",").split(",") if part.strip()})
+    if not tiers or tiers[0] <= 0:
+        raise ValueError(f"retry tiers must be positive seconds, got {text!r}")
+    return tiers
+
+
+def tier_name(seconds):
+    """Queue name with the TTL in it: ozsp.ferzl.retry.5s, ozsp.ferzl.retry.500ms."""
+    ms = int(round(seconds * 1000))
+    return f"{RETRY_QUEUE}.{ms // 1000}s" if ms % 1000 == 0 else f"{RETRY_QUEUE}.{ms}ms"
+
+
+def delay_queue(seconds):
+    """A queue where messages wait `seconds`, then dead-letter back into the work queue."""
+    return Queue(tier_name(seconds), durable=True, queue_arguments={
+        "x-message-ttl": int(round(seconds * 1000)), "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": WORK_QUEUE})
+
+
+def delay_queues(tiers_text=DEFAULT_TIERS):
+    return [delay_queue(s) for s in parse_tiers(tiers_text)]
+
+
+# Messages wait RETRY_DELAY_MS, then dead-letter back into the work queue (the first default tier).
+retry_queue = delay_queue(RETRY_DELAY_MS / 1000)

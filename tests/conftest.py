@@ -27,6 +27,22 @@ def database_url(settings):
 
 
 @pytest.fixture(scope="session")
+def quiet_engine(settings):
+    """A second database that no running service touches: for journal logic tests that must not race the
+    journal's dispatcher or the bridge."""
+    from sqlalchemy import create_engine
+
+    from services import admin
+    url, drop = support.make_test_database(settings)
+    admin.migrate(url)
+    admin.seed(url)
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
+    drop()
+
+
+@pytest.fixture(scope="session")
 def engine(database_url):
     from sqlalchemy import create_engine
     engine = create_engine(database_url)
@@ -72,7 +88,24 @@ def stack(settings, database_url, output_dir):
         "FERZL_URL": "",
         "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
         "CHUNK_SIZE": "20",
+        # ferzl_bridge: short delay queues and probes, small mass batches, so fault tests take seconds
+        "FERZL_RETRY_TIERS": "0.5,1,2,4",
+        "FERZL_PROBE_SECONDS": "0.5",
+        "FERZL_MASS_MIN": "10",
+        "FERZL_MASS_WAIT": "0.2",
+        "FERZL_MASS_POLL": "0.2",
         "PYTHONUNBUFFERED": "1",
+        # certmail: replies go to a test SMTP sink on this port (tests/integration/test_certmail_*.py start it)
+        "SMTP_RELAY": f"127.0.0.1:{support.free_port()}",
+        "MAIL_OUTBOX_DIR": os.path.join(output_dir, "certmail", vhost, "outbox"),
+        "CERT_STORE_DIR": os.path.join(output_dir, "certmail", vhost, "certstore"),
+        "CERT_QUARANTINE_DIR": os.path.join(output_dir, "certmail", vhost, "quarantine"),
+        "ADMIN_EMAIL": "admin@ozsp.test",
+        "MAIL_OTHER_TEMPLATES": "OTHER_TASK",
+        "MAIL_MAX_BYTES": "3000000",
+        "MAIL_MAX_ATTACHMENT_BYTES": "500000",
+        "CAPTCHA_TEST_MODE": "1",  # pages expose CAPTCHA answers to the browser tests (never in make run)
+        "SUBMIT_LIMIT_PER_MINUTE": "1000",  # the suite sends hundreds of requests as the one demo user
     }
     log = open(os.path.join(output_dir, "services.log"), "a", encoding="utf-8")
     sup = Supervisor(env=env, restart=False, output=log)

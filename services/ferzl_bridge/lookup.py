@@ -1,8 +1,17 @@
-"""Turn a chunk of work items into outcomes: plain logic, the ФЕРЗЛ client and the mapper are passed in."""
+"""Turn work items into outcomes, retries and holds: plain logic, the ФЕРЗЛ call and the mapper passed in.
+
+An item ends in one of three ways:
+  done  -- an outcome for the journal: answered, or «Ошибка» (400/409/not found, or given up);
+  retry -- ФЕРЗЛ was unavailable (timeout, connection, 5xx, 429, errorItem 500): tried again later,
+           attempt + 1, until the horizon;
+  hold  -- not tried, or refused the token (401/403): waits without counting as a failure. A token
+           problem never fails the work: it waits until the token is fixed.
+"""
 import logging
 from datetime import datetime, timedelta, timezone
 
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected, FerzlUnavailable
+from services.ferzl_bridge.retry import past_horizon
 
 log = logging.getLogger(__name__)
 
@@ -24,33 +33,49 @@ def failed(item, code, message):
 
 
 def look_up(get_person_data, item):
-    """One item -> ("done", outcome) or ("retry", reason)."""
+    """One item -> ("done", outcome) or ("retry", reason); reason: auth | unavailable."""
     try:
         return "done", answered(item, get_person_data(item["params"], item["external_id"]))
     except FerzlRejected as exc:
         return "done", failed(item, exc.code, exc.message)
     except FerzlAuthError as exc:
-        log.error("ALARM: ФЕРЗЛ refused the token (%s); work stays queued", exc.code)
+        log.error("ALARM: FERZL refused the token (%s); work stays queued", exc.code)
         return "retry", "auth"
     except FerzlUnavailable as exc:
-        log.warning("ФЕРЗЛ unavailable (%s); request %s will be retried", exc.code, item["request_id"])
+        log.warning("FERZL unavailable (%s); request #%s will be retried", exc.code, item["request_id"])
         return "retry", "unavailable"
     except Exception:
-        log.exception("unexpected failure for request %s", item["request_id"])
+        log.exception("unexpected failure for request #%s", item["request_id"])
         return "done", failed(item, "internal", INTERNAL_ERROR)
 
 
+def settle(item, kind, value, now, horizon):
+    """("done", outcome) | ("retry", reason) | ("hold", reason) -> the item's disposition.
+
+    Returns ("done", outcome), ("retry", next item) or ("hold", next item). The next item keeps
+    first_try_at; a retry counts an attempt, a hold does not. Past the horizon a retry or a hold
+    becomes «Ошибка» -- except a token problem (reason "auth"), which waits for the token."""
+    if kind == "done":
+        return "done", value
+    first = item.get("first_try_at") or now.isoformat()
+    if value == "auth":
+        return "hold", {**item, "first_try_at": first}  # the token is not the request's fault: no horizon
+    if past_horizon(first, now, horizon):
+        return "done", failed(item, "timeout", GAVE_UP)
+    if kind == "hold":
+        return "hold", {**item, "first_try_at": first}
+    return "retry", {**item, "attempt": item.get("attempt", 0) + 1, "first_try_at": first}
+
+
 def run_chunk(get_person_data, items, mapper=map, horizon=timedelta(hours=24), now=None):
-    """Look up every item; return (outcomes, items to retry later). Retries past the horizon become errors."""
+    """Look up every item; return (outcomes, items to try later: retries and holds)."""
     now = now or datetime.now(timezone.utc)
-    outcomes, retry = [], []
+    outcomes, later = [], []
     for item, (kind, value) in zip(items, mapper(lambda i: look_up(get_person_data, i), items)):
-        if kind == "done":
-            outcomes.append(value)
+        if kind == "retry" and value == "auth":  # compatible view: a held item counts an attempt too
+            later.append({**item, "attempt": item.get("attempt", 0) + 1,
+                          "first_try_at": item.get("first_try_at") or now.isoformat()})
             continue
-        first = item.get("first_try_at") or now.isoformat()
-        if value != "auth" and now - datetime.fromisoformat(first) > horizon:
-            outcomes.append(failed(item, "timeout", GAVE_UP))
-        else:
-            retry.append({**item, "attempt": item.get("attempt", 0) + 1, "first_try_at": first})
-    return outcomes, retry
+        disposition, result = settle(item, kind, value, now, horizon)
+        (outcomes if disposition == "done" else later).append(result)
+    return outcomes, later

@@ -1,23 +1,38 @@
-"""ferzl_bridge: the only door to ФЕРЗЛ. Consumes chunks of work, publishes chunks of outcomes."""
+"""ferzl_bridge: the only door to ФЕРЗЛ. Consumes chunks of work, publishes chunks of outcomes.
+
+Order per chunk: the delayed items go to their delay queues, then the outcomes (with the archive
+records and the lease extensions of the delayed items) to the journal, then the chunk is acked by
+returning. A crash at any point leaves the chunk unacked: RabbitMQ hands it out again and the
+journal ignores repeated answers.
+"""
 import logging
 import uuid
 
 from marshmallow import ValidationError
 from nameko.messaging import Publisher, consume
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from services.ferzl_bridge.dependencies import FerzlProvider
-from services.ferzl_bridge.lookup import run_chunk
 from shared.messages import ANSWERS_QUEUE, WorkChunk
-from shared.queues import answers_queue, retry_queue, work_queue
+from shared.queues import answers_queue, delay_queues, tier_name, work_queue
 
 log = logging.getLogger(__name__)
+
+
+class TierPublisher(Publisher):
+    """A Publisher that also declares the delay queues of FERZL_RETRY_TIERS (known only at setup)."""
+
+    def setup(self):
+        tiers = self.container.config.get("FERZL_RETRY_TIERS") or "5,30,120,600"
+        self.declare = [answers_queue, work_queue] + delay_queues(tiers)
+        super().setup()
 
 
 class FerzlBridgeService:
     name = "ferzl_bridge"
     ferzl = FerzlProvider()
-    publish = Publisher(declare=[answers_queue, retry_queue])
+    publish = TierPublisher()
 
     @consume(work_queue, requeue_on_error=True)
     def handle_work(self, body):
@@ -26,14 +41,26 @@ class FerzlBridgeService:
         except ValidationError as exc:
             log.error("malformed work message dropped: %s", sorted(exc.messages))
             return
-        outcomes, retry = run_chunk(self.ferzl.get_person_data, chunk["items"], mapper=self.ferzl.imap)
-        if outcomes:
-            self.publish({"chunk_id": chunk["chunk_id"], "outcomes": outcomes}, routing_key=ANSWERS_QUEUE)
-        if retry:
-            self.publish({"chunk_id": str(uuid.uuid4()), "items": retry}, routing_key=retry_queue.name)
-        log.info("chunk %s: %d answered, %d to retry", chunk["chunk_id"], len(outcomes), len(retry))
+        result = self.ferzl.process(chunk["items"])
+        tiers = self.ferzl.provider.tiers
+        for seconds, items in sorted(result.later.items()):
+            self.publish({"chunk_id": str(uuid.uuid4()), "items": items}, routing_key=tier_name(seconds),
+                         expiration=tiers.expiration(seconds), mandatory=True)
+        if result.outcomes or result.archive or result.held:
+            self.publish({"chunk_id": chunk["chunk_id"], "outcomes": result.outcomes, "archive": result.archive,
+                          "held": result.held}, routing_key=ANSWERS_QUEUE)
+        log.info("chunk %s: %d done, %d later", chunk["chunk_id"], len(result.outcomes), len(result.held))
+
+    @timer(interval=0.5)
+    def tick(self):
+        """About once a second: share this process's view of ФЕРЗЛ; while down, probe when it is our turn."""
+        try:
+            self.ferzl.tick()
+        except Exception:
+            log.exception("FERZL state tick failed")
 
     @rpc
     def get_state(self):
-        """ФЕРЗЛ availability as this process sees it: {"state": up|degraded|down, "since": iso}."""
+        """{"state": up|degraded|down, "since", "reason", "alarm", "queue_depth", "metrics"} across processes."""
         return self.ferzl.state()
+

@@ -30,6 +30,7 @@ SOURCE, SOURCE_TYPE = "46000", "ТФОМС"  # who supplied the data: the ТФО
 NOT_FOUND = ("409", "Персона не найдена")
 CONFLICT = ("409", "Противоречивые параметры поиска: указанные идентификаторы относятся к разным персонам")
 SYSTEM_ERROR = ("500", "Системная ошибка")
+FORMAT_ERROR = ("400", "Ошибка в формате запроса: параметры не прошли форматный контроль")  # injected by a knob
 AUTH_FAULT = "Ошибка аутентификации: неверный или истёкший токен доступа"
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False)

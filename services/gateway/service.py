@@ -8,8 +8,11 @@ from nameko.web.handlers import http
 
 from services.gateway.api import ApiError, FLK_FAILED, NOT_FOUND, UNAVAILABLE, json_response, parse_list_args, \
     parse_request_fields
+from services.gateway.pages import PagesMixin
+from services.gateway.web import install_nodelay
 
 log = logging.getLogger(__name__)
+install_nodelay()
 
 
 def api(method):
@@ -29,14 +32,17 @@ def api(method):
     return wrapper
 
 
-class GatewayService:
+class GatewayService(PagesMixin):
+    """The JSON API here; the web pages come from PagesMixin (services/gateway/pages.py)."""
     name = "gateway"
     flk = RpcProxy("flk")
     journal = RpcProxy("journal")
+    bridge = RpcProxy("ferzl_bridge")
     config = Config()
 
     def identity(self, request):
-        # Until login exists, a fixed demo identity; login will supply it from the session.
+        # The one place that decides who acts (pages and API alike). Until login exists, a fixed demo
+        # identity; login will supply it from the session.
         return {"user_id": self.config["DEMO_USER_ID"], "organization_id": self.config["DEMO_ORGANIZATION_ID"]}
 
     @http("GET", "/api/v1/health")

@@ -1,4 +1,5 @@
 """journal: the only owner of PostgreSQL. Thin nameko adapter over services.journal.store."""
+import base64
 import logging
 import time
 import uuid
@@ -9,7 +10,8 @@ from nameko.messaging import Publisher, consume
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.journal import store
+from services.journal import archive, captcha, directory, groups, held, store
+from shared import export
 from services.journal.dependencies import Database
 from shared.messages import WORK_QUEUE, OutcomeChunk
 from shared.queues import answers_queue, work_queue
@@ -27,6 +29,84 @@ class JournalService:
     @rpc
     def ping(self):
         return "ok"
+
+    # --- subscriber directory and login (contracts/messages.md) ---
+
+    @rpc
+    def trust_material(self):
+        """Active CAs and the newest CRL of each, base64 DER."""
+        with self.db.connect() as conn:
+            material = directory.trust_material(conn)
+        return {key: [base64.b64encode(der).decode() for der in ders] for key, ders in material.items()}
+
+    @rpc
+    def certificate_owner(self, issuer, serial_hex):
+        with self.db.connect() as conn:
+            return directory.certificate_owner(conn, issuer, serial_hex)
+
+    @rpc
+    def issue_challenge(self, ttl_seconds=120):
+        with self.db.begin() as conn:
+            return directory.issue_challenge(conn, int(ttl_seconds))
+
+    @rpc
+    def consume_challenge(self, challenge_id):
+        with self.db.begin() as conn:
+            return directory.consume_challenge(conn, challenge_id)
+
+    @rpc
+    def start_session(self, user_id, organization_id, certificate_id=None):
+        with self.db.begin() as conn:
+            return directory.create_session(conn, user_id, organization_id, certificate_id)
+
+    @rpc
+    def session_identity(self, token, idle_minutes=30, absolute_hours=12):
+        with self.db.begin() as conn:
+            return directory.session_identity(conn, token, int(idle_minutes), int(absolute_hours))
+
+    @rpc
+    def end_session(self, token):
+        with self.db.begin() as conn:
+            directory.end_session(conn, token)
+
+    @rpc
+    def audit(self, action, object_id=None, details=None, user_id=None, organization_id=None):
+        with self.db.begin() as conn:
+            directory.audit(conn, action, object_id, details, user_id, organization_id)
+
+    # --- group requests (manual §5) ---
+
+    @rpc
+    def create_group(self, identity, name, filename, columns, rows, encoding=None, idempotency_key=None):
+        """All rows of a file that passed ФЛК become requests in one transaction, then go to ФЕРЗЛ."""
+        with self.db.begin() as conn:
+            created = groups.create_group(conn, store.Identity(identity), name, filename, columns, rows,
+                                          encoding, idempotency_key)
+        self._dispatch_quietly()
+        return created
+
+    @rpc
+    def get_group(self, identity, group_id):
+        with self.db.connect() as conn:
+            return groups.get_group(conn, store.Identity(identity), int(group_id))
+
+    @rpc
+    def list_groups(self, identity, date_from=None, date_to=None, page=1, per_page=50):
+        with self.db.connect() as conn:
+            return groups.list_groups(conn, store.Identity(identity), store.parse_date(date_from),
+                                      store.parse_date(date_to), int(page), int(per_page))
+
+    @rpc
+    def take_finished_notices(self, identity):
+        with self.db.begin() as conn:
+            return groups.take_finished_notices(conn, store.Identity(identity))
+
+    @rpc
+    def export_page(self, identity, group_id, after_line=0, limit=5000):
+        """Export cells of the next rows of a group (shared.export.row), in file order."""
+        with self.db.connect() as conn:
+            page = groups.export_page(conn, store.Identity(identity), int(group_id), int(after_line), int(limit))
+        return [{"line_no": r["line_no"], "cells": export.row(r)} for r in page]
 
     @rpc
     def create_request(self, identity, params):
@@ -48,6 +128,71 @@ class JournalService:
         with self.db.connect() as conn:
             return store.list_requests(conn, store.Identity(identity), filters, int(page), int(per_page))
 
+    @rpc
+    def count_recent_requests(self, identity, seconds=60):
+        with self.db.connect() as conn:
+            return store.count_recent(conn, store.Identity(identity), seconds)
+
+    @rpc
+    def captcha_issue(self, answer_hash, ttl):
+        with self.db.begin() as conn:
+            return captcha.issue(conn, answer_hash, ttl)
+
+    @rpc
+    def captcha_check(self, captcha_id, answer_hash):
+        with self.db.begin() as conn:
+            return captcha.check(conn, captcha_id, answer_hash)
+
+    # --- certificate registration by e-mail (services/journal/mail.py, contracts/certmail.md) ---
+
+    @rpc
+    def mail_claim(self, letter):
+        from services.journal import mail
+        with self.db.begin() as conn:
+            return mail.claim_letter(conn, letter)
+
+    @rpc
+    def mail_finish(self, key, outcome, reply_text=None, detail=None, user_id=None, deliver=True):
+        from services.journal import mail
+        with self.db.begin() as conn:
+            return mail.finish_letter(conn, key, outcome, reply_text, detail, user_id, deliver=deliver)
+
+    @rpc
+    def mail_register(self, key, user_id, cert_b64, ca_b64, reply_text):
+        """Certificate, user record, CA entry and the letter's outcome in one transaction; {ok, error}."""
+        from sqlalchemy.exc import IntegrityError
+
+        from services.journal import mail
+        from shared.gost import load_certificate
+        cert, ca = load_certificate(base64.b64decode(cert_b64)), load_certificate(base64.b64decode(ca_b64))
+        try:
+            with self.db.begin() as conn:
+                return {"ok": True, "certificate_id": mail.register_from_mail(conn, key, user_id, cert, ca,
+                                                                              reply_text)}
+        except directory.DirectoryError as exc:
+            return {"ok": False, "error": str(exc)}
+        except IntegrityError:
+            return {"ok": False, "error": "сертификат с этим серийным номером уже зарегистрирован в справочнике"}
+
+    @rpc
+    def mail_delivered(self, key):
+        from services.journal import mail
+        with self.db.begin() as conn:
+            mail.mark_delivered(conn, key)
+
+    @rpc
+    def mail_letters(self, limit=50):
+        from services.journal import mail
+        with self.db.connect() as conn:
+            rows = mail.list_letters(conn, limit)
+        return [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()} for row in rows]
+
+    @rpc
+    def mail_application_data(self, organization_id, user_id=None):
+        from services.journal import mail
+        with self.db.connect() as conn:
+            return mail.application_data(conn, int(organization_id), None if user_id is None else int(user_id))
+
     @timer(interval=0.5)
     def dispatch(self):
         self._dispatch_quietly()
@@ -62,12 +207,28 @@ class JournalService:
         try:
             with self.db.begin() as conn:
                 result = store.store_outcomes(conn, chunk["outcomes"])
+                archive.store(conn, chunk["archive"])  # the raw ФЕРЗЛ exchanges, with their answers
+            if chunk["held"]:
+                with self.db.begin() as conn:  # on its own: a second set of row locks in one transaction could deadlock
+                    held.touch(conn, chunk["held"])
         except Exception:
             log.exception("storing answers of chunk %s failed; it will be redelivered", chunk["chunk_id"])
             time.sleep(2)  # no hot loop while the database is away
             raise
         if result["duplicates"]:
             log.info("chunk %s: %s repeated answers ignored", chunk["chunk_id"], result["duplicates"])
+
+    @timer(interval=3600)
+    def purge_archive(self):
+        """Drop ФЕРЗЛ exchanges older than FERZL_ARCHIVE_DAYS, a batch at a time."""
+        days = int(self.config.get("FERZL_ARCHIVE_DAYS") or 30)
+        try:
+            while True:
+                with self.db.begin() as conn:
+                    if archive.purge(conn, days) < archive.PURGE_BATCH:
+                        return
+        except Exception:
+            log.exception("archive retention cleanup failed; it runs again in an hour")
 
     def _dispatch_quietly(self):
         try:

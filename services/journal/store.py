@@ -9,6 +9,7 @@ from shared import params as P
 from shared.status import ANSWERED, ERROR, SENT, label
 
 LOCAL_TZ = ZoneInfo("Europe/Moscow")
+COUNT_CAP = 10_000  # list_requests counts up to this many; beyond it "total_exact" is false
 
 
 class Identity(dict):
@@ -45,9 +46,9 @@ def claim_pending(conn, limit, lease_seconds):
         "WHERE id IN (SELECT id FROM requests WHERE status = 'sent' "
         "  AND (dispatched_at IS NULL OR dispatched_at < now() - make_interval(secs => :lease)) "
         "  ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED) "
-        "RETURNING id, external_id, params"), {"limit": limit, "lease": lease_seconds}).mappings().all()
-    return [{"request_id": r["id"], "external_id": str(r["external_id"]), "params": r["params"]}
-            for r in sorted(rows, key=lambda r: r["id"])]
+        "RETURNING id, external_id, params, group_id"), {"limit": limit, "lease": lease_seconds}).mappings().all()
+    return [{"request_id": r["id"], "external_id": str(r["external_id"]), "params": r["params"],
+             "group_id": r["group_id"]} for r in sorted(rows, key=lambda r: r["id"])]
 
 
 def mo_names(conn, codes):
@@ -139,7 +140,7 @@ def day_bounds(date_from, date_to):
 
 
 def list_requests(conn, identity, filters=None, page=1, per_page=50):
-    """A page of the journal, newest first. Filters: date_from, date_to (date), fio, status, group_id."""
+    """A page of the journal, newest first. Filters: date_from, date_to (date), fio, status, group_id, mine."""
     filters = filters or {}
     where = ["organization_id = :org"]
     args = {"org": identity.organization_id}
@@ -148,6 +149,9 @@ def list_requests(conn, identity, filters=None, page=1, per_page=50):
         args["group"] = int(filters["group_id"])
     elif not filters.get("all_groups"):
         where.append("group_id IS NULL")
+    if filters.get("mine"):  # only the acting user's requests (the summary under the form)
+        where.append("user_id = :user")
+        args["user"] = identity.user_id
     start, end = day_bounds(filters.get("date_from"), filters.get("date_to"))
     if start:
         where.append("created_at >= :start")
@@ -162,7 +166,9 @@ def list_requests(conn, identity, filters=None, page=1, per_page=50):
         where.append("fio_search LIKE :fio")
         args["fio"] = "%" + _escape_like(P.fold(filters["fio"].strip())) + "%"
     clause = " AND ".join(where)
-    total = conn.execute(text(f"SELECT count(*) FROM requests WHERE {clause}"), args).scalar_one()
+    # Counting is capped: an exact count of a broad filter over millions of rows costs seconds.
+    counted = conn.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM requests WHERE {clause} LIMIT :cap) s"),
+                           {**args, "cap": COUNT_CAP + 1}).scalar_one()
     rows = conn.execute(text(
         f"SELECT id, name, params, status, created_at, answered_at, group_id, line_no FROM requests "
         f"WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"),
@@ -170,7 +176,16 @@ def list_requests(conn, identity, filters=None, page=1, per_page=50):
     items = [{"id": r["id"], "name": r["name"], "created_at": r["created_at"].isoformat(),
               "params_text": P.describe_text(r["params"]), "status": r["status"], "status_label": label(r["status"]),
               "group_id": r["group_id"], "line_no": r["line_no"]} for r in rows]
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    return {"items": items, "total": min(counted, COUNT_CAP), "total_exact": counted <= COUNT_CAP, "page": page,
+            "per_page": per_page}
+
+
+def count_recent(conn, identity, seconds):
+    """Individual requests the user created in the last `seconds` (the per-user submission limit)."""
+    return conn.execute(text(
+        "SELECT count(*) FROM requests WHERE organization_id = :org AND user_id = :user AND group_id IS NULL "
+        "AND created_at > now() - make_interval(secs => :secs)"),
+        {"org": identity.organization_id, "user": identity.user_id, "secs": float(seconds)}).scalar_one()
 
 
 def _escape_like(value):

@@ -18,10 +18,10 @@ def pki():
 
 
 @pytest.fixture
-def org_user(engine, pki, request):
+def org_user(quiet_engine, pki, request):
     """A fresh organisation and user with its own e-mail and certificate (pki["user"] is the holder's)."""
     pki["user"] = pki["ca"].issue("КАТАЛОГОВ ТЕСТ")
-    with engine.begin() as conn:
+    with quiet_engine.begin() as conn:
         org = D.add_organization(conn, 'ГБУЗ МО "ТЕСТОВАЯ БОЛЬНИЦА"', "mo", "509999", actor="test")
         user = D.add_user(conn, org, "Каталогов", "Тест", "Тестович", snils="112-233-445 95",
                           emails=[f"Katalogov.{request.node.name[:20]}@Example.test"], actor="test")
@@ -29,10 +29,10 @@ def org_user(engine, pki, request):
     return org, user, cert_id
 
 
-def test_registered_certificate_finds_its_owner(engine, pki, org_user):
+def test_registered_certificate_finds_its_owner(quiet_engine, pki, org_user):
     org, user, cert_id = org_user
     cert = pki["user"].cert
-    with engine.connect() as conn:
+    with quiet_engine.connect() as conn:
         found = D.certificate_owner(conn, str(cert.issuer), cert.serial_hex)
         unknown = D.certificate_owner(conn, str(cert.issuer), "00FF")
         email = conn.execute(text("SELECT email FROM user_emails WHERE user_id = :u"), {"u": user}).scalar()
@@ -43,9 +43,9 @@ def test_registered_certificate_finds_its_owner(engine, pki, org_user):
     assert email == "katalogov.test_registered_cert@example.test" and snils == "11223344595"
 
 
-def test_deactivation_shows_in_the_owner_and_ends_sessions(engine, pki, org_user):
+def test_deactivation_shows_in_the_owner_and_ends_sessions(quiet_engine, pki, org_user):
     org, user, cert_id = org_user
-    with engine.begin() as conn:
+    with quiet_engine.begin() as conn:
         token = D.create_session(conn, user, org, cert_id)
         assert D.session_identity(conn, token)["user_id"] == user
         D.set_user_active(conn, user, False, actor="test")
@@ -60,9 +60,9 @@ def test_deactivation_shows_in_the_owner_and_ends_sessions(engine, pki, org_user
     assert "directory.user.deactivate" in actions and "directory.organization.deactivate" in actions
 
 
-def test_sessions_end_on_logout_and_when_idle(engine, org_user):
+def test_sessions_end_on_logout_and_when_idle(quiet_engine, org_user):
     org, user, cert_id = org_user
-    with engine.begin() as conn:
+    with quiet_engine.begin() as conn:
         token = D.create_session(conn, user, org, cert_id)
         other = D.create_session(conn, user, org, cert_id)
         D.end_session(conn, token)
@@ -72,38 +72,38 @@ def test_sessions_end_on_logout_and_when_idle(engine, org_user):
         assert D.session_identity(conn, other, idle_minutes=30) is None
 
 
-def test_challenge_is_single_use_and_expires(engine):
-    with engine.begin() as conn:
+def test_challenge_is_single_use_and_expires(quiet_engine):
+    with quiet_engine.begin() as conn:
         issued = D.issue_challenge(conn, ttl_seconds=60)
         stale = D.issue_challenge(conn, ttl_seconds=-1)
     assert issued["challenge"].isascii() and len(issued["challenge"]) > 40
-    with engine.begin() as conn:
+    with quiet_engine.begin() as conn:
         assert D.consume_challenge(conn, issued["id"]) == issued["challenge"]
         assert D.consume_challenge(conn, issued["id"]) is None      # replay
         assert D.consume_challenge(conn, stale["id"]) is None       # expired
         assert D.consume_challenge(conn, "not-a-uuid") is None
 
 
-def test_ca_and_crl_make_the_trust_material(engine, pki):
+def test_ca_and_crl_make_the_trust_material(quiet_engine, pki):
     crl = pki["ca"].crl(revoked=[pki["other"]], this_update=NOW - timedelta(hours=1))
-    with engine.begin() as conn:
+    with quiet_engine.begin() as conn:
         D.import_ca(conn, pki["ca"].cert, actor="test")
         D.import_crl(conn, crl, actor="test")
         material = D.trust_material(conn)
     assert pki["ca"].cert.der in material["cas"] and crl.der in material["crls"]
     foreign = TestPki(seed="nobody").ca("НЕИЗВЕСТНЫЙ УЦ").crl()
     with pytest.raises(D.DirectoryError):
-        with engine.begin() as conn:
+        with quiet_engine.begin() as conn:
             D.import_crl(conn, foreign)
 
 
-def test_refused_changes_explain_themselves(engine, pki, org_user):
+def test_refused_changes_explain_themselves(quiet_engine, pki, org_user):
     org, user, _ = org_user
-    with engine.begin() as conn:
+    with quiet_engine.begin() as conn:
         with pytest.raises(D.DirectoryError, match="Вид организации"):
             D.add_organization(conn, "X", "bank")
     for bad in (lambda c: D.add_user(c, 999999, "А", "Б"), lambda c: D.add_email(c, user, "без собаки"),
                 lambda c: D.set_user_active(c, 999999, True), lambda c: D.add_certificate(c, 999999, pki["user"].cert)):
         with pytest.raises(D.DirectoryError):
-            with engine.begin() as conn:
+            with quiet_engine.begin() as conn:
                 bad(conn)

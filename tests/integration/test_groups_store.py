@@ -23,8 +23,8 @@ def outcome(request_id, status="answered", message=None):
             "error_code": "409" if message else None, "error_message": message}
 
 
-def test_group_lifecycle(engine):
-    with engine.begin() as conn:
+def test_group_lifecycle(quiet_engine):
+    with quiet_engine.begin() as conn:
         created = groups.create_group(conn, ME, "Групповой запрос №1", "группа.csv", COLUMNS,
                                       rows("5096989785000017", "5036162381095335", "1111111111111117"),
                                       encoding="cp1251", idempotency_key="key-1")
@@ -33,14 +33,14 @@ def test_group_lifecycle(engine):
     assert created["total"] == 3 and not created["repeated"]
     assert again == {"id": created["id"], "total": 3, "repeated": True}
     gid = created["id"]
-    with engine.connect() as conn:
+    with quiet_engine.connect() as conn:
         ids = conn.execute(text("SELECT id FROM requests WHERE group_id = :g ORDER BY line_no"), {"g": gid}).scalars().all()
         card = store.get_card(conn, ME, ids[0])
         group = groups.get_group(conn, ME, gid)
     assert len(ids) == 3 and card["line_no"] == 2 and card["name"] == "RQ1" and card["group_id"] == gid
     assert (group["status"], group["status_label"], group["received"]) == ("sent", "Отправлен", 0)
 
-    with engine.begin() as conn:
+    with quiet_engine.begin() as conn:
         store.store_outcomes(conn, [outcome(ids[0]), outcome(ids[1], "error", "Персона не найдена")])
         assert groups.take_finished_notices(conn, ME) == []
         store.store_outcomes(conn, [outcome(ids[2])])
@@ -50,7 +50,7 @@ def test_group_lifecycle(engine):
     assert (group["status_label"], group["answered"], group["failed"], group["received"]) == ("Получен ответ", 2, 1, 3)
     assert group["finished_at"] and {"id": gid, "name": "Групповой запрос №1"} in notices
 
-    with engine.connect() as conn:
+    with quiet_engine.connect() as conn:
         first = groups.export_page(conn, ME, gid, 0, 2)
         rest = groups.export_page(conn, ME, gid, first[-1]["line_no"], 2)
         journal = store.list_requests(conn, ME, {"group_id": gid})
@@ -67,11 +67,11 @@ def test_status_rules():
     assert groups.group_status(3, 0, 3) == "error"
 
 
-def test_list_groups_newest_first(engine):
-    with engine.begin() as conn:
+def test_list_groups_newest_first(quiet_engine):
+    with quiet_engine.begin() as conn:
         a = groups.create_group(conn, ME, "А", "a.csv", COLUMNS, rows("5096989785000017"))["id"]
         b = groups.create_group(conn, ME, "Б", "b.csv", COLUMNS, rows("5096989785000017"))["id"]
-    with engine.connect() as conn:
+    with quiet_engine.connect() as conn:
         listed = groups.list_groups(conn, ME, per_page=500)
     order = [g["id"] for g in listed["items"] if g["id"] in (a, b)]
     assert order == [b, a] and listed["in_progress"] >= 2

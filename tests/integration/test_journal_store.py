@@ -15,8 +15,8 @@ def params(**values):
 
 
 @pytest.fixture
-def other_org(engine):
-    with engine.begin() as conn:
+def other_org(quiet_engine):
+    with quiet_engine.begin() as conn:
         org = conn.execute(text("INSERT INTO organizations (name, kind) VALUES ('ООО \"ДРУГАЯ\"', 'smo') "
                                 "RETURNING id")).scalar_one()
         user = conn.execute(text("INSERT INTO users (organization_id, surname, first_name) "
@@ -24,8 +24,8 @@ def other_org(engine):
     return store.Identity(user_id=user, organization_id=org)
 
 
-def create(engine, identity=ME, **values):
-    with engine.begin() as conn:
+def create(quiet_engine, identity=ME, **values):
+    with quiet_engine.begin() as conn:
         return store.create_request(conn, identity, params(**values))["id"]
 
 
@@ -34,39 +34,39 @@ def answer(request_id, status="answered", **extra):
             "answer": extra.get("answer"), "error_code": extra.get("code"), "error_message": extra.get("message")}
 
 
-def test_created_request_is_pending_and_claimed_once_until_the_lease_ends(engine):
-    rid = create(engine, enp="5072360829000830")
-    with engine.begin() as conn:
+def test_created_request_is_pending_and_claimed_once_until_the_lease_ends(quiet_engine):
+    rid = create(quiet_engine, enp="5072360829000830")
+    with quiet_engine.begin() as conn:
         claimed = [i for i in store.claim_pending(conn, 1000, 300) if i["request_id"] == rid]
         assert claimed and claimed[0]["params"]["enp"] == "5072360829000830"
-    with engine.begin() as conn:
+    with quiet_engine.begin() as conn:
         assert rid not in [i["request_id"] for i in store.claim_pending(conn, 1000, 300)]
-    with engine.begin() as conn:  # an expired lease hands it out again
+    with quiet_engine.begin() as conn:  # an expired lease hands it out again
         assert rid in [i["request_id"] for i in store.claim_pending(conn, 1000, 0)]
 
 
-def test_a_failed_publish_rolls_the_claim_back(engine):
-    rid = create(engine, enp="5072360829000830")
+def test_a_failed_publish_rolls_the_claim_back(quiet_engine):
+    rid = create(quiet_engine, enp="5072360829000830")
     with pytest.raises(RuntimeError):
-        with engine.begin() as conn:
+        with quiet_engine.begin() as conn:
             assert rid in [i["request_id"] for i in store.claim_pending(conn, 1000, 300)]
             raise RuntimeError("broker away")
-    with engine.begin() as conn:
+    with quiet_engine.begin() as conn:
         assert rid in [i["request_id"] for i in store.claim_pending(conn, 1000, 300)]
 
 
-def test_answers_are_stored_once_with_mo_names(engine):
-    rid = create(engine, enp="5072360829000830")
-    with engine.connect() as conn:
+def test_answers_are_stored_once_with_mo_names(quiet_engine):
+    rid = create(quiet_engine, enp="5072360829000830")
+    with quiet_engine.connect() as conn:
         code, name = conn.execute(text("SELECT code, name FROM mo_dictionary LIMIT 1")).one()
     body = {"enp": "5072360829000830", "policy": {"status": "ДПП"},
             "attachments": [{"status": "ДПП", "mo_code": code}, {"status": "НСМ", "mo_code": "000000"}]}
-    with engine.begin() as conn:
+    with quiet_engine.begin() as conn:
         assert store.store_outcomes(conn, [answer(rid, answer=body)]) == {"stored": 1, "duplicates": 0}
-    with engine.begin() as conn:
+    with quiet_engine.begin() as conn:
         again = answer(rid, "error", code="500", message="повтор")
         assert store.store_outcomes(conn, [again]) == {"stored": 0, "duplicates": 1}
-    with engine.connect() as conn:
+    with quiet_engine.connect() as conn:
         card = store.get_card(conn, ME, rid)
         events = conn.execute(text("SELECT event FROM request_history WHERE request_id = :r ORDER BY id"),
                               {"r": rid}).scalars().all()
@@ -75,29 +75,29 @@ def test_answers_are_stored_once_with_mo_names(engine):
     assert events == ["created", "answered"]
 
 
-def test_error_outcome_keeps_ferzl_message(engine):
-    rid = create(engine, enp="5072360829000830")
-    with engine.begin() as conn:
+def test_error_outcome_keeps_ferzl_message(quiet_engine):
+    rid = create(quiet_engine, enp="5072360829000830")
+    with quiet_engine.begin() as conn:
         store.store_outcomes(conn, [answer(rid, "error", code="409", message="Персона не найдена")])
-    with engine.connect() as conn:
+    with quiet_engine.connect() as conn:
         card = store.get_card(conn, ME, rid)
     assert card["status_label"] == "Ошибка" and card["error"] == {"code": "409", "message": "Персона не найдена"}
 
 
-def test_other_organisations_see_nothing(engine, other_org):
-    rid = create(engine, surname="НЕВИДИМОВ", snils="15836169489")
-    with engine.connect() as conn:
+def test_other_organisations_see_nothing(quiet_engine, other_org):
+    rid = create(quiet_engine, surname="НЕВИДИМОВ", snils="15836169489")
+    with quiet_engine.connect() as conn:
         assert store.get_card(conn, other_org, rid) is None
         assert rid not in [i["id"] for i in store.list_requests(conn, other_org, {"all_groups": True})["items"]]
         assert rid in [i["id"] for i in store.list_requests(conn, ME, {})["items"]]
 
 
-def test_journal_filters(engine):
-    a = create(engine, name="фильтр-1", surname="ЁЛКИНА", first_name="ТЕСТА", snils="15836169489")
-    b = create(engine, name="фильтр-2", surname="ПРИМЕРОВ", snils="15836169489")
-    with engine.begin() as conn:
+def test_journal_filters(quiet_engine):
+    a = create(quiet_engine, name="фильтр-1", surname="ЁЛКИНА", first_name="ТЕСТА", snils="15836169489")
+    b = create(quiet_engine, name="фильтр-2", surname="ПРИМЕРОВ", snils="15836169489")
+    with quiet_engine.begin() as conn:
         store.store_outcomes(conn, [answer(b)])
-    with engine.connect() as conn:
+    with quiet_engine.connect() as conn:
         def ids(**filters):
             return {i["id"] for i in store.list_requests(conn, ME, filters, 1, 500)["items"]} & {a, b}
         assert ids(fio="елк") == {a}          # ё and е are the same, any case

@@ -1,0 +1,220 @@
+"""Journal search speed: a filtered, paged journal query through the JSON API, and the same SQL run directly.
+
+Creates a fresh database, seeds 1,000,000 individual requests of one organisation with COPY (synthetic
+people only), starts journal, flk and gateway as real processes on a fresh RabbitMQ vhost (as the test
+fixture does), then times each query shape through GET /api/v1/requests and through store.list_requests
+on one direct connection (the same two SQL statements: the count and the page). Goal for the filtered
+query: p95 <= 150 ms through the API, API/direct ratio <= 2.
+
+    .venv/bin/python bench/journal.py [--rows 1000000] [--queries 200] [--keep]
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import requests  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from services import admin  # noqa: E402
+from services.journal import store  # noqa: E402
+from services.supervisor import Supervisor, wait_http  # noqa: E402
+from shared import params as P  # noqa: E402
+from tests import support  # noqa: E402
+
+GOAL_P95_MS, GOAL_RATIO = 150.0, 2.0
+ME = store.Identity(user_id=1, organization_id=1)
+DAYS = 365
+
+# Obviously synthetic surname parts: 20 x 20 x 6 = 2,400 surnames, none a real one by construction.
+_HEADS = ("ТЕСТ", "ПРИМЕР", "ОБРАЗЦ", "МАКЕТ", "ВЫМЫШЛ", "УСЛОВН", "ШАБЛОН", "ПРОБН", "ЭТАЛОН", "ФИКТИВ",
+          "МОДЕЛ", "ЧЕРНОВ", "НАБРОСК", "ЗАГОТОВ", "ОПЫТН", "ПИЛОТН", "УЧЕБН", "ДЕМОНСТР", "СИНТЕТ", "ЗАМЕН")
+_MIDDLES = ("АЛ", "ЕР", "ОН", "ИК", "УР", "ЯН", "ЁМ", "АШ", "ОТ", "ИЛ", "УН", "ЕЗ", "АР", "ОС", "ИН", "ЮК", "ЕВ",
+            "АГ", "ОМ", "ИТ")
+_TAILS = ("ОВ", "ЕВ", "ИН", "СКИЙ", "ЕНКО", "ЫХ")
+_FIRST = ("ИВАН", "ПЁТР", "СЕМЁН", "АРТЁМ", "ОЛЕГ", "АННА", "МАРИЯ", "ЕЛЕНА", "ОЛЬГА", "ДАРЬЯ")
+_PATRONYMIC = ("ИВАНОВИЧ", "ПЕТРОВИЧ", "СЕМЁНОВИЧ", "ОЛЕГОВИЧ", "ИВАНОВНА", "ПЕТРОВНА", "ОЛЕГОВНА", "")
+
+COLUMNS = ("organization_id", "user_id", "name", "params", "fio_search", "status", "created_at", "answered_at",
+           "answer", "error_code", "error_message", "dispatched_at", "dispatch_count")
+
+
+def _copy_text(value):
+    if value is None:
+        return r"\N"
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def synthetic_rows(n, seed=5):
+    """Tab-separated COPY lines over the last year in time order (as a journal grows): 60% with ФИО,
+    90% answered, 10% error, the newest 200 still waiting for ФЕРЗЛ."""
+    rng = random.Random(seed)
+    now = datetime.now(timezone.utc)
+    moments = sorted(rng.random() * DAYS * 86400 for _ in range(n))[::-1]  # seconds ago, oldest first
+    answer = json.dumps({"oip": "100000000001", "enp": "5000000000000000", "policy": {
+        "type": "П", "status": "ДПП", "date_begin": "2015-01-01", "date_end": None, "okato": "46000",
+        "smo_name": 'ООО "ТЕСТОВАЯ СТРАХОВАЯ КОМПАНИЯ"', "smo_ogrn": "1025000001016", "smo_code": "50001"},
+        "attachments": [{"status": "ДПП", "mo_code": "501000", "mo_name": 'ГБУЗ МО "ТЕСТОВАЯ ПОЛИКЛИНИКА № 1"',
+                         "date_begin": "2020-01-01", "date_end": None, "area_type": "1"}]}, ensure_ascii=False)
+    for i in range(n):
+        created = now - timedelta(seconds=moments[i])
+        params = {f: None for f in P.FIELDS}
+        params.update(name=f"Запрос {i}", enp=f"50{i:014d}", as_of=created.date().isoformat())
+        if rng.random() < 0.6:
+            params.update(surname=rng.choice(_HEADS) + rng.choice(_MIDDLES) + rng.choice(_TAILS),
+                          first_name=rng.choice(_FIRST), patronymic=rng.choice(_PATRONYMIC) or None)
+        status = "sent" if i >= n - 200 else "answered" if rng.random() < 0.9 else "error"
+        answered = created + timedelta(seconds=2) if status != "sent" else None
+        row = (1, 1, params["name"], json.dumps(params, ensure_ascii=False), P.fio_search_key(params), status,
+               created.isoformat(), answered.isoformat() if answered else None,
+               answer if status == "answered" else None,
+               "409" if status == "error" else None, "Персона не найдена" if status == "error" else None,
+               now.isoformat(), 1)
+        yield "\t".join(_copy_text(v) for v in row) + "\n"
+
+
+class LinesReader(io.RawIOBase):
+    """A file-like view of a generator of text lines, for COPY ... FROM STDIN."""
+
+    def __init__(self, lines):
+        self.lines, self.buffer = lines, b""
+
+    def readable(self):
+        return True
+
+    def readinto(self, target):
+        while len(self.buffer) < len(target):
+            try:
+                self.buffer += next(self.lines).encode("utf-8")
+            except StopIteration:
+                break
+        chunk, self.buffer = self.buffer[:len(target)], self.buffer[len(target):]
+        target[:len(chunk)] = chunk
+        return len(chunk)
+
+
+def seed(url, rows):
+    engine = create_engine(url)
+    raw = engine.raw_connection()
+    try:
+        with raw.cursor() as cur:
+            cur.copy_expert(f"COPY requests ({', '.join(COLUMNS)}) FROM STDIN",
+                            io.BufferedReader(LinesReader(synthetic_rows(rows)), 1 << 20))
+        raw.commit()
+    finally:
+        raw.close()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE requests"))
+        size = conn.execute(text("SELECT pg_size_pretty(pg_total_relation_size('requests'))")).scalar_one()
+    engine.dispose()
+    return size
+
+
+def percentiles(samples):
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
+def shapes(today):
+    """(title, query-string filters, store filters, pages) of the measured journal queries."""
+    month = (today - timedelta(days=29)).isoformat(), today.isoformat()
+    return [
+        ("ФИО + 30 дней + «Получен» (цель)",
+         {"fio": "тестал", "date_from": month[0], "date_to": month[1], "status": "answered"}, (1, 2)),
+        ("ФИО (фамилия), весь журнал", {"fio": "пробнал"}, (1, 2, 3)),
+        ("ФИО (частое имя «ИВАН»)", {"fio": "иван"}, (1, 2, 3)),
+        ("30 дней + «Ошибка»", {"date_from": month[0], "date_to": month[1], "status": "error"}, (1, 2, 3)),
+        ("без фильтров", {}, (1, 2, 3)),
+    ]
+
+
+def store_filters(query):
+    filters = dict(query)
+    for key in ("date_from", "date_to"):
+        if key in filters:
+            filters[key] = date.fromisoformat(filters[key])
+    return filters
+
+
+def measure(base_url, engine, queries, per_page=50):
+    session = requests.Session()
+    results = []
+    with engine.connect() as conn:
+        for title, query, pages in shapes(date.today()):
+            api, direct, total = [], [], None
+            for k in range(queries):
+                page = pages[k % len(pages)]
+                t0 = time.perf_counter()
+                r = session.get(base_url + "/api/v1/requests", params={**query, "page": page, "per_page": per_page},
+                                timeout=30)
+                api.append((time.perf_counter() - t0) * 1000)
+                r.raise_for_status()
+                total = r.json()["total"]
+                t0 = time.perf_counter()
+                store.list_requests(conn, ME, store_filters(query), page, per_page)
+                direct.append((time.perf_counter() - t0) * 1000)
+            results.append((title, total, percentiles(api), percentiles(direct)))
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--queries", type=int, default=200, help="timed calls per query shape (each way)")
+    ap.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
+    args = ap.parse_args()
+
+    settings = support.base_settings()
+    url, drop = support.make_test_database(settings)
+    vhost = support.unique_name("ozsp-bench")
+    delete_vhost = support.create_vhost(settings, vhost)
+    sup = None
+    try:
+        admin.migrate(url)
+        admin.seed(url)
+        t0 = time.perf_counter()
+        size = seed(url, args.rows)
+        print(f"seeded {args.rows:,} requests with COPY in {time.perf_counter() - t0:.0f} s; table + indexes {size}")
+
+        web = support.free_port()
+        env = {"AMQP_URI": support.amqp_uri_for_vhost(settings, vhost), "DATABASE_URL": url,
+               "WEB_ADDRESS": f"127.0.0.1:{web}", "DISPATCH_LEASE_SECONDS": "86400", "LOG_LEVEL": "WARNING"}
+        sup = Supervisor(env=env, restart=False, output=open(os.devnull, "w"))
+        for name in ("journal", "flk", "gateway"):
+            sup.start(name)
+        base = f"http://127.0.0.1:{web}"
+        if not wait_http(base + "/api/v1/health", 90):
+            sys.exit("services did not start")
+
+        engine = create_engine(url)
+        measure(base, engine, 10)  # warm-up: caches, pools
+        print(f"\n{'query':40} {'total':>8} {'API p50':>8} {'API p95':>8} {'SQL p50':>8} {'SQL p95':>8} "
+              f"{'ratio p50':>9} {'ratio p95':>9}")
+        for title, total, (a50, a95), (d50, d95) in measure(base, engine, args.queries):
+            print(f"{title:40} {total:>8} {a50:8.1f} {a95:8.1f} {d50:8.1f} {d95:8.1f} {a50 / d50:9.2f} "
+                  f"{a95 / d95:9.2f}")
+        engine.dispose()
+        print(f"\ntimes in ms over {args.queries} calls per shape, 50 rows a page; "
+              f"goal for the first line: API p95 <= {GOAL_P95_MS:.0f} ms, ratio <= {GOAL_RATIO:.0f}")
+    finally:
+        if sup:
+            sup.stop()
+        delete_vhost()
+        if args.keep:
+            print(f"database kept: {url}")
+        else:
+            drop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""One letter from the queue to its journaled outcome and its reply. No nameko here: service.py passes the
+journal proxy, the mailer and the settings in a Context, so tests can pass fakes."""
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import traceback
+from dataclasses import dataclass
+
+from shared.gost import TrustStore, load_certificate, load_crl
+
+from services.certmail import certfiles, letters, outbox, rules, zipcheck
+from services.certmail import messages as M
+
+log = logging.getLogger(__name__)
+
+
+class TemporaryFailure(Exception):
+    """The journal or the relay is unavailable: the letter is retried later, nothing is decided."""
+
+
+@dataclass
+class Context:
+    journal: object  # mail_claim, mail_finish, mail_register, mail_delivered, trust_material
+    mailer: object  # send(EmailMessage)
+    settings: object  # shared.config.Settings
+
+    @property
+    def limits(self):
+        s = self.settings
+        return zipcheck.Limits(max_entries=s.zip_max_entries, max_total=s.zip_max_total_bytes,
+                               max_ratio=s.zip_max_ratio)
+
+    @property
+    def other_templates(self):
+        return {t.strip().upper() for t in self.settings.mail_other_templates.split(",") if t.strip()}
+
+
+def where(exc):
+    """An exception as its type and innermost code location: its message may carry an address or a name."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    place = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}{place}"
+
+
+def queued_letter(body):
+    """(letter_id, received_at, raw bytes) of a queue message, or None when it is not one of the intake's."""
+    if not isinstance(body, dict) or not body.get("letter_id") or not isinstance(body.get("raw_b64"), str):
+        return None
+    try:
+        raw = base64.b64decode(body["raw_b64"], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return str(body["letter_id"]), body.get("received_at"), raw
+
+
+def sender_tag(address):
+    """A log-safe stand-in for an e-mail address (personal data never reaches the logs)."""
+    if not address:
+        return "none"
+    return "h:" + hashlib.sha256(address.lower().encode()).hexdigest()[:10]
+
+
+_stores = {}
+
+
+def trust_store(journal):
+    """The directory's CAs and CRLs as a TrustStore, rebuilt only when they change."""
+    try:
+        material = journal.trust_material()
+    except Exception as exc:
+        raise TemporaryFailure("trust material unavailable") from exc
+    digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+    store = _stores.get(digest)
+    if store is None:
+        store = TrustStore()
+        for kind, add, load in (("cas", store.add_ca, load_certificate), ("crls", store.add_crl, load_crl)):
+            for item in material.get(kind, []):
+                try:
+                    add(load(base64.b64decode(item)))
+                except Exception:
+                    log.error("an unreadable %s entry of the directory is ignored", kind)
+        _stores.clear()
+        _stores[digest] = store
+    return store
+
+
+def handle(body, ctx, now=None):
+    """Process one queued letter {letter_id, received_at, raw_b64}; returns its outcome code.
+    Raises (the message is redelivered) only when the journal or the relay fails."""
+    s = ctx.settings
+    queued = queued_letter(body)
+    if queued is None:
+        log.error("a queue message that is not a letter is dropped")
+        return "not_a_letter"
+    letter_id, received_at, raw = queued
+    letter = letters.parse(raw, s.mail_max_attachment_bytes)
+    claim = ctx.journal.mail_claim({
+        "key": letter.key, "holder": letter_id, "message_id": letter.message_id,
+        "received_at": received_at, "sender": letter.sender, "subject": letter.subject})
+    if claim["state"] == "busy":
+        log.info("letter %s: another copy is being processed; this one is dropped", letter.key[:12])
+        return "duplicate"
+    if claim["state"] == "done":
+        if claim["reply_due"]:
+            deliver(ctx, letter, claim["outcome"], claim["reply_text"], rules.certificate_of(letter, ctx.limits))
+            ctx.journal.mail_delivered(letter.key)
+        return "duplicate"
+
+    try:
+        decision = rules.decide(letter, claim["sender"], lambda: trust_store(ctx.journal), ctx.limits,
+                                ctx.other_templates, now)
+    except TemporaryFailure:
+        raise
+    except Exception as exc:  # a defect on hostile input must not stop the service: journal it, no reply
+        log.error("letter %s: processing failed: %s", letter.key[:12], where(exc))
+        decision = rules.Decision(rules.INTERNAL_ERROR, None, detail="exception")
+
+    user_id = (claim["sender"] or {}).get("user_id")
+    if decision.outcome == rules.UNKNOWN_CA:  # kept in the technical folder before anything is journaled
+        certfiles.quarantine(s.cert_quarantine_dir, decision.cert)
+    if decision.outcome == rules.INSTALLED:
+        decision = install(ctx, letter, user_id, decision)
+    else:
+        ctx.journal.mail_finish(letter.key, decision.outcome, decision.reply, decision.detail, user_id,
+                                bool(decision.reply or decision.notify_admin))
+    log.info("letter %s from %s: %s (%s)", letter.key[:12], sender_tag(letter.sender), decision.outcome,
+             decision.detail or "-")
+    if decision.reply or decision.notify_admin:
+        deliver(ctx, letter, decision.outcome, decision.reply, decision.cert)
+        ctx.journal.mail_delivered(letter.key)
+    return decision.outcome
+
+
+def install(ctx, letter, user_id, decision):
+    """Rule 4: the .cer into the store, then the directory (one transaction in the journal)."""
+    cert = decision.cert
+    try:
+        path, created = certfiles.install(ctx.settings.cert_store_dir, cert)
+    except OSError:
+        log.exception("letter %s: the certificate store cannot be written", letter.key[:12])
+        decision = rules.install_error(M.ERROR_STORE, cert)
+        ctx.journal.mail_finish(letter.key, decision.outcome, decision.reply, "store_write", user_id, True)
+        return decision
+    result = ctx.journal.mail_register(letter.key, user_id, base64.b64encode(cert.der).decode(),
+                                       base64.b64encode(decision.ca.der).decode(), decision.reply)
+    if result["ok"]:
+        return decision
+    if created:
+        certfiles.uninstall(path)
+    decision = rules.install_error(result["error"], cert)
+    ctx.journal.mail_finish(letter.key, decision.outcome, decision.reply, "directory", user_id, True)
+    return decision
+
+
+def _send(ctx, letter, msg):
+    """Send; a permanent refusal by the relay (5xx) is logged and given up, anything else is retried."""
+    try:
+        ctx.mailer.send(msg)
+    except outbox.PermanentFailure as exc:
+        log.warning("letter %s: the relay refused a reply for good (%s)", letter.key[:12], exc.code)
+
+
+def deliver(ctx, letter, outcome, reply_text, cert):
+    """The reply to the sender and, for a certificate of an unknown CA or without a CRL, the notice."""
+    s = ctx.settings
+    if reply_text and letter.sender:
+        subject = M.REPLY_SUBJECT.format(subject=letter.subject or M.ADD_CERT)
+        _send(ctx, letter, letters.build_reply(letter.key, letter.sender, subject, reply_text, s.mail_from,
+                                               letter.message_id))
+    if cert is None or not s.admin_email:
+        return
+    if outcome == rules.UNKNOWN_CA:
+        path = certfiles.quarantine(s.cert_quarantine_dir, cert)
+        text = M.ADMIN_BODY.format(sender=letter.sender, serial=cert.serial_hex, cn=cert.cn or "-",
+                                   issuer=str(cert.issuer), not_before=rules.moscow_time(cert.not_before),
+                                   not_after=rules.moscow_time(cert.not_after), path=path)
+        _send(ctx, letter, letters.build_notice(letter.key, s.admin_email, M.ADMIN_SUBJECT, text, s.mail_from,
+                                                (f"{cert.serial_hex}.cer", cert.der)))
+    elif outcome == rules.CRL_UNAVAILABLE:
+        text = M.ADMIN_CRL_BODY.format(sender=letter.sender, serial=cert.serial_hex, issuer=str(cert.issuer))
+        _send(ctx, letter, letters.build_notice(letter.key, s.admin_email, M.ADMIN_CRL_SUBJECT, text, s.mail_from))

@@ -1,0 +1,178 @@
+"""The rules of Приложение 2, in the manual's order: given a parsed letter and the directory's facts, the outcome
+and the reply text. No I/O here: the caller installs, journals and sends what the Decision says."""
+from dataclasses import dataclass
+from datetime import timedelta, timezone
+
+from shared.gost import errors, load_certificate, verify_certificate
+
+from services.certmail import messages as M
+from services.certmail import zipcheck
+
+MOSCOW = timezone(timedelta(hours=3), "MSK")  # no daylight saving since 2014
+
+# Outcome codes (the letter journal's `outcome`); contracts/certmail.md describes each.
+AUTO_SUBMITTED = "auto_submitted"
+OTHER_TEMPLATE = "other_template"
+UNTRUSTED = "untrusted_sender"
+UNKNOWN_TEMPLATE = "unknown_template"
+NO_CER = "no_cer"
+INVALID_FILES = "invalid_files"
+MALFORMED_CERT = "cert_malformed"
+CERT_INVALID = "cert_invalid"
+UNKNOWN_CA = "unknown_ca"
+CRL_UNAVAILABLE = "crl_unavailable"
+SNILS_MISMATCH = "snils_mismatch"
+INSTALLED = "installed"
+INSTALL_ERROR = "install_error"
+INTERNAL_ERROR = "internal_error"
+
+INVALID_REASONS = (errors.Expired, errors.NotYetValid, errors.Revoked, errors.CaInvalid)
+CRL_REASONS = (errors.CrlMissing, errors.CrlStale, errors.CrlInvalid)
+
+
+@dataclass
+class Decision:
+    outcome: str
+    reply: str | None  # None: the letter is left without a reply
+    detail: str | None = None  # a reason code for the journal (never personal data)
+    cert: object = None  # shared.gost Certificate once parsed
+    ca: object = None  # the directory CA that issued it (for INSTALLED)
+    notify_admin: bool = False  # UNKNOWN_CA and CRL_UNAVAILABLE: an administrative notice goes out too
+
+
+def digits(value):
+    return "".join(ch for ch in (value or "") if ch.isdigit())
+
+
+def trusted(sender):
+    """Rule 1: a trusted address of an active user of an active organisation."""
+    return bool(sender and sender.get("user_active") and sender.get("organization_active"))
+
+
+def check_subject_and_sender(letter, sender, other_templates=()):
+    subject = letter.subject.strip().upper()
+    if subject != M.ADD_CERT:
+        if subject in other_templates:
+            return Decision(OTHER_TEMPLATE, None)  # another process's letter: not ours to answer
+        if trusted(sender):
+            return Decision(UNKNOWN_TEMPLATE, M.UNKNOWN_TEMPLATE)
+        return Decision(UNTRUSTED, None)
+    if not trusted(sender):
+        return Decision(UNTRUSTED, None, detail="unknown_address" if not sender else "inactive")
+    return None
+
+
+def _basename(name):
+    return name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+
+
+def check_attachments(letter, limits=zipcheck.Limits()):
+    """Rule 2: a Decision refusing the letter, or (cer name, cer bytes)."""
+    if letter.malformed:
+        return Decision(INVALID_FILES, M.INVALID_FILES, detail="malformed_mime")
+    if not letter.attachments:
+        return Decision(NO_CER, M.NO_CER, detail="no_attachment")
+    if len(letter.attachments) > 1:
+        return Decision(INVALID_FILES, M.INVALID_FILES, detail="several_attachments")
+    attachment = letter.attachments[0]
+    if attachment.content is None:
+        return Decision(INVALID_FILES, M.INVALID_FILES, detail="attachment_too_large")
+    name = _basename(attachment.filename)
+    if not name.lower().endswith(".zip"):
+        return Decision(INVALID_FILES, M.INVALID_FILES, detail="not_a_zip_attachment")
+    try:
+        return zipcheck.extract_certificate(name, attachment.content, limits)
+    except zipcheck.Refused as refused:
+        if refused.reason == zipcheck.NO_CER:
+            return Decision(NO_CER, M.NO_CER, detail=refused.reason)
+        return Decision(INVALID_FILES, M.INVALID_FILES, detail=refused.reason)
+
+
+def forged(cert, store):
+    """Names a directory CA (and its key id) as issuer, yet no directory CA's key verifies the signature.
+    A CA with the same name but another key id is a new CA key: unknown, not forged."""
+    for ca in store.cas:
+        if ca.subject == cert.issuer and (not cert.authority_key_id or not ca.subject_key_id
+                                          or cert.authority_key_id == ca.subject_key_id):
+            return True
+    return False
+
+
+def check_certificate(data, trust_store, now=None):
+    """Rule 3: a Decision refusing the certificate, or (certificate, issuing CA). trust_store: a callable
+    returning the shared.gost TrustStore of the directory (called only when a certificate was found)."""
+    try:
+        cert = load_certificate(data)
+    except Exception:  # Malformed, and whatever else broken ASN.1 may provoke
+        return Decision(MALFORMED_CERT, M.INSTALL_ERROR.format(message=M.ERROR_MALFORMED), detail="malformed")
+    store = trust_store()
+    invalid = Decision(CERT_INVALID, M.CERT_INVALID.format(serial=cert.serial_hex), cert=cert)
+    try:
+        chain = verify_certificate(cert, store, now=now)
+    except INVALID_REASONS as refusal:
+        invalid.detail = refusal.reason
+        return invalid
+    except errors.UnknownCa:
+        if forged(cert, store):
+            invalid.detail = "forged_signature"
+            return invalid
+        return Decision(UNKNOWN_CA, M.UNKNOWN_CA.format(serial=cert.serial_hex), detail="unknown_ca", cert=cert,
+                        notify_admin=True)
+    except CRL_REASONS as refusal:
+        return Decision(CRL_UNAVAILABLE, M.INSTALL_ERROR.format(message=M.ERROR_CRL), detail=refusal.reason,
+                        cert=cert, notify_admin=True)
+    except errors.GostError as refusal:  # bad_signature, unsupported algorithm of the CA, ...
+        invalid.detail = refusal.reason
+        return invalid
+    return cert, chain[-1]
+
+
+def check_snils(cert, sender):
+    """Rule 4: equal, or empty in the record; a certificate without СНИЛС differs from a non-empty record."""
+    record = digits(sender.get("snils"))
+    if record and record != digits(cert.snils):
+        return Decision(SNILS_MISMATCH, M.SNILS_MISMATCH, detail="snils_mismatch", cert=cert)
+    return None
+
+
+def moscow_time(moment):
+    return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M:%S")
+
+
+def success(cert, ca):
+    """Rule 5: the reply once the certificate is installed."""
+    text = M.SUCCESS.format(cn=cert.cn or str(cert.subject), not_before=moscow_time(cert.not_before),
+                            not_after=moscow_time(cert.not_after))
+    return Decision(INSTALLED, text, cert=cert, ca=ca)
+
+
+def install_error(message, cert=None):
+    return Decision(INSTALL_ERROR, M.INSTALL_ERROR.format(message=message), detail="install", cert=cert)
+
+
+def decide(letter, sender, trust_store, limits=zipcheck.Limits(), other_templates=(), now=None):
+    """Rules 1-5 up to the installation: the Decision for one letter."""
+    if letter.auto_submitted:  # an auto-reply or a bounce: answering it could start a loop between robots
+        return Decision(AUTO_SUBMITTED, None)
+    decision = check_subject_and_sender(letter, sender, other_templates)
+    if decision:
+        return decision
+    found = check_attachments(letter, limits)
+    if isinstance(found, Decision):
+        return found
+    checked = check_certificate(found[1], trust_store, now)
+    if isinstance(checked, Decision):
+        return checked
+    cert, ca = checked
+    return check_snils(cert, sender) or success(cert, ca)
+
+
+def certificate_of(letter, limits=zipcheck.Limits()):
+    """The certificate in a letter, re-read when a reply is sent again after a restart; None if absent."""
+    found = check_attachments(letter, limits)
+    if isinstance(found, Decision):
+        return None
+    try:
+        return load_certificate(found[1])
+    except Exception:
+        return None

@@ -1,0 +1,226 @@
+"""One work chunk through ФЕРЗЛ: single calls, mass batches, holds and retries. No nameko here.
+
+Collaborators are passed in (clients, limiter, circuit, pool), so the whole path is tested with fakes.
+process() never waits long: a call waits for a rate token at most `hold_budget` seconds from the
+chunk's start, a mass batch at most `mass_timeout`; whatever cannot go on is held in a delay queue.
+"""
+import logging
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import eventlet
+
+from services.ferzl_bridge import archive, mass
+from services.ferzl_bridge.batcher import Batcher
+from services.ferzl_bridge.circuit import AUTH, DOWN, LIMITED, OK, REJECTED, UNAVAILABLE
+from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected, FerzlUnavailable
+from services.ferzl_bridge.lookup import INTERNAL_ERROR, answered, failed, settle
+from services.ferzl_bridge.mapping import NOT_FOUND
+
+log = logging.getLogger(__name__)
+
+PROBE_PARAMS = {"oip": "000000000000"}  # a well-formed ОИП of nobody: any real answer means ФЕРЗЛ is up
+READY = ("готов", "ready", "completed", "done", "success")
+FAILED = ("ошибка", "error", "failed", "fail")
+MASS_FAILED = "ФЕРЗЛ не выполнил массовый запрос (processingStatus «ошибка»)"
+MASS_TIMEOUT = "ФЕРЗЛ не подготовил ответ на массовый запрос за отведённое время"
+
+
+@dataclass
+class Result:
+    outcomes: list = field(default_factory=list)
+    later: dict = field(default_factory=lambda: defaultdict(list))  # delay seconds -> items
+    held: list = field(default_factory=list)  # [{"request_id", "seconds"}] for the journal's lease
+    archive: list = field(default_factory=list)
+
+
+class Bridge:
+    def __init__(self, client, limiter, circuit, tiers, *, mass_client=None, pool=None, smo=None,
+                 horizon_hours=24.0, hold_budget=120.0, mass_min=50, mass_batch=1000, mass_wait=0.5,
+                 mass_poll=1.0, mass_timeout=600.0, clock=time.monotonic, sleep=eventlet.sleep):
+        self.client, self.mass_client = client, mass_client
+        self.limiter, self.circuit, self.tiers = limiter, circuit, tiers
+        self.pool = pool or eventlet.GreenPool(50)
+        self.smo = smo or {}
+        self.horizon, self.hold_budget = timedelta(hours=horizon_hours), hold_budget
+        self.mass_min, self.mass_poll, self.mass_timeout = mass_min, mass_poll, mass_timeout
+        self.clock, self.sleep = clock, sleep
+        self.batcher = Batcher(self._run_mass, min(mass_batch, mass.MAX_PERSONS), mass_wait)
+        self.metrics = Counter()
+
+    # ---- a chunk ----
+
+    def process(self, items):
+        now = datetime.now(timezone.utc)
+        deadline = self.clock() + self.hold_budget
+        found, records = {}, []
+        if not self.circuit.allows():
+            found = {i["request_id"]: ("hold", "down") for i in items}
+            items_single, items_mass = [], []
+        elif self.mass_client is not None:
+            items_mass, items_single = mass.split(items, self.mass_min)
+        else:
+            items_mass, items_single = [], list(items)
+        waiter = eventlet.spawn(self.batcher.submit, items_mass) if items_mass else None
+        self._singles(items_single, deadline, found, records)
+        if waiter is not None:
+            results, extra = waiter.wait()
+            records.extend(extra)
+            again = []
+            for item in items_mass:
+                result = results.get(item["request_id"]) or ("error", None)
+                if result[0] == "single":
+                    again.append(item)
+                elif result[0] == "error":
+                    found[item["request_id"]] = ("retry", "unavailable")
+                else:
+                    found[item["request_id"]] = result
+            self._singles(again, deadline, found, records)
+        return self._settle(items, found, records, now)
+
+    def _singles(self, items, deadline, found, records):
+        for item, result, exchanges in self.pool.imap(lambda i: self._single(i, deadline), items):
+            found[item["request_id"]] = result
+            records.extend(exchanges)
+
+    def _single(self, item, deadline):
+        if not self.circuit.allows():
+            return item, ("hold", "down"), []
+        if not self.limiter.acquire(deadline):
+            return item, ("hold", "rate"), []
+        capture = archive.Capture()
+        self.metrics["calls"] += 1
+        try:
+            answer = self.client.get_person_data(item["params"], item["external_id"], capture)
+            self.circuit.record(OK)
+            result = ("done", answered(item, answer))
+        except FerzlRejected as exc:
+            self.circuit.record(REJECTED)
+            result = ("done", failed(item, exc.code, exc.message))
+        except FerzlAuthError:
+            self.circuit.record(AUTH)
+            result = ("hold", "auth")
+        except FerzlUnavailable as exc:
+            self.circuit.record(LIMITED if exc.code == "429" else UNAVAILABLE)
+            self.metrics[f"unavailable_{exc.code}"] += 1
+            result = ("retry", "unavailable")
+        except Exception:
+            log.exception("unexpected failure for request #%s", item["request_id"])
+            result = ("done", failed(item, "internal", INTERNAL_ERROR))
+        return item, result, capture.records("getPersonData", [item["request_id"]])
+
+    def _settle(self, items, found, records, now):
+        out = Result(archive=records)
+        reasons = Counter()
+        for item in items:
+            kind, value = found.get(item["request_id"], ("retry", "unavailable"))
+            if kind != "done":
+                reasons[value] += 1
+            disposition, result = settle(item, kind, value, now, self.horizon)
+            if disposition == "done":
+                out.outcomes.append(result)
+                continue
+            seconds = self.tiers.hold if disposition == "hold" else self.tiers.for_attempt(result["attempt"])
+            out.later[seconds].append(result)
+            out.held.append({"request_id": item["request_id"], "seconds": seconds})
+        self.metrics["answered"] += sum(1 for o in out.outcomes if o["status"] == "answered")
+        self.metrics["errors"] += sum(1 for o in out.outcomes if o["status"] == "error")
+        self.metrics["later"] += len(out.held)
+        if reasons:
+            log.info("%d requests wait for a later try (%s)", sum(reasons.values()),
+                     ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())))
+        return out
+
+    # ---- a mass batch (runs in the batcher's green thread) ----
+
+    def _run_mass(self, items):
+        requests, sent, single = mass.requests_for(items)
+        results = {i["request_id"]: ("single",) for i in single}
+        if not sent:
+            return results, []
+        ids = [i["request_id"] for i in sent]
+
+        def all_(result):
+            results.update({i: result for i in ids})
+            return results
+
+        if not self.circuit.allows():
+            return all_(("hold", "down")), []
+        if not self.limiter.acquire(self.clock() + self.hold_budget):
+            return all_(("hold", "rate")), []
+        start, final = archive.Capture(), archive.Capture()
+        self.metrics["mass_batches"] += 1
+        self.metrics["mass_persons"] += len(sent)
+        try:
+            content = self._mass_call(requests, start, final)
+            entries = mass.read_zip(content)
+            answers = mass.match(sent, entries, self.smo)
+            for item in sent:
+                answer = answers.get(item["request_id"])
+                results[item["request_id"]] = ("done", answered(item, answer) if answer
+                                               else failed(item, "409", NOT_FOUND))
+        except FerzlRejected as exc:  # the batch as a whole refused: every row gets its own answer
+            self.circuit.record(REJECTED)
+            log.warning("mass request refused (%s); its %d rows go one by one", exc.code, len(sent))
+            all_(("single",))
+        except FerzlAuthError:
+            self.circuit.record(AUTH)
+            all_(("hold", "auth"))
+        except FerzlUnavailable as exc:
+            self.circuit.record(LIMITED if exc.code == "429" else UNAVAILABLE)
+            log.warning("mass request failed (%s); its %d rows will be retried", exc.code, len(sent))
+            all_(("retry", "unavailable"))
+        except Exception:
+            log.exception("mass answer not read; its %d rows go one by one", len(sent))
+            all_(("single",))
+        records = (start.records("getMassInsuranceStatusStart", ids)
+                   + final.records("getMassInsuranceStatusPoll", ids))
+        return results, records
+
+    def _mass_call(self, requests, start, final):
+        token = self.mass_client.start(requests, str(uuid.uuid4()), start)
+        self.circuit.record(OK)
+        began = self.clock()
+        while True:
+            self.sleep(self.mass_poll)
+            if self.clock() - began > self.mass_timeout:
+                raise FerzlUnavailable("timeout", MASS_TIMEOUT)
+            if not self.limiter.acquire(self.clock() + self.mass_poll):
+                continue
+            capture = archive.Capture()
+            status, content = self.mass_client.poll(token, str(uuid.uuid4()), capture)
+            self.circuit.record(OK)
+            word = (status or "").strip().lower()
+            if word in FAILED:
+                final.exchanges.extend(capture.exchanges)
+                raise FerzlUnavailable("500", MASS_FAILED)
+            if word in READY and content:
+                final.exchanges.extend(capture.exchanges)
+                return content
+
+    # ---- while down ----
+
+    def probe(self):
+        """One real call while the shared state is down (whoever claims the probe); up again on any answer."""
+        if self.circuit.state()["state"] != DOWN or not self.circuit.claim_probe():
+            return None
+        params = {**{k: None for k in mass.OTHER_KEYS + ("oip", "enp", "as_of", "name")}, **PROBE_PARAMS}
+        try:
+            self.client.get_person_data(params, str(uuid.uuid4()))
+        except FerzlRejected:
+            pass
+        except FerzlAuthError:
+            self.circuit.trip(AUTH)
+            return "auth"
+        except FerzlUnavailable as exc:
+            if exc.code != "429":
+                log.info("probe: FERZL still unavailable (%s)", exc.code)
+                return "down"
+        except Exception:
+            log.exception("probe failed")
+            return "down"
+        self.circuit.recovered()
+        return "up"

@@ -1,0 +1,56 @@
+"""CSRF protection: a signed double-submit token.
+
+The token is `nonce.signature`, the signature an HMAC-SHA256 over the acting user and the nonce with
+SECRET_KEY. It is set as a cookie and repeated in every form; a POST passes when both copies agree and the
+signature is valid for the user who acts (a forged cookie or another user's token fails).
+"""
+import base64
+import hashlib
+import hmac
+import secrets
+from urllib.parse import urlsplit
+
+COOKIE = "ozsp_csrf"
+FIELD = "csrf_token"
+
+
+def _sign(secret, user_id, nonce):
+    mac = hmac.new(secret.encode(), f"csrf|{user_id}|{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def new_token(secret, user_id):
+    nonce = secrets.token_urlsafe(18)
+    return f"{nonce}.{_sign(secret, user_id, nonce)}"
+
+
+def valid(secret, user_id, token):
+    nonce, _, signature = (token or "").partition(".")
+    return bool(nonce and signature) and hmac.compare_digest(signature, _sign(secret, user_id, nonce))
+
+
+def token_for(request, secret, user_id):
+    """(token, is_new): the cookie's token when it is valid for this user, else a fresh one."""
+    current = request.cookies.get(COOKIE)
+    if valid(secret, user_id, current):
+        return current, False
+    return new_token(secret, user_id), True
+
+
+def same_origin(request):
+    """A browser's Origin (or Referer) header, when sent, must name this host."""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source or source == "null":
+        return source is None
+    return urlsplit(source).netloc == request.host
+
+
+def check(request, secret, user_id):
+    cookie, field = request.cookies.get(COOKIE), request.form.get(FIELD)
+    return (bool(cookie and field) and hmac.compare_digest(cookie, field) and valid(secret, user_id, cookie)
+            and same_origin(request))
+
+
+def set_cookie(response, request, token):
+    response.set_cookie(COOKIE, token, max_age=12 * 3600, path="/", httponly=True, samesite="Strict",
+                        secure=request.scheme == "https")

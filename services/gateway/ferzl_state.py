@@ -1,0 +1,59 @@
+"""ФЕРЗЛ availability for the banner: asked from ferzl_bridge with a short timeout, cached a few seconds.
+
+A page never waits more than TIMEOUT on it; a bridge that does not answer reads as unknown (no banner).
+"""
+import logging
+import threading
+import time
+
+import eventlet
+
+log = logging.getLogger(__name__)
+TIMEOUT = 1.0
+TTL = 5.0
+
+DOWN_TEXT = ("Сервис ФЕРЗЛ временно недоступен. Запросы принимаются и ставятся в очередь: "
+             "ответы поступят автоматически после восстановления связи.")
+DEGRADED_TEXT = ("Сервис ФЕРЗЛ отвечает с задержками. Запросы принимаются, "
+                 "ответы могут поступать медленнее обычного.")
+
+
+def ask(bridge, timeout=TIMEOUT):
+    """bridge.get_state() or None when it fails or takes longer than `timeout` seconds."""
+    try:
+        with eventlet.Timeout(timeout, False):
+            return bridge.get_state.call_async().result()
+    except Exception as exc:
+        log.warning("ferzl_bridge.get_state failed: %s", type(exc).__name__)
+    return None
+
+
+class StateCache:
+    """Per-process cache of the last answer (including «no answer») for `ttl` seconds."""
+
+    def __init__(self, ttl=TTL, clock=time.monotonic):
+        self.ttl, self.clock = ttl, clock
+        self.value, self.at = None, None
+        self.lock = threading.Lock()
+
+    def get(self, fetch):
+        now = self.clock()
+        with self.lock:
+            if self.at is not None and now - self.at < self.ttl:
+                return self.value
+            self.at = now  # other workers use the old value meanwhile instead of asking too
+        value = fetch()
+        with self.lock:
+            self.value, self.at = value, self.clock()
+        return value
+
+
+def banner(state):
+    """{"level", "text", "since"} for a state that deserves a banner, else None."""
+    if not isinstance(state, dict):
+        return None
+    if state.get("state") == "down":
+        return {"level": "down", "text": DOWN_TEXT, "since": state.get("since")}
+    if state.get("state") == "degraded":
+        return {"level": "degraded", "text": DEGRADED_TEXT, "since": state.get("since")}
+    return None

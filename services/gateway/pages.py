@@ -1,0 +1,194 @@
+"""Web pages (manual §3.2, §4, §6) as nameko HTTP entrypoints, mixed into GatewayService.
+
+Handlers stay thin: RPC calls here, what to show in views.py, markup in templates/.
+"""
+import functools
+import json
+import logging
+
+from nameko.exceptions import UnknownService
+from nameko.web.handlers import http
+from werkzeug import Response
+from werkzeug.utils import redirect
+
+from services.gateway import captcha, csrf, ferzl_state, settings, static, views
+from services.gateway.templating import render
+
+log = logging.getLogger(__name__)
+
+CSRF_FAILED = ("Форма устарела или отправлена не со страницы Сервиса ОЗСП. Проверьте введённые данные "
+               "и нажмите «Направить запрос» ещё раз.")
+TOO_MANY = ("Превышено допустимое число запросов: не более {limit} в минуту. "
+            "Подождите минуту и направьте запрос снова.")
+CAPTCHA_WRONG = "Символы с картинки введены неверно или устарели. Введите символы с новой картинки."
+CAPTCHA_REQUIRED = "Введите символы с картинки."
+FLK_NOTICE = "Запрос не прошёл форматно-логический контроль. Исправьте поля, отмеченные ниже."
+SENT_NOTICE = "Запрос направлен. Его статус показан в сводке ниже и обновляется автоматически."
+NOT_FOUND = "Запрос не найден."
+UNAVAILABLE = "Сервис временно недоступен. Повторите попытку через несколько минут."
+INTERNAL = "Внутренняя ошибка сервиса. Повторите попытку позже."
+PREPARING = "Функция готовится к запуску и станет доступна в одном из ближайших обновлений Сервиса ОЗСП."
+
+_state_cache = ferzl_state.StateCache()
+
+
+def page(method):
+    """Any failure becomes a Russian error page without details (they go to the masked log)."""
+    @functools.wraps(method)
+    def wrapper(self, request, *args, **kwargs):
+        try:
+            return method(self, request, *args, **kwargs)
+        except UnknownService as exc:
+            log.error("service %s is not running", exc)
+            return self._error_page(503, UNAVAILABLE)
+        except Exception:
+            log.exception("page %s failed", method.__name__)
+            return self._error_page(500, INTERNAL)
+    return wrapper
+
+
+class PagesMixin:
+    """Needs from the service: flk, journal and bridge RPC proxies, config, identity(request)."""
+
+    # ---------------- helpers ----------------
+
+    def _settings(self):
+        return settings.load(self.config)
+
+    def _banner(self):
+        return ferzl_state.banner(_state_cache.get(lambda: ferzl_state.ask(self.bridge)))
+
+    def _page(self, name, active, status=200, headers=None, **context):
+        return render(name, status=status, headers=headers, active=active, banner=self._banner(), **context)
+
+    def _error_page(self, status, message):
+        try:
+            return render("error.html", status=status, active=None, banner=None, message=message)
+        except Exception:
+            return Response(message, status=status, mimetype="text/plain")
+
+    def _new_captcha(self, conf):
+        answer = captcha.new_answer()
+        image = captcha.data_uri(captcha.render_png(answer))
+        captcha_id = self.journal.captcha_issue(captcha.answer_hash(conf.secret_key, answer), conf.captcha_ttl)
+        return {"id": captcha_id, "image": image, "answer": answer if conf.captcha_test_mode else None}
+
+    def _summary(self, identity):
+        page = self.journal.list_requests(identity, {"mine": True}, 1, views.SUMMARY_SIZE)
+        return views.request_rows(page["items"])
+
+    def _form_page(self, request, values, errors=None, notice=None, status=200, sent_id=None):
+        identity, conf = self.identity(request), self._settings()
+        token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
+        challenge = self._new_captcha(conf)
+        rows = self._summary(identity)
+        headers = {"X-Captcha-Answer": challenge["answer"]} if challenge["answer"] else None
+        response = self._page(
+            "individual.html", "individual", status=status, headers=headers, values=values, errors=errors or {},
+            notice=notice, sent_id=sent_id, groups=views.FORM_GROUPS, name_field=views.NAME_FIELD,
+            captcha=challenge, csrf_token=token, csrf_field=csrf.FIELD, rows=rows, pending=views.any_pending(rows))
+        if is_new:
+            csrf.set_cookie(response, request, token)
+        return response
+
+    # ---------------- pages ----------------
+
+    @http("GET", "/")
+    @page
+    def index_page(self, request):
+        return self._page("index.html", "index")
+
+    @http("GET", "/individual")
+    @page
+    def individual_form(self, request):
+        identity = self.identity(request)
+        values = views.blank_form(views.today_moscow())
+        source = request.args.get("from", "")
+        if source.isdigit():  # «Редактировать»: the form with the parameters of an earlier request
+            card = self.journal.get_request(identity, int(source))
+            if card is None:
+                return self._error_page(404, NOT_FOUND)
+            values = views.values_from_params(card["params"])
+        sent = request.args.get("sent", "")
+        return self._form_page(request, values, notice=SENT_NOTICE if sent.isdigit() else None,
+                               sent_id=int(sent) if sent.isdigit() else None)
+
+    @http("POST", "/individual")
+    @page
+    def individual_submit(self, request):
+        identity, conf = self.identity(request), self._settings()
+        values = views.posted_values(request.form)
+        if not csrf.check(request, conf.secret_key, identity["user_id"]):
+            return self._form_page(request, values, notice=CSRF_FAILED, status=403)
+        if self.journal.count_recent_requests(identity, 60) >= conf.submit_limit:
+            return self._form_page(request, values, notice=TOO_MANY.format(limit=conf.submit_limit), status=429)
+        checked = self.flk.check_request(values)
+        errors = views.field_errors(checked["errors"])
+        answer = request.form.get("captcha", "")
+        passed = self.journal.captcha_check(request.form.get("captcha_id", ""),
+                                            captcha.answer_hash(conf.secret_key, answer))
+        if not passed:
+            errors["captcha"] = CAPTCHA_WRONG if captcha.normalize(answer) else CAPTCHA_REQUIRED
+        if errors:
+            notice = FLK_NOTICE if not checked["ok"] else None
+            return self._form_page(request, values, errors=errors, notice=notice, status=422)
+        created = self.journal.create_request(identity, checked["normalized"])
+        return redirect(f"/individual?sent={created['id']}", code=303)
+
+    @http("GET", "/individual/captcha")
+    @page
+    def individual_captcha(self, request):
+        """«Обновить»: a new CAPTCHA as JSON, for the form's script."""
+        challenge = self._new_captcha(self._settings())
+        body = {"id": challenge["id"], "image": challenge["image"]}
+        response = Response(json.dumps(body), mimetype="application/json",
+                            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+        if challenge["answer"]:
+            response.headers["X-Captcha-Answer"] = challenge["answer"]
+        return response
+
+    @http("GET", "/individual/summary")
+    @page
+    def individual_summary(self, request):
+        rows = self._summary(self.identity(request))
+        return render("_summary.html", rows=rows, pending=views.any_pending(rows))
+
+    @http("GET", "/individual/<int:request_id>")
+    @page
+    def individual_card(self, request, request_id):
+        card = self.journal.get_request(self.identity(request), request_id)
+        if card is None:
+            return self._error_page(404, NOT_FOUND)
+        view = views.card_view(card)
+        expanded = request.args.get("attachments") == "all"
+        if request.args.get("part") == "card":  # the live refresh of a card still waiting for ФЕРЗЛ
+            return render("_card.html", card=view, expanded=expanded)
+        return self._page("card.html", "card", card=view, expanded=expanded)
+
+    @http("GET", "/journal")
+    @page
+    def journal_page(self, request):
+        query = views.journal_query(request.args)
+        result = None
+        if not query["errors"]:
+            result = self.journal.list_requests(self.identity(request), query["filters"], query["page"],
+                                                views.JOURNAL_PAGE_SIZE)
+        rows = views.request_rows(result["items"]) if result else []
+        paging = (views.pager(result["page"], result["per_page"], result["total"], result.get("total_exact", True),
+                              len(rows)) if result else None)
+        return self._page("journal.html", "journal", query=query, rows=rows, paging=paging,
+                          statuses=views.STATUS_CHOICES, quick=views.quick_ranges(views.today_moscow()))
+
+    @http("GET", "/group")
+    @page
+    def group_page(self, request):
+        return self._page("placeholder.html", "group", title="Групповой запрос", message=PREPARING)
+
+    @http("GET", "/group/journal")
+    @page
+    def group_journal_page(self, request):
+        return self._page("placeholder.html", "group_journal", title="Журнал Групповых запросов", message=PREPARING)
+
+    @http("GET", "/static/<path:name>")
+    def static_file(self, request, name):
+        return static.response(request, name)

@@ -1,0 +1,181 @@
+/* ОЗСП pages: live status, CAPTCHA refresh, attachments toggle, calendars (air-datepicker). No framework. */
+(function () {
+  "use strict";
+
+  var LIVE_DELAY_MS = 2500;
+
+  function $(selector, root) { return (root || document).querySelector(selector); }
+  function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function dotted(d) { return pad(d.getDate()) + "." + pad(d.getMonth() + 1) + "." + d.getFullYear(); }
+  function fromIso(text) { var p = text.split("-"); return new Date(+p[0], +p[1] - 1, +p[2]); }
+  function parseDates(text) {
+    var found = [], re = /(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})/g, m;
+    while ((m = re.exec(text || "")) !== null) { found.push(new Date(+m[3], +m[2] - 1, +m[1])); }
+    return found.filter(function (d) { return !isNaN(d.getTime()); }).slice(0, 2);
+  }
+
+  /* Regions with data-live refresh themselves from their URL while data-pending="true". */
+  function live(region) {
+    function tick() {
+      if (region.getAttribute("data-pending") !== "true") { return; }
+      if (document.hidden) { setTimeout(tick, LIVE_DELAY_MS); return; }
+      fetch(region.getAttribute("data-live"), {credentials: "same-origin", cache: "no-store"})
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html) {
+            var holder = document.createElement("template");
+            holder.innerHTML = html.trim();
+            var fresh = holder.content.firstElementChild;
+            if (fresh && fresh.innerHTML !== region.innerHTML) { region.innerHTML = fresh.innerHTML; }
+            if (fresh) { region.setAttribute("data-pending", fresh.getAttribute("data-pending")); }
+          }
+        })
+        .catch(function () { /* the next tick tries again */ })
+        .then(function () { setTimeout(tick, LIVE_DELAY_MS); });
+    }
+    setTimeout(tick, LIVE_DELAY_MS);
+  }
+
+  /* «Отобразить иные прикрепления» / «Скрыть иные прикрепления» without a reload. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-toggle]");
+    if (!link) { return; }
+    var target = document.getElementById(link.getAttribute("data-toggle"));
+    if (!target) { return; }
+    event.preventDefault();
+    var show = target.hidden;
+    target.hidden = !show;
+    link.setAttribute("aria-expanded", show ? "true" : "false");
+    link.textContent = link.getAttribute(show ? "data-hide" : "data-show");
+  });
+
+  /* «Обновить»: a new CAPTCHA picture without losing what is typed. */
+  function captcha() {
+    var button = $("#captcha-refresh");
+    if (!button) { return; }
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      fetch(button.getAttribute("data-url"), {credentials: "same-origin", cache: "no-store"})
+        .then(function (r) {
+          var answer = r.headers.get("X-Captcha-Answer");
+          return r.json().then(function (body) { body.answer = answer; return body; });
+        })
+        .then(function (body) {
+          var image = $("#captcha-image");
+          image.src = body.image;
+          if (body.answer) { image.setAttribute("data-answer", body.answer); }
+          $("#captcha-id").value = body.id;
+          var input = $("#f-captcha");
+          input.value = "";
+          input.focus();
+        })
+        .catch(function () { /* keep the old picture */ })
+        .then(function () { button.disabled = false; });
+    });
+  }
+
+  /* Date fields of the form: typed as ДД-ММ-ГГГГ, or picked in a calendar. */
+  function dateFields() {
+    if (!window.AirDatepicker) { return; }
+    $all(".js-date").forEach(function (input) {
+      var picked = parseDates(input.value);
+      var picker = new window.AirDatepicker(input, {
+        dateFormat: "dd-MM-yyyy", autoClose: true, showEvent: "click", maxDate: new Date(),
+        selectedDates: picked.length ? [picked[0]] : false, startDate: picked[0] || new Date(),
+        position: "bottom left", buttons: ["today", "clear"]
+      });
+      var opener = $(".js-date-open[data-for='" + input.id + "']");
+      if (opener) {
+        opener.addEventListener("click", function () { input.focus(); picker.show(); });
+      }
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "ArrowDown" && event.altKey) { event.preventDefault(); picker.show(); }
+      });
+    });
+  }
+
+  /* The journal's period: quick choices, a range calendar, «Установить». */
+  function period() {
+    var panel = $("#period-panel"), input = $("#period"), opener = $("#period-open");
+    if (!panel || !input) { return; }
+    var chosen = [], picker = null, note = $("#period-chosen");
+
+    function describe() {
+      if (!chosen.length) { note.textContent = "Период не выбран"; return; }
+      var a = dotted(chosen[0]), b = dotted(chosen[chosen.length - 1]);
+      note.textContent = "Выбрано: " + (a === b ? a : a + " – " + b);
+    }
+    function choose(dates) {
+      chosen = dates.slice().sort(function (x, y) { return x - y; });
+      if (picker) {
+        picker.clear({silent: true});
+        if (chosen.length) {
+          picker.selectDate(chosen.length === 1 ? [chosen[0], chosen[0]] : chosen, {silent: true});
+          picker.setViewDate(chosen[chosen.length - 1]);
+        }
+      }
+      describe();
+    }
+    function open() {
+      panel.hidden = false;
+      opener.setAttribute("aria-expanded", "true");
+      if (!picker && window.AirDatepicker) {
+        picker = new window.AirDatepicker("#period-calendar", {
+          inline: true, range: true, toggleSelected: false, dynamicRange: true,
+          onSelect: function (info) { chosen = [].concat(info.date || []); describe(); }
+        });
+      }
+      choose(parseDates(input.value));
+      var first = $(".quick", panel);
+      if (first) { first.focus(); }
+    }
+    function close() {
+      panel.hidden = true;
+      opener.setAttribute("aria-expanded", "false");
+      input.focus();
+    }
+    opener.addEventListener("click", function () { if (panel.hidden) { open(); } else { close(); } });
+    input.addEventListener("click", function () { if (panel.hidden) { open(); } });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" && event.altKey) { event.preventDefault(); open(); }
+    });
+    $all(".quick", panel).forEach(function (button) {
+      button.addEventListener("click", function () {
+        choose([fromIso(button.getAttribute("data-from")), fromIso(button.getAttribute("data-to"))]);
+      });
+    });
+    $("#period-set").addEventListener("click", function () {
+      if (chosen.length) {
+        var a = dotted(chosen[0]), b = dotted(chosen[chosen.length - 1]);
+        input.value = a === b ? a : a + " – " + b;
+      }
+      close();
+    });
+    $("#period-clear").addEventListener("click", function () { choose([]); input.value = ""; });
+    $("#period-cancel").addEventListener("click", close);
+    panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); close(); }
+    });
+    document.addEventListener("mousedown", function (event) {
+      if (!panel.hidden && !panel.contains(event.target) && event.target !== input && !opener.contains(event.target)) {
+        panel.hidden = true;
+        opener.setAttribute("aria-expanded", "false");
+      }
+    });
+  }
+
+  /* Keyboard first: the first field with an error, or the request name on a fresh form. */
+  function initialFocus() {
+    var invalid = $("form [aria-invalid='true']");
+    if (invalid) { invalid.focus(); return; }
+    var name = $(".request-form #f-name");
+    if (name && !$(".notice--error")) { name.focus(); }
+  }
+
+  $all("[data-live]").forEach(live);
+  captcha();
+  dateFields();
+  period();
+  initialFocus();
+}());

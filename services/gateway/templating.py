@@ -1,0 +1,50 @@
+"""Jinja2 for the pages: autoescape always on, strict about missing names, one place for page headers."""
+import os
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from werkzeug import Response
+
+from services.gateway import static, views
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+
+# Pages carry personal data: never cached; no inline script or style; not framed.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+                                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+NAVIGATION = (
+    ("index", "/", "Главная"),
+    ("individual", "/individual", "Индивидуальный запрос"),
+    ("journal", "/journal", "Журнал Индивидуальных запросов"),
+    ("group", "/group", "Групповой запрос"),
+    ("group_journal", "/group/journal", "Журнал Групповых запросов"),
+)
+
+
+def _environment():
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(static_url=static.url, static_available=static.available, navigation=NAVIGATION)
+    env.filters.update(when=views.datetime_text, when_dashed=lambda v: views.datetime_text(v, "-"),
+                       day=views.date_text)
+    return env
+
+
+ENV = _environment()
+
+
+def render_text(name, **context):
+    return ENV.get_template(name).render(**context)
+
+
+def render(name, status=200, headers=None, **context):
+    response = Response(render_text(name, **context), status=status, mimetype="text/html")
+    response.headers.update(PAGE_HEADERS)
+    response.headers.update(headers or {})
+    return response

@@ -1,0 +1,294 @@
+"""What the pages show, as plain data: form fields, card sections, journal filters, paging. No nameko here."""
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from services.gateway.api import COMBINED_FIO
+from shared import params as P
+from shared.dictionaries.f011 import dul_type_choices
+from shared.dictionaries.policy_types import POLICY_TYPES, REQUEST_POLICY_TYPES, policy_type_name
+from shared.dictionaries.statuses import ATTACHMENT_STATUSES, POLICY_STATUSES
+from shared.status import ANSWERED, ERROR, SENT, label
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+DATE_FIELDS = ("as_of", "birth_date")
+SUMMARY_SIZE = 10
+JOURNAL_PAGE_SIZE = 25
+
+# ---------------- the individual request form (Рисунок 6) ----------------
+
+NONE_CHOICE = ("", "Нет")
+POLICY_CHOICES = [NONE_CHOICE] + [(code, POLICY_TYPES[code]) for code in REQUEST_POLICY_TYPES]
+DUL_CHOICES = [NONE_CHOICE] + [(str(code), f"{name} ({code})") for code, name in dul_type_choices()]
+
+
+def _field(name, label_text, kind="text", **attrs):
+    return {"name": name, "label": label_text, "kind": kind, "attrs": attrs}
+
+
+# Fieldsets in the manual's order of fields; legends use the manual's terms (§4.1).
+FORM_GROUPS = (
+    {"legend": "Сведения о лице", "fields": (
+        _field("oip", "ОИП", inputmode="numeric", maxlength="20", autocomplete="off"),
+        _field("enp", "ЕНП", inputmode="numeric", maxlength="24", autocomplete="off"),
+        _field("snils", "СНИЛС", inputmode="numeric", maxlength="20", autocomplete="off",
+               placeholder="112-233-445 95"),
+    )},
+    {"legend": "Реквизиты полиса", "fields": (
+        _field("dpfs_type", "Тип ДПФС", "select", choices=POLICY_CHOICES),
+        _field("dpfs_series", "Серия", maxlength="20", autocomplete="off"),
+        _field("dpfs_number", "Номер", maxlength="24", autocomplete="off"),
+        _field("vs_number", "Номер ВС", inputmode="numeric", maxlength="12", autocomplete="off"),
+    )},
+    {"legend": "Реквизиты ДУЛ", "fields": (
+        _field("dul_type", "Тип ДУЛ", "select", choices=DUL_CHOICES),
+        _field("dul_series", "Серия ДУЛ", maxlength="20", autocomplete="off", placeholder="46 12"),
+        _field("dul_number", "Номер ДУЛ", maxlength="24", autocomplete="off"),
+    )},
+    {"legend": "Дополнительные параметры", "fields": (
+        _field("as_of", "По состоянию на дату", "date", placeholder="ДД-ММ-ГГГГ", maxlength="10"),
+        _field("surname", "Фамилия", maxlength="40", autocomplete="off"),
+        _field("first_name", "Имя", maxlength="40", autocomplete="off"),
+        _field("patronymic", "Отчество", maxlength="40", autocomplete="off"),
+        _field("birth_date", "Дата Рождения", "date", placeholder="ДД-ММ-ГГГГ", maxlength="10"),
+    )},
+)
+NAME_FIELD = _field("name", "Имя запроса", maxlength="100", placeholder="Произвольное имя для журнала запросов",
+                    autocomplete="off")
+FIELD_LABELS = {f["name"]: f["label"] for g in FORM_GROUPS for f in g["fields"]} | {"name": NAME_FIELD["label"]}
+
+
+def today_moscow(now=None):
+    return (now or datetime.now(MOSCOW)).astimezone(MOSCOW).date()
+
+
+def dash_date(value):
+    """date or ISO text -> 'ДД-ММ-ГГГГ' (the form's input format)."""
+    if not value:
+        return ""
+    try:
+        parsed = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    return parsed.strftime("%d-%m-%Y")
+
+
+def blank_form(today):
+    values = {f: "" for f in P.FIELDS}
+    values["as_of"] = dash_date(today)
+    return values
+
+
+def posted_values(form):
+    """The 16 fields as typed (kept as they are, to be shown again beside ФЛК's messages)."""
+    return {f: (form.get(f) or "")[:200] for f in P.FIELDS}
+
+
+def values_from_params(params):
+    """A stored request's normalised parameters -> what the form shows («Редактировать»)."""
+    values = {f: "" if (params or {}).get(f) is None else str(params[f]) for f in P.FIELDS}
+    for f in DATE_FIELDS:
+        values[f] = dash_date(values[f])
+    values["snils"] = P.format_snils(values["snils"]) or ""
+    return values
+
+
+def field_errors(errors):
+    """ФЛК's [{field, message}] -> {field: message}; several messages of one field are joined."""
+    out = {}
+    for err in errors or []:
+        field = err.get("field") if err.get("field") in FIELD_LABELS else "_form"
+        out[field] = f"{out[field]} {err['message']}" if field in out else err["message"]
+    return out
+
+
+# ---------------- when ----------------
+
+def _moscow(iso):
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return None
+    return moment.astimezone(MOSCOW) if moment.tzinfo else moment
+
+
+def datetime_text(iso, separator="."):
+    """ISO instant -> 'ДД.ММ.ГГГГ ЧЧ:ММ' in Moscow time ('ДД-ММ-ГГГГ ЧЧ:ММ' with separator '-')."""
+    moment = _moscow(iso)
+    return moment.strftime(f"%d{separator}%m{separator}%Y %H:%M") if moment else ""
+
+
+def date_text(iso):
+    return P.format_date(iso) or ""
+
+
+# ---------------- summary and journal rows ----------------
+
+def request_rows(items):
+    return [{"id": i["id"], "name": i["name"], "created_at": i["created_at"], "params_text": i["params_text"],
+             "status": i["status"], "status_label": i["status_label"]} for i in items]
+
+
+def any_pending(items):
+    return any(i["status"] == SENT for i in items)
+
+
+# ---------------- the card (Рисунок 9–11) ----------------
+
+def _status(code, dictionary):
+    name, description = dictionary.get(code or "", (None, None))
+    return {"code": code or "", "name": name, "description": description}
+
+
+def _row(label_text, value=None, status=None):
+    return {"label": label_text, "value": value or "", "status": status}
+
+
+def policy_rows(policy):
+    return [
+        _row("ЕНП", policy.get("enp")),
+        _row("Дата начала действия полиса", date_text(policy.get("date_begin"))),
+        _row("Дата окончания действия полиса", date_text(policy.get("date_end"))),
+        _row("Тип полиса", policy_type_name(policy.get("type"))),
+        _row("Статус полиса", status=_status(policy.get("status"), POLICY_STATUSES)),
+    ]
+
+
+def smo_rows(policy):
+    return [
+        _row("ОКАТО территории ОМС", policy.get("okato")),
+        _row("Наименование СМО", policy.get("smo_name")),
+        _row("ОГРН СМО", policy.get("smo_ogrn")),
+        _row("Реестровый код СМО", policy.get("smo_code")),
+    ]
+
+
+def attachment_rows(item):
+    return [
+        _row("Статус прикрепления", status=_status(item.get("status"), ATTACHMENT_STATUSES)),
+        _row("Код МО прикрепления", item.get("mo_code")),
+        _row("Наименование МО прикрепления", item.get("mo_name")),
+        _row("Дата начала прикрепления", date_text(item.get("date_begin"))),
+    ]
+
+
+def card_view(card):
+    answer = card.get("answer") or {}
+    policy = answer.get("policy")
+    attachments = [attachment_rows(a) for a in answer.get("attachments") or []]
+    return {
+        "id": card["id"], "name": card["name"], "status": card["status"],
+        "status_label": card.get("status_label") or label(card["status"]),
+        "created_at": card["created_at"], "answered_at": card.get("answered_at"),
+        "params_text": card.get("params_text") or "",
+        "pending": card["status"] == SENT,
+        "answered": card["status"] == ANSWERED,
+        "error": card.get("error") if card["status"] == ERROR else None,
+        "enp": answer.get("enp"),
+        "policy": policy_rows(policy) if policy else None,
+        "smo": smo_rows(policy) if policy else None,
+        "main_attachment": attachments[0] if attachments else None,
+        "other_attachments": attachments[1:],
+    }
+
+
+# ---------------- the journal's filters (§6, Рисунок 17–18) ----------------
+
+STATUS_CHOICES = [("", "Все"), (SENT, label(SENT)), (ANSWERED, label(ANSWERED)), (ERROR, label(ERROR))]
+PERIOD_FORMAT = "Укажите период в формате ДД.ММ.ГГГГ – ДД.ММ.ГГГГ или одну дату ДД.ММ.ГГГГ."
+_DATE_IN_TEXT = re.compile(r"(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})")
+_PERIOD_REST = re.compile(r"[\s\-–—]*")
+
+
+def parse_period(text):
+    """'01.06.2026 – 30.06.2026' or one date -> (date_from, date_to, None), or (None, None, message)."""
+    text = (text or "").strip()
+    if not text:
+        return None, None, None
+    found = list(_DATE_IN_TEXT.finditer(text))
+    rest = _DATE_IN_TEXT.sub("", text)
+    if not 1 <= len(found) <= 2 or not _PERIOD_REST.fullmatch(rest):
+        return None, None, PERIOD_FORMAT
+    try:
+        dates = [date(int(m.group(3)), int(m.group(2)), int(m.group(1))) for m in found]
+    except ValueError:
+        return None, None, PERIOD_FORMAT
+    return min(dates), max(dates), None
+
+
+def period_text(date_from, date_to):
+    if not date_from:
+        return ""
+    first, last = date_from.strftime("%d.%m.%Y"), date_to.strftime("%d.%m.%Y")
+    return first if first == last else f"{first} – {last}"
+
+
+def _month_end(day):
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def quick_ranges(today):
+    """The quick choices beside the calendar (Рисунок 18): [(label, first, last)]."""
+    month_start = today.replace(day=1)
+    previous_end = month_start - timedelta(days=1)
+    return [
+        ("Сегодня", today, today),
+        ("Вчера", today - timedelta(days=1), today - timedelta(days=1)),
+        ("Последние 7 дней", today - timedelta(days=6), today),
+        ("Последние 30 дней", today - timedelta(days=29), today),
+        ("Этот месяц", month_start, _month_end(today)),
+        ("Предыдущий месяц", previous_end.replace(day=1), previous_end),
+    ]
+
+
+def journal_query(args):
+    """Query string of the journal page -> {filters, form (values to show), errors, page, searching}."""
+    values = {"period": (args.get("period") or "").strip()[:60], "fio": (args.get("fio") or "").strip()[:60],
+              "status": args.get("status") or ""}
+    errors, filters = {}, {}
+    date_from, date_to, message = parse_period(values["period"])
+    if message:
+        errors["period"] = message
+    elif date_from:
+        filters["date_from"], filters["date_to"] = date_from.isoformat(), date_to.isoformat()
+        values["period"] = period_text(date_from, date_to)
+    if values["fio"]:
+        if len(values["fio"].split()) > 1:
+            errors["fio"] = COMBINED_FIO
+        else:
+            filters["fio"] = values["fio"]
+    if values["status"] in (SENT, ANSWERED, ERROR):
+        filters["status"] = values["status"]
+    else:
+        values["status"] = ""
+    try:
+        page = max(1, min(int(args.get("page") or 1), 100000))
+    except ValueError:
+        page = 1
+    return {"filters": filters, "form": values, "errors": errors, "page": page,
+            "searching": bool(filters or errors)}
+
+
+def pager(page, per_page, total, exact=True, shown=None):
+    """Paging model: the shown range and numbered links around the current page.
+
+    When the journal capped its count (exact=False), pages go on as long as a page comes back full."""
+    if shown is None:
+        shown = max(0, min(per_page, total - (page - 1) * per_page))
+    offset = (page - 1) * per_page
+    last = max(1, -(-total // per_page))
+    if not exact:
+        last = max(last, page)
+    numbers = sorted({1, *range(max(1, page - 2), min(last, page + 2) + 1)} | ({last} if exact else set()))
+    links, previous = [], 0
+    for n in numbers:
+        if n - previous > 1:
+            links.append(None)  # a gap: «…»
+        links.append(n)
+        previous = n
+    more = page < last if exact else shown == per_page
+    return {"page": page, "last": last, "from": offset + 1 if shown else 0, "to": offset + shown, "total": total,
+            "exact": exact, "links": links, "prev": page - 1 if page > 1 else None,
+            "next": page + 1 if more else None}

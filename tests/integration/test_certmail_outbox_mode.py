@@ -1,0 +1,85 @@
+"""The `make run` default: no SMTP relay, so replies are written to the local mail folder, which
+certmail.list_outbox lists. Runs journal, certmail and the intake on a database and vhost of their own."""
+import os
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services import admin
+from services.certmail import demo
+from services.certmail import messages as M
+from services.journal import directory as D
+from services.supervisor import Supervisor
+from shared.gost import load_certificate, load_crl
+from tests import support
+from tests.support import wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def local(settings, output_dir, tmp_path_factory):
+    from sqlalchemy import create_engine
+    url, drop = support.make_test_database(settings)
+    admin.migrate(url)
+    vhost = support.unique_name("ozsp-certmail")
+    delete_vhost = support.create_vhost(settings, vhost)
+    folder = tmp_path_factory.mktemp("certmail-local")
+    env = {"AMQP_URI": support.amqp_uri_for_vhost(settings, vhost), "DATABASE_URL": url, "SMTP_RELAY": "",
+           "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}", "MAIL_OUTBOX_DIR": str(folder / "outbox"),
+           "CERT_STORE_DIR": str(folder / "store"), "CERT_QUARANTINE_DIR": str(folder / "quarantine"),
+           "PYTHONUNBUFFERED": "1"}
+    log = open(os.path.join(output_dir, "certmail-local.log"), "a", encoding="utf-8")
+    sup = Supervisor(env=env, restart=False, output=log)
+    engine = create_engine(url)
+    try:
+        for name in ("journal", "certmail", "certmail_intake"):
+            sup.start(name)
+        yield {"env": env, "engine": engine, "folder": folder}
+    finally:
+        sup.stop()
+        log.close()
+        engine.dispose()
+        delete_vhost()
+        drop()
+
+
+def _outbox(env):
+    try:
+        with ClusterRpcProxy({"AMQP_URI": env["AMQP_URI"]}, timeout=30) as rpc:
+            return rpc.certmail.list_outbox(10)
+    except Exception:  # certmail still starting (UnknownService)
+        return []
+
+
+def test_the_demo_exchange_ends_in_the_local_outbox(local):
+    prepared = local["folder"] / "demo"
+    cert = demo.prepare(str(prepared))
+    with local["engine"].begin() as conn:
+        D.import_ca(conn, load_certificate((prepared / "ca.cer").read_bytes()), actor="test")
+        D.import_crl(conn, load_crl((prepared / "ca.crl").read_bytes()), actor="test")
+        org = D.add_organization(conn, 'ГБУЗ МО "ДЕМО"', "mo", "509955", actor="test")
+        D.add_user(conn, org, "Демо", "Пользователь", emails=["demo@mo.example.test"], actor="test")
+    address = local["env"]["SMTP_ADDRESS"]
+    wait_for(lambda: _can_send(prepared / "demo.zip", address), 60, 0.5, "the intake")
+    items = wait_for(lambda: _outbox(local["env"]), 60, 0.3, "a letter in the outbox")
+    [item] = items
+    assert item["to"] == "demo@mo.example.test" and item["from"] == "reestrin@ozsp.test"
+    assert item["text"].startswith("Установка сертификата ключа проверки электронной подписи выполнена успешно. "
+                                   f"Сертификат выдан: {cert.cn}.")
+    assert (local["folder"] / "store" / f"{cert.thumbprint}.cer").read_bytes() == cert.der
+
+    demo.send(None, "demo@mo.example.test", address, subject="ADD_CERT")
+    items = wait_for(lambda: [i for i in _outbox(local["env"]) if i["text"] == M.NO_CER], 60, 0.3, "the second")
+    with ClusterRpcProxy({"AMQP_URI": local["env"]["AMQP_URI"]}, timeout=30) as rpc:
+        letter = rpc.certmail.read_outbox(items[0]["name"])
+    assert letter["text"] == M.NO_CER and "In-Reply-To" in letter["raw"]
+
+
+def _can_send(zip_path, address):
+    try:
+        demo.send(str(zip_path), "demo@mo.example.test", address)
+        return True
+    except OSError:
+        return False
+

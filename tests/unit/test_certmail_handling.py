@@ -1,0 +1,209 @@
+"""One letter through handling.handle with a fake journal and mailer: installation errors, redelivery,
+duplicates, defects on hostile input, and what is sent to whom."""
+import base64
+import io
+import zipfile
+from email.message import EmailMessage
+
+import pytest
+
+from services.certmail import handling as H
+from services.certmail import messages as M
+from shared import config
+from shared.gost.testpki import TestPki
+from tests.unit.test_certmail_rules import issue
+
+
+@pytest.fixture(scope="module")
+def pki():
+    pki = TestPki(seed="certmail-handling")
+    ca = pki.ca("УЦ ОБРАБОТКИ ПИСЕМ")
+    return {"pki": pki, "ca": ca, "crl": ca.crl()}
+
+
+class FakeJournal:
+    def __init__(self, pki, sender=None, register=None):
+        self.sender = sender if sender is not None else {"user_id": 5, "user_active": True,
+                                                         "organization_active": True, "snils": None}
+        self.rows = {}
+        self.register_result = register or {"ok": True, "certificate_id": 1}
+        self.material = {"cas": [base64.b64encode(pki["ca"].cert.der).decode()],
+                         "crls": [base64.b64encode(pki["crl"].der).decode()]}
+        self.calls = []
+
+    def mail_claim(self, letter):
+        row = self.rows.get(letter["key"])
+        if row is None:
+            self.rows[letter["key"]] = {"holder": letter["holder"], "outcome": None, "delivered": False}
+            return {"state": "new", "sender": self.sender}
+        if row["outcome"] is None:
+            return {"state": "mine" if row["holder"] == letter["holder"] else "busy", "sender": self.sender}
+        return {"state": "done", "outcome": row["outcome"], "reply_text": row["reply"],
+                "reply_due": not row["delivered"] and row["holder"] == letter["holder"]}
+
+    def mail_finish(self, key, outcome, reply_text=None, detail=None, user_id=None, deliver=True):
+        self.rows[key].update(outcome=outcome, reply=reply_text, detail=detail, delivered=not deliver)
+
+    def mail_register(self, key, user_id, cert_b64, ca_b64, reply_text):
+        self.calls.append(("register", user_id))
+        if self.register_result["ok"]:
+            self.rows[key].update(outcome="installed", reply=reply_text, detail=None)
+        return self.register_result
+
+    def mail_delivered(self, key):
+        self.rows[key]["delivered"] = True
+
+    def trust_material(self):
+        return self.material
+
+
+class FakeMailer:
+    def __init__(self, fail=0):
+        self.sent, self.fail = [], fail
+
+    def send(self, msg):
+        if self.fail:
+            self.fail -= 1
+            raise OSError("relay down")
+        self.sent.append(msg)
+
+
+def settings(tmp_path, **kw):
+    return config.Settings(cert_store_dir=str(tmp_path / "store"), cert_quarantine_dir=str(tmp_path / "q"),
+                           mail_outbox_dir=str(tmp_path / "out"), **kw)
+
+
+def body(der=None, subject="ADD_CERT", letter_id="copy-1", message_id="<x@mo.test>"):
+    msg = EmailMessage()
+    msg["From"] = "petr@mo.test"
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id
+    msg.set_content("x")
+    if der is not None:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("petr.cer", der)
+        msg.add_attachment(buf.getvalue(), maintype="application", subtype="zip", filename="petr.zip")
+    return {"letter_id": letter_id, "received_at": "2025-01-01T00:00:00+00:00",
+            "raw_b64": base64.b64encode(msg.as_bytes()).decode()}
+
+
+def text_of(msg):
+    return msg.get_body(("plain",)).get_content().strip()
+
+
+def test_success_installs_the_file_and_replies(pki, tmp_path):
+    cert = issue(pki["ca"], snils=None)
+    journal, mailer = FakeJournal(pki), FakeMailer()
+    ctx = H.Context(journal, mailer, settings(tmp_path))
+    assert H.handle(body(cert.cert.der), ctx) == "installed"
+    assert (tmp_path / "store" / f"{cert.cert.thumbprint}.cer").read_bytes() == cert.cert.der
+    [reply] = mailer.sent
+    assert reply["To"] == "petr@mo.test" and text_of(reply).startswith("Установка сертификата ключа проверки "
+                                                                       "электронной подписи выполнена успешно.")
+    assert journal.calls == [("register", 5)] and list(journal.rows.values())[0]["delivered"]
+
+
+def test_directory_refusal_becomes_the_error_reply_and_removes_the_new_file(pki, tmp_path):
+    cert = issue(pki["ca"], snils=None)
+    journal = FakeJournal(pki, register={"ok": False, "error": "Этот сертификат уже зарегистрирован для другого "
+                                                              "пользователя."})
+    mailer = FakeMailer()
+    assert H.handle(body(cert.cert.der), H.Context(journal, mailer, settings(tmp_path))) == "install_error"
+    assert text_of(mailer.sent[0]) == ("Установка сертификата ключа проверки электронной подписи не может быть "
+                                       "выполнена. Ошибка: Этот сертификат уже зарегистрирован для другого "
+                                       "пользователя.")
+    assert not (tmp_path / "store" / f"{cert.cert.thumbprint}.cer").exists()
+
+
+def test_store_that_cannot_be_written_is_an_installation_error(pki, tmp_path):
+    blocker = tmp_path / "store"
+    blocker.write_text("a file where the folder should be")
+    cert = issue(pki["ca"], snils=None)
+    journal, mailer = FakeJournal(pki), FakeMailer()
+    assert H.handle(body(cert.cert.der), H.Context(journal, mailer, settings(tmp_path))) == "install_error"
+    assert text_of(mailer.sent[0]) == M.INSTALL_ERROR.format(message=M.ERROR_STORE)
+    assert journal.calls == []
+
+
+def test_unknown_ca_is_quarantined_and_the_administrator_gets_the_certificate(pki, tmp_path):
+    cert = issue(pki["pki"].ca("ЧУЖОЙ УЦ"))
+    journal, mailer = FakeJournal(pki), FakeMailer()
+    assert H.handle(body(cert.cert.der), H.Context(journal, mailer, settings(tmp_path))) == "unknown_ca"
+    assert [p.read_bytes() for p in (tmp_path / "q").iterdir()] == [cert.cert.der]
+    reply, notice = mailer.sent
+    assert text_of(reply) == M.UNKNOWN_CA.format(serial=cert.cert.serial_hex)
+    assert notice["To"] == "admin@ozsp.test" and notice["Subject"] == M.ADMIN_SUBJECT
+    assert [p.get_content() for p in notice.iter_attachments()] == [cert.cert.der]
+
+
+def test_failed_relay_retries_the_letter_and_the_redelivery_sends_the_journaled_reply(pki, tmp_path):
+    journal, mailer = FakeJournal(pki), FakeMailer(fail=1)
+    ctx = H.Context(journal, mailer, settings(tmp_path))
+    with pytest.raises(OSError):
+        H.handle(body(subject="Вопрос"), ctx)
+    assert mailer.sent == [] and list(journal.rows.values())[0]["outcome"] == "unknown_template"
+    assert H.handle(body(subject="Вопрос"), ctx) == "duplicate"
+    assert [text_of(m) for m in mailer.sent] == [M.UNKNOWN_TEMPLATE]
+    assert H.handle(body(subject="Вопрос"), ctx) == "duplicate" and len(mailer.sent) == 1
+
+
+def test_a_second_copy_sends_nothing(pki, tmp_path):
+    journal, mailer = FakeJournal(pki), FakeMailer()
+    ctx = H.Context(journal, mailer, settings(tmp_path))
+    H.handle(body(subject="Вопрос", letter_id="copy-1"), ctx)
+    assert H.handle(body(subject="Вопрос", letter_id="copy-2"), ctx) == "duplicate"
+    assert len(mailer.sent) == 1
+
+
+def test_a_defect_is_journaled_without_reply(pki, tmp_path, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RecursionError("deep")
+    monkeypatch.setattr(H.rules, "decide", explode)
+    journal, mailer = FakeJournal(pki), FakeMailer()
+    assert H.handle(body(subject="ADD_CERT"), H.Context(journal, mailer, settings(tmp_path))) == "internal_error"
+    assert mailer.sent == [] and list(journal.rows.values())[0]["delivered"]
+
+
+def test_journal_unavailable_for_trust_material_retries(pki, tmp_path):
+    journal = FakeJournal(pki)
+    journal.trust_material = lambda: (_ for _ in ()).throw(TimeoutError())
+    with pytest.raises(H.TemporaryFailure):
+        H.handle(body(issue(pki["ca"]).cert.der), H.Context(journal, FakeMailer(), settings(tmp_path)))
+    assert list(journal.rows.values())[0]["outcome"] is None
+
+
+def test_untrusted_sender_is_journaled_as_delivered_with_nothing_sent(pki, tmp_path):
+    journal, mailer = FakeJournal(pki, sender={}), FakeMailer()
+    assert H.handle(body(subject="ADD_CERT"), H.Context(journal, mailer, settings(tmp_path))) == "untrusted_sender"
+    assert mailer.sent == [] and list(journal.rows.values())[0]["delivered"]
+
+
+def test_sender_tag_hides_the_address():
+    tag = H.sender_tag("Petr@MO.test")
+    assert tag == H.sender_tag("petr@mo.test") and "petr" not in tag and tag.startswith("h:")
+
+
+@pytest.mark.parametrize("queued", [None, [], {"letter_id": "x"}, {"letter_id": "x", "raw_b64": "%%%"},
+                                    {"raw_b64": "QQ=="}])
+def test_a_queue_message_that_is_not_a_letter_is_dropped(pki, tmp_path, queued):
+    journal, mailer = FakeJournal(pki), FakeMailer()
+    assert H.handle(queued, H.Context(journal, mailer, settings(tmp_path))) == "not_a_letter"
+    assert journal.rows == {} and mailer.sent == []
+
+
+def test_a_permanent_refusal_by_the_relay_is_given_up(pki, tmp_path):
+    class Refusing:
+        def send(self, msg):
+            raise H.outbox.PermanentFailure(550)
+    journal = FakeJournal(pki)
+    assert H.handle(body(subject="Вопрос"), H.Context(journal, Refusing(), settings(tmp_path))) == "unknown_template"
+    assert list(journal.rows.values())[0]["delivered"]
+
+
+def test_where_names_the_place_not_the_message():
+    try:
+        raise ValueError("petr@mo.test")
+    except ValueError as exc:
+        text = H.where(exc)
+    assert text.startswith("ValueError at test_certmail_handling.py:") and "petr" not in text

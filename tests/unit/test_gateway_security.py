@@ -1,0 +1,73 @@
+"""CSRF tokens, CAPTCHA hashing and images, page settings: plain functions, no services."""
+import io
+
+from PIL import Image
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from services.gateway import captcha, csrf, settings
+
+SECRET = "test-secret"
+
+
+def post(form, cookie=None, headers=None):
+    builder = EnvironBuilder(path="/individual", method="POST", data=form, headers=headers or {},
+                             base_url="http://127.0.0.1:8000")
+    if cookie:
+        builder.headers["Cookie"] = f"{csrf.COOKIE}={cookie}"
+    return Request(builder.get_environ())
+
+
+def test_csrf_token_is_signed_for_the_user():
+    token = csrf.new_token(SECRET, 1)
+    assert csrf.valid(SECRET, 1, token)
+    assert not csrf.valid(SECRET, 2, token)  # another user's token
+    assert not csrf.valid("other", 1, token)
+    nonce, _, _ = token.partition(".")
+    assert not csrf.valid(SECRET, 1, nonce + ".forged") and not csrf.valid(SECRET, 1, "") and \
+        not csrf.valid(SECRET, 1, None)
+
+
+def test_csrf_double_submit_check():
+    token = csrf.new_token(SECRET, 1)
+    assert csrf.check(post({csrf.FIELD: token}, cookie=token), SECRET, 1)
+    assert not csrf.check(post({csrf.FIELD: token}), SECRET, 1)  # no cookie
+    assert not csrf.check(post({}, cookie=token), SECRET, 1)  # no field
+    assert not csrf.check(post({csrf.FIELD: csrf.new_token(SECRET, 1)}, cookie=token), SECRET, 1)
+    assert not csrf.check(post({csrf.FIELD: token}, cookie=token), SECRET, 2)
+    foreign = {"Origin": "http://evil.example"}
+    assert not csrf.check(post({csrf.FIELD: token}, cookie=token, headers=foreign), SECRET, 1)
+    assert csrf.check(post({csrf.FIELD: token}, cookie=token, headers={"Origin": "http://127.0.0.1:8000"}),
+                      SECRET, 1)
+
+
+def test_csrf_cookie_is_reused_while_valid():
+    token = csrf.new_token(SECRET, 1)
+    assert csrf.token_for(post({}, cookie=token), SECRET, 1) == (token, False)
+    fresh, is_new = csrf.token_for(post({}, cookie="garbage"), SECRET, 1)
+    assert is_new and csrf.valid(SECRET, 1, fresh)
+
+
+def test_captcha_answers_are_digits_and_hashes_ignore_spaces():
+    answer = captcha.new_answer()
+    assert len(answer) == captcha.LENGTH and set(answer) <= set(captcha.ALPHABET)
+    assert captcha.answer_hash(SECRET, "12 345") == captcha.answer_hash(SECRET, " 12345 ")
+    assert captcha.answer_hash(SECRET, "12345") != captcha.answer_hash("other", "12345")
+    assert captcha.answer_hash(SECRET, "12345") != captcha.answer_hash(SECRET, "12346")
+
+
+def test_captcha_image_is_a_png_of_the_declared_size():
+    png = captcha.render_png("23456", seed=1)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.size == (captcha.WIDTH, captcha.HEIGHT)
+    assert captcha.render_png("23456", seed=1) == png and captcha.render_png("23456", seed=2) != png
+    assert captcha.data_uri(png).startswith("data:image/png;base64,")
+
+
+def test_page_settings_default_to_safe_values():
+    conf = settings.load({}, env={})
+    assert not conf.captcha_test_mode and conf.captcha_ttl == 300 and conf.submit_limit == 20
+    conf = settings.load({"SECRET_KEY": "s"}, env={"CAPTCHA_TEST_MODE": "1", "SUBMIT_LIMIT_PER_MINUTE": "5",
+                                                     "CAPTCHA_TTL_SECONDS": "120"})
+    assert conf.captcha_test_mode and conf.submit_limit == 5 and conf.captcha_ttl == 120 and conf.secret_key == "s"
+    assert not settings.load({}, env={"CAPTCHA_TEST_MODE": "0"}).captcha_test_mode
