@@ -5,6 +5,12 @@ import sys
 
 
 def run_service(name):
+    if name in ("certmail_intake", "ferzl_emulator"):  # plain processes, no eventlet
+        import runpy
+        sys.argv = [name]
+        runpy.run_module("services.certmail.intake" if name == "certmail_intake" else "services.ferzl_emulator",
+                         run_name="__main__")
+        return
     import eventlet
     eventlet.monkey_patch()  # before anything else imports sockets
     import importlib

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta, timezone
 
-from asn1crypto import core, crl as asn1_crl, x509
+from asn1crypto import keys, core, crl as asn1_crl, x509
 
 from . import oids, streebog
 from .curves import OID_NAMES, curve_for_oid
@@ -19,6 +19,22 @@ from .errors import (CaInvalid, CrlStale, Expired, Malformed, NotYetValid,
 
 
 # --- GOST SubjectPublicKeyInfo ---------------------------------------------
+
+# asn1crypto knows no GOST key algorithm: re-encoding a certificate that holds a GOST key made it look up a
+# spec by algorithm name and fail with KeyError. For unknown algorithms the bits are read as the OCTET STRING GOST puts there.
+_known_key_spec = keys.PublicKeyInfo._public_key_spec
+
+
+def _public_key_spec(info):
+    try:
+        return _known_key_spec(info)
+    except KeyError:
+        return core.OctetString  # GOST: the bits wrap an OCTET STRING with the key
+
+
+keys.PublicKeyInfo._public_key_spec = _public_key_spec
+keys.PublicKeyInfo._spec_callbacks = {**keys.PublicKeyInfo._spec_callbacks, "public_key": _public_key_spec}
+
 
 class GostKeyParams(core.Sequence):
     _fields = [
