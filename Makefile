@@ -22,6 +22,9 @@ $(NPM_STAMP): package.json package-lock.json
 
 install: $(STAMP) $(NPM_STAMP)
 
+# The demo runs in dev mode with the token-less dev login; production sets OZSP_MODE=production (README).
+run: export OZSP_MODE ?= dev
+run: export DEV_LOGIN ?= 1
 run: install
 	$(BIN)/ozsp infra --start
 	$(BIN)/ozsp migrate

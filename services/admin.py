@@ -90,8 +90,9 @@ def migrate(url=None):
     command.upgrade(cfg, "heads")  # parallel branches are merged later; all heads apply
 
 
-def seed(url=None):
-    """Idempotent demo data: one organisation, one user, the МО dictionary."""
+def seed(url=None, dev_login=None):
+    """Idempotent demo data: one organisation, one user, the МО dictionary; with dev login also the dev test CA,
+    its CRL and the dev certificate registered for the demo user."""
     from shared.dictionaries.mo import mo_dictionary
 
     engine = create_engine(url or config.load().database_url)
@@ -100,8 +101,9 @@ def seed(url=None):
             "INSERT INTO organizations (id, name, kind, registry_code) VALUES (:id, :name, :kind, :registry_code) "
             "ON CONFLICT (id) DO NOTHING"), DEMO_ORGANIZATION)
         conn.execute(text(
-            "INSERT INTO users (id, organization_id, surname, first_name, patronymic) "
-            "VALUES (:id, :organization_id, :surname, :first_name, :patronymic) ON CONFLICT (id) DO NOTHING"),
+            "INSERT INTO users (id, organization_id, surname, first_name, patronymic, roles) "
+            "VALUES (:id, :organization_id, :surname, :first_name, :patronymic, '{web,admin}') "
+            "ON CONFLICT (id) DO NOTHING"),
             DEMO_USER)
         for table in ("organizations", "users"):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -109,8 +111,39 @@ def seed(url=None):
         rows = [{"code": code, "name": name} for code, name in mo_dictionary()]
         conn.execute(text("INSERT INTO mo_dictionary (code, name) VALUES (:code, :name) "
                           "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"), rows)
+        if dev_login is None:
+            settings = config.load()
+            dev_login = config.flag(settings.dev_login) and settings.ozsp_mode == "dev"
+        if dev_login:
+            _seed_dev_pki(conn)
     engine.dispose()
-    print(f"Демонстрационные данные загружены: 1 организация, 1 пользователь, {len(rows)} МО в справочнике.")
+    print(f"Демонстрационные данные загружены: 1 организация, 1 пользователь, {len(rows)} МО в справочнике"
+          + (", тестовый УЦ и сертификат для входа без токена." if dev_login else "."))
+
+
+def _seed_dev_pki(conn):
+    from services.journal import directory
+    from shared.gost.testpki import DevPki
+    dev = DevPki()
+    directory.import_ca(conn, dev.ca.cert, actor="seed")
+    if not conn.execute(text("SELECT 1 FROM crls c JOIN cas a ON a.id = c.ca_id WHERE a.thumbprint = :t"),
+                        {"t": dev.ca.cert.thumbprint}).first():
+        directory.import_crl(conn, dev.crl, actor="seed")
+    if not conn.execute(text("SELECT 1 FROM certificates WHERE thumbprint = :t"), {"t": dev.user.cert.thumbprint}).first():
+        directory.add_certificate(conn, DEMO_USER["id"], dev.user.cert, source="admin", actor="seed")
+
+
+def test_cas_in_directory(url=None):
+    """Thumbprints of test-PKI CAs in the directory: production refuses to start with any."""
+    from shared.gost import load_certificate
+    from shared.gost.testpki import is_test_ca
+    engine = create_engine(url or config.load().database_url)
+    try:
+        with engine.connect() as conn:
+            ders = conn.execute(text("SELECT der FROM cas WHERE active")).scalars().all()
+    finally:
+        engine.dispose()
+    return [load_certificate(bytes(d)).thumbprint for d in ders if is_test_ca(bytes(d))]
 
 
 # ---- МО dictionary from the FFOMS register of medical organisations (F003) ----
@@ -173,7 +206,7 @@ def archive_show(request_id, url=None, out=None, actor="admin"):
         print(f"В архиве нет обменов с ФЕРЗЛ по запросу {request_id} (или срок хранения истёк).")
         return records
     for n, r in enumerate(records, 1):
-        print(f"--- {n}. {r['at'].isoformat()} {r['operation']} HTTP {r['http_status']} "
+        print(f"--- {n}. {r['at']} {r['operation']} HTTP {r['http_status']} "
               f"{r['duration_ms']} мс, персон в вызове: {r['persons']}")
         for part in ("request", "response"):
             print(f"[{part}]")

@@ -21,10 +21,23 @@ def run_service(name):
     from shared import config
 
     settings = config.load()
+    refuse_unsafe_production(settings, name)
     nameko_config = config.nameko_config(settings, name)
     logging.config.dictConfig(nameko_config["LOGGING"])
     module, cls = NAMEKO_SERVICES[name].split(":")
     run([getattr(importlib.import_module(module), cls)], nameko_config)
+
+
+def refuse_unsafe_production(settings, name):
+    """Production mode never runs with dev flags, the dev secret, or a test CA in the directory."""
+    from shared import config
+    problems = config.production_problems(settings)
+    if settings.ozsp_mode == "production" and name == "gateway":
+        from services import admin
+        problems += [f"в справочнике УЦ тестовый удостоверяющий центр {t}" for t in admin.test_cas_in_directory()]
+    if problems:
+        sys.exit("ОЗСП не запущен в рабочем режиме (OZSP_MODE=production): " + "; ".join(problems)
+                 + ". Для разработки задайте OZSP_MODE=dev.")
 
 
 def _interrupt(signum, frame):
@@ -39,6 +52,7 @@ def up(with_emulator=True):
     from shared import config
 
     settings = config.load()
+    refuse_unsafe_production(settings, "up")
     sup = Supervisor()
     signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -37,6 +37,16 @@ class Settings:
     demo_organization_id: int = 1
     log_level: str = "INFO"
     secret_key: str = "dev-secret-change-me"  # signs cookies and CSRF tokens; set in production
+    ozsp_mode: str = "production"  # "dev" allows the dev flags below; `make run` and the tests set it
+    dev_login: str = ""  # "1": the login page offers a dev signing stand-in (refused in production)
+    captcha_test_mode: str = ""  # "1": pages reveal CAPTCHA answers to browser tests (refused in production)
+    captcha_ttl_seconds: int = 300
+    submit_limit_per_minute: int = 20
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    session_cookie_secure: str = "auto"  # auto: Secure except on loopback addresses
+    login_attempts_per_minute: int = 10  # per client address and per certificate
+    crl_grace_hours: int = 0  # how long past its nextUpdate a CRL is still accepted
     # ferzl_bridge (issue 4): throughput, retries, circuit, mass path, archive
     ferzl_async_url: str = ""  # mpiAsyncOperationsServiceWs; derived from the ФЕРЗЛ URL when empty
     ferzl_client: str = "fast"  # fast: lxml envelopes on the hot path; zeep: zeep for every call
@@ -76,6 +86,24 @@ class Settings:
         return self.ferzl_async_url or _async_url(self.effective_ferzl_url)
 
 
+def flag(value) -> bool:
+    return str(value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def production_problems(settings: Settings) -> list:
+    """Why this configuration must not run in production mode (empty when it may)."""
+    if settings.ozsp_mode != "production":
+        return []
+    problems = []
+    if flag(settings.dev_login):
+        problems.append("DEV_LOGIN включён (вход без сертификата-токена допустим только при OZSP_MODE=dev)")
+    if flag(settings.captcha_test_mode):
+        problems.append("CAPTCHA_TEST_MODE включён (ответы CAPTCHA раскрываются)")
+    if settings.secret_key == Settings.secret_key:
+        problems.append("SECRET_KEY не задан (используется ключ для разработки)")
+    return problems
+
+
 def load(env=None) -> Settings:
     """Read every setting from its upper-case environment variable, e.g. AMQP_URI."""
     env = os.environ if env is None else env
@@ -97,6 +125,16 @@ def nameko_config(settings: Settings, service: str) -> dict:
         "CHUNK_SIZE": settings.chunk_size,
         "DEMO_USER_ID": settings.demo_user_id,
         "SECRET_KEY": settings.secret_key,
+        "OZSP_MODE": settings.ozsp_mode,
+        "DEV_LOGIN": settings.dev_login,
+        "CAPTCHA_TEST_MODE": settings.captcha_test_mode,
+        "CAPTCHA_TTL_SECONDS": settings.captcha_ttl_seconds,
+        "SUBMIT_LIMIT_PER_MINUTE": settings.submit_limit_per_minute,
+        "SESSION_IDLE_MINUTES": settings.session_idle_minutes,
+        "SESSION_ABSOLUTE_HOURS": settings.session_absolute_hours,
+        "SESSION_COOKIE_SECURE": settings.session_cookie_secure,
+        "LOGIN_ATTEMPTS_PER_MINUTE": settings.login_attempts_per_minute,
+        "CRL_GRACE_HOURS": settings.crl_grace_hours,
         "DEMO_ORGANIZATION_ID": settings.demo_organization_id,
         "FERZL_URL": settings.effective_ferzl_url,
         "FERZL_TOKEN": settings.ferzl_token,

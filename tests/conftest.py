@@ -21,7 +21,7 @@ def database_url(settings):
     from services import admin
     url, drop = support.make_test_database(settings)
     admin.migrate(url)
-    admin.seed(url)
+    admin.seed(url, dev_login=True)
     yield url
     drop()
 
@@ -59,9 +59,28 @@ def output_dir():
 class Stack:
     def __init__(self, sup, env, base_url, emulator_url):
         self.sup, self.env, self.base_url, self.emulator_url = sup, env, base_url, emulator_url
+        self.http = None  # signed in as the demo user (dev certificate) once the services run
 
     def api(self, method, path, **kwargs):
+        """A call as the signed-in demo user."""
+        return self.http.request(method, self.base_url + path, timeout=30, **kwargs)
+
+    def anonymous(self, method, path, **kwargs):
         return requests.request(method, self.base_url + path, timeout=30, **kwargs)
+
+    def login(self, sign):
+        """A requests.Session signed in through the real flow: challenge, CMS signature, session cookie.
+        sign(challenge_bytes) -> CMS bytes (a test PKI user's sign_challenge)."""
+        import base64
+        session = requests.Session()
+        session.get(self.base_url + "/login", timeout=30).raise_for_status()
+        headers = {"X-CSRF-Token": session.cookies.get("ozsp_csrf")}
+        issued = session.post(self.base_url + "/login/challenge", json={}, headers=headers, timeout=30).json()
+        signature = base64.b64encode(sign(issued["challenge"].encode())).decode()
+        r = session.post(self.base_url + "/login", json={"challenge_id": issued["id"], "signature": signature},
+                         headers=headers, timeout=30)
+        assert r.status_code == 200, r.text
+        return session
 
     def emulator(self, method, path, **kwargs):
         return requests.request(method, self.emulator_url + path, timeout=30, **kwargs)
@@ -95,6 +114,9 @@ def stack(settings, database_url, output_dir):
         "FERZL_MASS_WAIT": "0.2",
         "FERZL_MASS_POLL": "0.2",
         "PYTHONUNBUFFERED": "1",
+        "OZSP_MODE": "dev",
+        "DEV_LOGIN": "1",
+        "LOGIN_ATTEMPTS_PER_MINUTE": "200",  # the suite signs in many times from 127.0.0.1
         # certmail: replies go to a test SMTP sink on this port (tests/integration/test_certmail_*.py start it)
         "SMTP_RELAY": f"127.0.0.1:{support.free_port()}",
         "MAIL_OUTBOX_DIR": os.path.join(output_dir, "certmail", vhost, "outbox"),
@@ -115,7 +137,10 @@ def stack(settings, database_url, output_dir):
         for name in START_ORDER:
             sup.start(name)
         assert wait_http(f"http://127.0.0.1:{web}/api/v1/health", 90), "services did not start; see services.log"
-        yield Stack(sup, env, f"http://127.0.0.1:{web}", f"http://127.0.0.1:{emu}")
+        stack = Stack(sup, env, f"http://127.0.0.1:{web}", f"http://127.0.0.1:{emu}")
+        from shared.gost.testpki import DevPki
+        stack.http = stack.login(DevPki().sign)
+        yield stack
     finally:
         sup.stop()
         log.close()

@@ -11,6 +11,9 @@ from sqlalchemy.engine import make_url
 
 from shared import config
 
+# Tests and benchmarks run the services in dev mode (production refuses the dev secret and test PKI).
+os.environ.setdefault("OZSP_MODE", "dev")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "test-output")
 

@@ -80,6 +80,7 @@ class Circuit:
         self.events = deque()  # (monotonic time, failed)
         self.metrics = Counter()
         self._shared, self._read_at = None, None
+        self._warned = None  # when the last "shared store unavailable" warning was logged
 
     # ---- what the process sees ----
 
@@ -159,5 +160,7 @@ class Circuit:
         try:
             return getattr(self.store, name)(*args)
         except Exception as exc:
-            log.warning("shared FERZL state unavailable (%s); using this process's view", type(exc).__name__)
+            if self._warned is None or self.clock() - self._warned > 60:  # once a minute, not once a call
+                self._warned = self.clock()
+                log.warning("shared FERZL state unavailable (%s); using this process's view", type(exc).__name__)
             return getattr(self.fallback, name)(*args)

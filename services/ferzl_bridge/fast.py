@@ -73,8 +73,16 @@ def envelope(request: dict) -> bytes:
     return "".join(out).encode("utf-8")
 
 
+_LOCAL = {}  # "{namespace}name" -> "name": answers use a few dozen tags
+
+
 def _local(tag):
-    return tag.rpartition("}")[2]
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2]
+        if len(_LOCAL) < 1000:  # bounded, whatever a server sends
+            _LOCAL[tag] = name
+    return name
 
 
 def _plain(el):
@@ -83,7 +91,7 @@ def _plain(el):
     for child in el:
         if not isinstance(child.tag, str):
             continue
-        name = _local(child.tag)
+        name = _LOCAL.get(child.tag) or _local(child.tag)
         value = _plain(child) if len(child) else (child.text.strip() or None if child.text else None)
         if name in REPEATED:
             out.setdefault(name, []).append(value)

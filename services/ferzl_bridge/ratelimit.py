@@ -77,6 +77,7 @@ class Limiter:
         self.tokens, self.until = 0, 0.0
         self.lock = threading.Lock()  # green under monkey patching: one refill at a time
         self.granted = 0  # tokens this process took (metrics)
+        self._warned = None
 
     @property
     def enabled(self):
@@ -111,5 +112,7 @@ class Limiter:
         try:
             return self.bucket.take(self.batch, self.rate, self.burst)
         except Exception as exc:
-            log.warning("shared rate limit unavailable (%s); limiting this process alone", type(exc).__name__)
+            if self._warned is None or self.clock() - self._warned > 60:
+                self._warned = self.clock()
+                log.warning("shared rate limit unavailable (%s); limiting this process alone", type(exc).__name__)
             return self.fallback.take(self.batch, self.rate, self.burst)

@@ -14,7 +14,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.ferzl_bridge.dependencies import FerzlProvider
-from shared.messages import ANSWERS_QUEUE, WorkChunk
+from shared.messages import ANSWERS_QUEUE, load_work_chunk
 from shared.queues import answers_queue, delay_queues, tier_name, work_queue
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class FerzlBridgeService:
     @consume(work_queue, requeue_on_error=True)
     def handle_work(self, body):
         try:
-            chunk = WorkChunk().load(body)
+            chunk = load_work_chunk(body)
         except ValidationError as exc:
             log.error("malformed work message dropped: %s", sorted(exc.messages))
             return

@@ -19,6 +19,7 @@ from services.ferzl_bridge.circuit import AUTH, DOWN, LIMITED, OK, REJECTED, UNA
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected, FerzlUnavailable
 from services.ferzl_bridge.lookup import INTERNAL_ERROR, answered, failed, settle
 from services.ferzl_bridge.mapping import NOT_FOUND
+from shared.messages import pack_archive
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class Result:
     outcomes: list = field(default_factory=list)
     later: dict = field(default_factory=lambda: defaultdict(list))  # delay seconds -> items
     held: list = field(default_factory=list)  # [{"request_id", "seconds"}] for the journal's lease
-    archive: list = field(default_factory=list)
+    archive: list = field(default_factory=list)  # 0 or 1 shared.messages.ArchiveRecord
 
 
 class Bridge:
@@ -82,13 +83,20 @@ class Bridge:
         return self._settle(items, found, records, now)
 
     def _singles(self, items, deadline, found, records):
-        for item, result, exchanges in self.pool.imap(lambda i: self._single(i, deadline), items):
+        # A GreenPile on the process's one pool: FERZL_CONCURRENCY calls in flight for all chunks together
+        # (GreenPool.imap would make a new pool of that size for every chunk).
+        pile = eventlet.GreenPile(self.pool)
+        for i in items:
+            pile.spawn(self._single, i, deadline)
+        for item, result, exchanges in pile:
             found[item["request_id"]] = result
             records.extend(exchanges)
 
     def _single(self, item, deadline):
         if not self.circuit.allows():
             return item, ("hold", "down"), []
+        if self.clock() > deadline:  # the chunk waited its budget for a free slot: no more calls for it
+            return item, ("hold", "budget"), []
         if not self.limiter.acquire(deadline):
             return item, ("hold", "rate"), []
         capture = archive.Capture()
@@ -110,10 +118,11 @@ class Bridge:
         except Exception:
             log.exception("unexpected failure for request #%s", item["request_id"])
             result = ("done", failed(item, "internal", INTERNAL_ERROR))
-        return item, result, capture.records("getPersonData", [item["request_id"]])
+        return item, result, capture.entries("getPersonData", [item["request_id"]])
 
-    def _settle(self, items, found, records, now):
-        out = Result(archive=records)
+    def _settle(self, items, found, entries, now):
+        packed = pack_archive(entries)  # every exchange of the chunk in one compressed record
+        out = Result(archive=[packed] if packed else [])
         reasons = Counter()
         for item in items:
             kind, value = found.get(item["request_id"], ("retry", "unavailable"))
@@ -176,9 +185,9 @@ class Bridge:
         except Exception:
             log.exception("mass answer not read; its %d rows go one by one", len(sent))
             all_(("single",))
-        records = (start.records("getMassInsuranceStatusStart", ids)
-                   + final.records("getMassInsuranceStatusPoll", ids))
-        return results, records
+        entries = (start.entries("getMassInsuranceStatusStart", ids)
+                   + final.entries("getMassInsuranceStatusPoll", ids))
+        return results, entries
 
     def _mass_call(self, requests, start, final):
         token = self.mass_client.start(requests, str(uuid.uuid4()), start)

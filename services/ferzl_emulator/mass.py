@@ -28,8 +28,8 @@ OPERATIONS = {"getMassInsuranceStatusStartRequest": "getMassInsuranceStatusStart
 MAX_PERSONS = 1000
 READY, RUNNING, FAILED = "готов", "в обработке", "ошибка"
 RESULT_NAME = "massInsuranceStatus.xml"
-JOB_TTL = 900.0  # seconds a result stays available
-MAX_JOBS = 512
+JOB_TTL = 600.0  # seconds a result stays available
+MAX_JOBS = 64  # and at most this many (about 10 MB of zips): memory stays flat under a long run
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
 

@@ -14,6 +14,13 @@ COMBINED_FIO = ("В поле отбора по ФИО указывается о�
 UNAVAILABLE = "Сервис временно недоступен. Повторите попытку позже."
 
 
+NOT_SIGNED_IN = "Требуется вход по сертификату ключа проверки электронной подписи."
+
+
+class NotAuthenticated(Exception):
+    """No live session: pages redirect to /login, the API answers 401."""
+
+
 class ApiError(Exception):
     def __init__(self, status, code, message, **extra):
         super().__init__(message)
@@ -101,6 +108,8 @@ def api_call(method):
             return method(self, request, *args, **kwargs)
         except ApiError as exc:
             return json_response(exc.status, exc.body())
+        except NotAuthenticated:
+            return json_response(401, {"error": "unauthenticated", "message": NOT_SIGNED_IN})
         except UnknownService as exc:
             log.error("service %s is not running", exc)
             return json_response(503, {"error": "unavailable", "message": UNAVAILABLE})

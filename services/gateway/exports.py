@@ -60,3 +60,11 @@ def content_disposition(name, extension):
     safe = "".join(ch for ch in name if ch not in '\\/:*?"<>|\r\n').strip() or "group"
     fallback = safe.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     return f"attachment; filename=\"{fallback}.{extension}\"; filename*=UTF-8''{quote(safe)}.{extension}"
+
+
+def size_of(body):
+    """Bytes in a spooled export file; leaves it at the start."""
+    body.seek(0, 2)
+    size = body.tell()
+    body.seek(0)
+    return size

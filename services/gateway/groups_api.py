@@ -1,61 +1,106 @@
-"""JSON API of group requests (manual §5): upload, list, card, requests, export. Mixed into GatewayService."""
+"""JSON API of group requests (manual §5): upload, list, card, requests, export. Mixed into GatewayService.
+
+`submit_group()` and `export_response()` are shared with the group pages (group_pages.py)."""
 import base64
+import time
 
 from nameko.web.handlers import http
 from werkzeug import Response
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import wrap_file
 
 from services.gateway import exports
 from services.gateway.api import ApiError, api_call, json_response, parse_list_args, _iso_date
 
 MAX_UPLOAD = 20 * 1024 * 1024
+MULTIPART_SLACK = 64 * 1024  # boundaries and the name field around the file
+MAX_KEY = 200
 NAME_REQUIRED = "Заполните поле «Имя запроса»"
-NAME_TOO_LONG = "Имя запроса — не более 100 символов"
-FILE_REQUIRED = "Выберите файл группового запроса (CSV)"
-FILE_TOO_BIG = "Файл больше 20 МБ. Разделите список на несколько файлов"
-GROUP_FLK_FAILED = "Файл не прошёл форматно-логический контроль: запрос не принят к исполнению. Исправьте ошибки " \
-                   "и загрузите другой файл."
+NAME_TOO_LONG = "Введите данные в указанном формате. Не более 100 символов"
+FILE_REQUIRED = "Выберите файл группового запроса"
+FILE_TOO_BIG = "Размер файла превышает 20 МБ. Разделите список на несколько файлов"
+GROUP_FLK_FAILED = ("Групповой запрос не прошёл форматно-логический контроль и не принят к исполнению: "
+                    "исправьте ошибки и загрузите другой файл.")
 GROUP_NOT_FOUND = "Групповой запрос не найден."
 BAD_ENCODING = "Кодировка выгрузки: utf-8 или cp1251."
+NOT_MULTIPART = "Ожидается multipart/form-data с полями name и file."
+BAD_KEY = "Заголовок Idempotency-Key: от 1 до 200 символов."
+
+
+def limit_upload(request):
+    """Call before the form is read: werkzeug then refuses a larger body (RequestEntityTooLarge)."""
+    request.max_content_length = MAX_UPLOAD + MULTIPART_SLACK
+
+
+def upload_form(request):
+    """(name, file storage or None, [{line, field, message}]) of an upload form (API and page alike)."""
+    limit_upload(request)
+    name = (request.form.get("name") or "").strip()
+    upload = request.files.get("file")
+    errors = []
+    if not name:
+        errors.append({"line": None, "field": "name", "message": NAME_REQUIRED})
+    elif len(name) > 100:
+        errors.append({"line": None, "field": "name", "message": NAME_TOO_LONG})
+    if upload is None or not upload.filename:
+        errors.append({"line": None, "field": "file", "message": FILE_REQUIRED})
+    return name, upload, errors
+
+
+def flk_refusal(errors, warnings=()):
+    return {"error": "flk", "message": GROUP_FLK_FAILED, "errors": list(errors), "warnings": list(warnings)}
+
+
+def too_big():
+    return {"error": "too_big", "message": FILE_TOO_BIG}
 
 
 class GroupsApiMixin:
     """Needs from the service: flk and journal RPC proxies and identity(request)."""
 
-    def submit_group(self, request):
-        """Shared by the API and the upload page: -> (status, body)."""
-        name = (request.form.get("name") or "").strip()
-        upload = request.files.get("file")
-        errors = []
-        if not name:
-            errors.append({"line": None, "field": "name", "message": NAME_REQUIRED})
-        elif len(name) > 100:
-            errors.append({"line": None, "field": "name", "message": NAME_TOO_LONG})
-        if upload is None or not upload.filename:
-            errors.append({"line": None, "field": "file", "message": FILE_REQUIRED})
-        if errors:
-            return 422, {"error": "flk", "message": GROUP_FLK_FAILED, "errors": errors, "warnings": []}
-        content = upload.read(MAX_UPLOAD + 1)
+    def submit_group(self, request, idempotency_key=None):
+        """ФЛК of the uploaded file, then the group in one transaction: -> (status, body).
+
+        202 {id, total, repeated, status, status_label, warnings}; 422 ФЛК report (nothing queued); 413.
+        Stage times (ms) go to request.environ["ozsp.timing"] for the Server-Timing header."""
+        identity = self.identity(request)
+        try:
+            name, upload, errors = upload_form(request)
+            if errors:
+                return 422, flk_refusal(errors)
+            content = upload.read(MAX_UPLOAD + 1)
+        except RequestEntityTooLarge:
+            return 413, too_big()
         if len(content) > MAX_UPLOAD:
-            return 413, {"error": "too_big", "message": FILE_TOO_BIG}
+            return 413, too_big()
+        timing = request.environ.setdefault("ozsp.timing", {})
+        started = time.perf_counter()
         checked = self.flk.check_group(base64.b64encode(content).decode(), upload.filename)
+        timing["flk"] = (time.perf_counter() - started) * 1000
+        del content
         if not checked["ok"]:
-            return 422, {"error": "flk", "message": GROUP_FLK_FAILED, "errors": checked["errors"],
-                         "warnings": checked.get("warnings", [])}
-        created = self.journal.create_group(self.identity(request), name, upload.filename, checked["columns"],
-                                           checked["rows"], checked.get("encoding"),
-                                           request.headers.get("Idempotency-Key"))
+            return 422, flk_refusal(checked["errors"], checked.get("warnings", []))
+        started = time.perf_counter()
+        created = self.journal.create_group(identity, name, upload.filename, checked["columns"], checked["rows"],
+                                            checked.get("encoding"), idempotency_key)
+        timing["journal"] = (time.perf_counter() - started) * 1000
         return 202, {**created, "status": "sent", "status_label": "Отправлен", "warnings": checked.get("warnings", [])}
 
     @http("POST", "/api/v1/groups")
     @api_call
     def api_create_group(self, request):
-        if request.content_length and request.content_length > MAX_UPLOAD + 64 * 1024:
+        if (request.content_length or 0) > MAX_UPLOAD + MULTIPART_SLACK:
             raise ApiError(413, "too_big", FILE_TOO_BIG)
         if not request.mimetype.startswith("multipart/form-data"):
-            raise ApiError(400, "bad_request", "Ожидается multipart/form-data с полями name и file.")
-        status, body = self.submit_group(request)
-        headers = {"Location": f"/api/v1/groups/{body['id']}"} if status == 202 else None
+            raise ApiError(400, "bad_request", NOT_MULTIPART)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 0 < len(key.strip()) <= MAX_KEY:
+            raise ApiError(400, "bad_request", BAD_KEY)
+        status, body = self.submit_group(request, key.strip() if key else None)
+        headers = {"Location": f"/api/v1/groups/{body['id']}"} if status == 202 else {}
+        timing = request.environ.get("ozsp.timing")
+        if timing:
+            headers["Server-Timing"] = ", ".join(f"{stage};dur={ms:.0f}" for stage, ms in timing.items())
         return json_response(status, body, headers)
 
     @http("GET", "/api/v1/groups")
@@ -87,6 +132,10 @@ class GroupsApiMixin:
         return json_response(200, self.journal.list_requests(self.identity(request), filters, page, per_page))
 
     def export_response(self, request, group_id, kind):
+        """The answer file of a group (manual §5.3), spooled page by page; ApiError 404/400."""
+        encoding = request.args.get("encoding", "utf-8").lower()
+        if kind == "csv" and encoding not in exports.ENCODINGS:
+            raise ApiError(400, "bad_filter", BAD_ENCODING)
         group = self._group_or_404(request, group_id)
         identity = self.identity(request)
         cell_rows = exports.rows(lambda after, limit: self.journal.export_page(identity, group_id, after, limit))
@@ -94,13 +143,13 @@ class GroupsApiMixin:
             body = exports.xlsx_file(cell_rows, group["name"])
             mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
-            encoding = request.args.get("encoding", "utf-8").lower()
-            if encoding not in exports.ENCODINGS:
-                raise ApiError(400, "bad_filter", BAD_ENCODING)
             body = exports.csv_file(cell_rows, encoding)
             mimetype = f"text/csv; charset={'utf-8' if encoding == 'utf-8' else 'windows-1251'}"
+        size = exports.size_of(body)
         return Response(wrap_file(request.environ, body), mimetype=mimetype, direct_passthrough=True,
-                        headers={"Content-Disposition": exports.content_disposition(group["name"], kind)})
+                        headers={"Content-Disposition": exports.content_disposition(group["name"], kind),
+                                 "Content-Length": str(size), "Cache-Control": "no-store",
+                                 "X-Content-Type-Options": "nosniff"})
 
     @http("GET", "/api/v1/groups/<int:group_id>/export.csv")
     @api_call

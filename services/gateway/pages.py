@@ -5,6 +5,7 @@ Handlers stay thin: RPC calls here, what to show in views.py, markup in template
 import functools
 import json
 import logging
+from urllib.parse import urlencode
 
 from nameko.exceptions import UnknownService
 from nameko.web.handlers import http
@@ -12,6 +13,7 @@ from werkzeug import Response
 from werkzeug.utils import redirect
 
 from services.gateway import captcha, csrf, ferzl_state, settings, static, views
+from services.gateway.api import NotAuthenticated
 from services.gateway.templating import render
 
 log = logging.getLogger(__name__)
@@ -27,7 +29,6 @@ SENT_NOTICE = "Запрос направлен. Его статус показа
 NOT_FOUND = "Запрос не найден."
 UNAVAILABLE = "Сервис временно недоступен. Повторите попытку через несколько минут."
 INTERNAL = "Внутренняя ошибка сервиса. Повторите попытку позже."
-PREPARING = "Функция готовится к запуску и станет доступна в одном из ближайших обновлений Сервиса ОЗСП."
 
 _state_cache = ferzl_state.StateCache()
 
@@ -38,6 +39,8 @@ def page(method):
     def wrapper(self, request, *args, **kwargs):
         try:
             return method(self, request, *args, **kwargs)
+        except NotAuthenticated:
+            return redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}), code=303)
         except UnknownService as exc:
             log.error("service %s is not running", exc)
             return self._error_page(503, UNAVAILABLE)
@@ -173,21 +176,9 @@ class PagesMixin:
         if not query["errors"]:
             result = self.journal.list_requests(self.identity(request), query["filters"], query["page"],
                                                 views.JOURNAL_PAGE_SIZE)
-        rows = views.request_rows(result["items"]) if result else []
-        paging = (views.pager(result["page"], result["per_page"], result["total"], result.get("total_exact", True),
-                              len(rows)) if result else None)
+        rows, paging = views.journal_listing(result)
         return self._page("journal.html", "journal", query=query, rows=rows, paging=paging,
                           statuses=views.STATUS_CHOICES, quick=views.quick_ranges(views.today_moscow()))
-
-    @http("GET", "/group")
-    @page
-    def group_page(self, request):
-        return self._page("placeholder.html", "group", title="Групповой запрос", message=PREPARING)
-
-    @http("GET", "/group/journal")
-    @page
-    def group_journal_page(self, request):
-        return self._page("placeholder.html", "group_journal", title="Журнал Групповых запросов", message=PREPARING)
 
     @http("GET", "/static/<path:name>")
     def static_file(self, request, name):

@@ -2,12 +2,13 @@
 import logging
 
 from nameko.dependency_providers import Config
-from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 
-from services.gateway.api import ApiError, FLK_FAILED, NOT_FOUND, UNAVAILABLE, json_response, parse_list_args, \
+from services.gateway.api import ApiError, FLK_FAILED, NOT_FOUND, api_call as api, json_response, parse_list_args, \
     parse_request_fields
+from services.gateway.admin_pages import AdminMixin
+from services.gateway.login import LoginMixin
 from services.gateway.pages import PagesMixin
 from services.gateway.web import install_nodelay
 
@@ -15,35 +16,13 @@ log = logging.getLogger(__name__)
 install_nodelay()
 
 
-def api(method):
-    """Map ApiError to its JSON envelope; anything else to a 500 without details."""
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return method(self, request, *args, **kwargs)
-        except ApiError as exc:
-            return json_response(exc.status, exc.body())
-        except UnknownService as exc:
-            log.error("service %s is not running", exc)
-            return json_response(503, {"error": "unavailable", "message": UNAVAILABLE})
-        except Exception:
-            log.exception("API call failed")
-            return json_response(500, {"error": "internal", "message": "Внутренняя ошибка сервиса."})
-    wrapper.__name__ = method.__name__
-    return wrapper
-
-
-class GatewayService(PagesMixin):
-    """The JSON API here; the web pages come from PagesMixin (services/gateway/pages.py)."""
+class GatewayService(LoginMixin, AdminMixin, PagesMixin):
+    """The JSON API here; login from LoginMixin (login.py), web pages from PagesMixin (pages.py)."""
     name = "gateway"
     flk = RpcProxy("flk")
     journal = RpcProxy("journal")
     bridge = RpcProxy("ferzl_bridge")
     config = Config()
-
-    def identity(self, request):
-        # The one place that decides who acts (pages and API alike). Until login exists, a fixed demo
-        # identity; login will supply it from the session.
-        return {"user_id": self.config["DEMO_USER_ID"], "organization_id": self.config["DEMO_ORGANIZATION_ID"]}
 
     @http("GET", "/api/v1/health")
     @api
@@ -53,11 +32,12 @@ class GatewayService(PagesMixin):
     @http("POST", "/api/v1/requests")
     @api
     def create_request(self, request):
+        identity = self.identity(request)
         fields = parse_request_fields(request.get_data())
         checked = self.flk.check_request(fields)
         if not checked["ok"]:
             raise ApiError(422, "flk", FLK_FAILED, errors=checked["errors"])
-        created = self.journal.create_request(self.identity(request), checked["normalized"])
+        created = self.journal.create_request(identity, checked["normalized"])
         return json_response(201, {**created, "params": checked["normalized"]},
                              headers={"Location": f"/api/v1/requests/{created['id']}"})
 

@@ -69,7 +69,7 @@ def decide(owner, serial):
 def authenticate(p7s, challenge, trust_store, find_owner, now=None, crl_grace=None):
     """Verify the signed challenge, then ask the directory. find_owner(issuer, serial_hex) -> owner | None."""
     from datetime import timedelta
-    serial = _serial_of(p7s)
+    serial = serial_of(p7s)
     try:
         signer = verify_signed_challenge(p7s, challenge.encode("ascii"), trust_store, now=now,
                                          crl_grace=crl_grace or timedelta(0))
@@ -79,7 +79,7 @@ def authenticate(p7s, challenge, trust_store, find_owner, now=None, crl_grace=No
     return decide(find_owner(str(signer.issuer), signer.serial_hex), signer.serial_hex)
 
 
-def _serial_of(p7s):
+def serial_of(p7s):
     """The signer certificate's serial for the refusal box, even when verification fails."""
     cert = signer_certificate(p7s)
     return cert.serial_hex if cert else None

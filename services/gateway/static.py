@@ -16,6 +16,7 @@ NODE_MODULES = os.path.join(os.path.dirname(os.path.dirname(HERE)), "node_module
 VENDOR = {
     "vendor/air-datepicker.js": "air-datepicker/air-datepicker.js",
     "vendor/air-datepicker.css": "air-datepicker/air-datepicker.css",
+    "vendor/crypto-pro.js": "crypto-pro/dist/crypto-pro.min.js",  # bundles CryptoPro's cadesplugin_api.js
 }
 
 CONTENT_TYPES = {

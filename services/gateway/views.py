@@ -263,12 +263,23 @@ def journal_query(args):
         filters["status"] = values["status"]
     else:
         values["status"] = ""
-    try:
-        page = max(1, min(int(args.get("page") or 1), 100000))
-    except ValueError:
-        page = 1
-    return {"filters": filters, "form": values, "errors": errors, "page": page,
+    return {"filters": filters, "form": values, "errors": errors, "page": page_number(args),
             "searching": bool(filters or errors)}
+
+
+def page_number(args):
+    try:
+        return max(1, min(int(args.get("page") or 1), 100000))
+    except ValueError:
+        return 1
+
+
+def journal_listing(result):
+    """A journal page of journal.list_requests -> (rows, paging); (None, None) when nothing was asked."""
+    if not result:
+        return [], None
+    rows = request_rows(result["items"])
+    return rows, pager(result["page"], result["per_page"], result["total"], result.get("total_exact", True), len(rows))
 
 
 def pager(page, per_page, total, exact=True, shown=None):
@@ -292,3 +303,49 @@ def pager(page, per_page, total, exact=True, shown=None):
     return {"page": page, "last": last, "from": offset + 1 if shown else 0, "to": offset + shown, "total": total,
             "exact": exact, "links": links, "prev": page - 1 if page > 1 else None,
             "next": page + 1 if more else None}
+
+
+# ---------------- group requests (manual §5, Рисунок 14–16) ----------------
+
+GROUP_JOURNAL_DAYS = 30
+GROUP_PAGE_SIZE = 25
+GROUP_NAME_FIELD = _field("name", "Имя запроса", maxlength="100", autocomplete="off",
+                          placeholder="Произвольное наименование группового запроса для журнала")
+
+
+def group_journal_query(args, today):
+    """The group journal shows the last 30 days unless another period is chosen (manual §5.3).
+
+    -> {filters, form, errors, page, searching}, shaped like journal_query for the shared templates."""
+    typed = (args.get("period") or "").strip()[:60]
+    date_from, date_to, message = parse_period(typed)
+    if not date_from:
+        date_from, date_to = today - timedelta(days=GROUP_JOURNAL_DAYS - 1), today
+    errors = {"period": message} if message else {}
+    filters = {} if message else {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
+    form = {"period": typed if message else period_text(date_from, date_to), "fio": "", "status": ""}
+    return {"filters": filters, "form": form, "errors": errors, "page": page_number(args),
+            "searching": bool(typed)}
+
+
+def group_rows(items):
+    """Groups as the journal shows them (Рисунок 15): counters, status, progress, whether it can be exported."""
+    rows = []
+    for g in items:
+        total, received = g["total"], g["received"]
+        rows.append({"id": g["id"], "name": g["name"], "created_at": g["created_at"], "total": total,
+                     "received": received, "failed": g.get("failed", 0), "status": g["status"],
+                     "status_label": g["status_label"], "finished": g["status"] != SENT,
+                     "percent": (100 * received // total) if total else 100})
+    return rows
+
+
+def any_group_pending(result, rows):
+    """Still processing: a shown group, or any group of the organisation (journal.list_groups in_progress)."""
+    return bool(result.get("in_progress")) or any(not r["finished"] for r in rows)
+
+
+def flk_rows(errors):
+    """ФЛК errors of a file (line, column, message) for the page and its CSV; file-level ones have no line."""
+    return [{"line": e.get("line") or "", "field": e.get("field") or "", "message": e.get("message") or ""}
+            for e in errors or []]

@@ -1,39 +1,42 @@
 """The support archive of raw ФЕРЗЛ exchanges (table ferzl_archive): stored with the answers they
 belong to, read by administrators only (ozsp archive show), deleted after FERZL_ARCHIVE_DAYS.
 
-The records arrive from ferzl_bridge zlib-compressed and base64-encoded (shared.messages.ArchiveRecord);
-they are stored compressed. Their content is personal data: it is never logged.
+A record is one work chunk's exchanges as one zlib stream (layout: shared.messages.pack_archive);
+it is stored compressed, with the ids of every request it concerns. Its content is personal data:
+it is never logged.
 """
 import base64
-import zlib
 
 from sqlalchemy import text
+
+from shared.messages import unpack_archive
 
 PURGE_BATCH = 5000
 
 
 def store(conn, records):
-    """Insert archive records (as the bridge sends them); returns how many."""
-    rows = [{"at": r["at"], "operation": r["operation"], "request_ids": [int(i) for i in r["request_ids"]],
-             "http_status": r.get("http_status"), "duration_ms": r.get("duration_ms"),
-             "request": base64.b64decode(r["request"]) if r.get("request") else None,
-             "response": base64.b64decode(r["response"]) if r.get("response") else None}
-            for r in records or []]
+    """Insert archive records (shared.messages.ArchiveRecord); returns how many."""
+    rows = [{"at": r["at"], "request_ids": [int(i) for i in r["request_ids"]], "exchanges": int(r["exchanges"]),
+             "content": base64.b64decode(r["content"])} for r in records or []]
     if rows:
-        conn.execute(text(
-            "INSERT INTO ferzl_archive (at, operation, request_ids, http_status, duration_ms, request, response) "
-            "VALUES (:at, :operation, :request_ids, :http_status, :duration_ms, :request, :response)"), rows)
+        conn.execute(text("INSERT INTO ferzl_archive (at, request_ids, exchanges, content) "
+                          "VALUES (:at, :request_ids, :exchanges, :content)"), rows)
     return len(rows)
 
 
 def for_request(conn, request_id):
-    """Every exchange that concerned a request, oldest first, decompressed."""
-    rows = conn.execute(text(
-        "SELECT id, at, operation, request_ids, http_status, duration_ms, request, response FROM ferzl_archive "
-        "WHERE request_ids @> ARRAY[CAST(:id AS bigint)] ORDER BY at, id"), {"id": int(request_id)}).mappings().all()
-    return [{"id": r["id"], "at": r["at"], "operation": r["operation"], "persons": len(r["request_ids"]),
-             "http_status": r["http_status"], "duration_ms": r["duration_ms"],
-             "request": _unpack(r["request"]), "response": _unpack(r["response"])} for r in rows]
+    """Every exchange that concerned a request, oldest first: at, operation, http_status, duration_ms,
+    persons (how many requests the call carried), request and response (bytes)."""
+    rows = conn.execute(text("SELECT content FROM ferzl_archive WHERE request_ids @> ARRAY[CAST(:id AS bigint)] "
+                             "ORDER BY at, id"), {"id": int(request_id)}).scalars().all()
+    found = []
+    for content in rows:
+        for e in unpack_archive(content):
+            if int(request_id) in e["request_ids"]:
+                found.append({"at": e["at"], "operation": e["operation"], "http_status": e["http_status"],
+                              "duration_ms": e["duration_ms"], "persons": len(e["request_ids"]),
+                              "request": e["request"], "response": e["response"]})
+    return sorted(found, key=lambda e: e["at"])
 
 
 def purge(conn, days, batch=PURGE_BATCH):
@@ -42,7 +45,3 @@ def purge(conn, days, batch=PURGE_BATCH):
         "DELETE FROM ferzl_archive WHERE id IN (SELECT id FROM ferzl_archive "
         "WHERE at < now() - make_interval(days => :days) ORDER BY at LIMIT :batch)"),
         {"days": int(days), "batch": int(batch)}).rowcount
-
-
-def _unpack(data):
-    return zlib.decompress(bytes(data)) if data is not None else None

@@ -181,6 +181,15 @@ def consume_challenge(conn, challenge_id):
         return None
 
 
+def count_login_attempts(conn, address, serial_hex, seconds=60):
+    """Login attempts in the last `seconds` from this address, or with this certificate (whichever is more)."""
+    return conn.execute(text(
+        "SELECT greatest(count(*) FILTER (WHERE details->>'address' = :a), "
+        "count(*) FILTER (WHERE CAST(:s AS text) IS NOT NULL AND object_id = :s)) FROM audit "
+        "WHERE action LIKE 'login.%' AND at > now() - make_interval(secs => :t)"),
+        {"a": address, "s": serial_hex, "t": seconds}).scalar_one()
+
+
 def _token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -202,7 +211,8 @@ def session_identity(conn, token, idle_minutes=30, absolute_hours=12):
         "AND u.active AND o.active AND :role = ANY(u.roles) "
         "AND s.last_seen_at > now() - make_interval(mins => :idle) "
         "AND s.created_at > now() - make_interval(hours => :abs) "
-        "RETURNING s.user_id, s.organization_id, u.surname, u.first_name, u.patronymic, o.name AS organization_name"),
+        "RETURNING s.user_id, s.organization_id, u.surname, u.first_name, u.patronymic, u.roles, "
+        "o.name AS organization_name"),
         {"h": _token_hash(token or ""), "idle": idle_minutes, "abs": absolute_hours, "role": WEB_ROLE}
     ).mappings().first()
     return dict(row) if row else None

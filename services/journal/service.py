@@ -70,6 +70,11 @@ class JournalService:
             directory.end_session(conn, token)
 
     @rpc
+    def count_login_attempts(self, address, serial_hex=None, seconds=60):
+        with self.db.connect() as conn:
+            return directory.count_login_attempts(conn, address, serial_hex, int(seconds))
+
+    @rpc
     def audit(self, action, object_id=None, details=None, user_id=None, organization_id=None):
         with self.db.begin() as conn:
             directory.audit(conn, action, object_id, details, user_id, organization_id)

@@ -32,6 +32,9 @@ def page(browser, stack):
     context = browser.new_context(base_url=stack.base_url, viewport={"width": 1366, "height": 768}, locale="ru-RU",
                                   timezone_id="Europe/Moscow")
     context.set_default_timeout(15000)
+    # signed in as the demo user: the session of the stack (tests of the login page itself use `anonymous_page`)
+    context.add_cookies([{"name": "ozsp_session", "value": stack.http.cookies.get("ozsp_session"),
+                          "url": stack.base_url}])
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -146,10 +146,10 @@ def test_emulator_answers_validate_and_the_round_trip_equals_the_register(emulat
     assert found[99] is None
     assert all(found[i] == REGISTER.answer(p, date.today()) for i, p in enumerate(persons))
 
-    (start_req, start_resp, _, _), _, (_, ready, _, _) = capture.exchanges
+    (_, start_req, start_resp, _, _), _, (_, _, ready, _, _) = capture.exchanges
     assert_valid(schemas, start_req)
     assert_valid(schemas, start_resp)
-    response = post(emulator, capture.exchanges[1][0])  # the same Poll once more: the same answer
+    response = post(emulator, capture.exchanges[1][1])  # the same Poll once more: the same answer
     assert response.status_code == 200
     assert_valid(schemas, resolved(response.content, response.headers["Content-Type"]))
     assert b"Content-Type: application/zip" in ready
@@ -166,7 +166,7 @@ def test_errors_validate_and_map_to_our_errors(emulator, schemas, official_check
     capture = Capture()
     with pytest.raises(FerzlRejected):
         client.poll("no-such-token", str(uuid.uuid4()), capture)
-    assert_valid(schemas, capture.exchanges[0][1])
+    assert_valid(schemas, capture.exchanges[0][2])
     with pytest.raises(FerzlAuthError):
         MassClient(emulator.base_url + ASYNC_PATH, "wrong", timeout=10).start([{"oip": "1" * 12}], str(uuid.uuid4()))
 

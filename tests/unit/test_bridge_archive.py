@@ -1,29 +1,40 @@
-"""Archive records: compressed both ways, MTOM answers summarised when shown."""
+"""Archive records: a chunk's exchanges packed into one compressed record and back; MTOM answers
+summarised when shown."""
 from services import admin
 from services.ferzl_bridge import archive
-from shared.messages import OutcomeChunk
+from shared.messages import OutcomeChunk, pack_archive, unpack_archive
 
 
-def test_pack_unpack_and_record_shape():
-    request, response = "<Envelope>ТЕСТОВ</Envelope>".encode() * 20, b"<r/>" * 200
-    rec = archive.record("getPersonData", [5], request, response, 200, 12.7)
-    assert archive.unpack(rec["request"]) == request and archive.unpack(rec["response"]) == response
-    assert len(rec["response"]) < len(response)
-    assert (rec["request_ids"], rec["http_status"], rec["duration_ms"]) == ([5], 200, 12)
-    assert archive.record("x", [1], None, None)["request"] is None
-    chunk = OutcomeChunk().load({"chunk_id": "c", "outcomes": [], "archive": [rec],
-                                 "held": [{"request_id": 5, "seconds": 0.5}]})
-    assert chunk["archive"][0]["request"] == rec["request"] and chunk["held"] == [{"request_id": 5, "seconds": 0.5}]
-    assert OutcomeChunk().load({"chunk_id": "c", "outcomes": []})["archive"] == []  # older bridges
-
-
-def test_capture_collects_exchanges():
+def entry(ids, operation="getPersonData", request=b"<request/>", response=b"<response/>", status=200):
     capture = archive.Capture()
-    capture.add(b"a", b"b", 200, 1.5)
-    capture.add(b"c", None, None, 30000)
-    records = capture.records("getPersonData", [1])
-    assert [(archive.unpack(r["request"]), archive.unpack(r["response"]), r["http_status"]) for r in records] == [
-        (b"a", b"b", 200), (b"c", None, None)]
+    capture.add(request, response, status, 12.7)
+    return capture.entries(operation, ids)
+
+
+def test_a_chunk_packs_into_one_record_and_back():
+    entries = []
+    for i in range(200):
+        entries += entry([i], request=f"<Envelope><enp>{i:016d}</enp>ТЕСТОВ</Envelope>".encode(),
+                         response=b"<pd>" + b"<x>answer</x>" * 100 + b"</pd>")
+    entries += entry([1, 2, 3], "getMassInsuranceStatusStart", b"<start/>", None, None)
+    record = pack_archive(entries)
+    assert record["request_ids"] == list(range(200)) and record["exchanges"] == 201
+    raw = sum(len(e["request"] or b"") + len(e["response"] or b"") for e in entries)
+    assert len(record["content"]) * 3 / 4 < raw / 10, "one stream for the chunk compresses well"
+    back = unpack_archive(record["content"])
+    assert [(e["request_ids"], e["operation"], e["request"], e["response"], e["http_status"], e["duration_ms"])
+            for e in back] == [(e["request_ids"], e["operation"], e["request"], e["response"], e["http_status"],
+                                e["duration_ms"]) for e in entries]
+    assert back[-1]["response"] is None and back[0]["duration_ms"] == 12
+    assert pack_archive([]) is None
+
+
+def test_the_record_travels_in_the_outcome_chunk():
+    record = pack_archive(entry([5]))
+    chunk = OutcomeChunk().load({"chunk_id": "c", "outcomes": [], "archive": [record],
+                                 "held": [{"request_id": 5, "seconds": 0.5}]})
+    assert chunk["archive"] == [record] and chunk["held"] == [{"request_id": 5, "seconds": 0.5}]
+    assert OutcomeChunk().load({"chunk_id": "c", "outcomes": []})["archive"] == []  # from older bridges
 
 
 def test_mtom_answers_are_summarised_when_shown():
@@ -32,3 +43,21 @@ def test_mtom_answers_are_summarised_when_shown():
     shown = admin._printable(mtom)
     assert "<Envelope/>" in shown and "PK" not in shown and "двоичное вложение" in shown
     assert admin._printable(b"<x/>") == "<x/>" and admin._printable(None) == "(нет)"
+
+
+def test_fast_work_chunk_loading_agrees_with_the_schema():
+    import pytest
+    from marshmallow import ValidationError
+
+    from shared.messages import WorkChunk, load_work_chunk
+    good = {"chunk_id": "c", "items": [
+        {"request_id": 1, "external_id": "e", "params": {"enp": "1"}},
+        {"request_id": 2, "external_id": "e", "params": {}, "attempt": 3, "first_try_at": "2026-01-01T00:00:00",
+         "group_id": 7, "extra": "ignored"}]}
+    assert load_work_chunk(good) == WorkChunk().load(good)
+    for bad in ({"chunk_id": "c"}, {"chunk_id": "c", "items": [{"request_id": "x", "external_id": "e", "params": {}}]},
+                {"chunk_id": "c", "items": [{"request_id": 1, "params": {}}]}):
+        with pytest.raises(ValidationError):
+            load_work_chunk(bad)
+    odd = {"chunk_id": "c", "items": [{"request_id": 1, "external_id": "e", "params": {}, "attempt": "2"}]}
+    assert load_work_chunk(odd) == WorkChunk().load(odd)  # unusual but valid: the schema decides

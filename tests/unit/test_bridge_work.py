@@ -16,6 +16,7 @@ from services.ferzl_bridge.work import Bridge
 from services.ferzl_emulator import mass as emulator_mass
 from services.ferzl_emulator.register import Register
 from shared.dictionaries.mo import smo_dictionary
+from shared.messages import unpack_archive
 
 REGISTER = Register(20231, 100_000)
 SMO = {code: (name, ogrn) for code, name, ogrn in smo_dictionary()}
@@ -97,8 +98,10 @@ def test_every_kind_of_single_result():
     assert sorted(i["request_id"] for i in result.later[0.5]) == [2, 3]
     assert all(i["attempt"] == 1 for i in result.later[0.5])
     assert sorted(h["request_id"] for h in result.held) == [2, 3] and {h["seconds"] for h in result.held} == {0.5}
-    assert len(result.archive) == 6 and result.archive[0]["operation"] == "getPersonData"
-    assert {tuple(r["request_ids"]) for r in result.archive} == {(i,) for i in range(6)}
+    [record] = result.archive
+    assert record["request_ids"] == list(range(6)) and record["exchanges"] == 6
+    assert {(tuple(e["request_ids"]), e["operation"]) for e in unpack_archive(record["content"])} == {
+        ((i,), "getPersonData") for i in range(6)}
 
 
 def test_a_refused_token_holds_everything_and_trips_the_circuit():
@@ -166,10 +169,10 @@ def test_group_rows_go_the_mass_path_in_batches_across_chunks_and_equal_the_sing
     assert len(answers) == 120 and all(o["status"] == "answered" for o in answers.values())
     for n, p in enumerate(persons):
         assert answers[n]["answer"] == REGISTER.answer(p, date.today())
-    records = [r for res in results for r in res.archive]
-    assert sorted(r["operation"] for r in records) == ["getMassInsuranceStatusPoll"] * 3 + \
+    entries = [e for res in results for r in res.archive for e in unpack_archive(r["content"])]
+    assert sorted(e["operation"] for e in entries) == ["getMassInsuranceStatusPoll"] * 3 + \
         ["getMassInsuranceStatusStart"] * 3
-    assert sorted(len(r["request_ids"]) for r in records) == [20, 20, 50, 50, 50, 50]
+    assert sorted(len(e["request_ids"]) for e in entries) == [20, 20, 50, 50, 50, 50]
 
 
 def test_small_or_mixed_chunks_go_single():
@@ -212,3 +215,34 @@ def test_batcher_wakes_every_waiter_when_a_batch_fails():
 def test_mass_key_helper_is_consistent_with_split():
     rows = [item(i, group_id=1, enp=p.enp) for i, p in enumerate(REGISTER.sample(3))]
     assert [mass.key(r)[0] for r in rows] == ["enp"] * 3
+
+
+def test_concurrency_is_bounded_for_all_chunks_together():
+    in_flight, peak = [0], [0]
+
+    class Counting(Single):
+        def get_person_data(self, params, external_id, capture=None):
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+            try:
+                eventlet.sleep(0.01)
+                return super().get_person_data(params, external_id, capture)
+            finally:
+                in_flight[0] -= 1
+
+    b = bridge(Counting())
+    b.pool = eventlet.GreenPool(7)
+    persons = REGISTER.sample(60)
+    chunks = [[item(n * 20 + i, enp=p.enp) for i, p in enumerate(persons[n * 20:(n + 1) * 20])] for n in range(3)]
+    results = list(eventlet.GreenPool().imap(b.process, chunks))
+    assert sum(len(r.outcomes) for r in results) == 60 and peak[0] == 7
+
+
+def test_a_chunk_stops_calling_when_its_budget_is_spent():
+    persons = REGISTER.sample(40)
+    b = bridge(Single(delay=0.05), hold_budget=0.12)
+    b.pool = eventlet.GreenPool(2)  # 40 calls of 50 ms two at a time would take a second
+    started = time.monotonic()
+    result = b.process([item(i, enp=p.enp) for i, p in enumerate(persons)])
+    assert time.monotonic() - started < 0.5
+    assert 2 <= len(result.outcomes) <= 10 and len(result.later[1.0]) == 40 - len(result.outcomes)

@@ -15,19 +15,17 @@ depends_on = None
 
 
 def upgrade():
-    # Raw SOAP request and response of each ФЕРЗЛ call, zlib-compressed; read by administrators only
-    # (ozsp archive show), deleted after FERZL_ARCHIVE_DAYS.
+    # Raw SOAP exchanges with ФЕРЗЛ, one row per work chunk (a zlib stream of all its exchanges, see
+    # services/ferzl_bridge/archive.py); read by administrators only (ozsp archive show), deleted after
+    # FERZL_ARCHIVE_DAYS.
     op.create_table(
         "ferzl_archive",
         sa.Column("id", sa.BigInteger(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("stored_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("operation", sa.Text(), nullable=False),
         sa.Column("request_ids", postgresql.ARRAY(sa.BigInteger()), nullable=False),
-        sa.Column("http_status", sa.Integer(), nullable=True),
-        sa.Column("duration_ms", sa.Integer(), nullable=True),
-        sa.Column("request", sa.LargeBinary(), nullable=True),
-        sa.Column("response", sa.LargeBinary(), nullable=True),
+        sa.Column("exchanges", sa.Integer(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ferzl_archive")),
     )
     op.create_index("ix_ferzl_archive_at", "ferzl_archive", ["at"])

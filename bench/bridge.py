@@ -1,0 +1,252 @@
+"""ФЕРЗЛ bridge throughput: the raw client against the emulator, the full pipeline at the same concurrency,
+their ratio (emulator latency 0 ms and 200 ms), then a 100,000-row ЕНП group through the mass path.
+
+Starts the emulator, journal and ferzl_bridge as real processes on a fresh RabbitMQ vhost and a fresh
+database (as the test fixture does). The pipeline is: requests committed to the journal's outbox ->
+journal dispatch -> RabbitMQ -> bridge -> emulator -> RabbitMQ -> journal stores the answers (and the
+archive of every exchange); the clock runs from the commit to the last answer stored. The raw client is
+the bridge's own client class (FERZL_CLIENT, default fast) called from 50 green threads in one process.
+Synthetic people of the emulator's register only. Prints CPU per request of every process and RSS of every
+process after warm-up and after each phase. Finally the 0 ms pipeline once more with the other client
+(zeep on every call), for comparison.
+
+    .venv/bin/python bench/bridge.py [--calls 12000] [--slow-calls 6000] [--mass-rows 100000] [--no-compare]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import requests  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from services import admin  # noqa: E402
+from services.ferzl_emulator.register import Register  # noqa: E402
+from services.journal import groups, store  # noqa: E402
+from services.supervisor import Supervisor, wait_http  # noqa: E402
+from shared import config  # noqa: E402
+from shared import params as P  # noqa: E402
+from tests import support  # noqa: E402
+
+CONCURRENCY = 50
+GOALS = {"ratio": 0.9, "rate_200ms": 200.0, "mass_seconds": 120.0}
+ME = store.Identity(user_id=1, organization_id=1)
+SEED, SIZE = 20231, 100_000
+
+RAW = """
+import warnings; warnings.filterwarnings("ignore")
+import eventlet; eventlet.monkey_patch()
+import json, sys, time, uuid
+sys.path.insert(0, sys.argv[1])
+from services.ferzl_bridge.client import FerzlClient
+from services.ferzl_bridge.fast import FastClient
+from services.ferzl_emulator.register import Register
+url, token, calls, concurrency, kind = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+register = Register(20231, 100000)
+keys = ("name", "oip", "enp", "dpfs_type", "dpfs_series", "dpfs_number", "vs_number", "dul_type", "dul_series",
+        "dul_number", "snils", "surname", "first_name", "patronymic", "birth_date", "as_of")
+params = [dict({k: None for k in keys}, enp=register.person((i * 7919) % 100000).enp) for i in range(calls)]
+client = (FerzlClient if kind == "zeep" else FastClient)(url, token, timeout=30, pool_size=concurrency)
+for p in params[:concurrency]:
+    client.get_person_data(p, str(uuid.uuid4()))  # warm up: connections, the register's cache
+pool = eventlet.GreenPool(concurrency)
+started = time.perf_counter()
+for _ in pool.imap(lambda p: client.get_person_data(p, str(uuid.uuid4())), params):
+    pass
+seconds = time.perf_counter() - started
+print(json.dumps({"calls": calls, "seconds": seconds, "rate": calls / seconds}))
+"""
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid):
+    """User + system CPU of a process (and its waited-for children), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy():
+    """CPU seconds the whole machine spent not idle (all processes: RabbitMQ, PostgreSQL included)."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def raw_rate(url, token, calls, kind):
+    out = subprocess.run([sys.executable, "-c", RAW, ROOT, url, token, str(calls), str(CONCURRENCY), kind],
+                         capture_output=True, text=True, timeout=900)
+    if out.returncode:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])["rate"]
+
+
+def insert_individual(engine, name, persons):
+    """Individual requests by ЕНП (the single path), committed at once; returns the commit time."""
+    rows = [json.dumps({**{f: None for f in P.FIELDS}, "name": name, "enp": p.enp}, ensure_ascii=False)
+            for p in persons]
+    with engine.begin() as conn:
+        conn.execute(text(
+            "WITH r AS (INSERT INTO requests (organization_id, user_id, name, params) "
+            "SELECT 1, 1, :name, CAST(p AS jsonb) FROM unnest(CAST(:rows AS text[])) p RETURNING id) "
+            "INSERT INTO request_history (request_id, event) SELECT id, 'created' FROM r"),
+            {"name": name, "rows": rows})
+    return time.perf_counter()
+
+
+def insert_group(engine, name, persons):
+    columns = ["line", *P.FIELDS]
+    rows = [[n + 1, *[p.enp if f == "enp" else None for f in P.FIELDS]] for n, p in enumerate(persons)]
+    with engine.begin() as conn:
+        created = groups.create_group(conn, ME, name, "bench.csv", columns, rows)
+    return created["id"], time.perf_counter()
+
+
+def wait_done(engine, where, args, total, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            left = conn.execute(text(f"SELECT count(*) FROM requests WHERE status = 'sent' AND {where}"),
+                                args).scalar_one()
+        if left == 0:
+            end = time.perf_counter()
+            with engine.connect() as conn:
+                answered = conn.execute(text(f"SELECT count(*) FROM requests WHERE status = 'answered' AND {where}"),
+                                        args).scalar_one()
+            if answered != total:
+                raise RuntimeError(f"{total - answered} of {total} requests did not end «Получен»")
+            return end
+        time.sleep(0.1)
+    raise RuntimeError(f"not done within {timeout} s")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=12000, help="calls/requests at 0 ms latency")
+    parser.add_argument("--slow-calls", type=int, default=6000, help="calls/requests at 200 ms latency")
+    parser.add_argument("--mass-rows", type=int, default=100_000)
+    parser.add_argument("--no-compare", dest="compare", action="store_false",
+                        help="skip the comparison run with the other client (zeep / fast)")
+    args = parser.parse_args()
+    settings = support.base_settings()
+    kind = settings.ferzl_client
+    vhost = support.unique_name("ozsp-bench")
+    delete_vhost = support.create_vhost(settings, vhost)
+    url, drop = support.make_test_database(settings)
+    admin.migrate(url)
+    admin.seed(url)
+    engine = create_engine(url)
+    emu = support.free_port()
+    env = {"AMQP_URI": support.amqp_uri_for_vhost(settings, vhost), "DATABASE_URL": url,
+           "EMULATOR_ADDRESS": f"127.0.0.1:{emu}", "FERZL_URL": "", "EMULATOR_SEED": str(SEED),
+           "EMULATOR_SIZE": str(SIZE), "FERZL_CONCURRENCY": str(CONCURRENCY), "LOG_LEVEL": "WARNING",
+           "PYTHONUNBUFFERED": "1"}
+    log = open(os.path.join(support.OUTPUT, "bench-bridge.log"), "w", encoding="utf-8")
+    os.makedirs(support.OUTPUT, exist_ok=True)
+    sup = Supervisor(env=env, restart=False, output=log)
+    register = Register(SEED, SIZE)
+    emulator = f"http://127.0.0.1:{emu}"
+    soap_url = config.load({**os.environ, **env}).effective_ferzl_url
+    token = config.load({**os.environ, **env}).ferzl_token
+    try:
+        procs = {"ferzl_emulator": sup.start("ferzl_emulator")}
+        assert wait_http(f"{emulator}/emulator/health", 60, procs["ferzl_emulator"]), "emulator did not start"
+        for name in ("journal", "ferzl_bridge"):
+            procs[name] = sup.start(name)
+        time.sleep(4)
+        print(f"ФЕРЗЛ bridge benchmark: client {kind}, concurrency {CONCURRENCY}, CHUNK_SIZE {settings.chunk_size}, "
+              f"{os.cpu_count()} CPUs\n", flush=True)
+        offset = [0]
+
+        def next_persons(n):
+            chosen = [register.person((offset[0] + i) % SIZE) for i in range(n)]
+            offset[0] += n
+            return chosen
+
+        def pipeline(latency, calls, client):
+            requests.post(f"{emulator}/emulator/admin", json={"latency_ms": latency}, timeout=10).raise_for_status()
+            raw = raw_rate(soap_url, token, calls, client)
+            name = f"pipeline {client} {latency} ms"
+            cpu0 = {n: cpu_seconds(p.pid) for n, p in procs.items()}
+            busy0 = machine_busy()
+            start = insert_individual(engine, name, next_persons(calls))
+            end = wait_done(engine, "name = :n", {"n": name}, calls, 900)
+            cpu = {n: (cpu_seconds(p.pid) - cpu0[n]) * 1000 / calls for n, p in procs.items()}
+            cpu["all processes"] = (machine_busy() - busy0) * 1000 / calls
+            return client, latency, calls, raw, calls / (end - start), cpu
+
+        def mass_group(rows, name):
+            requests.post(f"{emulator}/emulator/admin", json={"latency_ms": 0}, timeout=10).raise_for_status()
+            group_id, start = insert_group(engine, name, next_persons(rows))
+            return wait_done(engine, "group_id = :g", {"g": group_id}, rows, 600) - start
+
+        # warm-up through the whole pipeline, both paths (imports, connections, caches), then the RSS baseline
+        insert_individual(engine, "warm-up", next_persons(2000))
+        wait_done(engine, "name = :n", {"n": "warm-up"}, 2000, 120)
+        mass_group(5000, "warm-up group")
+        rss = [("after warm-up", {name: rss_mb(p.pid) for name, p in procs.items()})]
+        results = [pipeline(0, args.calls, kind)]
+        rss.append(("after 0 ms", {name: rss_mb(p.pid) for name, p in procs.items()}))
+        results.append(pipeline(200, args.slow_calls, kind))
+        rss.append(("after 200 ms", {name: rss_mb(p.pid) for name, p in procs.items()}))
+        counters_before = requests.get(f"{emulator}/emulator/admin", timeout=10).json()["counters"]
+        mass_seconds = mass_group(args.mass_rows, "mass bench")
+        counters = requests.get(f"{emulator}/emulator/admin", timeout=10).json()["counters"]
+        rss.append((f"after {args.mass_rows} mass", {name: rss_mb(p.pid) for name, p in procs.items()}))
+        if args.compare:  # the same 0 ms pipeline with zeep on every call, for comparison
+            other = "zeep" if kind == "fast" else "fast"
+            sup.env["FERZL_CLIENT"] = other
+            sup.kill("ferzl_bridge")
+            procs["ferzl_bridge"] = sup.start("ferzl_bridge")
+            time.sleep(4)
+            insert_individual(engine, "warm-up 2", next_persons(1000))
+            wait_done(engine, "name = :n", {"n": "warm-up 2"}, 1000, 120)
+            results.append(pipeline(0, args.calls // 2, other))
+
+        print(f"{'client':>6} {'latency':>8} {'calls':>7} {'raw client/s':>13} {'pipeline req/s':>15} {'ratio':>6}")
+        for client, latency, calls, raw, rate, _ in results:
+            print(f"{client:>6} {latency:>5} ms {calls:>7} {raw:>13.0f} {rate:>15.0f} {rate / raw:>6.2f}")
+        print("\nCPU per request in the pipeline, ms (\"all processes\": the whole machine, RabbitMQ and PostgreSQL "
+              "included):")
+        for client, latency, _, _, _, cpu in results:
+            print(f"  {client} {latency} ms: " + ", ".join(f"{n} {v:.2f}" for n, v in cpu.items()))
+        starts = counters.get("getMassInsuranceStatusStart", 0) - counters_before.get("getMassInsuranceStatusStart", 0)
+        polls = counters.get("getMassInsuranceStatusPoll", 0) - counters_before.get("getMassInsuranceStatusPoll", 0)
+        singles = counters.get("getPersonData", 0) - counters_before.get("getPersonData", 0)
+        print(f"\nmass path: {args.mass_rows} ЕНП rows in one group answered in {mass_seconds:.1f} s "
+              f"({args.mass_rows / mass_seconds:.0f} rows/s); {starts} Start + {polls} Poll calls, "
+              f"{singles} getPersonData calls")
+        print("\nRSS, MB: " + " -> ".join(label for label, _ in rss))
+        for name in ("ferzl_emulator", "journal", "ferzl_bridge"):
+            print(f"  {name:<15} " + " -> ".join(f"{values[name]:.1f}" for _, values in rss))
+        main_results = [r for r in results if r[0] == kind]
+        slow = [rate for _, latency, _, _, rate, _ in main_results if latency == 200][0]
+        print(f"\ngoals: ratio >= {GOALS['ratio']}: "
+              + ", ".join(f"{lat} ms {'met' if rate / raw >= GOALS['ratio'] else 'NOT met'}"
+                          for _, lat, _, raw, rate, _ in main_results)
+              + f"; 200 ms with {CONCURRENCY} in flight >= {GOALS['rate_200ms']:.0f} req/s: "
+              f"{'met' if slow >= GOALS['rate_200ms'] else 'NOT met'}; "
+              f"{args.mass_rows} rows < {GOALS['mass_seconds']:.0f} s: "
+              f"{'met' if mass_seconds < GOALS['mass_seconds'] else 'NOT met'}")
+    finally:
+        sup.stop()
+        log.close()
+        engine.dispose()
+        drop()
+        delete_vhost()
+
+
+if __name__ == "__main__":
+    main()

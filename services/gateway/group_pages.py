@@ -1,0 +1,170 @@
+"""Group request pages (manual §5, Рисунок 12–16) and the completion pop-up's endpoint, mixed into GatewayService.
+
+Handlers stay thin: the upload itself is GroupsApiMixin.submit_group, the files its export_response."""
+from urllib.parse import urlencode
+
+from nameko.web.handlers import http
+from werkzeug import Response
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import redirect
+
+from services.gateway import captcha, csrf, exports, flk_report, views
+from services.gateway.api import ApiError, api_call, json_response
+from services.gateway.groups_api import FILE_TOO_BIG, GROUP_NOT_FOUND, upload_form
+from services.gateway.pages import CAPTCHA_REQUIRED, CAPTCHA_WRONG, CSRF_FAILED, page
+from services.gateway.templating import render
+
+FLK_NOTICE = "Исправьте поля, отмеченные ниже, и выберите файл снова."
+REPORT_INVALID = "Список ошибок устарел или повреждён. Загрузите файл снова, чтобы получить новый список."
+ERRORS_FILENAME = "Ошибки ФЛК"
+
+
+class GroupPagesMixin:
+    """Needs from the service: PagesMixin's helpers (_page, _settings, _new_captcha, _error_page),
+    GroupsApiMixin's submit_group and export_response, the journal RPC proxy, identity(request)."""
+
+    # ---------------- upload (Рисунок 12) and the ФЛК result (Рисунок 14) ----------------
+
+    def _upload_page(self, request, name="", errors=None, notice=None, status=200):
+        identity, conf = self.identity(request), self._settings()
+        token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
+        challenge = self._new_captcha(conf)
+        headers = {"X-Captcha-Answer": challenge["answer"]} if challenge["answer"] else None
+        response = self._page("group.html", "group", status=status, headers=headers, values={"name": name},
+                              errors=errors or {}, notice=notice, name_field=views.GROUP_NAME_FIELD,
+                              captcha=challenge, csrf_token=token, csrf_field=csrf.FIELD)
+        if is_new:
+            csrf.set_cookie(response, request, token)
+        return response
+
+    @http("GET", "/group")
+    @page
+    def group_page(self, request):
+        return self._upload_page(request)
+
+    @http("POST", "/group")
+    @page
+    def group_submit(self, request):
+        """«Направить запрос»: CSRF, CAPTCHA, then ФЛК of the file; a refused file queues nothing."""
+        identity, conf = self.identity(request), self._settings()
+        try:
+            name, upload, problems = upload_form(request)
+        except RequestEntityTooLarge:
+            return self._upload_page(request, errors={"file": FILE_TOO_BIG}, status=413)
+        if not csrf.check(request, conf.secret_key, identity["user_id"]):
+            return self._upload_page(request, name, notice=CSRF_FAILED, status=403)
+        errors = {p["field"]: p["message"] for p in problems}
+        answer = request.form.get("captcha", "")
+        if not self.journal.captcha_check(request.form.get("captcha_id", ""),
+                                          captcha.answer_hash(conf.secret_key, answer)):
+            errors["captcha"] = CAPTCHA_WRONG if captcha.normalize(answer) else CAPTCHA_REQUIRED
+        if errors:
+            return self._upload_page(request, name, errors, notice=FLK_NOTICE, status=422)
+        status, body = self.submit_group(request)
+        if status == 202:
+            return redirect("/group/journal?" + urlencode({"created": body["id"], "warnings": len(body["warnings"])}),
+                            code=303)
+        if status == 413:
+            return self._upload_page(request, name, {"file": body["message"]}, status=413)
+        return self._flk_page(request, identity, conf, name, upload.filename, body)
+
+    def _flk_page(self, request, identity, conf, name, filename, body):
+        token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
+        response = self._page("group_flk.html", "group", status=422, name=name, filename=filename,
+                              message=body["message"], errors=views.flk_rows(body["errors"]),
+                              warnings=body.get("warnings") or [], csrf_token=token, csrf_field=csrf.FIELD,
+                              report=flk_report.issue(conf.secret_key, identity["user_id"], body["errors"]))
+        if is_new:
+            csrf.set_cookie(response, request, token)
+        return response
+
+    @http("POST", "/group/flk-errors.csv")
+    @page
+    def group_flk_errors(self, request):
+        """The ФЛК errors of the page, as CSV (the report comes back signed from the page itself)."""
+        identity, conf = self.identity(request), self._settings()
+        if not csrf.check(request, conf.secret_key, identity["user_id"]):
+            return self._error_page(403, CSRF_FAILED)
+        errors = flk_report.read(conf.secret_key, identity["user_id"], request.form.get("report"))
+        if errors is None:
+            return self._error_page(400, REPORT_INVALID)
+        return Response(flk_report.csv_bytes(errors), mimetype="text/csv; charset=utf-8", headers={
+            "Content-Disposition": exports.content_disposition(ERRORS_FILENAME, "csv"),
+            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+    # ---------------- the journal of group requests (Рисунок 15) ----------------
+
+    @http("GET", "/group/journal")
+    @page
+    def group_journal_page(self, request):
+        identity, today = self.identity(request), views.today_moscow()
+        query = views.group_journal_query(request.args, today)
+        result, rows = None, []
+        if not query["errors"]:
+            result = self.journal.list_groups(identity, query["filters"]["date_from"], query["filters"]["date_to"],
+                                              query["page"], views.GROUP_PAGE_SIZE)
+            rows = views.group_rows(result["items"])
+        live = {"page": query["page"], "part": "table"} | ({"period": query["form"]["period"]} if query["searching"]
+                                                            else {})
+        context = {"query": query, "rows": rows, "journal_url": "/group/journal",
+                   "pending": bool(result) and views.any_group_pending(result, rows),
+                   "paging": views.pager(result["page"], result["per_page"], result["total"], True, len(rows))
+                   if result else None, "live_url": "/group/journal?" + urlencode(live)}
+        if request.args.get("part") == "table":  # the live refresh while groups are processed
+            return render("_group_table.html", **context)
+        return self._page("group_journal.html", "group_journal", quick=views.quick_ranges(today),
+                          created=self._created_notice(identity, request.args), **context)
+
+    def _created_notice(self, identity, args):
+        created = args.get("created", "")
+        group = self.journal.get_group(identity, int(created)) if created.isdigit() else None
+        if group is None:
+            return None
+        warnings = args.get("warnings", "")
+        return {"name": group["name"], "total": group["total"], "warnings": int(warnings) if warnings.isdigit() else 0}
+
+    # ---------------- one group (Рисунок 16) and its files ----------------
+
+    @http("GET", "/group/<int:group_id>")
+    @page
+    def group_requests_page(self, request, group_id):
+        """The group's requests with the individual journal's filters (§6); each row opens the request card."""
+        identity = self.identity(request)
+        group = self.journal.get_group(identity, group_id)
+        if group is None:
+            return self._error_page(404, GROUP_NOT_FOUND)
+        query = views.journal_query(request.args)
+        result = None
+        if not query["errors"]:
+            result = self.journal.list_requests(identity, {**query["filters"], "group_id": group_id}, query["page"],
+                                                views.JOURNAL_PAGE_SIZE)
+        rows, paging = views.journal_listing(result)
+        return self._page("group_requests.html", "group_journal", group=views.group_rows([group])[0], query=query,
+                          rows=rows, paging=paging, statuses=views.STATUS_CHOICES,
+                          quick=views.quick_ranges(views.today_moscow()), journal_url=f"/group/{group_id}")
+
+    @http("GET", "/group/<int:group_id>/export.csv")
+    @page
+    def group_export_csv(self, request, group_id):
+        return self._export(request, group_id, "csv")
+
+    @http("GET", "/group/<int:group_id>/export.xlsx")
+    @page
+    def group_export_xlsx(self, request, group_id):
+        return self._export(request, group_id, "xlsx")
+
+    def _export(self, request, group_id, kind):
+        try:
+            return self.export_response(request, group_id, kind)
+        except ApiError as exc:
+            return self._error_page(exc.status, exc.message)
+
+    # ---------------- «Завершена обработка групповых запросов» (manual §5.3) ----------------
+
+    @http("GET", "/group/notices")
+    @api_call
+    def group_notices(self, request):
+        """Groups of the user finished since the last call, each announced once; app.js polls it on every page."""
+        notices = self.journal.take_finished_notices(self.identity(request))
+        return json_response(200, {"notices": [{"id": n["id"], "name": n["name"]} for n in notices]},
+                             headers={"Cache-Control": "no-store"})

@@ -1,0 +1,234 @@
+"""Login by a qualified e-signature certificate (manual §3): challenge, signature, directory, session.
+Mixed into GatewayService; the decision itself is services/gateway/signin.py."""
+import base64
+import hashlib
+import json
+import logging
+import threading
+import time
+from datetime import timedelta
+from ipaddress import ip_address
+
+from nameko.web.handlers import http
+from werkzeug import Response
+from werkzeug.utils import redirect
+
+from services.gateway import csrf, signin
+from services.gateway.api import NotAuthenticated
+from services.gateway.templating import render
+from shared.config import flag
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "ozsp_session"
+ANONYMOUS = 0
+TRUST_TTL = 60.0
+TRUST_REASONS = ("unknown_ca", "crl_missing", "crl_stale", "revoked")
+# The CryptoPro browser extension (Chromium/Chrome store and Yandex/Opera store ids) injects its script.
+PLUGIN_ORIGINS = "chrome-extension://iifchhfnnmpdbibifmljnfjhpififfog chrome-extension://epebfcehmdedogndhlcacafjaacknbcm"
+LOGIN_CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self' " + PLUGIN_ORIGINS + "; style-src 'self'; "
+             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+BAD_LOGIN_REQUEST = "Запрос на вход повреждён. Обновите страницу (Ctrl+F5) и повторите вход."
+
+
+class _TrustCache:
+    """The CAs and CRLs of the directory as a shared.gost TrustStore: rebuilt when older than a minute, or on
+    demand when the directory's material has changed (a CA or CRL added a moment ago)."""
+
+    def __init__(self):
+        self.store, self.digest, self.loaded_at, self.lock = None, None, 0.0, threading.Lock()
+
+    def get(self, load, production, fresh=False):
+        with self.lock:
+            if fresh or self.store is None or time.monotonic() - self.loaded_at > TRUST_TTL:
+                material = load()
+                digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+                if digest != self.digest:
+                    self.store, self.digest = _build_store(material, production), digest
+                self.loaded_at = time.monotonic()
+            return self.store
+
+
+def _build_store(material, production):
+    from shared.gost import TrustStore, load_certificate, load_crl
+    from shared.gost.testpki import is_test_ca
+    cas = [load_certificate(base64.b64decode(der)) for der in material["cas"]]
+    if production:
+        test = [ca for ca in cas if is_test_ca(ca)]
+        if test:
+            log.critical("test CA in the directory ignored in production mode: %s", [c.thumbprint for c in test])
+        cas = [ca for ca in cas if ca not in test]
+    return TrustStore(cas, [load_crl(base64.b64decode(der)) for der in material["crls"]])
+
+
+_trust = _TrustCache()
+
+
+def _json(status, body, headers=None):
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json",
+                    headers={"Cache-Control": "no-store", **(headers or {})})
+
+
+def _is_loopback(host):
+    try:
+        return ip_address(host.split(":")[0].strip("[]")).is_loopback
+    except ValueError:
+        return host.split(":")[0] == "localhost"
+
+
+class LoginMixin:
+    """Needs from the service: journal RPC proxy and config."""
+
+    # ---------------- identity ----------------
+
+    def identity(self, request):
+        """The acting user and organisation, from the session cookie; NotAuthenticated without one.
+        The single place that decides who acts."""
+        cached = request.environ.get("ozsp.identity")
+        if cached:
+            return cached
+        token = request.cookies.get(SESSION_COOKIE)
+        found = self.journal.session_identity(token, self.config["SESSION_IDLE_MINUTES"],
+                                              self.config["SESSION_ABSOLUTE_HOURS"]) if token else None
+        if not found:
+            raise NotAuthenticated()
+        identity = {"user_id": found["user_id"], "organization_id": found["organization_id"]}
+        request.environ["ozsp.identity"] = identity
+        request.environ["ozsp.user"] = found
+        return identity
+
+    def current_user(self, request):
+        """Display data of the signed-in user (for the page header), or None."""
+        try:
+            self.identity(request)
+        except NotAuthenticated:
+            return None
+        return request.environ.get("ozsp.user")
+
+    # ---------------- pages and calls ----------------
+
+    def _dev_login(self):
+        return flag(self.config.get("DEV_LOGIN")) and self.config.get("OZSP_MODE") == "dev"
+
+    @http("GET", "/login")
+    def login_page(self, request):
+        token, is_new = csrf.token_for(request, self.config["SECRET_KEY"], ANONYMOUS)
+        response = render("login.html", headers={"Content-Security-Policy": LOGIN_CSP}, active=None, banner=None,
+                          user=None, csrf_token=token, dev_login=self._dev_login(),
+                          next_url=_safe_next(request.args.get("next")))
+        if is_new:
+            csrf.set_cookie(response, request, token)
+        return response
+
+    @http("POST", "/login/challenge")
+    def login_challenge(self, request):
+        if not self._csrf_ok(request):
+            return _json(403, {"ok": False, "title": signin.TITLE, "message": BAD_LOGIN_REQUEST})
+        if self._too_many(request, None):
+            return _json(429, {"ok": False, "title": signin.TITLE, "message": signin.TOO_MANY})
+        return _json(200, self.journal.issue_challenge(120))
+
+    @http("POST", "/login")
+    def login_submit(self, request):
+        body = _json_body(request)
+        if not self._csrf_ok(request) or not isinstance(body.get("signature"), str) or not body.get("challenge_id"):
+            return _json(400, {"ok": False, "title": signin.TITLE, "message": BAD_LOGIN_REQUEST})
+        result = self._authenticate(request, body["challenge_id"], body["signature"])
+        self._audit_login(request, result)
+        if not result.ok:
+            return _json(403, {"ok": False, "title": signin.TITLE, "serial": result.serial, "message": result.message})
+        token = self.journal.start_session(result.identity["user_id"], result.identity["organization_id"],
+                                           result.certificate_id)
+        response = _json(200, {"ok": True, "redirect": _safe_next(body.get("next"))})
+        self._set_session_cookie(response, request, token)
+        return response
+
+    @http("POST", "/logout")
+    def logout(self, request):
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            self.journal.end_session(token)
+        response = redirect("/login", code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @http("POST", "/dev/sign")
+    def dev_sign(self, request):
+        """Dev-only stand-in for the browser plug-in: signs the challenge with the dev test certificate."""
+        if not self._dev_login():
+            return _json(404, {"message": "Not found"})
+        challenge = _json_body(request).get("challenge")
+        if not isinstance(challenge, str) or not challenge.isascii():
+            return _json(400, {"message": BAD_LOGIN_REQUEST})
+        return _json(200, {"signature": base64.b64encode(_dev_pki().sign(challenge.encode())).decode()})
+
+    # ---------------- helpers ----------------
+
+    def _csrf_ok(self, request):
+        header = request.headers.get("X-CSRF-Token")
+        cookie = request.cookies.get(csrf.COOKIE)
+        return bool(header and cookie and header == cookie and csrf.valid(self.config["SECRET_KEY"], ANONYMOUS, header)
+                    and csrf.same_origin(request))
+
+    def _too_many(self, request, serial):
+        limit = int(self.config["LOGIN_ATTEMPTS_PER_MINUTE"])
+        return self.journal.count_login_attempts(_address(request), serial, 60) >= limit
+
+    def _authenticate(self, request, challenge_id, signature):
+        serial = signin.serial_of(signature)
+        if self._too_many(request, serial):
+            return signin.refuse("rate_limited", signin.TOO_MANY, serial)
+        challenge = self.journal.consume_challenge(challenge_id)
+        if challenge is None:
+            return signin.refuse("challenge_gone", signin.CHALLENGE_GONE, serial)
+        production = self.config.get("OZSP_MODE") == "production"
+        grace = timedelta(hours=int(self.config["CRL_GRACE_HOURS"]))
+        result = signin.authenticate(signature, challenge, _trust.get(self.journal.trust_material, production),
+                                     self.journal.certificate_owner, crl_grace=grace)
+        if result.reason in TRUST_REASONS:  # a CA or CRL added a moment ago: look again with fresh material
+            fresh = _trust.get(self.journal.trust_material, production, fresh=True)
+            result = signin.authenticate(signature, challenge, fresh, self.journal.certificate_owner, crl_grace=grace)
+        return result
+
+    def _audit_login(self, request, result):
+        user, org = (result.identity.get("user_id"), result.identity.get("organization_id")) if result.ok else (None, None)
+        self.journal.audit("login.ok" if result.ok else "login.refused", result.serial,
+                           {"reason": result.reason, "address": _address(request)}, user, org)
+        if not result.ok:
+            log.warning("login refused: %s", result.reason)
+
+    def _set_session_cookie(self, response, request, token):
+        mode = str(self.config.get("SESSION_COOKIE_SECURE", "auto")).lower()
+        secure = request.scheme == "https" or (mode == "auto" and not _is_loopback(request.host)) or flag(mode)
+        response.set_cookie(SESSION_COOKIE, token, path="/", httponly=True, secure=secure, samesite="Lax",
+                            max_age=int(self.config["SESSION_ABSOLUTE_HOURS"]) * 3600)
+
+
+_dev = None
+
+
+def _dev_pki():
+    global _dev
+    if _dev is None:
+        from shared.gost.testpki import DevPki
+        _dev = DevPki()
+    return _dev
+
+
+def _json_body(request):
+    try:
+        data = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _address(request):
+    return request.remote_addr or "unknown"
+
+
+def _safe_next(value):
+    """Only local paths: never redirect to another site after login."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"

@@ -1,0 +1,153 @@
+"""Login by certificate over HTTP against the running services (issue 7; manual §3)."""
+import base64
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+from sqlalchemy import text
+
+from services.gateway import signin
+from services.journal import directory as D
+from shared.gost import curves
+from shared.gost.testpki import TestPki
+
+NOW = datetime.now(timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def world(engine):
+    """A CA with its CRL in the directory; an organisation with users holding certificates of every kind."""
+    pki = TestPki(seed="login-http")
+    ca = pki.ca("УЦ ДЛЯ ВХОДА")
+    foreign = TestPki(seed="login-foreign").ca("ЧУЖОЙ УЦ")
+    certs = {
+        "ok256": ca.issue("ВХОДОВ ТЕСТ"),
+        "ok512": ca.issue("ВХОДОВА ТЕСТА", curve=curves.TC26_512_A),
+        "inactive_user": ca.issue("УВОЛЕНОВ ТЕСТ"),
+        "inactive_org": ca.issue("ЗАКРЫТОВ ТЕСТ"),
+        "unknown": ca.issue("НЕЗАРЕГИСТРИРОВАНОВ ТЕСТ"),
+        "expired": ca.issue("ПРОСРОЧЕНОВ ТЕСТ", not_before=NOW - timedelta(days=800), not_after=NOW - timedelta(days=1)),
+        "revoked": ca.issue("ОТОЗВАНОВ ТЕСТ"),
+        "foreign": foreign.issue("ЧУЖОВ ТЕСТ"),
+    }
+    crl = ca.crl(revoked=[certs["revoked"]], this_update=NOW - timedelta(hours=1), next_update=NOW + timedelta(days=7))
+    with engine.begin() as conn:
+        D.import_ca(conn, ca.cert)
+        D.import_crl(conn, crl)
+        org = D.add_organization(conn, 'ГБУЗ МО "БОЛЬНИЦА ВХОДА"', "mo")
+        closed = D.add_organization(conn, 'ГБУЗ МО "ЗАКРЫТАЯ БОЛЬНИЦА"', "mo")
+        users = {}
+        for key in ("ok256", "ok512", "inactive_user", "expired", "revoked", "foreign"):
+            users[key] = D.add_user(conn, org, key.upper(), "ТЕСТ")
+            D.add_certificate(conn, users[key], certs[key].cert)
+        users["inactive_org"] = D.add_user(conn, closed, "ЗАКРЫТОВ", "ТЕСТ")
+        D.add_certificate(conn, users["inactive_org"], certs["inactive_org"].cert)
+        D.set_user_active(conn, users["inactive_user"], False)
+        D.set_organization_active(conn, closed, False)
+    return {"certs": certs, "users": users, "org": org}
+
+
+def attempt(stack, user, reuse=None):
+    """One login through the real endpoints; returns (response, session, (challenge id, signature))."""
+    session = requests.Session()
+    session.get(stack.base_url + "/login", timeout=30)
+    headers = {"X-CSRF-Token": session.cookies.get("ozsp_csrf")}
+    if reuse is None:
+        issued = session.post(stack.base_url + "/login/challenge", json={}, headers=headers, timeout=30).json()
+        signature = base64.b64encode(user.sign_challenge(issued["challenge"].encode())).decode()
+        reuse = (issued["id"], signature)
+    r = session.post(stack.base_url + "/login", json={"challenge_id": reuse[0], "signature": reuse[1]},
+                     headers=headers, timeout=30)
+    return r, session, reuse
+
+
+@pytest.mark.parametrize("key", ["ok256", "ok512"])
+def test_login_gives_a_session_scoped_to_the_organisation(stack, world, key):
+    r, session, _ = attempt(stack, world["certs"][key])
+    assert r.status_code == 200 and r.json() == {"ok": True, "redirect": "/"}, r.text
+    cookie = r.headers["Set-Cookie"]
+    assert "ozsp_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    listed = session.get(stack.base_url + "/api/v1/requests", timeout=30)
+    assert listed.status_code == 200 and listed.json()["total"] == 0   # a new organisation sees nothing yet
+
+
+@pytest.mark.parametrize("key, message", [
+    ("inactive_user", "Пользователь помечен как не действующий в справочнике абонентов"),
+    ("inactive_org", "Организация помечена как не действующая в справочнике абонентов"),
+    ("unknown", signin.UNKNOWN_CERTIFICATE),
+    ("expired", signin.REASONS["expired"]),
+    ("revoked", signin.REASONS["revoked"]),
+    ("foreign", signin.REASONS["unknown_ca"]),
+])
+def test_refusals_show_the_box_with_serial_and_message(stack, world, key, message):
+    r, session, _ = attempt(stack, world["certs"][key])
+    body = r.json()
+    assert r.status_code == 403 and "ozsp_session" not in session.cookies
+    assert body == {"ok": False, "title": "Ошибка аутентификации", "serial": world["certs"][key].cert.serial_hex,
+                    "message": message}
+
+
+def test_a_replayed_challenge_is_refused(stack, world):
+    first, _, used = attempt(stack, world["certs"]["ok256"])
+    assert first.status_code == 200
+    again, _, _ = attempt(stack, world["certs"]["ok256"], reuse=used)
+    assert again.status_code == 403 and again.json()["message"] == signin.CHALLENGE_GONE
+
+
+def test_logout_ends_the_session(stack, world):
+    r, session, _ = attempt(stack, world["certs"]["ok256"])
+    assert session.get(stack.base_url + "/api/v1/requests", timeout=30).status_code == 200
+    out = session.post(stack.base_url + "/logout", allow_redirects=False, timeout=30)
+    assert out.status_code == 303 and out.headers["Location"].endswith("/login")
+    after = requests.get(stack.base_url + "/api/v1/requests", timeout=30,
+                         cookies={"ozsp_session": r.cookies.get("ozsp_session")})
+    assert after.status_code == 401
+
+
+def test_without_a_session_the_api_says_401_and_pages_go_to_login(stack):
+    r = stack.anonymous("GET", "/api/v1/requests")
+    assert r.status_code == 401 and r.json()["message"].startswith("Требуется вход по сертификату")
+    page = stack.anonymous("GET", "/journal?status=sent", allow_redirects=False)
+    assert page.status_code == 303 and page.headers["Location"] == "/login?next=%2Fjournal%3Fstatus%3Dsent"
+    assert stack.anonymous("GET", "/login").status_code == 200
+    forged = requests.get(stack.base_url + "/api/v1/requests", cookies={"ozsp_session": "forged"}, timeout=30)
+    assert forged.status_code == 401
+
+
+def test_login_calls_need_the_csrf_token(stack):
+    r = requests.post(stack.base_url + "/login/challenge", json={}, timeout=30)
+    assert r.status_code == 403
+
+
+def test_every_attempt_is_audited_and_a_flood_is_refused(stack, world, engine):
+    user = world["certs"]["ok256"]
+    serial = user.cert.serial_hex
+    with engine.begin() as conn:
+        before = conn.execute(text("SELECT count(*) FROM audit WHERE action LIKE 'login.%' AND object_id = :s"),
+                              {"s": serial}).scalar_one()
+        attempt(stack, user)
+        after = conn.execute(text("SELECT count(*) FROM audit WHERE action LIKE 'login.%' AND object_id = :s"),
+                             {"s": serial}).scalar_one()
+        assert after == before + 1
+        limit = int(stack.env["LOGIN_ATTEMPTS_PER_MINUTE"])
+        conn.execute(text("INSERT INTO audit (action, object_id, details) SELECT 'login.refused', :s, "
+                          "'{\"reason\": \"flood\", \"address\": \"192.0.2.1\"}' FROM generate_series(1, :n)"),
+                     {"s": serial, "n": limit})
+    r, _, _ = attempt(stack, user)
+    assert r.status_code == 403 and r.json()["message"] == signin.TOO_MANY
+
+
+def test_dev_stand_in_signs_only_in_dev_mode(stack):
+    r = stack.anonymous("POST", "/dev/sign", json={"challenge": "ozsp-login-abc"})
+    assert r.status_code == 200 and base64.b64decode(r.json()["signature"])
+
+
+def test_gateway_refuses_production_with_a_test_ca(database_url, world):
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "OZSP_MODE": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": database_url,
+           "DEV_LOGIN": "", "CAPTCHA_TEST_MODE": ""}
+    r = subprocess.run([sys.executable, "-m", "services.cli", "run", "gateway"], env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode != 0 and "тестовый удостоверяющий центр" in r.stderr
