@@ -87,7 +87,7 @@ def migrate(url=None):
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "services/journal/migrations"))
     cfg.attributes["url"] = url
-    command.upgrade(cfg, "heads")  # parallel branches are merged later; all heads apply
+    command.upgrade(cfg, "head")
 
 
 def seed(url=None, dev_login=None):
