@@ -1,4 +1,5 @@
-"""Tables owned by the journal service."""
+"""Tables of the first migration (0001), kept for reference. The migrations in migrations/versions are the
+source of truth for the schema; later tables (directory, captchas, mail, archive) are defined there only."""
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer,
                         MetaData, Table, Text, text)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
