@@ -124,6 +124,8 @@ def seed(url=None, dev_login=None):
 def _seed_dev_pki(conn):
     from services.journal import directory
     from shared.gost.testpki import DevPki
+    conn.execute(text("UPDATE users SET roles = array_append(roles, 'admin') WHERE id = :id "
+                      "AND NOT 'admin' = ANY(roles)"), {"id": DEMO_USER["id"]})  # the demo user administers
     dev = DevPki()
     directory.import_ca(conn, dev.ca.cert, actor="seed")
     if not conn.execute(text("SELECT 1 FROM crls c JOIN cas a ON a.id = c.ca_id WHERE a.thumbprint = :t"),

@@ -129,7 +129,7 @@ def stack(settings, database_url, output_dir):
         "CAPTCHA_TEST_MODE": "1",  # pages expose CAPTCHA answers to the browser tests (never in make run)
         "SUBMIT_LIMIT_PER_MINUTE": "1000",  # the suite sends hundreds of requests as the one demo user
     }
-    log = open(os.path.join(output_dir, "services.log"), "a", encoding="utf-8")
+    log = open(os.path.join(output_dir, "services.log"), "w", encoding="utf-8")  # this run only
     sup = Supervisor(env=env, restart=False, output=log)
     try:
         emulator = sup.start("ferzl_emulator")
