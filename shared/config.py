@@ -62,7 +62,7 @@ class Settings:
     ferzl_mass_wait: float = 0.5  # seconds a mass batch waits for more chunks before it starts
     ferzl_mass_poll: float = 1.0  # seconds between getMassInsuranceStatusPoll calls
     ferzl_mass_timeout: float = 600.0  # a mass operation not ready by then is retried
-    ferzl_archive_days: int = 30  # raw SOAP exchanges are kept this many days
+    ferzl_archive_days: int = 30  # raw SOAP exchanges are kept this many days; 0: not kept at all
     # certmail (issue 8): certificate registration by e-mail (contracts/certmail.md)
     smtp_relay: str = ""  # host:port of the outgoing SMTP relay; empty: replies go to mail_outbox_dir as .eml
     mail_outbox_dir: str = os.path.join(_VAR, "mail", "outbox")

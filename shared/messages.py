@@ -71,8 +71,10 @@ class OutcomeChunk(Schema):
 
     chunk_id = fields.String(required=True)
     outcomes = fields.List(fields.Nested(Outcome), required=True)
-    archive = fields.List(fields.Nested(ArchiveRecord), load_default=list)
-    held = fields.List(fields.Nested(Held), load_default=list)
+    # Checked item by item where they are used (ArchiveRecord, Held): a record of an unknown shape (a newer
+    # or older bridge) is skipped there and never costs the chunk its outcomes.
+    archive = fields.List(fields.Dict(), load_default=list)
+    held = fields.List(fields.Dict(), load_default=list)
 
 
 class _Unusual(Exception):
@@ -106,7 +108,7 @@ def load_work_chunk(body):
 # http_status, duration_ms and the lengths of the two bodies (null: none) -- then the bodies, request
 # before response, in header order; all of it zlib-compressed, then base64.
 
-ARCHIVE_LEVEL = 6
+ARCHIVE_LEVEL = 3  # 13x on a chunk of envelopes in ~1.5 ms (level 6: 18x in ~3.3 ms)
 
 
 def pack_archive(entries):

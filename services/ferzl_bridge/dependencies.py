@@ -99,7 +99,8 @@ class FerzlProvider(DependencyProvider):
             mass_batch=_get(config, "FERZL_MASS_BATCH", 1000, int),
             mass_wait=_get(config, "FERZL_MASS_WAIT", 0.5),
             mass_poll=_get(config, "FERZL_MASS_POLL", 1.0),
-            mass_timeout=_get(config, "FERZL_MASS_TIMEOUT", 600.0))
+            mass_timeout=_get(config, "FERZL_MASS_TIMEOUT", 600.0),
+            archive=_get(config, "FERZL_ARCHIVE_DAYS", 30, int) > 0)
         self.amqp_uri = config["AMQP_URI"]
         self.started = datetime.now(timezone.utc).isoformat()
         self.synced, self.depth, self.depth_at = 0.0, None, 0.0

@@ -41,7 +41,11 @@ class FerzlBridgeService:
         except ValidationError as exc:
             log.error("malformed work message dropped: %s", sorted(exc.messages))
             return
-        result = self.ferzl.process(chunk["items"])
+        try:
+            result = self.ferzl.process(chunk["items"])
+        except Exception:
+            log.exception("chunk %s broke unexpectedly; its requests go to a delay queue", chunk["chunk_id"])
+            result = self.ferzl.bridge.failed_chunk(chunk["items"])
         tiers = self.ferzl.provider.tiers
         for seconds, items in sorted(result.later.items()):
             self.publish({"chunk_id": str(uuid.uuid4()), "items": items}, routing_key=tier_name(seconds),

@@ -41,7 +41,7 @@ class Result:
 class Bridge:
     def __init__(self, client, limiter, circuit, tiers, *, mass_client=None, pool=None, smo=None,
                  horizon_hours=24.0, hold_budget=120.0, mass_min=50, mass_batch=1000, mass_wait=0.5,
-                 mass_poll=1.0, mass_timeout=600.0, clock=time.monotonic, sleep=eventlet.sleep):
+                 mass_poll=1.0, mass_timeout=600.0, archive=True, clock=time.monotonic, sleep=eventlet.sleep):
         self.client, self.mass_client = client, mass_client
         self.limiter, self.circuit, self.tiers = limiter, circuit, tiers
         self.pool = pool or eventlet.GreenPool(50)
@@ -49,6 +49,7 @@ class Bridge:
         self.horizon, self.hold_budget = timedelta(hours=horizon_hours), hold_budget
         self.mass_min, self.mass_poll, self.mass_timeout = mass_min, mass_poll, mass_timeout
         self.clock, self.sleep = clock, sleep
+        self.keep_archive = archive  # keep the raw exchanges (FERZL_ARCHIVE_DAYS > 0)
         self.batcher = Batcher(self._run_mass, min(mass_batch, mass.MAX_PERSONS), mass_wait)
         self.metrics = Counter()
 
@@ -82,6 +83,13 @@ class Bridge:
             self._singles(again, deadline, found, records)
         return self._settle(items, found, records, now)
 
+    def failed_chunk(self, items):
+        """A chunk whose processing broke unexpectedly (a bug): every item is retried later like an
+        unavailable call -- never requeued at once, which would call ФЕРЗЛ again in a hot loop -- and
+        past the horizon it ends in «Ошибка»."""
+        now = datetime.now(timezone.utc)
+        return self._settle(items, {i["request_id"]: ("retry", "unavailable") for i in items}, [], now)
+
     def _singles(self, items, deadline, found, records):
         # A GreenPile on the process's one pool: FERZL_CONCURRENCY calls in flight for all chunks together
         # (GreenPool.imap would make a new pool of that size for every chunk).
@@ -99,7 +107,7 @@ class Bridge:
             return item, ("hold", "budget"), []
         if not self.limiter.acquire(deadline):
             return item, ("hold", "rate"), []
-        capture = archive.Capture()
+        capture = archive.Capture() if self.keep_archive else None
         self.metrics["calls"] += 1
         try:
             answer = self.client.get_person_data(item["params"], item["external_id"], capture)
@@ -118,10 +126,10 @@ class Bridge:
         except Exception:
             log.exception("unexpected failure for request #%s", item["request_id"])
             result = ("done", failed(item, "internal", INTERNAL_ERROR))
-        return item, result, capture.entries("getPersonData", [item["request_id"]])
+        return item, result, capture.entries("getPersonData", [item["request_id"]]) if capture else []
 
     def _settle(self, items, found, entries, now):
-        packed = pack_archive(entries)  # every exchange of the chunk in one compressed record
+        packed = pack_archive(entries) if self.keep_archive else None  # the chunk's exchanges in one record
         out = Result(archive=[packed] if packed else [])
         reasons = Counter()
         for item in items:
@@ -200,7 +208,11 @@ class Bridge:
             if not self.limiter.acquire(self.clock() + self.mass_poll):
                 continue
             capture = archive.Capture()
-            status, content = self.mass_client.poll(token, str(uuid.uuid4()), capture)
+            try:
+                status, content = self.mass_client.poll(token, str(uuid.uuid4()), capture)
+            except Exception:
+                final.exchanges.extend(capture.exchanges)  # a failed poll is archived too
+                raise
             self.circuit.record(OK)
             word = (status or "").strip().lower()
             if word in FAILED:

@@ -1,7 +1,9 @@
 """Group export files, built page by page into a spooled temporary file so memory stays flat."""
 import tempfile
+from collections import deque
 from urllib.parse import quote
 
+from services.gateway import xlsx
 from shared import export
 
 SPOOL_BYTES = 4 * 1024 * 1024
@@ -18,6 +20,32 @@ def rows(fetch_page, page_size=5000):
         if len(page) < page_size:
             return
         after = page[-1]["line_no"]
+
+
+def rows_ahead(start_fetch, page_size=5000, window=3):
+    """Like rows(), with up to `window` pages asked at once (the journal reads one while the gateway writes another).
+
+    start_fetch(after_line, limit) starts a fetch and returns a reply with .result(). Page k covers the line
+    numbers (k * size, (k + 1) * size]: such a range holds at most `size` rows, so the first `size` rows after its
+    start include all of it; rows past its end (after skipped blank lines) belong to the next range."""
+    pending, state = deque(), {"after": 0}
+
+    def ask():
+        pending.append((state["after"], start_fetch(state["after"], page_size)))
+        state["after"] += page_size
+
+    for _ in range(window):
+        ask()
+    while pending:
+        after, reply = pending.popleft()
+        page = reply.result()
+        if not page:
+            return  # no row after `after`: the pages still in flight are empty as well
+        for item in page:
+            if item["line_no"] > after + page_size:
+                break
+            yield item["cells"]
+        ask()
 
 
 def csv_file(cell_rows, encoding="utf-8"):
@@ -37,15 +65,9 @@ def csv_file(cell_rows, encoding="utf-8"):
 
 
 def xlsx_file(cell_rows, title):
-    """The same content as an .xlsx workbook (write-only mode: rows are not kept in memory)."""
-    from openpyxl import Workbook
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=_sheet_title(title))
-    sheet.append(export.HEADER)
-    for cells in cell_rows:
-        sheet.append(cells)
+    """The same content as an .xlsx workbook, streamed row by row (services/gateway/xlsx.py)."""
     out = tempfile.SpooledTemporaryFile(SPOOL_BYTES)
-    book.save(out)
+    xlsx.write(out, export.HEADER, cell_rows, _sheet_title(title))
     out.seek(0)
     return out
 

@@ -8,7 +8,7 @@ from werkzeug import Response
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import redirect
 
-from services.gateway import captcha, csrf, exports, flk_report, views
+from services.gateway import captcha, csrf, exports, flk_report, groups_api, views
 from services.gateway.api import ApiError, api_call, json_response
 from services.gateway.groups_api import FILE_TOO_BIG, GROUP_NOT_FOUND, upload_form
 from services.gateway.pages import CAPTCHA_REQUIRED, CAPTCHA_WRONG, CSRF_FAILED, page
@@ -32,6 +32,7 @@ class GroupPagesMixin:
         headers = {"X-Captcha-Answer": challenge["answer"]} if challenge["answer"] else None
         response = self._page("group.html", "group", status=status, headers=headers, values={"name": name},
                               errors=errors or {}, notice=notice, name_field=views.GROUP_NAME_FIELD,
+                              max_bytes=groups_api.MAX_UPLOAD, too_big=FILE_TOO_BIG,
                               captcha=challenge, csrf_token=token, csrf_field=csrf.FIELD)
         if is_new:
             csrf.set_cookie(response, request, token)
@@ -70,7 +71,7 @@ class GroupPagesMixin:
 
     def _flk_page(self, request, identity, conf, name, filename, body):
         token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
-        response = self._page("group_flk.html", "group", status=422, name=name, filename=filename,
+        response = self._page("group_flk.html", "group", status=422, group_name=name, filename=filename,
                               message=body["message"], errors=views.flk_rows(body["errors"]),
                               warnings=body.get("warnings") or [], csrf_token=token, csrf_field=csrf.FIELD,
                               report=flk_report.issue(conf.secret_key, identity["user_id"], body["errors"]))

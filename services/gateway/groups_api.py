@@ -138,15 +138,16 @@ class GroupsApiMixin:
             raise ApiError(400, "bad_filter", BAD_ENCODING)
         group = self._group_or_404(request, group_id)
         identity = self.identity(request)
-        cell_rows = exports.rows(lambda after, limit: self.journal.export_page(identity, group_id, after, limit))
+        cell_rows = exports.rows_ahead(
+            lambda after, limit: self.journal.export_page.call_async(identity, group_id, after, limit))
         if kind == "xlsx":
             body = exports.xlsx_file(cell_rows, group["name"])
-            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
             body = exports.csv_file(cell_rows, encoding)
-            mimetype = f"text/csv; charset={'utf-8' if encoding == 'utf-8' else 'windows-1251'}"
+            content_type = f"text/csv; charset={'utf-8' if encoding == 'utf-8' else 'windows-1251'}"
         size = exports.size_of(body)
-        return Response(wrap_file(request.environ, body), mimetype=mimetype, direct_passthrough=True,
+        return Response(wrap_file(request.environ, body), content_type=content_type, direct_passthrough=True,
                         headers={"Content-Disposition": exports.content_disposition(group["name"], kind),
                                  "Content-Length": str(size), "Cache-Control": "no-store",
                                  "X-Content-Type-Options": "nosniff"})

@@ -8,6 +8,8 @@ from nameko.web.handlers import http
 from services.gateway.api import ApiError, FLK_FAILED, NOT_FOUND, api_call as api, json_response, parse_list_args, \
     parse_request_fields
 from services.gateway.admin_pages import AdminMixin
+from services.gateway.group_pages import GroupPagesMixin
+from services.gateway.groups_api import GroupsApiMixin
 from services.gateway.login import LoginMixin
 from services.gateway.pages import PagesMixin
 from services.gateway.web import install_nodelay
@@ -16,7 +18,7 @@ log = logging.getLogger(__name__)
 install_nodelay()
 
 
-class GatewayService(LoginMixin, AdminMixin, PagesMixin):
+class GatewayService(LoginMixin, AdminMixin, GroupPagesMixin, GroupsApiMixin, PagesMixin):
     """The JSON API here; login from LoginMixin (login.py), web pages from PagesMixin (pages.py)."""
     name = "gateway"
     flk = RpcProxy("flk")

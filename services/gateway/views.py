@@ -179,7 +179,7 @@ def card_view(card):
     policy = answer.get("policy")
     attachments = [attachment_rows(a) for a in answer.get("attachments") or []]
     return {
-        "id": card["id"], "name": card["name"], "status": card["status"],
+        "id": card["id"], "name": card["name"], "status": card["status"], "group_id": card.get("group_id"),
         "status_label": card.get("status_label") or label(card["status"]),
         "created_at": card["created_at"], "answered_at": card.get("answered_at"),
         "params_text": card.get("params_text") or "",

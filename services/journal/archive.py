@@ -6,18 +6,29 @@ it is stored compressed, with the ids of every request it concerns. Its content 
 it is never logged.
 """
 import base64
+import binascii
+import logging
 
+from marshmallow import ValidationError
 from sqlalchemy import text
 
-from shared.messages import unpack_archive
+from shared.messages import ArchiveRecord, unpack_archive
 
+log = logging.getLogger(__name__)
 PURGE_BATCH = 5000
 
 
 def store(conn, records):
-    """Insert archive records (shared.messages.ArchiveRecord); returns how many."""
-    rows = [{"at": r["at"], "request_ids": [int(i) for i in r["request_ids"]], "exchanges": int(r["exchanges"]),
-             "content": base64.b64decode(r["content"])} for r in records or []]
+    """Insert archive records (shared.messages.ArchiveRecord); one of an unknown shape is skipped (logged).
+    Returns how many were stored."""
+    rows = []
+    for raw in records or []:
+        try:
+            r = ArchiveRecord().load(raw)
+            rows.append({"at": r["at"], "request_ids": r["request_ids"], "exchanges": r["exchanges"],
+                         "content": base64.b64decode(r["content"], validate=True)})
+        except (ValidationError, binascii.Error, TypeError, ValueError) as exc:
+            log.error("archive record of an unknown shape skipped: %s", type(exc).__name__)
     if rows:
         conn.execute(text("INSERT INTO ferzl_archive (at, request_ids, exchanges, content) "
                           "VALUES (:at, :request_ids, :exchanges, :content)"), rows)

@@ -21,15 +21,17 @@ def create_group(conn, identity, name, filename, columns, rows, encoding=None, i
     """Insert the group and all its requests (rows as lists in `columns` order, from flk.check_group).
     A repeated idempotency key returns the group created the first time."""
     if idempotency_key:
-        found = conn.execute(text("SELECT id, total FROM groups WHERE organization_id = :o AND idempotency_key = :k"),
-                             {"o": identity.organization_id, "k": idempotency_key}).first()
+        found = _by_key(conn, identity, idempotency_key)
         if found:
-            return {"id": found.id, "total": found.total, "repeated": True}
+            return found
     group_id = conn.execute(text(
         "INSERT INTO groups (organization_id, user_id, name, filename, total, encoding, idempotency_key) "
-        "VALUES (:o, :u, :n, :f, :t, :e, :k) RETURNING id"),
+        "VALUES (:o, :u, :n, :f, :t, :e, :k) "
+        "ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id"),
         {"o": identity.organization_id, "u": identity.user_id, "n": name, "f": filename, "t": len(rows),
-         "e": encoding, "k": idempotency_key}).scalar_one()
+         "e": encoding, "k": idempotency_key}).scalar_one_or_none()
+    if group_id is None:  # a concurrent upload with the same key committed first
+        return _by_key(conn, identity, idempotency_key)
     insert = text(
         "INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search) "
         "SELECT :o, :u, :g, r.line_no, r.name, r.params, r.fio FROM jsonb_to_recordset(CAST(:data AS jsonb)) "
@@ -41,6 +43,12 @@ def create_group(conn, identity, name, filename, columns, rows, encoding=None, i
     conn.execute(text("INSERT INTO request_history (request_id, event) "
                       "SELECT id, 'created' FROM requests WHERE group_id = :g"), {"g": group_id})
     return {"id": group_id, "total": len(rows), "repeated": False}
+
+
+def _by_key(conn, identity, idempotency_key):
+    found = conn.execute(text("SELECT id, total FROM groups WHERE organization_id = :o AND idempotency_key = :k"),
+                         {"o": identity.organization_id, "k": idempotency_key}).first()
+    return {"id": found.id, "total": found.total, "repeated": True} if found else None
 
 
 def _records(columns, rows):
@@ -100,9 +108,12 @@ def take_finished_notices(conn, identity):
 
 def export_page(conn, identity, group_id, after_line=0, limit=5000):
     """Requests of a group in file order, after a line number: the export streams page by page."""
+    # Walk the (group_id, line_no) index in order. Without fresh statistics (a group just created) the planner
+    # otherwise sorts every remaining row of the group, answers included, for each page: 100,000 rows took 4.6 s.
+    conn.execute(text("SET LOCAL enable_sort = off"))
     rows = conn.execute(text(
         "SELECT r.line_no, r.name, r.created_at, r.status, r.error_message, r.answer, r.answered_at "
         "FROM requests r JOIN groups g ON g.id = r.group_id "
         "WHERE r.group_id = :g AND g.organization_id = :o AND r.line_no > :after ORDER BY r.line_no LIMIT :limit"),
         {"g": group_id, "o": identity.organization_id, "after": after_line, "limit": limit}).mappings().all()
-    return [dict(r) for r in rows]
+    return list(rows)  # read-only mappings: copying 100,000 of them into dicts cost a tenth of an export

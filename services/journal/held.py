@@ -1,13 +1,21 @@
 """Requests ferzl_bridge put into a delay queue: their dispatch lease is pushed past the delay, so the
 journal does not publish them again while they wait (they are in the broker, not lost)."""
+from marshmallow import ValidationError
 from sqlalchemy import text
+
+from shared.messages import Held
 
 
 def touch(conn, held):
-    """held: [{"request_id", "seconds"}]; only requests still «Отправлен» change. Rows locked in id order."""
+    """held: [{"request_id", "seconds"}]; only requests still «Отправлен» change. Rows locked in id order.
+    An entry of an unknown shape is ignored (its request then simply keeps its lease)."""
     delays = {}
-    for h in held or []:
-        delays[int(h["request_id"])] = max(float(h["seconds"]), delays.get(int(h["request_id"]), 0.0))
+    for raw in held or []:
+        try:
+            h = Held().load(raw)
+        except ValidationError:
+            continue
+        delays[h["request_id"]] = max(h["seconds"], delays.get(h["request_id"], 0.0))
     if not delays:
         return 0
     ids = sorted(delays)

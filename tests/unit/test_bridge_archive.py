@@ -61,3 +61,21 @@ def test_fast_work_chunk_loading_agrees_with_the_schema():
             load_work_chunk(bad)
     odd = {"chunk_id": "c", "items": [{"request_id": 1, "external_id": "e", "params": {}, "attempt": "2"}]}
     assert load_work_chunk(odd) == WorkChunk().load(odd)  # unusual but valid: the schema decides
+
+
+def test_an_archive_record_of_an_unknown_shape_costs_nothing_but_itself():
+    from services.journal import archive as journal_archive
+    chunk = OutcomeChunk().load({"chunk_id": "c", "outcomes": [], "archive": [{"operation": "old style"}],
+                                 "held": [{"request_id": "x"}]})
+    assert chunk["archive"] == [{"operation": "old style"}]  # the outcomes load; the record is judged later
+
+    class Conn:
+        def __init__(self):
+            self.rows = None
+
+        def execute(self, statement, rows):
+            self.rows = rows
+    conn = Conn()
+    good = pack_archive(entry([7]))
+    assert journal_archive.store(conn, [{"operation": "old style"}, {**good, "content": "%%%"}, good]) == 1
+    assert [r["request_ids"] for r in conn.rows] == [[7]]

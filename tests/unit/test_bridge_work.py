@@ -246,3 +246,10 @@ def test_a_chunk_stops_calling_when_its_budget_is_spent():
     result = b.process([item(i, enp=p.enp) for i, p in enumerate(persons)])
     assert time.monotonic() - started < 0.5
     assert 2 <= len(result.outcomes) <= 10 and len(result.later[1.0]) == 40 - len(result.outcomes)
+
+
+def test_a_broken_chunk_is_retried_later_not_at_once():
+    rows = [item(i, enp=p.enp, attempt=0) for i, p in enumerate(REGISTER.sample(3))]
+    result = bridge().failed_chunk(rows)
+    assert result.outcomes == [] and [i["attempt"] for i in result.later[0.5]] == [1, 1, 1]
+    assert [h["seconds"] for h in result.held] == [0.5] * 3

@@ -173,9 +173,111 @@
     if (name && !$(".notice--error")) { name.focus(); }
   }
 
+  /* A group file chosen with «Выберите файл»: its name beside the button, a file over the limit refused at once
+     (the server checks again), the button busy while the file goes up. */
+  function fileField() {
+    var input = $("#f-file"), name = $("#f-file-name"), tooBig = $("#f-file-size-err");
+    if (!input || !name) { return; }
+    var limit = +input.getAttribute("data-max-bytes") || 0;
+    function oversized() { return limit && input.files && input.files.length && input.files[0].size > limit; }
+    input.addEventListener("change", function () {
+      name.textContent = input.files && input.files.length ? input.files[0].name : "Файл не выбран";
+      if (tooBig) { tooBig.hidden = !oversized(); }
+    });
+    var form = input.form, submit = $("#submit");
+    if (!form || !submit) { return; }
+    form.addEventListener("submit", function (event) {
+      if (oversized()) { event.preventDefault(); input.focus(); return; }
+      setTimeout(function () { submit.disabled = true; submit.textContent = submit.getAttribute("data-busy"); }, 0);
+    });
+  }
+
+  /* «Завершена обработка групповых запросов» (manual §5.3): on every page, each finished group once. */
+  var NOTICE_DELAY_MS = 5000;
+
+  function groupNotices() {
+    var host = $("#group-notices");
+    if (!host || !window.fetch) { return; }
+    var shown = {};
+
+    function close() {
+      host.textContent = "";
+      shown = {};
+    }
+    function popup() {
+      var box = $(".popup", host);
+      if (box) { return $(".popup__list", box); }
+      box = document.createElement("section");
+      box.className = "popup";
+      box.setAttribute("role", "dialog");
+      box.setAttribute("aria-labelledby", "popup-title");
+      box.id = "group-popup";
+      var title = document.createElement("h2");
+      title.id = "popup-title";
+      title.className = "popup__title";
+      title.textContent = "Завершена обработка групповых запросов";
+      var list = document.createElement("ul");
+      list.className = "popup__list";
+      var actions = document.createElement("div");
+      actions.className = "popup__actions";
+      var journal = document.createElement("a");
+      journal.className = "btn btn--primary";
+      journal.href = "/group/journal";
+      journal.textContent = "Журнал Групповых запросов";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn";
+      button.id = "popup-close";
+      button.textContent = "Закрыть";
+      button.addEventListener("click", close);
+      actions.appendChild(journal);
+      actions.appendChild(button);
+      box.appendChild(title);
+      box.appendChild(list);
+      box.appendChild(actions);
+      box.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") { event.preventDefault(); close(); }
+      });
+      host.appendChild(box);
+      return list;
+    }
+    function show(notices) {
+      var list = popup();
+      notices.forEach(function (n) {
+        if (shown[n.id]) { return; }
+        shown[n.id] = true;
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = "/group/" + encodeURIComponent(n.id);
+        link.textContent = n.name;  /* text, never markup */
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+    }
+    function tick() {
+      if (document.hidden) { setTimeout(tick, NOTICE_DELAY_MS); return; }
+      fetch(host.getAttribute("data-url"), {credentials: "same-origin", cache: "no-store",
+                                            headers: {"Accept": "application/json"}})
+        .then(function (r) {
+          if (r.status === 401 || r.status === 403) { return "stop"; }
+          return r.ok ? r.json() : null;
+        })
+        .then(function (body) {
+          if (body === "stop") { return "stop"; }
+          if (body && body.notices && body.notices.length) { show(body.notices); }
+          return null;
+        })
+        .catch(function () { return null; /* the next tick tries again */ })
+        .then(function (state) { if (state !== "stop") { setTimeout(tick, NOTICE_DELAY_MS); } });
+    }
+    setTimeout(tick, 1000);
+  }
+
   $all("[data-live]").forEach(live);
   captcha();
   dateFields();
   period();
+  fileField();
+  groupNotices();
   initialFocus();
 }());

@@ -28,6 +28,7 @@ def upgrade():
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ferzl_archive")),
     )
+    op.execute("ALTER TABLE ferzl_archive ALTER COLUMN content SET STORAGE EXTERNAL")  # zlib already: no pglz
     op.create_index("ix_ferzl_archive_at", "ferzl_archive", ["at"])
     op.execute("CREATE INDEX ix_ferzl_archive_request_ids ON ferzl_archive USING gin (request_ids)")
     # Token bucket shared by all bridge processes (ФЕРЗЛ calls per second).
