@@ -82,3 +82,20 @@ def wait_for(predicate, timeout=30.0, interval=0.2, message="condition"):
 
 def base_settings():
     return config.load()
+
+
+def registered_user(engine, seed, ca_name, surname, organization=None, organization_id=None):
+    """A test CA with its CRL in the directory and a user holding a certificate of it, in a new organisation
+    named `organization` (or in `organization_id`): -> (TestUser, user_id, organization_id)."""
+    from services.journal import directory as D
+    from shared.gost.testpki import TestPki
+    ca = TestPki(seed=seed).ca(ca_name)
+    holder = ca.issue(f"{surname} ТЕСТ")
+    with engine.begin() as conn:
+        D.import_ca(conn, ca.cert)
+        D.import_crl(conn, ca.crl())
+        if organization_id is None:
+            organization_id = D.add_organization(conn, organization, "mo")
+        user_id = D.add_user(conn, organization_id, surname, "ТЕСТ")
+        D.add_certificate(conn, user_id, holder.cert)
+    return holder, user_id, organization_id

@@ -144,25 +144,34 @@ class Emulator:
             return self._refuse(429, "Too Many Requests", **{"Retry-After": "1"})
         return None
 
-    def soap(self, request):
+    def _preflight(self, request, parse, bad_envelope):
+        """What both SOAP services do first: token, injected HTTP failures, envelope, injected errorItem.
+        -> (response, None, None) when the call ends here, else (None, call, errorItem or None)."""
         refused = self._gate(request)
         if refused is not None:
-            return refused
+            return refused, None, None
         kind = self._injected()
         failure = self._http_failure(kind)
         if failure is not None:
-            return failure
+            return failure, None, None
         try:
-            call = soap.parse(request.get_data())
-        except soap.BadEnvelope as exc:
+            call = parse(request.get_data())
+        except bad_envelope as exc:
             self.counters["http_400"] += 1
-            return Response(soap.fault(str(exc)), 400, content_type=XML)
+            return Response(soap.fault(str(exc)), 400, content_type=XML), None, None
         self.counters[call.operation] += 1
         item = {"item_400": soap.FORMAT_ERROR, "item_409": soap.CONFLICT, "item_500": soap.SYSTEM_ERROR}.get(kind)
         if item is None and self.knobs["error_rate"] and self.rng.random() < self.knobs["error_rate"]:
             item = soap.SYSTEM_ERROR
         if item is not None:
             self.counters[f"error_{item[0]}"] += 1
+        return None, call, item
+
+    def soap(self, request):
+        response, call, item = self._preflight(request, soap.parse, soap.BadEnvelope)
+        if response is not None:
+            return response
+        if item is not None:
             body = soap.error_response(call.operation, call.external_id, [item])
         else:
             body = soap.respond(self.register, call, date.today())
@@ -170,25 +179,10 @@ class Emulator:
 
     def soap_async(self, request):
         """getMassInsuranceStatusStart / Poll: the same knobs as the person service."""
-        refused = self._gate(request)
-        if refused is not None:
-            return refused
-        kind = self._injected()
-        failure = self._http_failure(kind)
-        if failure is not None:
-            return failure
-        try:
-            call = mass.parse(request.get_data())
-        except mass.BadEnvelope as exc:
-            self.counters["http_400"] += 1
-            return Response(soap.fault(str(exc)), 400, content_type=XML)
-        self.counters[call.operation] += 1
-        item = {"item_400": soap.FORMAT_ERROR, "item_409": soap.CONFLICT, "item_500": soap.SYSTEM_ERROR}.get(kind)
-        if item is None and self.knobs["error_rate"] and self.rng.random() < self.knobs["error_rate"]:
-            item = soap.SYSTEM_ERROR
+        response, call, item = self._preflight(request, mass.parse, mass.BadEnvelope)
+        if response is not None:
+            return response
         errors = [item] if item is not None else call.errors
-        if item is not None:
-            self.counters[f"error_{item[0]}"] += 1
         if call.operation == "getMassInsuranceStatusStart":
             if errors:
                 return Response(mass.start_response(call.external_id, errors=errors), 200, content_type=XML)

@@ -1,20 +1,14 @@
 """Administrator's pages: only the role «admin» sees the certificate mail and the printable application."""
 import pytest
 
-from services.journal import directory as D
-from shared.gost.testpki import TestPki
+from tests import support
+
 
 
 @pytest.fixture(scope="module")
 def clerk(stack, engine):
     """A user with the role «Веб» only."""
-    ca = TestPki(seed="admin-pages").ca("УЦ КЛЕРКОВ")
-    user = ca.issue("КЛЕРКОВ ТЕСТ")
-    with engine.begin() as conn:
-        D.import_ca(conn, ca.cert)
-        D.import_crl(conn, ca.crl())
-        user_id = D.add_user(conn, 1, "КЛЕРКОВ", "ТЕСТ")
-        D.add_certificate(conn, user_id, user.cert)
+    user, _, _ = support.registered_user(engine, "admin-pages", "УЦ КЛЕРКОВ", "КЛЕРКОВ", organization_id=1)
     return stack.login(user.sign_challenge)
 
 

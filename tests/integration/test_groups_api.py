@@ -7,9 +7,8 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import load_workbook
 
-from services.journal import directory as D
-from shared.gost.testpki import TestPki
 from tests import group_support as G
+from tests import support
 
 
 @pytest.fixture(scope="module")
@@ -125,15 +124,8 @@ def test_idempotency_key_never_creates_a_second_group(stack, people):
 
 @pytest.fixture(scope="module")
 def org_b(stack, engine):
-    pki = TestPki(seed="groups-api")
-    ca = pki.ca("УЦ ОРГАНИЗАЦИИ В")
-    user = ca.issue("ГРУППОВ ТЕСТ")
-    with engine.begin() as conn:
-        D.import_ca(conn, ca.cert)
-        D.import_crl(conn, ca.crl())
-        org = D.add_organization(conn, 'ГБУЗ "Поликлиника В"', "mo")
-        user_id = D.add_user(conn, org, "ГРУППОВ", "ТЕСТ")
-        D.add_certificate(conn, user_id, user.cert)
+    user, user_id, org = support.registered_user(engine, "groups-api", "УЦ ОРГАНИЗАЦИИ В", "ГРУППОВ",
+                                                 'ГБУЗ "Поликлиника В"')
     return {"session": stack.login(user.sign_challenge), "identity": {"user_id": user_id, "organization_id": org}}
 
 

@@ -2,8 +2,7 @@
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.journal import directory as D
-from shared.gost.testpki import TestPki
+from tests import support
 from tests.support import wait_for
 
 SURNAME = "ИЗОЛЯЦИЕВА"
@@ -11,15 +10,7 @@ SURNAME = "ИЗОЛЯЦИЕВА"
 
 @pytest.fixture(scope="module")
 def org_b(stack, engine):
-    pki = TestPki(seed="isolation")
-    ca = pki.ca("УЦ ОРГАНИЗАЦИИ Б")
-    user = ca.issue("ЧУЖАКОВ ТЕСТ")
-    with engine.begin() as conn:
-        D.import_ca(conn, ca.cert)
-        D.import_crl(conn, ca.crl())
-        org = D.add_organization(conn, 'ООО "СМО Б"', "smo")
-        user_id = D.add_user(conn, org, "ЧУЖАКОВ", "ТЕСТ")
-        D.add_certificate(conn, user_id, user.cert)
+    user, user_id, org = support.registered_user(engine, "isolation", "УЦ ОРГАНИЗАЦИИ Б", "ЧУЖАКОВ", 'ООО "СМО Б"')
     return {"session": stack.login(user.sign_challenge), "identity": {"user_id": user_id, "organization_id": org}}
 
 
@@ -68,7 +59,6 @@ def test_rpc_with_an_explicit_acting_organisation(stack, org_b, a_request):
 
 def test_group_paths(stack, org_b):
     """Organisation A's group: B gets 404 on the group, its requests and both exports."""
-    from tests.support import ROOT  # noqa: F401  (keeps the import style of the suite)
     with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=30) as rpc:
         fields = ["line", "name", "oip", "enp", "dpfs_type", "dpfs_series", "dpfs_number", "vs_number", "dul_type",
                   "dul_series", "dul_number", "snils", "surname", "first_name", "patronymic", "birth_date", "as_of"]
