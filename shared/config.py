@@ -32,6 +32,7 @@ class Settings:
     emulator_token: str = "dev-token"
     chunk_size: int = 200
     dispatch_lease_seconds: int = 300
+    dispatch_window: int = 0  # requests in flight to ferzl_bridge at most; 0: automatic (docs/decisions.md)
     smtp_address: str = "127.0.0.1:2525"
     demo_user_id: int = 1
     demo_organization_id: int = 1
@@ -141,6 +142,7 @@ def nameko_config(settings: Settings, service: str) -> dict:
         "FERZL_TIMEOUT": settings.ferzl_timeout,
         "FERZL_CONCURRENCY": settings.ferzl_concurrency,
         "DISPATCH_LEASE_SECONDS": settings.dispatch_lease_seconds,
+        "DISPATCH_WINDOW": settings.dispatch_window,
         "FERZL_ASYNC_URL": settings.effective_ferzl_async_url,
         "FERZL_CLIENT": settings.ferzl_client,
         "FERZL_RATE_LIMIT": settings.ferzl_rate_limit,

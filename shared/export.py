@@ -1,6 +1,5 @@
 """The group export file (manual §5.3): header, one row per request, safe CSV cells."""
 import csv
-import io
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -75,11 +74,17 @@ def row(request):
             for c in cells]
 
 
+class _Lines(list):
+    write = list.append  # the csv writer writes each row with one call
+
+
+def csv_lines(rows):
+    """Rows of cells -> one CSV line each (';', CR LF, a cell quoted only when needed)."""
+    out = _Lines()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+    return out
+
+
 def csv_text(rows, with_header=False):
     """Rows of cells -> CSV text with ';' and CR LF, every cell quoted only when needed."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    if with_header:
-        writer.writerow(HEADER)
-    writer.writerows(rows)
-    return out.getvalue()
+    return "".join(csv_lines([HEADER, *rows] if with_header else rows))

@@ -88,6 +88,8 @@ class Circuit:
         """{"state", "reason", "since"}: the shared row, read at most every `refresh` seconds."""
         now = self.clock()
         if self._shared is None or now - self._read_at >= self.refresh:
+            if self._shared is not None:
+                self._read_at = now  # one reader: the other green threads keep the current view meanwhile
             new = self._call("read")
             if self._shared is not None and self._shared["state"] == DOWN and new["state"] != DOWN:
                 self.consecutive = 0  # up again (a probe somewhere succeeded): count failures afresh

@@ -7,11 +7,17 @@ from eventlet import tpool
 from nameko.rpc import rpc
 
 from services.flk import group, rules
+from shared import memory
 from shared.params import FIELDS
 from services.flk.messages import FILE_NOT_BASE64
 
 
-class FlkService:
+# Group checks run on native threads; glibc gives each thread its own heap arena, so keep them few.
+CHECK_THREADS = 2
+tpool.set_num_threads(CHECK_THREADS)
+
+
+class FlkService(memory.ReleasesMemory):
     name = "flk"
 
     @rpc

@@ -10,19 +10,19 @@ SPOOL_BYTES = 4 * 1024 * 1024
 ENCODINGS = {"utf-8": "utf-8-sig", "cp1251": "cp1251"}
 
 
-def rows(fetch_page, page_size=5000):
+def rows(fetch_page, page_size=5000, field="cells"):
     """Yield export cells of every row; fetch_page(after_line, limit) -> [{"line_no", "cells"}]."""
     after = 0
     while True:
         page = fetch_page(after, page_size)
         for item in page:
-            yield item["cells"]
+            yield item[field]
         if len(page) < page_size:
             return
         after = page[-1]["line_no"]
 
 
-def rows_ahead(start_fetch, page_size=5000, window=3):
+def rows_ahead(start_fetch, page_size=5000, window=3, field="cells"):
     """Like rows(), with up to `window` pages asked at once (the journal reads one while the gateway writes another).
 
     start_fetch(after_line, limit) starts a fetch and returns a reply with .result(). Page k covers the line
@@ -44,22 +44,23 @@ def rows_ahead(start_fetch, page_size=5000, window=3):
         for item in page:
             if item["line_no"] > after + page_size:
                 break
-            yield item["cells"]
+            yield item[field]
         ask()
 
 
-def csv_file(cell_rows, encoding="utf-8"):
-    """A file object with the CSV: header, ';', CR LF, UTF-8 with BOM or Windows-1251."""
+def csv_file(lines, encoding="utf-8"):
+    """A file object with the CSV: the header, then the rows' ready lines (shared.export.csv_lines);
+    ';', CR LF, UTF-8 with BOM or Windows-1251."""
     codec = ENCODINGS[encoding]
     out = tempfile.SpooledTemporaryFile(SPOOL_BYTES)
     out.write(export.csv_text([], with_header=True).encode(codec, errors="replace"))
     batch = []
-    for cells in cell_rows:
-        batch.append(cells)
+    for line in lines:
+        batch.append(line)
         if len(batch) == 2000:
-            out.write(export.csv_text(batch).encode(codec.replace("-sig", ""), errors="replace"))
+            out.write("".join(batch).encode(codec.replace("-sig", ""), errors="replace"))
             batch = []
-    out.write(export.csv_text(batch).encode(codec.replace("-sig", ""), errors="replace"))
+    out.write("".join(batch).encode(codec.replace("-sig", ""), errors="replace"))
     out.seek(0)
     return out
 

@@ -138,13 +138,15 @@ class GroupsApiMixin:
             raise ApiError(400, "bad_filter", BAD_ENCODING)
         group = self._group_or_404(request, group_id)
         identity = self.identity(request)
-        cell_rows = exports.rows_ahead(
-            lambda after, limit: self.journal.export_page.call_async(identity, group_id, after, limit))
+        form = "cells" if kind == "xlsx" else "csv"
+        items = exports.rows_ahead(
+            lambda after, limit: self.journal.export_page.call_async(identity, group_id, after, limit, form),
+            field=form)
         if kind == "xlsx":
-            body = exports.xlsx_file(cell_rows, group["name"])
+            body = exports.xlsx_file(items, group["name"])
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
-            body = exports.csv_file(cell_rows, encoding)
+            body = exports.csv_file(items, encoding)
             content_type = f"text/csv; charset={'utf-8' if encoding == 'utf-8' else 'windows-1251'}"
         size = exports.size_of(body)
         return Response(wrap_file(request.environ, body), content_type=content_type, direct_passthrough=True,

@@ -13,12 +13,13 @@ from services.gateway.groups_api import GroupsApiMixin
 from services.gateway.login import LoginMixin
 from services.gateway.pages import PagesMixin
 from services.gateway.web import install_nodelay
+from shared import memory
 
 log = logging.getLogger(__name__)
 install_nodelay()
 
 
-class GatewayService(LoginMixin, AdminMixin, GroupPagesMixin, GroupsApiMixin, PagesMixin):
+class GatewayService(LoginMixin, AdminMixin, GroupPagesMixin, GroupsApiMixin, PagesMixin, memory.ReleasesMemory):
     """The JSON API here; login from LoginMixin (login.py), web pages from PagesMixin (pages.py)."""
     name = "gateway"
     flk = RpcProxy("flk")

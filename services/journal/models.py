@@ -48,6 +48,7 @@ groups = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("finished_at", DateTime(timezone=True)),
     Index("ix_groups_org_created", "organization_id", "created_at"),
+    Index("ix_groups_unfinished", "id", postgresql_where=text("finished_at IS NULL")),  # 0008
 )
 
 requests = Table(
@@ -73,6 +74,11 @@ requests = Table(
     Index("ix_requests_org_created", "organization_id", "created_at"),
     Index("ix_requests_group_line", "group_id", "line_no"),
     Index("ix_requests_pending", "id", postgresql_where=text("status = 'sent'")),
+    # 0008: the dispatch window (requests in flight) and the fair claim (individual first, then per group)
+    Index("ix_requests_in_flight", "dispatched_at", postgresql_where=text("status = 'sent'")),
+    Index("ix_requests_pending_single", "id", postgresql_where=text("status = 'sent' AND group_id IS NULL")),
+    Index("ix_requests_pending_group", "group_id", "id",
+          postgresql_where=text("status = 'sent' AND group_id IS NOT NULL")),
 )
 
 # One row per state change of a request: the audit trail and the proof of exactly-once answers.

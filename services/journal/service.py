@@ -11,16 +11,17 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.journal import archive, captcha, directory, groups, held, store
-from shared import export
+from shared import export, memory
 from services.journal.dependencies import Database
 from shared.messages import WORK_QUEUE, OutcomeChunk
 from shared.queues import answers_queue, work_queue
 
 log = logging.getLogger(__name__)
-MAX_CHUNKS_PER_TICK = 50
+MAX_CHUNKS_PER_TICK = 50  # at most this many chunks per dispatch, and never beyond the dispatch window
+CLAIM_CHUNKS = 10  # chunks claimed and published in one transaction
 
 
-class JournalService:
+class JournalService(memory.ReleasesMemory):
     name = "journal"
     db = Database()
     config = Config()
@@ -107,11 +108,15 @@ class JournalService:
             return groups.take_finished_notices(conn, store.Identity(identity))
 
     @rpc
-    def export_page(self, identity, group_id, after_line=0, limit=5000):
-        """Export cells of the next rows of a group (shared.export.row), in file order."""
+    def export_page(self, identity, group_id, after_line=0, limit=5000, form="cells"):
+        """The next rows of a group in file order: export cells (shared.export.row) or, with form "csv", each
+        row's finished CSV line (one string instead of 26 on the wire: the export is bound by this process)."""
         with self.db.connect() as conn:
             page = groups.export_page(conn, store.Identity(identity), int(group_id), int(after_line), int(limit))
-        return [{"line_no": r["line_no"], "cells": export.row(r)} for r in page]
+        cells = [export.row(r) for r in page]
+        if form == "csv":
+            return [{"line_no": r["line_no"], "csv": line} for r, line in zip(page, export.csv_lines(cells))]
+        return [{"line_no": r["line_no"], "cells": c} for r, c in zip(page, cells)]
 
     @rpc
     def create_request(self, identity, params):
@@ -198,7 +203,7 @@ class JournalService:
         with self.db.connect() as conn:
             return mail.application_data(conn, int(organization_id), None if user_id is None else int(user_id))
 
-    @timer(interval=0.5)
+    @timer(interval=0.2)
     def dispatch(self):
         self._dispatch_quietly()
 
@@ -222,6 +227,7 @@ class JournalService:
             raise
         if result["duplicates"]:
             log.info("chunk %s: %s repeated answers ignored", chunk["chunk_id"], result["duplicates"])
+        self._dispatch_quietly()  # answers free room in the dispatch window: refill it now, not at the next tick
 
     @timer(interval=3600)
     def purge_archive(self):
@@ -242,12 +248,21 @@ class JournalService:
             log.exception("dispatch failed; pending requests stay in the journal and are retried")
 
     def _dispatch(self):
+        """Publish pending requests while fewer than the dispatch window are in flight (docs/decisions.md).
+        Each transaction counts what is in flight, claims at most the room left (CLAIM_CHUNKS chunks), publishes
+        with confirms and commits; a failed publish rolls back only that claim."""
         size, lease = int(self.config["CHUNK_SIZE"]), int(self.config["DISPATCH_LEASE_SECONDS"])
-        for _ in range(MAX_CHUNKS_PER_TICK):
+        window = store.dispatch_window(size, self.config.get("FERZL_CONCURRENCY", 50), lease,
+                                       self.config.get("FERZL_RATE_LIMIT", 0.0), self.config.get("DISPATCH_WINDOW", 0))
+        budget = MAX_CHUNKS_PER_TICK * size
+        while budget > 0:
             with self.db.begin() as conn:
-                items = store.claim_pending(conn, size, lease)
-                if not items:
+                limit = min(store.dispatch_room(conn, window, lease), budget, CLAIM_CHUNKS * size)
+                if limit <= 0:
                     return
-                self.publish({"chunk_id": str(uuid.uuid4()), "items": items}, routing_key=WORK_QUEUE)
-            if len(items) < size:
+                items = store.claim_pending(conn, limit, lease)
+                for chunk in store.dispatch_chunks(items, size):
+                    self.publish({"chunk_id": str(uuid.uuid4()), "items": chunk}, routing_key=WORK_QUEUE)
+            budget -= len(items)
+            if len(items) < limit:
                 return

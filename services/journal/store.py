@@ -37,18 +37,96 @@ def create_request(conn, identity, params, group_id=None, line_no=None):
             "created_at": row["created_at"].isoformat()}
 
 
+DISPATCH_LOCK = 0x6F7A7370  # pg advisory lock key ("ozsp"): one dispatcher at a time counts and claims
+FAIR_PASSES = 6  # rounds of sharing the capacity between groups before the catch-all
+_LEASE_EXPIRED = "(dispatched_at IS NULL OR dispatched_at < now() - make_interval(secs => :lease))"
+# Claims lock the chosen ids first (an array, so the UPDATE never turns into a join over the whole table).
+_CLAIM = ("UPDATE requests SET dispatched_at = now(), dispatch_count = dispatch_count + 1 "
+          "WHERE id = ANY(ARRAY({ids})) RETURNING id, external_id, params, group_id")
+_CLAIM_INDIVIDUAL = _CLAIM.format(ids=(  # ix_requests_pending_single
+    "SELECT id FROM requests WHERE status = 'sent' AND group_id IS NULL AND " + _LEASE_EXPIRED +
+    " ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"))
+# Up to :share rows of each group, groups in the given order, from ix_requests_pending_group. The group is
+# matched by a range, not "=", so that only that index gives the order (group_id, id): with "=" the planner
+# may walk ix_requests_pending by id and filter, past every pending row of the older groups (measured).
+_CLAIM_GROUPS = _CLAIM.format(ids=(
+    "SELECT r.id FROM unnest(CAST(:groups AS bigint[])) WITH ORDINALITY AS g(id, n) CROSS JOIN LATERAL ("
+    "  SELECT id FROM requests WHERE status = 'sent' AND group_id IS NOT NULL "
+    "  AND group_id >= g.id AND group_id <= g.id AND " + _LEASE_EXPIRED +
+    "  ORDER BY group_id, id LIMIT :share FOR UPDATE SKIP LOCKED) r ORDER BY g.n, r.id LIMIT :limit"))
+_CLAIM_ANY = _CLAIM.format(ids=(  # ix_requests_pending; it passes what is in flight (at most the window)
+    "SELECT id FROM requests WHERE status = 'sent' AND " + _LEASE_EXPIRED +
+    " ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"))
+
+
+def dispatch_window(chunk_size, concurrency, lease_seconds, rate_limit=0.0, configured=0):
+    """How many requests the journal keeps in flight (published, not answered, lease alive).
+
+    `configured` (DISPATCH_WINDOW) > 0 is the window; 0 means automatic: what one bridge process prefetches,
+    its max_workers (FERZL_CONCURRENCY + 10) chunks. With a rate limit either is capped so that everything in
+    flight can be looked up within half a lease: max(chunk_size, rate × lease / 2) — otherwise leases would
+    run out in the queue and the same requests would be looked up twice."""
+    chunk_size = max(1, int(chunk_size))
+    configured = int(configured or 0)
+    window = configured if configured > 0 else chunk_size * (max(0, int(concurrency)) + 10)
+    rate = float(rate_limit or 0)
+    if rate > 0:
+        window = min(window, max(chunk_size, int(rate * float(lease_seconds) / 2)))
+    return max(1, window)
+
+
+def in_flight(conn, lease_seconds):
+    """Requests published and still awaited: «Отправлен» with a live lease (parked ones have it in the future)."""
+    return conn.execute(text(
+        "SELECT count(*) FROM requests WHERE status = 'sent' "
+        "AND dispatched_at >= now() - make_interval(secs => :lease)"), {"lease": lease_seconds}).scalar_one()
+
+
+def dispatch_room(conn, window, lease_seconds):
+    """How many requests this transaction may claim: window − in flight. 0 while another dispatcher's
+    transaction has the turn (a transaction-scoped advisory lock, so two journal processes never overshoot)."""
+    if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK}).scalar_one():
+        return 0
+    return max(0, int(window) - in_flight(conn, lease_seconds))
+
+
 def claim_pending(conn, limit, lease_seconds):
     """Take up to `limit` requests that wait for ФЕРЗЛ and have no live dispatch; mark them dispatched.
 
-    The caller publishes them and commits; a rollback (failed publish) leaves them pending."""
-    rows = conn.execute(text(
-        "UPDATE requests SET dispatched_at = now(), dispatch_count = dispatch_count + 1 "
-        "WHERE id IN (SELECT id FROM requests WHERE status = 'sent' "
-        "  AND (dispatched_at IS NULL OR dispatched_at < now() - make_interval(secs => :lease)) "
-        "  ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED) "
-        "RETURNING id, external_id, params, group_id"), {"limit": limit, "lease": lease_seconds}).mappings().all()
+    Fair order: individual requests (a user waits on screen) first, oldest first; then the rest shared evenly
+    between the groups in progress (each group's rows by id; what a group cannot use goes to the others);
+    then anything left, by id. The caller publishes them and commits; a rollback (failed publish) leaves them
+    pending. Returns [{request_id, external_id, params, group_id}] sorted by request_id."""
+    lease = {"lease": lease_seconds}
+    rows = list(conn.execute(text(_CLAIM_INDIVIDUAL), {**lease, "limit": limit}).mappings()) if limit > 0 else []
+    remaining = limit - len(rows)
+    active = conn.execute(text("SELECT id FROM groups WHERE finished_at IS NULL ORDER BY id")).scalars().all() \
+        if remaining > 0 else []
+    for _ in range(FAIR_PASSES):
+        if remaining <= 0 or not active:
+            break
+        share = max(1, remaining // len(active))
+        got = conn.execute(text(_CLAIM_GROUPS), {**lease, "groups": list(active), "share": share,
+                                                 "limit": remaining}).mappings().all()
+        per_group = {}
+        for r in got:
+            per_group[r["group_id"]] = per_group.get(r["group_id"], 0) + 1
+        active = [g for g in active if per_group.get(g, 0) >= share]  # the others have nothing more now
+        rows += got
+        remaining -= len(got)
+    if remaining > 0:  # defensive: rows of a group already marked finished, or shares not handed out above
+        rows += conn.execute(text(_CLAIM_ANY), {**lease, "limit": remaining}).mappings().all()
     return [{"request_id": r["id"], "external_id": str(r["external_id"]), "params": r["params"],
              "group_id": r["group_id"]} for r in sorted(rows, key=lambda r: r["id"])]
+
+
+def dispatch_chunks(items, size):
+    """Claimed items -> work chunks of up to `size`: individual requests first, in chunks of their own; then
+    group rows, each group's rows together (the bridge's mass path wants many rows of a group in one chunk)."""
+    size = max(1, int(size))
+    single = [i for i in items if i["group_id"] is None]
+    grouped = sorted((i for i in items if i["group_id"] is not None), key=lambda i: (i["group_id"], i["request_id"]))
+    return [part[n:n + size] for part in (single, grouped) for n in range(0, len(part), size)]
 
 
 def mo_names(conn, codes):
@@ -140,7 +218,8 @@ def day_bounds(date_from, date_to):
 
 
 def list_requests(conn, identity, filters=None, page=1, per_page=50):
-    """A page of the journal, newest first. Filters: date_from, date_to (date), fio, status, group_id, mine."""
+    """A page of the journal, newest first; one group's requests in the order of its file.
+    Filters: date_from, date_to (date), fio, status, group_id, mine."""
     filters = filters or {}
     where = ["organization_id = :org"]
     args = {"org": identity.organization_id}
@@ -166,12 +245,13 @@ def list_requests(conn, identity, filters=None, page=1, per_page=50):
         where.append("fio_search LIKE :fio")
         args["fio"] = "%" + _escape_like(P.fold(filters["fio"].strip())) + "%"
     clause = " AND ".join(where)
+    order = "line_no, id" if filters.get("group_id") is not None else "created_at DESC, id DESC"
     # Counting is capped: an exact count of a broad filter over millions of rows costs seconds.
     counted = conn.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM requests WHERE {clause} LIMIT :cap) s"),
                            {**args, "cap": COUNT_CAP + 1}).scalar_one()
     rows = conn.execute(text(
         f"SELECT id, name, params, status, created_at, answered_at, group_id, line_no FROM requests "
-        f"WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"),
+        f"WHERE {clause} ORDER BY {order} LIMIT :limit OFFSET :offset"),
         {**args, "limit": per_page, "offset": (max(page, 1) - 1) * per_page}).mappings().all()
     items = [{"id": r["id"], "name": r["name"], "created_at": r["created_at"].isoformat(),
               "params_text": P.describe_text(r["params"]), "status": r["status"], "status_label": label(r["status"]),

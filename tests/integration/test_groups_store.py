@@ -59,6 +59,7 @@ def test_group_lifecycle(quiet_engine):
     assert [r["line_no"] for r in first + rest] == [2, 3, 4]
     assert export.row(first[1])[3] == "Ошибка: Персона не найдена"
     assert journal["total"] == 3
+    assert [r["line_no"] for r in journal["items"]] == [2, 3, 4], "one group's journal keeps the file's order"
 
 
 def test_status_rules():

@@ -108,3 +108,23 @@ def test_recovery_seen_from_another_process_restarts_the_count():
     assert other.allows(), "two failures after a recovery are not three in a row"
     other.record(UNAVAILABLE)
     assert not other.allows()
+
+
+def test_one_green_thread_reads_the_shared_state_while_the_others_keep_the_current_view():
+    import eventlet
+
+    class SlowStore(MemoryStore):
+        reads = 0
+
+        def read(self):
+            SlowStore.reads += 1
+            eventlet.sleep(0.01)  # a database round trip
+            return super().read()
+
+    clock = Clock()
+    c = Circuit(SlowStore(clock.utc), clock=clock, refresh=1.0)
+    c.state()
+    clock.t += 2.0  # the view is stale: 50 calls at once want it refreshed
+    pool = eventlet.GreenPool(50)
+    states = list(pool.imap(lambda _: c.state()["state"], range(50)))
+    assert states == [UP] * 50 and SlowStore.reads == 2

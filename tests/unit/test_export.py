@@ -48,3 +48,9 @@ def test_error_row_keeps_the_message_and_formulas_are_neutralised():
 def test_csv_uses_semicolons_and_crlf():
     text = export.csv_text([["1", "a;b"]], with_header=True)
     assert text.startswith("Строка;Имя Запроса;") and text.endswith('1;"a;b"\r\n') and "\r\n" in text
+
+
+def test_csv_lines_one_string_per_row_quoted_only_when_needed():
+    lines = export.csv_lines([["2", "a;b", 'say "x"'], ["3", "two\nlines", ""]])
+    assert lines == ['2;"a;b";"say ""x"""\r\n', '3;"two\nlines";\r\n']
+    assert export.csv_text([["2", "a;b"]], with_header=True) == ";".join(export.HEADER) + '\r\n2;"a;b"\r\n'

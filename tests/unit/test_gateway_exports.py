@@ -22,12 +22,12 @@ def test_rows_are_fetched_page_by_page_until_a_short_page():
 
 def test_csv_in_both_encodings():
     fetch, _ = pages_of(3)
-    utf8 = exports.csv_file(exports.rows(fetch)).read()
+    utf8 = exports.csv_file(export.csv_lines(exports.rows(fetch))).read()
     assert utf8.startswith(b"\xef\xbb\xbf" + "Строка;".encode()) and utf8.count(b"\xef\xbb\xbf") == 1
     lines = utf8.decode("utf-8-sig").split("\r\n")
     assert lines[0].split(";") == export.HEADER and lines[1].startswith("2;RQ2;Ё-ЛКА №1") and lines[-1] == ""
     assert len(lines) == 5
-    ansi = exports.csv_file(exports.rows(fetch), "cp1251").read().decode("cp1251")
+    ansi = exports.csv_file(export.csv_lines(exports.rows(fetch)), "cp1251").read().decode("cp1251")
     assert ansi.startswith("Строка;") and "Ё-ЛКА №1" in ansi
 
 

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Request
 
 from services.gateway import csrf, ferzl_state, group_pages, groups_api, pages, views
 from services.gateway.api import NotAuthenticated
+from shared import export
 
 SECRET = "unit-secret"
 ME = {"user_id": 1, "organization_id": 1}
@@ -79,8 +80,10 @@ class FakeJournal:
         taken, self.notices = self.notices, []
         return taken
 
-    def _export_page(self, identity, group_id, after, limit):
-        return [{"line_no": 2, "cells": ["2", "RQ1"] + [""] * 24}] if after == 0 else []
+    def _export_page(self, identity, group_id, after, limit, form="cells"):
+        cells = ["2", "RQ1"] + [""] * 24
+        item = {"line_no": 2, "csv": export.csv_lines([cells])[0]} if form == "csv" else {"line_no": 2, "cells": cells}
+        return [item] if after == 0 else []
 
 
 class FakeFlk:
