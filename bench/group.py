@@ -11,7 +11,8 @@ The raw client rate: services.ferzl_bridge.client.FerzlClient.get_person_data fr
 process (as bench/bridge.py measures it), the bridge's concurrency, against the same emulator in the same run.
 Synthetic people of the emulator's register: ЕНП rows, 1 % of them nobody's (they end in «Ошибка»). RSS of every
 process after a 2,000-row warm-up, after the group and after each of --again more groups of the same size (flat
-memory: they add nothing), and the peak (VmHWM).
+memory: they add nothing), each sampled once the services have trimmed their heap (shared.memory, every 20 s),
+and the peak (VmHWM).
 
     .venv/bin/python bench/group.py [--rows 100000] [--raw-calls 6000] [--again 2]
 """
@@ -32,13 +33,20 @@ from services import admin  # noqa: E402
 from services.ferzl_emulator.register import Register  # noqa: E402
 from services.supervisor import START_ORDER, Supervisor, wait_http  # noqa: E402
 from shared import config  # noqa: E402
+from shared.memory import ReleasesMemory  # noqa: E402
 from tests import group_support as G  # noqa: E402
 from tests import support  # noqa: E402
 
 SEED, SIZE = 20231, 100_000
 CONCURRENCY = 50  # the bridge's FERZL_CONCURRENCY in this run
-GOALS = {"flk_s": 3.0, "rows_per_s": 1000.0, "export_s": 5.0}
+GOALS = {"flk_s": 3.0, "rows_per_s": 1000.0, "export_s": 5.0, "growth_mb": 5.0}
 SERVICES = ("ferzl_emulator", "flk", "journal", "ferzl_bridge", "gateway")
+
+
+def settled_memory(procs):
+    """RSS and peak of every process once the services have handed freed heap back (shared.memory's timer)."""
+    time.sleep(ReleasesMemory.RELEASE_SECONDS + 1)
+    return {name: memory_mb(p.pid) for name, p in procs.items()}
 
 
 def memory_mb(pid):
@@ -199,7 +207,7 @@ def main():
         warm_id, _, _ = run.upload("warm-up", group_file(register, 2000, offset=SIZE - 2000))
         run.wait_finished(warm_id)
         run.export(warm_id, "csv", out_csv)
-        memory = [{name: memory_mb(p.pid) for name, p in procs.items()}]
+        memory = [settled_memory(procs)]
 
         content = group_file(register, args.rows)
         group_id, upload_s, stages = run.upload("bench 100k", content)
@@ -211,7 +219,7 @@ def main():
         export_cpu = {name: cpu_seconds(p.pid) - cpu0[name] for name, p in procs.items()
                       if name in ("journal", "gateway")} | {"machine": machine_cpu_seconds() - cpu0["machine"]}
         xlsx_s = run.export(group_id, "xlsx", out_xlsx)
-        memory.append({name: memory_mb(p.pid) for name, p in procs.items()})
+        memory.append(settled_memory(procs))
         with open(out_csv, "rb") as f:
             lines = f.read().count(b"\r\n")
         for n in range(args.again):  # the same again: memory must not grow from one large group to the next
@@ -219,7 +227,7 @@ def main():
             run.wait_finished(again_id)
             run.export(again_id, "csv", out_csv)
             run.export(again_id, "xlsx", out_xlsx)
-            memory.append({name: memory_mb(p.pid) for name, p in procs.items()})
+            memory.append(settled_memory(procs))
         raw = raw_rate(soap.effective_ferzl_url, soap.ferzl_token, args.raw_calls)
 
         total = upload_s + processing_s + export_s
@@ -243,11 +251,15 @@ def main():
         for name in procs:
             print(f"  {name:<15} " + " -> ".join(f"{m[name][0]:6.1f}" for m in memory) +
                   f"   peak {memory[-1][name][1]:6.1f}")
+        growth = {name: (memory[-1][name][0] - memory[1][name][0]) / max(len(memory) - 2, 1) for name in procs}
+        print("growth per further group, MB: " + ", ".join(f"{n} {g:+.1f}" for n, g in growth.items()))
         met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
         print(f"\ngoals: ФЛК <= {GOALS['flk_s']:.0f} s: {met(stages.get('flk', 99) <= GOALS['flk_s'])}; "
               f"end to end >= {GOALS['rows_per_s']:,.0f} rows/s: {met(args.rows / total >= GOALS['rows_per_s'])}; "
               f"export <= {GOALS['export_s']:.0f} s: {met(export_s <= GOALS['export_s'])}; "
-              f"answer file lines = rows + 1: {met(lines == args.rows + 1)}")
+              f"answer file lines = rows + 1: {met(lines == args.rows + 1)}; "
+              f"memory flat (<= {GOALS['growth_mb']:.0f} MB a further group): "
+              f"{met(args.again > 0 and max(growth.values()) <= GOALS['growth_mb'])}")
     finally:
         sup.stop()
         log.close()

@@ -106,14 +106,26 @@ def take_finished_notices(conn, identity):
     return [dict(r) for r in sorted(rows, key=lambda r: r["id"])]
 
 
+POLICY_FIELDS = ("enp", "date_begin", "date_end", "type", "status", "okato", "smo_name", "smo_ogrn", "smo_code")
+_EXPORT_SQL = (
+    "SELECT r.line_no, r.name, r.created_at, r.status, r.error_message, r.answered_at, r.answer->>'enp', "
+    "jsonb_typeof(r.answer->'policy') = 'object', "
+    + ", ".join(f"r.answer->'policy'->>'{f}'" for f in POLICY_FIELDS) + ", r.answer->'attachments' "
+    "FROM requests r JOIN groups g ON g.id = r.group_id "
+    "WHERE r.group_id = :g AND g.organization_id = :o AND r.line_no > :after ORDER BY r.line_no LIMIT :limit")
+
+
 def export_page(conn, identity, group_id, after_line=0, limit=5000):
-    """Requests of a group in file order, after a line number: the export streams page by page."""
+    """Requests of a group in file order, after a line number: the export streams page by page.
+    Each as shared.export.row takes it; of the answer only what the file shows (PostgreSQL picks the fields:
+    decoding whole answers in Python was a third of an export)."""
     # Walk the (group_id, line_no) index in order. Without fresh statistics (a group just created) the planner
     # otherwise sorts every remaining row of the group, answers included, for each page: 100,000 rows took 4.6 s.
     conn.execute(text("SET LOCAL enable_sort = off"))
-    rows = conn.execute(text(
-        "SELECT r.line_no, r.name, r.created_at, r.status, r.error_message, r.answer, r.answered_at "
-        "FROM requests r JOIN groups g ON g.id = r.group_id "
-        "WHERE r.group_id = :g AND g.organization_id = :o AND r.line_no > :after ORDER BY r.line_no LIMIT :limit"),
-        {"g": group_id, "o": identity.organization_id, "after": after_line, "limit": limit}).mappings().all()
-    return list(rows)  # read-only mappings: copying 100,000 of them into dicts cost a tenth of an export
+    rows = conn.execute(text(_EXPORT_SQL), {"g": group_id, "o": identity.organization_id, "after": after_line,
+                                            "limit": limit}).all()
+    return [{"line_no": r[0], "name": r[1], "created_at": r[2], "status": r[3], "error_message": r[4],
+             "answered_at": r[5],
+             "answer": {"enp": r[6], "policy": dict(zip(POLICY_FIELDS, r[8:17])) if r[7] else None,
+                        "attachments": r[17]}}
+            for r in rows]

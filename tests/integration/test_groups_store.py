@@ -76,3 +76,23 @@ def test_list_groups_newest_first(quiet_engine):
         listed = groups.list_groups(conn, ME, per_page=500)
     order = [g["id"] for g in listed["items"] if g["id"] in (a, b)]
     assert order == [b, a] and listed["in_progress"] >= 2
+
+
+def test_export_page_reads_the_same_cells_as_the_whole_answer(quiet_engine):
+    policy = {"enp": "5096989785000017", "date_begin": "2020-01-01", "date_end": None, "type": "П",
+              "status": "ДПП", "okato": "46000", "smo_name": "=СМО «Тест»", "smo_ogrn": "1027700000000",
+              "smo_code": "50001", "unshown": "x"}
+    attachments = [{"status": s, "mo_code": f"50010{n}", "mo_name": f"ГБУЗ МО Тест {n}", "date_begin": "2021-02-03"}
+                   for n, s in enumerate(["ДПП", "НСД", "ДНП", "ДПП", "ДПП"])]
+    answer = {"oip": "1", "enp": policy["enp"], "policy": policy, "attachments": attachments}
+    with quiet_engine.begin() as conn:
+        gid = groups.create_group(conn, ME, "Полный ответ", "p.csv", COLUMNS, rows(policy["enp"]))["id"]
+        rid = conn.execute(text("SELECT id FROM requests WHERE group_id = :g"), {"g": gid}).scalar_one()
+        store.store_outcomes(conn, [{**outcome(rid), "answer": answer}])
+    with quiet_engine.connect() as conn:
+        page = groups.export_page(conn, ME, gid)
+        whole = conn.execute(text("SELECT line_no, name, created_at, status, error_message, answer, answered_at "
+                                  "FROM requests WHERE id = :id"), {"id": rid}).mappings().one()
+    cells = export.row(page[0])
+    assert cells == export.row(dict(whole))
+    assert cells[10] == "'=СМО «Тест»" and cells[14] == "500100" and cells[18] == "500102" and cells[22] == "500103"
