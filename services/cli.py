@@ -55,6 +55,7 @@ def up(with_emulator=True):
     refuse_unsafe_production(settings, "up")
     sup = Supervisor()
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started in the background, where SIGINT comes ignored
     try:
         if with_emulator:
             emulator = sup.start("ferzl_emulator")

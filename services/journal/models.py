@@ -76,9 +76,11 @@ requests = Table(
     Index("ix_requests_pending", "id", postgresql_where=text("status = 'sent'")),
     # 0008: the dispatch window (requests in flight) and the fair claim (individual first, then per group)
     Index("ix_requests_in_flight", "dispatched_at", postgresql_where=text("status = 'sent'")),
-    Index("ix_requests_pending_single", "id", postgresql_where=text("status = 'sent' AND group_id IS NULL")),
-    Index("ix_requests_pending_group", "group_id", "id",
-          postgresql_where=text("status = 'sent' AND group_id IS NOT NULL")),
+    Index("ix_requests_new_single", "id",
+          postgresql_where=text("status = 'sent' AND dispatched_at IS NULL AND group_id IS NULL")),
+    Index("ix_requests_new_group", "group_id", "id",
+          postgresql_where=text("status = 'sent' AND dispatched_at IS NULL AND group_id IS NOT NULL")),
+    Index("ix_requests_new", "id", postgresql_where=text("status = 'sent' AND dispatched_at IS NULL")),
 )
 
 # One row per state change of a request: the audit trail and the proof of exactly-once answers.
