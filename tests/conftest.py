@@ -30,16 +30,8 @@ def database_url(settings):
 def quiet_engine(settings):
     """A second database that no running service touches: for journal logic tests that must not race the
     journal's dispatcher or the bridge."""
-    from sqlalchemy import create_engine
-
-    from services import admin
-    url, drop = support.make_test_database(settings)
-    admin.migrate(url)
-    admin.seed(url)
-    engine = create_engine(url)
-    yield engine
-    engine.dispose()
-    drop()
+    with support.fresh_engine(settings) as engine:
+        yield engine
 
 
 @pytest.fixture(scope="session")

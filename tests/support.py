@@ -1,4 +1,5 @@
 """Test infrastructure: a fresh PostgreSQL database and RabbitMQ vhost per run, free ports, polling."""
+import contextlib
 import os
 import socket
 import subprocess
@@ -68,6 +69,23 @@ def make_test_database(settings):
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     return url.render_as_string(hide_password=False), drop
+
+
+@contextlib.contextmanager
+def fresh_engine(settings):
+    """An engine on a database of its own, migrated and seeded, dropped afterwards (no service touches it)."""
+    from sqlalchemy import create_engine
+
+    from services import admin
+    url, drop = make_test_database(settings)
+    admin.migrate(url)
+    admin.seed(url)
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        drop()
 
 
 def wait_for(predicate, timeout=30.0, interval=0.2, message="condition"):

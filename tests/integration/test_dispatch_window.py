@@ -38,16 +38,8 @@ def rows(count, start=0):
 @pytest.fixture(scope="module")
 def window_engine(settings):
     """A database of this module only: the window counts every request in flight, so no other test's rows."""
-    from sqlalchemy import create_engine
-
-    from services import admin
-    url, drop = support.make_test_database(settings)
-    admin.migrate(url)
-    admin.seed(url)
-    engine = create_engine(url)
-    yield engine
-    engine.dispose()
-    drop()
+    with support.fresh_engine(settings) as engine:
+        yield engine
 
 
 @pytest.fixture
