@@ -19,7 +19,8 @@ from datetime import date
 from lxml import etree
 
 from services.ferzl_emulator.model import TEMPORARY
-from services.ferzl_emulator.soap import COMMON, GUID, NIL_GUID, SOAP, XS_DATE, _bytes, _el, _envelope, _opt
+from services.ferzl_emulator.soap import COMMON, GUID, NIL_GUID, SOAP, XS_DATE, _bytes, _c, _el, _envelope, _opt, \
+    _text
 
 ASYNC = "http://ffoms.ru/types/24.2.6/mpiAsyncOperationsSchema"
 XOP = "http://www.w3.org/2004/08/xop/include"
@@ -49,15 +50,6 @@ class Call:
 
 def _a(name):
     return f"{{{ASYNC}}}{name}"
-
-
-def _c(name):
-    return f"{{{COMMON}}}{name}"
-
-
-def _text(parent, tag):
-    el = parent.find(tag)
-    return el.text.strip() or None if el is not None and el.text else None
 
 
 def parse(body: bytes) -> Call:
