@@ -44,6 +44,7 @@ def params_for(person, kind):
         "document": lambda: blank_params(dul_type=doc.type, dul_series=doc.series, dul_number=doc.number),
         "snils": lambda: blank_params(snils=person.snils),
         "snils_birth": lambda: blank_params(snils=person.snils, birth_date=person.birth_date.isoformat()),
+        "fio_enp": lambda: blank_params(enp=person.enp, surname=person.surname, first_name=person.first_name),
         "all": lambda: blank_params(oip=person.oip, enp=person.enp, dul_type=doc.type, dul_series=doc.series,
                                     dul_number=doc.number, snils=person.snils, surname=person.surname,
                                     first_name=person.first_name, patronymic=person.patronymic),

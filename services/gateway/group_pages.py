@@ -20,23 +20,16 @@ ERRORS_FILENAME = "Ошибки ФЛК"
 
 
 class GroupPagesMixin:
-    """Needs from the service: PagesMixin's helpers (_page, _settings, _new_captcha, _error_page),
+    """Needs from the service: PagesMixin's helpers (_page, _captcha_form, _settings, _error_page),
     GroupsApiMixin's submit_group and export_response, the journal RPC proxy, identity(request)."""
 
     # ---------------- upload (Рисунок 12) and the ФЛК result (Рисунок 14) ----------------
 
     def _upload_page(self, request, name="", errors=None, notice=None, status=200):
-        identity, conf = self.identity(request), self._settings()
-        token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
-        challenge = self._new_captcha(conf)
-        headers = {"X-Captcha-Answer": challenge["answer"]} if challenge["answer"] else None
-        response = self._page("group.html", "group", status=status, headers=headers, values={"name": name},
-                              errors=errors or {}, notice=notice, name_field=views.GROUP_NAME_FIELD,
-                              max_bytes=groups_api.MAX_UPLOAD, too_big=FILE_TOO_BIG,
-                              captcha=challenge, csrf_token=token, csrf_field=csrf.FIELD)
-        if is_new:
-            csrf.set_cookie(response, request, token)
-        return response
+        return self._captcha_form(request, self.identity(request), "group.html", "group", status,
+                                  values={"name": name}, errors=errors or {}, notice=notice,
+                                  name_field=views.GROUP_NAME_FIELD, max_bytes=groups_api.MAX_UPLOAD,
+                                  too_big=FILE_TOO_BIG)
 
     @http("GET", "/group")
     @page

@@ -80,19 +80,25 @@ class PagesMixin:
         page = self.journal.list_requests(identity, {"mine": True}, 1, views.SUMMARY_SIZE)
         return views.request_rows(page["items"])
 
-    def _form_page(self, request, values, errors=None, notice=None, status=200, sent_id=None):
-        identity, conf = self.identity(request), self._settings()
+    def _captcha_form(self, request, identity, template, active, status, **context):
+        """A form page with a fresh CAPTCHA and the user's CSRF token (its cookie set when it is new)."""
+        conf = self._settings()
         token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
         challenge = self._new_captcha(conf)
-        rows = self._summary(identity)
         headers = {"X-Captcha-Answer": challenge["answer"]} if challenge["answer"] else None
-        response = self._page(
-            "individual.html", "individual", status=status, headers=headers, values=values, errors=errors or {},
-            notice=notice, sent_id=sent_id, groups=views.FORM_GROUPS, name_field=views.NAME_FIELD,
-            captcha=challenge, csrf_token=token, csrf_field=csrf.FIELD, rows=rows, pending=views.any_pending(rows))
+        response = self._page(template, active, status=status, headers=headers, captcha=challenge,
+                              csrf_token=token, csrf_field=csrf.FIELD, **context)
         if is_new:
             csrf.set_cookie(response, request, token)
         return response
+
+    def _form_page(self, request, values, errors=None, notice=None, status=200, sent_id=None):
+        identity = self.identity(request)
+        rows = self._summary(identity)
+        return self._captcha_form(
+            request, identity, "individual.html", "individual", status, values=values, errors=errors or {},
+            notice=notice, sent_id=sent_id, groups=views.FORM_GROUPS, name_field=views.NAME_FIELD, rows=rows,
+            pending=views.any_pending(rows))
 
     # ---------------- pages ----------------
 

@@ -46,26 +46,6 @@ def schemas():
     return {"own": schema(support.OWN), **({"official": official} if official is not None else {})}
 
 
-@pytest.fixture
-def official_checked(schemas):
-    yield
-    if "official" not in schemas:
-        pytest.skip(f"official ФЕРЗЛ schemas not found in {support.OFFICIAL}: only contracts/ferzl was checked")
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with support.running_emulator() as emu:
-        yield emu
-
-
-@pytest.fixture(autouse=True)
-def clean_knobs(request):
-    yield
-    if "emulator" in request.fixturenames:
-        request.getfixturevalue("emulator").admin(reset=True)
-
-
 def resolved(body, content_type):
     """The SOAP envelope of an answer; for MTOM, with the xop:Include replaced by the part's base64."""
     if not content_type.startswith("multipart/related"):

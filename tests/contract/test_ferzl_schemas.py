@@ -28,32 +28,10 @@ COMMON = "http://ffoms.ru/types/24.2.6/commonTypes"
 
 
 @pytest.fixture(scope="module")
-def emulator():
-    with support.running_emulator() as emu:
-        yield emu
-
-
-@pytest.fixture(autouse=True)
-def clean_knobs(request):
-    yield
-    if "emulator" in request.fixturenames:
-        request.getfixturevalue("emulator").admin(reset=True)
-
-
-@pytest.fixture(scope="module")
 def schemas():
     """Our schemas always; the official ones when ../shared is there (see official_checked)."""
     official = support.official_schema()
     return {"own": support.own_schema(), **({"official": official} if official is not None else {})}
-
-
-@pytest.fixture
-def official_checked(schemas):
-    """Run the test; at its end, report it skipped when the official schemas could not be checked."""
-    yield
-    if "official" not in schemas:
-        pytest.skip(f"official ФЕРЗЛ schemas not found in {support.OFFICIAL} (expected ../shared beside the "
-                    f"repo): only contracts/ferzl was checked")
 
 
 @pytest.fixture

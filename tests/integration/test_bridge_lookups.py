@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from services.ferzl_emulator.register import Register
+from tests.ferzl_support import params_for
 from tests.integration.test_bridge_support import counters, create, params, wait_final, without_mo_names
 
 REGISTER = Register.from_settings()
@@ -22,27 +23,6 @@ CASES = [
 ]
 
 
-def search(person, kind):
-    current = person.policies[-1]
-    old = next((p for p in person.policies if p.type == "С"), None)
-    temporary = next((p for p in person.policies if p.tmpcert), None)
-    doc = person.document
-    return {
-        "oip": lambda: params(oip=person.oip),
-        "enp": lambda: params(enp=person.enp),
-        "unified": lambda: params(dpfs_type=current.type, dpfs_number=person.enp),
-        "old_policy": lambda: params(dpfs_type="С", dpfs_series=old.series, dpfs_number=old.number),
-        "temporary": lambda: params(dpfs_type=temporary.type, vs_number=temporary.tmpcert),
-        "document": lambda: params(dul_type=doc.type, dul_series=doc.series, dul_number=doc.number),
-        "snils": lambda: params(snils=person.snils),
-        "snils_birth": lambda: params(snils=person.snils, birth_date=person.birth_date.isoformat()),
-        "fio_enp": lambda: params(enp=person.enp, surname=person.surname, first_name=person.first_name),
-        "all": lambda: params(oip=person.oip, enp=person.enp, dul_type=doc.type, dul_series=doc.series,
-                              dul_number=doc.number, snils=person.snils, surname=person.surname,
-                              first_name=person.first_name, patronymic=person.patronymic),
-    }[kind]()
-
-
 def test_every_identifier_kind_round_trips(stack, engine):
     requests, expected = [], []
     for kind, sample, as_of in CASES:
@@ -50,7 +30,7 @@ def test_every_identifier_kind_round_trips(stack, engine):
         if kind == "unified":  # a current policy of unified form: its number is the ЕНП
             persons = [p for p in persons if p.policies[-1].type in ("П", "Э", "К", "Ц")]
         for person in persons[:2]:
-            p = search(person, kind)
+            p = params_for(person, kind)
             dt = date.today()
             if as_of == "old":
                 dt = person.policies[0].date_b + timedelta(days=3)

@@ -7,15 +7,11 @@ from contextlib import contextmanager
 from sqlalchemy import text
 
 from services.journal import store
+from tests.ferzl_support import blank_params
 from tests.support import wait_for
 
 IDENTITY = store.Identity({"user_id": 1, "organization_id": 1})
-KEYS = ("name", "oip", "enp", "dpfs_type", "dpfs_series", "dpfs_number", "vs_number", "dul_type", "dul_series",
-        "dul_number", "snils", "surname", "first_name", "patronymic", "birth_date", "as_of")
-
-
-def params(**values):
-    return {key: values.get(key) for key in KEYS}
+params = blank_params  # search parameters with every key present
 
 
 def create(engine, params_list, group=None):

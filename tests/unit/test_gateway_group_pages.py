@@ -7,10 +7,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
-from services.gateway import csrf, ferzl_state, group_pages, groups_api, pages, views
+from tests.unit.gateway_support import page_request, read_form
+from services.gateway import ferzl_state, group_pages, groups_api, pages, views
 from services.gateway.api import NotAuthenticated
 from shared import export
 
@@ -125,20 +124,11 @@ def fresh_state_cache(monkeypatch):
 
 
 def request(path="/group", method="GET", data=None, cookie=None, query=None):
-    builder = EnvironBuilder(path=path, method=method, data=data, query_string=query,
-                             base_url="http://127.0.0.1:8000")
-    if cookie:
-        builder.headers["Cookie"] = f"{csrf.COOKIE}={cookie}"
-    return Request(builder.get_environ())
+    return page_request(path, method, data, cookie, query)
 
 
 def open_upload(app):
-    response = app.group_page(request())
-    html = response.get_data(as_text=True)
-    cookie = re.search(rf"{csrf.COOKIE}=([^;]+)", response.headers["Set-Cookie"]).group(1)
-    captcha_id = re.search(r'name="captcha_id" id="captcha-id" value="([^"]+)"', html).group(1)
-    form = {"csrf_token": cookie, "captcha_id": captcha_id, "captcha": response.headers["X-Captcha-Answer"]}
-    return html, form, cookie
+    return read_form(app.group_page(request()))
 
 
 def upload(app, content=b"ok", name="Мой групповой запрос", **changes):

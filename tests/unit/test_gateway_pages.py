@@ -1,5 +1,4 @@
 """Page handlers with fake RPC proxies: CSRF, CAPTCHA, the submission limit, escaping, the ФЕРЗЛ banner."""
-import re
 import time
 import uuid
 
@@ -8,6 +7,7 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from tests.unit.gateway_support import page_request, read_form
 from services.gateway import csrf, ferzl_state, pages, static, templating
 from shared.params import FIELDS
 
@@ -85,21 +85,12 @@ def fresh_state_cache(monkeypatch):
 
 
 def request(path="/individual", method="GET", form=None, cookie=None):
-    builder = EnvironBuilder(path=path, method=method, data=form, base_url="http://127.0.0.1:8000")
-    if cookie:
-        builder.headers["Cookie"] = f"{csrf.COOKIE}={cookie}"
-    return Request(builder.get_environ())
+    return page_request(path, method, form, cookie)
 
 
 def open_form(app):
     """GET the form like a browser: the CSRF cookie, the token and the CAPTCHA as the page gives them."""
-    response = app.individual_form(request())
-    html = response.get_data(as_text=True)
-    cookie = re.search(rf"{csrf.COOKIE}=([^;]+)", response.headers["Set-Cookie"]).group(1)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    captcha_id = re.search(r'name="captcha_id" id="captcha-id" value="([^"]+)"', html).group(1)
-    answer = response.headers["X-Captcha-Answer"]
-    return html, {"csrf_token": token, "captcha_id": captcha_id, "captcha": answer}, cookie
+    return read_form(app.individual_form(request()))
 
 
 def test_form_page_has_csrf_cookie_token_and_a_fresh_captcha():
