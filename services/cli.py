@@ -78,6 +78,11 @@ def up(with_emulator=True):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    from shared import config
+    try:
+        config.load()  # a malformed setting stops every command with its name, before anything starts
+    except config.SettingError as exc:
+        sys.exit(str(exc))
     if argv[:1] == ["directory"]:
         from services import directory_cli
         sys.exit(directory_cli.main(argv[1:]))

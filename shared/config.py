@@ -105,6 +105,10 @@ def production_problems(settings: Settings) -> list:
     return problems
 
 
+class SettingError(ValueError):
+    """A setting that cannot be read; the message is for the operator, in Russian."""
+
+
 def load(env=None) -> Settings:
     """Read every setting from its upper-case environment variable, e.g. AMQP_URI."""
     env = os.environ if env is None else env
@@ -113,7 +117,11 @@ def load(env=None) -> Settings:
         raw = env.get(f.name.upper())
         if raw is None or raw == "":
             continue
-        values[f.name] = f.type(raw) if f.type in (int, float) else raw
+        try:
+            values[f.name] = f.type(raw) if f.type in (int, float) else raw
+        except ValueError:
+            kind = "целое число" if f.type is int else "число"
+            raise SettingError(f"Настройка {f.name.upper()}: нужно {kind}, а задано «{raw}».") from None
     return Settings(**values)
 
 

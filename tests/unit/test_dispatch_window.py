@@ -1,5 +1,7 @@
 """The journal's dispatch window and the shape of the chunks it publishes (no database).
 (Counting and claiming on PostgreSQL: tests/integration/test_dispatch_window.py.)"""
+import pytest
+
 from services.journal.store import dispatch_chunks, dispatch_window
 from shared import config
 
@@ -46,3 +48,10 @@ def test_chunks_put_individual_requests_first_and_never_mix_them_with_group_rows
     assert [[i["request_id"] for i in c] for c in chunks] == [[4, 6], [8], [1, 2], [5, 3], [7]]
     assert dispatch_chunks([], 200) == []
     assert [len(c) for c in dispatch_chunks([item(i, 1) for i in range(450)], 200)] == [200, 200, 50]
+
+
+def test_a_malformed_number_names_the_setting_in_russian():
+    with pytest.raises(config.SettingError, match="Настройка DISPATCH_WINDOW: нужно целое число, а задано «много»"):
+        config.load({"DISPATCH_WINDOW": "много"})
+    with pytest.raises(config.SettingError, match="FERZL_RATE_LIMIT: нужно число"):
+        config.load({"FERZL_RATE_LIMIT": "10/s"})
