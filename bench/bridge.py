@@ -190,8 +190,8 @@ def main():
            "EMULATOR_ADDRESS": f"127.0.0.1:{emu}", "FERZL_URL": "", "EMULATOR_SEED": str(SEED),
            "EMULATOR_SIZE": str(SIZE), "FERZL_CONCURRENCY": str(CONCURRENCY), "LOG_LEVEL": "WARNING",
            "PYTHONUNBUFFERED": "1", **dict(kv.split("=", 1) for kv in args.env)}
-    log = open(os.path.join(support.OUTPUT, "bench-bridge.log"), "w", encoding="utf-8")
     os.makedirs(support.OUTPUT, exist_ok=True)
+    log = open(os.path.join(support.OUTPUT, "bench-bridge.log"), "w", encoding="utf-8")
     sup = Supervisor(env=env, restart=False, output=log)
     register = Register(SEED, SIZE)
     emulator = f"http://127.0.0.1:{emu}"

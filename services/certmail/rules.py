@@ -26,7 +26,7 @@ INSTALLED = "installed"
 INSTALL_ERROR = "install_error"
 INTERNAL_ERROR = "internal_error"
 
-INVALID_REASONS = (errors.Expired, errors.NotYetValid, errors.Revoked, errors.CaInvalid)
+INVALID_REASONS = (errors.Expired, errors.NotYetValid, errors.Revoked, errors.CaInvalid, errors.WrongUsage)
 CRL_REASONS = (errors.CrlMissing, errors.CrlStale, errors.CrlInvalid)
 
 

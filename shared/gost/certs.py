@@ -200,6 +200,12 @@ class Certificate:
                 aki["key_identifier"].native if aki is not None else None)
             bc = _ext_value(exts, oids.EXT_BASIC)
             self.is_ca = bool(bc["ca"].native) if bc is not None else False
+            self.path_length: int | None = bc["path_len_constraint"].native if bc is not None else None
+            ku = _ext_value(exts, oids.EXT_KEY_USAGE)
+            self.key_usage: frozenset | None = frozenset(ku.native) if ku is not None else None
+            eku = _ext_value(exts, oids.EXT_EKU)
+            self.extended_key_usage: frozenset | None = (
+                frozenset(p.dotted for p in eku) if eku is not None else None)
             if self.signature_oid not in oids.SIG_BITS:
                 raise UnsupportedAlgorithm("certificate is not signed with GOST R 34.10-2012")
         self.thumbprint = hashlib.sha1(der).hexdigest().upper()

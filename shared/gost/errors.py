@@ -83,9 +83,16 @@ class UnknownCa(GostError):
 
 
 class CaInvalid(GostError):
-    """The issuing CA certificate is outside its validity or not a CA."""
+    """The issuing CA certificate is outside its validity, not a CA, may not sign certificates (keyUsage)
+    or the chain below it is longer than its pathLenConstraint."""
 
     reason = "ca_invalid"
+
+
+class WrongUsage(GostError):
+    """The certificate's keyUsage / extendedKeyUsage does not allow signing in to a service."""
+
+    reason = "key_usage"
 
 
 class Revoked(GostError):
@@ -115,6 +122,6 @@ class CrlInvalid(GostError):
 ALL_ERRORS = (
     Malformed, UnsupportedAlgorithm, BadSignature, DigestMismatch,
     ContentMismatch, SigningTimeInvalid, CertMismatch, SignerCertMissing,
-    Expired, NotYetValid, UnknownCa, CaInvalid, Revoked, CrlMissing,
+    Expired, NotYetValid, UnknownCa, CaInvalid, WrongUsage, Revoked, CrlMissing,
     CrlStale, CrlInvalid,
 )

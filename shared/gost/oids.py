@@ -36,6 +36,8 @@ EXT_AKI = "2.5.29.35"
 EXT_BASIC = "2.5.29.19"
 EXT_KEY_USAGE = "2.5.29.15"
 EXT_EKU = "2.5.29.37"
+EKU_ANY = "2.5.29.37.0"  # anyExtendedKeyUsage
+EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"  # id-kp-clientAuth
 EXT_CRL_NUMBER = "2.5.29.20"
 EXT_CRL_REASON = "2.5.29.21"
 

@@ -107,28 +107,35 @@ def _default_param(curve: curves.Curve) -> str:
     return "1.2.643.2.2.35.1" if curve is curves.CRYPTOPRO_A else curve.oids[0]
 
 
-def _extensions(ca: bool, key: PrivateKey, issuer_key: PrivateKey) -> list:
+USUAL = "usual"  # the extension as an accredited CA issues it (None: no such extension)
+
+
+def _extensions(ca: bool, key: PrivateKey, issuer_key: PrivateKey, key_usage=USUAL,
+                extended_key_usage=USUAL, path_length: int | None = None) -> list:
+    basic = {"ca": ca, "path_len_constraint": path_length} if path_length is not None else {"ca": ca}
     exts = [
         {"extn_id": "key_identifier", "extn_value": _ski(key)},
         {"extn_id": "authority_key_identifier",
          "extn_value": {"key_identifier": _ski(issuer_key)}},
-        {"extn_id": "basic_constraints", "critical": True, "extn_value": {"ca": ca}},
+        {"extn_id": "basic_constraints", "critical": True, "extn_value": basic},
     ]
-    if ca:
-        usage = {"key_cert_sign", "crl_sign", "digital_signature"}
-    else:
-        usage = {"digital_signature", "non_repudiation"}
-    exts.append({"extn_id": "key_usage", "critical": True, "extn_value": usage})
-    if not ca:
-        exts.append({"extn_id": "extended_key_usage",
-                     "extn_value": ["client_auth", "email_protection"]})
+    if key_usage == USUAL:
+        key_usage = ({"key_cert_sign", "crl_sign", "digital_signature"} if ca
+                     else {"digital_signature", "non_repudiation"})
+    if key_usage is not None:
+        exts.append({"extn_id": "key_usage", "critical": True, "extn_value": set(key_usage)})
+    if extended_key_usage == USUAL:
+        extended_key_usage = None if ca else ["client_auth", "email_protection"]
+    if extended_key_usage is not None:
+        exts.append({"extn_id": "extended_key_usage", "extn_value": list(extended_key_usage)})
     return exts
 
 
 def make_certificate(issuer: x509.Name, issuer_key: PrivateKey, subject: x509.Name,
                      key: PrivateKey, param_oid: str, serial: int,
-                     not_before: datetime, not_after: datetime, ca: bool) -> Certificate:
-    """A certificate of key signed by issuer_key."""
+                     not_before: datetime, not_after: datetime, ca: bool, **extensions) -> Certificate:
+    """A certificate of key signed by issuer_key; extensions: key_usage, extended_key_usage,
+    path_length (see _extensions)."""
     sig_oid = oids.SIG_OID[issuer_key.curve.bits]
     tbs_der = x509.TbsCertificate({
         "version": "v3",
@@ -138,7 +145,7 @@ def make_certificate(issuer: x509.Name, issuer_key: PrivateKey, subject: x509.Na
         "validity": {"not_before": _time(not_before), "not_after": _time(not_after)},
         "subject": subject,
         "subject_public_key_info": keys.PublicKeyInfo.load(make_spki(key.public_key, param_oid)),
-        "extensions": _extensions(ca, key, issuer_key),
+        "extensions": _extensions(ca, key, issuer_key, **extensions),
     }).dump()
     cert = x509.Certificate({
         "tbs_certificate": x509.TbsCertificate.load(tbs_der),
@@ -181,8 +188,10 @@ class TestCa(TestUser):
               organization: str | None = None, title: str | None = None,
               curve: curves.Curve | None = None, param_oid: str | None = None,
               not_before: datetime = USER_NOT_BEFORE, not_after: datetime = USER_NOT_AFTER,
-              serial: int | None = None, ca: bool = False, label: str | None = None) -> TestUser:
-        """Issue a certificate; curve defaults to CryptoPro-A (256 bit)."""
+              serial: int | None = None, ca: bool = False, label: str | None = None,
+              **extensions) -> TestUser:
+        """Issue a certificate; curve defaults to CryptoPro-A (256 bit). extensions: key_usage,
+        extended_key_usage (names or dotted OIDs; None leaves the extension out), path_length."""
         curve = curves.curve_for_oid(param_oid) if param_oid else (curve or curves.CRYPTOPRO_A)
         param_oid = param_oid or _default_param(curve)
         label = label or self.pki.next_label(cn)
@@ -193,7 +202,7 @@ class TestCa(TestUser):
         attrs = [(k, v) for k, v in fields if v]
         serial = serial if serial is not None else self.pki.serial(label)
         cert = make_certificate(self._name, self.key, build_name(attrs), key, param_oid,
-                                serial, not_before, not_after, ca)
+                                serial, not_before, not_after, ca, **extensions)
         if ca:
             return TestCa(self.pki, cert, key, param_oid, issuer=self)
         return TestUser(cert, key, self)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from .certs import Certificate, Crl, load_certificate, load_crl, now_utc
-from .errors import CaInvalid, CrlInvalid, CrlMissing, Revoked, UnknownCa
+from . import oids
+from .errors import CaInvalid, CrlInvalid, CrlMissing, Revoked, UnknownCa, WrongUsage
 
 MAX_CHAIN = 5
 
@@ -81,8 +82,31 @@ class TrustStore:
         raise CrlInvalid("the CA's CRL signature does not verify")
 
 
+def check_signer_usage(cert: Certificate) -> None:
+    """RFC 5280 4.2.1.3 and 4.2.1.12: where the extensions are present they must allow a signature
+    (digitalSignature) for client authentication (id-kp-clientAuth or anyExtendedKeyUsage)."""
+    if cert.key_usage is not None and "digital_signature" not in cert.key_usage:
+        raise WrongUsage("keyUsage does not allow digital signatures")
+    if cert.extended_key_usage is not None and not (
+            cert.extended_key_usage & {oids.EKU_CLIENT_AUTH, oids.EKU_ANY}):
+        raise WrongUsage("extendedKeyUsage does not allow client authentication")
+
+
+def check_issuer_usage(ca: Certificate, below: int) -> None:
+    """A CA may sign certificates (keyCertSign) and has at most pathLenConstraint CAs below it
+    (`below`: the intermediate CAs between it and the end certificate)."""
+    if not ca.is_ca:
+        raise CaInvalid("the issuer is not a CA")
+    if ca.key_usage is not None and "key_cert_sign" not in ca.key_usage:
+        raise CaInvalid("the issuer's keyUsage does not allow signing certificates")
+    if ca.path_length is not None and below > ca.path_length:
+        raise CaInvalid("the chain is longer than the issuer's pathLenConstraint")
+
+
 def check_not_revoked(cert: Certificate, ca: Certificate, store: TrustStore,
                       now: datetime, crl_grace: timedelta) -> None:
+    if ca.key_usage is not None and "crl_sign" not in ca.key_usage:
+        raise CrlInvalid("the CA's keyUsage does not allow signing CRLs")
     crl = store.crl_for(ca)
     if crl.is_revoked(cert.serial):
         raise Revoked("certificate is revoked")
@@ -91,7 +115,7 @@ def check_not_revoked(cert: Certificate, ca: Certificate, store: TrustStore,
 
 def verify_certificate(cert, trusted_cas, crls=(), now: datetime | None = None,
                        crl_grace: timedelta = timedelta(0), intermediates=()) -> list[Certificate]:
-    """Check dates, chain to a trusted CA and revocation; return the chain.
+    """Check dates, key usage, chain to a trusted CA and revocation; return the chain.
 
     intermediates: untrusted CA certificates (e.g. from a CMS) that may link
     cert to a trusted CA. Raises a GostError subclass on refusal.
@@ -100,6 +124,7 @@ def verify_certificate(cert, trusted_cas, crls=(), now: datetime | None = None,
     store = TrustStore.of(trusted_cas, crls)
     now = now_utc(now)
     cert.check_validity(now)
+    check_signer_usage(cert)
     chain = [cert]
     current = cert
     for _ in range(MAX_CHAIN):
@@ -110,8 +135,7 @@ def verify_certificate(cert, trusted_cas, crls=(), now: datetime | None = None,
                        if c.is_ca and current.is_issued_by(c)), None)
         if ca is None:
             raise UnknownCa("no trusted CA issued the certificate")
-        if not ca.is_ca:
-            raise CaInvalid("the issuer is not a CA")
+        check_issuer_usage(ca, len(chain) - 1)
         ca.check_validity(now, ca=True)
         check_not_revoked(current, ca, store, now, crl_grace)
         chain.append(ca)

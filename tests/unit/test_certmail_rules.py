@@ -115,7 +115,9 @@ def test_expired_revoked_and_not_yet_valid(pki):
     expired = issue(ca, not_before=datetime(2020, 1, 1, tzinfo=timezone.utc),
                        not_after=datetime(2021, 1, 1, tzinfo=timezone.utc))
     future = issue(ca, not_before=datetime(2030, 1, 1, tzinfo=timezone.utc))
-    for user, reason in ((expired, "expired"), (pki["revoked"], "revoked"), (future, "not_yet_valid")):
+    mail_only = issue(ca, "ПОЧТОВ", extended_key_usage=["email_protection"])  # may not sign in: refused too
+    for user, reason in ((expired, "expired"), (pki["revoked"], "revoked"), (future, "not_yet_valid"),
+                         (mail_only, "key_usage")):
         decision = decide(pki, letter(attachments=[zipped(user.cert.der)]))
         assert decision.outcome == R.CERT_INVALID and decision.detail == reason
         assert decision.reply == (f"Сертификат ключа проверки электронной подписи: {user.cert.serial_hex} "

@@ -22,6 +22,7 @@ def world():
         "expired": ca.issue("СТАРОВ", not_before=NOW - timedelta(days=800), not_after=NOW - timedelta(days=1)),
         "revoked": ca.issue("ОТОЗВАНОВ"),
         "foreign": foreign.issue("ЧУЖОВ"),
+        "encryption_only": ca.issue("ШИФРОВ", key_usage={"key_encipherment"}),
     }
     crl = ca.crl(revoked=[users["revoked"]], this_update=NOW - timedelta(days=1), next_update=NOW + timedelta(days=7))
     return {"ca": ca, "users": users, "store": TrustStore([ca.cert], [crl])}
@@ -68,7 +69,7 @@ def test_directory_refusals_carry_the_manual_text_and_serial(world, found, reaso
 
 
 @pytest.mark.parametrize("user, reason", [("expired", "expired"), ("revoked", "revoked"),
-                                          ("foreign", "unknown_ca")])
+                                          ("foreign", "unknown_ca"), ("encryption_only", "key_usage")])
 def test_certificate_refusals(world, user, reason):
     result = login(world, user, owner())
     assert (result.ok, result.reason, result.message) == (False, reason, signin.REASONS[reason])

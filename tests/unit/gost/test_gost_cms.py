@@ -295,3 +295,69 @@ def test_dev_pki_is_stable_and_verifies():
     store = TrustStore([a.ca.cert], [a.crl])
     signer = verify_signed_challenge(a.sign(CHALLENGE), CHALLENGE, store)
     assert signer.certificate == a.user.cert
+
+
+# --- refused: key usage (RFC 5280 4.2.1.3, 4.2.1.9, 4.2.1.12) -----------------------------------
+
+def _usage_world(seed, **ca_extensions):
+    pki = TestPki(seed=seed)
+    root = pki.ca("Тестовый корневой УЦ")
+    sub = root.issue("Тестовый подчинённый УЦ", surname=None, given_name=None, snils=None, ca=True,
+                     **ca_extensions)
+    return root, sub
+
+
+@pytest.mark.parametrize("extensions", [
+    {"key_usage": {"key_encipherment"}},  # an encryption-only key
+    {"extended_key_usage": ["email_protection"]},  # may protect mail, not authenticate a client
+    {"extended_key_usage": ["code_signing", "time_stamping"]},
+])
+def test_signer_usage_must_allow_client_signatures(world, store, extensions):
+    user = world.ca.issue("НЕПОДПИСАНОВ ТЕСТ ТЕСТОВИЧ", surname="НЕПОДПИСАНОВ", **extensions)
+    refused(errors.WrongUsage, "key_usage", verify, sign(user), store)
+    refused(errors.WrongUsage, "key_usage", verify_certificate, user.cert, store, now=NOW)
+
+
+@pytest.mark.parametrize("extensions", [
+    {"key_usage": None, "extended_key_usage": None},  # no restriction at all
+    {"key_usage": {"digital_signature"}, "extended_key_usage": ["client_auth"]},
+    {"extended_key_usage": ["any_extended_key_usage"]},
+])
+def test_signer_usage_allowed(world, store, extensions):
+    user = world.ca.issue("РАЗРЕШЁНОВ ТЕСТ ТЕСТОВИЧ", surname="РАЗРЕШЁНОВ", **extensions)
+    assert verify(sign(user), store).serial == user.cert.serial
+
+
+def test_issuer_must_be_allowed_to_sign_certificates():
+    root, sub = _usage_world(b"usage-cert-sign", key_usage={"crl_sign", "digital_signature"})
+    user = sub.issue()
+    store = TrustStore([root.cert], [root.crl(), sub.crl()])
+    refused(errors.CaInvalid, "ca_invalid", verify, sign(user, extra_certs=[sub.cert]), store)
+
+
+def test_crl_issuer_must_be_allowed_to_sign_crls():
+    pki = TestPki(seed=b"usage-crl-sign")
+    root = pki.ca()
+    sub = root.issue("Тестовый УЦ без crlSign", surname=None, given_name=None, snils=None, ca=True,
+                     key_usage={"key_cert_sign", "digital_signature"})
+    user = sub.issue()
+    store = TrustStore([root.cert], [root.crl(), sub.crl()])
+    refused(errors.CrlInvalid, "crl_invalid", verify, sign(user, extra_certs=[sub.cert]), store)
+
+
+def test_path_length_constraint():
+    root, sub = _usage_world(b"usage-path-length", path_length=0)
+    user = sub.issue()
+    store = TrustStore([root.cert], [root.crl(), sub.crl()])
+    assert verify(sign(user, extra_certs=[sub.cert]), store).chain == (user.cert, sub.cert, root.cert)
+    # a CA below a pathLenConstraint of 0 may not issue further CAs
+    deeper = sub.issue("Тестовый УЦ третьего уровня", surname=None, given_name=None, snils=None, ca=True)
+    far_user = deeper.issue()
+    store = TrustStore([root.cert], [root.crl(), sub.crl(), deeper.crl()])
+    refused(errors.CaInvalid, "ca_invalid", verify, sign(far_user, extra_certs=[sub.cert, deeper.cert]), store)
+    # the same chain under a root without the constraint on the middle CA is fine
+    root2, sub2 = _usage_world(b"usage-path-length-free")
+    deeper2 = sub2.issue("Тестовый УЦ третьего уровня", surname=None, given_name=None, snils=None, ca=True)
+    far2 = deeper2.issue()
+    store2 = TrustStore([root2.cert], [root2.crl(), sub2.crl(), deeper2.crl()])
+    assert len(verify(sign(far2, extra_certs=[sub2.cert, deeper2.cert]), store2).chain) == 4
