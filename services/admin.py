@@ -234,3 +234,15 @@ def _printable(data):
         else:
             out.append(part.decode("utf-8", "replace").strip())
     return "\n".join(out)
+
+
+def letters_requeue(amqp_uri=None):
+    """Send the parked certificate-registration letters (MAIL_RETRY_ATTEMPTS failed tries) through again."""
+    from services.certmail import retry
+
+    try:
+        moved = retry.requeue_parked(amqp_uri or config.load().amqp_uri)
+    except OSError as exc:
+        raise SystemExit(f"RabbitMQ недоступен ({type(exc).__name__}): письма остались отложенными.") from None
+    print(f"Возвращено в обработку писем: {moved}." if moved else "Отложенных писем нет.")
+    return moved

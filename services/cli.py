@@ -103,6 +103,9 @@ def main(argv=None):
     p = archive_sub.add_parser("show", help="показать запросы и ответы ФЕРЗЛ по запросу ОЗСП")
     p.add_argument("request_id", type=int)
     p.add_argument("--out", help="сохранить обмены в эту папку (в том числе zip-вложения)")
+    p = sub.add_parser("letters", help="письма регистрации сертификатов, отложенные после неудачных попыток")
+    letters_sub = p.add_subparsers(dest="letters_command", required=True)
+    letters_sub.add_parser("requeue", help="вернуть отложенные письма в обработку (после устранения причины)")
     p = sub.add_parser("infra", help="проверить RabbitMQ и PostgreSQL")
     p.add_argument("--start", action="store_true", help="запустить их через docker compose, если они не отвечают")
     args = parser.parse_args(argv)
@@ -122,6 +125,8 @@ def main(argv=None):
     if args.command == "archive":
         admin.archive_show(args.request_id, out=args.out)
         return None
+    if args.command == "letters":
+        return admin.letters_requeue()
     if args.command == "infra":
         sys.exit(0 if admin.check_infra(start=args.start) else 1)
 

@@ -74,6 +74,8 @@ class Settings:
     mail_other_templates: str = ""  # comma-separated subjects of other mail processes (not answered here)
     mail_max_bytes: int = 10_000_000  # a larger letter is refused by the intake (552)
     mail_max_attachment_bytes: int = 1_000_000
+    mail_retry_tiers: str = "10,60,600"  # seconds a letter waits after a failed try (journal or relay away)
+    mail_retry_attempts: int = 30  # tries before a letter is parked for the administrator (~4.7 h by default)
     zip_max_entries: int = 16
     zip_max_total_bytes: int = 1_000_000  # unpacked size of all entries
     zip_max_ratio: int = 100  # unpacked / packed size of one entry

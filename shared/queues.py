@@ -23,21 +23,21 @@ def parse_tiers(text):
     return tiers
 
 
-def tier_name(seconds):
+def tier_name(seconds, prefix=RETRY_QUEUE):
     """Queue name with the TTL in it: ozsp.ferzl.retry.5s, ozsp.ferzl.retry.500ms."""
     ms = int(round(seconds * 1000))
-    return f"{RETRY_QUEUE}.{ms // 1000}s" if ms % 1000 == 0 else f"{RETRY_QUEUE}.{ms}ms"
+    return f"{prefix}.{ms // 1000}s" if ms % 1000 == 0 else f"{prefix}.{ms}ms"
 
 
-def delay_queue(seconds):
-    """A queue where messages wait `seconds`, then dead-letter back into the work queue."""
-    return Queue(tier_name(seconds), durable=True, queue_arguments={
+def delay_queue(seconds, target=WORK_QUEUE, prefix=RETRY_QUEUE):
+    """A queue where messages wait `seconds`, then dead-letter back into `target` (the work queue)."""
+    return Queue(tier_name(seconds, prefix), durable=True, queue_arguments={
         "x-message-ttl": int(round(seconds * 1000)), "x-dead-letter-exchange": "",
-        "x-dead-letter-routing-key": WORK_QUEUE})
+        "x-dead-letter-routing-key": target})
 
 
-def delay_queues(tiers_text=DEFAULT_TIERS):
-    return [delay_queue(s) for s in parse_tiers(tiers_text)]
+def delay_queues(tiers_text=DEFAULT_TIERS, target=WORK_QUEUE, prefix=RETRY_QUEUE):
+    return [delay_queue(s, target, prefix) for s in parse_tiers(tiers_text)]
 
 
 # Messages wait RETRY_DELAY_MS, then dead-letter back into the work queue (the first default tier).

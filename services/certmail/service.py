@@ -2,19 +2,17 @@
 for the administrator's pages (outgoing letters, the letter journal) and the registration application.
 The rules live in plain modules (rules, zipcheck, letters, messages); this class only adapts them."""
 import logging
-import time
 
 from nameko.extensions import DependencyProvider
-from nameko.messaging import consume
+from nameko.messaging import Publisher, consume
 from nameko.rpc import RpcProxy, rpc
 
-from services.certmail import handling, outbox
+from services.certmail import handling, outbox, retry
 from services.certmail.application import render_application
 from services.certmail.queues import letters_queue
 from shared import config
 
 log = logging.getLogger(__name__)
-RETRY_PAUSE = 2.0  # seconds before a letter whose journal or relay failed goes back to the queue
 
 
 class MailSettings(DependencyProvider):
@@ -27,10 +25,19 @@ class MailSettings(DependencyProvider):
         return self.settings
 
 
+class RetryPublisher(Publisher):
+    """Publishes to the delay queues of MAIL_RETRY_TIERS and the parked queue (declared at setup)."""
+
+    def setup(self):
+        self.declare = [letters_queue, retry.parked_queue] + retry.retry_queues(config.load().mail_retry_tiers)
+        super().setup()
+
+
 class CertmailService:
     name = "certmail"
     journal = RpcProxy("journal")
     settings = MailSettings()
+    later = RetryPublisher()
 
     @rpc
     def ping(self):
@@ -38,15 +45,24 @@ class CertmailService:
 
     @consume(letters_queue, requeue_on_error=True)
     def handle_letter(self, body):
-        """Acked after the outcome is journaled and the reply sent; an exception requeues the letter."""
+        """Acked after the outcome is journaled and the reply sent. When that fails (journal or relay away), the
+        letter waits in a delay queue and comes back; after MAIL_RETRY_ATTEMPTS tries it is parked. Only if
+        even that publish fails does the exception requeue the letter."""
         ctx = handling.Context(self.journal, self._mailer(), self.settings)
         try:
             handling.handle(body, ctx)
-        except Exception as exc:  # journal or relay away: try again later (no message text: it may hold addresses)
-            log.error("letter %s not finished (%s); it will be redelivered", str(body.get("letter_id"))[:12],
-                      handling.where(exc))
-            time.sleep(RETRY_PAUSE)  # no hot loop while the journal or the relay is away
-            raise
+        except Exception as exc:  # no message text in the log: it may hold addresses
+            s = self.settings
+            queue, message = retry.next_step(body, s.mail_retry_tiers, s.mail_retry_attempts)
+            self.later(message, routing_key=queue, mandatory=True)
+            letter = str(body.get("letter_id"))[:12]
+            if queue == retry.PARKED_QUEUE:
+                log.error("letter %s not finished after %d tries (%s); parked in %s — after fixing the cause, "
+                          "`ozsp letters requeue` sends it again", letter, message["attempt"], handling.where(exc),
+                          queue)
+            else:
+                log.warning("letter %s not finished (%s); try %d again from %s", letter, handling.where(exc),
+                            message["attempt"] + 1, queue)
 
     def _mailer(self):
         s = self.settings
