@@ -1,8 +1,10 @@
 """Shared pieces of the certmail tests (this module has no tests of its own): a test SMTP sink on the relay port
 of the stack, a test PKI registered in the directory, users with trusted addresses, letters sent with smtplib."""
+import contextlib
 import email
 import email.policy
 import io
+import os
 import smtplib
 import socket
 import threading
@@ -14,10 +16,13 @@ from email.utils import make_msgid
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
+from services import admin
 from services.journal import directory as D
+from services.supervisor import Supervisor
 from shared.gost.testpki import TestPki
+from tests import support
 from tests.support import wait_for
 
 INTAKE_TO = "reestrin@ozsp.test"
@@ -176,3 +181,29 @@ def journal_row(engine, message_id, timeout=30.0):
                 "SELECT * FROM mail_letters WHERE message_id = :m AND outcome IS NOT NULL "
                 "AND delivered_at IS NOT NULL"), {"m": message_id}).mappings().first()
     return wait_for(row, timeout, 0.1, f"the outcome of {message_id}")
+
+
+@contextlib.contextmanager
+def own_mail_stack(settings, output_dir, folder, name, **env):
+    """journal, certmail and the intake on a database and vhost of their own, files under folder; env: extra
+    settings (SMTP_RELAY, ...). Yields {"env", "engine", "folder"}."""
+    url, drop = support.make_test_database(settings)
+    admin.migrate(url)
+    vhost = support.unique_name(f"ozsp-{name}")
+    delete_vhost = support.create_vhost(settings, vhost)
+    env = {"AMQP_URI": support.amqp_uri_for_vhost(settings, vhost), "DATABASE_URL": url, "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
+           "MAIL_OUTBOX_DIR": str(folder / "outbox"), "CERT_STORE_DIR": str(folder / "store"),
+           "CERT_QUARANTINE_DIR": str(folder / "quarantine"), "PYTHONUNBUFFERED": "1", **env}
+    log = open(os.path.join(output_dir, f"{name}.log"), "a", encoding="utf-8")
+    sup = Supervisor(env=env, restart=False, output=log)
+    engine = create_engine(url)
+    try:
+        for service in ("journal", "certmail", "certmail_intake"):
+            sup.start(service)
+        yield {"env": env, "engine": engine, "folder": folder}
+    finally:
+        sup.stop()
+        log.close()
+        engine.dispose()
+        delete_vhost()
+        drop()

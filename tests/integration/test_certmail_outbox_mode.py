@@ -1,17 +1,13 @@
 """The `make run` default: no SMTP relay, so replies are written to the local mail folder, which
 certmail.list_outbox lists. Runs journal, certmail and the intake on a database and vhost of their own."""
-import os
-
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services import admin
 from services.certmail import demo
 from services.certmail import messages as M
 from services.journal import directory as D
-from services.supervisor import Supervisor
 from shared.gost import load_certificate, load_crl
-from tests import support
+from tests.integration.test_certmail_kit import own_mail_stack
 from tests.support import wait_for
 
 pytestmark = pytest.mark.integration
@@ -19,29 +15,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def local(settings, output_dir, tmp_path_factory):
-    from sqlalchemy import create_engine
-    url, drop = support.make_test_database(settings)
-    admin.migrate(url)
-    vhost = support.unique_name("ozsp-certmail")
-    delete_vhost = support.create_vhost(settings, vhost)
     folder = tmp_path_factory.mktemp("certmail-local")
-    env = {"AMQP_URI": support.amqp_uri_for_vhost(settings, vhost), "DATABASE_URL": url, "SMTP_RELAY": "",
-           "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}", "MAIL_OUTBOX_DIR": str(folder / "outbox"),
-           "CERT_STORE_DIR": str(folder / "store"), "CERT_QUARANTINE_DIR": str(folder / "quarantine"),
-           "PYTHONUNBUFFERED": "1"}
-    log = open(os.path.join(output_dir, "certmail-local.log"), "a", encoding="utf-8")
-    sup = Supervisor(env=env, restart=False, output=log)
-    engine = create_engine(url)
-    try:
-        for name in ("journal", "certmail", "certmail_intake"):
-            sup.start(name)
-        yield {"env": env, "engine": engine, "folder": folder}
-    finally:
-        sup.stop()
-        log.close()
-        engine.dispose()
-        delete_vhost()
-        drop()
+    with own_mail_stack(settings, output_dir, folder, "certmail-local", SMTP_RELAY="") as stack:
+        yield stack
 
 
 def _outbox(env):

@@ -8,15 +8,13 @@ from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from services import admin
 from services.certmail import messages as M
 from services.certmail import retry
 from services.ferzl_bridge.state import queue_depths
-from services.supervisor import Supervisor
 from tests import support
-from tests.integration.test_certmail_kit import Sink, World, _address, _port_open, letter, send
+from tests.integration.test_certmail_kit import Sink, World, _address, _port_open, letter, own_mail_stack, send
 from tests.support import wait_for
 
 pytestmark = pytest.mark.integration
@@ -24,30 +22,11 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def local(settings, output_dir, tmp_path_factory):
-    url, drop = support.make_test_database(settings)
-    admin.migrate(url)
-    vhost = support.unique_name("ozsp-letters")
-    delete_vhost = support.create_vhost(settings, vhost)
     folder = tmp_path_factory.mktemp("certmail-retry")
-    env = {"AMQP_URI": support.amqp_uri_for_vhost(settings, vhost), "DATABASE_URL": url,
-           "SMTP_RELAY": f"127.0.0.1:{support.free_port()}", "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
-           "MAIL_RETRY_TIERS": "0.3,0.6", "MAIL_RETRY_ATTEMPTS": "3", "MAIL_OUTBOX_DIR": str(folder / "outbox"),
-           "CERT_STORE_DIR": str(folder / "store"), "CERT_QUARANTINE_DIR": str(folder / "quarantine"),
-           "PYTHONUNBUFFERED": "1"}
-    log = open(os.path.join(output_dir, "certmail-retry.log"), "a", encoding="utf-8")
-    sup = Supervisor(env=env, restart=False, output=log)
-    engine = create_engine(url)
-    try:
-        for name in ("journal", "certmail", "certmail_intake"):
-            sup.start(name)
-        wait_for(lambda: _port_open(_address(env["SMTP_ADDRESS"])), 60, 0.2, "the SMTP intake")
-        yield SimpleNamespace(env=env, engine=engine)
-    finally:
-        sup.stop()
-        log.close()
-        engine.dispose()
-        delete_vhost()
-        drop()
+    with own_mail_stack(settings, output_dir, folder, "certmail-retry", SMTP_RELAY=f"127.0.0.1:{support.free_port()}",
+                        MAIL_RETRY_TIERS="0.3,0.6", MAIL_RETRY_ATTEMPTS="3") as stack:
+        wait_for(lambda: _port_open(_address(stack["env"]["SMTP_ADDRESS"])), 60, 0.2, "the SMTP intake")
+        yield SimpleNamespace(**stack)
 
 
 def parked(env):
