@@ -20,7 +20,7 @@ from lxml import etree
 
 from services.ferzl_emulator.model import TEMPORARY
 from services.ferzl_emulator.soap import COMMON, GUID, NIL_GUID, SOAP, XS_DATE, _bytes, _c, _el, _envelope, _opt, \
-    _text
+    _text, add_errors
 
 ASYNC = "http://ffoms.ru/types/24.2.6/mpiAsyncOperationsSchema"
 XOP = "http://www.w3.org/2004/08/xop/include"
@@ -173,21 +173,10 @@ def _response(operation, external_id):
     return env, resp
 
 
-def _errors(resp, errors):
-    items = _el(resp, _c("errors"))
-    for code, message, *rest in errors:
-        item = _el(items, _c("errorItem"))
-        _el(item, _c("code"), code)
-        _el(item, _c("message"), message)
-        tag, value = (list(rest) + [None, None])[:2]
-        _opt(item, _c("tag"), tag)
-        _opt(item, _c("value"), value)
-
-
 def start_response(external_id, op_token=None, errors=()) -> bytes:
     env, resp = _response("getMassInsuranceStatusStart", external_id)
     if errors:
-        _errors(resp, errors)
+        add_errors(resp, errors)
     _opt(resp, _c("opToken"), op_token)
     return _bytes(env)
 
@@ -196,7 +185,7 @@ def poll_response(external_id, op_token, status, content_id=None, errors=()) -> 
     """processingStatus and, when content_id is given, an xop:Include pointing at the zip part."""
     env, resp = _response("getMassInsuranceStatusPoll", external_id)
     if errors:
-        _errors(resp, errors)
+        add_errors(resp, errors)
     _opt(resp, _c("opToken"), op_token)
     _el(resp, _c("processingStatus"), status)
     if content_id:

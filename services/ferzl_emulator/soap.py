@@ -214,10 +214,8 @@ def _bytes(env):
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
 
 
-def error_response(operation, external_id, errors) -> bytes:
-    """A response with errors/errorItem and nothing else; errors: [(code, message[, tag[, value]])]."""
-    env, body = _envelope()
-    resp = _response(body, operation, external_id)
+def add_errors(resp, errors):
+    """errors/errorItem elements into a response; errors: [(code, message[, tag[, value]])]."""
     items = _el(resp, _c("errors"))
     for code, message, *rest in errors:
         item = _el(items, _c("errorItem"))
@@ -226,6 +224,12 @@ def error_response(operation, external_id, errors) -> bytes:
         tag, value = (list(rest) + [None, None])[:2]
         _opt(item, _c("tag"), tag)
         _opt(item, _c("value"), value)
+
+
+def error_response(operation, external_id, errors) -> bytes:
+    """A response with errors/errorItem and nothing else."""
+    env, body = _envelope()
+    add_errors(_response(body, operation, external_id), errors)
     return _bytes(env)
 
 

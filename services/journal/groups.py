@@ -3,7 +3,7 @@ import json
 
 from sqlalchemy import text
 
-from services.journal.store import day_bounds
+from services.journal.store import where_created
 from shared import params as P
 
 GROUP_LABELS = {"sent": "Отправлен", "answered": "Получен ответ", "error": "Ошибка"}
@@ -80,13 +80,7 @@ def get_group(conn, identity, group_id):
 def list_groups(conn, identity, date_from=None, date_to=None, page=1, per_page=50):
     """Groups of the organisation, newest first (the page defaults to the last 30 days)."""
     where, args = ["organization_id = :o"], {"o": identity.organization_id}
-    start, end = day_bounds(date_from, date_to)
-    if start:
-        where.append("created_at >= :start")
-        args["start"] = start
-    if end:
-        where.append("created_at < :end")
-        args["end"] = end
+    where_created(where, args, date_from, date_to)
     clause = " AND ".join(where)
     total = conn.execute(text(f"SELECT count(*) FROM groups WHERE {clause}"), args).scalar_one()
     rows = conn.execute(text(f"SELECT * FROM groups WHERE {clause} ORDER BY created_at DESC, id DESC "

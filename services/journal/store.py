@@ -226,6 +226,17 @@ def day_bounds(date_from, date_to):
     return start, end
 
 
+def where_created(where, args, date_from, date_to):
+    """Add the created_at conditions of an inclusive local date range to a WHERE list and its arguments."""
+    start, end = day_bounds(date_from, date_to)
+    if start:
+        where.append("created_at >= :start")
+        args["start"] = start
+    if end:
+        where.append("created_at < :end")
+        args["end"] = end
+
+
 def list_requests(conn, identity, filters=None, page=1, per_page=50):
     """A page of the journal, newest first; one group's requests in the order of its file.
     Filters: date_from, date_to (date), fio, status, group_id, mine."""
@@ -240,13 +251,7 @@ def list_requests(conn, identity, filters=None, page=1, per_page=50):
     if filters.get("mine"):  # only the acting user's requests (the summary under the form)
         where.append("user_id = :user")
         args["user"] = identity.user_id
-    start, end = day_bounds(filters.get("date_from"), filters.get("date_to"))
-    if start:
-        where.append("created_at >= :start")
-        args["start"] = start
-    if end:
-        where.append("created_at < :end")
-        args["end"] = end
+    where_created(where, args, filters.get("date_from"), filters.get("date_to"))
     if filters.get("status") in (SENT, ANSWERED, ERROR):
         where.append("status = :status")
         args["status"] = filters["status"]
