@@ -41,6 +41,7 @@ def _parser():
     a.add_argument("file", type=Path)
     sub.add_parser("ca-import", help="добавить удостоверяющий центр (.cer)").add_argument("file", type=Path)
     sub.add_parser("crl-import", help="загрузить список отозванных сертификатов (.crl)").add_argument("file", type=Path)
+    sub.add_parser("crl-refresh", help="скачать списки отзыва УЦ из точек распространения (CDP) их сертификатов")
     sub.add_parser("list", help="показать справочник")
     return p
 
@@ -80,6 +81,8 @@ def main(argv=None, out=sys.stdout):
     from shared.gost import GostError
     args = _parser().parse_args(argv)
     engine = create_engine(config.load().database_url)
+    if args.action == "crl-refresh":
+        return _crl_refresh(engine, out)
     try:
         with engine.begin() as conn:
             print(run(args, conn, getpass.getuser()), file=out)
@@ -93,3 +96,21 @@ def main(argv=None, out=sys.stdout):
         return 2
     finally:
         engine.dispose()
+
+
+REFRESH_WORDS = {"stored": "загружен новый список отзыва", "current": "список отзыва актуален",
+                 "no_urls": "в сертификатах нет точек распространения: только crl-import",
+                 "failed": "скачать список отзыва не удалось (подробности в журнале)"}
+
+
+def _crl_refresh(engine, out):
+    from services.journal import crl_refresh
+    try:
+        results = crl_refresh.refresh(engine)
+    finally:
+        engine.dispose()
+    for ca_id, result in sorted(results.items()):
+        print(f"УЦ {ca_id}: {REFRESH_WORDS[result]}", file=out)
+    if not results:
+        print("В справочнике нет действующих удостоверяющих центров.", file=out)
+    return 1 if "failed" in results.values() else 0

@@ -48,6 +48,7 @@ class Settings:
     session_cookie_secure: str = "auto"  # auto: Secure except on loopback addresses
     login_attempts_per_minute: int = 10  # per client address and per certificate
     crl_grace_hours: int = 0  # how long past its nextUpdate a CRL is still accepted
+    crl_refresh_minutes: float = 120.0  # the journal downloads CAs' CRLs from their distribution points; 0: never
     # ferzl_bridge (issue 4): throughput, retries, circuit, mass path, archive
     ferzl_async_url: str = ""  # mpiAsyncOperationsServiceWs; derived from the ФЕРЗЛ URL when empty
     ferzl_client: str = "fast"  # fast: lxml envelopes on the hot path; zeep: zeep for every call
@@ -168,6 +169,7 @@ def nameko_config(settings: Settings, service: str) -> dict:
         "FERZL_MASS_POLL": settings.ferzl_mass_poll,
         "FERZL_MASS_TIMEOUT": settings.ferzl_mass_timeout,
         "FERZL_ARCHIVE_DAYS": settings.ferzl_archive_days,
+        "CRL_REFRESH_MINUTES": settings.crl_refresh_minutes,
         "WEB_SERVER_ADDRESS": settings.web_address,
         "max_workers": workers,
         "parent_calls_tracked": 10,

@@ -120,6 +120,7 @@ def stack(settings, database_url, output_dir):
         "MAIL_MAX_ATTACHMENT_BYTES": "500000",
         "CAPTCHA_TEST_MODE": "1",  # pages expose CAPTCHA answers to the browser tests (never in make run)
         "SUBMIT_LIMIT_PER_MINUTE": "1000",  # the suite sends hundreds of requests as the one demo user
+        "CRL_REFRESH_MINUTES": "0.05",  # the journal downloads CRLs every 3 s (tests/integration/test_crl_refresh.py)
     }
     log = open(os.path.join(output_dir, "services.log"), "w", encoding="utf-8")  # this run only
     sup = Supervisor(env=env, restart=False, output=log)

@@ -121,12 +121,18 @@ def import_crl(conn, crl, actor=None):
     from shared.gost import load_certificate
     for ca_id, der in conn.execute(text("SELECT id, der FROM cas WHERE active")).all():
         if crl.is_issued_by(load_certificate(bytes(der))):
-            crl_id = conn.execute(text(
-                "INSERT INTO crls (ca_id, this_update, next_update, der) VALUES (:c, :t, :n, :der) RETURNING id"),
-                {"c": ca_id, "t": crl.this_update, "n": crl.next_update, "der": crl.der}).scalar_one()
-            audit(conn, "directory.crl.import", crl_id, {"actor": actor, "ca_id": ca_id})
-            return crl_id
+            return store_crl(conn, ca_id, crl, actor)
     raise DirectoryError("Список отозванных сертификатов подписан удостоверяющим центром, которого нет в справочнике УЦ.")
+
+
+def store_crl(conn, ca_id, crl, actor=None, source=None):
+    """Store a CRL already checked against CA ca_id; -> the record id."""
+    crl_id = conn.execute(text(
+        "INSERT INTO crls (ca_id, this_update, next_update, der) VALUES (:c, :t, :n, :der) RETURNING id"),
+        {"c": ca_id, "t": crl.this_update, "n": crl.next_update, "der": crl.der}).scalar_one()
+    details = {"actor": actor, "ca_id": ca_id} | ({"source": source} if source else {})
+    audit(conn, "directory.crl.import", crl_id, details)
+    return crl_id
 
 
 def trust_material(conn):

@@ -10,8 +10,11 @@ from nameko.messaging import Publisher, consume
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.journal import archive, captcha, directory, groups, held, store
+from eventlet import tpool
+
+from services.journal import archive, captcha, crl_refresh, directory, groups, held, store
 from shared import export, memory
+from shared.gost import load_crl
 from services.journal.dependencies import Database
 from shared.messages import WORK_QUEUE, OutcomeChunk
 from shared.queues import answers_queue, work_queue
@@ -240,6 +243,20 @@ class JournalService(memory.ReleasesMemory):
                         return
         except Exception:
             log.exception("archive retention cleanup failed; it runs again in an hour")
+
+    _crl_next_run = [0.0]  # monotonic time of the next CRL refresh, shared by the workers of this process
+
+    @timer(interval=10)
+    def refresh_crls(self):
+        """Every CRL_REFRESH_MINUTES (0: never) the CRLs of the CAs from their distribution points."""
+        minutes = float(self.config.get("CRL_REFRESH_MINUTES") or 0)
+        if minutes <= 0 or time.monotonic() < self._crl_next_run[0]:
+            return
+        self._crl_next_run[0] = time.monotonic() + minutes * 60
+        try:  # a big CRL is parsed in a real thread: dispatch and answers go on meanwhile
+            crl_refresh.refresh(self.db, parse=lambda data: tpool.execute(load_crl, data))
+        except Exception:
+            log.exception("CRL refresh failed; it runs again in %g minutes", minutes)
 
     def _dispatch_quietly(self):
         try:

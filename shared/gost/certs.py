@@ -152,6 +152,21 @@ def _ext_value(exts, oid: str):
     return None
 
 
+def _crl_urls(points) -> tuple[str, ...]:
+    """http(s) URLs of the full names in cRLDistributionPoints (others, e.g. ldap:, are skipped)."""
+    urls = []
+    for point in points or ():
+        name = point["distribution_point"]
+        if name.name != "full_name":
+            continue
+        for general in name.chosen:
+            if general.name == "uniform_resource_identifier":
+                url = str(general.native)
+                if url.lower().startswith(("http://", "https://")) and url not in urls:
+                    urls.append(url)
+    return tuple(urls)
+
+
 def verify_tbs(sig_oid: str, tbs: bytes, signature: bytes, issuer_key: PublicKey) -> bool:
     """True if signature (X.509 form) over tbs verifies with issuer_key."""
     bits = oids.SIG_BITS.get(sig_oid)
@@ -206,6 +221,7 @@ class Certificate:
             eku = _ext_value(exts, oids.EXT_EKU)
             self.extended_key_usage: frozenset | None = (
                 frozenset(p.dotted for p in eku) if eku is not None else None)
+            self.crl_urls: tuple[str, ...] = _crl_urls(_ext_value(exts, oids.EXT_CDP))
             if self.signature_oid not in oids.SIG_BITS:
                 raise UnsupportedAlgorithm("certificate is not signed with GOST R 34.10-2012")
         self.thumbprint = hashlib.sha1(der).hexdigest().upper()

@@ -36,6 +36,7 @@ EXT_AKI = "2.5.29.35"
 EXT_BASIC = "2.5.29.19"
 EXT_KEY_USAGE = "2.5.29.15"
 EXT_EKU = "2.5.29.37"
+EXT_CDP = "2.5.29.31"  # cRLDistributionPoints
 EKU_ANY = "2.5.29.37.0"  # anyExtendedKeyUsage
 EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"  # id-kp-clientAuth
 EXT_CRL_NUMBER = "2.5.29.20"

@@ -111,7 +111,7 @@ USUAL = "usual"  # the extension as an accredited CA issues it (None: no such ex
 
 
 def _extensions(ca: bool, key: PrivateKey, issuer_key: PrivateKey, key_usage=USUAL,
-                extended_key_usage=USUAL, path_length: int | None = None) -> list:
+                extended_key_usage=USUAL, path_length: int | None = None, crl_urls=()) -> list:
     basic = {"ca": ca, "path_len_constraint": path_length} if path_length is not None else {"ca": ca}
     exts = [
         {"extn_id": "key_identifier", "extn_value": _ski(key)},
@@ -128,6 +128,10 @@ def _extensions(ca: bool, key: PrivateKey, issuer_key: PrivateKey, key_usage=USU
         extended_key_usage = None if ca else ["client_auth", "email_protection"]
     if extended_key_usage is not None:
         exts.append({"extn_id": "extended_key_usage", "extn_value": list(extended_key_usage)})
+    if crl_urls:
+        exts.append({"extn_id": "crl_distribution_points", "extn_value": [
+            {"distribution_point": {"full_name": [x509.GeneralName("uniform_resource_identifier", url)]}}
+            for url in crl_urls]})
     return exts
 
 
@@ -135,7 +139,7 @@ def make_certificate(issuer: x509.Name, issuer_key: PrivateKey, subject: x509.Na
                      key: PrivateKey, param_oid: str, serial: int,
                      not_before: datetime, not_after: datetime, ca: bool, **extensions) -> Certificate:
     """A certificate of key signed by issuer_key; extensions: key_usage, extended_key_usage,
-    path_length (see _extensions)."""
+    path_length, crl_urls (see _extensions)."""
     sig_oid = oids.SIG_OID[issuer_key.curve.bits]
     tbs_der = x509.TbsCertificate({
         "version": "v3",
@@ -191,7 +195,8 @@ class TestCa(TestUser):
               serial: int | None = None, ca: bool = False, label: str | None = None,
               **extensions) -> TestUser:
         """Issue a certificate; curve defaults to CryptoPro-A (256 bit). extensions: key_usage,
-        extended_key_usage (names or dotted OIDs; None leaves the extension out), path_length."""
+        extended_key_usage (names or dotted OIDs; None leaves the extension out), path_length,
+        crl_urls (cRLDistributionPoints)."""
         curve = curves.curve_for_oid(param_oid) if param_oid else (curve or curves.CRYPTOPRO_A)
         param_oid = param_oid or _default_param(curve)
         label = label or self.pki.next_label(cn)

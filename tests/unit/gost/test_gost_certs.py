@@ -163,3 +163,12 @@ def test_test_ca_is_marked(world):
     assert not is_test_ca(world.user.cert)
     sub = world.ca.issue("Тестовый подчинённый УЦ", ca=True, snils=None)
     assert is_test_ca(sub.cert)
+
+
+def test_crl_distribution_points_are_read_http_only_without_repeats():
+    from shared.gost.testpki import TestPki
+    ca = TestPki(seed=b"cdp").ca()
+    cert = ca.issue(crl_urls=["http://cdp.example.test/ca.crl", "ldap://cdp.example.test/cn=ca",
+                              "HTTPS://cdp2.example.test/ca.crl", "http://cdp.example.test/ca.crl"]).cert
+    assert cert.crl_urls == ("http://cdp.example.test/ca.crl", "https://cdp2.example.test/ca.crl")
+    assert ca.issue().cert.crl_urls == ()

@@ -1,0 +1,89 @@
+"""CRLs kept fresh without an administrator: every CRL_REFRESH_MINUTES the journal downloads the CRL of each active
+CA from the distribution points (cRLDistributionPoints, http/https) named in the newest certificates registered
+under it, and stores it when it is newer than the stored one and signed by that CA. A CA none of whose
+certificates names a distribution point still needs `ozsp directory crl-import`.
+
+Plain functions: the download and the clock are passed in, so tests need no network beyond a local server."""
+import logging
+from datetime import datetime, timedelta, timezone
+
+import requests
+from sqlalchemy import text
+
+from services.journal import directory as D
+from shared.gost import GostError, load_certificate, load_crl
+
+log = logging.getLogger(__name__)
+MAX_CRL_BYTES = 50 * 1024 * 1024  # the largest CRLs of accredited CAs are a few MB
+CERTS_PER_CA = 20  # distribution points are read from this many of the newest certificates of a CA
+STALE_AHEAD = timedelta(hours=24)  # a CRL this close to its nextUpdate that cannot be refreshed is an alarm
+
+_CAS = text(
+    "SELECT c.id, c.subject, c.der, l.this_update, l.next_update FROM cas c LEFT JOIN LATERAL ("
+    "  SELECT this_update, next_update FROM crls WHERE ca_id = c.id ORDER BY this_update DESC, id DESC LIMIT 1"
+    ") l ON true WHERE c.active ORDER BY c.id")
+_CERTS = text("SELECT der FROM certificates WHERE issuer = :issuer AND active ORDER BY id DESC LIMIT :n")
+
+
+def download(url, timeout=30.0, limit=MAX_CRL_BYTES):
+    """The body of an http(s) GET, at most `limit` bytes."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError("only http and https distribution points are read")
+    with requests.get(url, timeout=timeout, stream=True) as response:
+        response.raise_for_status()
+        data = bytearray()
+        for part in response.iter_content(65536):
+            data += part
+            if len(data) > limit:
+                raise ValueError(f"the CRL is larger than {limit} bytes")
+    return bytes(data)
+
+
+def distribution_points(conn, issuer):
+    """http(s) URLs named by the newest active certificates of an issuer, in order of first appearance."""
+    urls = []
+    for (der,) in conn.execute(_CERTS, {"issuer": issuer, "n": CERTS_PER_CA}).all():
+        try:
+            found = load_certificate(bytes(der)).crl_urls
+        except GostError:
+            continue
+        urls += [u for u in found if u not in urls]
+    return urls
+
+
+def refresh(engine, fetch=download, now=None, parse=load_crl):
+    """One pass over the active CAs -> {ca_id: "stored" | "current" | "no_urls" | "failed"}."""
+    now = now or datetime.now(timezone.utc)
+    with engine.connect() as conn:
+        cas = [(row, distribution_points(conn, row.subject)) for row in conn.execute(_CAS).all()]
+    results = {}
+    for row, urls in cas:
+        results[row.id] = "no_urls" if not urls else _refresh_one(engine, row, urls, fetch, parse)
+        stale = row.next_update is None or row.next_update - now < STALE_AHEAD
+        if stale and (results[row.id] == "failed" or (results[row.id] == "no_urls" and row.this_update is not None)):
+            log.error("ALARM: the CRL of CA #%s %s and no fresh one could be downloaded: logins of its users will be "
+                      "refused once it is out of date; import one with `ozsp directory crl-import`", row.id,
+                      "is missing" if row.this_update is None else f"runs out at {row.next_update}")
+    return results
+
+
+def _refresh_one(engine, row, urls, fetch, parse):
+    ca = load_certificate(bytes(row.der))
+    for url in urls:
+        try:
+            crl = parse(fetch(url))
+        except (OSError, ValueError, requests.RequestException, GostError) as exc:
+            log.warning("CRL of CA #%s not read from %s (%s)", row.id, url, type(exc).__name__)
+            continue
+        if not crl.is_issued_by(ca):
+            log.warning("CRL from %s is not signed by CA #%s: ignored", url, row.id)
+            continue
+        if row.this_update is not None and crl.this_update <= row.this_update:
+            return "current"
+        with engine.begin() as conn:
+            D.store_crl(conn, row.id, crl, actor="crl-refresh", source=url)
+        log.info("CRL of CA #%s refreshed from %s: thisUpdate %s, nextUpdate %s, %d revoked", row.id, url,
+                 crl.this_update.isoformat(), crl.next_update.isoformat() if crl.next_update else "-",
+                 len(crl.revoked))
+        return "stored"
+    return "failed"
