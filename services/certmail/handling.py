@@ -108,9 +108,14 @@ def handle(body, ctx, now=None):
             ctx.journal.mail_delivered(letter.key)
         return "duplicate"
 
+    def decide():
+        return rules.decide(letter, claim["sender"], lambda: trust_store(ctx.journal), ctx.limits,
+                            ctx.other_templates, now)
+
     try:
-        decision = rules.decide(letter, claim["sender"], lambda: trust_store(ctx.journal), ctx.limits,
-                                ctx.other_templates, now)
+        decision = decide()
+        if decision.outcome == rules.CRL_UNAVAILABLE and fetch_crl(ctx, letter, decision.cert) == "stored":
+            decision = decide()  # the CA's CRL was just downloaded from the certificate's distribution point
     except TemporaryFailure:
         raise
     except Exception as exc:  # a defect on hostile input must not stop the service: journal it, no reply
@@ -131,6 +136,19 @@ def handle(body, ctx, now=None):
         deliver(ctx, letter, decision.outcome, decision.reply, decision.cert)
         ctx.journal.mail_delivered(letter.key)
     return decision.outcome
+
+
+def fetch_crl(ctx, letter, cert):
+    """Ask the journal to download the CRL of the certificate's CA from the certificate's distribution points."""
+    if cert is None or not cert.crl_urls:
+        return None
+    try:
+        result = ctx.journal.crl_fetch_for(base64.b64encode(cert.der).decode())
+    except Exception as exc:
+        raise TemporaryFailure("the journal could not fetch the CRL") from exc
+    log.info("letter %s: the CA's CRL was missing or stale; download from the certificate's distribution point: %s",
+             letter.key[:12], result)
+    return result
 
 
 def install(ctx, letter, user_id, decision):

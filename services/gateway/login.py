@@ -24,6 +24,7 @@ SESSION_COOKIE = "ozsp_session"
 ANONYMOUS = 0
 TRUST_TTL = 60.0
 TRUST_REASONS = ("unknown_ca", "crl_missing", "crl_stale", "revoked")
+CRL_REASONS = ("crl_missing", "crl_stale")
 # The CryptoPro browser extension (Chromium/Chrome store and Yandex/Opera store ids) injects its script.
 PLUGIN_ORIGINS = "chrome-extension://iifchhfnnmpdbibifmljnfjhpififfog chrome-extension://epebfcehmdedogndhlcacafjaacknbcm"
 LOGIN_CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self' " + PLUGIN_ORIGINS + "; style-src 'self'; "
@@ -188,7 +189,22 @@ class LoginMixin:
         if result.reason in TRUST_REASONS:  # a CA or CRL added a moment ago: look again with fresh material
             fresh = _trust.get(self.journal.trust_material, production, fresh=True)
             result = signin.authenticate(signature, challenge, fresh, self.journal.certificate_owner, crl_grace=grace)
+        if result.reason in CRL_REASONS and self._fetch_crl(signature) == "stored":  # the CA's CRL ran out: ask for it
+            fresh = _trust.get(self.journal.trust_material, production, fresh=True)
+            result = signin.authenticate(signature, challenge, fresh, self.journal.certificate_owner, crl_grace=grace)
         return result
+
+    def _fetch_crl(self, signature):
+        """Have the journal download the CRL from the signer certificate's distribution points (once a minute per
+        CA at most); the certificate's signature was verified before its CRL was looked for."""
+        cert = signin.signer_certificate(signature)
+        if cert is None or not cert.crl_urls:
+            return None
+        try:
+            return self.journal.crl_fetch_for(base64.b64encode(cert.der).decode())
+        except Exception as exc:
+            log.warning("on-demand CRL download failed (%s)", type(exc).__name__)
+            return None
 
     def _audit_login(self, request, result):
         user, org = (result.identity.get("user_id"), result.identity.get("organization_id")) if result.ok else (None, None)

@@ -67,6 +67,21 @@ def refresh(engine, fetch=download, now=None, parse=load_crl):
     return results
 
 
+def fetch_for(engine, cert, fetch=lambda url: download(url, timeout=10.0), parse=load_crl):
+    """At once, the CRL of the active CA that issued `cert`, from the certificate's own distribution points (a
+    letter's or a login's certificate under a CA whose CRL is missing or stale; someone waits, so 10 s a
+    download at most) -> "stored" | "current" | "failed" |
+    "no_urls" | "unknown_ca"."""
+    if not cert.crl_urls:
+        return "no_urls"
+    with engine.connect() as conn:
+        rows = [r for r in conn.execute(_CAS).all() if r.subject == str(cert.issuer)]
+    row = next((r for r in rows if cert.is_issued_by(load_certificate(bytes(r.der)))), None)
+    if row is None:
+        return "unknown_ca"
+    return _refresh_one(engine, row, list(cert.crl_urls), fetch, parse)
+
+
 def _refresh_one(engine, row, urls, fetch, parse):
     ca = load_certificate(bytes(row.der))
     for url in urls:

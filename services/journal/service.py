@@ -14,7 +14,7 @@ from eventlet import tpool
 
 from services.journal import archive, captcha, crl_refresh, directory, groups, held, store
 from shared import export, memory
-from shared.gost import load_crl
+from shared.gost import GostError, load_certificate, load_crl
 from services.journal.dependencies import Database
 from shared.messages import WORK_QUEUE, OutcomeChunk
 from shared.queues import answers_queue, work_queue
@@ -245,6 +245,24 @@ class JournalService(memory.ReleasesMemory):
             log.exception("archive retention cleanup failed; it runs again in an hour")
 
     _crl_next_run = [0.0]  # monotonic time of the next CRL refresh, shared by the workers of this process
+    _crl_asked = {}  # issuer -> monotonic time of its last on-demand CRL download
+    CRL_ASK_SECONDS = 60.0
+
+    @rpc
+    def crl_fetch_for(self, cert_b64):
+        """Download now the CRL of the CA that issued this certificate (base64 DER), from its distribution points;
+        at most once a minute per issuer. -> stored | current | failed | no_urls | unknown_ca | throttled | invalid"""
+        try:
+            cert = load_certificate(base64.b64decode(cert_b64))
+        except (GostError, ValueError):
+            return "invalid"
+        issuer, now = str(cert.issuer), time.monotonic()
+        if now - self._crl_asked.get(issuer, -self.CRL_ASK_SECONDS) < self.CRL_ASK_SECONDS:
+            return "throttled"
+        if len(self._crl_asked) > 1000:
+            self._crl_asked.clear()
+        self._crl_asked[issuer] = now
+        return crl_refresh.fetch_for(self.db, cert, parse=lambda data: tpool.execute(load_crl, data))
 
     @timer(interval=10)
     def refresh_crls(self):

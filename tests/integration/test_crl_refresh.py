@@ -17,6 +17,7 @@ from services.journal import crl_refresh
 from services.journal import directory as D
 from shared.gost.testpki import TestPki
 from tests import support
+from tests.integration.test_certmail_kit import cert_zip, letter, send, sink  # noqa: F401 (sink is a fixture)
 from tests.support import wait_for
 
 pytestmark = pytest.mark.integration
@@ -134,3 +135,37 @@ def test_the_journal_refreshes_on_its_own(stack, engine, point):
     crl = ca.crl(this_update=NOW - timedelta(hours=1), next_update=NOW + timedelta(days=7))
     files[f"/{tag}.crl"] = crl.der
     assert wait_for(lambda: stored(engine, ca_id), 30, 0.5, "the CRL downloaded by the journal") == [crl.this_update]
+
+
+def test_fetch_for_a_letters_certificate(fresh, point):
+    base, files = point
+    tag = uuid.uuid4().hex
+    ca = TestPki(seed=uuid.uuid4().hex).ca("УЦ БЕЗ СПИСКА")
+    with fresh.begin() as conn:
+        ca_id = D.import_ca(conn, ca.cert, actor="test")
+    files[f"/{tag}.crl"] = ca.crl(this_update=NOW - timedelta(hours=1), next_update=NOW + timedelta(days=7)).der
+    letter_cert = ca.issue("ПИСЬМОВ ТЕСТ ТЕСТОВИЧ", surname="ПИСЬМОВ", crl_urls=[f"{base}/{tag}.crl"]).cert
+    assert crl_refresh.fetch_for(fresh, letter_cert) == "stored"
+    assert len(stored(fresh, ca_id)) == 1
+    assert crl_refresh.fetch_for(fresh, ca.issue("БЕЗТОЧКИН", surname="БЕЗТОЧКИН").cert) == "no_urls"
+    stranger = TestPki(seed="stranger").ca("УЦ БЕЗ СПИСКА").issue(crl_urls=[f"{base}/{tag}.crl"]).cert
+    assert crl_refresh.fetch_for(fresh, stranger) == "unknown_ca"  # same CA name, another key
+
+
+def test_a_letter_under_a_ca_without_crl_installs_after_the_download(stack, engine, sink, point):
+    """Приложение 2 end to end: the CA is in the directory but its CRL is not; the certificate names its
+    distribution point, so certmail has the journal download it and installs the certificate."""
+    base, files = point
+    tag = uuid.uuid4().hex
+    ca = TestPki(seed=uuid.uuid4().hex).ca(f"УЦ ПО ЗАПРОСУ {tag[:8]}")
+    with engine.begin() as conn:
+        D.import_ca(conn, ca.cert, actor="test")
+        org = D.add_organization(conn, 'ГБУЗ МО "БОЛЬНИЦА НОВОГО УЦ"', "mo", "509967", actor="test")
+        address = f"user.{tag[:12]}@mo.example.test"
+        D.add_user(conn, org, "Новоуцев", "Тест", "Тестович", emails=[address], actor="test")
+    files[f"/{tag}.crl"] = ca.crl(this_update=NOW - timedelta(hours=1), next_update=NOW + timedelta(days=7)).der
+    user = ca.issue("НОВОУЦЕВ ТЕСТ ТЕСТОВИЧ", surname="НОВОУЦЕВ", snils=None, crl_urls=[f"{base}/{tag}.crl"])
+    message_id = send(stack, letter(address, attachments=[cert_zip(user.cert.der, "novo")]))
+    reply = sink.wait_reply(message_id)
+    assert reply.get_body(("plain",)).get_content().startswith(
+        "Установка сертификата ключа проверки электронной подписи выполнена успешно.")

@@ -207,3 +207,29 @@ def test_where_names_the_place_not_the_message():
     except ValueError as exc:
         text = H.where(exc)
     assert text.startswith("ValueError at test_certmail_handling.py:") and "petr" not in text
+
+
+def test_a_missing_crl_is_fetched_from_the_certificates_distribution_point_and_the_letter_installs(pki, tmp_path):
+    cert = issue(pki["ca"], snils=None, crl_urls=["http://cdp.example.test/ca.crl"])
+    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal.material = {**journal.material, "crls": []}  # the directory has the CA, not yet its CRL
+
+    def crl_fetch_for(cert_b64):
+        journal.calls.append(("crl_fetch_for", base64.b64decode(cert_b64) == cert.cert.der))
+        journal.material = {**journal.material, "crls": [base64.b64encode(pki["crl"].der).decode()]}
+        return "stored"
+
+    journal.crl_fetch_for = crl_fetch_for
+    assert H.handle(body(cert.cert.der), H.Context(journal, mailer, settings(tmp_path))) == "installed"
+    assert journal.calls == [("crl_fetch_for", True), ("register", 5)]
+
+
+@pytest.mark.parametrize("fetched, urls", [("failed", ["http://cdp.example.test/ca.crl"]), (None, [])])
+def test_a_crl_that_cannot_be_had_stays_the_crl_error(pki, tmp_path, fetched, urls):
+    cert = issue(pki["ca"], snils=None, crl_urls=urls)
+    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal.material = {**journal.material, "crls": []}
+    journal.crl_fetch_for = lambda cert_b64: journal.calls.append("crl_fetch_for") or fetched
+    assert H.handle(body(cert.cert.der), H.Context(journal, mailer, settings(tmp_path))) == "crl_unavailable"
+    assert journal.calls == (["crl_fetch_for"] if urls else [])
+    assert text_of(mailer.sent[0]) == M.INSTALL_ERROR.format(message=M.ERROR_CRL)
