@@ -51,6 +51,15 @@ def params_for(person, kind):
     }[kind]()
 
 
+def oip_request(oip, external_id="123e4567-e89b-12d3-a456-426614174000"):
+    """A hand-written getPersonData envelope searching by ОИП (the emulator's own tests, no client involved)."""
+    from services.ferzl_emulator import soap
+    return (f'<s:Envelope xmlns:s="{soap.SOAP}" xmlns:t="{soap.TYPES}" xmlns:c="{soap.COMMON}"><s:Body>'
+            f"<t:getPersonDataRequest><c:externalRequestId>{external_id}</c:externalRequestId>"
+            f"<t:personDataSearchParams><t:personSearchInfo><t:oip>{oip}</t:oip></t:personSearchInfo>"
+            f"</t:personDataSearchParams></t:getPersonDataRequest></s:Body></s:Envelope>").encode()
+
+
 def official_schema():
     """lxml XMLSchema of the official mpiPersonInfoSchema.xsd, or None when the reference folder is absent."""
     path = OFFICIAL / "xsd" / "mpiPersonInfoSchema.xsd"

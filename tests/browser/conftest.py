@@ -27,20 +27,31 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, stack):
+def _page(browser, stack, session=None):
+    """A Chromium page on the stack (Moscow time, Russian locale); with session, signed in with that cookie.
+    A JavaScript error on the page fails the test."""
     context = browser.new_context(base_url=stack.base_url, viewport={"width": 1366, "height": 768}, locale="ru-RU",
                                   timezone_id="Europe/Moscow")
     context.set_default_timeout(15000)
-    # signed in as the demo user: the session of the stack (tests of the login page itself use `anonymous_page`)
-    context.add_cookies([{"name": "ozsp_session", "value": stack.http.cookies.get("ozsp_session"),
-                          "url": stack.base_url}])
+    if session:
+        context.add_cookies([{"name": "ozsp_session", "value": session, "url": stack.base_url}])
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def page(browser, stack):
+    """Signed in as the demo user: the session of the stack (tests of the login page itself use `anonymous_page`)."""
+    yield from _page(browser, stack, stack.http.cookies.get("ozsp_session"))
+
+
+@pytest.fixture
+def anonymous_page(browser, stack):
+    yield from _page(browser, stack)
 
 
 def shot(page, name, full_page=True):

@@ -10,12 +10,16 @@ from playwright.sync_api import expect
 from tests import group_support as G
 from tests.browser.conftest import shot
 from tests.browser.helpers import solve_captcha
+from tests.support import wait_for
 
 POPUP = "Завершена обработка групповых запросов"
 
 
 def drain_notices(stack):
-    """Finished groups of earlier tests must not pop up here."""
+    """Finished groups of earlier tests must not pop up here: wait until none is in progress, then take their
+    notices (a group finishing during the test would otherwise join its popup)."""
+    wait_for(lambda: stack.api("GET", "/api/v1/groups").json()["in_progress"] == 0, 120, 0.5,
+             "the groups of earlier tests finished")
     stack.api("GET", "/group/notices")
 
 
@@ -46,8 +50,10 @@ def mixed_rows(stack):
 
 
 def progress_of(page, group_id):
-    row = page.locator(f"#groups-table tr[data-id='{group_id}']")
-    return int(row.locator(".received .count").inner_text()), row.locator(".state").inner_text()
+    """(received, state) read in one step: the live region may be replaced between two separate reads."""
+    received, state = page.locator(f"#groups-table tr[data-id='{group_id}']").evaluate(
+        "row => [row.querySelector('.received .count').textContent, row.querySelector('.state').innerText]")
+    return int(received), state.strip()
 
 
 def test_cp1251_file_is_processed_with_live_progress_and_exported(page, stack, tmp_path):

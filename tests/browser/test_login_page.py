@@ -5,19 +5,6 @@ import pytest
 from tests.browser.conftest import ARGS, CHROMIUM, shot  # noqa: F401
 
 
-@pytest.fixture
-def anonymous_page(browser, stack):
-    context = browser.new_context(base_url=stack.base_url, viewport={"width": 1366, "height": 768}, locale="ru-RU",
-                                  timezone_id="Europe/Moscow")
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
-
-
 def test_dev_login_and_logout(anonymous_page):
     page = anonymous_page
     page.goto("/journal")

@@ -13,17 +13,11 @@ from werkzeug.test import Client
 from services.ferzl_emulator import mass, soap
 from services.ferzl_emulator.register import Register
 from services.ferzl_emulator.server import ASYNC_PATH, SOAP_PATH, Emulator, latency
+from tests.ferzl_support import oip_request
 
 REGISTER = Register()
 TOKEN = "secret-token"
 GUID = "123e4567-e89b-12d3-a456-426614174000"
-
-
-def person_body(oip):
-    return (f'<s:Envelope xmlns:s="{soap.SOAP}" xmlns:t="{soap.TYPES}" xmlns:c="{soap.COMMON}"><s:Body>'
-            f"<t:getPersonDataRequest><c:externalRequestId>{GUID}</c:externalRequestId><t:personDataSearchParams>"
-            f"<t:personSearchInfo><t:oip>{oip}</t:oip></t:personSearchInfo></t:personDataSearchParams>"
-            f"</t:getPersonDataRequest></s:Body></s:Envelope>").encode()
 
 
 def start_body(requests_):
@@ -69,14 +63,14 @@ def codes(data):
     ("http_429", 429, None), ("http_500", 500, None), ("http_503", 503, None)])
 def test_every_kind_of_injected_error(client, kind, status, code):
     knobs(client, errors={kind: 1.0})
-    response = post(client, person_body(REGISTER.person(0).oip))
+    response = post(client, oip_request(REGISTER.person(0).oip))
     assert response.status_code == status
     if code:
         assert codes(response.data) == [code]
     if kind == "http_500":
         assert b"soap:Server" in response.data
     knobs(client, errors=None)
-    assert post(client, person_body(REGISTER.person(0).oip)).status_code == 200
+    assert post(client, oip_request(REGISTER.person(0).oip)).status_code == 200
 
 
 def test_error_shares_are_checked(client):
@@ -88,7 +82,7 @@ def test_error_shares_are_checked(client):
 def test_error_shares_are_about_right(app, client):
     app.rng = random.Random(5)
     knobs(client, errors={"item_500": 0.05, "http_503": 0.05})
-    statuses = [post(client, person_body(REGISTER.person(1).oip)) for _ in range(1000)]
+    statuses = [post(client, oip_request(REGISTER.person(1).oip)) for _ in range(1000)]
     counters = client.get("/emulator/admin").json["counters"]
     assert 30 <= counters["error_500"] <= 75 and 30 <= counters["http_503"] <= 75
     assert sum(r.status_code == 200 for r in statuses) == 1000 - counters["http_503"]
@@ -97,28 +91,28 @@ def test_error_shares_are_about_right(app, client):
 def test_outage_window_ends_by_itself(client):
     state = knobs(client, outage_s=0.3)
     assert state["down"] is True
-    assert post(client, person_body(REGISTER.person(0).oip)).status_code == 503
+    assert post(client, oip_request(REGISTER.person(0).oip)).status_code == 503
     assert client.get("/emulator/health").json["down"] is True
     time.sleep(0.35)
-    assert post(client, person_body(REGISTER.person(0).oip)).status_code == 200
+    assert post(client, oip_request(REGISTER.person(0).oip)).status_code == 200
 
 
 def test_token_expires_and_a_new_token_restarts_the_clock(client):
     knobs(client, token_ttl_s=0.2)
-    assert post(client, person_body(REGISTER.person(0).oip)).status_code == 200
+    assert post(client, oip_request(REGISTER.person(0).oip)).status_code == 200
     time.sleep(0.25)
-    assert post(client, person_body(REGISTER.person(0).oip)).status_code == 401
+    assert post(client, oip_request(REGISTER.person(0).oip)).status_code == 401
     assert knobs(client, token=TOKEN)["token_expired"] is False
-    assert post(client, person_body(REGISTER.person(0).oip)).status_code == 200
+    assert post(client, oip_request(REGISTER.person(0).oip)).status_code == 200
     knobs(client, reset=True)
     time.sleep(0.25)
-    assert post(client, person_body(REGISTER.person(0).oip)).status_code == 200
+    assert post(client, oip_request(REGISTER.person(0).oip)).status_code == 200
 
 
 def test_hang_holds_the_call(client):
     knobs(client, errors={"hang": 1.0}, hang_ms=150)
     started = time.monotonic()
-    assert post(client, person_body(REGISTER.person(0).oip)).status_code == 200
+    assert post(client, oip_request(REGISTER.person(0).oip)).status_code == 200
     assert time.monotonic() - started >= 0.15
 
 

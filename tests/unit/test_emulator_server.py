@@ -8,17 +8,10 @@ from werkzeug.test import Client
 from services.ferzl_emulator import soap
 from services.ferzl_emulator.register import Register
 from services.ferzl_emulator.server import BASE, SOAP_PATH, Emulator
+from tests.ferzl_support import oip_request
 
 REGISTER = Register()
 TOKEN = "secret-token"
-GUID = "123e4567-e89b-12d3-a456-426614174000"
-
-
-def request_body(oip):
-    return (f'<s:Envelope xmlns:s="{soap.SOAP}" xmlns:t="{soap.TYPES}" xmlns:c="{soap.COMMON}"><s:Body>'
-            f"<t:getPersonDataRequest><c:externalRequestId>{GUID}</c:externalRequestId><t:personDataSearchParams>"
-            f"<t:personSearchInfo><t:oip>{oip}</t:oip></t:personSearchInfo></t:personDataSearchParams>"
-            f"</t:getPersonDataRequest></s:Body></s:Envelope>").encode()
 
 
 @pytest.fixture
@@ -33,7 +26,7 @@ def client(app):
 
 def post(client, body=None, token=TOKEN):
     headers = {"X-Auth-Token": token} if token else {}
-    return client.post(SOAP_PATH, data=body or request_body(REGISTER.person(0).oip), headers=headers,
+    return client.post(SOAP_PATH, data=body or oip_request(REGISTER.person(0).oip), headers=headers,
                        content_type="text/xml; charset=utf-8")
 
 
