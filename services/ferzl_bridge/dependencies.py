@@ -91,7 +91,7 @@ class FerzlProvider(DependencyProvider):
         self.bridge = Bridge(
             client, limiter, circuit, self.tiers,
             mass_client=MassClient(async_url, token, timeout=timeout),
-            pool=eventlet.GreenPool(concurrency),
+            concurrency=concurrency,
             smo={code: (name, ogrn) for code, name, ogrn in smo_dictionary()},
             horizon_hours=_get(config, "FERZL_RETRY_HORIZON_HOURS", 24.0),
             hold_budget=_get(config, "FERZL_HOLD_BUDGET", 120.0),

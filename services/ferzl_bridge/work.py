@@ -1,6 +1,6 @@
 """One work chunk through ФЕРЗЛ: single calls, mass batches, holds and retries. No nameko here.
 
-Collaborators are passed in (clients, limiter, circuit, pool), so the whole path is tested with fakes.
+Collaborators are passed in (clients, limiter, circuit), so the whole path is tested with fakes.
 process() never waits long: a call waits for a rate token at most `hold_budget` seconds from the
 chunk's start, a mass batch at most `mass_timeout`; whatever cannot go on is held in a delay queue.
 """
@@ -15,6 +15,7 @@ import eventlet
 
 from services.ferzl_bridge import archive, mass
 from services.ferzl_bridge.batcher import Batcher
+from services.ferzl_bridge.calls import CallWorkers
 from services.ferzl_bridge.circuit import AUTH, DOWN, LIMITED, OK, REJECTED, UNAVAILABLE
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected, FerzlUnavailable
 from services.ferzl_bridge.lookup import INTERNAL_ERROR, answered, failed, settle
@@ -39,12 +40,12 @@ class Result:
 
 
 class Bridge:
-    def __init__(self, client, limiter, circuit, tiers, *, mass_client=None, pool=None, smo=None,
+    def __init__(self, client, limiter, circuit, tiers, *, mass_client=None, concurrency=50, smo=None,
                  horizon_hours=24.0, hold_budget=120.0, mass_min=50, mass_batch=1000, mass_wait=0.5,
                  mass_poll=1.0, mass_timeout=600.0, archive=True, clock=time.monotonic, sleep=eventlet.sleep):
         self.client, self.mass_client = client, mass_client
         self.limiter, self.circuit, self.tiers = limiter, circuit, tiers
-        self.pool = pool or eventlet.GreenPool(50)
+        self.calls = CallWorkers(concurrency)
         self.smo = smo or {}
         self.horizon, self.hold_budget = timedelta(hours=horizon_hours), hold_budget
         self.mass_min, self.mass_poll, self.mass_timeout = mass_min, mass_poll, mass_timeout
@@ -91,12 +92,8 @@ class Bridge:
         return self._settle(items, {i["request_id"]: ("retry", "unavailable") for i in items}, [], now)
 
     def _singles(self, items, deadline, found, records):
-        # A GreenPile on the process's one pool: FERZL_CONCURRENCY calls in flight for all chunks together
-        # (GreenPool.imap would make a new pool of that size for every chunk).
-        pile = eventlet.GreenPile(self.pool)
-        for i in items:
-            pile.spawn(self._single, i, deadline)
-        for item, result, exchanges in pile:
+        # the process's call workers: FERZL_CONCURRENCY calls in flight for all chunks together
+        for item, result, exchanges in self.calls.map(lambda i: self._single(i, deadline), items):
             found[item["request_id"]] = result
             records.extend(exchanges)
 

@@ -8,6 +8,7 @@ import eventlet
 
 from services.ferzl_bridge import mass
 from services.ferzl_bridge.batcher import Batcher
+from services.ferzl_bridge.calls import CallWorkers
 from services.ferzl_bridge.circuit import DOWN, Circuit, MemoryStore
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlNotFound, FerzlRejected, FerzlUnavailable
 from services.ferzl_bridge.ratelimit import Limiter, MemoryBucket
@@ -78,7 +79,7 @@ def bridge(single=None, mass_client=None, rate=0, trip=10, mass_min=5, batch=100
     circuit = Circuit(MemoryStore(), trip_failures=trip, refresh=0.0)
     limiter = Limiter(MemoryBucket(), rate, sleep=eventlet.sleep)
     return Bridge(single or Single(), limiter, circuit, Tiers("0.5,1,2"), mass_client=mass_client,
-                  pool=eventlet.GreenPool(20), smo=SMO, mass_min=mass_min, mass_batch=batch, mass_wait=wait,
+                  concurrency=20, smo=SMO, mass_min=mass_min, mass_batch=batch, mass_wait=wait,
                   mass_poll=0.01, mass_timeout=2, **kw)
 
 
@@ -141,7 +142,7 @@ def test_unavailable_in_a_row_trips_and_the_rest_of_the_chunk_is_held():
     persons = REGISTER.sample(30)
     single = Single({p.enp: FerzlUnavailable("503", "down") for p in persons})
     b = bridge(single, trip=5)
-    b.pool = eventlet.GreenPool(1)  # one at a time, so the trip is seen before the next call
+    b.calls = CallWorkers(1)  # one at a time, so the trip is seen before the next call
     result = b.process([item(i, enp=p.enp) for i, p in enumerate(persons)])
     assert single.calls == 5
     assert len(result.later[0.5]) == 5 and len(result.later[1.0]) == 25
@@ -231,7 +232,7 @@ def test_concurrency_is_bounded_for_all_chunks_together():
                 in_flight[0] -= 1
 
     b = bridge(Counting())
-    b.pool = eventlet.GreenPool(7)
+    b.calls = CallWorkers(7)
     persons = REGISTER.sample(60)
     chunks = [[item(n * 20 + i, enp=p.enp) for i, p in enumerate(persons[n * 20:(n + 1) * 20])] for n in range(3)]
     results = list(eventlet.GreenPool().imap(b.process, chunks))
@@ -241,7 +242,7 @@ def test_concurrency_is_bounded_for_all_chunks_together():
 def test_a_chunk_stops_calling_when_its_budget_is_spent():
     persons = REGISTER.sample(40)
     b = bridge(Single(delay=0.05), hold_budget=0.12)
-    b.pool = eventlet.GreenPool(2)  # 40 calls of 50 ms two at a time would take a second
+    b.calls = CallWorkers(2)  # 40 calls of 50 ms two at a time would take a second
     started = time.monotonic()
     result = b.process([item(i, enp=p.enp) for i, p in enumerate(persons)])
     assert time.monotonic() - started < 0.5
