@@ -104,6 +104,36 @@ def load_work_chunk(body):
         return WorkChunk().load(body)
 
 
+_OUTCOME_KEYS = ("answer", "error_code", "error_message")
+
+
+def load_outcome_chunk(body):
+    """OutcomeChunk().load(body), several times faster for well-formed chunks (the journal stores thousands of
+    answers a second); anything unusual goes through the schema, so errors and results are the schema's."""
+    try:
+        if not (isinstance(body, dict) and isinstance(body.get("chunk_id"), str)
+                and isinstance(body.get("outcomes"), list)):
+            raise _Unusual
+        archive, held = body.get("archive", []), body.get("held", [])
+        if not (isinstance(archive, list) and isinstance(held, list)
+                and all(isinstance(x, dict) for x in archive) and all(isinstance(x, dict) for x in held)):
+            raise _Unusual
+        outcomes = []
+        for o in body["outcomes"]:
+            if not (isinstance(o, dict) and type(o.get("request_id")) is int
+                    and o.get("status") in ("answered", "error") and isinstance(o.get("answered_at"), str)):
+                raise _Unusual
+            answer, code, message = (o.get(k) for k in _OUTCOME_KEYS)
+            if not ((answer is None or isinstance(answer, dict)) and (code is None or isinstance(code, str))
+                    and (message is None or isinstance(message, str))):
+                raise _Unusual
+            outcomes.append({"request_id": o["request_id"], "status": o["status"], "answer": answer,
+                             "error_code": code, "error_message": message, "answered_at": o["answered_at"]})
+        return {"chunk_id": body["chunk_id"], "outcomes": outcomes, "archive": archive, "held": held}
+    except _Unusual:
+        return OutcomeChunk().load(body)
+
+
 # ---- ArchiveRecord.content: a JSON header line -- one entry per exchange: request_ids, operation, at,
 # http_status, duration_ms and the lengths of the two bodies (null: none) -- then the bodies, request
 # before response, in header order; all of it zlib-compressed, then base64.

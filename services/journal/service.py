@@ -16,7 +16,7 @@ from services.journal import archive, captcha, crl_refresh, directory, groups, h
 from shared import export, memory
 from shared.gost import GostError, load_certificate, load_crl
 from services.journal.dependencies import Database
-from shared.messages import WORK_QUEUE, OutcomeChunk
+from shared.messages import WORK_QUEUE, load_outcome_chunk
 from shared.queues import answers_queue, work_queue
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ class JournalService(memory.ReleasesMemory):
     @consume(answers_queue, requeue_on_error=True)
     def store_answers(self, body):
         try:
-            chunk = OutcomeChunk().load(body)
+            chunk = load_outcome_chunk(body)
         except ValidationError as exc:
             log.error("malformed answers message dropped: %s", sorted(exc.messages))
             return

@@ -63,6 +63,32 @@ def test_fast_work_chunk_loading_agrees_with_the_schema():
     assert load_work_chunk(odd) == WorkChunk().load(odd)  # unusual but valid: the schema decides
 
 
+def test_fast_outcome_chunk_loading_agrees_with_the_schema():
+    import pytest
+    from marshmallow import ValidationError
+
+    from shared.messages import load_outcome_chunk
+    good = {"chunk_id": "c", "outcomes": [
+        {"request_id": 1, "status": "answered", "answer": {"enp": "1", "attachments": []},
+         "answered_at": "2026-11-26T10:00:00+00:00", "extra": "ignored"},
+        {"request_id": 2, "status": "error", "error_code": "409", "error_message": "Не найден",
+         "answered_at": "2026-11-26T10:00:01+00:00"}],
+        "archive": [{"at": "x", "request_ids": [1], "exchanges": 1, "content": "eJw="}],
+        "held": [{"request_id": 3, "seconds": 5}], "newer_field": 1}
+    assert load_outcome_chunk(good) == OutcomeChunk().load(good)
+    assert load_outcome_chunk({"chunk_id": "c", "outcomes": []}) == OutcomeChunk().load({"chunk_id": "c", "outcomes": []})
+    for bad in ({"chunk_id": "c"}, {"chunk_id": "c", "outcomes": [{"request_id": 1, "status": "lost",
+                                                                   "answered_at": "x"}]},
+                {"chunk_id": "c", "outcomes": [{"request_id": 1, "status": "answered"}]},
+                {"chunk_id": "c", "outcomes": [], "archive": None},
+                {"chunk_id": "c", "outcomes": [{"request_id": 1, "status": "error", "error_code": 409,
+                                                "answered_at": "x"}]}):
+        with pytest.raises(ValidationError):
+            load_outcome_chunk(bad)
+    odd = {"chunk_id": "c", "outcomes": [{"request_id": "7", "status": "answered", "answered_at": "x"}]}
+    assert load_outcome_chunk(odd) == OutcomeChunk().load(odd)  # unusual but valid: the schema decides
+
+
 def test_an_archive_record_of_an_unknown_shape_costs_nothing_but_itself():
     from services.journal import archive as journal_archive
     chunk = OutcomeChunk().load({"chunk_id": "c", "outcomes": [], "archive": [{"operation": "old style"}],
