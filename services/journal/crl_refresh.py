@@ -22,7 +22,9 @@ _CAS = text(
     "SELECT c.id, c.subject, c.der, l.this_update, l.next_update FROM cas c LEFT JOIN LATERAL ("
     "  SELECT this_update, next_update FROM crls WHERE ca_id = c.id ORDER BY this_update DESC, id DESC LIMIT 1"
     ") l ON true WHERE c.active ORDER BY c.id")
-_CERTS = text("SELECT der FROM certificates WHERE issuer = :issuer AND active ORDER BY id DESC LIMIT :n")
+_CERTS = text("SELECT thumbprint, der FROM certificates WHERE issuer = :issuer AND active "
+              "ORDER BY id DESC LIMIT :n")
+_URLS = {}  # certificate thumbprint -> its distribution points (parsed once: a certificate never changes)
 
 
 def download(url, timeout=30.0, limit=MAX_CRL_BYTES):
@@ -42,11 +44,16 @@ def download(url, timeout=30.0, limit=MAX_CRL_BYTES):
 def distribution_points(conn, issuer):
     """http(s) URLs named by the newest active certificates of an issuer, in order of first appearance."""
     urls = []
-    for (der,) in conn.execute(_CERTS, {"issuer": issuer, "n": CERTS_PER_CA}).all():
-        try:
-            found = load_certificate(bytes(der)).crl_urls
-        except GostError:
-            continue
+    for thumbprint, der in conn.execute(_CERTS, {"issuer": issuer, "n": CERTS_PER_CA}).all():
+        found = _URLS.get(thumbprint)
+        if found is None:
+            try:
+                found = load_certificate(bytes(der)).crl_urls
+            except GostError:
+                found = ()
+            if len(_URLS) > 10_000:
+                _URLS.clear()
+            _URLS[thumbprint] = found
         urls += [u for u in found if u not in urls]
     return urls
 
