@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
 
 from services.journal import directory as D
 from shared import config
@@ -81,12 +82,15 @@ def main(argv=None, out=sys.stdout):
     from shared.gost import GostError
     args = _parser().parse_args(argv)
     engine = create_engine(config.load().database_url)
-    if args.action == "crl-refresh":
-        return _crl_refresh(engine, out)
     try:
+        if args.action == "crl-refresh":
+            return _crl_refresh(engine, out)
         with engine.begin() as conn:
             print(run(args, conn, getpass.getuser()), file=out)
         return 0
+    except OperationalError:
+        print("Ошибка: база данных недоступна (DATABASE_URL); ничего не изменено.", file=sys.stderr)
+        return 2
     except (D.DirectoryError, GostError) as exc:
         message = exc if isinstance(exc, D.DirectoryError) else "файл не является сертификатом или списком отзыва ГОСТ"
         print(f"Ошибка: {message}", file=sys.stderr)
@@ -105,10 +109,7 @@ REFRESH_WORDS = {"stored": "загружен новый список отзыв�
 
 def _crl_refresh(engine, out):
     from services.journal import crl_refresh
-    try:
-        results = crl_refresh.refresh(engine)
-    finally:
-        engine.dispose()
+    results = crl_refresh.refresh(engine)
     for ca_id, result in sorted(results.items()):
         print(f"УЦ {ca_id}: {REFRESH_WORDS[result]}", file=out)
     if not results:

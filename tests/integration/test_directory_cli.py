@@ -51,3 +51,12 @@ def test_directory_commands_manage_and_audit(database_url, engine, tmp_path):
                                     "AND (object_id = :u OR object_id = :o)"), {"u": str(user), "o": str(org)}
                                ).scalars().all()
     assert {"directory.organization.add", "directory.user.add", "directory.user.deactivate"} <= set(actions)
+
+
+def test_an_unreachable_database_is_a_russian_message_not_a_traceback(database_url):
+    from sqlalchemy.engine import make_url
+    closed = make_url(database_url).set(host="127.0.0.1", port=9).render_as_string(False)  # nothing listens on 9
+    for args in (("list",), ("crl-refresh",)):
+        done = ozsp(closed, *args)
+        assert done.returncode == 2
+        assert done.stderr.strip() == "Ошибка: база данных недоступна (DATABASE_URL); ничего не изменено."
