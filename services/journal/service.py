@@ -4,13 +4,12 @@ import logging
 import time
 import uuid
 
+from eventlet import tpool
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.messaging import Publisher, consume
 from nameko.rpc import rpc
 from nameko.timer import timer
-
-from eventlet import tpool
 
 from services.journal import archive, captcha, crl_refresh, directory, groups, held, store
 from shared import export, memory
