@@ -18,10 +18,12 @@ MAX_CRL_BYTES = 50 * 1024 * 1024  # the largest CRLs of accredited CAs are a few
 CERTS_PER_CA = 20  # distribution points are read from this many of the newest certificates of a CA
 STALE_AHEAD = timedelta(hours=24)  # a CRL this close to its nextUpdate that cannot be refreshed is an alarm
 
-_CAS = text(
+_CAS_SQL = (
     "SELECT c.id, c.subject, c.der, l.this_update, l.next_update FROM cas c LEFT JOIN LATERAL ("
     "  SELECT this_update, next_update FROM crls WHERE ca_id = c.id ORDER BY this_update DESC, id DESC LIMIT 1"
-    ") l ON true WHERE c.active ORDER BY c.id")
+    ") l ON true WHERE c.active {also} ORDER BY c.id")
+_CAS = text(_CAS_SQL.format(also=""))
+_CAS_NAMED = text(_CAS_SQL.format(also="AND c.subject = :subject"))  # the CAs that may have issued a certificate
 _CERTS = text("SELECT thumbprint, der FROM certificates WHERE issuer = :issuer AND active "
               "ORDER BY id DESC LIMIT :n")
 _URLS = {}  # certificate thumbprint -> its distribution points (parsed once: a certificate never changes)
@@ -82,7 +84,7 @@ def fetch_for(engine, cert, fetch=lambda url: download(url, timeout=10.0), parse
     if not cert.crl_urls:
         return "no_urls"
     with engine.connect() as conn:
-        rows = [r for r in conn.execute(_CAS).all() if r.subject == str(cert.issuer)]
+        rows = conn.execute(_CAS_NAMED, {"subject": str(cert.issuer)}).all()
     row = next((r for r in rows if cert.is_issued_by(load_certificate(bytes(r.der)))), None)
     if row is None:
         return "unknown_ca"

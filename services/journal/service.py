@@ -23,6 +23,11 @@ MAX_CHUNKS_PER_TICK = 50  # at most this many chunks per dispatch, and never bey
 CLAIM_CHUNKS = 10  # chunks claimed and published in one transaction
 
 
+def _crl_in_thread(data):
+    """A CRL parsed in a real thread: a big one takes seconds, and dispatch and answers go on meanwhile."""
+    return tpool.execute(load_crl, data)
+
+
 class JournalService(memory.ReleasesMemory):
     name = "journal"
     db = Database()
@@ -261,7 +266,7 @@ class JournalService(memory.ReleasesMemory):
         if len(self._crl_asked) > 1000:
             self._crl_asked.clear()
         self._crl_asked[issuer] = now
-        return crl_refresh.fetch_for(self.db, cert, parse=lambda data: tpool.execute(load_crl, data))
+        return crl_refresh.fetch_for(self.db, cert, parse=_crl_in_thread)
 
     @timer(interval=10)
     def refresh_crls(self):
@@ -270,8 +275,8 @@ class JournalService(memory.ReleasesMemory):
         if minutes <= 0 or time.monotonic() < self._crl_next_run[0]:
             return
         self._crl_next_run[0] = time.monotonic() + minutes * 60
-        try:  # a big CRL is parsed in a real thread: dispatch and answers go on meanwhile
-            crl_refresh.refresh(self.db, parse=lambda data: tpool.execute(load_crl, data))
+        try:
+            crl_refresh.refresh(self.db, parse=_crl_in_thread)
         except Exception:
             log.exception("CRL refresh failed; it runs again in %g minutes", minutes)
 
