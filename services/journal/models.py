@@ -73,8 +73,8 @@ requests = Table(
     CheckConstraint("status in ('sent', 'answered', 'error')", name="status"),
     Index("ix_requests_org_created", "organization_id", "created_at"),
     Index("ix_requests_group_line", "group_id", "line_no"),
-    Index("ix_requests_pending", "id", postgresql_where=text("status = 'sent'")),
-    # 0008: the dispatch window (requests in flight) and the fair claim (individual first, then per group)
+    # 0008: the dispatch window (requests in flight) and the fair claim (individual first, then per group);
+    # 0009 dropped ix_requests_pending (id, status 'sent'): the in-flight index holds the same rows
     Index("ix_requests_in_flight", "dispatched_at", postgresql_where=text("status = 'sent'")),
     Index("ix_requests_new_single", "id",
           postgresql_where=text("status = 'sent' AND dispatched_at IS NULL AND group_id IS NULL")),

@@ -21,6 +21,7 @@ from shared.queues import answers_queue, work_queue
 log = logging.getLogger(__name__)
 MAX_CHUNKS_PER_TICK = 50  # at most this many chunks per dispatch, and never beyond the dispatch window
 CLAIM_CHUNKS = 10  # chunks claimed and published in one transaction
+SWEEP_SECONDS = 5.0  # how often a dispatch also claims by id whatever the fair order missed (store.claim_pending)
 
 
 def _crl_in_thread(data):
@@ -280,6 +281,8 @@ class JournalService(memory.ReleasesMemory):
         except Exception:
             log.exception("CRL refresh failed; it runs again in %g minutes", minutes)
 
+    _next_sweep = [0.0]  # monotonic time of the next sweeping dispatch, shared by the workers of this process
+
     def _dispatch_quietly(self):
         try:
             self._dispatch()
@@ -294,12 +297,15 @@ class JournalService(memory.ReleasesMemory):
         window = store.dispatch_window(size, self.config.get("FERZL_CONCURRENCY", 50), lease,
                                        self.config.get("FERZL_RATE_LIMIT", 0.0), self.config.get("DISPATCH_WINDOW", 0))
         budget = MAX_CHUNKS_PER_TICK * size
+        sweep = time.monotonic() >= self._next_sweep[0]
+        if sweep:
+            self._next_sweep[0] = time.monotonic() + SWEEP_SECONDS
         while budget > 0:
             with self.db.begin() as conn:
                 limit = min(store.dispatch_room(conn, window, lease), budget, CLAIM_CHUNKS * size)
                 if limit <= 0:
                     return
-                items = store.claim_pending(conn, limit, lease)
+                items = store.claim_pending(conn, limit, lease, sweep)
                 for chunk in store.dispatch_chunks(items, size):
                     self.publish({"chunk_id": str(uuid.uuid4()), "items": chunk}, routing_key=WORK_QUEUE)
             budget -= len(items)

@@ -61,9 +61,9 @@ def group(db, count, start=0):
     return gid, ids
 
 
-def claim(db, limit, lease=LEASE):
+def claim(db, limit, lease=LEASE, sweep=True):
     with db.begin() as conn:
-        return store.claim_pending(conn, limit, lease)
+        return store.claim_pending(conn, limit, lease, sweep)
 
 
 def room(db, window, lease=LEASE):
@@ -128,6 +128,22 @@ def test_rows_of_a_group_marked_finished_are_still_claimed_at_the_end(db):
     assert [i["request_id"] for i in claim(db, 10)] == [*ids, single]
 
 
+def test_only_a_sweeping_claim_looks_past_the_fair_order(db):
+    gid, ids = group(db, 3)
+    with db.begin() as conn:
+        conn.execute(text("UPDATE groups SET finished_at = now() WHERE id = :g"), {"g": gid})
+    single = individual(db, 1)
+    assert [i["request_id"] for i in claim(db, 10, sweep=False)] == [single]
+    assert [i["request_id"] for i in claim(db, 10, sweep=False)] == []
+    assert [i["request_id"] for i in claim(db, 10, sweep=True)] == ids
+
+
+def test_fair_shares_fill_a_claim_without_a_sweep(db):
+    made = [group(db, 40, start=1000 * n) for n in range(3)]
+    got = claim(db, 120, sweep=False)
+    assert len(got) == 120 and per_group(got) == {gid: 40 for gid, _ in made}
+
+
 def test_the_window_holds_back_requests_until_answers_or_lease_expiry(db):
     ids = [individual(db, n) for n in range(80)]
     assert room(db, 50) == 50
@@ -186,7 +202,7 @@ def dispatcher(db, **config):
     """JournalService._dispatch on this database, with a publisher that records the chunks."""
     conf = {"CHUNK_SIZE": 10, "DISPATCH_LEASE_SECONDS": LEASE, "FERZL_CONCURRENCY": 50, "FERZL_RATE_LIMIT": 0.0,
             "DISPATCH_WINDOW": 0} | config
-    fake = types.SimpleNamespace(config=conf, db=db, publish=Recorder())
+    fake = types.SimpleNamespace(config=conf, db=db, publish=Recorder(), _next_sweep=[0.0])
     return fake, lambda: JournalService._dispatch(fake)
 
 

@@ -1,4 +1,5 @@
 """Journal logic on a real PostgreSQL database, without a broker."""
+import threading
 from datetime import date
 
 import pytest
@@ -73,6 +74,35 @@ def test_answers_are_stored_once_with_mo_names(quiet_engine):
     assert card["status"] == "answered" and card["status_label"] == "Получен" and card["error"] is None
     assert [a["mo_name"] for a in card["answer"]["attachments"]] == [name, None]
     assert events == ["created", "answered"]
+
+
+def test_the_same_answers_stored_by_two_transactions_at_once_count_once(quiet_engine):
+    ids = [create(quiet_engine, enp="5072360829000830") for _ in range(3)]
+    first, second = quiet_engine.connect(), quiet_engine.connect()
+    try:
+        first.begin()
+        assert store.store_outcomes(first, [answer(i) for i in ids]) == {"stored": 3, "duplicates": 0}
+        result = {}
+
+        def store_again():
+            second.begin()
+            result.update(store.store_outcomes(second, [answer(i, "error", code="500") for i in ids]))
+
+        waiting = threading.Thread(target=store_again)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive()  # the rows are locked by the first transaction's UPDATE
+        first.commit()
+        waiting.join(10)
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    assert result == {"stored": 0, "duplicates": 3}  # re-checked after the first commit: no longer «Отправлен»
+    with quiet_engine.connect() as conn:
+        events = conn.execute(text("SELECT event, count(*) FROM request_history WHERE request_id = ANY(:ids) "
+                                   "GROUP BY event ORDER BY event"), {"ids": ids}).all()
+    assert [tuple(e) for e in events] == [("answered", 3), ("created", 3)]
 
 
 def test_error_outcome_keeps_ferzl_message(quiet_engine):
