@@ -64,6 +64,11 @@ _CLAIM_ANY = _CLAIM.format(ids=(  # ix_requests_new
     "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"))
 
 
+_ANY_WORK = text(  # anything to claim: a request never published, or one whose lease ran out
+    "SELECT EXISTS (SELECT FROM requests WHERE status = 'sent' AND dispatched_at IS NULL) OR EXISTS ("
+    "SELECT FROM requests WHERE status = 'sent' AND dispatched_at < now() - make_interval(secs => :lease))")
+
+
 def dispatch_window(chunk_size, concurrency, lease_seconds, rate_limit=0.0, configured=0):
     """How many requests the journal keeps in flight (published, not answered, lease alive).
 
@@ -88,8 +93,8 @@ def in_flight(conn, lease_seconds):
 
 
 def dispatch_room(conn, window, lease_seconds):
-    """How many requests this transaction may claim: window − in flight. 0 while another dispatcher's
-    transaction has the turn (a transaction-scoped advisory lock, so two journal processes never overshoot).
+    """How many requests this transaction may claim: window − in flight; 0 when nothing waits to be claimed or
+    while another dispatcher's transaction has the turn (a transaction-scoped advisory lock, so two journal processes never overshoot).
 
     The rest of the transaction reads the partial indexes by plain index scans, not bitmaps: every claim and
     every answer leaves a dead version of the row in them until vacuum, and only a plain scan marks such an
@@ -97,6 +102,8 @@ def dispatch_room(conn, window, lease_seconds):
     if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK}).scalar_one():
         return 0
     conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+    if not conn.execute(_ANY_WORK, {"lease": lease_seconds}).scalar_one():
+        return 0  # nothing to claim: no need to count what is in flight (the whole window, at every tick)
     return max(0, int(window) - in_flight(conn, lease_seconds))
 
 

@@ -163,6 +163,19 @@ def test_the_window_holds_back_requests_until_answers_or_lease_expiry(db):
     assert [i["request_id"] for i in claim(db, 10)] == ids[20:30]  # ... and are published again, oldest first
 
 
+def test_no_room_is_counted_when_nothing_waits(db):
+    ids = [individual(db, n) for n in range(3)]
+    assert room(db, 50) == 50
+    claim(db, 3)
+    assert room(db, 50) == 0  # 47 free places, but nothing to put there
+    with db.begin() as conn:
+        conn.execute(text("UPDATE requests SET dispatched_at = now() - make_interval(secs => :s) "
+                          "WHERE id = :id"), {"s": LEASE + 5, "id": ids[0]})
+    assert room(db, 50) == 48  # a lease ran out: that one waits again
+    individual(db, 99)
+    assert room(db, 2) == 0  # waiting, but the window is full
+
+
 def test_requests_parked_in_delay_queues_count_as_in_flight(db):
     ids = [individual(db, n) for n in range(30)]
     claim(db, 30)
