@@ -16,8 +16,11 @@ depends_on = None
 
 
 def upgrade():
-    op.drop_index("ix_requests_pending", "requests")
+    with op.get_context().autocommit_block():  # CONCURRENTLY: requests are written meanwhile, nothing waits
+        op.drop_index("ix_requests_pending", "requests", postgresql_concurrently=True, if_exists=True)
 
 
 def downgrade():
-    op.create_index("ix_requests_pending", "requests", ["id"], postgresql_where=sa.text("status = 'sent'"))
+    with op.get_context().autocommit_block():
+        op.create_index("ix_requests_pending", "requests", ["id"], postgresql_where=sa.text("status = 'sent'"),
+                        postgresql_concurrently=True, if_not_exists=True)
