@@ -85,18 +85,16 @@ def cpu_seconds(pid):
     return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def command_cpu(commands=("postgres", "beam.smp")):
+def command_cpu(names=("postgres", "beam.smp")):
     """CPU seconds of every live process by command name: PostgreSQL (all its backends) and RabbitMQ."""
-    totals = dict.fromkeys(commands, 0.0)
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    totals = dict.fromkeys(names, 0.0)
+    for pid, name in processes(names):
         try:
             with open(f"/proc/{pid}/stat") as f:
-                head, _, rest = f.read().rpartition(")")
+                rest = f.read().rpartition(")")[2]
         except OSError:
             continue
-        comm = head.partition("(")[2]
-        if comm in totals:
-            totals[comm] += sum(int(v) for v in rest.split()[11:13]) / os.sysconf("SC_CLK_TCK")
+        totals[name] += sum(int(v) for v in rest.split()[11:13]) / os.sysconf("SC_CLK_TCK")
     return {"postgresql" if k == "postgres" else "rabbitmq": v for k, v in totals.items()}
 
 
@@ -115,16 +113,17 @@ def tasks(pid):
         return []
 
 
-def commands(*names):
-    """Pids of every live process with one of these command names."""
+def processes(names):
+    """(pid, command name) of every live process with one of these command names."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/comm") as f:
-                if f.read().strip() in names:
-                    found.append(int(pid))
+                name = f.read().strip()
         except OSError:
             continue
+        if name in names:
+            found.append((int(pid), name))
     return found
 
 
@@ -137,7 +136,7 @@ def isolate_register(register_pid, pipeline_pids):
     if len(cpus) < 2:
         return None
     plan = [(t, {cpus[-1]}) for t in tasks(register_pid)]
-    for pid in [os.getpid(), *pipeline_pids, *commands("postgres", "beam.smp")]:
+    for pid in [os.getpid(), *pipeline_pids, *(pid for pid, _ in processes(("postgres", "beam.smp")))]:
         plan += [(t, set(cpus[:-1])) for t in tasks(pid)]
     before = []
     try:
@@ -156,7 +155,7 @@ def isolate_register(register_pid, pipeline_pids):
 def restore(before, everything):
     """Affinities back as they were; PostgreSQL backends forked meanwhile (they inherit it) get every CPU."""
     known = {tid for tid, _ in before}
-    late = [(t, everything) for pid in commands("postgres", "beam.smp") for t in tasks(pid) if t not in known]
+    late = [(t, everything) for pid, _ in processes(("postgres", "beam.smp")) for t in tasks(pid) if t not in known]
     for tid, mask in [*before, *late]:
         try:
             os.sched_setaffinity(tid, mask)

@@ -77,17 +77,23 @@ def create_database(url):
     return not exists
 
 
+def alembic_config(url):
+    """Alembic's configuration for the journal's migrations on the database at `url`."""
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "services/journal/migrations"))
+    cfg.attributes["url"] = url
+    return cfg
+
+
 def migrate(url=None):
     from alembic import command
-    from alembic.config import Config
 
     url = url or config.load().database_url
     if create_database(url):
         print(f"Создана база данных {make_url(url).database}")
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "services/journal/migrations"))
-    cfg.attributes["url"] = url
-    command.upgrade(cfg, "head")
+    command.upgrade(alembic_config(url), "head")
 
 
 def seed(url=None, dev_login=None):

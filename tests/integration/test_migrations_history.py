@@ -1,6 +1,5 @@
 """The migrations on a real PostgreSQL database: down and up again, the concurrent index builds included."""
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, text
 
 from services import admin
@@ -27,9 +26,7 @@ def test_down_to_0007_and_up_again_rebuilds_the_dispatch_indexes(settings):
         admin.migrate(url)
         at_head = indexes(url)
         assert DISPATCH_INDEXES <= at_head and "ix_requests_pending" not in at_head
-        cfg = Config(str(admin.ROOT / "alembic.ini"))
-        cfg.set_main_option("script_location", str(admin.ROOT / "services/journal/migrations"))
-        cfg.attributes["url"] = url
+        cfg = admin.alembic_config(url)
         command.downgrade(cfg, "0008")
         assert "ix_requests_pending" in indexes(url)
         command.downgrade(cfg, "0007")
