@@ -51,6 +51,20 @@ def params_for(person, kind):
     }[kind]()
 
 
+def ask_as_of(params, person, as_of):
+    """Set params' as-of date for a test case's `as_of` ("old": early in the person's first policy, "vs": just after
+    the current one began, None: today, no date sent); returns the date the answer is for."""
+    from datetime import date, timedelta
+    dt = date.today()
+    if as_of == "old":
+        dt = person.policies[0].date_b + timedelta(days=3)
+    elif as_of == "vs":
+        dt = person.policies[-1].date_b + timedelta(days=1)
+    if as_of:
+        params["as_of"] = dt.isoformat()
+    return dt
+
+
 def oip_request(oip, external_id="123e4567-e89b-12d3-a456-426614174000"):
     """A hand-written getPersonData envelope searching by ОИП (the emulator's own tests, no client involved)."""
     from services.ferzl_emulator import soap

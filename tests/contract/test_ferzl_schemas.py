@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -82,13 +82,7 @@ CASES = [
 def test_round_trip_for_every_identifier_kind(client, history, schemas, kind, sample_kind, as_of, official_checked):
     person = REGISTER.sample(3, sample_kind)[2]
     params = support.params_for(person, kind)
-    dt = date.today()
-    if as_of == "old":
-        dt = person.policies[0].date_b + timedelta(days=3)
-    elif as_of == "vs":
-        dt = person.policies[-1].date_b + timedelta(days=1)
-    if as_of:
-        params["as_of"] = dt.isoformat()
+    dt = support.ask_as_of(params, person, as_of)
     external_id = str(uuid.uuid4())
 
     assert_valid(schemas, client.request_xml(params, external_id))

@@ -1,12 +1,12 @@
 """Through the real journal, broker, bridge and emulator: every identifier kind of the manual round-trips
 (getPersonData), and group rows that go the mass path (getMassInsuranceStatusStart/Poll) get the very
 cards the single path gives for the same persons."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from services.ferzl_emulator.register import Register
-from tests.ferzl_support import params_for
+from tests.ferzl_support import ask_as_of, params_for
 from tests.integration.test_bridge_support import counters, create, params, wait_final, without_mo_names
 
 REGISTER = Register.from_settings()
@@ -31,13 +31,7 @@ def test_every_identifier_kind_round_trips(stack, engine):
             persons = [p for p in persons if p.policies[-1].type in ("П", "Э", "К", "Ц")]
         for person in persons[:2]:
             p = params_for(person, kind)
-            dt = date.today()
-            if as_of == "old":
-                dt = person.policies[0].date_b + timedelta(days=3)
-            elif as_of == "vs":
-                dt = person.policies[-1].date_b + timedelta(days=1)
-            if as_of:
-                p["as_of"] = dt.isoformat()
+            dt = ask_as_of(p, person, as_of)
             p["name"] = f"вид {kind}"
             requests.append(p)
             expected.append(REGISTER.answer(person, dt))

@@ -1,5 +1,7 @@
-"""Helpers of the gateway page tests: a request as a browser sends it, and a form page read like a browser."""
+"""Helpers of the gateway page tests: a request as a browser sends it, a form page read like a browser, the
+journal's CAPTCHA calls for fake journals."""
 import re
+import uuid
 
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
@@ -23,3 +25,18 @@ def read_form(response):
     captcha_id = re.search(r'name="captcha_id" id="captcha-id" value="([^"]+)"', html).group(1)
     return html, {"csrf_token": token, "captcha_id": captcha_id,
                   "captcha": response.headers["X-Captcha-Answer"]}, cookie
+
+
+class FakeCaptchas:
+    """The journal's captcha_issue / captcha_check, in memory (a fake journal inherits them)."""
+
+    def __init__(self):
+        self.captchas = {}
+
+    def captcha_issue(self, answer_hash, ttl):
+        captcha_id = str(uuid.uuid4())
+        self.captchas[captcha_id] = answer_hash
+        return captcha_id
+
+    def captcha_check(self, captcha_id, answer_hash):
+        return self.captchas.pop(captcha_id, None) == answer_hash

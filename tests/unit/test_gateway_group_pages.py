@@ -3,12 +3,11 @@
 import base64
 import io
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
 
-from tests.unit.gateway_support import page_request, read_form
+from tests.unit.gateway_support import FakeCaptchas, page_request, read_form
 from services.gateway import ferzl_state, group_pages, groups_api, pages, views
 from services.gateway.api import NotAuthenticated
 from shared import export
@@ -41,20 +40,13 @@ class Call:
         return Reply(self.function(*args))
 
 
-class FakeJournal:
+class FakeJournal(FakeCaptchas):
     def __init__(self):
-        self.captchas, self.groups_created, self.list_args, self.notices = {}, [], None, []
+        super().__init__()
+        self.groups_created, self.list_args, self.notices = [], None, []
         self.groups = {7: ROW, 8: DONE}
         self.in_progress = 1
         self.export_page = Call(self._export_page)
-
-    def captcha_issue(self, answer_hash, ttl):
-        captcha_id = str(uuid.uuid4())
-        self.captchas[captcha_id] = answer_hash
-        return captcha_id
-
-    def captcha_check(self, captcha_id, answer_hash):
-        return self.captchas.pop(captcha_id, None) == answer_hash
 
     def create_group(self, identity, name, filename, columns, rows, encoding, key):
         self.groups_created.append((name, filename, rows, key))

@@ -1,13 +1,12 @@
 """Page handlers with fake RPC proxies: CSRF, CAPTCHA, the submission limit, escaping, the ФЕРЗЛ banner."""
 import time
-import uuid
 
 import eventlet
 import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from tests.unit.gateway_support import page_request, read_form
+from tests.unit.gateway_support import FakeCaptchas, page_request, read_form
 from services.gateway import csrf, ferzl_state, pages, static, templating
 from shared.params import FIELDS
 
@@ -15,17 +14,10 @@ SECRET = "unit-secret"
 ME = {"user_id": 1, "organization_id": 1}
 
 
-class FakeJournal:
+class FakeJournal(FakeCaptchas):
     def __init__(self):
-        self.captchas, self.created, self.recent, self.items = {}, [], 0, []
-
-    def captcha_issue(self, answer_hash, ttl):
-        captcha_id = str(uuid.uuid4())
-        self.captchas[captcha_id] = answer_hash
-        return captcha_id
-
-    def captcha_check(self, captcha_id, answer_hash):
-        return self.captchas.pop(captcha_id, None) == answer_hash
+        super().__init__()
+        self.created, self.recent, self.items = [], 0, []
 
     def count_recent_requests(self, identity, seconds):
         return self.recent
