@@ -332,7 +332,8 @@ def main():
 
         print(f"medians of {ROUNDS} interleaved rounds (all rounds in brackets); {ISOLATED}: the emulator alone on "
               f"the last CPU, the raw client or the whole pipeline (services, PostgreSQL, RabbitMQ) on the others")
-        print(f"{'client':>6} {'latency':>8} {'calls':>6} {'raw client/s':>24} {'pipeline req/s':>24} {'ratio':>6}  CPUs")
+        print(f"{'client':>6} {'latency':>8} {'calls':>6} {'raw client/s':>24} {'pipeline req/s':>24} {'ratio':>6}"
+              "  CPUs")
         for client, latency, calls, raws, rates, _, setup in results:
             raw, rate = statistics.median(raws), statistics.median(rates)
             print(f"{client:>6} {latency:>5} ms {calls:>6} {raw:>6.0f} [{' '.join(f'{r:.0f}' for r in raws):>15}]"

@@ -94,7 +94,8 @@ def in_flight(conn, lease_seconds):
 
 def dispatch_room(conn, window, lease_seconds):
     """How many requests this transaction may claim: window − in flight; 0 when nothing waits to be claimed or
-    while another dispatcher's transaction has the turn (a transaction-scoped advisory lock, so two journal processes never overshoot).
+    while another dispatcher's transaction has the turn (a transaction-scoped advisory lock, so two journal
+    processes never overshoot).
 
     The rest of the transaction reads the partial indexes by plain index scans, not bitmaps: every claim and
     every answer leaves a dead version of the row in them until vacuum, and only a plain scan marks such an
