@@ -24,6 +24,16 @@ CLAIM_CHUNKS = 10  # chunks claimed and published in one transaction
 SWEEP_SECONDS = 5.0  # how often a dispatch also claims by id whatever the fair order missed (store.claim_pending)
 
 
+def _due(slot, seconds):
+    """True when the monotonic time in slot[0] has come; then the next one is `seconds` away. A one-item list
+    shared by the workers of this process (nameko makes a service instance per worker)."""
+    now = time.monotonic()
+    if now < slot[0]:
+        return False
+    slot[0] = now + seconds
+    return True
+
+
 def _crl_in_thread(data):
     """A CRL parsed in a real thread: a big one takes seconds, and dispatch and answers go on meanwhile."""
     return tpool.execute(load_crl, data)
@@ -249,7 +259,7 @@ class JournalService(memory.ReleasesMemory):
         except Exception:
             log.exception("archive retention cleanup failed; it runs again in an hour")
 
-    _crl_next_run = [0.0]  # monotonic time of the next CRL refresh, shared by the workers of this process
+    _crl_next_run = [0.0]  # monotonic time of the next CRL refresh (_due)
     _crl_asked = {}  # issuer -> monotonic time of its last on-demand CRL download
     CRL_ASK_SECONDS = 60.0
 
@@ -273,15 +283,14 @@ class JournalService(memory.ReleasesMemory):
     def refresh_crls(self):
         """Every CRL_REFRESH_MINUTES (0: never) the CRLs of the CAs from their distribution points."""
         minutes = float(self.config.get("CRL_REFRESH_MINUTES") or 0)
-        if minutes <= 0 or time.monotonic() < self._crl_next_run[0]:
+        if minutes <= 0 or not _due(self._crl_next_run, minutes * 60):
             return
-        self._crl_next_run[0] = time.monotonic() + minutes * 60
         try:
             crl_refresh.refresh(self.db, parse=_crl_in_thread)
         except Exception:
             log.exception("CRL refresh failed; it runs again in %g minutes", minutes)
 
-    _next_sweep = [0.0]  # monotonic time of the next sweeping dispatch, shared by the workers of this process
+    _next_sweep = [0.0]  # monotonic time of the next sweeping dispatch (_due)
 
     def _dispatch_quietly(self):
         try:
@@ -297,9 +306,7 @@ class JournalService(memory.ReleasesMemory):
         window = store.dispatch_window(size, self.config.get("FERZL_CONCURRENCY", 50), lease,
                                        self.config.get("FERZL_RATE_LIMIT", 0.0), self.config.get("DISPATCH_WINDOW", 0))
         budget = MAX_CHUNKS_PER_TICK * size
-        sweep = time.monotonic() >= self._next_sweep[0]
-        if sweep:
-            self._next_sweep[0] = time.monotonic() + SWEEP_SECONDS
+        sweep = _due(self._next_sweep, SWEEP_SECONDS)
         while budget > 0:
             with self.db.begin() as conn:
                 limit = min(store.dispatch_room(conn, window, lease), budget, CLAIM_CHUNKS * size)

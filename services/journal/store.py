@@ -64,6 +64,8 @@ _CLAIM_ANY = _CLAIM.format(ids=(  # ix_requests_new
     "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"))
 
 
+# the dispatcher's turn, and plain index scans for the rest of the transaction (SET LOCAL, in the same round trip)
+_TAKE_TURN = text("SELECT pg_try_advisory_xact_lock(:key) FROM set_config('enable_bitmapscan', 'off', true)")
 _ANY_WORK = text(  # anything to claim: a request never published, or one whose lease ran out
     "SELECT EXISTS (SELECT FROM requests WHERE status = 'sent' AND dispatched_at IS NULL) OR EXISTS ("
     "SELECT FROM requests WHERE status = 'sent' AND dispatched_at < now() - make_interval(secs => :lease))")
@@ -100,9 +102,8 @@ def dispatch_room(conn, window, lease_seconds):
     The rest of the transaction reads the partial indexes by plain index scans, not bitmaps: every claim and
     every answer leaves a dead version of the row in them until vacuum, and only a plain scan marks such an
     entry dead for the next one (a bitmap scan visited all of them at every dispatch: 3 ms with 40,000)."""
-    if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK}).scalar_one():
+    if not conn.execute(_TAKE_TURN, {"key": DISPATCH_LOCK}).scalar_one():
         return 0
-    conn.execute(text("SET LOCAL enable_bitmapscan = off"))
     if not conn.execute(_ANY_WORK, {"lease": lease_seconds}).scalar_one():
         return 0  # nothing to claim: no need to count what is in flight (the whole window, at every tick)
     return max(0, int(window) - in_flight(conn, lease_seconds))
