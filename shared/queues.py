@@ -4,7 +4,7 @@ Retries wait in delay queues: RabbitMQ has no per-message delay, so each tier is
 TTL is part of its name (queue arguments cannot change once declared) and which dead-letters back
 into the work queue. Tiers come from FERZL_RETRY_TIERS (seconds), e.g. "5,30,120,600".
 """
-from kombu import Queue
+from kombu import Connection, Queue
 
 from shared.messages import ANSWERS_QUEUE, RETRY_QUEUE, WORK_QUEUE
 
@@ -42,3 +42,22 @@ def delay_queues(tiers_text=DEFAULT_TIERS, target=WORK_QUEUE, prefix=RETRY_QUEUE
 
 # Messages wait RETRY_DELAY_MS, then dead-letter back into the work queue (the first default tier).
 retry_queue = delay_queue(RETRY_DELAY_MS / 1000)
+
+
+def declared(amqp_uri, names, timeout=3):
+    """{queue: (ready messages, consumers)} by passive queue_declare; a queue not declared yet gives (0, 0).
+    Unacknowledged messages are not counted."""
+    found = {}
+    with Connection(amqp_uri, connect_timeout=timeout) as conn:
+        channel = conn.channel()
+        try:
+            for name in names:
+                try:
+                    ok = channel.queue_declare(queue=name, passive=True)
+                    found[name] = (ok.message_count, ok.consumer_count)
+                except Exception:  # not declared yet: a failed passive declare closes the channel
+                    found[name] = (0, 0)
+                    channel = conn.channel()
+        finally:
+            channel.close()
+    return found

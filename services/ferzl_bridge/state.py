@@ -3,10 +3,10 @@
 The row ferzl_circuit (id = 1) of migration 0003 holds state, reason, since, probe_at and
 degraded_until; every statement is one short UPDATE or SELECT.
 """
-from kombu import Connection
 from sqlalchemy import text
 
 from services.ferzl_bridge.circuit import DOWN, UP
+from shared.queues import declared
 
 _TRIP = text(
     "UPDATE ferzl_circuit c SET state = 'down', reason = :reason, "
@@ -67,17 +67,5 @@ def view(state):
 
 
 def queue_depths(amqp_uri, names, timeout=3):
-    """{queue: ready messages} by passive queue_declare (unacked messages are not counted)."""
-    depths = {}
-    with Connection(amqp_uri, connect_timeout=timeout) as conn:
-        channel = conn.channel()
-        try:
-            for name in names:
-                try:
-                    depths[name] = channel.queue_declare(queue=name, passive=True).message_count
-                except Exception:  # not declared yet: a failed passive declare closes the channel
-                    depths[name] = 0
-                    channel = conn.channel()
-        finally:
-            channel.close()
-    return depths
+    """{queue: ready messages} (unacknowledged messages are not counted)."""
+    return {name: ready for name, (ready, _) in declared(amqp_uri, names, timeout).items()}

@@ -16,12 +16,13 @@ from shared import export, memory
 from shared.gost import GostError, load_certificate, load_crl
 from services.journal.dependencies import Database
 from shared.messages import WORK_QUEUE, load_outcome_chunk
-from shared.queues import answers_queue, work_queue
+from shared.queues import answers_queue, declared, work_queue
 
 log = logging.getLogger(__name__)
 MAX_CHUNKS_PER_TICK = 50  # at most this many chunks per dispatch, and never beyond the dispatch window
 CLAIM_CHUNKS = 10  # chunks claimed and published in one transaction
 SWEEP_SECONDS = 5.0  # how often a dispatch also claims by id whatever the fair order missed (store.claim_pending)
+BRIDGES_SECONDS = 5.0  # how often the journal counts the bridge processes (the automatic dispatch window)
 
 
 def _due(slot, seconds):
@@ -291,6 +292,18 @@ class JournalService(memory.ReleasesMemory):
             log.exception("CRL refresh failed; it runs again in %g minutes", minutes)
 
     _next_sweep = [0.0]  # monotonic time of the next sweeping dispatch (_due)
+    _bridges_seen = [1]  # bridge processes consuming the work queue, as last counted
+    _next_count = [0.0]  # monotonic time of the next count (_due)
+
+    def _bridges(self):
+        """How many bridge processes take work (consumers of the work queue), counted every BRIDGES_SECONDS; the
+        automatic dispatch window is one bridge's prefetch times this. Only when DISPATCH_WINDOW is automatic."""
+        if int(self.config.get("DISPATCH_WINDOW") or 0) <= 0 and _due(self._next_count, BRIDGES_SECONDS):
+            try:
+                self._bridges_seen[0] = max(1, declared(self.config["AMQP_URI"], [WORK_QUEUE])[WORK_QUEUE][1])
+            except Exception as exc:  # the broker away: keep the last count; the publish will tell
+                log.warning("bridge processes not counted (%s); the dispatch window stays", type(exc).__name__)
+        return self._bridges_seen[0]
 
     def _dispatch_quietly(self):
         try:
@@ -304,7 +317,8 @@ class JournalService(memory.ReleasesMemory):
         with confirms and commits; a failed publish rolls back only that claim."""
         size, lease = int(self.config["CHUNK_SIZE"]), int(self.config["DISPATCH_LEASE_SECONDS"])
         window = store.dispatch_window(size, self.config.get("FERZL_CONCURRENCY", 50), lease,
-                                       self.config.get("FERZL_RATE_LIMIT", 0.0), self.config.get("DISPATCH_WINDOW", 0))
+                                       self.config.get("FERZL_RATE_LIMIT", 0.0), self.config.get("DISPATCH_WINDOW", 0),
+                                       self._bridges())
         budget = MAX_CHUNKS_PER_TICK * size
         sweep = _due(self._next_sweep, SWEEP_SECONDS)
         while budget > 0:

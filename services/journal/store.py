@@ -71,16 +71,18 @@ _ANY_WORK = text(  # anything to claim: a request never published, or one whose 
     "SELECT FROM requests WHERE status = 'sent' AND dispatched_at < now() - make_interval(secs => :lease))")
 
 
-def dispatch_window(chunk_size, concurrency, lease_seconds, rate_limit=0.0, configured=0):
+def dispatch_window(chunk_size, concurrency, lease_seconds, rate_limit=0.0, configured=0, bridges=1):
     """How many requests the journal keeps in flight (published, not answered, lease alive).
 
-    `configured` (DISPATCH_WINDOW) > 0 is the window; 0 means automatic: what one bridge process prefetches,
-    its max_workers (FERZL_CONCURRENCY + 10) chunks. With a rate limit either is capped so that everything in
-    flight can be looked up within half a lease: max(chunk_size, rate × lease / 2) — otherwise leases would
-    run out in the queue and the same requests would be looked up twice."""
+    `configured` (DISPATCH_WINDOW) > 0 is the window; 0 means automatic: what the bridge processes prefetch,
+    max_workers (FERZL_CONCURRENCY + 10) chunks each, `bridges` of them (at least one). With a rate limit
+    either is capped so that everything in flight can be looked up within half a lease:
+    max(chunk_size, rate × lease / 2) — otherwise leases would run out in the queue and the same requests
+    would be looked up twice."""
     chunk_size = max(1, int(chunk_size))
     configured = int(configured or 0)
-    window = configured if configured > 0 else chunk_size * (max(0, int(concurrency)) + 10)
+    per_bridge = chunk_size * (max(0, int(concurrency)) + 10)
+    window = configured if configured > 0 else per_bridge * max(1, int(bridges or 1))
     rate = float(rate_limit or 0)
     if rate > 0:
         window = min(window, max(chunk_size, int(rate * float(lease_seconds) / 2)))

@@ -211,11 +211,12 @@ class Recorder:
         self.chunks.append(body["items"])
 
 
-def dispatcher(db, **config):
-    """JournalService._dispatch on this database, with a publisher that records the chunks."""
+def dispatcher(db, bridges=1, **config):
+    """JournalService._dispatch on this database, with a publisher that records the chunks and `bridges` bridge
+    processes counted on the work queue."""
     conf = {"CHUNK_SIZE": 10, "DISPATCH_LEASE_SECONDS": LEASE, "FERZL_CONCURRENCY": 50, "FERZL_RATE_LIMIT": 0.0,
             "DISPATCH_WINDOW": 0} | config
-    fake = types.SimpleNamespace(config=conf, db=db, publish=Recorder(), _next_sweep=[0.0])
+    fake = types.SimpleNamespace(config=conf, db=db, publish=Recorder(), _next_sweep=[0.0], _bridges=lambda: bridges)
     return fake, lambda: JournalService._dispatch(fake)
 
 
@@ -241,3 +242,14 @@ def test_dispatch_keeps_to_a_rate_limited_window(db):
     tick()
     tick()
     assert sum(map(len, fake.publish.chunks)) == 30
+
+
+def test_the_automatic_window_grows_with_the_bridge_processes(db):
+    group(db, 500)
+    fake, tick = dispatcher(db, bridges=2, FERZL_CONCURRENCY=0)  # 10 × (0 + 10) a bridge, two of them
+    tick()
+    tick()
+    assert sum(map(len, fake.publish.chunks)) == 200
+    fake, tick = dispatcher(db, bridges=3, FERZL_CONCURRENCY=0, DISPATCH_WINDOW=150)  # a set window stays
+    tick()
+    assert sum(map(len, fake.publish.chunks)) == 0  # 200 in flight already, over 150

@@ -13,6 +13,13 @@ def test_automatic_window_is_what_one_bridge_process_prefetches():
     assert dispatch_window(200, 0, 300) == 2_000  # even without concurrency: the bridge's 10 extra workers
 
 
+def test_automatic_window_is_one_bridge_prefetch_per_bridge_process():
+    assert dispatch_window(200, 50, 300, bridges=3) == 3 * 12_000
+    assert dispatch_window(200, 50, 300, bridges=0) == 12_000  # none counted (all restarting): as for one
+    assert dispatch_window(200, 50, 300, configured=5_000, bridges=3) == 5_000
+    assert dispatch_window(200, 50, 300, rate_limit=10, bridges=3) == 1_500  # the rate cap is for all of them
+
+
 def test_a_configured_window_replaces_the_automatic_one():
     assert dispatch_window(200, 50, 300, configured=5_000) == 5_000
     assert dispatch_window(200, 50, 300, configured=50) == 50  # smaller than a chunk: chunks get smaller
