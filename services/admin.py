@@ -4,10 +4,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from shared import config
+from shared import config, db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ def _rabbit_ok(uri):
 
 def _postgres_ok(url):
     try:
-        engine = create_engine(make_url(url).set(database="postgres"), connect_args={"connect_timeout": 3})
+        engine = db.engine(make_url(url).set(database="postgres"), connect_args={"connect_timeout": 3})
         with engine.connect():
             pass
         engine.dispose()
@@ -68,7 +68,7 @@ def check_infra(start=False):
 
 def create_database(url):
     url = make_url(url)
-    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    engine = db.engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first()
         if not exists:
@@ -101,7 +101,7 @@ def seed(url=None, dev_login=None):
     its CRL and the dev certificate registered for the demo user."""
     from shared.dictionaries.mo import mo_dictionary
 
-    engine = create_engine(url or config.load().database_url)
+    engine = db.engine(url or config.load().database_url)
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO organizations (id, name, kind, registry_code) VALUES (:id, :name, :kind, :registry_code) "
@@ -145,7 +145,7 @@ def test_cas_in_directory(url=None):
     """Thumbprints of test-PKI CAs in the directory: production refuses to start with any."""
     from shared.gost import load_certificate
     from shared.gost.testpki import is_test_ca
-    engine = create_engine(url or config.load().database_url)
+    engine = db.engine(url or config.load().database_url)
     try:
         with engine.connect() as conn:
             ders = conn.execute(text("SELECT der FROM cas WHERE active")).scalars().all()
@@ -187,7 +187,7 @@ def load_mo(path, url=None, okato=None):
     """Upsert the МО dictionary from an F003 XML file; returns (loaded, skipped)."""
     rows, skipped = parse_mo_register(Path(path).read_bytes(), okato)
     if rows:
-        engine = create_engine(url or config.load().database_url)
+        engine = db.engine(url or config.load().database_url)
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO mo_dictionary (code, name) VALUES (:code, :name) "
                               "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"),
@@ -203,7 +203,7 @@ def archive_show(request_id, url=None, out=None, actor="admin"):
     """Print the raw ФЕРЗЛ exchanges of a request; with out, also save them as files. Each read is audited."""
     from services.journal import archive
 
-    engine = create_engine(url or config.load().database_url)
+    engine = db.engine(url or config.load().database_url)
     with engine.begin() as conn:
         records = archive.for_request(conn, int(request_id))
         conn.execute(text("INSERT INTO audit (action, object_id, details) VALUES ('archive_show', :id, "

@@ -6,11 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
 from services.journal import directory as D
-from shared import config
+from shared import config, db
 
 
 def _parser():
@@ -81,7 +80,7 @@ def run(args, conn, actor):
 def main(argv=None, out=sys.stdout):
     from shared.gost import GostError
     args = _parser().parse_args(argv)
-    engine = create_engine(config.load().database_url)
+    engine = db.engine(config.load().database_url)
     try:
         if args.action == "crl-refresh":
             return _crl_refresh(engine, out)

@@ -5,7 +5,6 @@ from datetime import datetime, timezone
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine
 
 from services.ferzl_bridge import state as shared_state
 from services.ferzl_bridge.circuit import Circuit
@@ -14,6 +13,7 @@ from services.ferzl_bridge.fast import FastClient
 from services.ferzl_bridge.ratelimit import Limiter, SharedBucket
 from services.ferzl_bridge.retry import Tiers
 from services.ferzl_bridge.work import Bridge
+from shared import db
 from shared.dictionaries.mo import smo_dictionary
 from shared.messages import WORK_QUEUE
 from shared.queues import tier_name
@@ -75,7 +75,7 @@ class FerzlProvider(DependencyProvider):
         config = self.container.config
         url, token, timeout = config["FERZL_URL"], config["FERZL_TOKEN"], float(config["FERZL_TIMEOUT"])
         concurrency = int(config["FERZL_CONCURRENCY"])
-        self.engine = create_engine(config["DATABASE_URL"], pool_size=4, max_overflow=4, pool_pre_ping=True,
+        self.engine = db.engine(config["DATABASE_URL"], pool_size=4, max_overflow=4, pool_pre_ping=True,
                                     pool_recycle=1800)
         if config.get("FERZL_CLIENT", "fast") == "zeep":
             client = FerzlClient(url, token, timeout=timeout, pool_size=concurrency)

@@ -1,13 +1,14 @@
 """Database engine as a nameko dependency: one pool per process, sized to the worker pool."""
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine
+
+from shared import db
 
 
 class Database(DependencyProvider):
     def setup(self):
         config = self.container.config
         workers = int(config.get("max_workers", 10))
-        self.engine = create_engine(config["DATABASE_URL"], pool_size=workers, max_overflow=5,
+        self.engine = db.engine(config["DATABASE_URL"], pool_size=workers, max_overflow=5,
                                     pool_pre_ping=True, pool_recycle=1800)
 
     def stop(self):

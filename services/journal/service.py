@@ -11,7 +11,7 @@ from nameko.messaging import Publisher, consume
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.journal import archive, captcha, crl_refresh, directory, groups, held, store
+from services.journal import answers, archive, captcha, crl_refresh, directory, groups, store
 from shared import export, memory
 from shared.gost import GostError, load_certificate, load_crl
 from services.journal.dependencies import Database
@@ -234,13 +234,8 @@ class JournalService(memory.ReleasesMemory):
             log.error("malformed answers message dropped: %s", sorted(exc.messages))
             return
         try:
-            with self.db.begin() as conn:
-                result = store.store_outcomes(conn, chunk["outcomes"])
-                archive.store(conn, chunk["archive"])  # the raw ФЕРЗЛ exchanges, with their answers
-            if chunk["held"]:
-                with self.db.begin() as conn:  # on its own: a second set of row locks in one transaction could deadlock
-                    held.touch(conn, chunk["held"])
-        except Exception:
+            result = answers.store_chunk(self.db, chunk)
+        except Exception:  # only the database away or a lock conflict (services.journal.answers)
             log.exception("storing answers of chunk %s failed; it will be redelivered", chunk["chunk_id"])
             time.sleep(2)  # no hot loop while the database is away
             raise

@@ -1,0 +1,72 @@
+"""A chunk of answers from ferzl_bridge into the journal: whole when it can be, answer by answer when the
+database refuses something in it — one bad answer never blocks the chunk, nor loops in the queue for ever.
+
+Errors of the database being away or of a lock conflict (deadlock, serialization) are raised: the message is
+redelivered and the same chunk succeeds later (storing is idempotent). Any other error is the chunk's own
+(a date or text PostgreSQL does not take, a bug): retrying the message would fail the same way every time.
+"""
+import logging
+from datetime import datetime, timezone
+
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from services.journal import archive, held, store
+
+log = logging.getLogger(__name__)
+
+NOT_STORED = "Ответ ФЕРЗЛ не сохранён в журнале (внутренняя ошибка). Направьте запрос повторно."
+
+
+def transient(exc):
+    """The database away, or a lock conflict: the same statement succeeds later."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or bool(getattr(exc, "connection_invalidated", False))
+
+
+def store_chunk(engine, chunk):
+    """Store a loaded shared.messages.OutcomeChunk -> {"stored", "duplicates", "refused"}; raises only
+    transient errors."""
+    try:
+        with engine.begin() as conn:
+            archive.store(conn, chunk["archive"])  # the raw ФЕРЗЛ exchanges, with their answers
+            # last: a group's counters are one row, locked from here to the commit by each chunk of the group
+            result = {**store.store_outcomes(conn, chunk["outcomes"]), "refused": 0}
+    except Exception as exc:
+        if transient(exc):
+            raise
+        log.error("answers of chunk %s refused as a whole (%s); they are stored one by one", chunk["chunk_id"],
+                  type(exc).__name__)
+        result = _one_by_one(engine, chunk)
+    if chunk["held"]:
+        _quietly(engine, "delays of chunk " + chunk["chunk_id"], held.touch, chunk["held"])
+    return result
+
+
+def _one_by_one(engine, chunk):
+    totals = {"stored": 0, "duplicates": 0, "refused": 0}
+    _quietly(engine, "archive of chunk " + chunk["chunk_id"], archive.store, chunk["archive"])
+    for outcome in chunk["outcomes"]:
+        done = _quietly(engine, f"answer to request #{outcome['request_id']}", store.store_outcomes, [outcome])
+        if done is None:  # what the bridge sent cannot be stored: the request ends in «Ошибка», not in a loop
+            totals["refused"] += 1
+            done = _quietly(engine, f"error of request #{outcome['request_id']}", store.store_outcomes,
+                            [refused(outcome["request_id"])]) or {"stored": 0, "duplicates": 0}
+        totals["stored"] += done["stored"]
+        totals["duplicates"] += done["duplicates"]
+    return totals
+
+
+def refused(request_id):
+    return {"request_id": request_id, "status": "error", "answer": None, "error_code": "internal",
+            "error_message": NOT_STORED, "answered_at": datetime.now(timezone.utc).isoformat()}
+
+
+def _quietly(engine, what, step, data):
+    """step(conn, data) in a transaction of its own -> its result; None when the database refused it."""
+    try:
+        with engine.begin() as conn:
+            return step(conn, data)
+    except Exception as exc:
+        if transient(exc):
+            raise
+        log.error("%s not stored (%s)", what, type(exc).__name__)
+        return None

@@ -1,0 +1,8 @@
+"""The one way the services open PostgreSQL."""
+from sqlalchemy import create_engine
+
+
+def engine(url, **options):
+    """create_engine with hide_parameters: otherwise a failing statement's message carries its parameters —
+    names, СНИЛС, policy numbers — into the logs and into RPC errors."""
+    return create_engine(url, hide_parameters=True, **options)
