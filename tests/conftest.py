@@ -37,7 +37,7 @@ def quiet_engine(settings):
 @pytest.fixture(scope="session")
 def engine(database_url):
     from sqlalchemy import create_engine
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, pool_pre_ping=True)  # survives tests that cut the database's connections
     yield engine
     engine.dispose()
 

@@ -1,0 +1,101 @@
+"""The journal killed, the broker restarted, the database away — each while requests are in flight: every request
+is answered exactly once, each answer is its own request's, and the service answers new requests afterwards.
+(The bridge killed: tests/integration/test_no_loss.py and test_bridge_faults.py.)"""
+import concurrent.futures
+import shutil
+import subprocess
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.support import wait_for
+
+N = 120
+
+
+def submit(stack, people, name):
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(lambda p: stack.api("POST", "/api/v1/requests",
+                                                      json={"name": name, "enp": p["enp"]}), people))
+    assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201][:3]
+    return {r.json()["id"]: p["enp"] for r, p in zip(responses, people)}
+
+
+def counts(engine, ids):
+    with engine.connect() as conn:
+        return dict(conn.execute(text("SELECT status, count(*) FROM requests WHERE id = ANY(:ids) GROUP BY status"),
+                                 {"ids": list(ids)}).all())
+
+
+def through(stack, engine, disrupt, name):
+    """N requests by the API with ФЕРЗЛ answering in 1–2 s; `disrupt` once the first are answered and most are
+    still in flight; then every one answered exactly once, and one more request answered by the API."""
+    expected = {}
+    stack.set_knobs(latency_ms=1500, latency_jitter_ms=500)
+    try:
+        expected = submit(stack, stack.samples(N), name)
+        wait_for(lambda: counts(engine, expected).get("answered", 0) > 0, 60, 0.05, "the first answers")
+        assert counts(engine, expected).get("sent", 0) > N // 2, "too late to prove anything"
+        disrupt()
+        wait_for(lambda: counts(engine, expected).get("answered", 0) == N, 180, 0.5, "every request answered")
+    finally:
+        stack.set_knobs(latency_ms=0, latency_jitter_ms=0)
+    with engine.connect() as conn:
+        history = dict(conn.execute(text(
+            "SELECT request_id, count(*) FROM request_history WHERE event IN ('answered', 'error') "
+            "AND request_id = ANY(:ids) GROUP BY request_id"), {"ids": list(expected)}).all())
+        answers = dict(conn.execute(text("SELECT id, answer->>'enp' FROM requests WHERE id = ANY(:ids)"),
+                                    {"ids": list(expected)}).all())
+    assert history == {i: 1 for i in expected}, "each request answered exactly once"
+    assert answers == expected, "each answer belongs to its own request"
+    after = wait_for(lambda: _one_more(stack, name), 90, 1.0, "a new request accepted after the disruption")
+    wait_for(lambda: counts(engine, after).get("answered", 0) == 1, 60, 0.2, "the new request answered")
+
+
+def _one_more(stack, name):
+    try:
+        response = stack.api("POST", "/api/v1/requests", json={"name": name, "enp": stack.samples(1)[0]["enp"]})
+    except Exception:  # the gateway itself reconnecting
+        return None
+    return [response.json()["id"]] if response.status_code == 201 else None
+
+
+def test_journal_killed_mid_flight(stack, engine):
+    def disrupt():
+        stack.sup.kill("journal")  # SIGKILL: answers wait in their queue, claims in flight keep their lease
+        time.sleep(1)
+        stack.sup.start("journal")
+    through(stack, engine, disrupt, "журнал-убит")
+
+
+@pytest.mark.skipif(not shutil.which("rabbitmqctl"), reason="needs rabbitmqctl on this machine")
+def test_broker_restarted_mid_flight(stack, engine):
+    def disrupt():
+        subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=120)
+        try:
+            time.sleep(2)
+        finally:
+            subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
+    through(stack, engine, disrupt, "брокер-перезапущен")
+
+
+def test_database_away_mid_flight(stack, engine, database_url):
+    """Every connection to the service database cut and none allowed for 5 s, as in a restart of PostgreSQL."""
+    name = make_url(database_url).database
+    admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def disrupt():
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            try:
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
+                             {"d": name})
+                time.sleep(5)
+            finally:
+                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+    try:
+        through(stack, engine, disrupt, "база-недоступна")
+    finally:
+        admin.dispose()
