@@ -182,8 +182,10 @@ def logging_config(level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"mask": {"()": "shared.masking.MaskingFilter"}},
+        "filters": {"mask": {"()": "shared.masking.MaskingFilter"},
+                    "redeliveries": {"()": "shared.outage.QuietRedeliveries"}},
         "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask"]}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                                 "filters": ["redeliveries", "mask"]}},
         "root": {"level": level, "handlers": ["console"]},
     }

@@ -8,18 +8,12 @@ redelivered and the same chunk succeeds later (storing is idempotent). Any other
 import logging
 from datetime import datetime, timezone
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-
 from services.journal import archive, held, store
+from shared.outage import database_away as transient
 
 log = logging.getLogger(__name__)
 
 NOT_STORED = "Ответ ФЕРЗЛ не сохранён в журнале (внутренняя ошибка). Направьте запрос повторно."
-
-
-def transient(exc):
-    """The database away, or a lock conflict: the same statement succeeds later."""
-    return isinstance(exc, (OperationalError, InterfaceError)) or bool(getattr(exc, "connection_invalidated", False))
 
 
 def store_chunk(engine, chunk):

@@ -12,7 +12,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.journal import answers, archive, captcha, crl_refresh, directory, groups, store
-from shared import export, memory
+from shared import export, memory, outage
 from shared.gost import GostError, load_certificate, load_crl
 from services.journal.dependencies import Database
 from shared.messages import WORK_QUEUE, load_outcome_chunk
@@ -235,10 +235,15 @@ class JournalService(memory.ReleasesMemory):
             return
         try:
             result = answers.store_chunk(self.db, chunk)
-        except Exception:  # only the database away or a lock conflict (services.journal.answers)
-            log.exception("storing answers of chunk %s failed; it will be redelivered", chunk["chunk_id"])
-            time.sleep(2)  # no hot loop while the database is away
-            raise
+        except Exception as exc:  # only the database away or a lock conflict (services.journal.answers)
+            if outage.lock_conflict(exc):
+                log.warning("chunk %s met another transaction (%s); it will be redelivered", chunk["chunk_id"],
+                            type(exc.orig).__name__)
+            else:
+                self._storing.failed(exc)
+                time.sleep(2)  # no hot loop while the database is away
+            raise outage.Redeliver(chunk["chunk_id"]) from None
+        self._storing.ok()
         if result["duplicates"]:
             log.info("chunk %s: %s repeated answers ignored", chunk["chunk_id"], result["duplicates"])
         self._dispatch_quietly()  # answers free room in the dispatch window: refill it now, not at the next tick
@@ -300,11 +305,19 @@ class JournalService(memory.ReleasesMemory):
                 log.warning("bridge processes not counted (%s); the dispatch window stays", type(exc).__name__)
         return self._bridges_seen[0]
 
+    _dispatching = outage.Outage(log, "dispatch of pending requests")  # per process, as the gates above
+    _storing = outage.Outage(log, "storing answers from ferzl_bridge")
+
     def _dispatch_quietly(self):
         try:
             self._dispatch()
-        except Exception:
-            log.exception("dispatch failed; pending requests stay in the journal and are retried")
+        except Exception as exc:
+            if outage.unavailable(exc):  # pending requests stay in the journal and go out once it is back
+                self._dispatching.failed(exc)
+            else:
+                log.exception("dispatch failed; pending requests stay in the journal and are retried")
+        else:
+            self._dispatching.ok()
 
     def _dispatch(self):
         """Publish pending requests while fewer than the dispatch window are in flight (docs/decisions.md).

@@ -2,6 +2,7 @@
 is answered exactly once, each answer is its own request's, and the service answers new requests afterwards.
 (The bridge killed: tests/integration/test_no_loss.py and test_bridge_faults.py.)"""
 import concurrent.futures
+import os
 import shutil
 import subprocess
 import time
@@ -81,9 +82,12 @@ def test_broker_restarted_mid_flight(stack, engine):
     through(stack, engine, disrupt, "брокер-перезапущен")
 
 
-def test_database_away_mid_flight(stack, engine, database_url):
-    """Every connection to the service database cut and none allowed for 5 s, as in a restart of PostgreSQL."""
+def test_database_away_mid_flight(stack, engine, database_url, output_dir):
+    """Every connection to the service database cut and none allowed for 5 s, as in a restart of PostgreSQL.
+    The journal logs the outage once and its end, not a traceback at every retry (shared.outage)."""
     name = make_url(database_url).database
+    log_path = os.path.join(output_dir, "services.log")  # the stack's processes write here (tests/conftest.py)
+    start = os.path.getsize(log_path)
     admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
     def disrupt():
@@ -99,3 +103,11 @@ def test_database_away_mid_flight(stack, engine, database_url):
         through(stack, engine, disrupt, "база-недоступна")
     finally:
         admin.dispose()
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        f.seek(start)
+        journal = [line for line in f if line.startswith("[journal]")]
+    said = "".join(journal)
+    assert "dispatch of pending requests: the database or the broker is unavailable" in said
+    assert "dispatch of pending requests: available again after" in said
+    assert "storing answers from ferzl_bridge: available again after" in said
+    assert sum("Traceback" in line for line in journal) <= 2, said[-3000:]  # a user's RPC may still fail loudly

@@ -1,0 +1,67 @@
+"""An outage of the database or the broker logged as one event: a warning when it starts, a reminder every
+REMIND_SECONDS, a line when it ends — not a traceback at every retry (the journal's dispatcher retries five
+times a second, every chunk of answers comes back every 2 s)."""
+import logging
+import time
+
+import amqp.exceptions
+import kombu.exceptions
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+REMIND_SECONDS = 60.0
+BROKER_ERRORS = (kombu.exceptions.OperationalError, amqp.exceptions.RecoverableConnectionError,
+                 amqp.exceptions.ConnectionError, ConnectionError, TimeoutError)
+
+
+def database_away(exc):
+    """The database unreachable, restarting or refusing connections (also a deadlock: tried again later)."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or bool(getattr(exc, "connection_invalidated", False))
+
+
+def unavailable(exc):
+    """The database or the broker away: the same work succeeds once it is back."""
+    return database_away(exc) or isinstance(exc, BROKER_ERRORS)
+
+
+def lock_conflict(exc):
+    """A deadlock or serialization failure: PostgreSQL ended one transaction; retried, it succeeds."""
+    return type(getattr(exc, "orig", None)).__name__ in ("DeadlockDetected", "SerializationFailure")
+
+
+class Redeliver(Exception):
+    """Raised by a consumer to have its message delivered again, once the cause is logged (QuietRedeliveries
+    keeps nameko from logging a traceback of it at every redelivery)."""
+
+
+class QuietRedeliveries(logging.Filter):
+    def filter(self, record):
+        return not (record.exc_info and isinstance(record.exc_info[1], Redeliver))
+
+
+class Outage:
+    """One per process and dependency user: `failed(exc)` at every failed try, `ok()` after a successful one."""
+
+    def __init__(self, log, what, remind=REMIND_SECONDS, clock=time.monotonic):
+        self.log, self.what, self.remind, self.clock = log, what, remind, clock
+        self.since = self.reminded = None
+        self.failures = 0
+
+    def failed(self, exc):
+        now = self.clock()
+        self.failures += 1
+        reason = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
+        if self.since is None:
+            self.since = self.reminded = now
+            self.log.warning("%s: the database or the broker is unavailable (%s); trying again quietly", self.what,
+                             reason)
+        elif now - self.reminded >= self.remind:
+            self.reminded = now
+            self.log.warning("%s: still unavailable after %d s, %d tries (%s)", self.what, now - self.since,
+                             self.failures, reason)
+
+    def ok(self):
+        if self.since is not None:
+            self.log.warning("%s: available again after %d s, %d failed tries", self.what,
+                             self.clock() - self.since, self.failures)
+            self.since = self.reminded = None
+            self.failures = 0
