@@ -183,9 +183,9 @@ def logging_config(level: str) -> dict:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"mask": {"()": "shared.masking.MaskingFilter"},
-                    "redeliveries": {"()": "shared.outage.QuietRedeliveries"}},
+                    "outages": {"()": "shared.outage.QuietOutages"}},
         "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
-                                 "filters": ["redeliveries", "mask"]}},
+                                 "filters": ["outages", "mask"]}},
         "root": {"level": level, "handlers": ["console"]},
     }

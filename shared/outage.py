@@ -29,13 +29,21 @@ def lock_conflict(exc):
 
 
 class Redeliver(Exception):
-    """Raised by a consumer to have its message delivered again, once the cause is logged (QuietRedeliveries
-    keeps nameko from logging a traceback of it at every redelivery)."""
+    """Raised by a consumer to have its message delivered again, once the cause is logged (QuietOutages keeps
+    nameko from logging it again at every redelivery)."""
 
 
-class QuietRedeliveries(logging.Filter):
+class QuietOutages(logging.Filter):
+    """On every handler: a Redeliver is not logged again; an error of the database or the broker being away keeps
+    its line but not its traceback, which says nothing new and would come with every call during an outage."""
+
     def filter(self, record):
-        return not (record.exc_info and isinstance(record.exc_info[1], Redeliver))
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, Redeliver):
+            return False
+        if exc is not None and unavailable(exc):
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 class Outage:

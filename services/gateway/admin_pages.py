@@ -1,13 +1,17 @@
 """Administrator's pages: the certificate mail (outgoing letters and the letter journal) and the printable
 application of Приложение 1. Only users with the role «admin» see them."""
 import functools
+import logging
 
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug import Response
 
-from services.gateway.api import NotAuthenticated
+from services.gateway.api import NotAuthenticated, unavailable
+from services.gateway.pages import INTERNAL, UNAVAILABLE
 from services.gateway.templating import PAGE_HEADERS, render
+
+log = logging.getLogger(__name__)
 
 ADMINS_ONLY = "Раздел доступен только администраторам Сервиса ОЗСП."
 NO_LETTER = "Письмо не найдено."
@@ -15,17 +19,25 @@ NO_ORGANIZATION = "Организация не найдена в справоч�
 
 
 def admin_page(method):
+    """Administrators only; a failure is a Russian error page (503 when a service is away), as on other pages."""
     @functools.wraps(method)
     def wrapper(self, request, *args, **kwargs):
         try:
             self.identity(request)
+            user = request.environ.get("ozsp.user") or {}
+            if "admin" not in (user.get("roles") or []):
+                return render("error.html", status=403, active=None, banner=None, message=ADMINS_ONLY)
+            return method(self, request, *args, **kwargs)
         except NotAuthenticated:
             from werkzeug.utils import redirect
             return redirect("/login?next=" + request.path, code=303)
-        user = request.environ.get("ozsp.user") or {}
-        if "admin" not in (user.get("roles") or []):
-            return render("error.html", status=403, active=None, banner=None, message=ADMINS_ONLY)
-        return method(self, request, *args, **kwargs)
+        except Exception as exc:
+            if unavailable(exc):
+                log.error("page %s failed, a service is unavailable: %s: %s", method.__name__, type(exc).__name__,
+                          exc)
+                return render("error.html", status=503, active=None, banner=None, message=UNAVAILABLE)
+            log.exception("page %s failed", method.__name__)
+            return render("error.html", status=500, active=None, banner=None, message=INTERNAL)
     return wrapper
 
 

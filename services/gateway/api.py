@@ -93,12 +93,23 @@ def json_response(status, body, headers=None):
                     mimetype="application/json")
 
 
+DATABASE_AWAY = ("OperationalError", "InterfaceError")  # a RemoteError's exc_type when the journal lost PostgreSQL
+
+
+def unavailable(exc):
+    """A service not running, or the database or the broker away: a 503 and «try later», not a 500."""
+    from nameko.exceptions import RemoteError, UnknownService
+
+    from shared import outage
+    return (isinstance(exc, UnknownService) or outage.unavailable(exc)
+            or (isinstance(exc, RemoteError) and exc.exc_type in DATABASE_AWAY))
+
+
 def api_call(method):
-    """Map ApiError to its JSON envelope, a missing service to 503, anything else to a 500 without details."""
+    """Map ApiError to its JSON envelope, a service, database or broker away to 503, anything else to a 500
+    without details."""
     import functools
     import logging
-
-    from nameko.exceptions import UnknownService
 
     log = logging.getLogger(__name__)
 
@@ -110,10 +121,10 @@ def api_call(method):
             return json_response(exc.status, exc.body())
         except NotAuthenticated:
             return json_response(401, {"error": "unauthenticated", "message": NOT_SIGNED_IN})
-        except UnknownService as exc:
-            log.error("service %s is not running", exc)
-            return json_response(503, {"error": "unavailable", "message": UNAVAILABLE})
-        except Exception:
+        except Exception as exc:
+            if unavailable(exc):
+                log.error("API call failed, a service is unavailable: %s: %s", type(exc).__name__, exc)
+                return json_response(503, {"error": "unavailable", "message": UNAVAILABLE})
             log.exception("API call failed")
             return json_response(500, {"error": "internal", "message": "Внутренняя ошибка сервиса."})
     return wrapper

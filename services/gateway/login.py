@@ -1,6 +1,7 @@
 """Login by a qualified e-signature certificate (manual §3): challenge, signature, directory, session.
 Mixed into GatewayService; the decision itself is services/gateway/signin.py."""
 import base64
+import functools
 import hashlib
 import json
 import logging
@@ -14,7 +15,8 @@ from werkzeug import Response
 from werkzeug.utils import redirect
 
 from services.gateway import csrf, signin
-from services.gateway.api import NotAuthenticated
+from services.gateway.api import NotAuthenticated, unavailable
+from services.gateway.pages import INTERNAL, UNAVAILABLE
 from services.gateway.templating import render
 from shared.config import flag
 
@@ -63,6 +65,22 @@ def _build_store(material, production):
 
 
 _trust = _TrustCache()
+
+
+def login_json(method):
+    """A failure answers the login page's script in JSON it shows (503 when a service is away), not with
+    nameko's plain-text 500."""
+    @functools.wraps(method)
+    def wrapper(self, request, *args, **kwargs):
+        try:
+            return method(self, request, *args, **kwargs)
+        except Exception as exc:
+            if unavailable(exc):
+                log.error("sign-in failed, a service is unavailable: %s: %s", type(exc).__name__, exc)
+                return _json(503, {"ok": False, "title": signin.TITLE, "message": UNAVAILABLE})
+            log.exception("sign-in step %s failed", method.__name__)
+            return _json(500, {"ok": False, "title": signin.TITLE, "message": INTERNAL})
+    return wrapper
 
 
 def _json(status, body, headers=None):
@@ -122,6 +140,7 @@ class LoginMixin:
         return response
 
     @http("POST", "/login/challenge")
+    @login_json
     def login_challenge(self, request):
         if not self._csrf_ok(request):
             return _json(403, {"ok": False, "title": signin.TITLE, "message": BAD_LOGIN_REQUEST})
@@ -130,6 +149,7 @@ class LoginMixin:
         return _json(200, self.journal.issue_challenge(120))
 
     @http("POST", "/login")
+    @login_json
     def login_submit(self, request):
         body = _json_body(request)
         if not self._csrf_ok(request) or not isinstance(body.get("signature"), str) or not body.get("challenge_id"):

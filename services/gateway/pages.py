@@ -7,13 +7,12 @@ import json
 import logging
 from urllib.parse import urlencode
 
-from nameko.exceptions import UnknownService
 from nameko.web.handlers import http
 from werkzeug import Response
 from werkzeug.utils import redirect
 
 from services.gateway import captcha, csrf, ferzl_state, settings, static, views
-from services.gateway.api import NotAuthenticated
+from services.gateway.api import NotAuthenticated, unavailable
 from services.gateway.templating import render
 
 log = logging.getLogger(__name__)
@@ -41,10 +40,11 @@ def page(method):
             return method(self, request, *args, **kwargs)
         except NotAuthenticated:
             return redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}), code=303)
-        except UnknownService as exc:
-            log.error("service %s is not running", exc)
-            return self._error_page(503, UNAVAILABLE)
-        except Exception:
+        except Exception as exc:
+            if unavailable(exc):
+                log.error("page %s failed, a service is unavailable: %s: %s", method.__name__, type(exc).__name__,
+                          exc)
+                return self._error_page(503, UNAVAILABLE)
             log.exception("page %s failed", method.__name__)
             return self._error_page(500, INTERNAL)
     return wrapper

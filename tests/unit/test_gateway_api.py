@@ -33,3 +33,29 @@ def test_list_filters():
     for bad in ({"status": "done"}, {"date_to": "31.12.2026"}, {"page": "0"}, {"per_page": "x"}):
         with pytest.raises(ApiError):
             parse_list_args(bad)
+
+
+def _raising(exc):
+    def handler(self, request):
+        raise exc
+    return handler
+
+
+@pytest.mark.parametrize("exc, status", [
+    (__import__("nameko.exceptions", fromlist=["UnknownService"]).UnknownService("journal"), 503),
+    (__import__("nameko.exceptions", fromlist=["RemoteError"]).RemoteError(
+        "OperationalError", "FATAL: database is not currently accepting connections"), 503),
+    (__import__("kombu.exceptions", fromlist=["OperationalError"]).OperationalError("ECONNREFUSED"), 503),
+    (__import__("nameko.exceptions", fromlist=["RemoteError"]).RemoteError("KeyError", "'x'"), 500),
+    (ValueError("a bug"), 500),
+], ids=["service-down", "database-away", "broker-away", "remote-bug", "bug"])
+def test_a_service_away_is_503_try_later_a_bug_is_500(exc, status):
+    from services.gateway import api, login, pages, signin
+    response = api.api_call(_raising(exc))(None, None)
+    body = json.loads(response.get_data())
+    assert response.status_code == status
+    assert body["message"] == (api.UNAVAILABLE if status == 503 else "Внутренняя ошибка сервиса.")
+    response = login.login_json(_raising(exc))(None, None)  # the sign-in page's script reads JSON
+    assert response.status_code == status
+    assert json.loads(response.get_data()) == {"ok": False, "title": signin.TITLE,
+                                               "message": pages.UNAVAILABLE if status == 503 else pages.INTERNAL}

@@ -45,8 +45,8 @@ def test_what_counts_as_unavailable():
     assert not outage.unavailable(ValueError("a bug"))
 
 
-def test_redeliveries_leave_no_traceback_other_errors_do():
-    quiet = outage.QuietRedeliveries()
+def test_redeliveries_are_not_logged_again_outages_lose_their_tracebacks_bugs_keep_them():
+    quiet = outage.QuietOutages()
 
     def record(exc):
         try:
@@ -56,5 +56,8 @@ def test_redeliveries_leave_no_traceback_other_errors_do():
             return logging.LogRecord("nameko.containers", logging.ERROR, __file__, 1, "error handling worker", (),
                                      sys.exc_info())
     assert quiet.filter(record(outage.Redeliver("chunk 1"))) is False
-    assert quiet.filter(record(ValueError("a bug"))) is True
+    bug = record(ValueError("a bug"))
+    assert quiet.filter(bug) is True and bug.exc_info is not None
+    away = record(OperationalError("SELECT 1", {}, Exception("the database system is shutting down")))
+    assert quiet.filter(away) is True and away.exc_info is None and away.getMessage() == "error handling worker"
     assert quiet.filter(logging.LogRecord("x", logging.INFO, __file__, 1, "plain", (), None)) is True
