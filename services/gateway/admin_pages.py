@@ -1,17 +1,14 @@
 """Administrator's pages: the certificate mail (outgoing letters and the letter journal) and the printable
 application of Приложение 1. Only users with the role «admin» see them."""
 import functools
-import logging
 
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug import Response
 
-from services.gateway.api import NotAuthenticated, unavailable
+from services.gateway.api import NotAuthenticated, failure_status
 from services.gateway.pages import INTERNAL, UNAVAILABLE
 from services.gateway.templating import PAGE_HEADERS, render
-
-log = logging.getLogger(__name__)
 
 ADMINS_ONLY = "Раздел доступен только администраторам Сервиса ОЗСП."
 NO_LETTER = "Письмо не найдено."
@@ -32,12 +29,9 @@ def admin_page(method):
             from werkzeug.utils import redirect
             return redirect("/login?next=" + request.path, code=303)
         except Exception as exc:
-            if unavailable(exc):
-                log.error("page %s failed, a service is unavailable: %s: %s", method.__name__, type(exc).__name__,
-                          exc)
-                return render("error.html", status=503, active=None, banner=None, message=UNAVAILABLE)
-            log.exception("page %s failed", method.__name__)
-            return render("error.html", status=500, active=None, banner=None, message=INTERNAL)
+            status = failure_status(exc, f"page {method.__name__}")
+            return render("error.html", status=status, active=None, banner=None,
+                          message=UNAVAILABLE if status == 503 else INTERNAL)
     return wrapper
 
 

@@ -105,13 +105,23 @@ def unavailable(exc):
             or (isinstance(exc, RemoteError) and exc.exc_type in DATABASE_AWAY))
 
 
+def failure_status(exc, what):
+    """Log a failed call (called in its except block) -> its HTTP status: 503 when a service, the database or the
+    broker is away (one line), else 500 (with the traceback)."""
+    import logging
+
+    log = logging.getLogger(__name__)
+    if unavailable(exc):
+        log.error("%s failed, a service is unavailable: %s: %s", what, type(exc).__name__, exc)
+        return 503
+    log.exception("%s failed", what)
+    return 500
+
+
 def api_call(method):
     """Map ApiError to its JSON envelope, a service, database or broker away to 503, anything else to a 500
     without details."""
     import functools
-    import logging
-
-    log = logging.getLogger(__name__)
 
     @functools.wraps(method)
     def wrapper(self, request, *args, **kwargs):
@@ -122,9 +132,7 @@ def api_call(method):
         except NotAuthenticated:
             return json_response(401, {"error": "unauthenticated", "message": NOT_SIGNED_IN})
         except Exception as exc:
-            if unavailable(exc):
-                log.error("API call failed, a service is unavailable: %s: %s", type(exc).__name__, exc)
+            if failure_status(exc, "API call") == 503:
                 return json_response(503, {"error": "unavailable", "message": UNAVAILABLE})
-            log.exception("API call failed")
             return json_response(500, {"error": "internal", "message": "Внутренняя ошибка сервиса."})
     return wrapper

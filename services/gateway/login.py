@@ -15,7 +15,7 @@ from werkzeug import Response
 from werkzeug.utils import redirect
 
 from services.gateway import csrf, signin
-from services.gateway.api import NotAuthenticated, unavailable
+from services.gateway.api import NotAuthenticated, failure_status
 from services.gateway.pages import INTERNAL, UNAVAILABLE
 from services.gateway.templating import render
 from shared.config import flag
@@ -75,11 +75,9 @@ def login_json(method):
         try:
             return method(self, request, *args, **kwargs)
         except Exception as exc:
-            if unavailable(exc):
-                log.error("sign-in failed, a service is unavailable: %s: %s", type(exc).__name__, exc)
-                return _json(503, {"ok": False, "title": signin.TITLE, "message": UNAVAILABLE})
-            log.exception("sign-in step %s failed", method.__name__)
-            return _json(500, {"ok": False, "title": signin.TITLE, "message": INTERNAL})
+            status = failure_status(exc, f"sign-in step {method.__name__}")
+            return _json(status, {"ok": False, "title": signin.TITLE,
+                                  "message": UNAVAILABLE if status == 503 else INTERNAL})
     return wrapper
 
 

@@ -4,7 +4,6 @@ Handlers stay thin: RPC calls here, what to show in views.py, markup in template
 """
 import functools
 import json
-import logging
 from urllib.parse import urlencode
 
 from nameko.web.handlers import http
@@ -12,10 +11,8 @@ from werkzeug import Response
 from werkzeug.utils import redirect
 
 from services.gateway import captcha, csrf, ferzl_state, settings, static, views
-from services.gateway.api import NotAuthenticated, unavailable
+from services.gateway.api import NotAuthenticated, failure_status
 from services.gateway.templating import render
-
-log = logging.getLogger(__name__)
 
 CSRF_FAILED = ("Форма устарела или отправлена не со страницы Сервиса ОЗСП. Проверьте введённые данные "
                "и нажмите «Направить запрос» ещё раз.")
@@ -41,12 +38,8 @@ def page(method):
         except NotAuthenticated:
             return redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}), code=303)
         except Exception as exc:
-            if unavailable(exc):
-                log.error("page %s failed, a service is unavailable: %s: %s", method.__name__, type(exc).__name__,
-                          exc)
-                return self._error_page(503, UNAVAILABLE)
-            log.exception("page %s failed", method.__name__)
-            return self._error_page(500, INTERNAL)
+            status = failure_status(exc, f"page {method.__name__}")
+            return self._error_page(status, UNAVAILABLE if status == 503 else INTERNAL)
     return wrapper
 
 
