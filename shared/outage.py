@@ -24,8 +24,9 @@ def unavailable(exc):
 
 
 def lock_conflict(exc):
-    """A deadlock or serialization failure: PostgreSQL ended one transaction; retried, it succeeds."""
-    return type(getattr(exc, "orig", None)).__name__ in ("DeadlockDetected", "SerializationFailure")
+    """A deadlock or serialization failure (SQLSTATE 40P01, 40001): PostgreSQL ended one transaction; retried, it
+    succeeds."""
+    return getattr(getattr(exc, "orig", None), "pgcode", None) in ("40P01", "40001")
 
 
 class Redeliver(Exception):

@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timezone
 
 from services.journal import archive, held, store
-from shared.outage import database_away as transient
+from shared.outage import database_away
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def store_chunk(engine, chunk):
             # last: a group's counters are one row, locked from here to the commit by each chunk of the group
             result = {**store.store_outcomes(conn, chunk["outcomes"]), "refused": 0}
     except Exception as exc:
-        if transient(exc):
+        if database_away(exc):
             raise
         log.error("answers of chunk %s refused as a whole (%s); they are stored one by one", chunk["chunk_id"],
                   type(exc).__name__)
@@ -60,7 +60,7 @@ def _quietly(engine, what, step, data):
         with engine.begin() as conn:
             return step(conn, data)
     except Exception as exc:
-        if transient(exc):
+        if database_away(exc):
             raise
         log.error("%s not stored (%s)", what, type(exc).__name__)
         return None

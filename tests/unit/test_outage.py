@@ -61,3 +61,14 @@ def test_redeliveries_are_not_logged_again_outages_lose_their_tracebacks_bugs_ke
     away = record(OperationalError("SELECT 1", {}, Exception("the database system is shutting down")))
     assert quiet.filter(away) is True and away.exc_info is None and away.getMessage() == "error handling worker"
     assert quiet.filter(logging.LogRecord("x", logging.INFO, __file__, 1, "plain", (), None)) is True
+
+
+def test_a_lock_conflict_is_told_by_its_sqlstate():
+    class Orig(Exception):
+        def __init__(self, pgcode):
+            super().__init__("x")
+            self.pgcode = pgcode
+    assert outage.lock_conflict(OperationalError("UPDATE", {}, Orig("40P01")))  # deadlock detected
+    assert outage.lock_conflict(OperationalError("UPDATE", {}, Orig("40001")))  # serialization failure
+    assert not outage.lock_conflict(OperationalError("SELECT 1", {}, Orig("57P01")))  # admin shutdown: an outage
+    assert not outage.lock_conflict(ValueError("a bug"))
