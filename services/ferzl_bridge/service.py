@@ -14,6 +14,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.ferzl_bridge.dependencies import FerzlProvider
+from shared import outage
 from shared.messages import ANSWERS_QUEUE, load_work_chunk
 from shared.queues import answers_queue, delay_queues, tier_name, work_queue
 
@@ -46,14 +47,26 @@ class FerzlBridgeService:
         except Exception:
             log.exception("chunk %s broke unexpectedly; its requests go to a delay queue", chunk["chunk_id"])
             result = self.ferzl.bridge.failed_chunk(chunk["items"])
+        try:
+            self._publish(chunk["chunk_id"], result)
+        except Exception as exc:
+            if not outage.unavailable(exc):
+                raise
+            self._publishing.failed(exc)  # the broker away: the chunk comes back once it is up again
+            raise outage.Redeliver(chunk["chunk_id"]) from None
+        self._publishing.ok()
+        log.info("chunk %s: %d done, %d later", chunk["chunk_id"], len(result.outcomes), len(result.held))
+
+    _publishing = outage.Outage(log, "publishing answers to the journal")  # per process
+
+    def _publish(self, chunk_id, result):
         tiers = self.ferzl.provider.tiers
         for seconds, items in sorted(result.later.items()):
             self.publish({"chunk_id": str(uuid.uuid4()), "items": items}, routing_key=tier_name(seconds),
                          expiration=tiers.expiration(seconds), mandatory=True)
         if result.outcomes or result.archive or result.held:
-            self.publish({"chunk_id": chunk["chunk_id"], "outcomes": result.outcomes, "archive": result.archive,
+            self.publish({"chunk_id": chunk_id, "outcomes": result.outcomes, "archive": result.archive,
                           "held": result.held}, routing_key=ANSWERS_QUEUE)
-        log.info("chunk %s: %d done, %d later", chunk["chunk_id"], len(result.outcomes), len(result.held))
 
     @timer(interval=0.5)
     def tick(self):
