@@ -1,4 +1,4 @@
-"""Turn work items into outcomes, retries and holds: plain logic, the ФЕРЗЛ call and the mapper passed in.
+"""Outcomes, retries and holds of work items: plain logic (services.ferzl_bridge.work calls ФЕРЗЛ).
 
 An item ends in one of three ways:
   done  -- an outcome for the journal: answered, or «Ошибка» (400/409/not found, or given up);
@@ -7,13 +7,9 @@ An item ends in one of three ways:
   hold  -- not tried, or refused the token (401/403): waits without counting as a failure. A token
            problem never fails the work: it waits until the token is fixed.
 """
-import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected, FerzlUnavailable
 from services.ferzl_bridge.retry import past_horizon
-
-log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "Внутренняя ошибка обработки ответа ФЕРЗЛ. Обратитесь в службу поддержки."
 GAVE_UP = "ФЕРЗЛ не ответил на запрос в течение установленного времени. Направьте запрос повторно."
@@ -32,23 +28,6 @@ def failed(item, code, message):
             "error_message": message, "answered_at": now_iso()}
 
 
-def look_up(get_person_data, item):
-    """One item -> ("done", outcome) or ("retry", reason); reason: auth | unavailable."""
-    try:
-        return "done", answered(item, get_person_data(item["params"], item["external_id"]))
-    except FerzlRejected as exc:
-        return "done", failed(item, exc.code, exc.message)
-    except FerzlAuthError as exc:
-        log.error("ALARM: FERZL refused the token (%s); work stays queued", exc.code)
-        return "retry", "auth"
-    except FerzlUnavailable as exc:
-        log.warning("FERZL unavailable (%s); request #%s will be retried", exc.code, item["request_id"])
-        return "retry", "unavailable"
-    except Exception:
-        log.exception("unexpected failure for request #%s", item["request_id"])
-        return "done", failed(item, "internal", INTERNAL_ERROR)
-
-
 def settle(item, kind, value, now, horizon):
     """("done", outcome) | ("retry", reason) | ("hold", reason) -> the item's disposition.
 
@@ -65,17 +44,3 @@ def settle(item, kind, value, now, horizon):
     if kind == "hold":
         return "hold", {**item, "first_try_at": first}
     return "retry", {**item, "attempt": item.get("attempt", 0) + 1, "first_try_at": first}
-
-
-def run_chunk(get_person_data, items, mapper=map, horizon=timedelta(hours=24), now=None):
-    """Look up every item; return (outcomes, items to try later: retries and holds)."""
-    now = now or datetime.now(timezone.utc)
-    outcomes, later = [], []
-    for item, (kind, value) in zip(items, mapper(lambda i: look_up(get_person_data, i), items)):
-        if kind == "retry" and value == "auth":  # compatible view: a held item counts an attempt too
-            later.append({**item, "attempt": item.get("attempt", 0) + 1,
-                          "first_try_at": item.get("first_try_at") or now.isoformat()})
-            continue
-        disposition, result = settle(item, kind, value, now, horizon)
-        (outcomes if disposition == "done" else later).append(result)
-    return outcomes, later

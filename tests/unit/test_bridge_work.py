@@ -6,7 +6,7 @@ from datetime import date
 
 import eventlet
 
-from services.ferzl_bridge import mass
+from services.ferzl_bridge import lookup, mass
 from services.ferzl_bridge.batcher import Batcher
 from services.ferzl_bridge.calls import CallWorkers
 from services.ferzl_bridge.circuit import DOWN, Circuit, MemoryStore
@@ -94,6 +94,7 @@ def test_every_kind_of_single_result():
     assert by_id[0]["status"] == "answered" and by_id[0]["answer"]["enp"] == enps[0]
     assert by_id[1]["status"] == "error" and by_id[1]["error_message"] == "Неверная контрольная цифра ЕНП"
     assert by_id[4]["status"] == "error" and by_id[4]["error_code"] == "internal"
+    assert by_id[4]["error_message"] == lookup.INTERNAL_ERROR
     assert by_id[5]["status"] == "answered"
     assert list(result.later) == [0.5]
     assert sorted(i["request_id"] for i in result.later[0.5]) == [2, 3]
