@@ -1,10 +1,11 @@
-# The two commands of the README: `make run` starts the service, `make test` runs every test.
+# The two commands of the README: `make run` starts the service, `make test` runs every test
+# (except the destructive ones, which restart a broker or cut a database: `make test-destructive`).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install run test clean
+.PHONY: install run test test-destructive clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +35,12 @@ run: install
 test: install
 	$(BIN)/ozsp infra
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Only the tests that restart a RabbitMQ node of their own or cut the test database (never the shared ones).
+test-destructive: export OZSP_DESTRUCTIVE_TESTS = 1
+test-destructive: install
+	$(BIN)/ozsp infra
+	$(BIN)/pytest -m destructive $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) test-output .pytest_cache .hypothesis

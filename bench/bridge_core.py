@@ -10,20 +10,24 @@ CPU per request of this process and of the emulator.
 
     .venv/bin/python bench/bridge_core.py [--calls 12000] [--rounds 3]
 """
-import eventlet
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from shared.quiet import quiet_eventlet  # noqa: E402
+
+quiet_eventlet()  # before eventlet is imported
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
 import argparse  # noqa: E402
-import os  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 from kombu.utils import json as wire  # noqa: E402
 from sqlalchemy import create_engine  # noqa: E402

@@ -11,6 +11,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from shared.quiet import quiet_eventlet  # noqa: E402
+
+quiet_eventlet()  # before nameko imports eventlet
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from bench.flk_core import make_file  # noqa: E402

@@ -27,6 +27,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from shared.quiet import quiet_eventlet  # noqa: E402
+
+quiet_eventlet()  # before shared.memory imports nameko
 import requests  # noqa: E402
 
 from services import admin  # noqa: E402

@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from services import admin  # noqa: E402
 from services.journal import store  # noqa: E402
 from services.supervisor import Supervisor, wait_http  # noqa: E402
+from shared import clock  # noqa: E402
 from shared import params as P  # noqa: E402
 from tests import support  # noqa: E402
 
@@ -69,7 +70,7 @@ def synthetic_rows(n, seed=5):
     for i in range(n):
         created = now - timedelta(seconds=moments[i])
         params = {f: None for f in P.FIELDS}
-        params.update(name=f"Запрос {i}", enp=f"50{i:014d}", as_of=created.date().isoformat())
+        params.update(name=f"Запрос {i}", enp=f"50{i:014d}", as_of=clock.to_moscow(created).date().isoformat())
         if rng.random() < 0.6:
             params.update(surname=rng.choice(_HEADS) + rng.choice(_MIDDLES) + rng.choice(_TAILS),
                           first_name=rng.choice(_FIRST), patronymic=rng.choice(_PATRONYMIC) or None)
@@ -150,7 +151,7 @@ def measure(base_url, engine, queries, per_page=50):
     session = requests.Session()
     results = []
     with engine.connect() as conn:
-        for title, query, pages in shapes(date.today()):
+        for title, query, pages in shapes(clock.today()):
             api, direct, total = [], [], None
             for k in range(queries):
                 page = pages[k % len(pages)]

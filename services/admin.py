@@ -1,8 +1,10 @@
 """Administrative commands: infrastructure check, database creation and migrations, demo data."""
+import os
 import shutil
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -26,44 +28,145 @@ def _rabbit_ok(uri):
         return False
 
 
-def _postgres_ok(url):
+def _postgres_error(url):
+    """None when PostgreSQL at `url` accepts a connection (to its `postgres` database), else the reason."""
     try:
         engine = db.engine(make_url(url).set(database="postgres"), connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
+        try:
+            with engine.connect():
+                pass
+        finally:
+            engine.dispose()
+        return None
+    except Exception as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip()
+        return reason.splitlines()[0] if reason else type(exc).__name__
 
 
-def _docker_available():
-    if not shutil.which("docker"):
-        return False
-    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+def _postgres_ok(url):
+    return _postgres_error(url) is None
+
+
+def wait_for_database(url, seconds, interval=2.0):
+    """Return once PostgreSQL answers; stop with a Russian message when it has not within `seconds`."""
+    where = make_url(url).render_as_string(hide_password=True)
+    deadline = time.monotonic() + seconds
+    told = False
+    while (error := _postgres_error(url)) is not None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            waited = f" за {seconds:g} с" if seconds > 0 else ""
+            raise SystemExit(f"PostgreSQL не ответил{waited} ({where}): {error}. "
+                             "Проверьте, что он запущен, и настройку DATABASE_URL.")
+        if not told:
+            print(f"PostgreSQL пока не отвечает ({where}); ждём до {seconds:g} с…", flush=True)
+            told = True
+        time.sleep(min(interval, left))
+
+
+def _vhost_ready(settings):
+    """The stack's RabbitMQ vhost exists (created when missing) -> None, else a Russian reason."""
+    from shared import broker
+    if _rabbit_ok(settings.amqp_uri):
+        return None
+    problem = broker.ensure_vhost(settings.amqp_uri, settings.rabbit_management_url)
+    if problem is None and not _rabbit_ok(settings.amqp_uri):
+        problem = f"RabbitMQ не принимает подключение к виртуальному узлу «{broker.vhost_of(settings.amqp_uri)}»"
+    return problem
 
 
 def check_infra(start=False):
     settings = config.load()
     missing = []
-    if not _rabbit_ok(settings.amqp_uri):
+    if not _broker_listening(settings.amqp_uri):
         missing.append(("rabbitmq", "RabbitMQ", settings.amqp_uri.split("@")[-1], "rabbitmq-server -detached"))
     if not _postgres_ok(settings.database_url):
         missing.append(("postgres", "PostgreSQL", make_url(settings.database_url).render_as_string(hide_password=True),
                         "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"))
     if not missing:
-        return True
-    if start and _docker_available():
-        print("Запускаем через docker compose: " + ", ".join(m[0] for m in missing), flush=True)
-        subprocess.run(["docker", "compose", "up", "-d", *[m[0] for m in missing]], cwd=ROOT, check=True)
+        return report_vhost(settings)
+    if start and start_in_docker(settings, [m[0] for m in missing]):
         for _ in range(60):
-            if _rabbit_ok(settings.amqp_uri) and _postgres_ok(settings.database_url):
-                return True
+            if _broker_listening(settings.amqp_uri) and _postgres_ok(settings.database_url):
+                return report_vhost(settings)
             time.sleep(2)
     for _, name, where, how in missing:
         print(f"{name} не отвечает по адресу {where}. Запустите его, например: {how}\n"
-              f"  (или, где есть Docker: docker compose up -d {_}).", flush=True)
+              f"  (или, где есть Docker: ozsp infra --start).", flush=True)
     return False
+
+
+def _broker_listening(amqp_uri):
+    """Whether RabbitMQ accepts connections at all, whatever the stack's own vhost."""
+    import socket
+    from urllib.parse import urlsplit
+    parts = urlsplit(amqp_uri)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), timeout=3).close()
+        return True
+    except OSError:
+        return False
+
+
+def report_vhost(settings):
+    problem = _vhost_ready(settings)
+    if problem:
+        print(problem, flush=True)
+    return problem is None
+
+
+# ---- RabbitMQ and PostgreSQL from docker-compose.yml (ozsp infra --start) ----
+
+FORWARDERS = {"rabbitmq": ["rabbitmq_port", "rabbitmq_management_port"], "postgres": ["postgres_port"]}
+
+
+def compose_command():
+    """`docker compose` (v2) when it answers, else `docker-compose` (v1); None without either."""
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
+
+
+def _docker_engine_ok():
+    """False when the docker client says no engine answers (docker-compose v1 alone: let it try)."""
+    return not shutil.which("docker") or subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+def compose_environment(settings):
+    """(docker-compose.yml variables matching the local settings, problems): the containers have no guest
+    and no password-less login, so the settings must name such users."""
+    amqp, database = urlsplit(settings.amqp_uri), make_url(settings.database_url)
+    problems = []
+    if not amqp.username or unquote(amqp.username) == "guest" or not amqp.password:
+        problems.append("в AMQP_URI нужен пользователь RabbitMQ с паролем, не guest")
+    if database.username != "postgres" or not database.password:
+        problems.append("в DATABASE_URL нужен пользователь postgres с паролем")
+    env = {"RABBITMQ_USER": unquote(amqp.username or ""), "RABBITMQ_PASSWORD": unquote(amqp.password or ""),
+           "RABBITMQ_VHOST": unquote(amqp.path[1:]) or "/", "POSTGRES_PASSWORD": database.password or ""}
+    return env, problems
+
+
+def start_in_docker(settings, names):
+    """Start `names` (rabbitmq, postgres) with their 127.0.0.1 forwarders (compose profile `ports`)."""
+    client = compose_command()
+    if client is None or not _docker_engine_ok():
+        return False
+    env, problems = compose_environment(settings)
+    if problems:
+        print("RabbitMQ и PostgreSQL из docker-compose.yml не запущены: " + "; ".join(problems) + ". Например, "
+              "с паролями docker-compose.yml по умолчанию:\n  export AMQP_URI=amqp://ozsp:ozsp-dev@127.0.0.1:5672/ozsp"
+              " DATABASE_URL=postgresql+psycopg2://postgres:ozsp-dev@127.0.0.1:5432/ozsp", flush=True)
+        return False
+    version = "Compose v2" if client[0] == "docker" else "Compose v1"
+    print(f"Запускаем через {' '.join(client)} ({version}): {', '.join(names)}", flush=True)
+    services = [s for name in names for s in (name, *FORWARDERS[name])]
+    done = subprocess.run([*client, "--profile", "ports", "up", "-d", *services], cwd=ROOT,
+                          env={**os.environ, **env})
+    if done.returncode != 0:
+        print(f"{' '.join(client)} завершился с кодом {done.returncode}; см. сообщения выше.", flush=True)
+    return done.returncode == 0
 
 
 def create_database(url):
@@ -87,10 +190,12 @@ def alembic_config(url):
     return cfg
 
 
-def migrate(url=None):
+def migrate(url=None, wait=0):
+    """Create the database when missing and apply the migrations; wait up to `wait` seconds for PostgreSQL."""
     from alembic import command
 
     url = url or config.load().database_url
+    wait_for_database(url, wait)
     if create_database(url):
         print(f"Создана база данных {make_url(url).database}")
     command.upgrade(alembic_config(url), "head")

@@ -22,6 +22,8 @@ def run_service(name):
 
     settings = config.load()
     refuse_unsafe_production(settings, name)
+    if name == "journal":  # the only owner of the database: never beside a journal of another database
+        refuse_other_stack(settings)
     nameko_config = config.nameko_config(settings, name)
     logging.config.dictConfig(nameko_config["LOGGING"])
     module, cls = NAMEKO_SERVICES[name].split(":")
@@ -40,6 +42,29 @@ def refuse_unsafe_production(settings, name):
                  + ". Для разработки задайте OZSP_MODE=dev.")
 
 
+def refuse_other_stack(settings):
+    """Stop when a journal with another database already consumes this vhost's queues."""
+    from services import stackcheck
+    try:
+        problem = stackcheck.other_stack_problem(settings.amqp_uri, settings.database_url)
+    except Exception as exc:  # broker or database away: the services wait for them as usual
+        print(f"Проверка других копий ОЗСП пропущена ({type(exc).__name__}).", file=sys.stderr, flush=True)
+        return
+    if problem:
+        sys.exit(problem)
+
+
+def refuse_taken_ports(settings, with_emulator):
+    from services import stackcheck
+    addresses = {"веб-интерфейс, WEB_ADDRESS": settings.web_address,
+                 "приём почты, SMTP_ADDRESS": settings.smtp_address}
+    if with_emulator:
+        addresses["эмулятор ФЕРЗЛ, EMULATOR_ADDRESS"] = settings.emulator_address
+    taken = stackcheck.taken_ports(addresses)
+    if taken:
+        sys.exit(stackcheck.ports_message(taken))
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -53,6 +78,8 @@ def up(with_emulator=True):
 
     settings = config.load()
     refuse_unsafe_production(settings, "up")
+    refuse_taken_ports(settings, with_emulator)
+    refuse_other_stack(settings)
     sup = Supervisor()
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)  # also when started in the background, where SIGINT comes ignored
@@ -77,6 +104,8 @@ def up(with_emulator=True):
 
 
 def main(argv=None):
+    from shared.quiet import quiet_eventlet
+    quiet_eventlet()  # before eventlet/nameko are imported (shared/quiet.py)
     argv = sys.argv[1:] if argv is None else argv
     from shared import config
     try:
@@ -93,7 +122,8 @@ def main(argv=None):
     p = sub.add_parser("up", help="запустить все сервисы (и эмулятор ФЕРЗЛ)")
     p.add_argument("--no-emulator", action="store_true", help="не запускать эмулятор (FERZL_URL — настоящий ФЕРЗЛ)")
     sub.add_parser("directory", help="справочник абонентов: ozsp directory --help")
-    sub.add_parser("migrate", help="создать базу данных при отсутствии и применить миграции")
+    sub.add_parser("migrate", help="создать базу данных при отсутствии и применить миграции").add_argument(
+        "--wait", type=float, default=0, metavar="СЕКУНД", help="ждать ответа PostgreSQL до стольких секунд")
     sub.add_parser("seed", help="загрузить демонстрационные данные")
     p = sub.add_parser("load-mo", help="загрузить справочник МО из XML реестра МО ФФОМС (F003)")
     p.add_argument("file", help="файл XML (packet/medCompany: mcod, nam_mok, nam_mop)")
@@ -116,7 +146,7 @@ def main(argv=None):
         return up(with_emulator=not args.no_emulator)
     from services import admin
     if args.command == "migrate":
-        return admin.migrate()
+        return admin.migrate(wait=args.wait)
     if args.command == "seed":
         return admin.seed()
     if args.command == "load-mo":

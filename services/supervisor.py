@@ -24,34 +24,64 @@ def command(name):
     return [sys.executable, "-m", "services.cli", "run", name]
 
 
-class Supervisor:
-    """Owns child processes; optionally restarts one that dies on its own."""
+class Backoff:
+    """Delays between restarts of one service: `first` seconds doubling up to `cap`; back to `first` once the
+    service has run for `stable` seconds."""
 
-    def __init__(self, env=None, restart=True, output=sys.stdout):
+    def __init__(self, first=1.0, cap=60.0, stable=60.0):
+        self.first, self.cap, self.stable = first, cap, stable
+        self.delay = 0.0
+
+    def after(self, ran_for):
+        """The delay before the next start of a process that ran `ran_for` seconds."""
+        self.delay = self.first if ran_for >= self.stable or not self.delay else min(self.cap, self.delay * 2)
+        return self.delay
+
+
+def _seconds(value):
+    return f"{value:g} с" if value >= 1 else f"{value * 1000:.0f} мс"
+
+
+class Supervisor:
+    """Owns child processes; optionally restarts one that dies on its own, with a growing delay (Backoff)
+    and the reason: its exit code and its last line of output."""
+
+    def __init__(self, env=None, restart=True, output=sys.stdout, commands=None, backoff=(1.0, 60.0, 60.0)):
         self.env = {**os.environ, **(env or {})}
         self.restart = restart
         self.output = output
+        self.commands = commands or {}
+        self.backoff_settings = backoff
+        self.backoffs = {}
         self.procs = {}
         self.stopping = False
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
 
     def start(self, name):
-        proc = subprocess.Popen(command(name), env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(self.commands.get(name) or command(name), env=self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
         with self._lock:
             self.procs[name] = proc
-        threading.Thread(target=self._pump, args=(name, proc), daemon=True).start()
+        threading.Thread(target=self._pump, args=(name, proc, time.monotonic()), daemon=True).start()
         return proc
 
-    def _pump(self, name, proc):
+    def _pump(self, name, proc, started):
+        last = ""
         for line in proc.stdout:
-            self.output.write(f"[{name}] {line.decode('utf-8', 'replace')}")
+            text = line.decode("utf-8", "replace")
+            last = text.strip() or last
+            self.output.write(f"[{name}] {text}")
             self.output.flush()
         code = proc.wait()
         if self.restart and not self.stopping and self.procs.get(name) is proc:
-            self.output.write(f"[supervisor] {name} завершился с кодом {code}; перезапуск через 1 с\n")
-            time.sleep(1)
-            if not self.stopping:
+            backoff = self.backoffs.setdefault(name, Backoff(*self.backoff_settings))
+            delay = backoff.after(time.monotonic() - started)
+            why = f"; последняя строка: {last[-300:]}" if last else ""
+            self.output.write(f"[supervisor] {name} завершился с кодом {code}{why}. "
+                              f"Перезапуск через {_seconds(delay)}\n")
+            self.output.flush()
+            if not self._stopped.wait(delay) and not self.stopping:
                 self.start(name)
 
     def kill(self, name, sig=signal.SIGKILL):
@@ -61,6 +91,7 @@ class Supervisor:
 
     def stop(self, timeout=20):
         self.stopping = True
+        self._stopped.set()
         procs = list(self.procs.values())
         for proc in procs:
             if proc.poll() is None:

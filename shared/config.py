@@ -17,7 +17,7 @@ def _async_url(person_info_url: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/ozsp"  # a vhost of its own (created by ozsp infra)
     rabbit_management_url: str = "http://guest:guest@127.0.0.1:15672"
     database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/ozsp"
     web_address: str = "127.0.0.1:8000"
@@ -37,6 +37,7 @@ class Settings:
     demo_user_id: int = 1
     demo_organization_id: int = 1
     log_level: str = "INFO"
+    heartbeat_file: str = ""  # a nameko service touches it every few seconds (shared/heartbeat.py); empty: off
     secret_key: str = "dev-secret-change-me"  # signs cookies and CSRF tokens; set in production
     ozsp_mode: str = "production"  # "dev" allows the dev flags below; `make run` and the tests set it
     dev_login: str = ""  # "1": the login page offers a dev signing stand-in (refused in production)
@@ -174,6 +175,7 @@ def nameko_config(settings: Settings, service: str) -> dict:
         "max_workers": workers,
         "parent_calls_tracked": 10,
         "HEARTBEAT": 30,
+        "HEARTBEAT_FILE": settings.heartbeat_file,
         "LOGGING": logging_config(settings.log_level),
     }
 

@@ -2,14 +2,13 @@
 import csv
 from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
+from shared.clock import MOSCOW, to_moscow
 from shared.dictionaries.policy_types import policy_type_name
 from shared.dictionaries.statuses import is_active
 from shared.params import format_date
 from shared.status import ERROR, label
 
-LOCAL_TZ = ZoneInfo("Europe/Moscow")
 MAX_ATTACHMENTS = 3
 
 HEADER = ["Строка", "Имя Запроса", "Отправлен", "Статус Запроса", "ЕНП", "Дата начала действия полиса",
@@ -28,13 +27,13 @@ def format_moment(value):
     if not value:
         return ""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return _minute_text(int(moment.timestamp() // 60))
+    return _minute_text(int(to_moscow(moment).timestamp() // 60))
 
 
 @lru_cache(maxsize=4096)
 def _minute_text(minute):
     # An export repeats few minutes (every row of a group has the same creation time): format each once.
-    return datetime.fromtimestamp(minute * 60, LOCAL_TZ).strftime("%d.%m.%Y %H:%M")
+    return datetime.fromtimestamp(minute * 60, MOSCOW).strftime("%d.%m.%Y %H:%M")
 
 
 _day = lru_cache(maxsize=4096)(format_date)

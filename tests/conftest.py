@@ -1,5 +1,7 @@
 """Fixtures shared by all tests: a database of its own for the run, and the whole service as real processes
-(started once per run, on a fresh RabbitMQ vhost, with the ФЕРЗЛ emulator)."""
+(started once per run, on a fresh RabbitMQ vhost, with the ФЕРЗЛ emulator); for tests that restart the broker,
+a second stack on a RabbitMQ node and a database of their own (private_stack)."""
+import contextlib
 import os
 
 import pytest
@@ -15,15 +17,24 @@ def settings():
     return support.base_settings()
 
 
-@pytest.fixture(scope="session")
-def database_url(settings):
-    """A fresh database, migrated and seeded; dropped after the run."""
+@contextlib.contextmanager
+def service_database(settings):
+    """A fresh database, migrated and seeded with the dev login; dropped afterwards."""
     from services import admin
     url, drop = support.make_test_database(settings)
-    admin.migrate(url)
-    admin.seed(url, dev_login=True)
-    yield url
-    drop()
+    try:
+        admin.migrate(url)
+        admin.seed(url, dev_login=True)
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def database_url(settings):
+    """The run's database (service_database)."""
+    with service_database(settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -49,8 +60,9 @@ def output_dir():
 
 
 class Stack:
-    def __init__(self, sup, env, base_url, emulator_url):
+    def __init__(self, sup, env, base_url, emulator_url, log_path):
         self.sup, self.env, self.base_url, self.emulator_url = sup, env, base_url, emulator_url
+        self.log_path = log_path  # every service's output, each line prefixed with [service]
         self.http = None  # signed in as the demo user (dev certificate) once the services run
 
     def api(self, method, path, **kwargs):
@@ -86,13 +98,13 @@ class Stack:
         self.emulator("POST", "/emulator/admin", json=knobs).raise_for_status()
 
 
-@pytest.fixture(scope="session")
-def stack(settings, database_url, output_dir):
-    vhost = support.unique_name("ozsp-test")
-    delete_vhost = support.create_vhost(settings, vhost)
+@contextlib.contextmanager
+def running_stack(amqp_uri, database_url, output_dir, name, log_name="services.log"):
+    """The whole service as real processes on this broker and database, with free ports and its own ФЕРЗЛ
+    emulator; signed in as the demo user. name: a folder for certmail's files."""
     web, emu = support.free_port(), support.free_port()
     env = {
-        "AMQP_URI": support.amqp_uri_for_vhost(settings, vhost),
+        "AMQP_URI": amqp_uri,
         "DATABASE_URL": database_url,
         "WEB_ADDRESS": f"127.0.0.1:{web}",
         "EMULATOR_ADDRESS": f"127.0.0.1:{emu}",
@@ -111,9 +123,9 @@ def stack(settings, database_url, output_dir):
         "LOGIN_ATTEMPTS_PER_MINUTE": "200",  # the suite signs in many times from 127.0.0.1
         # certmail: replies go to a test SMTP sink on this port (tests/integration/test_certmail_*.py start it)
         "SMTP_RELAY": f"127.0.0.1:{support.free_port()}",
-        "MAIL_OUTBOX_DIR": os.path.join(output_dir, "certmail", vhost, "outbox"),
-        "CERT_STORE_DIR": os.path.join(output_dir, "certmail", vhost, "certstore"),
-        "CERT_QUARANTINE_DIR": os.path.join(output_dir, "certmail", vhost, "quarantine"),
+        "MAIL_OUTBOX_DIR": os.path.join(output_dir, "certmail", name, "outbox"),
+        "CERT_STORE_DIR": os.path.join(output_dir, "certmail", name, "certstore"),
+        "CERT_QUARANTINE_DIR": os.path.join(output_dir, "certmail", name, "quarantine"),
         "ADMIN_EMAIL": "admin@ozsp.test",
         "MAIL_OTHER_TEMPLATES": "OTHER_TASK",
         "MAIL_MAX_BYTES": "3000000",
@@ -122,19 +134,57 @@ def stack(settings, database_url, output_dir):
         "SUBMIT_LIMIT_PER_MINUTE": "1000",  # the suite sends hundreds of requests as the one demo user
         "CRL_REFRESH_MINUTES": "0.05",  # the journal downloads CRLs every 3 s (tests/integration/test_crl_refresh.py)
     }
-    log = open(os.path.join(output_dir, "services.log"), "w", encoding="utf-8")  # this run only
+    log_path = os.path.join(output_dir, log_name)
+    log = open(log_path, "w", encoding="utf-8")  # this run only
     sup = Supervisor(env=env, restart=False, output=log)
     try:
         emulator = sup.start("ferzl_emulator")
         assert wait_http(f"http://127.0.0.1:{emu}/emulator/health", 60, emulator), "emulator did not start"
-        for name in START_ORDER:
-            sup.start(name)
-        assert wait_http(f"http://127.0.0.1:{web}/api/v1/health", 90), "services did not start; see services.log"
-        stack = Stack(sup, env, f"http://127.0.0.1:{web}", f"http://127.0.0.1:{emu}")
+        for service in START_ORDER:
+            sup.start(service)
+        assert wait_http(f"http://127.0.0.1:{web}/api/v1/health", 90), f"services did not start; see {log_name}"
+        stack = Stack(sup, env, f"http://127.0.0.1:{web}", f"http://127.0.0.1:{emu}", log_path)
         from shared.gost.testpki import DevPki
         stack.http = stack.login(DevPki().sign)
         yield stack
     finally:
         sup.stop()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def stack(settings, database_url, output_dir):
+    """The run's stack: on a fresh vhost of the shared broker and the run's database."""
+    vhost = support.unique_name("ozsp-test")
+    delete_vhost = support.create_vhost(settings, vhost)
+    try:
+        with running_stack(support.amqp_uri_for_vhost(settings, vhost), database_url, output_dir, vhost) as stack:
+            yield stack
+    finally:
         delete_vhost()
+
+
+@pytest.fixture(scope="module")
+def private_stack(settings, output_dir):
+    """A stack on a RabbitMQ node and a database of its own (stack.node: tests.rabbit_node.RabbitNode), for
+    tests that restart the broker: the shared broker and anything running on it are never touched."""
+    from tests import rabbit_node
+    why = rabbit_node.unavailable()
+    support.require(why is None, "private-broker", "apt-get install rabbitmq-server, run as root", why)
+    with rabbit_node.private_node() as node, service_database(settings) as url:
+        name = node.name.split("@")[0]
+        with running_stack(node.amqp_uri, url, output_dir, name, log_name="services-private.log") as stack:
+            stack.node = node
+            yield stack
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Tests marked destructive run only when asked (tests/support.py require_destructive)."""
+    if item.get_closest_marker("destructive"):
+        support.require_destructive()
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in support.skipped_summary(terminalreporter.stats.get("skipped", [])):
+        terminalreporter.write_line(line, yellow=True)

@@ -54,8 +54,10 @@ def params_for(person, kind):
 def ask_as_of(params, person, as_of):
     """Set params' as-of date for a test case's `as_of` ("old": early in the person's first policy, "vs": just after
     the current one began, None: today, no date sent); returns the date the answer is for."""
-    from datetime import date, timedelta
-    dt = date.today()
+    from datetime import timedelta
+
+    from shared import clock
+    dt = clock.today()  # ФЕРЗЛ answers «на дату» in Moscow time
     if as_of == "old":
         dt = person.policies[0].date_b + timedelta(days=3)
     elif as_of == "vs":

@@ -2,12 +2,10 @@
 import csv
 import io
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from shared.clock import to_moscow
 from shared.dictionaries.policy_types import policy_type_name
 from tests.support import wait_for
-
-MOSCOW = ZoneInfo("Europe/Moscow")
 
 # §5.1, the first line of a group file, word for word
 FILE_HEADER = ("Имя запроса, ОИП, ЕНП, Тип ДПФС, Серия полиса, Номер полиса, Номер временного свидетельства, "
@@ -61,7 +59,7 @@ def finished(stack, group_id, timeout=60):
 
 
 def moment(iso):
-    return datetime.fromisoformat(iso).astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if iso else ""
+    return to_moscow(datetime.fromisoformat(iso)).strftime("%d.%m.%Y %H:%M") if iso else ""
 
 
 def day(iso):

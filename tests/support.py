@@ -1,4 +1,5 @@
-"""Test infrastructure: a fresh PostgreSQL database and RabbitMQ vhost per run, free ports, polling."""
+"""Test infrastructure: a fresh PostgreSQL database and RabbitMQ vhost per run, free ports, polling, and the
+prerequisites a test requires (skipped locally, a failure under CI)."""
 import contextlib
 import os
 import socket
@@ -117,3 +118,45 @@ def registered_user(engine, seed, ca_name, surname, organization=None, organizat
         user_id = D.add_user(conn, organization_id, surname, "ТЕСТ")
         D.add_certificate(conn, user_id, holder.cert)
     return holder, user_id, organization_id
+
+
+# --- Required prerequisites: skipped locally (named in the summary), a failure under CI ---------------------
+
+DESTRUCTIVE_FLAG = "OZSP_DESTRUCTIVE_TESTS"
+_KINDS = {}  # skip-message prefix -> (kind, how to get it), for the summary (tests/conftest.py)
+
+
+def under_ci():
+    return os.environ.get("CI", "").lower() in ("true", "1")
+
+
+def require(condition, what, install, detail=""):
+    """Skip a test whose prerequisite is missing, or fail it under CI (CI=true), where every test must run.
+    what: the kind of tests ("browser"); install: what gives it ("apt-get install chromium")."""
+    if condition:
+        return
+    import pytest  # here: bench/ imports this module without pytest
+    prefix = f"{what} tests need {install}"
+    _KINDS[prefix] = (what, install)
+    message = f"{prefix}: {detail}" if detail else prefix
+    if under_ci():
+        pytest.fail(f"CI=true, so this is a failure, not a skip: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def require_destructive():
+    """Tests that restart a broker or cut a database run only when asked (make test-destructive, .ci/run)."""
+    require(os.environ.get(DESTRUCTIVE_FLAG, "").lower() in ("1", "true", "yes"), "destructive",
+            f"make test-destructive ({DESTRUCTIVE_FLAG}=1)", "they restart a RabbitMQ node or cut a database")
+
+
+def skipped_summary(reports):
+    """One line per kind of skipped required test: 'skipped: 12 browser tests — apt-get install chromium'."""
+    counts = {}
+    for report in reports:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        for prefix, kind in _KINDS.items():
+            if reason.startswith(prefix):
+                counts[kind] = counts.get(kind, 0) + 1
+    return [f"skipped: {n} {what} test{'s' if n > 1 else ''} — {install}" for (what, install), n in counts.items()]

@@ -1,14 +1,12 @@
 """The rules of Приложение 2, in the manual's order: given a parsed letter and the directory's facts, the outcome
 and the reply text. No I/O here: the caller installs, journals and sends what the Decision says."""
 from dataclasses import dataclass
-from datetime import timedelta, timezone
 
+from shared.clock import to_moscow
 from shared.gost import errors, load_certificate, verify_certificate
 
 from services.certmail import messages as M
 from services.certmail import zipcheck
-
-MOSCOW = timezone(timedelta(hours=3), "MSK")  # no daylight saving since 2014
 
 # Outcome codes (the letter journal's `outcome`); contracts/certmail.md describes each.
 AUTO_SUBMITTED = "auto_submitted"
@@ -136,7 +134,7 @@ def check_snils(cert, sender):
 
 
 def moscow_time(moment):
-    return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M:%S")
+    return to_moscow(moment).strftime("%d.%m.%Y %H:%M:%S")
 
 
 def success(cert, ca):

@@ -11,6 +11,7 @@ from services.certmail import handling, outbox, retry
 from services.certmail.application import render_application
 from services.certmail.queues import letters_queue
 from shared import config
+from shared.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class RetryPublisher(Publisher):
 
 class CertmailService:
     name = "certmail"
+    heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
     journal = RpcProxy("journal")
     settings = MailSettings()
     later = RetryPublisher()

@@ -15,6 +15,7 @@ from nameko.timer import timer
 
 from services.ferzl_bridge.dependencies import FerzlProvider
 from shared import outage
+from shared.heartbeat import Heartbeat
 from shared.messages import ANSWERS_QUEUE, load_work_chunk
 from shared.queues import answers_queue, delay_queues, tier_name, work_queue
 
@@ -32,6 +33,7 @@ class TierPublisher(Publisher):
 
 class FerzlBridgeService:
     name = "ferzl_bridge"
+    heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
     ferzl = FerzlProvider()
     publish = TierPublisher()
 

@@ -4,9 +4,10 @@ Defaults come from shared.config (EMULATOR_ADDRESS, EMULATOR_SEED, EMULATOR_SIZE
 Needs neither RabbitMQ nor PostgreSQL.
 """
 import argparse
-import warnings
 
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+from shared.quiet import quiet_eventlet
+
+quiet_eventlet()  # before eventlet is imported
 
 import eventlet  # noqa: E402
 import eventlet.wsgi  # noqa: E402
@@ -31,7 +32,7 @@ def main(argv=None):
     host, _, port = args.address.rpartition(":")
     app = Emulator(Register(args.seed, args.size), args.token, latency_ms=args.latency_ms,
                    latency_jitter_ms=args.latency_jitter_ms)
-    sock = eventlet.listen((host or "127.0.0.1", int(port)), backlog=1024)
+    sock = eventlet.listen((host or "127.0.0.1", int(port)), backlog=1024, reuse_port=False)  # one emulator a port
     print(f"Эмулятор ФЕРЗЛ слушает http://{host}:{port}{SOAP_PATH} "
           f"(seed {args.seed}, {args.size} персон)", flush=True)
     eventlet.wsgi.server(sock, app, log_output=args.access_log, max_size=4096, keepalive=True, socket_timeout=120)

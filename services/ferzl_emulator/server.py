@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.ferzl_emulator import mass, soap
 from services.ferzl_emulator.register import KINDS
+from shared import clock
 
 BASE = "/api/t-foms/integration/ws/24.2.6"
 SOAP_PATH = f"{BASE}/wsdl/mpiPersonInfoServiceWs"
@@ -174,7 +175,7 @@ class Emulator:
         if item is not None:
             body = soap.error_response(call.operation, call.external_id, [item])
         else:
-            body = soap.respond(self.register, call, date.today())
+            body = soap.respond(self.register, call, clock.today())
         return Response(body, 200, content_type=XML)
 
     def soap_async(self, request):
@@ -187,7 +188,7 @@ class Emulator:
             if errors:
                 return Response(mass.start_response(call.external_id, errors=errors), 200, content_type=XML)
             self.counters["mass_persons"] += len(call.requests)
-            content = mass.zipped(mass.items_xml(self.register, call.requests, date.today()))
+            content = mass.zipped(mass.items_xml(self.register, call.requests, clock.today()))
             failed = bool(self.knobs["mass_error_rate"]) and self.rng.random() < self.knobs["mass_error_rate"]
             token = self.jobs.add(content, self.knobs["mass_delay_ms"] / 1000, failed)
             return Response(mass.start_response(call.external_id, token), 200, content_type=XML)
@@ -262,7 +263,7 @@ class Emulator:
             kind = None if kind == "any" else kind
             if kind is not None and kind not in KINDS:
                 raise ValueError(f"kind must be one of: any, {', '.join(KINDS)}")
-            dt = date.fromisoformat(request.args["dt"]) if request.args.get("dt") else date.today()
+            dt = date.fromisoformat(request.args["dt"]) if request.args.get("dt") else clock.today()
         except ValueError as exc:
             return _json({"error": str(exc)}, 400)
         key = (n, kind, dt)

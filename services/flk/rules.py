@@ -10,6 +10,7 @@ from datetime import date
 from services.flk import messages as M
 from services.flk.checksums import luhn_ok, snils_ok
 from services.flk.dul import DUL_RULES, dul_code
+from shared import clock
 from shared.dictionaries.policy_types import LATIN_TO_CYRILLIC, REQUEST_POLICY_TYPES
 from shared.params import FIELDS
 
@@ -130,10 +131,10 @@ def check_date(value, today, future_message, early_message):
 
 
 class RowChecker:
-    """Checks rows of 16 trimmed strings ('' = absent) against one `today`; caches date results."""
+    """Checks rows of 16 trimmed strings ('' = absent) against one `today` (default: Moscow today); caches dates."""
 
     def __init__(self, today=None):
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.today_iso = self.today.isoformat()
         self._births = {}
         self._as_ofs = {}

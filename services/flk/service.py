@@ -8,6 +8,7 @@ from nameko.rpc import rpc
 
 from services.flk import group, rules
 from shared import memory
+from shared.heartbeat import Heartbeat
 from shared.params import FIELDS
 from services.flk.messages import FILE_NOT_BASE64
 
@@ -19,6 +20,7 @@ tpool.set_num_threads(CHECK_THREADS)
 
 class FlkService(memory.ReleasesMemory):
     name = "flk"
+    heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
 
     @rpc
     def ping(self):

@@ -13,6 +13,7 @@ from services.gateway.api import ApiError, api_call, json_response
 from services.gateway.groups_api import FILE_TOO_BIG, GROUP_NOT_FOUND, upload_form
 from services.gateway.pages import CAPTCHA_REQUIRED, CAPTCHA_WRONG, CSRF_FAILED, page
 from services.gateway.templating import render
+from shared import clock
 
 FLK_NOTICE = "Исправьте поля, отмеченные ниже, и выберите файл снова."
 REPORT_INVALID = "Список ошибок устарел или повреждён. Загрузите файл снова, чтобы получить новый список."
@@ -91,7 +92,7 @@ class GroupPagesMixin:
     @http("GET", "/group/journal")
     @page
     def group_journal_page(self, request):
-        identity, today = self.identity(request), views.today_moscow()
+        identity, today = self.identity(request), clock.today()
         query = views.group_journal_query(request.args, today)
         result, rows = None, []
         if not query["errors"]:
@@ -135,7 +136,7 @@ class GroupPagesMixin:
         rows, paging = views.journal_listing(result)
         return self._page("group_requests.html", "group_journal", group=views.group_rows([group])[0], query=query,
                           rows=rows, paging=paging, statuses=views.STATUS_CHOICES,
-                          quick=views.quick_ranges(views.today_moscow()), journal_url=f"/group/{group_id}")
+                          quick=views.quick_ranges(clock.today()), journal_url=f"/group/{group_id}")
 
     @http("GET", "/group/<int:group_id>/export.csv")
     @page

@@ -32,6 +32,8 @@ PLUGIN_ORIGINS = "chrome-extension://iifchhfnnmpdbibifmljnfjhpififfog chrome-ext
 LOGIN_CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self' " + PLUGIN_ORIGINS + "; style-src 'self'; "
              "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 BAD_LOGIN_REQUEST = "Запрос на вход повреждён. Обновите страницу (Ctrl+F5) и повторите вход."
+HTTPS_ONLY = ("Вход возможен только по HTTPS: по незащищённому соединению (http://) браузер не сохранит ключ "
+              "сеанса. Откройте Сервис ОЗСП по адресу, начинающемуся с https://, или обратитесь к администратору.")
 
 
 class _TrustCache:
@@ -86,6 +88,12 @@ def _json(status, body, headers=None):
                     headers={"Cache-Control": "no-store", **(headers or {})})
 
 
+def _https(request):
+    """HTTPS to the browser: directly, or at a TLS proxy in front (X-Forwarded-Proto). Trusting the header decides
+    only whether the login page warns; the cookie stays Secure either way."""
+    return request.scheme == "https" or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+
+
 def _is_loopback(host):
     try:
         return ip_address(host.split(":")[0].strip("[]")).is_loopback
@@ -132,7 +140,8 @@ class LoginMixin:
         token, is_new = csrf.token_for(request, self.config["SECRET_KEY"], ANONYMOUS)
         response = render("login.html", headers={"Content-Security-Policy": LOGIN_CSP}, active=None, banner=None,
                           user=None, csrf_token=token, dev_login=self._dev_login(),
-                          next_url=_safe_next(request.args.get("next")))
+                          next_url=_safe_next(request.args.get("next")),
+                          https_only=HTTPS_ONLY if self._cookie_lost(request) else None)
         if is_new:
             csrf.set_cookie(response, request, token)
         return response
@@ -142,6 +151,8 @@ class LoginMixin:
     def login_challenge(self, request):
         if not self._csrf_ok(request):
             return _json(403, {"ok": False, "title": signin.TITLE, "message": BAD_LOGIN_REQUEST})
+        if self._cookie_lost(request):
+            return _json(403, {"ok": False, "title": signin.TITLE, "message": HTTPS_ONLY})
         if self._too_many(request, None):
             return _json(429, {"ok": False, "title": signin.TITLE, "message": signin.TOO_MANY})
         return _json(200, self.journal.issue_challenge(120))
@@ -152,6 +163,8 @@ class LoginMixin:
         body = _json_body(request)
         if not self._csrf_ok(request) or not isinstance(body.get("signature"), str) or not body.get("challenge_id"):
             return _json(400, {"ok": False, "title": signin.TITLE, "message": BAD_LOGIN_REQUEST})
+        if self._cookie_lost(request):
+            return _json(403, {"ok": False, "title": signin.TITLE, "message": HTTPS_ONLY})
         result = self._authenticate(request, body["challenge_id"], body["signature"])
         self._audit_login(request, result)
         if not result.ok:
@@ -231,9 +244,16 @@ class LoginMixin:
         if not result.ok:
             log.warning("login refused: %s", result.reason)
 
-    def _set_session_cookie(self, response, request, token):
+    def _cookie_secure(self, request):
         mode = str(self.config.get("SESSION_COOKIE_SECURE", "auto")).lower()
-        secure = request.scheme == "https" or (mode == "auto" and not _is_loopback(request.host)) or flag(mode)
+        return _https(request) or (mode == "auto" and not _is_loopback(request.host)) or flag(mode)
+
+    def _cookie_lost(self, request):
+        """The session cookie would be Secure but the page came over plain http: the browser would drop it."""
+        return self._cookie_secure(request) and not _https(request)
+
+    def _set_session_cookie(self, response, request, token):
+        secure = self._cookie_secure(request)
         response.set_cookie(SESSION_COOKIE, token, path="/", httponly=True, secure=secure, samesite="Lax",
                             max_age=int(self.config["SESSION_ABSOLUTE_HOURS"]) * 3600)
 

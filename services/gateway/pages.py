@@ -13,6 +13,7 @@ from werkzeug.utils import redirect
 from services.gateway import captcha, csrf, ferzl_state, settings, static, views
 from services.gateway.api import NotAuthenticated, failure_status
 from services.gateway.templating import render
+from shared import clock
 
 CSRF_FAILED = ("Форма устарела или отправлена не со страницы Сервиса ОЗСП. Проверьте введённые данные "
                "и нажмите «Направить запрос» ещё раз.")
@@ -98,13 +99,14 @@ class PagesMixin:
     @http("GET", "/")
     @page
     def index_page(self, request):
+        self.identity(request)  # signed-in users only: anyone else goes to the login page
         return self._page("index.html", "index")
 
     @http("GET", "/individual")
     @page
     def individual_form(self, request):
         identity = self.identity(request)
-        values = views.blank_form(views.today_moscow())
+        values = views.blank_form(clock.today())
         source = request.args.get("from", "")
         if source.isdigit():  # «Редактировать»: the form with the parameters of an earlier request
             card = self.journal.get_request(identity, int(source))
@@ -177,7 +179,7 @@ class PagesMixin:
                                                 views.JOURNAL_PAGE_SIZE)
         rows, paging = views.journal_listing(result)
         return self._page("journal.html", "journal", query=query, rows=rows, paging=paging,
-                          statuses=views.STATUS_CHOICES, quick=views.quick_ranges(views.today_moscow()))
+                          statuses=views.STATUS_CHOICES, quick=views.quick_ranges(clock.today()))
 
     @http("GET", "/static/<path:name>")
     def static_file(self, request, name):

@@ -12,16 +12,19 @@ from services.gateway.group_pages import GroupPagesMixin
 from services.gateway.groups_api import GroupsApiMixin
 from services.gateway.login import LoginMixin
 from services.gateway.pages import PagesMixin
-from services.gateway.web import install_nodelay
+from services.gateway.web import install_exclusive_port, install_nodelay
 from shared import memory
+from shared.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 install_nodelay()
+install_exclusive_port()
 
 
 class GatewayService(LoginMixin, AdminMixin, GroupPagesMixin, GroupsApiMixin, PagesMixin, memory.ReleasesMemory):
     """The JSON API here; login from LoginMixin (login.py), web pages from PagesMixin (pages.py)."""
     name = "gateway"
+    heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
     flk = RpcProxy("flk")
     journal = RpcProxy("journal")
     bridge = RpcProxy("ferzl_bridge")

@@ -5,6 +5,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from werkzeug import Response
 
 from services.gateway import static, views
+from shared import clock
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -30,7 +31,8 @@ NAVIGATION = (
 def _environment():
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(static_url=static.url, static_available=static.available, navigation=NAVIGATION)
+    env.globals.update(static_url=static.url, static_available=static.available, navigation=NAVIGATION,
+                       moscow_today=clock.today)  # calendars stop at Moscow today, not the browser's
     env.filters.update(when=views.datetime_text, when_dashed=lambda v: views.datetime_text(v, "-"),
                        day=views.date_text)
     return env

@@ -1,16 +1,15 @@
 """What the pages show, as plain data: form fields, card sections, journal filters, paging. No nameko here."""
 import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from services.gateway.api import COMBINED_FIO
+from shared import clock
 from shared import params as P
 from shared.dictionaries.f011 import dul_type_choices
 from shared.dictionaries.policy_types import POLICY_TYPES, REQUEST_POLICY_TYPES, policy_type_name
 from shared.dictionaries.statuses import ATTACHMENT_STATUSES, POLICY_STATUSES
 from shared.status import ANSWERED, ERROR, SENT, label
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 DATE_FIELDS = ("as_of", "birth_date")
 SUMMARY_SIZE = 10
 JOURNAL_PAGE_SIZE = 25
@@ -56,10 +55,6 @@ FORM_GROUPS = (
 NAME_FIELD = _field("name", "Имя запроса", maxlength="100", placeholder="Произвольное имя для журнала запросов",
                     autocomplete="off")
 FIELD_LABELS = {f["name"]: f["label"] for g in FORM_GROUPS for f in g["fields"]} | {"name": NAME_FIELD["label"]}
-
-
-def today_moscow(now=None):
-    return (now or datetime.now(MOSCOW)).astimezone(MOSCOW).date()
 
 
 def dash_date(value):
@@ -111,7 +106,7 @@ def _moscow(iso):
         moment = datetime.fromisoformat(str(iso))
     except ValueError:
         return None
-    return moment.astimezone(MOSCOW) if moment.tzinfo else moment
+    return clock.to_moscow(moment)
 
 
 def datetime_text(iso, separator="."):

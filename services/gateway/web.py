@@ -1,4 +1,8 @@
-"""Replies of the gateway's web server go out at once (TCP_NODELAY on every accepted connection).
+"""The gateway's web server: its port is its own (no SO_REUSEPORT), and replies go out at once (TCP_NODELAY).
+
+eventlet.listen sets SO_REUSEPORT by default, so a second copy of the service on the same address used to share
+the port silently with the first; now it fails to start with «address already in use».
+
 
 Without it a reply longer than one write (about 16 KiB: a journal page, a 50-row API page) waits ~40 ms
 for the client's delayed ACK (Nagle's algorithm). nameko's WebServer is shared by every `http` route of a
@@ -6,7 +10,24 @@ service, whichever module declares it, so the option is set there once, at impor
 """
 import socket
 
+import eventlet
 from nameko.web.server import WebServer
+
+
+def install_exclusive_port():
+    if getattr(WebServer.start, "exclusive", False):
+        return
+
+    def start(self):
+        if not self._starting:
+            self._starting = True
+            self._sock = eventlet.listen(self.bind_addr, reuse_port=False)
+            self._sock.settimeout(None)  # as nameko does (kombu issue 838)
+            self._serv = self.get_wsgi_server(self._sock, self.get_wsgi_app())
+            self._gt = self.container.spawn_managed_thread(self.run)
+
+    start.exclusive = True
+    WebServer.start = start
 
 
 def install_nodelay():

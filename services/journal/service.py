@@ -11,8 +11,10 @@ from nameko.messaging import Publisher, consume
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from services import stackcheck
 from services.journal import answers, archive, captcha, crl_refresh, directory, groups, store
 from shared import export, memory, outage
+from shared.heartbeat import Heartbeat
 from shared.gost import GostError, load_certificate, load_crl
 from services.journal.dependencies import Database
 from shared.messages import WORK_QUEUE, load_outcome_chunk
@@ -42,6 +44,7 @@ def _crl_in_thread(data):
 
 class JournalService(memory.ReleasesMemory):
     name = "journal"
+    heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
     db = Database()
     config = Config()
     publish = Publisher(declare=[work_queue])
@@ -49,6 +52,13 @@ class JournalService(memory.ReleasesMemory):
     @rpc
     def ping(self):
         return "ok"
+
+    @rpc
+    def stack_identity(self):
+        """Which database this journal writes to (services.stackcheck: a second stack with another database
+        refuses to start on this vhost)."""
+        with self.db.connect() as conn:
+            return stackcheck.database_identity(conn)
 
     # --- subscriber directory and login (contracts/messages.md) ---
 

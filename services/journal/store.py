@@ -1,14 +1,13 @@
 """Journal business logic over a SQLAlchemy connection: no nameko here, tested without a broker."""
 import json
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import text
 
+from shared import clock
 from shared import params as P
 from shared.status import ANSWERED, ERROR, SENT, label
 
-LOCAL_TZ = ZoneInfo("Europe/Moscow")
 COUNT_CAP = 10_000  # list_requests counts up to this many; beyond it "total_exact" is false
 
 
@@ -236,16 +235,9 @@ def get_card(conn, identity, request_id):
     return _card(row) if row else None
 
 
-def day_bounds(date_from, date_to):
-    """Inclusive local dates -> [start, end) instants in Moscow time."""
-    start = datetime.combine(date_from, time.min, LOCAL_TZ) if date_from else None
-    end = datetime.combine(date_to + timedelta(days=1), time.min, LOCAL_TZ) if date_to else None
-    return start, end
-
-
 def where_created(where, args, date_from, date_to):
-    """Add the created_at conditions of an inclusive local date range to a WHERE list and its arguments."""
-    start, end = day_bounds(date_from, date_to)
+    """Add the created_at conditions of an inclusive Moscow date range to a WHERE list and its arguments."""
+    start, end = clock.day_bounds(date_from, date_to)
     if start:
         where.append("created_at >= :start")
         args["start"] = start

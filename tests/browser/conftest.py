@@ -18,8 +18,8 @@ SHOTS = os.path.join(support.OUTPUT, "browser")
 
 @pytest.fixture(scope="session")
 def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    support.require(os.path.exists(CHROMIUM) or shutil.which(CHROMIUM), "browser", "apt-get install chromium",
+                    f"no Chromium at {CHROMIUM}")  # a failure under CI
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -1,15 +1,13 @@
 """Journal of individual requests (manual §6, Рисунок 17–18): search by ФИО substring, dates and status."""
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from services.gateway.api import COMBINED_FIO
+from shared import clock
 from tests.browser.conftest import shot
 from tests.support import wait_for
-
-MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 def create(stack, **fields):
@@ -81,13 +79,13 @@ def test_journal_search_by_fio_dates_and_status(page, stack):
     page.click(".quick:text-is('Сегодня')")
     shot(page, "journal-period-panel", full_page=False)
     page.click("#period-set")
-    today = datetime.now(MOSCOW).strftime("%d.%m.%Y")
+    today = clock.today().strftime("%d.%m.%Y")
     expect(page.locator("#period")).to_have_value(today)
     page.click("#search")
     assert {found, other, failed} <= journal_ids(page)
 
     # a past range finds none of them
-    week_ago = datetime.now(MOSCOW) - timedelta(days=7)
+    week_ago = clock.today() - timedelta(days=7)
     page.fill("#period", f"01.01.2020 – {week_ago:%d.%m.%Y}")
     page.click("#search")
     assert not {found, other, failed} & (journal_ids(page) if page.locator("#journal-table").count() else set())

@@ -23,6 +23,7 @@ from services.ferzl_bridge.archive import Capture  # noqa: E402
 from services.ferzl_bridge.client import ASYNC_BINDING, MassClient  # noqa: E402
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected  # noqa: E402
 from services.ferzl_emulator.register import Register  # noqa: E402
+from shared import clock  # noqa: E402
 from shared.dictionaries.mo import smo_dictionary  # noqa: E402
 
 REGISTER = Register(support.SEED, support.SIZE)
@@ -124,7 +125,7 @@ def test_emulator_answers_validate_and_the_round_trip_equals_the_register(emulat
     smo = {code: (name, ogrn) for code, name, ogrn in smo_dictionary()}
     found = mass.match(sent, mass.read_zip(content), smo)
     assert found[99] is None
-    assert all(found[i] == REGISTER.answer(p, date.today()) for i, p in enumerate(persons))
+    assert all(found[i] == REGISTER.answer(p, clock.today()) for i, p in enumerate(persons))
 
     (_, start_req, start_resp, _, _), _, (_, _, ready, _, _) = capture.exchanges
     assert_valid(schemas, start_req)

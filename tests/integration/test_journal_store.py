@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from services.journal import store
+from shared import clock
 from shared.params import FIELDS
 
 ME = store.Identity(user_id=1, organization_id=1)
@@ -135,7 +136,7 @@ def test_journal_filters(quiet_engine):
         assert ids(fio="%") == set()          # LIKE wildcards are literal
         assert ids(status="answered") == {b}
         assert ids(status="sent") == {a}
-        today = date.today()
+        today = clock.today()
         assert ids(date_from=today, date_to=today) == {a, b}
         assert ids(date_to=date(2000, 1, 1)) == set()
         page = store.list_requests(conn, ME, {}, 1, 1)

@@ -109,6 +109,8 @@ def test_without_a_session_the_api_says_401_and_pages_go_to_login(stack):
     assert r.status_code == 401 and r.json()["message"].startswith("Требуется вход по сертификату")
     page = stack.anonymous("GET", "/journal?status=sent", allow_redirects=False)
     assert page.status_code == 303 and page.headers["Location"] == "/login?next=%2Fjournal%3Fstatus%3Dsent"
+    main = stack.anonymous("GET", "/", allow_redirects=False)  # the main page too: no «Выход» for strangers
+    assert main.status_code == 303 and main.headers["Location"] == "/login?next=%2F"
     assert stack.anonymous("GET", "/login").status_code == 200
     forged = requests.get(stack.base_url + "/api/v1/requests", cookies={"ozsp_session": "forged"}, timeout=30)
     assert forged.status_code == 401

@@ -1,7 +1,7 @@
 """The lxml fast path of getPersonData sends what zeep sends and reads what zeep reads (no network)."""
 import sys
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from services.ferzl_bridge.client import FerzlClient  # noqa: E402
 from services.ferzl_bridge.errors import FerzlRejected, FerzlUnavailable  # noqa: E402
 from services.ferzl_emulator import soap  # noqa: E402
 from services.ferzl_emulator.register import Register  # noqa: E402
+from shared import clock  # noqa: E402
 
 REGISTER = Register(support.SEED, support.SIZE)
 ZEEP = FerzlClient("http://127.0.0.1:9/api/t-foms/integration/ws/24.2.6/wsdl/mpiPersonInfoServiceWs", "t")
@@ -36,7 +37,7 @@ def cases():
         person = REGISTER.sample(2, sample)[1]
         params = support.params_for(person, kind)
         if n % 3 == 0:
-            params["as_of"] = (date.today() - timedelta(days=30 * n)).isoformat()
+            params["as_of"] = (clock.today() - timedelta(days=30 * n)).isoformat()
         yield kind, sample, person, params
 
 
@@ -71,10 +72,10 @@ def test_answer_is_read_as_zeep_reads_it(sample):
     for person in REGISTER.sample(3, sample):
         call = soap.parse(fast.envelope(mapping.build_request(support.blank_params(oip=person.oip),
                                                               str(uuid.uuid4()))))
-        body = soap.respond(REGISTER, call, date.today())
+        body = soap.respond(REGISTER, call, clock.today())
         ours = mapping.answer_from_response(fast.read_response(body))
         theirs = mapping.answer_from_response(zeep_reads(body))
-        assert ours == theirs == REGISTER.answer(person, date.today())
+        assert ours == theirs == REGISTER.answer(person, clock.today())
 
 
 def test_error_items_are_read_as_zeep_reads_them():

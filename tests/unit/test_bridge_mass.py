@@ -12,6 +12,7 @@ import ferzl_support as support  # noqa: E402
 from services.ferzl_bridge import mass  # noqa: E402
 from services.ferzl_emulator import mass as emulator_mass  # noqa: E402
 from services.ferzl_emulator.register import KINDS, Register  # noqa: E402
+from shared import clock  # noqa: E402
 from shared.dictionaries.mo import smo_dictionary  # noqa: E402
 
 REGISTER = Register(support.SEED, support.SIZE)
@@ -25,7 +26,7 @@ def item(i, group_id=7, attempt=0, **params):
 
 def answer_zip(requests_, today=None):
     triples = [(r.get("dt"), r.get("enp"), r.get("oip")) for r in requests_]
-    return emulator_mass.zipped(emulator_mass.items_xml(REGISTER, triples, today or date.today()))
+    return emulator_mass.zipped(emulator_mass.items_xml(REGISTER, triples, today or clock.today()))
 
 
 def test_only_group_rows_searched_by_enp_or_oip_alone_qualify():
@@ -69,7 +70,7 @@ def test_answers_equal_the_single_paths_for_every_kind_of_person():
         if dt:
             params["as_of"] = dt.isoformat()
         rows.append(item(n, **params))
-        expected[n] = REGISTER.answer(person, dt or date.today())
+        expected[n] = REGISTER.answer(person, dt or clock.today())
     nobody = REGISTER.sample(2, "unknown")
     rows += [item(1000, enp=nobody[0].enp), item(1001, oip=nobody[1].oip)]
     expected.update({1000: None, 1001: None})
@@ -90,7 +91,7 @@ def test_answers_are_found_by_identifier_when_the_answer_skips_nobody_or_reorder
     entries.reverse()
     found = mass.match(sent, entries, SMO)
     assert found[99] is None
-    assert all(found[i] == REGISTER.answer(p, date.today()) for i, p in enumerate(persons))
+    assert all(found[i] == REGISTER.answer(p, clock.today()) for i, p in enumerate(persons))
 
 
 def test_zip_with_another_file_name_and_the_cyrillic_mocode_spelling():

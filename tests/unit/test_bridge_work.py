@@ -2,7 +2,6 @@
 single calls, mass batches gathered across chunks, holds while down or out of rate tokens, retries,
 fallbacks, and the archive records of every exchange."""
 import time
-from datetime import date
 
 import eventlet
 
@@ -16,6 +15,7 @@ from services.ferzl_bridge.retry import Tiers
 from services.ferzl_bridge.work import Bridge
 from services.ferzl_emulator import mass as emulator_mass
 from services.ferzl_emulator.register import Register
+from shared import clock
 from shared.dictionaries.mo import smo_dictionary
 from shared.messages import unpack_archive
 
@@ -46,7 +46,7 @@ class Single:
         person = REGISTER.by_enp(params["enp"]) if params.get("enp") else REGISTER.by_oip(params.get("oip"))
         if person is None:
             raise FerzlNotFound("409", "Персона не найдена")
-        return REGISTER.answer(person, date.today())
+        return REGISTER.answer(person, clock.today())
 
 
 class Mass:
@@ -62,7 +62,7 @@ class Mass:
         self.starts.append(len(requests_))
         token = f"t{len(self.starts)}"
         triples = [(r.get("dt"), r.get("enp"), r.get("oip")) for r in requests_]
-        self.jobs[token] = [emulator_mass.zipped(emulator_mass.items_xml(REGISTER, triples, date.today())), 0]
+        self.jobs[token] = [emulator_mass.zipped(emulator_mass.items_xml(REGISTER, triples, clock.today())), 0]
         return token
 
     def poll(self, token, external_id, capture=None):
@@ -170,7 +170,7 @@ def test_group_rows_go_the_mass_path_in_batches_across_chunks_and_equal_the_sing
     answers = {o["request_id"]: o for r in results for o in r.outcomes}
     assert len(answers) == 120 and all(o["status"] == "answered" for o in answers.values())
     for n, p in enumerate(persons):
-        assert answers[n]["answer"] == REGISTER.answer(p, date.today())
+        assert answers[n]["answer"] == REGISTER.answer(p, clock.today())
     entries = [e for res in results for r in res.archive for e in unpack_archive(r["content"])]
     assert sorted(e["operation"] for e in entries) == ["getMassInsuranceStatusPoll"] * 3 + \
         ["getMassInsuranceStatusStart"] * 3

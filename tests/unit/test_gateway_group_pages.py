@@ -10,7 +10,7 @@ import pytest
 from tests.unit.gateway_support import FakeCaptchas, page_request, read_form
 from services.gateway import ferzl_state, group_pages, groups_api, pages, views
 from services.gateway.api import NotAuthenticated
-from shared import export
+from shared import clock, export
 
 SECRET = "unit-secret"
 ME = {"user_id": 1, "organization_id": 1}
@@ -206,7 +206,7 @@ def test_journal_shows_the_last_30_days_and_the_processing_notice():
     app = App()
     html = app.group_journal_page(request("/group/journal", query={"created": "42", "warnings": "1"})) \
         .get_data(as_text=True)
-    today = views.today_moscow()
+    today = clock.today()
     assert app.journal.list_args == ((today - timedelta(days=29)).isoformat(), today.isoformat(), 1, 25)
     assert "Идет обработка результатов группового запроса. Пожалуйста ожидайте" in html
     assert "«Новая» прошёл форматно-логический контроль" in html and "Предупреждений ФЛК: 1" in html

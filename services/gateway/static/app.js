@@ -80,9 +80,10 @@
     if (!window.AirDatepicker) { return; }
     $all(".js-date").forEach(function (input) {
       var picked = parseDates(input.value);
+      var today = input.dataset.max ? fromIso(input.dataset.max) : new Date();  /* Moscow today, from the server */
       var picker = new window.AirDatepicker(input, {
-        dateFormat: "dd-MM-yyyy", autoClose: true, showEvent: "click", maxDate: new Date(),
-        selectedDates: picked.length ? [picked[0]] : false, startDate: picked[0] || new Date(),
+        dateFormat: "dd-MM-yyyy", autoClose: true, showEvent: "click", maxDate: today,
+        selectedDates: picked.length ? [picked[0]] : false, startDate: picked[0] || today,
         position: "bottom left", buttons: ["today", "clear"]
       });
       var opener = $(".js-date-open[data-for='" + input.id + "']");

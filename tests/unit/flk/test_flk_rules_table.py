@@ -349,6 +349,6 @@ def test_non_dict_input_is_refused_not_raised():
     assert not check_request(["x"], today=TODAY)["ok"]
 
 
-def test_today_defaults_to_the_real_date():
-    from datetime import date
-    assert check_request({"name": "RQ", "enp": ENP})["normalized"]["as_of"] == date.today().isoformat()
+def test_today_defaults_to_the_moscow_date():
+    from shared import clock
+    assert check_request({"name": "RQ", "enp": ENP})["normalized"]["as_of"] == clock.today().isoformat()

@@ -1,6 +1,7 @@
 """Cross-checks with OpenSSL + gost-engine (Debian libengine-gost-openssl).
 
-Skipped, with the reason shown, when the openssl CLI or the engine is absent.
+Skipped, with the reason shown, when the openssl CLI or the engine is absent; under CI a failure
+(tests/support.py require).
 """
 import os
 import re
@@ -13,6 +14,7 @@ from .gost_world import CHALLENGE
 
 from shared.gost import TrustStore, errors, load_certificate, load_crl, verify_signed_challenge
 from shared.gost.testpki import load_private_key
+from tests.support import require
 
 CONF = """openssl_conf = openssl_def
 [openssl_def]
@@ -44,17 +46,18 @@ authorityKeyIdentifier = keyid
 """
 
 
+GOST, INSTALL = "GOST OpenSSL", "apt-get install openssl libengine-gost-openssl"
+
+
 @pytest.fixture(scope="module")
 def ossl(tmp_path_factory):
     """A runner of the openssl CLI with the gost engine loaded."""
     exe = shutil.which("openssl")
-    if exe is None:
-        pytest.skip("openssl CLI not found")
+    require(exe is not None, GOST, INSTALL, "no openssl CLI")
     out = subprocess.run([exe, "version", "-e"], capture_output=True, text=True).stdout
     m = re.search(r'ENGINESDIR: "([^"]+)"', out)
     engine = os.path.join(m.group(1), "gost.so") if m else ""
-    if not os.path.exists(engine):
-        pytest.skip("gost engine missing: apt-get install libengine-gost-openssl")
+    require(os.path.exists(engine), GOST, INSTALL, f"no gost engine at {engine or 'ENGINESDIR'}")
     d = tmp_path_factory.mktemp("ossl")
     conf = d / "openssl.cnf"
     conf.write_text(CONF.format(engine=engine))
@@ -66,9 +69,8 @@ def ossl(tmp_path_factory):
             raise AssertionError(res.stderr.decode(errors="replace"))
         return res
 
-    if run("genpkey", "-algorithm", "gost2012_256", "-pkeyopt", "paramset:A",
-           check=False).returncode:
-        pytest.skip("openssl cannot use the gost engine")
+    made = run("genpkey", "-algorithm", "gost2012_256", "-pkeyopt", "paramset:A", check=False)
+    require(made.returncode == 0, GOST, INSTALL, "openssl cannot use the gost engine")
     run.dir = d
     return run
 
