@@ -33,13 +33,13 @@ run: install
 	$(BIN)/ozsp up
 
 test: install
-	$(BIN)/ozsp infra
+	$(BIN)/ozsp infra --or-containers
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Only the tests that restart a RabbitMQ node of their own or cut the test database (never the shared ones).
 test-destructive: export OZSP_DESTRUCTIVE_TESTS = 1
 test-destructive: install
-	$(BIN)/ozsp infra
+	$(BIN)/ozsp infra --or-containers
 	$(BIN)/pytest -m destructive $(PYTEST_ARGS)
 
 clean:

@@ -75,7 +75,9 @@ def _vhost_ready(settings):
     return problem
 
 
-def check_infra(start=False):
+def check_infra(start=False, containers_ok=False):
+    """True when RabbitMQ (with the stack's vhost) and PostgreSQL answer; start: from docker-compose.yml where
+    Docker is; containers_ok: for the tests, which start containers of their own (tests/infra.py)."""
     settings = config.load()
     missing = []
     if not _broker_listening(settings.amqp_uri):
@@ -85,6 +87,10 @@ def check_infra(start=False):
                         "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"))
     if not missing:
         return report_vhost(settings)
+    if containers_ok and _docker_engine_ok() and shutil.which("docker"):
+        print(", ".join(m[1] for m in missing) + " не отвечает: тесты запустят RabbitMQ и PostgreSQL в контейнерах "
+              "(testcontainers).", flush=True)
+        return True
     if start and start_in_docker(settings, [m[0] for m in missing]):
         for _ in range(60):
             if _broker_listening(settings.amqp_uri) and _postgres_ok(settings.database_url):

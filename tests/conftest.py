@@ -12,9 +12,15 @@ from services.supervisor import START_ORDER, Supervisor, wait_http
 from tests import support
 
 
+INFRASTRUCTURE = []  # the summary line of tests/infra.py's choice
+
+
 @pytest.fixture(scope="session")
 def settings():
-    return support.base_settings()
+    """Local RabbitMQ and PostgreSQL, or containers of them (tests/infra.py)."""
+    from tests import infra
+    with infra.for_tests(INFRASTRUCTURE):
+        yield support.base_settings()
 
 
 @contextlib.contextmanager
@@ -186,5 +192,7 @@ def pytest_runtest_setup(item):
 
 
 def pytest_terminal_summary(terminalreporter):
+    for line in INFRASTRUCTURE:
+        terminalreporter.write_line(line)
     for line in support.skipped_summary(terminalreporter.stats.get("skipped", [])):
         terminalreporter.write_line(line, yellow=True)

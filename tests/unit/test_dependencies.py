@@ -1,0 +1,59 @@
+"""Every dependency pyproject.toml declares is imported somewhere (runtime ones by the services, dev ones by the
+tests or benchmarks), or is named below with the reason it is needed without an import."""
+import ast
+import re
+import tomllib
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+NOT_IMPORTED = {
+    "setuptools": "nameko 2.14 imports pkg_resources",
+    "psycopg2-binary": "SQLAlchemy's driver, named by the postgresql+psycopg2 URL",
+    "tzdata": "zone data for zoneinfo where the system has none (shared/clock.py)",
+    "pytest-timeout": "a pytest plugin (timeout in pyproject.toml)",
+}
+
+
+def _name(requirement):
+    return re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def declared():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return ({_name(r) for r in project["dependencies"]},
+            {_name(r) for r in project["optional-dependencies"]["dev"]})
+
+
+def imported_modules(folders):
+    found = set()
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    found |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module.split(".")[0])
+    return found
+
+
+def distributions_of(modules):
+    by_module = packages_distributions()
+    return {d.lower().replace("_", "-") for m in modules for d in by_module.get(m, [])}
+
+
+def test_every_runtime_dependency_is_imported_by_the_services():
+    runtime, _ = declared()
+    used = distributions_of(imported_modules(["services", "shared"]))
+    assert runtime - used - set(NOT_IMPORTED) == set()
+
+
+def test_every_dev_dependency_is_imported_by_the_tests_or_benchmarks():
+    _, dev = declared()
+    used = distributions_of(imported_modules(["tests", "bench"]))
+    assert dev - used - set(NOT_IMPORTED) == set()
+
+
+def test_the_check_sees_a_dependency_nobody_imports():
+    assert "pyasn1" not in distributions_of(imported_modules(["services", "shared"]))
+    assert distributions_of({"yaml", "PIL"}) >= {"pyyaml", "pillow"}
