@@ -1,7 +1,10 @@
-"""Tables of the first migration (0001), kept for reference. The migrations in migrations/versions are the
-source of truth for the schema; later tables (directory, captchas, mail, archive) are defined there only."""
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer,
-                        MetaData, Table, Text, text)
+"""The journal's schema as SQLAlchemy metadata: every table, constraint and index the migrations
+(migrations/versions) build, so that Alembic's autogenerate finds no difference
+(tests/integration/test_schema_metadata.py). A new migration changes this file in the same commit.
+The journal is the database's only owner; the bridge's shared state (ferzl_bucket, ferzl_circuit, ferzl_archive)
+lives in the same database and is written by the bridge's own statements (README, «Layout»)."""
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, DateTime, Double, ForeignKey, Index, Integer,
+                        LargeBinary, MetaData, Table, Text, UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 metadata = MetaData(naming_convention={
@@ -12,6 +15,13 @@ metadata = MetaData(naming_convention={
 
 NOW = text("now()")
 
+
+def _at(name, **kwargs):
+    return Column(name, DateTime(timezone=True), **kwargs)
+
+
+# ---- the subscriber directory (0001, 0004) ----
+
 organizations = Table(
     "organizations", metadata,
     Column("id", Integer, primary_key=True),
@@ -19,7 +29,9 @@ organizations = Table(
     Column("kind", Text, nullable=False),  # mo | smo | tfoms
     Column("registry_code", Text),
     Column("active", Boolean, nullable=False, server_default=text("true")),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    _at("created_at", nullable=False, server_default=NOW),
+    Column("ogrn", Text),
+    _at("updated_at", nullable=False, server_default=NOW),
 )
 
 users = Table(
@@ -32,8 +44,95 @@ users = Table(
     Column("snils", Text),
     Column("roles", ARRAY(Text), nullable=False, server_default=text("'{web}'")),
     Column("active", Boolean, nullable=False, server_default=text("true")),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    _at("created_at", nullable=False, server_default=NOW),
+    Column("position", Text),
+    _at("updated_at", nullable=False, server_default=NOW),
 )
+
+user_emails = Table(
+    "user_emails", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("email", Text, nullable=False),
+    _at("created_at", nullable=False, server_default=NOW),
+    UniqueConstraint("email", name="uq_user_emails_email"),
+)
+
+cas = Table(
+    "cas", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject", Text, nullable=False),
+    Column("serial_hex", Text, nullable=False),
+    Column("thumbprint", Text, nullable=False),
+    _at("not_before", nullable=False),
+    _at("not_after", nullable=False),
+    Column("der", LargeBinary, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    _at("created_at", nullable=False, server_default=NOW),
+    UniqueConstraint("thumbprint", name="uq_cas_thumbprint"),
+)
+
+crls = Table(
+    "crls", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ca_id", Integer, ForeignKey("cas.id"), nullable=False),
+    _at("this_update", nullable=False),
+    _at("next_update"),
+    Column("der", LargeBinary, nullable=False),
+    _at("created_at", nullable=False, server_default=NOW),
+    Index("ix_crls_ca", "ca_id", "this_update"),
+)
+
+certificates = Table(
+    "certificates", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("issuer", Text, nullable=False),
+    Column("serial_hex", Text, nullable=False),
+    Column("thumbprint", Text, nullable=False),
+    Column("subject_cn", Text),
+    Column("snils", Text),
+    _at("not_before", nullable=False),
+    _at("not_after", nullable=False),
+    Column("der", LargeBinary, nullable=False),
+    Column("source", Text, nullable=False),  # admin | mail
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    _at("created_at", nullable=False, server_default=NOW),
+    UniqueConstraint("issuer", "serial_hex", name="uq_certificates_issuer_serial"),
+    UniqueConstraint("thumbprint", name="uq_certificates_thumbprint"),
+)
+
+# ---- login (0004) ----
+
+auth_challenges = Table(
+    "auth_challenges", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("challenge", Text, nullable=False),
+    _at("created_at", nullable=False, server_default=NOW),
+    _at("expires_at", nullable=False),
+    _at("used_at"),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("certificate_id", Integer, ForeignKey("certificates.id")),
+    _at("created_at", nullable=False, server_default=NOW),
+    _at("last_seen_at", nullable=False, server_default=NOW),
+    _at("ended_at"),
+)
+
+captchas = Table(
+    "captchas", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("answer_hash", Text, nullable=False),
+    _at("expires_at", nullable=False),
+    Index("ix_captchas_expires_at", "expires_at"),
+)
+
+# ---- requests, groups and their answers (0001, 0006, 0008, 0009) ----
 
 groups = Table(
     "groups", metadata,
@@ -47,8 +146,13 @@ groups = Table(
     Column("failed", Integer, nullable=False, server_default=text("0")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("finished_at", DateTime(timezone=True)),
+    Column("idempotency_key", Text),
+    Column("encoding", Text),
+    _at("notified_at"),
     Index("ix_groups_org_created", "organization_id", "created_at"),
     Index("ix_groups_unfinished", "id", postgresql_where=text("finished_at IS NULL")),  # 0008
+    Index("uq_groups_org_idempotency_key", "organization_id", "idempotency_key", unique=True,
+          postgresql_where=text("idempotency_key IS NOT NULL")),
 )
 
 requests = Table(
@@ -81,6 +185,8 @@ requests = Table(
     Index("ix_requests_new_group", "group_id", "id",
           postgresql_where=text("status = 'sent' AND dispatched_at IS NULL AND group_id IS NOT NULL")),
     Index("ix_requests_new", "id", postgresql_where=text("status = 'sent' AND dispatched_at IS NULL")),
+    Index("ix_requests_fio_trgm", "fio_search", postgresql_using="gin",  # 0002: search by part of a name
+          postgresql_ops={"fio_search": "gin_trgm_ops"}),
 )
 
 # One row per state change of a request: the audit trail and the proof of exactly-once answers.
@@ -108,4 +214,62 @@ audit = Table(
     Column("action", Text, nullable=False),
     Column("object_id", Text),
     Column("details", JSONB),
+    Index("ix_audit_at", "at"),
+)
+
+# ---- certificate mail (0005) ----
+
+mail_letters = Table(
+    "mail_letters", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("letter_key", Text, nullable=False),
+    Column("message_id", Text),
+    Column("holder", Text, nullable=False),
+    _at("received_at", nullable=False),
+    Column("sender", Text),
+    Column("subject", Text),
+    Column("outcome", Text),
+    Column("detail", Text),
+    Column("reply_text", Text),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("certificate_id", Integer, ForeignKey("certificates.id")),
+    _at("claimed_at", nullable=False, server_default=NOW),
+    _at("finished_at"),
+    _at("delivered_at"),
+    UniqueConstraint("letter_key", name="uq_mail_letters_letter_key"),
+    Index("ix_mail_letters_received_at", "received_at"),
+)
+
+# ---- the ФЕРЗЛ bridge's shared state (0003): written by ferzl_bridge ----
+
+ferzl_archive = Table(
+    "ferzl_archive", metadata,
+    Column("id", BigInteger, primary_key=True),
+    _at("at", nullable=False),
+    _at("stored_at", nullable=False, server_default=NOW),
+    Column("request_ids", ARRAY(BigInteger), nullable=False),
+    Column("exchanges", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Index("ix_ferzl_archive_at", "at"),
+    Index("ix_ferzl_archive_request_ids", "request_ids", postgresql_using="gin"),
+)
+
+ferzl_bucket = Table(  # the shared token bucket of FERZL_RATE_LIMIT
+    "ferzl_bucket", metadata,
+    Column("name", Text, primary_key=True),
+    Column("tokens", Double(53), nullable=False),
+    _at("updated_at", nullable=False),
+)
+
+ferzl_circuit = Table(  # one row: up | degraded | down
+    "ferzl_circuit", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("reason", Text),
+    _at("since", nullable=False),
+    _at("probe_at"),
+    _at("degraded_until"),
+    _at("updated_at", nullable=False, server_default=NOW),
+    CheckConstraint("id = 1", name="one_row"),
+    CheckConstraint("state in ('up', 'degraded', 'down')", name="state"),
 )
