@@ -327,6 +327,8 @@ def archive_show(request_id, url=None, out=None, actor="admin"):
     for n, r in enumerate(records, 1):
         print(f"--- {n}. {r['at']} {r['operation']} HTTP {r['http_status']} "
               f"{r['duration_ms']} мс, персон в вызове: {r['persons']}")
+        if r.get("note"):
+            print(f"примечание: {r['note']}")
         for part in ("request", "response"):
             print(f"[{part}]")
             print(_printable(r[part]))

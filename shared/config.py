@@ -24,7 +24,9 @@ class Settings:
     ferzl_api_version: str = API_VERSION
     ferzl_url: str = ""  # derived from emulator_address when empty
     ferzl_token: str = "dev-token"
-    ferzl_timeout: float = 30.0
+    ferzl_timeout: float = 30.0  # seconds to wait for ФЕРЗЛ's answer (the read timeout)
+    ferzl_connect_timeout: float = 5.0  # seconds to connect; also for the answer's head on a connection idle 1 s+
+    ferzl_idle_seconds: float = 50.0  # a kept-alive connection idle longer is closed, not reused
     ferzl_concurrency: int = 50
     emulator_address: str = "127.0.0.1:8100"
     emulator_seed: int = 20231
@@ -152,6 +154,8 @@ def nameko_config(settings: Settings, service: str) -> dict:
         "FERZL_URL": settings.effective_ferzl_url,
         "FERZL_TOKEN": settings.ferzl_token,
         "FERZL_TIMEOUT": settings.ferzl_timeout,
+        "FERZL_CONNECT_TIMEOUT": settings.ferzl_connect_timeout,
+        "FERZL_IDLE_SECONDS": settings.ferzl_idle_seconds,
         "FERZL_CONCURRENCY": settings.ferzl_concurrency,
         "DISPATCH_LEASE_SECONDS": settings.dispatch_lease_seconds,
         "DISPATCH_WINDOW": settings.dispatch_window,

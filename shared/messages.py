@@ -135,7 +135,8 @@ def load_outcome_chunk(body):
 
 
 # ---- ArchiveRecord.content: a JSON header line -- one entry per exchange: request_ids, operation, at,
-# http_status, duration_ms and the lengths of the two bodies (null: none) -- then the bodies, request
+# http_status, duration_ms, the lengths of the two bodies (null: none) and, for an attempt repeated on a new
+# connection or its repeat, a note saying why (absent otherwise) -- then the bodies, request
 # before response, in header order; all of it zlib-compressed, then base64.
 
 ARCHIVE_LEVEL = 3  # 13x on a chunk of envelopes in ~1.5 ms (level 6: 18x in ~3.3 ms)
@@ -148,9 +149,12 @@ def pack_archive(entries):
     header, bodies = [], []
     for e in entries:
         request, response = e["request"] or b"", e["response"] or b""
-        header.append({k: e[k] for k in ("request_ids", "operation", "at", "http_status", "duration_ms")}
-                      | {"request": len(request) if e["request"] is not None else None,
-                         "response": len(response) if e["response"] is not None else None})
+        head = {k: e[k] for k in ("request_ids", "operation", "at", "http_status", "duration_ms")}
+        head["request"] = len(request) if e["request"] is not None else None
+        head["response"] = len(response) if e["response"] is not None else None
+        if e.get("note"):
+            head["note"] = e["note"]
+        header.append(head)
         bodies += [request, response]
     raw = json.dumps(header, ensure_ascii=False).encode() + b"\n" + b"".join(bodies)
     ids = sorted({i for e in entries for i in e["request_ids"]})

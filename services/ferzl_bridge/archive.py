@@ -10,17 +10,23 @@ from datetime import datetime, timezone
 
 
 class Capture:
-    """The raw exchanges of one call: a client appends (request, response, http status, milliseconds)."""
+    """The raw exchanges of one call: a client appends (request, response, http status, milliseconds, note).
+    A note says why an attempt was repeated («…; запрос повторён на новом соединении») or is a repeat («повтор на
+    новом соединении: соединение сброшено»); None for an ordinary exchange."""
 
     def __init__(self):
         self.exchanges = []
 
-    def add(self, request, response, status, duration_ms):
-        self.exchanges.append((datetime.now(timezone.utc), request, response, status, duration_ms))
+    def add(self, request, response, status, duration_ms, note=None):
+        self.exchanges.append((datetime.now(timezone.utc), request, response, status, duration_ms, note))
+
+    def repeated(self):
+        """True when an attempt was repeated on a new connection (the archive keeps why)."""
+        return any(e[5] for e in self.exchanges)
 
     def entries(self, operation, request_ids):
         """The exchanges as archive entries of `operation` concerning `request_ids`."""
         return [{"request_ids": list(request_ids), "operation": operation, "at": at.isoformat(),
                  "http_status": status, "duration_ms": None if ms is None else int(ms),
-                 "request": request, "response": response}
-                for at, request, response, status, ms in self.exchanges]
+                 "request": request, "response": response, "note": note}
+                for at, request, response, status, ms, note in self.exchanges]

@@ -1,17 +1,18 @@
 """zeep clients of ФЕРЗЛ: built once per process, shared by many green threads.
 
 The WSDL is our own contracts/ferzl file (ФЕРЗЛ is on a closed network); the binding is pointed
-at the configured URL. The token goes in the X-Auth-Token header of every call. Nothing of a
-request or an answer is logged: they hold personal data. A call may pass an archive.Capture: the
-transport then records the raw exchange (for the support archive, never for logs).
+at the configured URL. The token goes in the X-Auth-Token header of every call. Calls go over the
+bridge's own HTTP stack (connections.py), as the fast path's do. Nothing of a request or an answer is
+logged: they hold personal data. A call may pass an archive.Capture: the transport then records the
+raw exchanges (for the support archive, never for logs).
 """
+import ssl
 import threading
-import time
+from collections import Counter
 from pathlib import Path
 
-import requests
 from lxml import etree
-from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from zeep import Client, Settings
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError, ValidationError, XMLSyntaxError
@@ -19,6 +20,7 @@ from zeep.helpers import serialize_object
 from zeep.transports import Transport
 
 from services.ferzl_bridge import mapping
+from services.ferzl_bridge.connections import IDLE_SECONDS, Connections, one_line, send
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlError, FerzlRejected, FerzlUnavailable
 
 
@@ -36,35 +38,46 @@ AUTH_MESSAGES = {"401": "ФЕРЗЛ отклонил токен доступа (
                  "403": "Нет прав на вызов метода ФЕРЗЛ (ошибка доступа к ресурсу)"}
 
 
-class _Transport(Transport):
-    """Posts without logging the body and turns HTTP failures into our errors before zeep parses."""
+class _Reply:
+    """What zeep reads of an HTTP answer (as of a requests.Response)."""
+    encoding = None
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, status, content, headers):
+        self.status_code, self.content = status, content
+        self.headers = CaseInsensitiveDict({k.decode("latin-1"): v.decode("latin-1") for k, v in headers.items()})
+
+
+class _Transport(Transport):
+    """Posts over the bridge's own HTTP stack (connections.py: a stale kept-alive connection is repeated on a
+    new one, idle ones expire), without logging the body, and turns HTTP failures into our errors before zeep
+    parses. zeep's requests session only loads the local WSDL."""
+
+    def __init__(self, token, timeout, connect_timeout=None, idle_seconds=IDLE_SECONDS, pool_size=20, verify=True):
+        super().__init__(timeout=timeout, operation_timeout=timeout)
+        self.session.trust_env = False  # ФЕРЗЛ is on a closed network: no proxy or netrc from the environment
         self.local = threading.local()  # green-local under monkey patching: the capture of the current call
+        self.token = one_line(token, "FERZL_TOKEN")
+        self.options = {"timeout": timeout, "size": pool_size, "connect_timeout": connect_timeout,
+                        "idle_seconds": idle_seconds}
+        self.verify = verify
+        self.pools = {}  # address -> Connections (one address per client in practice)
 
     def post(self, address, message, headers):
-        capture = getattr(self.local, "capture", None)
-        started, response = time.monotonic(), None
-        try:
-            response = self._post(address, message, headers)
-        finally:
-            if capture is not None:
-                capture.add(message if isinstance(message, bytes) else str(message).encode(),
-                            response.content if response is not None else None,
-                            response.status_code if response is not None else None,
-                            (time.monotonic() - started) * 1000)
-        return self._check(response)
+        pool = self.pools.get(address) or self._pool(address)
+        body = message if isinstance(message, bytes) else str(message).encode()
+        status, content, head = send(pool, body, {**headers, "X-Auth-Token": self.token},
+                                     getattr(self.local, "capture", None))
+        return self._check(_Reply(status, content, head))
 
-    def _post(self, address, message, headers):
-        try:
-            return self.session.post(address, data=message, headers=headers, timeout=self.operation_timeout)
-        except requests.Timeout:
-            raise FerzlUnavailable("timeout", "ФЕРЗЛ не ответил за отведённое время")
-        except requests.ConnectionError:
-            raise FerzlUnavailable("connection", "Нет соединения с ФЕРЗЛ")
-        except requests.RequestException as exc:
-            raise FerzlUnavailable("transport", f"Ошибка обмена с ФЕРЗЛ: {type(exc).__name__}")
+    def _pool(self, address):
+        context = _tls_context(self.verify) if address.lower().startswith("https:") else None
+        return self.pools.setdefault(address, Connections(address, context=context, **self.options))
+
+    def metrics(self):
+        total = Counter()
+        for pool in self.pools.values():
+            total.update(pool.metrics)
+        return total
 
     @staticmethod
     def _check(response):
@@ -78,6 +91,15 @@ class _Transport(Transport):
         return response
 
 
+def _tls_context(verify):
+    """verify: True (the system's CAs), the path of a CA bundle, or False (no check: tests only)."""
+    if verify is False:
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        return context
+    return ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+
+
 def _fault_text(content):
     """faultstring of a SOAP Fault body, if there is one."""
     try:
@@ -86,19 +108,6 @@ def _fault_text(content):
         return None
     found = root.find(".//faultstring")
     return found.text.strip() if found is not None and found.text else None
-
-
-def _session(token, pool_size, verify):
-    session = requests.Session()
-    session.headers["X-Auth-Token"] = token
-    # ФЕРЗЛ is on a closed network: no proxy or netrc from the environment (also saves an
-    # environment scan per call). verify: True, or the path of a CA bundle for https.
-    session.trust_env = False
-    session.verify = verify
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
 
 
 class _Captured:
@@ -130,9 +139,9 @@ def _call(operation, kwargs, result_of):
 
 
 class FerzlClient:
-    def __init__(self, url, token, timeout=30, wsdl_path=None, pool_size=100, plugins=None, verify=True):
-        session = _session(token, pool_size, verify)
-        transport = _Transport(session=session, timeout=timeout, operation_timeout=timeout)
+    def __init__(self, url, token, timeout=30, wsdl_path=None, pool_size=100, plugins=None, verify=True,
+                 connect_timeout=None, idle_seconds=IDLE_SECONDS):
+        transport = _Transport(token, timeout, connect_timeout, idle_seconds, pool_size, verify)
         self.zeep = Client(str(wsdl_path or WSDL), transport=transport, settings=Settings(strict=False),
                            plugins=plugins or [])
         self.service = self.zeep.create_service(BINDING, url)
@@ -155,8 +164,9 @@ class FerzlClient:
 class MassClient:
     """getMassInsuranceStatusStart / getMassInsuranceStatusPoll of mpiAsyncOperationsService (zeep, MTOM)."""
 
-    def __init__(self, url, token, timeout=30, wsdl_path=None, pool_size=20, verify=True):
-        transport = _Transport(session=_session(token, pool_size, verify), timeout=timeout, operation_timeout=timeout)
+    def __init__(self, url, token, timeout=30, wsdl_path=None, pool_size=20, verify=True, connect_timeout=None,
+                 idle_seconds=IDLE_SECONDS):
+        transport = _Transport(token, timeout, connect_timeout, idle_seconds, pool_size, verify)
         self.zeep = Client(str(wsdl_path or ASYNC_WSDL), transport=transport, settings=Settings(strict=False))
         self.service = self.zeep.create_service(ASYNC_BINDING, url)
         self.url = url

@@ -9,6 +9,7 @@ from nameko.extensions import DependencyProvider
 from services.ferzl_bridge import state as shared_state
 from services.ferzl_bridge.circuit import Circuit
 from services.ferzl_bridge.client import FerzlClient, MassClient
+from services.ferzl_bridge.connections import IDLE_SECONDS
 from services.ferzl_bridge.fast import FastClient
 from services.ferzl_bridge.ratelimit import Limiter, SharedBucket
 from services.ferzl_bridge.retry import Tiers
@@ -49,9 +50,22 @@ class Ferzl:
         p = self.provider
         out = shared_state.view(self.bridge.circuit.state())
         out["queue_depth"] = self.queue_depth()
-        out["metrics"] = {**self.bridge.metrics, **self.bridge.circuit.metrics,
+        out["metrics"] = {**self.bridge.metrics, **self.bridge.circuit.metrics, **self.connection_metrics(),
                           "rate_tokens": self.bridge.limiter.granted, "started": p.started}
         out["alarm"] = "token" if out["reason"] == "auth" else None
+        return out
+
+    def connection_metrics(self):
+        """http_* of the single calls' connections, mass_http_* of the mass service's (connections.py)."""
+        out = {}
+        for prefix, client in (("http", self.bridge.client), ("mass_http", self.bridge.mass_client)):
+            if isinstance(client, FastClient):
+                counts = client.connections.metrics
+            elif client is not None:
+                counts = client.zeep.transport.metrics()
+            else:
+                counts = {}
+            out.update({f"{prefix}_{k}": v for k, v in counts.items()})
         return out
 
     def queue_depth(self):
@@ -75,12 +89,14 @@ class FerzlProvider(DependencyProvider):
         config = self.container.config
         url, token, timeout = config["FERZL_URL"], config["FERZL_TOKEN"], float(config["FERZL_TIMEOUT"])
         concurrency = int(config["FERZL_CONCURRENCY"])
+        http = {"timeout": timeout, "connect_timeout": _get(config, "FERZL_CONNECT_TIMEOUT", 5.0),
+                "idle_seconds": _get(config, "FERZL_IDLE_SECONDS", IDLE_SECONDS)}
         self.engine = db.engine(config["DATABASE_URL"], pool_size=4, max_overflow=4, pool_pre_ping=True,
                                     pool_recycle=1800)
         if config.get("FERZL_CLIENT", "fast") == "zeep":
-            client = FerzlClient(url, token, timeout=timeout, pool_size=concurrency)
+            client = FerzlClient(url, token, pool_size=concurrency, **http)
         else:
-            client = FastClient(url, token, timeout=timeout, pool_size=concurrency)
+            client = FastClient(url, token, pool_size=concurrency, **http)
         async_url = config.get("FERZL_ASYNC_URL") or url.rsplit("/", 1)[0] + "/mpiAsyncOperationsServiceWs"
         self.tiers = Tiers(config.get("FERZL_RETRY_TIERS") or "5,30,120,600")
         limiter = Limiter(SharedBucket(self.engine), _get(config, "FERZL_RATE_LIMIT", 0.0), sleep=eventlet.sleep)
@@ -90,7 +106,7 @@ class FerzlProvider(DependencyProvider):
                           probe_seconds=_get(config, "FERZL_PROBE_SECONDS", 15.0))
         self.bridge = Bridge(
             client, limiter, circuit, self.tiers,
-            mass_client=MassClient(async_url, token, timeout=timeout),
+            mass_client=MassClient(async_url, token, **http),
             concurrency=concurrency,
             smo={code: (name, ogrn) for code, name, ogrn in smo_dictionary()},
             horizon_hours=_get(config, "FERZL_RETRY_HORIZON_HOURS", 24.0),

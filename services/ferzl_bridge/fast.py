@@ -1,5 +1,5 @@
 """getPersonData without zeep on the hot path: the envelope written directly, the answer read with lxml,
-HTTP/1.1 over a kept-alive socket.
+HTTP/1.1 over kept-alive sockets (connections.py, shared with zeep's calls).
 
 Why: zeep costs about 1.7 ms of CPU per call on the 2-core test machine (requests ~0.7 ms, zeep's
 parsing and object building ~0.7 ms, the envelope ~0.1 ms); this path costs about 0.2 ms (see
@@ -10,14 +10,11 @@ order follow contracts/ferzl/xsd; the answer is read into the same plain dict ze
 serialize_object makes, and mapping.answer_from_response does the rest.
 """
 import re
-import socket
-import ssl
-import time
-from urllib.parse import urlsplit
 
 from lxml import etree
 
 from services.ferzl_bridge import mapping
+from services.ferzl_bridge.connections import IDLE_SECONDS, Connections, one_line, send
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected, FerzlUnavailable
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -155,164 +152,20 @@ def fault_text(content):
     return found.text.strip() if found is not None and found.text else None
 
 
-class Closed(ConnectionError):
-    """The server closed the connection before a whole answer arrived."""
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection: just what a SOAP POST needs (Content-Length or chunked answers).
-
-    http.client parses every header block with the email package, which costs more CPU per call than
-    the whole exchange here; this is the hot path of the bridge."""
-
-    MAX_HEAD, MAX_BODY = 64 * 1024, 64 * 1024 * 1024
-
-    def __init__(self, host, port, timeout, context=None):
-        sock = socket.create_connection((host, port), timeout=timeout)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = context.wrap_socket(sock, server_hostname=host) if context else sock
-        self.buffer = b""
-        self.used = False
-
-    def exchange(self, request):
-        """Send one request (head and body bytes); -> (status, body, keep_alive)."""
-        self.sock.sendall(request)
-        self.used = True
-        while True:
-            head = self._until(b"\r\n\r\n", self.MAX_HEAD)
-            lines = head.split(b"\r\n")
-            version, _, rest = lines[0].partition(b" ")
-            status = int(rest[:3])
-            if status >= 200:
-                break  # 1xx: an interim answer, the real one follows
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            headers[name.strip().lower()] = value.strip()
-        keep = version == b"HTTP/1.1" and b"close" not in headers.get(b"connection", b"").lower()
-        if status in (204, 304):
-            body = b""
-        elif b"chunked" in headers.get(b"transfer-encoding", b"").lower():
-            body = self._chunked()
-        elif b"content-length" in headers:
-            body = self._exactly(int(headers[b"content-length"]))
-        else:
-            body, keep = self._to_close(), False
-        return status, body, keep
-
-    def _recv(self):
-        data = self.sock.recv(65536)
-        if not data:
-            raise Closed("connection closed by the server")
-        return data
-
-    def _until(self, marker, limit):
-        while marker not in self.buffer:
-            if len(self.buffer) > limit:
-                raise Closed("HTTP header too long")
-            self.buffer += self._recv()
-        found, _, self.buffer = self.buffer.partition(marker)
-        return found
-
-    def _exactly(self, size):
-        if size > self.MAX_BODY:
-            raise Closed("HTTP body too long")
-        while len(self.buffer) < size:
-            self.buffer += self._recv()
-        found, self.buffer = self.buffer[:size], self.buffer[size:]
-        return found
-
-    def _chunked(self):
-        parts, total = [], 0
-        while True:
-            size = int(self._until(b"\r\n", 1024).split(b";")[0], 16)
-            if size == 0:
-                while self._until(b"\r\n", self.MAX_HEAD):  # trailers, up to an empty line
-                    pass
-                return b"".join(parts)
-            total += size
-            parts.append(self._exactly(size) if total <= self.MAX_BODY else self._exactly(self.MAX_BODY + 1))
-            self._exactly(2)
-
-    def _to_close(self):
-        parts = [self.buffer]
-        self.buffer = b""
-        while True:
-            data = self.sock.recv(65536)
-            if not data:
-                return b"".join(parts)
-            parts.append(data)
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-
-class Connections:
-    """A small pool of kept-alive connections (green under eventlet monkey patching)."""
-
-    def __init__(self, url, timeout, size=100, context=None):
-        parts = urlsplit(url)
-        https = parts.scheme == "https"
-        self.host, self.port = parts.hostname, parts.port or (443 if https else 80)
-        self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self.context = context if context is not None else (ssl.create_default_context() if https else None)
-        self.timeout, self.size = timeout, size
-        self.idle = []
-
-    def head(self, headers, length):
-        lines = [f"POST {self.path} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                 *(f"{k}: {v}" for k, v in headers.items()), f"Content-Length: {length}", "", ""]
-        return "\r\n".join(lines).encode("latin-1")
-
-    def post(self, body, headers):
-        """-> (status, body bytes). Raises OSError (the connection is then dropped)."""
-        request = self.head(headers, len(body)) + body
-        for attempt in (0, 1):
-            conn = self.idle.pop() if self.idle else Connection(self.host, self.port, self.timeout, self.context)
-            reused = conn.used
-            try:
-                status, data, keep = conn.exchange(request)
-            except (Closed, BrokenPipeError, ConnectionResetError):
-                conn.close()
-                if reused and attempt == 0:
-                    continue  # a kept-alive connection the server had closed: once more on a new one
-                raise
-            except BaseException:
-                conn.close()
-                raise
-            if keep and len(self.idle) < self.size:
-                self.idle.append(conn)
-            else:
-                conn.close()
-            return status, data
-
-
 class FastClient:
     """get_person_data like FerzlClient's, without zeep."""
 
-    def __init__(self, url, token, timeout=30, pool_size=100, context=None):
+    def __init__(self, url, token, timeout=30, pool_size=100, context=None, connect_timeout=None,
+                 idle_seconds=IDLE_SECONDS):
         self.url = url
-        self.connections = Connections(url, timeout, pool_size, context)
-        if any(c in str(token) for c in "\r\n"):
-            raise ValueError("FERZL_TOKEN must be one line")
-        self.headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": ACTION, "X-Auth-Token": token}
+        self.connections = Connections(url, timeout, pool_size, context, connect_timeout, idle_seconds)
+        self.headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": ACTION,
+                        "X-Auth-Token": one_line(token, "FERZL_TOKEN")}
 
     def exchange(self, body, capture=None):
-        """POST one envelope -> the response body of an HTTP 200; HTTP failures become FerzlErrors."""
-        started = time.monotonic()
-        status, data = None, None
-        try:
-            status, data = self.connections.post(body, self.headers)
-        except TimeoutError:
-            raise FerzlUnavailable("timeout", "ФЕРЗЛ не ответил за отведённое время")
-        except (OSError, ValueError, IndexError):  # no connection, or not an HTTP answer
-            raise FerzlUnavailable("connection", "Нет соединения с ФЕРЗЛ")
-        finally:
-            if capture is not None:
-                capture.add(body, data, status, (time.monotonic() - started) * 1000)
+        """POST one envelope -> the response body of an HTTP 200; HTTP failures become FerzlErrors. Each attempt
+        (a stale kept-alive connection costs one more, see connections.py) goes into capture."""
+        status, data, _ = send(self.connections, body, self.headers, capture)
         code = str(status)
         if code in AUTH_MESSAGES:
             raise FerzlAuthError(code, AUTH_MESSAGES[code])

@@ -212,11 +212,12 @@ class Bridge:
                 raise
             self.circuit.record(OK)
             word = (status or "").strip().lower()
+            ready = word in READY and content
+            if word in FAILED or ready or capture.repeated():  # «в обработке» polls only when one was repeated
+                final.exchanges.extend(capture.exchanges)
             if word in FAILED:
-                final.exchanges.extend(capture.exchanges)
                 raise FerzlUnavailable("500", MASS_FAILED)
-            if word in READY and content:
-                final.exchanges.extend(capture.exchanges)
+            if ready:
                 return content
 
     # ---- while down ----

@@ -37,7 +37,8 @@ def store(conn, records):
 
 def for_request(conn, request_id):
     """Every exchange that concerned a request, oldest first: at, operation, http_status, duration_ms,
-    persons (how many requests the call carried), request and response (bytes)."""
+    persons (how many requests the call carried), note (why an attempt was repeated, or None), request and
+    response (bytes)."""
     rows = conn.execute(text("SELECT content FROM ferzl_archive WHERE request_ids @> ARRAY[CAST(:id AS bigint)] "
                              "ORDER BY at, id"), {"id": int(request_id)}).scalars().all()
     found = []
@@ -46,7 +47,7 @@ def for_request(conn, request_id):
             if int(request_id) in e["request_ids"]:
                 found.append({"at": e["at"], "operation": e["operation"], "http_status": e["http_status"],
                               "duration_ms": e["duration_ms"], "persons": len(e["request_ids"]),
-                              "request": e["request"], "response": e["response"]})
+                              "note": e.get("note"), "request": e["request"], "response": e["response"]})
     return sorted(found, key=lambda e: e["at"])
 
 

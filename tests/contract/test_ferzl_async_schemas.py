@@ -127,7 +127,7 @@ def test_emulator_answers_validate_and_the_round_trip_equals_the_register(emulat
     assert found[99] is None
     assert all(found[i] == REGISTER.answer(p, clock.today()) for i, p in enumerate(persons))
 
-    (_, start_req, start_resp, _, _), _, (_, _, ready, _, _) = capture.exchanges
+    (_, start_req, start_resp, _, _, _), _, (_, _, ready, _, _, _) = capture.exchanges
     assert_valid(schemas, start_req)
     assert_valid(schemas, start_resp)
     response = post(emulator, capture.exchanges[1][1])  # the same Poll once more: the same answer

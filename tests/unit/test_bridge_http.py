@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+from services.ferzl_bridge.connections import Connections
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected, FerzlUnavailable
-from services.ferzl_bridge.fast import Connections, FastClient
+from services.ferzl_bridge.fast import FastClient
 
 
 class Server:
@@ -64,7 +65,7 @@ def ok(body=b"<ok/>", extra=b""):
 
 
 def post(server, body=b"<request/>", headers=None):
-    return Connections(server.url, timeout=2).post(body, headers or {"SOAPAction": '"x"'})
+    return Connections(server.url, timeout=2).post(body, headers or {"SOAPAction": '"x"'})[:2]
 
 
 def test_content_length_and_the_request_sent():
@@ -110,9 +111,9 @@ def test_a_kept_alive_connection_the_server_closed_is_retried_once_on_a_new_one(
         return "close"
     server = Server([closing, ok(b"second")])
     pool = Connections(server.url, timeout=2)
-    assert pool.post(b"x", {}) == (200, b"first")
+    assert pool.post(b"x", {})[:2] == (200, b"first")
     time.sleep(0.05)
-    assert pool.post(b"x", {}) == (200, b"second") and server.connections == 2
+    assert pool.post(b"x", {})[:2] == (200, b"second") and server.connections == 2
 
 
 def test_failures_become_ferzl_errors():
