@@ -6,7 +6,8 @@ holds at a given moment the way a firewall or a load balancer does to idle keep-
   blackhole()   -- they accept the client's bytes and drop them, and send nothing, ever (silently forgotten);
   close_idle()  -- they are closed cleanly (FIN) at once.
 
-Connections opened afterwards are forwarded as usual. Plain threads; for tests only (127.0.0.1)."""
+Connections opened afterwards are forwarded as usual, unless fail_new(kind, n) asks the next n new ones to meet
+one of these faults from the start. Plain threads; for tests only (127.0.0.1)."""
 import select
 import socket
 import struct
@@ -16,11 +17,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 class _Link:
-    def __init__(self, proxy, client, upstream):
+    def __init__(self, proxy, client, upstream, mode="forward"):
         self.proxy, self.client, self.upstream = proxy, client, upstream
-        self.mode = "forward"  # forward | reset | blackhole | closed
+        self.mode = mode  # forward | reset | blackhole | closed
         self.lock = threading.Lock()
-        threading.Thread(target=self.pump, daemon=True).start()
+        if mode in ("reset_now", "close"):
+            self.mode = "forward"
+            self.fault(mode)
+        else:
+            threading.Thread(target=self.pump, daemon=True).start()
 
     def pump(self):
         try:
@@ -110,6 +115,7 @@ class TcpProxy:
         self.listener.listen(256)
         self.port = self.listener.getsockname()[1]
         self.links, self.counts, self.lock = [], Counter(), threading.Lock()
+        self.next_faults = []  # faults for the next new connections, in order
         threading.Thread(target=self._accept, daemon=True).start()
 
     @classmethod
@@ -140,7 +146,8 @@ class TcpProxy:
             with self.lock:
                 self.counts["accepted"] += 1
                 self.links = [link for link in self.links if link.mode != "closed"]
-                self.links.append(_Link(self, client, upstream))
+                fault = self.next_faults.pop(0) if self.next_faults else "forward"
+                self.links.append(_Link(self, client, upstream, fault))
 
     def _fault(self, kind):
         with self.lock:
@@ -161,6 +168,11 @@ class TcpProxy:
 
     def close_idle(self):
         return self._fault("close")
+
+    def fail_new(self, kind, n=1):
+        """The next n new connections meet `kind` ("reset", "reset_now", "blackhole" or "close") at once."""
+        with self.lock:
+            self.next_faults += [kind] * n
 
     def open_links(self):
         with self.lock:

@@ -9,12 +9,14 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 from sqlalchemy import text
+from urllib3 import exceptions as u3
 
 from services.journal import directory as D
 from shared.gost import GostError, load_certificate, load_crl
 
 log = logging.getLogger(__name__)
 MAX_CRL_BYTES = 50 * 1024 * 1024  # the largest CRLs of accredited CAs are a few MB
+CONNECT_TIMEOUT = 5.0  # seconds to connect to a distribution point (reading has the caller's timeout)
 CERTS_PER_CA = 20  # distribution points are read from this many of the newest certificates of a CA
 STALE_AHEAD = timedelta(hours=24)  # a CRL this close to its nextUpdate that cannot be refreshed is an alarm
 
@@ -30,10 +32,24 @@ _URLS = {}  # certificate thumbprint -> its distribution points (parsed once: a 
 
 
 def download(url, timeout=30.0, limit=MAX_CRL_BYTES):
-    """The body of an http(s) GET, at most `limit` bytes."""
+    """The body of an http(s) GET, at most `limit` bytes; `timeout`: seconds of silence while reading,
+    CONNECT_TIMEOUT (at most) to connect. Each download has a connection of its own (refreshes are hours apart:
+    nothing is kept alive to go stale); one that breaks after it was made -- reset, closed before the whole CRL
+    came -- is repeated at once, once (a GET is safe to repeat). A timeout or a refused connection is not
+    repeated: the next URL or the next pass is tried."""
     if not url.lower().startswith(("http://", "https://")):
         raise ValueError("only http and https distribution points are read")
-    with requests.get(url, timeout=timeout, stream=True) as response:
+    try:
+        return _get(url, timeout, limit)
+    except requests.RequestException as exc:
+        if not _broke(exc):
+            raise
+        log.info("CRL download from %s broke (%s); repeated at once on a new connection", url, type(exc).__name__)
+    return _get(url, timeout, limit)
+
+
+def _get(url, timeout, limit):
+    with requests.get(url, timeout=(min(CONNECT_TIMEOUT, timeout), timeout), stream=True) as response:
         response.raise_for_status()
         data = bytearray()
         for part in response.iter_content(65536):
@@ -41,6 +57,17 @@ def download(url, timeout=30.0, limit=MAX_CRL_BYTES):
             if len(data) > limit:
                 raise ValueError(f"the CRL is larger than {limit} bytes")
     return bytes(data)
+
+
+def _broke(exc):
+    """True for a connection that broke once made (reset, EOF, broken pipe), not one never made or a timeout."""
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.Timeout):
+        return False
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", None) or reason  # a MaxRetryError carries the cause
+    return not isinstance(reason, (u3.TimeoutError, TimeoutError))  # u3's: read, connect, refused, name unknown
 
 
 def distribution_points(conn, issuer):
