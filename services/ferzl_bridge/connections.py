@@ -186,7 +186,7 @@ def stale(exc, conn, head_within, idle):
     if isinstance(exc, BrokenPipeError):
         return "соединение разорвано (broken pipe)"
     if isinstance(exc, (Closed, ssl.SSLEOFError, ssl.SSLZeroReturnError)):
-        return "соединение закрыто до ответа"
+        return "соединение закрыто или сброшено до ответа"  # eventlet reads a reset as an end of file
     if isinstance(exc, TimeoutError):
         if exc.errno == errno.ETIMEDOUT:  # TCP_USER_TIMEOUT: the bytes sent were never acknowledged
             return "отправленные данные не подтверждены (соединение потеряно)"
