@@ -105,3 +105,16 @@ def test_an_archive_record_of_an_unknown_shape_costs_nothing_but_itself():
     good = pack_archive(entry([7]))
     assert journal_archive.store(conn, [{"operation": "old style"}, {**good, "content": "%%%"}, good]) == 1
     assert [r["request_ids"] for r in conn.rows] == [[7]]
+
+
+def test_a_repeated_attempt_keeps_its_note():
+    capture = archive.Capture()
+    capture.add(b"<request/>", None, None, 5000.4, "нет ответа за 5 с на соединении, простоявшем 12 с; запрос "
+                                                   "повторён на новом соединении")
+    capture.add(b"<request/>", b"<response/>", 200, 8.0, "повтор на новом соединении: нет ответа за 5 с на "
+                                                         "соединении, простоявшем 12 с")
+    capture.add(b"<request/>", b"<response/>", 200, 3.0)
+    assert capture.repeated() and not archive.Capture().repeated()
+    back = unpack_archive(pack_archive(capture.entries("getPersonData", [7]))["content"])
+    assert [e.get("note") for e in back] == [n for *_, n in capture.exchanges]
+    assert "note" not in back[2], "an ordinary exchange carries no note (records of older bridges neither)"

@@ -177,6 +177,23 @@ def test_group_rows_go_the_mass_path_in_batches_across_chunks_and_equal_the_sing
     assert sorted(len(e["request_ids"]) for e in entries) == [20, 20, 50, 50, 50, 50]
 
 
+def test_a_poll_in_progress_is_archived_only_when_it_was_repeated_on_a_new_connection():
+    class Repeating(Mass):
+        def poll(self, token, external_id, capture=None):
+            if capture is not None and self.jobs[token][1] == 0:  # the first poll met a stale connection
+                capture.add(b"<poll/>", None, None, 5.0, "соединение сброшено; запрос повторён на новом соединении")
+            return super().poll(token, external_id, capture)
+
+    mass_client = Repeating(polls_until_ready=3)
+    result = bridge(mass_client=mass_client).process([item(i, group_id=1, enp=p.enp)
+                                                      for i, p in enumerate(REGISTER.sample(10))])
+    assert {o["status"] for o in result.outcomes} == {"answered"}
+    polls = [e for r in result.archive for e in unpack_archive(r["content"])
+             if e["operation"] == "getMassInsuranceStatusPoll"]
+    assert [(e["http_status"], e.get("note")) for e in polls] == [
+        (None, "соединение сброшено; запрос повторён на новом соединении"), (200, None), (200, None)]
+
+
 def test_small_or_mixed_chunks_go_single():
     persons = REGISTER.sample(8)
     mass_client = Mass()
