@@ -9,6 +9,7 @@ import traceback
 from dataclasses import dataclass
 
 from shared.gost import TrustStore, load_certificate, load_crl
+from shared.masking import keyed_hash
 
 from services.certmail import certfiles, letters, outbox, rules, zipcheck
 from services.certmail import messages as M
@@ -55,11 +56,12 @@ def queued_letter(body):
     return str(body["letter_id"]), body.get("received_at"), raw
 
 
-def sender_tag(address):
-    """A log-safe stand-in for an e-mail address (personal data never reaches the logs)."""
+def sender_tag(address, secret):
+    """A log-safe stand-in for an e-mail address (personal data never reaches the logs): a keyed hash, so a
+    reader of the logs cannot confirm a guessed address without SECRET_KEY."""
     if not address:
         return "none"
-    return "h:" + hashlib.sha256(address.lower().encode()).hexdigest()[:10]
+    return "h:" + keyed_hash(secret, address.lower())[:12]
 
 
 _stores = {}
@@ -130,8 +132,8 @@ def handle(body, ctx, now=None):
     else:
         ctx.journal.mail_finish(letter.key, decision.outcome, decision.reply, decision.detail, user_id,
                                 bool(decision.reply or decision.notify_admin))
-    log.info("letter %s from %s: %s (%s)", letter.key[:12], sender_tag(letter.sender), decision.outcome,
-             decision.detail or "-")
+    log.info("letter %s from %s: %s (%s)", letter.key[:12], sender_tag(letter.sender, s.secret_key),
+             decision.outcome, decision.detail or "-")
     if decision.reply or decision.notify_admin:
         deliver(ctx, letter, decision.outcome, decision.reply, decision.cert)
         ctx.journal.mail_delivered(letter.key)

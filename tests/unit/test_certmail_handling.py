@@ -180,8 +180,9 @@ def test_untrusted_sender_is_journaled_as_delivered_with_nothing_sent(pki, tmp_p
 
 
 def test_sender_tag_hides_the_address():
-    tag = H.sender_tag("Petr@MO.test")
-    assert tag == H.sender_tag("petr@mo.test") and "petr" not in tag and tag.startswith("h:")
+    tag = H.sender_tag("Petr@MO.test", "secret")
+    assert tag == H.sender_tag("petr@mo.test", "secret") and "petr" not in tag and tag.startswith("h:")
+    assert tag != H.sender_tag("petr@mo.test", "another secret")  # keyed: not confirmable by hashing a guess
 
 
 @pytest.mark.parametrize("queued", [None, [], {"letter_id": "x"}, {"letter_id": "x", "raw_b64": "%%%"},

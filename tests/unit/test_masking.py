@@ -35,3 +35,11 @@ def test_access_log_numbers_and_hash_ids_stay():
 
 def test_percent_encoded_names_in_urls_are_hidden():
     assert mask("GET /api/v1/requests?fio=%D0%9F%D0%A0%D0%98 HTTP/1.1") == "GET /api/v1/requests?fio=%*** HTTP/1.1"
+
+
+def test_keyed_hash_depends_on_the_secret_and_is_not_a_plain_hash():
+    import hashlib
+    from shared.masking import keyed_hash
+    value = "petr@mo.example.test"
+    assert keyed_hash("a", value) == keyed_hash("a", value) != keyed_hash("b", value)
+    assert keyed_hash("a", value) != hashlib.sha256(value.encode()).hexdigest() and len(keyed_hash("a", value)) == 64
