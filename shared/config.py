@@ -83,6 +83,10 @@ class Settings:
     zip_max_entries: int = 16
     zip_max_total_bytes: int = 1_000_000  # unpacked size of all entries
     zip_max_ratio: int = 100  # unpacked / packed size of one entry
+    # certmail (issue 17): a letter counts only from an authenticated sender (docs/security.md)
+    mail_trusted_authserv_ids: str = ""  # comma-separated authserv-ids whose Authentication-Results are believed
+    mail_trusted_mta_addresses: str = ""  # IPs/networks of that MTA; its headers count only on letters it hands in
+    dkim_dns_file: str = ""  # dev mode only: DKIM TXT records from this file instead of DNS ("<name> <TXT>" lines)
 
     @property
     def effective_ferzl_url(self) -> str:
@@ -106,6 +110,8 @@ def production_problems(settings: Settings) -> list:
         problems.append("DEV_LOGIN включён (вход без сертификата-токена допустим только при OZSP_MODE=dev)")
     if flag(settings.captcha_test_mode):
         problems.append("CAPTCHA_TEST_MODE включён (ответы CAPTCHA раскрываются)")
+    if settings.dkim_dns_file:
+        problems.append("DKIM_DNS_FILE задан (ключи DKIM из локального файла допустимы только при OZSP_MODE=dev)")
     if settings.secret_key == Settings.secret_key:
         problems.append("SECRET_KEY не задан (используется ключ для разработки)")
     return problems

@@ -5,11 +5,14 @@ from shared import config
 
 
 def test_production_refuses_dev_flags_and_the_dev_secret():
-    unsafe = config.load({"OZSP_MODE": "production", "DEV_LOGIN": "1", "CAPTCHA_TEST_MODE": "yes"})
+    unsafe = config.load({"OZSP_MODE": "production", "DEV_LOGIN": "1", "CAPTCHA_TEST_MODE": "yes",
+                          "DKIM_DNS_FILE": "/tmp/dkim.txt"})
     problems = config.production_problems(unsafe)
-    assert len(problems) == 3 and any("DEV_LOGIN" in p for p in problems) and any("SECRET_KEY" in p for p in problems)
+    assert len(problems) == 4 and any("DEV_LOGIN" in p for p in problems) and any("SECRET_KEY" in p for p in problems)
+    assert any("DKIM_DNS_FILE" in p for p in problems)
     assert config.production_problems(config.load({"OZSP_MODE": "production", "SECRET_KEY": "x" * 32})) == []
-    assert config.production_problems(config.load({"OZSP_MODE": "dev", "DEV_LOGIN": "1"})) == []
+    assert config.production_problems(config.load({"OZSP_MODE": "dev", "DEV_LOGIN": "1",
+                                                   "DKIM_DNS_FILE": "/tmp/dkim.txt"})) == []
 
 
 def test_a_service_refuses_to_start_in_unsafe_production():
