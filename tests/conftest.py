@@ -9,7 +9,7 @@ import requests
 
 from services.supervisor import START_ORDER, Supervisor, wait_http
 
-from tests import support
+from tests import mail_dkim, support
 
 
 INFRASTRUCTURE = []  # the summary line of tests/infra.py's choice
@@ -132,6 +132,10 @@ def running_stack(amqp_uri, database_url, output_dir, name, log_name="services.l
         "MAIL_OUTBOX_DIR": os.path.join(output_dir, "certmail", name, "outbox"),
         "CERT_STORE_DIR": os.path.join(output_dir, "certmail", name, "certstore"),
         "CERT_QUARANTINE_DIR": os.path.join(output_dir, "certmail", name, "quarantine"),
+        # the sender check: DKIM keys of the test domains from a file, a trusted MTA on 127.0.0.2 (tests/mail_dkim.py)
+        "DKIM_DNS_FILE": mail_dkim.write_dns_file(os.path.join(output_dir, "certmail", name, "dkim-dns.txt")),
+        "MAIL_TRUSTED_AUTHSERV_IDS": mail_dkim.MTA_AUTHSERV_ID,
+        "MAIL_TRUSTED_MTA_ADDRESSES": mail_dkim.MTA_ADDRESS,
         "ADMIN_EMAIL": "admin@ozsp.test",
         "MAIL_OTHER_TEMPLATES": "OTHER_TASK",
         "MAIL_MAX_BYTES": "3000000",

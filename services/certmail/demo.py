@@ -6,7 +6,10 @@
     ozsp directory email-add 1 demo@mo.example.test
     python -m services.certmail.demo send var/certmail-demo/demo.zip --sender demo@mo.example.test
 
-The reply lands in MAIL_OUTBOX_DIR (var/mail/outbox) when no SMTP_RELAY is set.
+`send` signs the letter with the dev DKIM key of mo.example.test (services/certmail/devkey), as the sender's
+mail server would, and gives the From: address as the envelope sender; certmail finds the key through
+DKIM_DNS_FILE (dev mode, `make run` sets it). `--unsigned` sends a forged letter: it stays unanswered and the
+administrator is told. The reply lands in MAIL_OUTBOX_DIR (var/mail/outbox) when no SMTP_RELAY is set.
 """
 import argparse
 import io
@@ -15,13 +18,16 @@ import smtplib
 import sys
 import zipfile
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 
+from services.certmail import dkimdns
 from shared import config
 from shared.gost.testpki import DevPki
 
+DEMO_SNILS = "11223344595"  # synthetic (112-233-445 95): a record without СНИЛС takes only a certificate with one
 
-def prepare(folder, name="demo", cn="ДЕМОНСТРАЦИОННЫЙ ПОЛЬЗОВАТЕЛЬ ТЕСТОВИЧ", snils=None):
+
+def prepare(folder, name="demo", cn="ДЕМОНСТРАЦИОННЫЙ ПОЛЬЗОВАТЕЛЬ ТЕСТОВИЧ", snils=DEMO_SNILS):
     os.makedirs(folder, exist_ok=True)
     dev = DevPki()
     fields = dict(surname=cn.split()[0], given_name=" ".join(cn.split()[1:]) or None, snils=snils,
@@ -40,17 +46,27 @@ def prepare(folder, name="demo", cn="ДЕМОНСТРАЦИОННЫЙ ПОЛЬЗ
     return user.cert
 
 
-def send(zip_path, sender, smtp_address, subject="ADD_CERT"):
+def send(zip_path, sender, smtp_address, subject="ADD_CERT", signed=True, dkim_key=None,
+         selector=dkimdns.DEV_SELECTOR, domain=dkimdns.DEV_DOMAIN):
+    """Send an ADD_CERT letter to the intake, DKIM-signed (the dev key by default) unless signed=False."""
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, config.load().mail_from, subject
+    msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
     msg.set_content("Сертификат во вложении.")
     if zip_path:
         with open(zip_path, "rb") as f:
             msg.add_attachment(f.read(), maintype="application", subtype="zip", filename=os.path.basename(zip_path))
+    raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+    if signed:
+        key = None
+        if dkim_key:
+            with open(dkim_key, "rb") as f:
+                key = f.read()
+        raw = dkimdns.sign(raw, key, selector, domain)
     host, _, port = smtp_address.rpartition(":")
     with smtplib.SMTP(host, int(port), timeout=30) as smtp:
-        smtp.send_message(msg)
+        smtp.sendmail(sender, [msg["To"]], raw)  # the envelope sender is the From: address
     return msg["Message-ID"]
 
 
@@ -60,18 +76,23 @@ def main(argv=None):
     p = sub.add_parser("prepare", help="тестовый УЦ, СОС и сертификат в ZIP")
     p.add_argument("folder")
     p.add_argument("--cn", default="ДЕМОНСТРАЦИОННЫЙ ПОЛЬЗОВАТЕЛЬ ТЕСТОВИЧ")
-    p.add_argument("--snils")
-    p = sub.add_parser("send", help="отправить письмо ADD_CERT на приём")
+    p.add_argument("--snils", default=DEMO_SNILS)
+    p = sub.add_parser("send", help="отправить письмо ADD_CERT на приём (с подписью DKIM)")
     p.add_argument("zip", nargs="?")
     p.add_argument("--sender", required=True)
     p.add_argument("--subject", default="ADD_CERT")
     p.add_argument("--smtp", default=config.load().smtp_address)
+    p.add_argument("--unsigned", action="store_true", help="без подписи DKIM (поддельное письмо)")
+    p.add_argument("--dkim-key", help="закрытый ключ RSA (PEM) вместо ключа разработки")
+    p.add_argument("--dkim-selector", default=dkimdns.DEV_SELECTOR)
+    p.add_argument("--dkim-domain", default=dkimdns.DEV_DOMAIN)
     args = parser.parse_args(argv)
     if args.command == "prepare":
         cert = prepare(args.folder, cn=args.cn, snils=args.snils)
         print(f"Готово: {args.folder} (серийный номер сертификата {cert.serial_hex})")
     else:
-        print("Отправлено:", send(args.zip, args.sender, args.smtp, args.subject))
+        print("Отправлено:", send(args.zip, args.sender, args.smtp, args.subject, not args.unsigned, args.dkim_key,
+                                   args.dkim_selector, args.dkim_domain))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from shared.gost import TrustStore, load_certificate, load_crl
 from shared.masking import keyed_hash
 
-from services.certmail import certfiles, letters, outbox, rules, zipcheck
+from services.certmail import certfiles, dkimdns, letters, outbox, rules, sender, zipcheck
 from services.certmail import messages as M
 
 log = logging.getLogger(__name__)
@@ -23,9 +23,18 @@ class TemporaryFailure(Exception):
 
 @dataclass
 class Context:
-    journal: object  # mail_claim, mail_finish, mail_register, mail_delivered, trust_material
+    journal: object  # mail_claim, mail_signature, mail_finish, mail_register, mail_delivered, trust_material
     mailer: object  # send(EmailMessage)
     settings: object  # shared.config.Settings
+    dns: object = None  # DKIM key lookup (services/certmail/dkimdns.py); None: the one the settings choose
+
+    @property
+    def lookup(self):
+        return self.dns or dkimdns.lookup_for(self.settings)
+
+    @property
+    def policy(self):
+        return sender.Policy.from_settings(self.settings)
 
     @property
     def limits(self):
@@ -45,15 +54,26 @@ def where(exc):
     return f"{type(exc).__name__}{place}"
 
 
+@dataclass
+class Queued:
+    letter_id: str
+    received_at: str | None
+    raw: bytes
+    mail_from: str | None  # the SMTP envelope sender
+    peer: str | None  # the address that handed the letter to the intake
+
+
 def queued_letter(body):
-    """(letter_id, received_at, raw bytes) of a queue message, or None when it is not one of the intake's."""
+    """The Queued letter of a queue message, or None when it is not one of the intake's."""
     if not isinstance(body, dict) or not body.get("letter_id") or not isinstance(body.get("raw_b64"), str):
         return None
     try:
         raw = base64.b64decode(body["raw_b64"], validate=True)
     except (binascii.Error, ValueError):
         return None
-    return str(body["letter_id"]), body.get("received_at"), raw
+    text_or_none = (lambda v: v if isinstance(v, str) else None)
+    return Queued(str(body["letter_id"]), body.get("received_at"), raw, text_or_none(body.get("mail_from")),
+                  text_or_none(body.get("peer")))
 
 
 def sender_tag(address, secret):
@@ -96,23 +116,24 @@ def handle(body, ctx, now=None):
     if queued is None:
         log.error("a queue message that is not a letter is dropped")
         return "not_a_letter"
-    letter_id, received_at, raw = queued
-    letter = letters.parse(raw, s.mail_max_attachment_bytes)
+    letter = letters.parse(queued.raw, s.mail_max_attachment_bytes)
     claim = ctx.journal.mail_claim({
-        "key": letter.key, "holder": letter_id, "message_id": letter.message_id,
-        "received_at": received_at, "sender": letter.sender, "subject": letter.subject})
+        "key": letter.key, "holder": queued.letter_id, "message_id": letter.message_id,
+        "received_at": queued.received_at, "sender": letter.sender, "subject": letter.subject})
     if claim["state"] == "busy":
         log.info("letter %s: another copy is being processed; this one is dropped", letter.key[:12])
         return "duplicate"
     if claim["state"] == "done":
         if claim["reply_due"]:
-            deliver(ctx, letter, claim["outcome"], claim["reply_text"], rules.certificate_of(letter, ctx.limits))
+            deliver(ctx, letter, claim["outcome"], claim["reply_text"], rules.certificate_of(letter, ctx.limits),
+                    claim.get("detail"), claim.get("sender"))
             ctx.journal.mail_delivered(letter.key)
         return "duplicate"
+    verdict = authenticate(ctx, letter, queued, claim["sender"])
 
     def decide():
         return rules.decide(letter, claim["sender"], lambda: trust_store(ctx.journal), ctx.limits,
-                            ctx.other_templates, now)
+                            ctx.other_templates, now, verdict)
 
     try:
         decision = decide()
@@ -132,12 +153,31 @@ def handle(body, ctx, now=None):
     else:
         ctx.journal.mail_finish(letter.key, decision.outcome, decision.reply, decision.detail, user_id,
                                 bool(decision.reply or decision.notify_admin))
-    log.info("letter %s from %s: %s (%s)", letter.key[:12], sender_tag(letter.sender, s.secret_key),
-             decision.outcome, decision.detail or "-")
-    if decision.reply or decision.notify_admin:
-        deliver(ctx, letter, decision.outcome, decision.reply, decision.cert)
+    log.info("letter %s from %s (%s): %s (%s)", letter.key[:12], sender_tag(letter.sender, s.secret_key),
+             verdict.reason if verdict else "-", decision.outcome, decision.detail or "-")
+    if decision.reply or decision.notify_admin or decision.notify_owner:
+        deliver(ctx, letter, decision.outcome, decision.reply, decision.cert, decision.detail, claim["sender"])
         ctx.journal.mail_delivered(letter.key)
     return decision.outcome
+
+
+def authenticate(ctx, letter, queued, facts):
+    """The sender.Verdict of a letter naming a registered address (facts), None for any other letter: an unknown
+    address is untrusted anyway, and its domain's DNS (perhaps an attacker's, slow on purpose) is never asked.
+    A signature that already authenticated another letter makes this one a replay."""
+    if not facts:
+        return None
+    try:
+        verdict = sender.authenticate(queued.raw, letter.sender, queued.mail_from, queued.peer, ctx.policy,
+                                      ctx.lookup)
+    except sender.DnsUnavailable as exc:
+        raise TemporaryFailure("DNS did not answer for a DKIM key") from exc
+    except Exception as exc:  # a defect on hostile input: not authenticated
+        log.error("letter %s: the sender check failed: %s", letter.key[:12], where(exc))
+        return sender.Verdict(False, sender.CHECK_FAILED)
+    if verdict.ok and verdict.signature_key and not ctx.journal.mail_signature(letter.key, verdict.signature_key):
+        return sender.Verdict(False, sender.REPLAYED, verdict.domain)
+    return verdict
 
 
 def fetch_crl(ctx, letter, cert):
@@ -164,7 +204,7 @@ def install(ctx, letter, user_id, decision):
         ctx.journal.mail_finish(letter.key, decision.outcome, decision.reply, "store_write", user_id, True)
         return decision
     result = ctx.journal.mail_register(letter.key, user_id, base64.b64encode(cert.der).decode(),
-                                       base64.b64encode(decision.ca.der).decode(), decision.reply)
+                                       base64.b64encode(decision.ca.der).decode(), decision.reply, decision.detail)
     if result["ok"]:
         return decision
     if created:
@@ -182,13 +222,23 @@ def _send(ctx, letter, msg):
         log.warning("letter %s: the relay refused a reply for good (%s)", letter.key[:12], exc.code)
 
 
-def deliver(ctx, letter, outcome, reply_text, cert):
-    """The reply to the sender and, for a certificate of an unknown CA or without a CRL, the notice."""
+def deliver(ctx, letter, outcome, reply_text, cert, detail=None, facts=None):
+    """The reply to the sender; for a certificate installed for a record without СНИЛС, the notice to the
+    addresses of record; for an unauthenticated sender naming a registered address, a certificate of an unknown
+    CA or one without a CRL, the administrator's notice."""
     s = ctx.settings
     if reply_text and letter.sender:
         subject = M.REPLY_SUBJECT.format(subject=letter.subject or M.ADD_CERT)
         _send(ctx, letter, letters.build_reply(letter.key, letter.sender, subject, reply_text, s.mail_from,
                                                letter.message_id))
+    if outcome == rules.INSTALLED and detail == rules.RECORD_WITHOUT_SNILS and cert is not None:
+        tell_owner(ctx, letter, cert, (facts or {}).get("emails") or [letter.sender])
+    if outcome == rules.UNTRUSTED and s.admin_email:
+        text = M.ADMIN_UNAUTHENTICATED_BODY.format(
+            reason=M.SENDER_REASONS.get(detail, M.SENDER_REASON_OTHER), sender=letter.sender,
+            subject=letters.one_line(letter.subject, 200) or "-", message_id=letter.message_id or "-")
+        _send(ctx, letter, letters.build_notice(letter.key, s.admin_email, M.ADMIN_UNAUTHENTICATED_SUBJECT, text,
+                                                s.mail_from))
     if cert is None or not s.admin_email:
         return
     if outcome == rules.UNKNOWN_CA:
@@ -201,3 +251,14 @@ def deliver(ctx, letter, outcome, reply_text, cert):
     elif outcome == rules.CRL_UNAVAILABLE:
         text = M.ADMIN_CRL_BODY.format(sender=letter.sender, serial=cert.serial_hex, issuer=str(cert.issuer))
         _send(ctx, letter, letters.build_notice(letter.key, s.admin_email, M.ADMIN_CRL_SUBJECT, text, s.mail_from))
+
+
+def tell_owner(ctx, letter, cert, addresses):
+    """A separate letter to the addresses of record: a certificate was registered, and how to report a mistake."""
+    s = ctx.settings
+    contact = (M.OWNER_CONTACT.format(admin=s.admin_email) if s.admin_email else M.OWNER_CONTACT_NO_ADDRESS)
+    text = M.OWNER_BODY.format(sender=letter.sender, cn=cert.cn or str(cert.subject), serial=cert.serial_hex,
+                               issuer=str(cert.issuer), not_before=rules.moscow_time(cert.not_before),
+                               not_after=rules.moscow_time(cert.not_after), contact=contact)
+    to = ", ".join(sorted({a.lower() for a in addresses if a}))
+    _send(ctx, letter, letters.build_notice(letter.key, to, M.OWNER_SUBJECT, text, s.mail_from, kind="added"))

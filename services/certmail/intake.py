@@ -73,8 +73,11 @@ class IntakeHandler:
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or b""
         letter_id = uuid.uuid4().hex
+        peer = session.peer[0] if isinstance(session.peer, tuple) and session.peer else None
         body = {"letter_id": letter_id, "received_at": datetime.now(timezone.utc).isoformat(),
-                "raw_b64": base64.b64encode(raw).decode("ascii")}
+                "raw_b64": base64.b64encode(raw).decode("ascii"),
+                "mail_from": envelope.mail_from or "",  # the envelope sender: certmail compares it with From:
+                "peer": peer}  # who handed the letter in: a trusted MTA's Authentication-Results count only then
         try:
             await asyncio.get_running_loop().run_in_executor(self.executor, self.handoff.publish, body)
         except Exception as exc:

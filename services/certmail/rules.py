@@ -20,6 +20,7 @@ CERT_INVALID = "cert_invalid"
 UNKNOWN_CA = "unknown_ca"
 CRL_UNAVAILABLE = "crl_unavailable"
 SNILS_MISMATCH = "snils_mismatch"
+SNILS_MISSING = "snils_missing"  # neither the record nor the certificate has a СНИЛС (beyond the manual)
 INSTALLED = "installed"
 INSTALL_ERROR = "install_error"
 INTERNAL_ERROR = "internal_error"
@@ -35,28 +36,50 @@ class Decision:
     detail: str | None = None  # a reason code for the journal (never personal data)
     cert: object = None  # shared.gost Certificate once parsed
     ca: object = None  # the directory CA that issued it (for INSTALLED)
-    notify_admin: bool = False  # UNKNOWN_CA and CRL_UNAVAILABLE: an administrative notice goes out too
+    notify_admin: bool = False  # UNKNOWN_CA, CRL_UNAVAILABLE, an unauthenticated registered address: a notice
+    notify_owner: bool = False  # INSTALLED for a record without СНИЛС: the addresses of record are told
+
+
+# detail of INSTALLED when the record had no СНИЛС: the owner's addresses get a notice (kept for a resend)
+RECORD_WITHOUT_SNILS = "record_without_snils"
 
 
 def digits(value):
     return "".join(ch for ch in (value or "") if ch.isdigit())
 
 
-def trusted(sender):
-    """Rule 1: a trusted address of an active user of an active organisation."""
-    return bool(sender and sender.get("user_active") and sender.get("organization_active"))
+def authenticated(verdict):
+    """The sender is who From: says (services/certmail/sender.py); no verdict counts as not authenticated."""
+    return bool(verdict is not None and verdict.ok)
 
 
-def check_subject_and_sender(letter, sender, other_templates=()):
+def trusted(sender, verdict):
+    """Rule 1: «с доверенного адреса» — a registered address of an active user of an active organisation, and
+    the letter really from it (an authenticated sender)."""
+    return bool(sender and sender.get("user_active") and sender.get("organization_active")
+                and authenticated(verdict))
+
+
+def untrusted(sender, verdict):
+    """No reply. A registered address named by an unauthenticated sender: the administrator is told."""
+    if not sender:
+        return Decision(UNTRUSTED, None, detail="unknown_address")
+    if not authenticated(verdict):
+        return Decision(UNTRUSTED, None, detail=verdict.reason if verdict else "not_authenticated",
+                        notify_admin=True)
+    return Decision(UNTRUSTED, None, detail="inactive")
+
+
+def check_subject_and_sender(letter, sender, other_templates=(), verdict=None):
     subject = letter.subject.strip().upper()
     if subject != M.ADD_CERT:
         if subject in other_templates:
             return Decision(OTHER_TEMPLATE, None)  # another process's letter: not ours to answer
-        if trusted(sender):
+        if trusted(sender, verdict):
             return Decision(UNKNOWN_TEMPLATE, M.UNKNOWN_TEMPLATE)
-        return Decision(UNTRUSTED, None)
-    if not trusted(sender):
-        return Decision(UNTRUSTED, None, detail="unknown_address" if not sender else "inactive")
+        return untrusted(sender, verdict)
+    if not trusted(sender, verdict):
+        return untrusted(sender, verdict)
     return None
 
 
@@ -126,10 +149,15 @@ def check_certificate(data, trust_store, now=None):
 
 
 def check_snils(cert, sender):
-    """Rule 4: equal, or empty in the record; a certificate without СНИЛС differs from a non-empty record."""
+    """Rule 4: equal, or empty in the record; a certificate without СНИЛС differs from a non-empty record.
+    Beyond the manual: a record without СНИЛС takes only a certificate with one (who it belongs to must be
+    known, and the record keeps it from then on)."""
     record = digits(sender.get("snils"))
     if record and record != digits(cert.snils):
         return Decision(SNILS_MISMATCH, M.SNILS_MISMATCH, detail="snils_mismatch", cert=cert)
+    if not record and not digits(cert.snils):
+        return Decision(SNILS_MISSING, M.INSTALL_ERROR.format(message=M.ERROR_NO_SNILS), detail="snils_missing",
+                        cert=cert)
     return None
 
 
@@ -137,10 +165,12 @@ def moscow_time(moment):
     return to_moscow(moment).strftime("%d.%m.%Y %H:%M:%S")
 
 
-def success(cert, ca):
+def success(cert, ca, record_without_snils=False):
     """Rule 5: the reply once the certificate is installed."""
     text = M.SUCCESS.format(cn=cert.cn or str(cert.subject), not_before=moscow_time(cert.not_before),
                             not_after=moscow_time(cert.not_after))
+    if record_without_snils:
+        return Decision(INSTALLED, text, detail=RECORD_WITHOUT_SNILS, cert=cert, ca=ca, notify_owner=True)
     return Decision(INSTALLED, text, cert=cert, ca=ca)
 
 
@@ -148,11 +178,12 @@ def install_error(message, cert=None):
     return Decision(INSTALL_ERROR, M.INSTALL_ERROR.format(message=message), detail="install", cert=cert)
 
 
-def decide(letter, sender, trust_store, limits=zipcheck.Limits(), other_templates=(), now=None):
-    """Rules 1-5 up to the installation: the Decision for one letter."""
+def decide(letter, sender, trust_store, limits=zipcheck.Limits(), other_templates=(), now=None, verdict=None):
+    """Rules 1-5 up to the installation: the Decision for one letter. verdict: services/certmail/sender.Verdict
+    of the letter (None: not authenticated)."""
     if letter.auto_submitted:  # an auto-reply or a bounce: answering it could start a loop between robots
         return Decision(AUTO_SUBMITTED, None)
-    decision = check_subject_and_sender(letter, sender, other_templates)
+    decision = check_subject_and_sender(letter, sender, other_templates, verdict)
     if decision:
         return decision
     found = check_attachments(letter, limits)
@@ -162,7 +193,7 @@ def decide(letter, sender, trust_store, limits=zipcheck.Limits(), other_template
     if isinstance(checked, Decision):
         return checked
     cert, ca = checked
-    return check_snils(cert, sender) or success(cert, ca)
+    return check_snils(cert, sender) or success(cert, ca, record_without_snils=not digits(sender.get("snils")))
 
 
 def certificate_of(letter, limits=zipcheck.Limits()):

@@ -2,6 +2,7 @@
 processed once), and registering a certificate from a letter in one transaction. Plain functions over a
 SQLAlchemy connection, like directory.py."""
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from services.journal import directory
 
@@ -9,16 +10,19 @@ LEASE_SECONDS = 600  # a claimed letter left unfinished this long may be taken o
 
 _SENDER = (
     "SELECT u.id AS user_id, u.active AS user_active, u.snils, o.id AS organization_id, "
-    "o.active AS organization_active FROM user_emails e JOIN users u ON u.id = e.user_id "
+    "o.active AS organization_active, "
+    "ARRAY(SELECT a.email FROM user_emails a WHERE a.user_id = u.id ORDER BY a.id) AS emails "
+    "FROM user_emails e JOIN users u ON u.id = e.user_id "
     "JOIN organizations o ON o.id = u.organization_id WHERE e.email = :e")
 
 
 def sender_facts(conn, email):
-    """The user whose trusted address this is, with the states rule 1 needs; None if the address is unknown."""
+    """The user whose trusted address this is, with the states rule 1 needs and every address of record
+    (emails); None if the address is unknown."""
     if not email:
         return None
     row = conn.execute(text(_SENDER), {"e": email.strip().lower()}).mappings().first()
-    return dict(row) if row else None
+    return {**row, "emails": list(row["emails"])} if row else None
 
 
 def claim_letter(conn, letter, lease_seconds=LEASE_SECONDS):
@@ -36,8 +40,8 @@ def claim_letter(conn, letter, lease_seconds=LEASE_SECONDS):
     if inserted:
         return {"state": "new", "sender": sender_facts(conn, letter.get("sender"))}
     row = conn.execute(text(
-        "SELECT holder, outcome, reply_text, delivered_at, claimed_at < now() - make_interval(secs => :lease) "
-        "AS claim_stale, finished_at < now() - make_interval(secs => :lease) AS finish_stale "
+        "SELECT holder, outcome, detail, reply_text, delivered_at, "
+        "claimed_at < now() - make_interval(secs => :lease) AS claim_stale, finished_at < now() - make_interval(secs => :lease) AS finish_stale "
         "FROM mail_letters WHERE letter_key = :k FOR UPDATE"), params).mappings().one()
     if row["outcome"] is None:
         if row["holder"] != letter["holder"] and not row["claim_stale"]:
@@ -45,18 +49,42 @@ def claim_letter(conn, letter, lease_seconds=LEASE_SECONDS):
         conn.execute(text("UPDATE mail_letters SET holder = :h, claimed_at = now() WHERE letter_key = :k"), params)
         return {"state": "mine", "sender": sender_facts(conn, letter.get("sender"))}
     reply_due = row["delivered_at"] is None and (row["holder"] == letter["holder"] or bool(row["finish_stale"]))
-    return {"state": "done", "outcome": row["outcome"], "reply_text": row["reply_text"], "reply_due": reply_due}
+    done = {"state": "done", "outcome": row["outcome"], "reply_text": row["reply_text"], "reply_due": reply_due,
+            "detail": row["detail"]}
+    if reply_due:  # the notices go to the addresses of record again
+        done["sender"] = sender_facts(conn, letter.get("sender"))
+    return done
+
+
+def record_signature(conn, key, signature_key):
+    """Bind the DKIM signature that authenticated a letter to it; False when the signature already authenticated
+    another letter (a replay, e.g. under a new Message-ID)."""
+    params = {"k": key, "s": signature_key}
+    if conn.execute(text("SELECT 1 FROM mail_letters WHERE signature_key = :s AND letter_key <> :k"), params).first():
+        return False
+    try:
+        with conn.begin_nested():
+            conn.execute(text("UPDATE mail_letters SET signature_key = :s WHERE letter_key = :k"), params)
+    except IntegrityError:  # another copy of the replay bound it meanwhile
+        return False
+    return True
 
 
 def finish_letter(conn, key, outcome, reply_text=None, detail=None, user_id=None, certificate_id=None,
                   deliver=True):
-    """Store the outcome of a letter once; deliver=False when nothing is to be sent (then it is delivered)."""
-    return conn.execute(text(
+    """Store the outcome of a letter once; deliver=False when nothing is to be sent (then it is delivered).
+    A letter from an untrusted sender is audited too (with the user whose address it named, if any)."""
+    stored = conn.execute(text(
         "UPDATE mail_letters SET outcome = :o, reply_text = :t, detail = :d, user_id = :u, certificate_id = :c, "
         "finished_at = now(), delivered_at = CASE WHEN :deliver THEN NULL ELSE now() END "
-        "WHERE letter_key = :k AND outcome IS NULL"),
+        "WHERE letter_key = :k AND outcome IS NULL RETURNING id, sender, message_id"),
         {"k": key, "o": outcome, "t": reply_text, "d": detail, "u": user_id, "c": certificate_id,
-         "deliver": bool(deliver)}).rowcount == 1
+         "deliver": bool(deliver)}).mappings().first()
+    if stored and outcome == "untrusted_sender":
+        directory.audit(conn, "mail.letter.untrusted_sender", stored["id"],
+                        {"detail": detail, "sender": stored["sender"], "message_id": stored["message_id"]},
+                        user_id=user_id)
+    return stored is not None
 
 
 def mark_delivered(conn, key):
@@ -73,28 +101,33 @@ def _name_parts(cert):
     return surname, first, patronymic
 
 
+_RECORD_FIELDS = ("surname", "first_name", "patronymic", "snils")
+
+
 def update_user_from_certificate(conn, user_id, cert):
-    """Certificate data wins over what was typed by hand: surname, first name, patronymic, СНИЛС."""
+    """Certificate data wins over what was typed by hand: surname, first name, patronymic, СНИЛС. The audit
+    keeps every changed field's old and new value."""
     surname, first, patronymic = _name_parts(cert)
     snils = "".join(ch for ch in (cert.snils or "") if ch.isdigit()) or None
-    conn.execute(text(
+    old = conn.execute(text("SELECT surname, first_name, patronymic, snils FROM users WHERE id = :u FOR UPDATE"),
+                       {"u": user_id}).mappings().one()
+    new = conn.execute(text(
         "UPDATE users SET surname = coalesce(:s, surname), first_name = coalesce(:f, first_name), "
         "patronymic = CASE WHEN :f IS NULL THEN patronymic ELSE :p END, snils = coalesce(:snils, snils), "
-        "updated_at = now() WHERE id = :u"),
-        {"u": user_id, "s": surname, "f": first, "p": patronymic, "snils": snils})
+        "updated_at = now() WHERE id = :u RETURNING surname, first_name, patronymic, snils"),
+        {"u": user_id, "s": surname, "f": first, "p": patronymic, "snils": snils}).mappings().one()
+    changes = {k: {"old": old[k], "new": new[k]} for k in _RECORD_FIELDS if old[k] != new[k]}
     directory.audit(conn, "mail.user.update_from_certificate", user_id,
-                    {"serial": cert.serial_hex, "fields": [k for k, v in (("surname", surname), ("first_name", first),
-                                                                         ("snils", snils)) if v]},
-                    user_id=user_id)
+                    {"serial": cert.serial_hex, "changes": changes}, user_id=user_id)
 
 
-def register_from_mail(conn, key, user_id, cert, ca, reply_text):
+def register_from_mail(conn, key, user_id, cert, ca, reply_text, detail=None):
     """Rule 4-5 in one transaction: the certificate for the user (earlier ones stay), the user record from the
     certificate, the CA entry created or refreshed, and the letter's outcome. DirectoryError refuses it all."""
     certificate_id = directory.add_certificate(conn, user_id, cert, source="mail", actor="certmail")
     update_user_from_certificate(conn, user_id, cert)
     directory.import_ca(conn, ca, actor="certmail")
-    finish_letter(conn, key, "installed", reply_text, user_id=user_id, certificate_id=certificate_id)
+    finish_letter(conn, key, "installed", reply_text, detail, user_id=user_id, certificate_id=certificate_id)
     return certificate_id
 
 

@@ -236,7 +236,9 @@ mail_letters = Table(
     _at("claimed_at", nullable=False, server_default=NOW),
     _at("finished_at"),
     _at("delivered_at"),
+    Column("signature_key", Text),  # 0010: the DKIM signature that authenticated it (a replay is refused)
     UniqueConstraint("letter_key", name="uq_mail_letters_letter_key"),
+    UniqueConstraint("signature_key", name="uq_mail_letters_signature_key"),
     Index("ix_mail_letters_received_at", "received_at"),
 )
 

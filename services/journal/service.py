@@ -197,7 +197,14 @@ class JournalService(memory.ReleasesMemory):
             return mail.finish_letter(conn, key, outcome, reply_text, detail, user_id, deliver=deliver)
 
     @rpc
-    def mail_register(self, key, user_id, cert_b64, ca_b64, reply_text):
+    def mail_signature(self, key, signature_key):
+        """Bind the DKIM signature that authenticated a letter; False: it already authenticated another (replay)."""
+        from services.journal import mail
+        with self.db.begin() as conn:
+            return mail.record_signature(conn, key, signature_key)
+
+    @rpc
+    def mail_register(self, key, user_id, cert_b64, ca_b64, reply_text, detail=None):
         """Certificate, user record, CA entry and the letter's outcome in one transaction; {ok, error}."""
         from sqlalchemy.exc import IntegrityError
 
@@ -207,7 +214,7 @@ class JournalService(memory.ReleasesMemory):
         try:
             with self.db.begin() as conn:
                 return {"ok": True, "certificate_id": mail.register_from_mail(conn, key, user_id, cert, ca,
-                                                                              reply_text)}
+                                                                              reply_text, detail)}
         except directory.DirectoryError as exc:
             return {"ok": False, "error": str(exc)}
         except IntegrityError:

@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from services.certmail import messages as M
-from tests import support
+from tests import mail_dkim, support
 from tests.integration.test_certmail_kit import (INTAKE_TO, World, cert_zip, journal_row, letter, make_zip, send,
-                                                 sink)  # noqa: F401
+                                                 send_raw, sink)  # noqa: F401
 from tests.support import wait_for
 
 pytestmark = pytest.mark.integration
@@ -91,25 +91,19 @@ def test_letter_over_the_size_limit_is_refused_by_the_intake(stack, sink, world)
     assert getattr(refused.value, "smtp_code", None) == 552
 
 
-def _send_raw(stack, raw, sender="someone@example.test"):
-    host, port = stack.env["SMTP_ADDRESS"].rsplit(":", 1)
-    with smtplib.SMTP(host, int(port), timeout=30) as smtp:
-        smtp.sendmail(sender, [INTAKE_TO], raw)
-
-
 def test_broken_mime_is_answered_or_dropped_and_the_service_keeps_running(stack, engine, sink, world):
     user = world.user()
     nested = "".join(f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n' for i in range(60))
     deep = (f"From: {user['email']}\r\nTo: {INTAKE_TO}\r\nSubject: ADD_CERT\r\nMessage-ID: <deep@mo.example.test>\r\n"
             f"MIME-Version: 1.0\r\n{nested}Content-Type: text/plain\r\n\r\nhi\r\n").encode()
-    _send_raw(stack, deep)
+    send_raw(stack, mail_dkim.sign(deep), user["email"])  # signed by its domain: only the MIME is hostile
     assert reply_text(sink.wait_reply("<deep@mo.example.test>")) == M.INVALID_FILES
 
     garbage = (b"From: =?utf-8?b?!!!?= <<<>>>\r\nSubject: =?x-unknown?q?=FF=FE?=\r\n"
                b"Message-ID: <garbage@mo.example.test>\r\nContent-Type: multipart/mixed\r\n\r\n\xff\xfe\x00" * 3)
-    _send_raw(stack, garbage)
+    send_raw(stack, garbage, "someone@example.test")
     no_from = (b"To: reestrin@ozsp.test\r\nSubject: ADD_CERT\r\nMessage-ID: <nofrom@mo.example.test>\r\n\r\nx\r\n")
-    _send_raw(stack, no_from)
+    send_raw(stack, no_from, "someone@example.test")
     for message_id in ("<garbage@mo.example.test>", "<nofrom@mo.example.test>"):
         assert journal_row(engine, message_id)["outcome"] == "untrusted_sender"
         assert sink.replies_to(message_id) == []

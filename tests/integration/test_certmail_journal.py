@@ -36,7 +36,7 @@ def test_sender_facts(engine, user):
     with engine.begin() as conn:
         facts = mail.sender_facts(conn, user["email"].upper())
         assert facts == {"user_id": user["id"], "user_active": True, "snils": None, "organization_id": user["org"],
-                         "organization_active": True}
+                         "organization_active": True, "emails": [user["email"]]}
         D.set_organization_active(conn, user["org"], False)
         assert mail.sender_facts(conn, user["email"])["organization_active"] is False
         assert mail.sender_facts(conn, "nobody@x.test") is None and mail.sender_facts(conn, None) is None
@@ -51,7 +51,8 @@ def test_claim_states(engine, user):
         assert mail.finish_letter(conn, first["key"], "no_cer", "текст")
         assert not mail.finish_letter(conn, first["key"], "installed", "другой")  # the outcome is recorded once
         done = mail.claim_letter(conn, first)
-        assert done == {"state": "done", "outcome": "no_cer", "reply_text": "текст", "reply_due": True}
+        assert done == {"state": "done", "outcome": "no_cer", "reply_text": "текст", "reply_due": True,
+                        "detail": None, "sender": mail.sender_facts(conn, user["email"])}
         assert mail.claim_letter(conn, {**first, "holder": "copy-2"})["reply_due"] is False
         mail.mark_delivered(conn, first["key"])
         assert mail.claim_letter(conn, first)["reply_due"] is False
@@ -76,6 +77,28 @@ def test_nothing_to_send_is_delivered_at_once(engine):
         assert mail.claim_letter(conn, first)["reply_due"] is False
 
 
+def test_a_signature_authenticates_one_letter_only(engine):
+    first, replay = letter(), letter()
+    with engine.begin() as conn:
+        mail.claim_letter(conn, first)
+        mail.claim_letter(conn, replay)
+        assert mail.record_signature(conn, first["key"], "s-abc")
+        assert mail.record_signature(conn, first["key"], "s-abc")  # the same letter again (a redelivery)
+        assert not mail.record_signature(conn, replay["key"], "s-abc")  # a replay under another Message-ID
+        assert mail.record_signature(conn, replay["key"], "s-def")
+
+
+def test_an_untrusted_sender_is_audited(engine, user):
+    first = letter(sender=user["email"])
+    with engine.begin() as conn:
+        mail.claim_letter(conn, first)
+        mail.finish_letter(conn, first["key"], "untrusted_sender", None, "no_dkim_signature", user["id"], deliver=True)
+        row = conn.execute(text("SELECT user_id, details FROM audit WHERE action = 'mail.letter.untrusted_sender' "
+                                "ORDER BY id DESC LIMIT 1")).one()
+    assert row.user_id == user["id"]
+    assert row.details == {"detail": "no_dkim_signature", "sender": user["email"], "message_id": "<x@mo.test>"}
+
+
 def test_register_from_mail_in_one_transaction(engine, ca, user):
     cert = issue(ca, "РЕГИСТРОВ ПЁТР ПАВЛОВИЧ", surname="РЕГИСТРОВ", given_name="ПЁТР ПАВЛОВИЧ", snils="11223344595")
     first = letter(sender=user["email"])
@@ -89,6 +112,12 @@ def test_register_from_mail_in_one_transaction(engine, ca, user):
         ca_row = conn.execute(text("SELECT active FROM cas WHERE thumbprint = :t"), {"t": ca.cert.thumbprint}).one()
     assert tuple(row) == ("РЕГИСТРОВ", "ПЁТР", "ПАВЛОВИЧ", "11223344595", "врач")
     assert tuple(stored) == ("installed", cert_id, user["id"]) and ca_row.active
+    with engine.connect() as conn:  # the certificate overrode the record: old and new values are audited
+        details = conn.execute(text("SELECT details FROM audit WHERE action = 'mail.user.update_from_certificate' "
+                                    "AND object_id = :u ORDER BY id DESC LIMIT 1"), {"u": str(user["id"])}).scalar()
+    assert details == {"serial": cert.cert.serial_hex, "changes": {
+        "surname": {"old": "ЖУРНАЛОВ", "new": "РЕГИСТРОВ"}, "first_name": {"old": "ИВАН", "new": "ПЁТР"},
+        "patronymic": {"old": None, "new": "ПАВЛОВИЧ"}, "snils": {"old": None, "new": "11223344595"}}}
 
 
 def test_a_refused_registration_changes_nothing(engine, ca, user):

@@ -1,5 +1,7 @@
 """Shared pieces of the certmail tests (this module has no tests of its own): a test SMTP sink on the relay port
-of the stack, a test PKI registered in the directory, users with trusted addresses, letters sent with smtplib."""
+of the stack, a test PKI registered in the directory, users with trusted addresses, letters sent with smtplib —
+DKIM-signed by their domain (mo.example.test, tests/mail_dkim.py) with the envelope sender of From:, as an honest
+mail server sends them, unless a test says otherwise."""
 import contextlib
 import email
 import email.policy
@@ -22,7 +24,7 @@ from services import admin
 from services.journal import directory as D
 from services.supervisor import Supervisor
 from shared.gost.testpki import TestPki
-from tests import support
+from tests import mail_dkim, support
 from tests.support import wait_for
 
 INTAKE_TO = "reestrin@ozsp.test"
@@ -164,13 +166,20 @@ def letter(sender, subject="ADD_CERT", attachments=(), message_id=True, body="С
     return msg
 
 
-def send(stack, msg):
-    """Send through the intake; returns the Message-ID (or None)."""
-    host, port = _address(stack.env["SMTP_ADDRESS"])
-    with smtplib.SMTP(host, port, timeout=30) as smtp:
-        smtp.send_message(msg, from_addr=str(msg["From"]) if msg["From"] else "nobody@example.test",
-                          to_addrs=[INTAKE_TO])
+def send(stack, msg, signed=True, envelope=None, source=None):
+    """Send through the intake, DKIM-signed by mo.example.test unless signed=False; the envelope sender is the
+    From: address unless given; source: the client address (e.g. the trusted MTA's). Returns the Message-ID."""
+    raw = mail_dkim.as_bytes(msg)
+    if signed:
+        raw = mail_dkim.sign(raw)
+    send_raw(stack, raw, envelope if envelope is not None else str(msg["From"] or "nobody@example.test"), source)
     return msg["Message-ID"]
+
+
+def send_raw(stack, raw, envelope, source=None):
+    host, port = _address(stack.env["SMTP_ADDRESS"])
+    with smtplib.SMTP(host, port, timeout=30, source_address=(source, 0) if source else None) as smtp:
+        smtp.sendmail(envelope, [INTAKE_TO], raw)
 
 
 def journal_row(engine, message_id, timeout=30.0):
@@ -193,7 +202,8 @@ def own_mail_stack(settings, output_dir, folder, name, **env):
     delete_vhost = support.create_vhost(settings, vhost)
     env = {"AMQP_URI": support.amqp_uri_for_vhost(settings, vhost), "DATABASE_URL": url, "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
            "MAIL_OUTBOX_DIR": str(folder / "outbox"), "CERT_STORE_DIR": str(folder / "store"),
-           "CERT_QUARANTINE_DIR": str(folder / "quarantine"), "PYTHONUNBUFFERED": "1", **env}
+           "CERT_QUARANTINE_DIR": str(folder / "quarantine"), "PYTHONUNBUFFERED": "1",
+           "DKIM_DNS_FILE": mail_dkim.write_dns_file(str(folder / "dkim-dns.txt")), **env}
     log = open(os.path.join(output_dir, f"{name}.log"), "a", encoding="utf-8")
     sup = Supervisor(env=env, restart=False, output=log)
     engine = create_engine(url)

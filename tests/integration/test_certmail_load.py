@@ -29,7 +29,7 @@ def _letters(world, n, tag):
         sender = users[i % len(users)]["email"]
         kind = i % 5
         if kind == 0:
-            cert = world.issue(f"НАГРУЗОВ {tag} {i}", snils=None)
+            cert = world.issue(f"НАГРУЗОВ {tag} {i}")
             out.append((letter(sender, attachments=[cert_zip(cert.cert.der)]), "Установка сертификата ключа "
                         "проверки электронной подписи выполнена успешно."))
         elif kind == 1:

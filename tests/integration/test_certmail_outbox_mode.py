@@ -37,9 +37,12 @@ def test_the_demo_exchange_ends_in_the_local_outbox(local):
         org = D.add_organization(conn, 'ГБУЗ МО "ДЕМО"', "mo", "509955", actor="test")
         D.add_user(conn, org, "Демо", "Пользователь", emails=["demo@mo.example.test"], actor="test")
     address = local["env"]["SMTP_ADDRESS"]
-    wait_for(lambda: _can_send(prepared / "demo.zip", address), 60, 0.5, "the intake")
-    items = wait_for(lambda: _outbox(local["env"]), 60, 0.3, "a letter in the outbox")
-    [item] = items
+    wait_for(lambda: _can_send(prepared / "demo.zip", address), 60, 0.5, "the intake")  # signed with the dev key
+    items = wait_for(lambda: _outbox(local["env"]) if len(_outbox(local["env"])) == 2 else None, 60, 0.3,
+                     "the reply and the notice in the outbox")
+    [item] = [i for i in items if i["subject"] == "Re: ADD_CERT"]
+    [added] = [i for i in items if i["subject"] == M.OWNER_SUBJECT]  # the record had no СНИЛС
+    assert added["to"] == "demo@mo.example.test" and cert.serial_hex in _read(local["env"], added["name"])["text"]
     assert item["to"] == "demo@mo.example.test" and item["from"] == "reestrin@ozsp.test"
     assert item["text"].startswith("Установка сертификата ключа проверки электронной подписи выполнена успешно. "
                                    f"Сертификат выдан: {cert.cn}.")
@@ -50,6 +53,17 @@ def test_the_demo_exchange_ends_in_the_local_outbox(local):
     with ClusterRpcProxy({"AMQP_URI": local["env"]["AMQP_URI"]}, timeout=30) as rpc:
         letter = rpc.certmail.read_outbox(items[0]["name"])
     assert letter["text"] == M.NO_CER and "In-Reply-To" in letter["raw"]
+
+    forged = demo.send(str(prepared / "demo.zip"), "demo@mo.example.test", address, signed=False)
+    notice = wait_for(lambda: [i for i in _outbox(local["env"]) if i["subject"] == M.ADMIN_UNAUTHENTICATED_SUBJECT],
+                      60, 0.3, "the administrator's notice")
+    assert notice[0]["to"] == "admin@ozsp.test" and forged in _read(local["env"], notice[0]["name"])["text"]
+    assert sum(i["subject"] == "Re: ADD_CERT" for i in _outbox(local["env"])) == 2  # none to the forged letter
+
+
+def _read(env, name):
+    with ClusterRpcProxy({"AMQP_URI": env["AMQP_URI"]}, timeout=30) as rpc:
+        return rpc.certmail.read_outbox(name)
 
 
 def _can_send(zip_path, address):

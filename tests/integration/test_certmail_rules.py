@@ -71,7 +71,7 @@ def test_add_cert_from_an_untrusted_sender_is_dropped_without_reply(stack, engin
 
 def test_subject_is_matched_without_case_and_surrounding_spaces(stack, engine, sink, world):
     user = world.user()
-    cert = world.issue(snils=None)
+    cert = world.issue()
     message_id = send(stack, letter(user["email"], subject="  add_cert ", attachments=[cert_zip(cert.cert.der)]))
     assert reply_text(sink.wait_reply(message_id)).startswith("Установка сертификата ключа проверки электронной "
                                                               "подписи выполнена успешно.")
@@ -168,7 +168,7 @@ def test_different_snils_gets_the_snils_reply_and_installs_nothing(stack, engine
 
 
 def test_installation_error_gets_the_error_reply_with_its_message(stack, engine, sink, world):
-    cert = world.issue(snils=None)
+    cert = world.issue()
     first, second = world.user(), world.user()
     text_, _ = _reply_for(stack, sink, first["email"], [cert_zip(cert.cert.der)])
     assert text_.startswith("Установка сертификата ключа проверки электронной подписи выполнена успешно.")
@@ -213,6 +213,34 @@ def test_success_installs_registers_and_updates_the_record(stack, engine, sink, 
     assert tuple(record) == ("НОВИКОВ", "НИКОЛАЙ", "НИКОЛАЕВИЧ", "11223344595")
     assert ca_refresh >= 1
     assert row["outcome"] == "installed" and row["user_id"] == user["id"] and row["reply_text"] == text_
+
+
+def test_a_record_without_snils_takes_no_certificate_without_one(stack, engine, sink, world):
+    user = world.user(snils=None)
+    cert = world.issue(snils=None)
+    text_, message_id = _reply_for(stack, sink, user["email"], [cert_zip(cert.cert.der)])
+    assert text_ == M.INSTALL_ERROR.format(message=M.ERROR_NO_SNILS)
+    assert journal_row(engine, message_id)["outcome"] == "snils_missing"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM certificates WHERE user_id = :u"), {"u": user["id"]}).scalar() == 0
+
+
+def test_a_record_without_snils_hears_of_the_new_certificate_in_a_letter_of_its_own(stack, engine, sink, world):
+    user = world.user(snils=None)
+    second = f"second.{user['email']}"
+    with engine.begin() as conn:
+        from services.journal import directory as D
+        D.add_email(conn, user["id"], second, actor="test")
+    cert = world.issue("ОПОВЕЩЁНОВ ИВАН ИВАНОВИЧ", surname="ОПОВЕЩЁНОВ")
+    text_, message_id = _reply_for(stack, sink, user["email"], [cert_zip(cert.cert.der)])
+    assert text_.startswith("Установка сертификата ключа проверки электронной подписи выполнена успешно.")
+    [notice] = sink.wait(lambda rcpt, m: m["Subject"] == M.OWNER_SUBJECT and cert.cert.serial_hex in str(
+        m.get_body(("plain",)).get_content()))
+    assert sorted(a.addr_spec for a in notice["To"].addresses) == sorted([user["email"], second])
+    body = notice.get_body(("plain",)).get_content()
+    assert "ОПОВЕЩЁНОВ ИВАН ИВАНОВИЧ" in body and user["email"] in body and "admin@ozsp.test" in body
+    row = journal_row(engine, message_id)
+    assert (row["outcome"], row["detail"]) == ("installed", "record_without_snils")
 
 
 def test_equal_snils_installs(stack, engine, sink, world):

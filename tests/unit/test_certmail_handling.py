@@ -7,6 +7,7 @@ from email.message import EmailMessage
 
 import pytest
 
+from services.certmail import dkimdns
 from services.certmail import handling as H
 from services.certmail import messages as M
 from shared import config
@@ -24,8 +25,10 @@ def pki():
 class FakeJournal:
     def __init__(self, pki, sender=None, register=None):
         self.sender = sender if sender is not None else {"user_id": 5, "user_active": True,
-                                                         "organization_active": True, "snils": None}
+                                                         "organization_active": True, "snils": None,
+                                                         "emails": ["petr@mo.example.test", "p2@mo.example.test"]}
         self.rows = {}
+        self.signatures = {}
         self.register_result = register or {"ok": True, "certificate_id": 1}
         self.material = {"cas": [base64.b64encode(pki["ca"].cert.der).decode()],
                          "crls": [base64.b64encode(pki["crl"].der).decode()]}
@@ -38,16 +41,19 @@ class FakeJournal:
             return {"state": "new", "sender": self.sender}
         if row["outcome"] is None:
             return {"state": "mine" if row["holder"] == letter["holder"] else "busy", "sender": self.sender}
-        return {"state": "done", "outcome": row["outcome"], "reply_text": row["reply"],
-                "reply_due": not row["delivered"] and row["holder"] == letter["holder"]}
+        return {"state": "done", "outcome": row["outcome"], "reply_text": row["reply"], "detail": row["detail"],
+                "reply_due": not row["delivered"] and row["holder"] == letter["holder"], "sender": self.sender}
+
+    def mail_signature(self, key, signature_key):
+        return self.signatures.setdefault(signature_key, key) == key
 
     def mail_finish(self, key, outcome, reply_text=None, detail=None, user_id=None, deliver=True):
         self.rows[key].update(outcome=outcome, reply=reply_text, detail=detail, delivered=not deliver)
 
-    def mail_register(self, key, user_id, cert_b64, ca_b64, reply_text):
+    def mail_register(self, key, user_id, cert_b64, ca_b64, reply_text, detail=None):
         self.calls.append(("register", user_id))
         if self.register_result["ok"]:
-            self.rows[key].update(outcome="installed", reply=reply_text, detail=None)
+            self.rows[key].update(outcome="installed", reply=reply_text, detail=detail)
         return self.register_result
 
     def mail_delivered(self, key):
@@ -70,12 +76,15 @@ class FakeMailer:
 
 def settings(tmp_path, **kw):
     return config.Settings(cert_store_dir=str(tmp_path / "store"), cert_quarantine_dir=str(tmp_path / "q"),
-                           mail_outbox_dir=str(tmp_path / "out"), **kw)
+                           mail_outbox_dir=str(tmp_path / "out"), ozsp_mode="dev",
+                           dkim_dns_file=dkimdns.DEV_DNS_FILE, **kw)
 
 
-def body(der=None, subject="ADD_CERT", letter_id="copy-1", message_id="<x@mo.test>"):
+def body(der=None, subject="ADD_CERT", letter_id="copy-1", message_id="<x@mo.example.test>", signed=True,
+         mail_from="petr@mo.example.test"):
+    """A queue message as the intake makes it; signed with the dev DKIM key of mo.example.test."""
     msg = EmailMessage()
-    msg["From"] = "petr@mo.test"
+    msg["From"] = "petr@mo.example.test"
     msg["Subject"] = subject
     msg["Message-ID"] = message_id
     msg.set_content("x")
@@ -84,8 +93,10 @@ def body(der=None, subject="ADD_CERT", letter_id="copy-1", message_id="<x@mo.tes
         with zipfile.ZipFile(buf, "w") as zf:
             zf.writestr("petr.cer", der)
         msg.add_attachment(buf.getvalue(), maintype="application", subtype="zip", filename="petr.zip")
+    raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+    raw = dkimdns.sign(raw) if signed else raw
     return {"letter_id": letter_id, "received_at": "2025-01-01T00:00:00+00:00",
-            "raw_b64": base64.b64encode(msg.as_bytes()).decode()}
+            "raw_b64": base64.b64encode(raw).decode(), "mail_from": mail_from, "peer": "127.0.0.1"}
 
 
 def text_of(msg):
@@ -93,19 +104,85 @@ def text_of(msg):
 
 
 def test_success_installs_the_file_and_replies(pki, tmp_path):
-    cert = issue(pki["ca"], snils=None)
+    cert = issue(pki["ca"], snils="11223344595")
     journal, mailer = FakeJournal(pki), FakeMailer()
     ctx = H.Context(journal, mailer, settings(tmp_path))
     assert H.handle(body(cert.cert.der), ctx) == "installed"
     assert (tmp_path / "store" / f"{cert.cert.thumbprint}.cer").read_bytes() == cert.cert.der
-    [reply] = mailer.sent
-    assert reply["To"] == "petr@mo.test" and text_of(reply).startswith("Установка сертификата ключа проверки "
-                                                                       "электронной подписи выполнена успешно.")
+    reply, added = mailer.sent
+    assert reply["To"] == "petr@mo.example.test" and text_of(reply).startswith(
+        "Установка сертификата ключа проверки электронной подписи выполнена успешно.")
     assert journal.calls == [("register", 5)] and list(journal.rows.values())[0]["delivered"]
+    # the record had no СНИЛС: every address of record hears of it in a letter of its own
+    assert added["To"] == "p2@mo.example.test, petr@mo.example.test" and added["Subject"] == M.OWNER_SUBJECT
+    assert added["Message-ID"] != reply["Message-ID"] and added["Auto-Submitted"] == "auto-generated"
+    text = text_of(added)
+    assert cert.cert.serial_hex in text and "petr@mo.example.test" in text and "admin@ozsp.test" in text
+
+
+def test_a_record_with_a_snils_gets_no_separate_notice(pki, tmp_path):
+    cert = issue(pki["ca"], snils="11223344595")
+    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal.sender = {**journal.sender, "snils": "112-233-445 95"}
+    assert H.handle(body(cert.cert.der), H.Context(journal, mailer, settings(tmp_path))) == "installed"
+    assert len(mailer.sent) == 1
+
+
+def test_the_owner_notice_is_sent_again_after_a_failed_relay(pki, tmp_path):
+    cert = issue(pki["ca"], snils="11223344595")
+    journal, mailer = FakeJournal(pki), FakeMailer(fail=1)
+    ctx = H.Context(journal, mailer, settings(tmp_path))
+    with pytest.raises(OSError):
+        H.handle(body(cert.cert.der), ctx)
+    assert H.handle(body(cert.cert.der), ctx) == "duplicate"
+    assert [m["Subject"] for m in mailer.sent] == ["Re: ADD_CERT", M.OWNER_SUBJECT]
+
+
+@pytest.mark.parametrize("queued, reason", [
+    (dict(signed=False), "no_dkim_signature"),
+    (dict(mail_from="attacker@attacker.example.test"), "envelope_mismatch"),
+])
+def test_an_unauthenticated_sender_is_untrusted_and_the_administrator_told(pki, tmp_path, queued, reason):
+    cert = issue(pki["ca"], snils="11223344595")
+    journal, mailer = FakeJournal(pki), FakeMailer()
+    assert H.handle(body(cert.cert.der, **queued), H.Context(journal, mailer, settings(tmp_path))) == \
+        "untrusted_sender"
+    [notice] = mailer.sent
+    assert notice["To"] == "admin@ozsp.test" and notice["Subject"] == M.ADMIN_UNAUTHENTICATED_SUBJECT
+    assert M.SENDER_REASONS[reason] in text_of(notice) and "petr@mo.example.test" in text_of(notice)
+    assert journal.calls == [] and list(journal.rows.values())[0]["detail"] == reason
+
+
+def test_a_replayed_signature_is_untrusted(pki, tmp_path):
+    journal, mailer = FakeJournal(pki), FakeMailer()
+    ctx = H.Context(journal, mailer, settings(tmp_path))
+    first = body(subject="Вопрос")
+    assert H.handle(first, ctx) == "unknown_template"
+    journal.signatures = {k: "another letter" for k in journal.signatures}  # as if it came under a new key
+    journal.rows.clear()
+    assert H.handle(first, ctx) == "untrusted_sender"
+    assert list(journal.rows.values())[0]["detail"] == "replayed"
+
+
+def test_an_unknown_address_costs_no_dns_lookup(pki, tmp_path):
+    def no_dns(name, timeout=5):
+        raise AssertionError("looked up")
+    journal, mailer = FakeJournal(pki, sender={}), FakeMailer()
+    ctx = H.Context(journal, mailer, settings(tmp_path), dns=no_dns)
+    assert H.handle(body(subject="ADD_CERT"), ctx) == "untrusted_sender" and mailer.sent == []
+
+
+def test_dns_not_answering_retries_the_letter(pki, tmp_path):
+    def down(name, timeout=5):
+        raise TimeoutError()
+    journal = FakeJournal(pki)
+    with pytest.raises(H.TemporaryFailure):
+        H.handle(body(subject="ADD_CERT"), H.Context(journal, FakeMailer(), settings(tmp_path), dns=down))
+    assert list(journal.rows.values())[0]["outcome"] is None
 
 
 def test_directory_refusal_becomes_the_error_reply_and_removes_the_new_file(pki, tmp_path):
-    cert = issue(pki["ca"], snils=None)
+    cert = issue(pki["ca"], snils="11223344595")
     journal = FakeJournal(pki, register={"ok": False, "error": "Этот сертификат уже зарегистрирован для другого "
                                                               "пользователя."})
     mailer = FakeMailer()
@@ -119,7 +196,7 @@ def test_directory_refusal_becomes_the_error_reply_and_removes_the_new_file(pki,
 def test_store_that_cannot_be_written_is_an_installation_error(pki, tmp_path):
     blocker = tmp_path / "store"
     blocker.write_text("a file where the folder should be")
-    cert = issue(pki["ca"], snils=None)
+    cert = issue(pki["ca"], snils="11223344595")
     journal, mailer = FakeJournal(pki), FakeMailer()
     assert H.handle(body(cert.cert.der), H.Context(journal, mailer, settings(tmp_path))) == "install_error"
     assert text_of(mailer.sent[0]) == M.INSTALL_ERROR.format(message=M.ERROR_STORE)
@@ -173,7 +250,7 @@ def test_journal_unavailable_for_trust_material_retries(pki, tmp_path):
     assert list(journal.rows.values())[0]["outcome"] is None
 
 
-def test_untrusted_sender_is_journaled_as_delivered_with_nothing_sent(pki, tmp_path):
+def test_an_unknown_address_is_journaled_as_delivered_with_nothing_sent(pki, tmp_path):
     journal, mailer = FakeJournal(pki, sender={}), FakeMailer()
     assert H.handle(body(subject="ADD_CERT"), H.Context(journal, mailer, settings(tmp_path))) == "untrusted_sender"
     assert mailer.sent == [] and list(journal.rows.values())[0]["delivered"]
@@ -211,7 +288,7 @@ def test_where_names_the_place_not_the_message():
 
 
 def test_a_missing_crl_is_fetched_from_the_certificates_distribution_point_and_the_letter_installs(pki, tmp_path):
-    cert = issue(pki["ca"], snils=None, crl_urls=["http://cdp.example.test/ca.crl"])
+    cert = issue(pki["ca"], snils="11223344595", crl_urls=["http://cdp.example.test/ca.crl"])
     journal, mailer = FakeJournal(pki), FakeMailer()
     journal.material = {**journal.material, "crls": []}  # the directory has the CA, not yet its CRL
 
@@ -227,7 +304,7 @@ def test_a_missing_crl_is_fetched_from_the_certificates_distribution_point_and_t
 
 @pytest.mark.parametrize("fetched, urls", [("failed", ["http://cdp.example.test/ca.crl"]), (None, [])])
 def test_a_crl_that_cannot_be_had_stays_the_crl_error(pki, tmp_path, fetched, urls):
-    cert = issue(pki["ca"], snils=None, crl_urls=urls)
+    cert = issue(pki["ca"], snils="11223344595", crl_urls=urls)
     journal, mailer = FakeJournal(pki), FakeMailer()
     journal.material = {**journal.material, "crls": []}
     journal.crl_fetch_for = lambda cert_b64: journal.calls.append("crl_fetch_for") or fetched

@@ -63,6 +63,7 @@ def test_letter_is_accepted_after_the_hand_over(running):
     [body] = FakeHandoff.published
     assert base64.b64decode(body["raw_b64"]).startswith(b"From: a@mo.test") and body["letter_id"]
     assert body["received_at"]
+    assert body["mail_from"] == "a@mo.test" and body["peer"] == "127.0.0.1"  # for the sender check (sender.py)
 
 
 def test_failed_hand_over_is_a_temporary_failure(running):

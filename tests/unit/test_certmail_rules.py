@@ -7,6 +7,7 @@ import pytest
 
 from services.certmail import messages as M
 from services.certmail import rules as R
+from services.certmail import sender as S
 from services.certmail.letters import Attachment, Letter
 from shared.gost import TrustStore
 from shared.gost.testpki import TestPki
@@ -24,6 +25,7 @@ def issue(ca, *args, **kw):
 
 
 ACTIVE = {"user_id": 7, "user_active": True, "organization_active": True, "snils": None}
+SIGNED = S.Verdict(True, S.DKIM_PASS, "b.test", "s-1")
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +47,8 @@ def letter(subject="ADD_CERT", attachments=()):
     return Letter(key="m-1", message_id="<1@x>", sender="a@b.test", subject=subject, attachments=list(attachments))
 
 
-def decide(pki, letter_, sender=ACTIVE, other=()):
-    return R.decide(letter_, sender, lambda: pki["store"], other_templates=other, now=NOW)
+def decide(pki, letter_, sender=ACTIVE, other=(), verdict=SIGNED):
+    return R.decide(letter_, sender, lambda: pki["store"], other_templates=other, now=NOW, verdict=verdict)
 
 
 # rule 1
@@ -74,7 +76,27 @@ def test_other_known_template_is_not_answered(pki):
 @pytest.mark.parametrize("sender", [None, {**ACTIVE, "user_active": False}, {**ACTIVE, "organization_active": False}])
 def test_add_cert_from_untrusted_sender_is_dropped(pki, sender):
     decision = decide(pki, letter(attachments=[zipped(issue(pki["ca"]).cert.der)]), sender)
-    assert decision.outcome == R.UNTRUSTED and decision.reply is None
+    assert decision.outcome == R.UNTRUSTED and decision.reply is None and not decision.notify_admin
+
+
+@pytest.mark.parametrize("subject", ["ADD_CERT", "Сертификат"])
+@pytest.mark.parametrize("verdict", [None, S.Verdict(False, S.NO_SIGNATURE), S.Verdict(False, S.ENVELOPE_MISMATCH),
+                                     S.Verdict(False, S.REPLAYED)])
+def test_a_registered_address_without_an_authenticated_sender_is_untrusted_and_the_administrator_told(
+        pki, subject, verdict):
+    decision = decide(pki, letter(subject, attachments=[zipped(issue(pki["ca"]).cert.der)]), verdict=verdict)
+    assert (decision.outcome, decision.reply, decision.notify_admin) == (R.UNTRUSTED, None, True)
+    assert decision.detail == (verdict.reason if verdict else "not_authenticated")
+
+
+def test_an_unknown_address_is_untrusted_whatever_the_signature(pki):
+    for verdict in (SIGNED, None):
+        decision = decide(pki, letter(), None, verdict=verdict)
+        assert (decision.outcome, decision.detail, decision.notify_admin) == (R.UNTRUSTED, "unknown_address", False)
+
+
+def test_the_default_is_not_authenticated(pki):
+    assert R.decide(letter(), ACTIVE, lambda: pki["store"], now=NOW).outcome == R.UNTRUSTED
 
 
 # rule 2
@@ -98,7 +120,7 @@ def test_inadmissible_attachments(pki, attachments):
 
 
 def test_attachment_name_with_a_client_path_is_reduced_to_its_name(pki):
-    att = zipped(issue(pki["ca"], snils=None).cert.der)
+    att = zipped(issue(pki["ca"], snils="11223344595").cert.der)
     att.filename = "C:\\Users\\Пётр\\ivanov.zip"
     assert decide(pki, letter(attachments=[att])).outcome == R.INSTALLED
 
@@ -149,7 +171,8 @@ def test_forged_signature_is_invalid(pki):
 def test_missing_crl_is_an_error_reply_and_a_notice(pki):
     ca = pki["pki"].ca("УЦ БЕЗ СОС")
     user = issue(ca)
-    decision = R.decide(letter(attachments=[zipped(user.cert.der)]), ACTIVE, lambda: TrustStore([ca.cert]), now=NOW)
+    decision = R.decide(letter(attachments=[zipped(user.cert.der)]), ACTIVE, lambda: TrustStore([ca.cert]), now=NOW,
+                        verdict=SIGNED)
     assert decision.outcome == R.CRL_UNAVAILABLE and decision.notify_admin
     assert decision.reply == ("Установка сертификата ключа проверки электронной подписи не может быть выполнена. "
                               "Ошибка: " + M.ERROR_CRL)
@@ -165,7 +188,7 @@ def test_malformed_certificate(pki, content):
 def test_trust_store_is_read_only_when_a_certificate_is_found(pki):
     def fail():
         raise AssertionError("not needed")
-    assert R.decide(letter(), ACTIVE, fail).outcome == R.NO_CER
+    assert R.decide(letter(), ACTIVE, fail, verdict=SIGNED).outcome == R.NO_CER
 
 
 # rule 4
@@ -175,12 +198,20 @@ def test_trust_store_is_read_only_when_a_certificate_is_found(pki):
     ("112-233-445 95", "11223344595", R.INSTALLED),
     ("11223344595", "12345678964", R.SNILS_MISMATCH),
     ("11223344595", None, R.SNILS_MISMATCH),
-    (None, None, R.INSTALLED),
+    (None, None, R.SNILS_MISSING),
+    ("", None, R.SNILS_MISSING),
 ])
 def test_snils(pki, record, in_cert, outcome):
     user = issue(pki["ca"], snils=in_cert)
     decision = decide(pki, letter(attachments=[zipped(user.cert.der)]), {**ACTIVE, "snils": record})
     assert decision.outcome == outcome
+    if outcome == R.INSTALLED:  # the addresses of record hear of a certificate installed for a record without СНИЛС
+        assert decision.notify_owner == (not record) and decision.detail == (None if record else
+                                                                             R.RECORD_WITHOUT_SNILS)
+    if outcome == R.SNILS_MISSING:
+        assert decision.reply == ("Установка сертификата ключа проверки электронной подписи не может быть выполнена. "
+                                  "Ошибка: в сертификате отсутствует СНИЛС владельца, а для данного абонента СНИЛС "
+                                  "не зарегистрирован в справочнике абонентов")
     if outcome == R.SNILS_MISMATCH:
         assert decision.reply == ("Установка сертификата ключа проверки электронной подписи не может быть выполнена. "
                                   "Причина: СНИЛС, указанный в сертификате отличается от ранее зарегистрированного "
