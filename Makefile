@@ -26,6 +26,8 @@ install: $(STAMP) $(NPM_STAMP)
 # The demo runs in dev mode with the token-less dev login; production sets OZSP_MODE=production (README).
 run: export OZSP_MODE ?= dev
 run: export DEV_LOGIN ?= 1
+# certmail finds the dev DKIM key (`python -m services.certmail.demo send` signs with it) in this file, not in DNS
+run: export DKIM_DNS_FILE ?= $(CURDIR)/services/certmail/devkey/dkim-dns.txt
 run: install
 	$(BIN)/ozsp infra --start
 	$(BIN)/ozsp migrate
