@@ -97,15 +97,21 @@ def signature_key(tags):
     return "s-" + hashlib.sha256(tags.get(b"d", b"").lower() + b"|" + b).hexdigest()
 
 
-def _signatures(headers):
-    """(index among DKIM-Signature headers, tags) of each parseable signature."""
+def _signatures(verifier):
+    """(index among DKIM-Signature headers, tags) of each parseable signature, as dkimpy itself sees the headers
+    (its index is the one verify() takes; another parser may split headers differently)."""
     found = []
-    for index, value in enumerate(headers.get_all("DKIM-Signature") or []):
+    values = [value for name, value in verifier.headers if name.lower() == b"dkim-signature"]
+    for index, value in enumerate(values):
         try:
-            found.append((index, parse_tag_value(str(value).encode("utf-8", "surrogateescape"))))
+            found.append((index, parse_tag_value(value)))
         except Exception:  # a malformed signature counts as none
             continue
     return found
+
+
+def _from_count(verifier):
+    return sum(1 for name, _ in verifier.headers if name.lower() == b"from")
 
 
 def _domain(tags):
@@ -133,15 +139,14 @@ class _Lookup:
         return value
 
 
-def check_dkim(raw, from_domain, signatures, lookup):
-    """A Verdict from the letter's own DKIM signatures aligned with the From: domain."""
+def check_dkim(verifier, from_domain, signatures, lookup):
+    """A Verdict from the letter's own DKIM signatures aligned with the From: domain (verifier: dkim.DKIM)."""
     if not signatures:
         return Verdict(False, NO_SIGNATURE)
     candidates = [(i, tags) for i, tags in signatures if aligned(_domain(tags), from_domain)]
     if not candidates:
         return Verdict(False, NOT_ALIGNED)
     reason = BAD_SIGNATURE
-    verifier = dkim.DKIM(raw, logger=_quiet, minkey=1024)
     for index, tags in candidates[:MAX_SIGNATURES]:
         if b"l" in tags:
             reason = LENGTH_TAG
@@ -160,7 +165,7 @@ def check_dkim(raw, from_domain, signatures, lookup):
             continue
         if probe.unavailable:
             raise DnsUnavailable()
-        if valid:
+        if valid and verifier.signature_fields.get(b"b") == tags.get(b"b"):  # the very signature checked above
             return Verdict(True, DKIM_PASS, _domain(tags).lower(), signature_key(tags))
         reason = NO_KEY if probe.missing else BAD_SIGNATURE
     return Verdict(False, reason)
@@ -207,14 +212,18 @@ def authenticate(raw, sender, envelope_from, peer, policy, lookup):
     if not sender or "@" not in sender:
         return Verdict(False, NO_SENDER)
     headers = BytesHeaderParser(policy=email_policy.compat32).parsebytes(raw)
-    if len(headers.get_all("From") or []) != 1:
+    try:
+        verifier = dkim.DKIM(raw, logger=_quiet, minkey=1024)
+    except Exception:  # dkimpy refuses header lines it cannot split: nothing it could verify
+        return Verdict(False, BAD_SIGNATURE)
+    if len(headers.get_all("From") or []) != 1 or _from_count(verifier) != 1:  # both parsers see one From:
         return Verdict(False, SEVERAL_FROM)
     if envelope_address(envelope_from) != sender.lower():
         return Verdict(False, ENVELOPE_MISMATCH)
     from_domain = sender.rsplit("@", 1)[1].lower()
-    signatures = _signatures(headers)
+    signatures = _signatures(verifier)
     if policy.trusts_peer(peer):
         verdict = check_authentication_results(headers, from_domain, policy, signatures)
         if verdict:
             return verdict
-    return check_dkim(raw, from_domain, signatures, lookup)
+    return check_dkim(verifier, from_domain, signatures, lookup)

@@ -91,6 +91,22 @@ def test_a_second_from_header_is_refused():
     assert verdict(head + b"\r\nFrom: attacker@attacker.example.test\r\n\r\n" + body).reason == S.SEVERAL_FROM
 
 
+@pytest.mark.parametrize("injected, sender, reason", [
+    # a bare CR ends a header for Python's parser, not for dkimpy's: Python reads the victim's From: first
+    (b"X-Note: a\rFrom: petr@mo.example.test\r\n", VICTIM, S.SEVERAL_FROM),
+    # a signature only Python's parser sees is never the one verified: the attacker stays himself
+    (b"X-Note: a\rDKIM-Signature: v=1; d=mo.example.test; s=ozsp-dev; h=from; b=AAAA; bh=AAAA\r\n",
+     "mallory@attacker.example.test", S.DKIM_PASS),
+])
+def test_headers_that_parsers_split_differently_do_not_lend_the_victims_address(injected, sender, reason):
+    raw = dkimdns.sign(raw_letter(sender="mallory@attacker.example.test"), ATTACKER_KEY, "evil",
+                       "attacker.example.test")
+    changed = injected + raw
+    assert parse(changed).sender == sender
+    v = S.authenticate(changed, sender, sender, "127.0.0.1", NO_TRUST, lookup)
+    assert v.reason == reason and (not v.ok or v.domain == "attacker.example.test")
+
+
 def test_a_body_length_tag_is_refused():
     raw = raw_letter()
     raw = dkim.sign(raw, b"ozsp-dev", b"mo.example.test", DEV_KEY, include_headers=[b"from", b"subject"],
