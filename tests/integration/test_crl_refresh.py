@@ -164,7 +164,7 @@ def test_a_letter_under_a_ca_without_crl_installs_after_the_download(stack, engi
         address = f"user.{tag[:12]}@mo.example.test"
         D.add_user(conn, org, "Новоуцев", "Тест", "Тестович", emails=[address], actor="test")
     files[f"/{tag}.crl"] = ca.crl(this_update=NOW - timedelta(hours=1), next_update=NOW + timedelta(days=7)).der
-    user = ca.issue("НОВОУЦЕВ ТЕСТ ТЕСТОВИЧ", surname="НОВОУЦЕВ", snils=None, crl_urls=[f"{base}/{tag}.crl"])
+    user = ca.issue("НОВОУЦЕВ ТЕСТ ТЕСТОВИЧ", surname="НОВОУЦЕВ", snils="11223344595", crl_urls=[f"{base}/{tag}.crl"])
     message_id = send(stack, letter(address, attachments=[cert_zip(user.cert.der, "novo")]))
     reply = sink.wait_reply(message_id)
     assert reply.get_body(("plain",)).get_content().startswith(
