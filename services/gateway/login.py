@@ -29,8 +29,10 @@ TRUST_REASONS = ("unknown_ca", "crl_missing", "crl_stale", "revoked")
 CRL_REASONS = ("crl_missing", "crl_stale")
 # The CryptoPro browser extension (Chromium/Chrome store and Yandex/Opera store ids) injects its script.
 PLUGIN_ORIGINS = "chrome-extension://iifchhfnnmpdbibifmljnfjhpififfog chrome-extension://epebfcehmdedogndhlcacafjaacknbcm"
-LOGIN_CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self' " + PLUGIN_ORIGINS + "; style-src 'self'; "
-             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+# 'unsafe-eval' on this page only: npm crypto-pro writes its plug-in calls as source text (_generateCadesFn: eval,
+# new Function); without it getUserCertificates() fails and no certificate is ever offered.
+LOGIN_CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self' 'unsafe-eval' " + PLUGIN_ORIGINS + "; "
+             "style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 BAD_LOGIN_REQUEST = "Запрос на вход повреждён. Обновите страницу (Ctrl+F5) и повторите вход."
 HTTPS_ONLY = ("Вход возможен только по HTTPS: по незащищённому соединению (http://) браузер не сохранит ключ "
               "сеанса. Откройте Сервис ОЗСП по адресу, начинающемуся с https://, или обратитесь к администратору.")

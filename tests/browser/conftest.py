@@ -5,6 +5,7 @@ Each test saves screenshots under test-output/browser/.
 """
 import os
 import shutil
+from types import SimpleNamespace
 
 import pytest
 
@@ -57,3 +58,52 @@ def anonymous_page(browser, stack):
 def shot(page, name, full_page=True):
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=full_page)
+
+
+@pytest.fixture(scope="session")
+def nodev_gateway(stack, output_dir):
+    """A second gateway on the stack's vhost and database with DEV_LOGIN off: the login page as users get it
+    (no dev stand-in, the production verification path; OZSP_MODE stays dev, which accepts the test CAs)."""
+    from services.supervisor import Supervisor, wait_http
+    url = f"http://127.0.0.1:{support.free_port()}"
+    log = open(os.path.join(output_dir, "gateway-nodev.log"), "w", encoding="utf-8")
+    sup = Supervisor(env={**stack.env, "WEB_ADDRESS": url.removeprefix("http://"), "DEV_LOGIN": ""},
+                     restart=False, output=log)
+    try:
+        proc = sup.start("gateway")
+        assert wait_http(f"{url}/api/v1/health", 90, proc), "the DEV_LOGIN-off gateway did not start; see its log"
+        yield url
+    finally:
+        sup.stop()
+        log.close()
+
+
+@pytest.fixture
+def nodev_page(browser, nodev_gateway):
+    """An anonymous page on the DEV_LOGIN-off gateway; install a plug-in stand-in (tests/browser/plugin.py)
+    before its first goto."""
+    yield from _page(browser, SimpleNamespace(base_url=nodev_gateway))
+
+
+@pytest.fixture(scope="session")
+def token_world(engine):
+    """A root CA and the CA under it that issues users' certificates, both with CRLs in the directory; an
+    organisation with two registered users, and a certificate of that CA registered to nobody."""
+    from services.journal import directory as D
+    from shared.gost.testpki import TestPki
+    root = TestPki(seed="browser-plugin").ca("ТЕСТОВЫЙ КОРНЕВОЙ УЦ")
+    ca = root.issue("ТЕСТОВЫЙ УЦ ТОКЕНОВ", ca=True, surname=None, given_name=None, snils=None,
+                    organization="ТЕСТОВЫЙ УЦ ТОКЕНОВ")
+    holders = {"first": ca.issue("ТОКЕНОВ ПЁТР ТЕСТОВИЧ", surname="ТОКЕНОВ", given_name="ПЁТР ТЕСТОВИЧ"),
+               "second": ca.issue("ПЛАГИНОВА АННА ТЕСТОВНА", surname="ПЛАГИНОВА", given_name="АННА ТЕСТОВНА"),
+               "stranger": ca.issue("ЧУЖАКОВ ИВАН ТЕСТОВИЧ", surname="ЧУЖАКОВ", given_name="ИВАН ТЕСТОВИЧ")}
+    users = {}
+    with engine.begin() as conn:
+        for authority in (root, ca):
+            D.import_ca(conn, authority.cert)
+            D.import_crl(conn, authority.crl())
+        org = D.add_organization(conn, 'ГБУЗ МО "БОЛЬНИЦА ТОКЕНОВ"', "mo")
+        for key in ("first", "second"):
+            users[key] = D.add_user(conn, org, holders[key].cert.surname, "ТЕСТ")
+            D.add_certificate(conn, users[key], holders[key].cert)
+    return SimpleNamespace(root=root, ca=ca, holders=holders, users=users, organization=org)
