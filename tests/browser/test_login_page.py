@@ -1,5 +1,5 @@
-"""The login page in Chromium: the dev stand-in signs in, «Выход» signs out; without the plug-in the manual's
-«Нет доступных сертификатов» advice is shown."""
+"""The login page in Chromium: the dev stand-in signs in, «Выход» signs out. The plug-in branch (and the page
+without a plug-in) is tested on a gateway with DEV_LOGIN off: test_login_plugin.py."""
 import pytest
 
 from tests.browser.conftest import ARGS, CHROMIUM, shot  # noqa: F401
@@ -20,15 +20,3 @@ def test_dev_login_and_logout(anonymous_page):
     page.goto("/journal")
     assert "/login" in page.url
 
-
-def test_without_the_plugin_no_certificates_are_offered(anonymous_page, stack):
-    page = anonymous_page
-    # the production page: no dev stand-in; headless Chromium has no CryptoPro plug-in
-    page.route("**/login", lambda route: route.fulfill(
-        response=route.fetch(), body=route.fetch().text().replace(' data-dev-login="1"', "")))
-    page.goto("/login")
-    box = page.locator("#login-none")
-    box.wait_for()
-    assert "Нет доступных сертификатов" in box.inner_text() and "Ctrl+F5" in box.inner_text()
-    assert page.locator("#login-form").is_hidden()
-    shot(page, "login-no-certificates")

@@ -1,7 +1,7 @@
 """The real login path in Chromium: login.js's plug-in branch (npm crypto-pro, CryptoPro's cadesplugin_api.js,
 CAdESCOM Store → Find(SHA1) → CPSigner → CadesSignedData.SignCades) against a stand-in for the plug-in
 (tests/browser/plugin.py) whose signatures come from the test PKI, on a gateway with DEV_LOGIN off, so the
-server's production verification decides (manual §3, Рисунки 3, 4)."""
+server's production verification decides (manual §3, Рисунки 1, 3, 4)."""
 import json
 
 from playwright.sync_api import expect
@@ -10,7 +10,7 @@ from sqlalchemy import text
 from services.gateway import signin
 from shared.gost import oids
 from tests.browser.conftest import shot
-from tests.browser.plugin import Token, signature_shape
+from tests.browser.plugin import CANCELLED, Token, signature_shape
 
 CADES_BES_ATTRIBUTES = sorted([oids.ATTR_CONTENT_TYPE, oids.ATTR_MESSAGE_DIGEST, oids.ATTR_SIGNING_TIME,
                                oids.ATTR_SIGNING_CERT_V2])
@@ -93,3 +93,48 @@ def test_a_certificate_of_another_user_is_refused_with_its_serial(nodev_page, to
     shot(page, "login-plugin-unregistered")
     assert "/login" in page.url
 
+
+def test_plugin_without_certificates_shows_the_manuals_advice(nodev_page, token_world):
+    # a certificate with no private key on the token is not offered either (crypto-pro filters on KEY_PROV_INFO)
+    page = nodev_page
+    open_login(page, Token(without_key=[token_world.holders["first"]]))
+    box = page.locator("#login-none")
+    expect(box).to_be_visible()
+    expect(box.locator("h2")).to_have_text("Нет доступных сертификатов")
+    expect(box).to_contain_text("Ctrl+F5")
+    expect(page.locator("#login-no-plugin")).to_be_hidden()  # the plug-in is there: no advice to install it
+    expect(page.locator("#login-form")).to_be_hidden()
+    shot(page, "login-plugin-no-certificates")
+
+
+def test_cancelling_the_pin_dialog_says_so_and_allows_another_try(nodev_page, token_world):
+    page, holder = nodev_page, token_world.holders["first"]
+    token = Token(holder, pin="cancel")
+    open_login(page, token)
+    button = page.get_by_role("button", name="Войти")
+    button.click()
+    expect(page.locator("#login-error-text")).to_have_text(
+        "Ввод PIN-кода отменён, вход не выполнен. Чтобы войти, нажмите «Войти» и введите PIN-код носителя ключа.")
+    expect(page.locator("#login-error-serial")).to_have_text("")
+    expect(button).to_be_enabled()
+    assert CANCELLED not in page.locator("#login-error").inner_text()
+    assert token.open_stores() == set()
+    shot(page, "login-plugin-pin-cancelled")
+    token.pin = "entered"  # the user tries again and types the PIN
+    button.click()
+    page.wait_for_url(lambda url: not url.endswith("/login"))
+
+
+def test_without_the_plugin_extension_the_manual_says_what_to_install(nodev_page):
+    # no stand-in: cadesplugin_api.js cannot load the extension's script, the cadesplugin promise is rejected
+    page = nodev_page
+    open_login(page)
+    box = page.locator("#login-none")
+    expect(box).to_be_visible()
+    expect(box.locator("h2")).to_have_text("Нет доступных сертификатов")
+    expect(box).to_contain_text("Ctrl+F5")
+    expect(page.locator("#login-no-plugin")).to_be_visible()
+    expect(page.locator("#login-no-plugin")).to_contain_text("Не найден КриптоПро ЭЦП Browser plug-in")
+    expect(page.locator("#login-no-plugin")).to_contain_text("КриптоПро CSP 5.0")
+    expect(page.locator("#login-form")).to_be_hidden()
+    shot(page, "login-plugin-missing")

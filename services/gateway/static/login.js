@@ -38,9 +38,16 @@
     label.appendChild(input); label.appendChild(text); item.appendChild(label); list.appendChild(item);
   }
 
+  /* {certs, missing}: missing when the plug-in itself is not there (its cadesplugin promise is rejected). */
   function pluginCertificates() {
-    if (!window.cryptoPro) { return Promise.resolve([]); }
-    return window.cryptoPro.getUserCertificates().catch(function () { return []; });
+    if (!window.cryptoPro) { return Promise.resolve({certs: [], missing: false}); }
+    return window.cryptoPro.getUserCertificates().then(function (certs) {
+      return {certs: certs, missing: false};
+    }, function () {
+      if (!window.cadesplugin) { return {certs: [], missing: true}; }
+      return Promise.resolve(window.cadesplugin).then(function () { return {certs: [], missing: false}; },
+                                                      function () { return {certs: [], missing: true}; });
+    });
   }
 
   function signWithPlugin(thumbprint, challenge) {
@@ -68,7 +75,8 @@
             return data.propset_Content(btoa(challenge));
           }).then(function () { return data.SignCades(signer, cp.CADESCOM_CADES_BES, true); });
         });
-      }).then(function (signature) { store.Close(); return signature; });
+      }).then(function (signature) { store.Close(); return signature; },
+              function (error) { store.Close(); throw error; });
     });
   }
 
@@ -78,6 +86,11 @@
     }
     return signWithPlugin(choice, challenge);
   }
+
+  /* The plug-in's error when the user closes the PIN dialog: SCARD_W_CANCELLED_BY_USER. */
+  var CANCELLED = /0x8010006E/i;
+  var CANCELLED_TEXT = "Ввод PIN-кода отменён, вход не выполнен. Чтобы войти, нажмите «Войти» и введите PIN-код " +
+    "носителя ключа.";
 
   function fail(message, serial) {
     document.getElementById("login-error-text").textContent = message;
@@ -101,11 +114,14 @@
       if (result.ok) { window.location.assign(result.redirect || "/"); return; }
       fail(result.message, result.serial);
     }).catch(function (error) {
-      fail((error && error.message) || "Не удалось подписать данные. Проверьте носитель ключа и повторите вход.");
+      var message = error && error.message;
+      fail(CANCELLED.test(message || "") ? CANCELLED_TEXT
+           : message || "Не удалось подписать данные. Проверьте носитель ключа и повторите вход.");
     });
   }
 
-  pluginCertificates().then(function (certs) {
+  pluginCertificates().then(function (found) {
+    var certs = found.certs;
     var list = document.getElementById("login-certs");
     if (root.getAttribute("data-dev-login")) {
       addCert(list, DEV, "ТЕСТОВЫЙ СЕРТИФИКАТ (режим разработки)", "без токена", true);
@@ -115,7 +131,7 @@
               index === 0 && !list.children.length);
     });
     show("login-loading", false);
-    if (!list.children.length) { show("login-none", true); return; }
+    if (!list.children.length) { show("login-no-plugin", found.missing); show("login-none", true); return; }
     show("login-form", true);
     document.getElementById("login-form").addEventListener("submit", submit);
   });
