@@ -2,6 +2,7 @@
 scripts): what a workstation's token holds, how its PIN dialog ends, and the Python test signer behind
 CadesSignedData.SignCades, so the server's production verification checks what the page sent."""
 import base64
+import hashlib
 import json
 import os
 
@@ -98,9 +99,9 @@ class Token:
 
 
 def signature_shape(signature_b64):
-    """What a CMS carries: {detached, certificates (DER list), signed attribute OIDs}."""
+    """What a CMS carries: {detached, certificates (their thumbprints), signed attribute OIDs}."""
     signed = cms.ContentInfo.load(base64.b64decode(signature_b64))["content"]
     info = signed["signer_infos"][0]
     return {"detached": signed["encap_content_info"]["content"].native is None,
-            "certificates": [c.chosen.dump() for c in signed["certificates"]],
+            "certificates": [hashlib.sha1(c.chosen.dump()).hexdigest().upper() for c in signed["certificates"]],
             "signed_attributes": sorted(a["type"].dotted for a in info["signed_attrs"])}

@@ -4,7 +4,7 @@ CAdESCOM Store → Find(SHA1) → CPSigner → CadesSignedData.SignCades) agains
 server's production verification decides (manual §3, Рисунки 1, 3, 4)."""
 import json
 
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 from sqlalchemy import text
 
 from services.gateway import signin
@@ -22,6 +22,15 @@ def open_login(page, token=None, path="/login"):
     page.goto(path)
     expect(page.locator("#login-loading")).to_be_hidden(timeout=15000)  # the certificates are listed
     assert page.get_by_text("ТЕСТОВЫЙ СЕРТИФИКАТ").count() == 0, "the dev stand-in must not be on this page"
+
+
+def sign_in(page):
+    """Click «Войти» and wait for the page after login; a refusal fails with the text of the error box."""
+    page.get_by_role("button", name="Войти").click()
+    try:
+        page.wait_for_url(lambda url: "/login" not in url)
+    except PlaywrightTimeout:
+        raise AssertionError("not signed in: " + page.locator("#login-error").inner_text()) from None
 
 
 def choose(page, holder):
@@ -48,8 +57,8 @@ def test_sign_in_with_the_certificate_on_the_token(nodev_page, token_world, engi
     expect(item).to_contain_text(holder.cert.thumbprint)
     shot(page, "login-plugin-one-certificate")
     with page.expect_request("**/login") as sent:
-        page.get_by_role("button", name="Войти").click()
-    page.wait_for_url("**/journal")
+        sign_in(page)
+    assert page.url.endswith("/journal")
     shot(page, "login-plugin-signed-in")
     assert session_of(page, engine) == (token_world.users["first"], holder.cert.serial_hex)
     # what the page asked the plug-in for: the challenge's own bytes, CAdES-BES, detached, only the signer's
@@ -57,7 +66,8 @@ def test_sign_in_with_the_certificate_on_the_token(nodev_page, token_world, engi
     asked = token.signed[-1]
     assert asked["content"].startswith(b"ozsp-login-") and asked["content"].isascii()
     shape = signature_shape(json.loads(sent.value.post_data)["signature"])
-    assert shape == {"detached": True, "certificates": [holder.cert.der], "signed_attributes": CADES_BES_ATTRIBUTES}
+    assert shape == {"detached": True, "certificates": [holder.cert.thumbprint],
+                     "signed_attributes": CADES_BES_ATTRIBUTES}
     assert token.open_stores() == set(), "every certificate store the page opened is closed again"
     assert len([e for e in token.events if e["op"] == "open"]) == 2  # crypto-pro's listing, then signing
 
@@ -72,8 +82,7 @@ def test_two_certificates_on_the_token_the_chosen_one_signs(nodev_page, token_wo
         page.goto("/login")
         choose(page, holder)
         shot(page, f"login-plugin-two-certificates-{key}")
-        page.get_by_role("button", name="Войти").click()
-        page.wait_for_url(lambda url: not url.endswith("/login"))
+        sign_in(page)
         assert token.signed[-1]["thumbprint"] == holder.cert.thumbprint
         assert session_of(page, engine) == (world.users[key], holder.cert.serial_hex)
         page.get_by_role("button", name="Выход").click()
@@ -121,8 +130,7 @@ def test_cancelling_the_pin_dialog_says_so_and_allows_another_try(nodev_page, to
     assert token.open_stores() == set()
     shot(page, "login-plugin-pin-cancelled")
     token.pin = "entered"  # the user tries again and types the PIN
-    button.click()
-    page.wait_for_url(lambda url: not url.endswith("/login"))
+    sign_in(page)
 
 
 def test_without_the_plugin_extension_the_manual_says_what_to_install(nodev_page):
