@@ -74,11 +74,11 @@
   }
 
   function result(value) {
-    return value && value.kind ? page(value) : value;
+    return value && value.kind ? viewOf(value) : value;
   }
 
   /* The page's view of a host object {kind, props: {Name: {get, set}}, methods: {Name: fn}}. */
-  function page(host) {
+  function viewOf(host) {
     if (host.view) { return host.view; }
     host.objid = nextId++;
     objects[host.objid] = host;
@@ -328,7 +328,7 @@
         return later(function () {
           var make = typeof name === "string" && CLASSES[name.toLowerCase()];
           if (!make) { throw fault(BAD_CLASS); }
-          return page(make());
+          return viewOf(make());
         });
       }};
     });

@@ -74,8 +74,13 @@ class Token:
             script = f.read()
         page.add_init_script(script=script.replace("__OZSP_PLUGIN_CONFIG__", json.dumps(self.config(binding, journal))))
 
-    def open_stores(self):
-        """Stores the page opened and has not closed."""
+    def open_stores(self, page=None):
+        """Stores the page opened and has not closed; with page, after waiting up to a second for the Close calls
+        under way (the plug-in answers later, and the binding's calls arrive while Playwright waits)."""
+        for _ in range(10 if page else 0):
+            if not self.open_stores():
+                break
+            page.wait_for_timeout(100)
         opened = set()
         for event in self.events:
             (opened.add if event["op"] == "open" else opened.discard)(event["store"])

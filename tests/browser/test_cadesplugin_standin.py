@@ -103,7 +103,7 @@ def test_the_stand_in_refuses_what_the_plugin_refuses(nodev_page, token_world):
         "defaultTypeNeedsTsa": "Не задан адрес службы штампов времени (CPSigner.TSAAddress).",
         "noPrivateKey": "Набор ключей не существует. (0x80090016)",
     }
-    assert token.signed == [] and token.open_stores() == set()
+    assert token.signed == [] and token.open_stores(page) == set()
 
 
 def test_content_set_before_the_binary_encoding_is_signed_as_utf16_and_refused(nodev_page, token_world):

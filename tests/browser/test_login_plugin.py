@@ -68,7 +68,7 @@ def test_sign_in_with_the_certificate_on_the_token(nodev_page, token_world, engi
     shape = signature_shape(json.loads(sent.value.post_data)["signature"])
     assert shape == {"detached": True, "certificates": [holder.cert.thumbprint],
                      "signed_attributes": CADES_BES_ATTRIBUTES}
-    assert token.open_stores() == set(), "every certificate store the page opened is closed again"
+    assert token.open_stores(page) == set(), "every certificate store the page opened is closed again"
     assert len([e for e in token.events if e["op"] == "open"]) == 2  # crypto-pro's listing, then signing
 
 
@@ -127,7 +127,7 @@ def test_cancelling_the_pin_dialog_says_so_and_allows_another_try(nodev_page, to
     expect(page.locator("#login-error-serial")).to_have_text("")
     expect(button).to_be_enabled()
     assert CANCELLED not in page.locator("#login-error").inner_text()
-    assert token.open_stores() == set()
+    assert token.open_stores(page) == set()
     shot(page, "login-plugin-pin-cancelled")
     token.pin = "entered"  # the user tries again and types the PIN
     sign_in(page)
