@@ -131,7 +131,8 @@
 
   function about() {
     return {kind: "About",
-            props: {Version: readOnly(config.versions.plugin), PluginVersion: readOnly(version(config.versions.plugin))},
+            props: {Version: readOnly(config.versions.plugin),
+                    PluginVersion: readOnly(version(config.versions.plugin))},
             methods: {CSPVersion: function () { return version(config.versions.csp); },
                       CSPName: function () { return "Crypto-Pro GOST R 34.10-2012 Cryptographic Service Provider"; }}};
   }
@@ -194,7 +195,9 @@
                   if (isNaN(at)) { throw fault(INVALID_ARG); }
                   found = certs.filter(function (c) { return timeValid(c.record, at); });
                 } else if (type === FIND_EXTENDED_PROPERTY) {
-                  if (criteria !== PROPID_KEY_PROV_INFO) { throw fault("stand-in: Find by property " + criteria + " is not modelled"); }
+                  if (criteria !== PROPID_KEY_PROV_INFO) {
+                    throw fault("stand-in: Find by property " + criteria + " is not modelled");
+                  }
                   found = certs.filter(function (c) { return c.record.key; });
                 } else {
                   throw fault("stand-in: Find type " + type + " is not modelled");
@@ -280,7 +283,9 @@
     var state = {encoding: STRING_TO_UCS2LE, content: null, text: ""};
     return {kind: "CadesSignedData", props: {
       ContentEncoding: {get: function () { return state.encoding; },
-                        set: function (value) { state.encoding = integer(value, [STRING_TO_UCS2LE, BASE64_TO_BINARY]); }},
+                        set: function (value) {
+                          state.encoding = integer(value, [STRING_TO_UCS2LE, BASE64_TO_BINARY]);
+                        }},
       Content: {get: function () { return state.text; }, set: function (value) {
         if (typeof value !== "string") { throw fault(INVALID_ARG); }
         if (state.encoding === BASE64_TO_BINARY) {
@@ -293,7 +298,8 @@
     }, methods: {
       SignCades: function (cpSigner, type, detached, encoding) {
         if (!cpSigner || cpSigner.kind !== "CPSigner") { throw fault(INVALID_ARG); }
-        type = integer(given(type, CADES_DEFAULT), [CADES_DEFAULT, CADES_BES, CADES_T, CADES_X_LONG_TYPE_1, PKCS7_TYPE]);
+        type = integer(given(type, CADES_DEFAULT),
+                       [CADES_DEFAULT, CADES_BES, CADES_T, CADES_X_LONG_TYPE_1, PKCS7_TYPE]);
         detached = given(detached, false);
         if (typeof detached !== "boolean") { throw fault(INVALID_ARG); }
         integer(given(encoding, ENCODE_BASE64), [ENCODE_BASE64]);

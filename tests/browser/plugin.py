@@ -15,7 +15,7 @@ CANCELLED = "Действие было отменено пользователе
 VERSIONS = {"plugin": "2.0.15400", "csp": "5.0.12998", "extension": "1.2.13"}
 # CAPICOM_CERTIFICATE_INCLUDE_* (CPSigner.Options)
 CHAIN_EXCEPT_ROOT, WHOLE_CHAIN, END_ENTITY_ONLY = 0, 1, 2
-CADES_BES, PKCS7_TYPE = 1, 0xFFFF
+CADES_BES = 1  # CADESCOM_CADES_BES; PKCS7_TYPE (0xFFFF) signs without signingCertificateV2
 # Name keys as CSP 5.0 shows the Russian attributes (CSP 4.0 writes OID.1.2.643.100.3=...).
 _KEYS = {**oids.NAME_KEYS, oids.SNILS: "СНИЛС", oids.INN: "ИНН", oids.OGRN: "ОГРН", oids.OGRNIP: "ОГРНИП",
          oids.INNLE: "ИНН ЮЛ"}
