@@ -1,7 +1,9 @@
-"""Masking of personal data in log lines: identifier-like digit runs and Cyrillic words are hidden."""
+"""Masking of personal data in log lines: identifier-like digit runs and Cyrillic words are hidden; addresses that
+must stay comparable (client IPs, e-mail senders) are logged as keyed hashes (keyed_hash, address_tag)."""
 import hashlib
 import hmac
 import logging
+import os
 import re
 
 # ЕНП, ОИП, СНИЛС, document and policy numbers: six or more digits in a row, or a formatted СНИЛС.
@@ -22,6 +24,18 @@ def keyed_hash(secret: str, value: str) -> str:
     """HMAC-SHA256 of value under secret (hex): a log-safe stand-in for an address that, unlike a plain hash,
     cannot be confirmed by hashing guessed addresses without the secret."""
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def address_tag(value, secret=None) -> str:
+    """"h:" + 12 hex of keyed_hash: how an address appears in logs and the audit (certmail's sender tags look the
+    same). secret: SECRET_KEY of the environment unless given."""
+    secret = secret if secret is not None else (os.environ.get("SECRET_KEY") or _dev_secret())
+    return "h:" + keyed_hash(secret, str(value).encode("utf-8", "surrogatepass").decode("utf-8", "replace"))[:12]
+
+
+def _dev_secret():
+    from shared import config
+    return config.Settings.secret_key
 
 
 class MaskingFilter(logging.Filter):

@@ -43,3 +43,14 @@ def test_keyed_hash_depends_on_the_secret_and_is_not_a_plain_hash():
     value = "petr@mo.example.test"
     assert keyed_hash("a", value) == keyed_hash("a", value) != keyed_hash("b", value)
     assert keyed_hash("a", value) != hashlib.sha256(value.encode()).hexdigest() and len(keyed_hash("a", value)) == 64
+
+
+def test_address_tags_are_short_keyed_hashes():
+    import hashlib
+
+    from shared.masking import address_tag, keyed_hash
+    tag = address_tag("192.0.2.7", secret="one")
+    assert tag == "h:" + keyed_hash("one", "192.0.2.7")[:12] == address_tag("192.0.2.7", secret="one")
+    assert tag != address_tag("192.0.2.8", secret="one") and tag != address_tag("192.0.2.7", secret="two")
+    assert tag[2:] not in hashlib.sha256(b"192.0.2.7").hexdigest()  # not guessable without the secret
+    assert address_tag("x\ud800").startswith("h:")  # odd input never raises
