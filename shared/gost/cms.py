@@ -15,6 +15,12 @@ from .errors import (GostError, BadSignature, CertMismatch, ContentMismatch, Dig
 from .trust import TrustStore, verify_certificate
 
 DEFAULT_SKEW = timedelta(minutes=10)
+# Bounds checked before the parts are parsed: a CAdES-BES of a login holds 4-5 signed attributes (well under
+# 2 KB) and the signer's certificate (with its chain at most). A CMS stuffed with thousands of attributes or
+# certificates is refused in microseconds instead of keeping the parser busy for seconds.
+MAX_SIGNED_ATTRS_BYTES = 16 * 1024
+MAX_SIGNED_ATTRS = 32
+MAX_CERTS = 10
 _PEM_LABELS = ("CMS", "PKCS7", "PKCS #7 SIGNED DATA")
 
 
@@ -84,8 +90,13 @@ def _parse(der: bytes) -> _Parsed:
     if isinstance(si["signed_attrs"], core.Void):
         raise Malformed("no signed attributes (not CAdES-BES)")
     signed_bytes = b"\x31" + si["signed_attrs"].dump()[1:]
+    if len(signed_bytes) > MAX_SIGNED_ATTRS_BYTES:
+        raise Malformed("signed attributes are too large")
+    parsed_attrs = _Attributes.load(signed_bytes, strict=True)
+    if len(parsed_attrs) > MAX_SIGNED_ATTRS:
+        raise Malformed("too many signed attributes")
     attrs: dict[str, list] = {}
-    for attr in _Attributes.load(signed_bytes, strict=True):
+    for attr in parsed_attrs:
         oid = attr["type"].dotted
         if oid in attrs:
             raise Malformed("repeated signed attribute")
@@ -99,6 +110,8 @@ def _parse(der: bytes) -> _Parsed:
         ski = sid.chosen.native
     certs = []
     if not isinstance(sd["certificates"], core.Void):
+        if len(sd["certificates"]) > MAX_CERTS:
+            raise Malformed("too many certificates")
         for choice in sd["certificates"]:
             if choice.name == "certificate":
                 certs.append(choice.chosen.dump())
@@ -219,7 +232,11 @@ def verify_signed_challenge(p7s, challenge: bytes, trusted_cas, crls=(),
     if not cert.public_key.verify(streebog.digest(p.signed_bytes, bits), p.signature):
         raise BadSignature("signature does not verify")
     store = TrustStore.of(trusted_cas, crls)
-    chain = verify_certificate(cert, store, now=now, crl_grace=crl_grace, intermediates=others)
+    try:
+        chain = verify_certificate(cert, store, now=now, crl_grace=crl_grace, intermediates=others)
+    except GostError as exc:
+        exc.signature_valid = True  # the key of this certificate did sign: only the certificate is refused
+        raise
     return VerifiedSigner(cert, tuple(chain), signing_time)
 
 

@@ -9,6 +9,7 @@ class GostError(Exception):
     """Base of every refusal raised by shared.gost."""
 
     reason = "error"
+    signature_valid = False  # verify_signed_challenge: True when the signature verified and the certificate did not
 
     def __init__(self, message: str = ""):
         super().__init__(message or self.reason)
