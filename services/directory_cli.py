@@ -39,6 +39,11 @@ def _parser():
     a = sub.add_parser("cert-add", help="зарегистрировать сертификат (.cer: DER, PEM или base64) пользователю")
     a.add_argument("user_id", type=int)
     a.add_argument("file", type=Path)
+    for name, text in (("cert-withdraw", "исключить сертификат из справочника (его сеансы завершаются)"),
+                       ("cert-activate", "вернуть исключённый сертификат")):
+        a = sub.add_parser(name, help=text)
+        a.add_argument("serial", nargs="?", help="серийный номер (hex, как в list)")
+        a.add_argument("--id", type=int, help="номер записи сертификата")
     sub.add_parser("ca-import", help="добавить удостоверяющий центр (.cer)").add_argument("file", type=Path)
     sub.add_parser("crl-import", help="загрузить список отозванных сертификатов (.crl)").add_argument("file", type=Path)
     sub.add_parser("crl-refresh", help="скачать списки отзыва УЦ из точек распространения (CDP) их сертификатов")
@@ -68,6 +73,14 @@ def run(args, conn, actor):
         cert = load_certificate(args.file.read_bytes())
         cert_id = D.add_certificate(conn, args.user_id, cert, "admin", actor)
         return f"Сертификат s/n {cert.serial_hex} зарегистрирован (запись {cert_id})."
+    if act in ("cert-withdraw", "cert-activate"):
+        if args.id is None and not args.serial:
+            raise D.DirectoryError("Укажите серийный номер сертификата или --id.")
+        cert_id = args.id if args.id is not None else D.certificate_by_serial(conn, args.serial)
+        ended = D.set_certificate_active(conn, cert_id, act == "cert-activate", actor)
+        if act == "cert-activate":
+            return f"Сертификат (запись {cert_id}) снова действует."
+        return f"Сертификат (запись {cert_id}) исключён из справочника; завершено сеансов: {ended}."
     if act == "ca-import":
         cert = load_certificate(args.file.read_bytes())
         return f"Удостоверяющий центр добавлен (запись {D.import_ca(conn, cert, actor)}): {cert.subject}"

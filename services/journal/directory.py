@@ -105,6 +105,32 @@ def add_certificate(conn, user_id, cert, source="admin", actor=None):
     return row.id
 
 
+def certificate_by_serial(conn, serial_hex):
+    """The record id of the certificate with this serial (hex, as `list` and the login refusal show it)."""
+    serial = (serial_hex or "").strip().upper().replace(":", "").replace(" ", "")
+    ids = conn.execute(text("SELECT id FROM certificates WHERE upper(serial_hex) = :s"), {"s": serial}).scalars().all()
+    if not ids:
+        raise DirectoryError(f"Сертификат s/n {serial} не найден в справочнике абонентов.")
+    if len(ids) > 1:
+        raise DirectoryError(f"Сертификатов s/n {serial} несколько (разные УЦ): укажите номер записи (--id).")
+    return ids[0]
+
+
+def set_certificate_active(conn, cert_id, active, actor=None):
+    """Withdraw a certificate from the directory (or return it); withdrawing ends its live sessions at once.
+    -> the number of sessions ended."""
+    row = conn.execute(text("UPDATE certificates SET active = :a WHERE id = :id RETURNING user_id, serial_hex"),
+                       {"a": bool(active), "id": cert_id}).first()
+    if row is None:
+        raise DirectoryError(f"Сертификат {cert_id} не найден в справочнике абонентов.")
+    ended = 0 if active else conn.execute(text(
+        "UPDATE sessions SET ended_at = now() WHERE certificate_id = :id AND ended_at IS NULL"),
+        {"id": cert_id}).rowcount
+    audit(conn, "directory.certificate." + ("activate" if active else "withdraw"), cert_id,
+          {"actor": actor, "serial": row.serial_hex, "sessions_ended": ended}, user_id=row.user_id)
+    return ended
+
+
 def import_ca(conn, cert, actor=None):
     ca_id = conn.execute(text(
         "INSERT INTO cas (subject, serial_hex, thumbprint, not_before, not_after, der) "
@@ -168,13 +194,16 @@ def listing(conn):
 
 # --- login challenges and sessions ------------------------------------------------------------------
 
-def issue_challenge(conn, ttl_seconds=120):
-    """A random ASCII challenge (safe for the plug-in's btoa) that can be used once, before it expires."""
+def issue_challenge(conn, ttl_seconds=120, live_max=None):
+    """A random ASCII challenge (safe for the plug-in's btoa) that can be used once, before it expires.
+    None when live_max unanswered challenges are alive already (anonymous callers cannot fill the table)."""
     challenge = "ozsp-login-" + "".join(secrets.choice(CHALLENGE_ALPHABET) for _ in range(40))
     challenge_id = conn.execute(text(
-        "INSERT INTO auth_challenges (challenge, expires_at) VALUES (:c, now() + make_interval(secs => :t)) "
-        "RETURNING id"), {"c": challenge, "t": ttl_seconds}).scalar_one()
-    return {"id": str(challenge_id), "challenge": challenge}
+        "INSERT INTO auth_challenges (challenge, expires_at) SELECT :c, now() + make_interval(secs => :t) "
+        "WHERE CAST(:max AS integer) IS NULL OR (SELECT count(*) FROM auth_challenges "
+        "WHERE used_at IS NULL AND expires_at > now()) < :max RETURNING id"),
+        {"c": challenge, "t": ttl_seconds, "max": live_max}).scalar()
+    return None if challenge_id is None else {"id": str(challenge_id), "challenge": challenge}
 
 
 def consume_challenge(conn, challenge_id):
@@ -188,12 +217,25 @@ def consume_challenge(conn, challenge_id):
 
 
 def count_login_attempts(conn, address, serial_hex, seconds=60):
-    """Login attempts in the last `seconds` from this address, or with this certificate (whichever is more)."""
+    """Login attempts in the last `seconds` from this address, or with this certificate (whichever is more).
+    For the certificate only attempts whose signature verified against it count: anyone can put a user's public
+    certificate into a forged signature, and such attempts must not lock the user out."""
     return conn.execute(text(
         "SELECT greatest(count(*) FILTER (WHERE details->>'address' = :a), "
-        "count(*) FILTER (WHERE CAST(:s AS text) IS NOT NULL AND object_id = :s)) FROM audit "
+        "count(*) FILTER (WHERE CAST(:s AS text) IS NOT NULL AND object_id = :s "
+        "AND details->>'verified' = 'true')) FROM audit "
         "WHERE action LIKE 'login.%' AND at > now() - make_interval(secs => :t)"),
         {"a": address, "s": serial_hex, "t": seconds}).scalar_one()
+
+
+def purge_login_state(conn, absolute_hours=12, keep_hours=24):
+    """Drop expired challenges, and sessions ended or past their absolute timeout more than keep_hours ago.
+    -> (challenges, sessions) dropped. The audit keeps every login."""
+    challenges = conn.execute(text("DELETE FROM auth_challenges WHERE expires_at < now()")).rowcount
+    sessions = conn.execute(text(
+        "DELETE FROM sessions WHERE coalesce(ended_at, created_at + make_interval(hours => :abs)) "
+        "< now() - make_interval(hours => :keep)"), {"abs": int(absolute_hours), "keep": int(keep_hours)}).rowcount
+    return challenges, sessions
 
 
 def _token_hash(token):
@@ -210,11 +252,13 @@ def create_session(conn, user_id, organization_id, certificate_id=None):
 
 def session_identity(conn, token, idle_minutes=30, absolute_hours=12):
     """The identity of a live session, refreshing its idle timer; None when ended, idle or too old.
-    The user and organisation must still be active."""
+    The user, the organisation and the certificate it began with must still be active."""
     row = conn.execute(text(
         "UPDATE sessions s SET last_seen_at = now() FROM users u, organizations o "
         "WHERE s.token_hash = :h AND s.ended_at IS NULL AND u.id = s.user_id AND o.id = s.organization_id "
         "AND u.active AND o.active AND :role = ANY(u.roles) "
+        "AND (s.certificate_id IS NULL OR EXISTS (SELECT 1 FROM certificates c WHERE c.id = s.certificate_id "
+        "AND c.active)) "
         "AND s.last_seen_at > now() - make_interval(mins => :idle) "
         "AND s.created_at > now() - make_interval(hours => :abs) "
         "RETURNING s.user_id, s.organization_id, u.surname, u.first_name, u.patronymic, u.roles, "

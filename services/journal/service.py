@@ -75,9 +75,10 @@ class JournalService(memory.ReleasesMemory):
             return directory.certificate_owner(conn, issuer, serial_hex)
 
     @rpc
-    def issue_challenge(self, ttl_seconds=120):
+    def issue_challenge(self, ttl_seconds=120, live_max=None):
+        """{id, challenge}, or None when live_max unanswered challenges are alive already."""
         with self.db.begin() as conn:
-            return directory.issue_challenge(conn, int(ttl_seconds))
+            return directory.issue_challenge(conn, int(ttl_seconds), None if live_max is None else int(live_max))
 
     @rpc
     def consume_challenge(self, challenge_id):
@@ -264,6 +265,16 @@ class JournalService(memory.ReleasesMemory):
         if result["duplicates"]:
             log.info("chunk %s: %s repeated answers ignored", chunk["chunk_id"], result["duplicates"])
         self._dispatch_quietly()  # answers free room in the dispatch window: refill it now, not at the next tick
+
+    @timer(interval=600)
+    def purge_login_state(self):
+        """Expired login challenges and long-finished sessions are dropped (the audit keeps every login)."""
+        try:
+            with self.db.begin() as conn:
+                directory.purge_login_state(conn, int(self.config.get("SESSION_ABSOLUTE_HOURS") or 12))
+        except Exception as exc:
+            if not outage.unavailable(exc):
+                log.exception("login state cleanup failed; it runs again in 10 minutes")
 
     @timer(interval=3600)
     def purge_archive(self):
