@@ -10,7 +10,7 @@ from datetime import date
 from services.flk import messages as M
 from services.flk.checksums import luhn_ok, snils_ok
 from services.flk.dul import DUL_RULES, dul_code
-from shared import clock
+from shared import clock, text
 from shared.dictionaries.policy_types import LATIN_TO_CYRILLIC, REQUEST_POLICY_TYPES
 from shared.params import FIELDS
 
@@ -23,7 +23,7 @@ EARLIEST = date(1900, 1, 1)
 ENP_TYPES = frozenset("ПЭКЦ")  # policy types whose number is the 16-digit ЕНП
 VS_TYPES = frozenset("ВЕ")     # temporary certificates: 9-digit number in vs_number
 
-_NAME = re.compile(r"[^\x00-\x1f\x7f-\x9f]{1,%d}" % NAME_MAX)
+_NAME = re.compile(f"[^{text.UNSAFE_CLASS}]{{1,{NAME_MAX}}}")  # no controls, line breaks, bidi, surrogates
 _D9 = re.compile(r"[0-9]{9}")
 _D12 = re.compile(r"[0-9]{12}")
 _D16 = re.compile(r"[0-9]{16}")

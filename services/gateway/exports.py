@@ -4,7 +4,7 @@ from collections import deque
 from urllib.parse import quote
 
 from services.gateway import xlsx
-from shared import export
+from shared import export, text
 
 SPOOL_BYTES = 4 * 1024 * 1024
 ENCODINGS = {"utf-8": "utf-8-sig", "cp1251": "cp1251"}
@@ -79,8 +79,9 @@ def _sheet_title(title):
 
 
 def content_disposition(name, extension):
-    """attachment; filename=<ASCII fallback>; filename*=UTF-8''<group name>.<ext>"""
-    safe = "".join(ch for ch in name if ch not in '\\/:*?"<>|\r\n').strip() or "group"
+    """attachment; filename=<ASCII fallback>; filename*=UTF-8''<group name>.<ext>; the name without path
+    separators, characters Windows refuses, control or bidi characters (shared/text.py), at most 100 characters."""
+    safe = "".join(ch for ch in text.cleaned(name) if ch not in '\\/:*?"<>|').strip(" .")[:100] or "group"
     fallback = safe.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     return f"attachment; filename=\"{fallback}.{extension}\"; filename*=UTF-8''{quote(safe)}.{extension}"
 

@@ -193,6 +193,8 @@ def card_view(card):
 
 STATUS_CHOICES = [("", "Все"), (SENT, label(SENT)), (ANSWERED, label(ANSWERED)), (ERROR, label(ERROR))]
 PERIOD_FORMAT = "Укажите период в формате ДД.ММ.ГГГГ – ДД.ММ.ГГГГ или одну дату ДД.ММ.ГГГГ."
+PERIOD_RANGE = "Укажите даты периода с 01.01.1900 по 31.12.2099."
+PERIOD_EARLIEST, PERIOD_LATEST = date(1900, 1, 1), date(2099, 12, 31)
 _DATE_IN_TEXT = re.compile(r"(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})")
 _PERIOD_REST = re.compile(r"[\s\-–—]*")
 
@@ -210,6 +212,8 @@ def parse_period(text):
         dates = [date(int(m.group(3)), int(m.group(2)), int(m.group(1))) for m in found]
     except ValueError:
         return None, None, PERIOD_FORMAT
+    if not PERIOD_EARLIEST <= min(dates) <= max(dates) <= PERIOD_LATEST:
+        return None, None, PERIOD_RANGE
     return min(dates), max(dates), None
 
 

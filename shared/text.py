@@ -1,0 +1,17 @@
+"""Names users give things (request and group names, file names): characters refused in them.
+
+Control characters (NUL, CR/LF, tabs…), Unicode line separators, bidirectional controls (U+202E shows
+«gsc.exe» as «exe.csg») and lone surrogates (valid in JSON, not in UTF-8 or PostgreSQL) never belong in a name."""
+import re
+
+UNSAFE_CLASS = "\\x00-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff\\ufeff"
+_UNSAFE = re.compile(f"[{UNSAFE_CLASS}]")
+
+
+def is_clean(value):
+    return not _UNSAFE.search(value or "")
+
+
+def cleaned(value):
+    """value without the refused characters (for a file name shown or sent back; names themselves are refused)."""
+    return _UNSAFE.sub("", value or "")
