@@ -116,7 +116,8 @@ def group_file(register, rows, offset=0):
 
 
 def sign_in(base_url):
-    """The dev login of `make run` (challenge, CMS signature by the dev certificate, session cookie)."""
+    """The dev login of `make run` (challenge, CMS signature by the dev certificate, session cookie, and the
+    X-CSRF-Token header of the JSON API)."""
     from shared.gost.testpki import DevPki
     session = requests.Session()
     session.get(base_url + "/login", timeout=30).raise_for_status()
@@ -125,6 +126,7 @@ def sign_in(base_url):
     signature = base64.b64encode(DevPki().sign(issued["challenge"].encode())).decode()
     session.post(base_url + "/login", json={"challenge_id": issued["id"], "signature": signature}, headers=headers,
                  timeout=30).raise_for_status()
+    session.headers["X-CSRF-Token"] = session.cookies.get("ozsp_csrf")  # the API wants it on every POST
     return session
 
 

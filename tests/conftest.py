@@ -79,7 +79,8 @@ class Stack:
         return requests.request(method, self.base_url + path, timeout=30, **kwargs)
 
     def login(self, sign):
-        """A requests.Session signed in through the real flow: challenge, CMS signature, session cookie.
+        """A requests.Session signed in through the real flow: challenge, CMS signature, session cookie; it sends
+        the X-CSRF-Token header the JSON API wants with every call.
         sign(challenge_bytes) -> CMS bytes (a test PKI user's sign_challenge)."""
         import base64
         session = requests.Session()
@@ -90,6 +91,7 @@ class Stack:
         r = session.post(self.base_url + "/login", json={"challenge_id": issued["id"], "signature": signature},
                          headers=headers, timeout=30)
         assert r.status_code == 200, r.text
+        session.headers["X-CSRF-Token"] = session.cookies.get("ozsp_csrf")  # the signed-in user's token (API calls)
         return session
 
     def emulator(self, method, path, **kwargs):

@@ -4,11 +4,17 @@ import json
 from shared.params import FIELDS
 
 NOT_JSON = "Тело запроса должно быть объектом JSON в кодировке UTF-8."
+NOT_JSON_TYPE = "Тело запроса передаётся в формате JSON: заголовок Content-Type: application/json."
+CSRF_REFUSED = ("Запрос отклонён: нужен заголовок X-CSRF-Token со значением cookie ozsp_csrf (его выдаёт вход), "
+                "а запрос из браузера принимается только со страницы Сервиса ОЗСП.")
 UNKNOWN_FIELDS = "Неизвестные поля запроса: {}. Допустимые поля: {}."
 NOT_A_STRING = "Значение поля должно быть строкой."
 NOT_FOUND = "Запрос не найден."
 FLK_FAILED = "Запрос не прошёл форматно-логический контроль."
 BAD_FILTER = "Неверное значение параметра отбора «{}»."
+DATE_RANGE = "Неверное значение параметра отбора «{}»: укажите дату с 1900-01-01 по 2099-12-31."
+PAGE_RANGE = "Неверное значение параметра «{}»: целое число от 1 до {}."
+MAX_PAGE = 100000  # journal pages: enough for millions of requests; the offset stays a small number
 COMBINED_FIO = ("В поле отбора по ФИО указывается одна подстрока фамилии, имени или отчества. "
                 "Соединение реквизитов, например «ИВАНОВ АЛЕКСЕЙ», не допускается.")
 UNAVAILABLE = "Сервис временно недоступен. Повторите попытку позже."
@@ -32,9 +38,10 @@ class ApiError(Exception):
 
 def parse_request_fields(raw: bytes) -> dict:
     """Body of POST /api/v1/requests -> the 16 fields as strings (absent = None)."""
+    from services.gateway.bodies import BadJson, load_json
     try:
-        data = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, ValueError):
+        data = load_json(raw) if raw else None
+    except BadJson:
         data = None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", NOT_JSON)
@@ -45,6 +52,23 @@ def parse_request_fields(raw: bytes) -> dict:
     if errors:
         raise ApiError(422, "flk", FLK_FAILED, errors=errors)
     return {k: data.get(k) for k in FIELDS}
+
+
+def writer(service, request):
+    """service.identity() of a call that changes something through the JSON API: the X-CSRF-Token header or our
+    Origin (services/gateway/csrf.py), else ApiError 403. NotAuthenticated (401) comes first."""
+    from services.gateway import csrf
+    identity = service.identity(request)
+    if not csrf.api_allowed(request, service.config["SECRET_KEY"], identity["user_id"]):
+        raise ApiError(403, "csrf", CSRF_REFUSED)
+    return identity
+
+
+def require_json(request):
+    """POST bodies of the JSON API are JSON: a form or text/plain body (what a page of another site can send
+    without a preflight) is refused with 415."""
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", NOT_JSON_TYPE)
 
 
 def parse_list_args(args) -> tuple:
@@ -64,32 +88,44 @@ def parse_list_args(args) -> tuple:
         if len(fio.split()) > 1:
             raise ApiError(400, "combined_fio", COMBINED_FIO)
         filters["fio"] = fio
-    page = _positive_int("page", args.get("page", "1"))
+    page = _positive_int("page", args.get("page", "1"), MAX_PAGE)
     per_page = min(_positive_int("per_page", args.get("per_page", "50")), 500)
     return filters, page, per_page
+
+
+EARLIEST, LATEST = "1900-01-01", "2099-12-31"  # a journal period; the journal adds a day to its end
 
 
 def _iso_date(key, value):
     from datetime import date
     try:
-        return date.fromisoformat(value).isoformat()
+        day = date.fromisoformat(value).isoformat()
     except ValueError:
         raise ApiError(400, "bad_filter", BAD_FILTER.format(key)) from None
+    if not EARLIEST <= day <= LATEST:
+        raise ApiError(400, "bad_filter", DATE_RANGE.format(key))
+    return day
 
 
-def _positive_int(key, value):
+def _positive_int(key, value, maximum=None):
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # also more than 4300 digits
         number = 0
     if number < 1:
         raise ApiError(400, "bad_filter", BAD_FILTER.format(key))
+    if maximum is not None and number > maximum:
+        raise ApiError(400, "bad_filter", PAGE_RANGE.format(key, maximum))
     return number
+
+
+# API answers carry personal data: never stored by a browser or proxy, never sniffed as another type.
+API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def json_response(status, body, headers=None):
     from werkzeug import Response
-    return Response(json.dumps(body, ensure_ascii=False), status=status, headers=headers or {},
+    return Response(json.dumps(body, ensure_ascii=False), status=status, headers={**API_HEADERS, **(headers or {})},
                     mimetype="application/json")
 
 

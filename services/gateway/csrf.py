@@ -3,6 +3,10 @@
 The token is `nonce.signature`, the signature an HMAC-SHA256 over the acting user and the nonce with
 SECRET_KEY. It is set as a cookie and repeated in every form; a POST passes when both copies agree and the
 signature is valid for the user who acts (a forged cookie or another user's token fails).
+
+The JSON API and /logout take the token in the X-CSRF-Token header (a page of another origin, even on another port
+of the same host, cannot send that header without a CORS preflight this service never grants) or a browser's
+same-origin Origin header. SameSite cookies do not help there: another port of the same host is the same site.
 """
 import base64
 import hashlib
@@ -12,6 +16,7 @@ from urllib.parse import urlsplit
 
 COOKIE = "ozsp_csrf"
 FIELD = "csrf_token"
+HEADER = "X-CSRF-Token"
 
 
 def _sign(secret, user_id, nonce):
@@ -43,6 +48,31 @@ def same_origin(request):
     if not source or source == "null":
         return source is None
     return urlsplit(source).netloc == request.host
+
+
+def origin_is_ours(request):
+    """A browser's Origin header present and naming this host (and port)."""
+    origin = request.headers.get("Origin")
+    return bool(origin) and origin != "null" and urlsplit(origin).netloc == request.host
+
+
+def header_ok(request, secret, user_id):
+    """The X-CSRF-Token header equals the ozsp_csrf cookie and is signed for this user."""
+    header, cookie = request.headers.get(HEADER), request.cookies.get(COOKIE)
+    return bool(header and cookie) and hmac.compare_digest(header, cookie) and valid(secret, user_id, header)
+
+
+def api_allowed(request, secret, user_id):
+    """A state-changing API call or /logout: the header token, or (a browser page of this site) our Origin.
+    A foreign Origin is refused even with a token."""
+    return same_origin(request) and (header_ok(request, secret, user_id) or origin_is_ours(request))
+
+
+def fetch_ok(request):
+    """A GET that changes something (a notice taken once): not sent by a page of another origin (Fetch metadata:
+    Sec-Fetch-Site, or a foreign Origin)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    return site in (None, "same-origin", "none") and same_origin(request)
 
 
 def check(request, secret, user_id):

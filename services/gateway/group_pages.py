@@ -9,7 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import redirect
 
 from services.gateway import captcha, csrf, exports, flk_report, groups_api, views
-from services.gateway.api import ApiError, api_call, json_response
+from services.gateway.api import CSRF_REFUSED, ApiError, api_call, json_response
 from services.gateway.groups_api import FILE_TOO_BIG, GROUP_NOT_FOUND, upload_form
 from services.gateway.pages import CAPTCHA_REQUIRED, CAPTCHA_WRONG, CSRF_FAILED, page
 from services.gateway.templating import render
@@ -160,6 +160,8 @@ class GroupPagesMixin:
     @api_call
     def group_notices(self, request):
         """Groups of the user finished since the last call, each announced once; app.js polls it on every page."""
-        notices = self.journal.take_finished_notices(self.identity(request))
-        return json_response(200, {"notices": [{"id": n["id"], "name": n["name"]} for n in notices]},
-                             headers={"Cache-Control": "no-store"})
+        identity = self.identity(request)
+        if not csrf.fetch_ok(request):  # taking notices changes them: never for a page of another origin
+            raise ApiError(403, "csrf", CSRF_REFUSED)
+        notices = self.journal.take_finished_notices(identity)
+        return json_response(200, {"notices": [{"id": n["id"], "name": n["name"]} for n in notices]})

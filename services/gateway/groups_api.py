@@ -10,13 +10,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import wrap_file
 
 from services.gateway import exports
-from services.gateway.api import ApiError, api_call, json_response, parse_list_args, _iso_date
+from services.gateway.api import ApiError, api_call, json_response, parse_list_args, writer, _iso_date
+from shared import text
 
 MAX_UPLOAD = 20 * 1024 * 1024
 MULTIPART_SLACK = 64 * 1024  # boundaries and the name field around the file
 MAX_KEY = 200
 NAME_REQUIRED = "Заполните поле «Имя запроса»"
 NAME_TOO_LONG = "Введите данные в указанном формате. Не более 100 символов"
+NAME_UNSAFE = "Введите данные в указанном формате. Не более 100 символов, без управляющих символов"
+FILENAME_MAX = 200
 FILE_REQUIRED = "Выберите файл группового запроса"
 FILE_TOO_BIG = "Размер файла превышает 20 МБ. Разделите список на несколько файлов"
 GROUP_FLK_FAILED = ("Групповой запрос не прошёл форматно-логический контроль и не принят к исполнению: "
@@ -24,7 +27,7 @@ GROUP_FLK_FAILED = ("Групповой запрос не прошёл форм�
 GROUP_NOT_FOUND = "Групповой запрос не найден."
 BAD_ENCODING = "Кодировка выгрузки: utf-8 или cp1251."
 NOT_MULTIPART = "Ожидается multipart/form-data с полями name и file."
-BAD_KEY = "Заголовок Idempotency-Key: от 1 до 200 символов."
+BAD_KEY = "Заголовок Idempotency-Key: от 1 до 200 символов, без управляющих символов."
 
 
 def limit_upload(request):
@@ -42,6 +45,10 @@ def upload_form(request):
         errors.append({"line": None, "field": "name", "message": NAME_REQUIRED})
     elif len(name) > 100:
         errors.append({"line": None, "field": "name", "message": NAME_TOO_LONG})
+    elif not text.is_clean(name):  # NUL, line breaks, bidi controls: never stored, never in a file name
+        errors.append({"line": None, "field": "name", "message": NAME_UNSAFE})
+    if upload is not None and upload.filename:
+        upload.filename = text.cleaned(upload.filename).strip()[-FILENAME_MAX:] or "file"
     if upload is None or not upload.filename:
         errors.append({"line": None, "field": "file", "message": FILE_REQUIRED})
     return name, upload, errors
@@ -89,12 +96,13 @@ class GroupsApiMixin:
     @http("POST", "/api/v1/groups")
     @api_call
     def api_create_group(self, request):
+        writer(self, request)  # CSRF: before the upload is read
         if (request.content_length or 0) > MAX_UPLOAD + MULTIPART_SLACK:
             raise ApiError(413, "too_big", FILE_TOO_BIG)
         if not request.mimetype.startswith("multipart/form-data"):
             raise ApiError(400, "bad_request", NOT_MULTIPART)
         key = request.headers.get("Idempotency-Key")
-        if key is not None and not 0 < len(key.strip()) <= MAX_KEY:
+        if key is not None and (not 0 < len(key.strip()) <= MAX_KEY or not text.is_clean(key)):
             raise ApiError(400, "bad_request", BAD_KEY)
         status, body = self.submit_group(request, key.strip() if key else None)
         headers = {"Location": f"/api/v1/groups/{body['id']}"} if status == 202 else {}

@@ -10,15 +10,18 @@ import time
 from datetime import timedelta
 from ipaddress import ip_address
 
+from eventlet import tpool
 from nameko.web.handlers import http
 from werkzeug import Response
 from werkzeug.utils import redirect
 
-from services.gateway import csrf, signin
-from services.gateway.api import NotAuthenticated, failure_status
+from services.gateway import bodies, csrf, signin, throttle
+from services.gateway.redirects import safe_next
+from services.gateway.api import API_HEADERS, NotAuthenticated, failure_status
 from services.gateway.pages import INTERNAL, UNAVAILABLE
 from services.gateway.templating import render
 from shared.config import flag
+from shared.masking import address_tag
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,10 @@ PLUGIN_ORIGINS = "chrome-extension://iifchhfnnmpdbibifmljnfjhpififfog chrome-ext
 LOGIN_CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self' 'unsafe-eval' " + PLUGIN_ORIGINS + "; "
              "style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 BAD_LOGIN_REQUEST = "Запрос на вход повреждён. Обновите страницу (Ctrl+F5) и повторите вход."
+TOO_MANY_CHALLENGES = ("Сейчас выполняется слишком много попыток входа. Повторите вход через минуту; если ошибка "
+                       "повторяется, обратитесь к администратору.")
+LOGOUT_REFUSED = ("Выход не выполнен: запрос отправлен не со страницы Сервиса ОЗСП. "
+                  "Нажмите «Выход» в верхней части страницы ещё раз.")
 HTTPS_ONLY = ("Вход возможен только по HTTPS: по незащищённому соединению (http://) браузер не сохранит ключ "
               "сеанса. Откройте Сервис ОЗСП по адресу, начинающемуся с https://, или обратитесь к администратору.")
 
@@ -69,6 +76,7 @@ def _build_store(material, production):
 
 
 _trust = _TrustCache()
+_challenges = throttle.Window(10)  # per client address; the limit is LOGIN_ATTEMPTS_PER_MINUTE
 
 
 def login_json(method):
@@ -87,7 +95,7 @@ def login_json(method):
 
 def _json(status, body, headers=None):
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json",
-                    headers={"Cache-Control": "no-store", **(headers or {})})
+                    headers={**API_HEADERS, **(headers or {})})
 
 
 def _https(request):
@@ -142,7 +150,7 @@ class LoginMixin:
         token, is_new = csrf.token_for(request, self.config["SECRET_KEY"], ANONYMOUS)
         response = render("login.html", headers={"Content-Security-Policy": LOGIN_CSP}, active=None, banner=None,
                           user=None, csrf_token=token, dev_login=self._dev_login(),
-                          next_url=_safe_next(request.args.get("next")),
+                          next_url=safe_next(request.args.get("next")),
                           https_only=HTTPS_ONLY if self._cookie_lost(request) else None)
         if is_new:
             csrf.set_cookie(response, request, token)
@@ -155,15 +163,22 @@ class LoginMixin:
             return _json(403, {"ok": False, "title": signin.TITLE, "message": BAD_LOGIN_REQUEST})
         if self._cookie_lost(request):
             return _json(403, {"ok": False, "title": signin.TITLE, "message": HTTPS_ONLY})
-        if self._too_many(request, None):
+        limit = int(self.config["LOGIN_ATTEMPTS_PER_MINUTE"])
+        if not _challenges.hit(self._client(request), limit) or self._too_many(request, None):
             return _json(429, {"ok": False, "title": signin.TITLE, "message": signin.TOO_MANY})
-        return _json(200, self.journal.issue_challenge(120))
+        issued = self.journal.issue_challenge(120, int(self.config.get("LOGIN_CHALLENGES_MAX") or 1000))
+        if issued is None:  # the global cap of live challenges: many addresses at once
+            log.warning("login challenge refused: LOGIN_CHALLENGES_MAX unanswered challenges are alive")
+            return _json(503, {"ok": False, "title": signin.TITLE, "message": TOO_MANY_CHALLENGES},
+                         headers={"Retry-After": "60"})
+        return _json(200, issued)
 
     @http("POST", "/login")
     @login_json
     def login_submit(self, request):
         body = _json_body(request)
-        if not self._csrf_ok(request) or not isinstance(body.get("signature"), str) or not body.get("challenge_id"):
+        if (not self._csrf_ok(request) or not isinstance(body.get("signature"), str)
+                or not isinstance(body.get("challenge_id"), str) or not body["challenge_id"]):
             return _json(400, {"ok": False, "title": signin.TITLE, "message": BAD_LOGIN_REQUEST})
         if self._cookie_lost(request):
             return _json(403, {"ok": False, "title": signin.TITLE, "message": HTTPS_ONLY})
@@ -173,14 +188,22 @@ class LoginMixin:
             return _json(403, {"ok": False, "title": signin.TITLE, "serial": result.serial, "message": result.message})
         token = self.journal.start_session(result.identity["user_id"], result.identity["organization_id"],
                                            result.certificate_id)
-        response = _json(200, {"ok": True, "redirect": _safe_next(body.get("next"))})
+        response = _json(200, {"ok": True, "redirect": safe_next(body.get("next"))})
         self._set_session_cookie(response, request, token)
+        # a CSRF token of the signed-in user: the X-CSRF-Token header of API calls repeats this cookie
+        csrf.set_cookie(response, request, csrf.new_token(self.config["SECRET_KEY"], result.identity["user_id"]))
         return response
 
     @http("POST", "/logout")
     def logout(self, request):
         token = request.cookies.get(SESSION_COOKIE)
         if token:
+            try:
+                user_id = self.identity(request)["user_id"]
+            except NotAuthenticated:
+                user_id = None
+            if user_id is not None and not csrf.api_allowed(request, self.config["SECRET_KEY"], user_id):
+                return render("error.html", status=403, active=None, banner=None, message=LOGOUT_REFUSED)
             self.journal.end_session(token)
         response = redirect("/login", code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
@@ -204,12 +227,16 @@ class LoginMixin:
         return bool(header and cookie and header == cookie and csrf.valid(self.config["SECRET_KEY"], ANONYMOUS, header)
                     and csrf.same_origin(request))
 
+    def _client(self, request):
+        """The client address as a keyed hash (never the address itself in the audit), per /64 for IPv6."""
+        return address_tag(throttle.client_key(request.remote_addr), self.config["SECRET_KEY"])
+
     def _too_many(self, request, serial):
         limit = int(self.config["LOGIN_ATTEMPTS_PER_MINUTE"])
-        return self.journal.count_login_attempts(_address(request), serial, 60) >= limit
+        return self.journal.count_login_attempts(self._client(request), serial, 60) >= limit
 
     def _authenticate(self, request, challenge_id, signature):
-        serial = signin.serial_of(signature)
+        serial = signin.serial_of(signature)  # bounded: shared.gost refuses oversized parts before parsing them
         if self._too_many(request, serial):
             return signin.refuse("rate_limited", signin.TOO_MANY, serial)
         challenge = self.journal.consume_challenge(challenge_id)
@@ -217,15 +244,21 @@ class LoginMixin:
             return signin.refuse("challenge_gone", signin.CHALLENGE_GONE, serial)
         production = self.config.get("OZSP_MODE") == "production"
         grace = timedelta(hours=int(self.config["CRL_GRACE_HOURS"]))
-        result = signin.authenticate(signature, challenge, _trust.get(self.journal.trust_material, production),
-                                     self.journal.certificate_owner, crl_grace=grace)
+        result = self._verify(signature, challenge, _trust.get(self.journal.trust_material, production), grace)
         if result.reason in TRUST_REASONS:  # a CA or CRL added a moment ago: look again with fresh material
             fresh = _trust.get(self.journal.trust_material, production, fresh=True)
-            result = signin.authenticate(signature, challenge, fresh, self.journal.certificate_owner, crl_grace=grace)
+            result = self._verify(signature, challenge, fresh, grace)
         if result.reason in CRL_REASONS and self._fetch_crl(signature) == "stored":  # the CA's CRL ran out: ask for it
             fresh = _trust.get(self.journal.trust_material, production, fresh=True)
-            result = signin.authenticate(signature, challenge, fresh, self.journal.certificate_owner, crl_grace=grace)
+            result = self._verify(signature, challenge, fresh, grace)
         return result
+
+    def _verify(self, signature, challenge, store, grace):
+        """The signature checked in a thread of its own (the event loop keeps serving), then the directory."""
+        checked = tpool.execute(signin.check_signature, signature, challenge, store, None, grace)
+        if isinstance(checked, signin.LoginResult):
+            return checked
+        return signin.decided(self.journal.certificate_owner(checked.issuer, checked.serial_hex), checked.serial_hex)
 
     def _fetch_crl(self, signature):
         """Have the journal download the CRL from the signer certificate's distribution points (once a minute per
@@ -242,7 +275,8 @@ class LoginMixin:
     def _audit_login(self, request, result):
         user, org = (result.identity.get("user_id"), result.identity.get("organization_id")) if result.ok else (None, None)
         self.journal.audit("login.ok" if result.ok else "login.refused", result.serial,
-                           {"reason": result.reason, "address": _address(request)}, user, org)
+                           {"reason": result.reason, "address": self._client(request), "verified": result.verified},
+                           user, org)
         if not result.ok:
             log.warning("login refused: %s", result.reason)
 
@@ -272,19 +306,9 @@ def _dev_pki():
 
 
 def _json_body(request):
+    """The JSON object of a login call; {} for anything else (the caller answers «Запрос на вход повреждён»)."""
     try:
-        data = json.loads(request.get_data() or b"{}")
-    except ValueError:
+        data = bodies.load_json(request.get_data() or b"{}")
+    except bodies.BadJson:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _address(request):
-    return request.remote_addr or "unknown"
-
-
-def _safe_next(value):
-    """Only local paths: never redirect to another site after login."""
-    if isinstance(value, str) and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"

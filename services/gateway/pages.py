@@ -3,15 +3,14 @@
 Handlers stay thin: RPC calls here, what to show in views.py, markup in templates/.
 """
 import functools
-import json
 from urllib.parse import urlencode
 
 from nameko.web.handlers import http
 from werkzeug import Response
 from werkzeug.utils import redirect
 
-from services.gateway import captcha, csrf, ferzl_state, settings, static, views
-from services.gateway.api import NotAuthenticated, failure_status
+from services.gateway import captcha, csrf, ferzl_state, settings, static, throttle, views
+from services.gateway.api import ApiError, NotAuthenticated, api_call, failure_status, json_response
 from services.gateway.templating import render
 from shared import clock
 
@@ -26,8 +25,11 @@ SENT_NOTICE = "Запрос направлен. Его статус показа
 NOT_FOUND = "Запрос не найден."
 UNAVAILABLE = "Сервис временно недоступен. Повторите попытку через несколько минут."
 INTERNAL = "Внутренняя ошибка сервиса. Повторите попытку позже."
+CAPTCHA_TOO_OFTEN = "Картинка обновляется слишком часто. Подождите минуту и нажмите «Обновить» снова."
+CAPTCHA_REFRESH_PER_MINUTE = 30
 
 _state_cache = ferzl_state.StateCache()
+_captcha_refreshes = throttle.Window(CAPTCHA_REFRESH_PER_MINUTE)
 
 
 def page(method):
@@ -140,16 +142,21 @@ class PagesMixin:
         return redirect(f"/individual?sent={created['id']}", code=303)
 
     @http("GET", "/individual/captcha")
-    @page
+    @api_call
     def individual_captcha(self, request):
-        """«Обновить»: a new CAPTCHA as JSON, for the form's script."""
+        """«Обновить»: a new CAPTCHA as JSON, for the form's script. Signed-in users only: an anonymous hit makes
+        no picture and no database row, and each address (or user) gets CAPTCHA_REFRESH_PER_MINUTE a minute."""
+        try:
+            key = ("user", self.identity(request)["user_id"])
+        except NotAuthenticated:
+            key = ("address", throttle.client_key(request.remote_addr))
+        if not _captcha_refreshes.hit(key):
+            raise ApiError(429, "too_many", CAPTCHA_TOO_OFTEN)
+        if key[0] == "address":
+            raise NotAuthenticated()
         challenge = self._new_captcha(self._settings())
-        body = {"id": challenge["id"], "image": challenge["image"]}
-        response = Response(json.dumps(body), mimetype="application/json",
-                            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
-        if challenge["answer"]:
-            response.headers["X-Captcha-Answer"] = challenge["answer"]
-        return response
+        headers = {"X-Captcha-Answer": challenge["answer"]} if challenge["answer"] else None
+        return json_response(200, {"id": challenge["id"], "image": challenge["image"]}, headers=headers)
 
     @http("GET", "/individual/summary")
     @page

@@ -6,19 +6,37 @@ from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 
 from services.gateway.api import ApiError, FLK_FAILED, NOT_FOUND, api_call as api, json_response, parse_list_args, \
-    parse_request_fields
+    parse_request_fields, require_json, writer
 from services.gateway.admin_pages import AdminMixin
 from services.gateway.group_pages import GroupPagesMixin
 from services.gateway.groups_api import GroupsApiMixin
 from services.gateway.login import LoginMixin
 from services.gateway.pages import PagesMixin
-from services.gateway.web import install_exclusive_port, install_nodelay
+from services.gateway import bodies
+from services.gateway.templating import render
+from services.gateway.web import install_body_limits, install_exclusive_port, install_nodelay
 from shared import memory
 from shared.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
+
+
+def refuse_oversized(environ):
+    """A 413 for a request whose declared body is over its route's limit (services/gateway/bodies.py), else None."""
+    limit = bodies.over_limit(environ)
+    if limit is None:
+        return None
+    kind, body = bodies.refusal_body(environ.get("PATH_INFO", ""), limit)
+    if kind == "json":
+        response = json_response(413, body)
+    else:
+        response = render("error.html", status=413, active=None, banner=None, message=body)
+    return response  # the connection is closed after it: the rest of the body is never read
+
+
 install_nodelay()
 install_exclusive_port()
+install_body_limits(refuse_oversized)
 
 
 class GatewayService(LoginMixin, AdminMixin, GroupPagesMixin, GroupsApiMixin, PagesMixin, memory.ReleasesMemory):
@@ -38,7 +56,8 @@ class GatewayService(LoginMixin, AdminMixin, GroupPagesMixin, GroupsApiMixin, Pa
     @http("POST", "/api/v1/requests")
     @api
     def create_request(self, request):
-        identity = self.identity(request)
+        identity = writer(self, request)
+        require_json(request)
         fields = parse_request_fields(request.get_data())
         checked = self.flk.check_request(fields)
         if not checked["ok"]:

@@ -45,10 +45,18 @@ class LoginResult:
     serial: str | None = None
     identity: dict = field(default_factory=dict)
     certificate_id: int | None = None
+    verified: bool = False  # the signature verified against the certificate's key (counts for its attempt limit)
 
 
-def refuse(reason, message, serial=None):
-    return LoginResult(False, reason, message, serial)
+@dataclass(frozen=True)
+class Signer:
+    """A signature that verified, by a certificate of a trusted CA: who to look for in the directory."""
+    issuer: str
+    serial_hex: str
+
+
+def refuse(reason, message, serial=None, verified=False):
+    return LoginResult(False, reason, message, serial, verified=verified)
 
 
 def decide(owner, serial):
@@ -64,11 +72,20 @@ def decide(owner, serial):
     if "web" not in (owner.get("roles") or []):
         return refuse("no_web_role", NO_WEB_ROLE, serial)
     identity = {"user_id": owner["user_id"], "organization_id": owner["organization_id"]}
-    return LoginResult(True, "ok", "", serial, identity, owner["certificate_id"])
+    return LoginResult(True, "ok", "", serial, identity, owner["certificate_id"], verified=True)
 
 
-def authenticate(p7s, challenge, trust_store, find_owner, now=None, crl_grace=None):
-    """Verify the signed challenge, then ask the directory. find_owner(issuer, serial_hex) -> owner | None."""
+def decided(owner, serial):
+    """decide() of a signature that verified: every such result counts for the certificate's attempt limit."""
+    result = decide(owner, serial)
+    result.verified = True
+    return result
+
+
+def check_signature(p7s, challenge, trust_store, now=None, crl_grace=None):
+    """The signed challenge -> Signer, or a refusal whose .verified says whether the signature itself verified
+    (then only the certificate was refused: expired, revoked, unknown CA…). CPU only, no I/O: the gateway runs it
+    in a thread of its own."""
     from datetime import timedelta
     serial = serial_of(p7s)
     try:
@@ -76,8 +93,16 @@ def authenticate(p7s, challenge, trust_store, find_owner, now=None, crl_grace=No
                                          crl_grace=crl_grace or timedelta(0))
     except GostError as exc:
         reason = getattr(exc, "reason", "malformed")
-        return refuse(reason, REASONS.get(reason, REASONS["malformed"]), serial)
-    return decide(find_owner(str(signer.issuer), signer.serial_hex), signer.serial_hex)
+        return refuse(reason, REASONS.get(reason, REASONS["malformed"]), serial, verified=exc.signature_valid)
+    return Signer(str(signer.issuer), signer.serial_hex)
+
+
+def authenticate(p7s, challenge, trust_store, find_owner, now=None, crl_grace=None):
+    """Verify the signed challenge, then ask the directory. find_owner(issuer, serial_hex) -> owner | None."""
+    checked = check_signature(p7s, challenge, trust_store, now=now, crl_grace=crl_grace)
+    if isinstance(checked, LoginResult):
+        return checked
+    return decided(find_owner(checked.issuer, checked.serial_hex), checked.serial_hex)
 
 
 def serial_of(p7s):

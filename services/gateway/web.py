@@ -1,4 +1,5 @@
-"""The gateway's web server: its port is its own (no SO_REUSEPORT), and replies go out at once (TCP_NODELAY).
+"""The gateway's web server: its port is its own (no SO_REUSEPORT), replies go out at once (TCP_NODELAY), a body
+over its route's limit is refused before it is read, and the access log names clients by a keyed hash.
 
 eventlet.listen sets SO_REUSEPORT by default, so a second copy of the service on the same address used to share
 the port silently with the first; now it fails to start with «address already in use».
@@ -11,7 +12,11 @@ service, whichever module declares it, so the option is set there once, at impor
 import socket
 
 import eventlet
-from nameko.web.server import WebServer
+from nameko.web.server import HttpOnlyProtocol, WebServer
+
+from shared.masking import address_tag
+
+CLOSE = "ozsp.close_connection"  # environ: call it to close the connection after this answer
 
 
 def install_exclusive_port():
@@ -44,3 +49,42 @@ def install_nodelay():
 
     process_request.nodelay = True
     WebServer.process_request = process_request
+
+
+class Protocol(HttpOnlyProtocol):
+    """eventlet's HTTP protocol with two changes: the application may close the connection once it has answered
+    (environ[CLOSE]()), so the unread rest of a refused body is never read, and the access log shows a keyed hash
+    of the client address."""
+
+    def get_client_address(self):  # used only for eventlet's log lines
+        host, port = super().get_client_address()
+        return address_tag(host), port
+
+    def handle_one_response(self):
+        self.environ[CLOSE] = lambda: setattr(self, "close_connection", 1)  # eventlet then sends Connection: close
+        return super().handle_one_response()
+
+
+def install_body_limits(refuse):
+    """refuse(environ) -> a WSGI response for a request whose declared body is too large, else None; asked before
+    nameko dispatches (so before anything reads the body)."""
+    original_app, original_server = WebServer.get_wsgi_app, WebServer.get_wsgi_server
+    if getattr(original_app, "limited", False):
+        return
+
+    def get_wsgi_app(self):
+        app = original_app(self)
+
+        def limited(environ, start_response):
+            refused = refuse(environ)
+            if refused is None:
+                return app(environ, start_response)
+            environ.get(CLOSE, lambda: None)()
+            return refused(environ, start_response)
+        return limited
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=Protocol, debug=False):
+        return original_server(self, sock, wsgi_app, protocol=protocol, debug=debug)
+
+    get_wsgi_app.limited = True
+    WebServer.get_wsgi_app, WebServer.get_wsgi_server = get_wsgi_app, get_wsgi_server

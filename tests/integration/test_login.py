@@ -97,7 +97,8 @@ def test_a_replayed_challenge_is_refused(stack, world):
 def test_logout_ends_the_session(stack, world):
     r, session, _ = attempt(stack, world["certs"]["ok256"])
     assert session.get(stack.base_url + "/api/v1/requests", timeout=30).status_code == 200
-    out = session.post(stack.base_url + "/logout", allow_redirects=False, timeout=30)
+    out = session.post(stack.base_url + "/logout", allow_redirects=False, timeout=30,
+                       headers={"X-CSRF-Token": session.cookies.get("ozsp_csrf")})  # CSRF: as the API
     assert out.status_code == 303 and out.headers["Location"].endswith("/login")
     after = requests.get(stack.base_url + "/api/v1/requests", timeout=30,
                          cookies={"ozsp_session": r.cookies.get("ozsp_session")})
@@ -132,8 +133,10 @@ def test_every_attempt_is_audited_and_a_flood_is_refused(stack, world, engine):
                              {"s": serial}).scalar_one()
         assert after == before + 1
         limit = int(stack.env["LOGIN_ATTEMPTS_PER_MINUTE"])
+        # attempts whose signature verified against this certificate (forged ones do not count: tests/security)
         conn.execute(text("INSERT INTO audit (action, object_id, details) SELECT 'login.refused', :s, "
-                          "'{\"reason\": \"flood\", \"address\": \"192.0.2.1\"}' FROM generate_series(1, :n)"),
+                          "'{\"reason\": \"flood\", \"address\": \"h:0\", \"verified\": true}' "
+                          "FROM generate_series(1, :n)"),
                      {"s": serial, "n": limit})
     r, _, _ = attempt(stack, user)
     assert r.status_code == 403 and r.json()["message"] == signin.TOO_MANY

@@ -11,6 +11,8 @@ from tests.unit.test_gateway_group_pages import App, Reply
 
 
 def call(method, path, data=None, headers=None, query=None, content_type=None):
+    if method == "POST":  # a page of this site (CSRF: services/gateway/csrf.py api_allowed)
+        headers = {"Origin": "http://127.0.0.1:8000", **(headers or {})}
     builder = EnvironBuilder(path=path, method=method, data=data, headers=headers, query_string=query,
                              content_type=content_type, base_url="http://127.0.0.1:8000")
     return Request(builder.get_environ())

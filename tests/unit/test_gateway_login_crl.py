@@ -43,7 +43,7 @@ def attempt(urls, fetched):
     user = ca.issue("ВХОДОВ ТЕСТ", crl_urls=urls)
     journal = Journal(ca, ca.crl(this_update=NOW - timedelta(hours=1), next_update=NOW + timedelta(days=7)), fetched)
     gateway = login.LoginMixin()
-    gateway.journal, gateway.config = journal, {"LOGIN_ATTEMPTS_PER_MINUTE": 10, "OZSP_MODE": "dev",
+    gateway.journal, gateway.config = journal, {"LOGIN_ATTEMPTS_PER_MINUTE": 10, "OZSP_MODE": "dev", "SECRET_KEY": "s",
                                                 "CRL_GRACE_HOURS": 0}
     signature = base64.b64encode(user.sign_challenge(CHALLENGE.encode())).decode()
     result = gateway._authenticate(SimpleNamespace(remote_addr="127.0.0.1"), "id", signature)

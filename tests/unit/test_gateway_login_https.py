@@ -15,7 +15,7 @@ class Journal:
     def count_login_attempts(self, address, serial, seconds):
         return 0
 
-    def issue_challenge(self, ttl):
+    def issue_challenge(self, ttl, live_max=None):
         return {"id": "c1", "challenge": "ozsp-login-x"}
 
 

@@ -58,6 +58,7 @@
       button.disabled = true;
       fetch(button.getAttribute("data-url"), {credentials: "same-origin", cache: "no-store"})
         .then(function (r) {
+          if (!r.ok) { throw new Error("captcha " + r.status); }  /* session over or too often: keep the picture */
           var answer = r.headers.get("X-Captcha-Answer");
           return r.json().then(function (body) { body.answer = answer; return body; });
         })

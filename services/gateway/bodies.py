@@ -1,0 +1,106 @@
+"""Request bodies: a size limit per route, checked on Content-Length before anything reads the body, and the one
+JSON reader of the gateway (bounded nesting, UTF-8, no lone surrogates). Plain functions, no nameko here.
+
+A body over its route's limit is answered 413 at once and the connection is closed without reading the rest
+(services/gateway/web.py). Bodies without Content-Length (chunked) are never read by werkzeug: they count as empty.
+"""
+import json
+import re
+
+KB = 1024
+LOGIN_JSON = 4 * KB        # POST /login/challenge, /dev/sign, /logout: a few small JSON fields or nothing
+SIGNATURE = 64 * KB        # POST /login: the CAdES-BES signature (base64) of the challenge, with its id
+API_JSON = 1024 * KB       # POST /api/v1/requests and other JSON API calls
+REPORT_FORM = 1024 * KB    # POST /group/flk-errors.csv: the signed ФЛК report of up to 1000 errors
+FORM = 64 * KB             # the request form and anything else
+UPLOAD = None              # POST /group and /api/v1/groups: the upload handlers refuse over 20 MB themselves
+
+LOGIN_PATHS = ("/login", "/login/challenge", "/dev/sign", "/logout")
+TOO_LARGE = "Слишком большой запрос: допускается не более {}. Запрос не принят."
+TITLE = "Ошибка аутентификации"
+
+
+def limit_for(method, path):
+    """Bytes a request body may have on this route; None: the route checks its size itself."""
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return FORM
+    if path in ("/group", "/api/v1/groups"):
+        return UPLOAD
+    if path == "/login":
+        return SIGNATURE
+    if path in LOGIN_PATHS:
+        return LOGIN_JSON
+    if path.startswith("/api/"):
+        return API_JSON
+    if path == "/group/flk-errors.csv":
+        return REPORT_FORM
+    return FORM
+
+
+def declared_length(environ):
+    """Content-Length as a number; None when absent; -1 when it is not a number (refused like an oversized body)."""
+    raw = (environ.get("CONTENT_LENGTH") or "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() else -1
+
+
+def over_limit(environ):
+    """The limit this request's declared body breaks, or None when it fits."""
+    limit = limit_for(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
+    length = declared_length(environ)
+    if limit is None or length is None or 0 <= length <= limit:
+        return None
+    return limit
+
+
+def size_text(limit):
+    return f"{limit // (1024 * KB)} МБ" if limit >= 1024 * KB else f"{limit // KB} КБ"
+
+
+def refusal_body(path, limit):
+    """(kind, body) of the 413: the login page's JSON, the API's JSON, or a message for an error page."""
+    message = TOO_LARGE.format(size_text(limit))
+    if path in LOGIN_PATHS and path != "/logout":
+        return "json", {"ok": False, "title": TITLE, "message": message}
+    if path.startswith("/api/") or path == "/group/notices":
+        return "json", {"error": "too_big", "message": message}
+    return "page", message
+
+
+# ---------------- JSON ----------------
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class BadJson(ValueError):
+    """Not a JSON body this service can take: not UTF-8, not JSON, nested too deep, or a lone surrogate."""
+
+
+def load_json(raw):
+    """bytes -> the parsed value; BadJson otherwise (never RecursionError, nor a string the RPC or PostgreSQL
+    cannot carry: json allows a lone surrogate such as \\ud800, UTF-8 does not)."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else str(raw)
+        value = json.loads(text)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise BadJson("not JSON") from None
+    if _has_surrogate(value):
+        raise BadJson("lone surrogate")
+    return value
+
+
+def _has_surrogate(value):
+    """Any string in value (keys too) with a lone surrogate; iterative, whatever the nesting."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False

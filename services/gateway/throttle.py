@@ -1,0 +1,42 @@
+"""Counters of anonymous hits kept in this gateway process: at most `limit` per key in a minute, without a database
+row per hit (login challenges and CAPTCHA refreshes by address). Memory stays bounded: the least recently seen keys
+are forgotten beyond max_keys. Several gateway processes each count their own hits."""
+import time
+from collections import OrderedDict
+from ipaddress import ip_address
+
+
+class Window:
+    """Fixed one-minute windows per key (any 60 s see at most 2 × limit)."""
+
+    def __init__(self, limit, seconds=60.0, max_keys=20000, clock=time.monotonic):
+        self.limit, self.seconds, self.max_keys, self.clock = limit, seconds, max_keys, clock
+        self.counts = OrderedDict()  # key -> [window start, hits]
+
+    def hit(self, key, limit=None):
+        """Count a hit; False when the key is over its limit in the current window (that hit is refused)."""
+        limit = self.limit if limit is None else limit
+        now = self.clock()
+        entry = self.counts.get(key)
+        if entry is None or now - entry[0] >= self.seconds:
+            entry = self.counts[key] = [now, 0]
+        self.counts.move_to_end(key)
+        while len(self.counts) > self.max_keys:
+            self.counts.popitem(last=False)
+        if entry[1] >= limit:
+            return False
+        entry[1] += 1
+        return True
+
+
+def client_key(address):
+    """The unit a per-address limit counts: the address itself, or its /64 for IPv6 (one host holds a whole /64)."""
+    try:
+        parsed = ip_address((address or "").strip("[]"))
+    except ValueError:
+        return address or "unknown"
+    if parsed.version == 6:
+        if parsed.ipv4_mapped:
+            return str(parsed.ipv4_mapped)
+        return parsed.exploded[:19] + "::/64"
+    return str(parsed)
