@@ -51,6 +51,7 @@ class Settings:
     session_cookie_secure: str = "auto"  # auto: Secure except on loopback addresses
     login_attempts_per_minute: int = 10  # per client address and per certificate (attempts whose signature verified)
     login_challenges_max: int = 1000  # unanswered login challenges alive at once, all addresses together
+    trusted_proxies: str = ""  # addresses of TLS proxies in front of the gateway whose X-Forwarded-For is believed
     crl_grace_hours: int = 0  # how long past its nextUpdate a CRL is still accepted
     crl_refresh_minutes: float = 120.0  # the journal downloads CAs' CRLs from their distribution points; 0: never
     # ferzl_bridge (issue 4): throughput, retries, circuit, mass path, archive
@@ -157,6 +158,7 @@ def nameko_config(settings: Settings, service: str) -> dict:
         "SESSION_COOKIE_SECURE": settings.session_cookie_secure,
         "LOGIN_ATTEMPTS_PER_MINUTE": settings.login_attempts_per_minute,
         "LOGIN_CHALLENGES_MAX": settings.login_challenges_max,
+        "TRUSTED_PROXIES": settings.trusted_proxies,
         "CRL_GRACE_HOURS": settings.crl_grace_hours,
         "DEMO_ORGANIZATION_ID": settings.demo_organization_id,
         "FERZL_URL": settings.effective_ferzl_url,

@@ -1,8 +1,8 @@
 """Request bodies: a size limit per route, checked on Content-Length before anything reads the body, and the one
-JSON reader of the gateway (bounded nesting, UTF-8, no lone surrogates). Plain functions, no nameko here.
+JSON reader of the gateway (UTF-8, nesting without RecursionError, no lone surrogates). Plain functions, no nameko.
 
-A body over its route's limit is answered 413 at once and the connection is closed without reading the rest
-(services/gateway/web.py). Bodies without Content-Length (chunked) are never read by werkzeug: they count as empty.
+A body over its route's limit is answered 413 at once, a body of unknown length (chunked) 411, and the connection
+is closed without reading the rest (services/gateway/web.py). The group upload routes check their 20 MB themselves.
 """
 import json
 import re
@@ -17,6 +17,7 @@ UPLOAD = None              # POST /group and /api/v1/groups: the upload handlers
 
 LOGIN_PATHS = ("/login", "/login/challenge", "/dev/sign", "/logout")
 TOO_LARGE = "Слишком большой запрос: допускается не более {}. Запрос не принят."
+NO_LENGTH = "Запрос без указания длины (заголовка Content-Length) не принимается."
 TITLE = "Ошибка аутентификации"
 
 
@@ -45,26 +46,30 @@ def declared_length(environ):
     return int(raw) if raw.isdigit() else -1
 
 
-def over_limit(environ):
-    """The limit this request's declared body breaks, or None when it fits."""
+def refusal(environ):
+    """(status, message) for a body refused before it is read: 413 over the route's limit, 411 for a body of
+    unknown length (chunked: werkzeug would not read it, but the server would drain it); None when it may be read."""
     limit = limit_for(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
-    length = declared_length(environ)
-    if limit is None or length is None or 0 <= length <= limit:
+    if limit is None:
         return None
-    return limit
+    if "chunked" in (environ.get("HTTP_TRANSFER_ENCODING") or "").lower():
+        return 411, NO_LENGTH
+    length = declared_length(environ)
+    if length is None or 0 <= length <= limit:
+        return None
+    return 413, TOO_LARGE.format(size_text(limit))
 
 
 def size_text(limit):
     return f"{limit // (1024 * KB)} МБ" if limit >= 1024 * KB else f"{limit // KB} КБ"
 
 
-def refusal_body(path, limit):
-    """(kind, body) of the 413: the login page's JSON, the API's JSON, or a message for an error page."""
-    message = TOO_LARGE.format(size_text(limit))
+def refusal_body(path, status, message):
+    """(kind, body) of a refusal: the login page's JSON, the API's JSON, or a message for an error page."""
     if path in LOGIN_PATHS and path != "/logout":
         return "json", {"ok": False, "title": TITLE, "message": message}
     if path.startswith("/api/") or path == "/group/notices":
-        return "json", {"error": "too_big", "message": message}
+        return "json", {"error": "too_big" if status == 413 else "length_required", "message": message}
     return "page", message
 
 

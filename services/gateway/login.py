@@ -227,9 +227,15 @@ class LoginMixin:
         return bool(header and cookie and header == cookie and csrf.valid(self.config["SECRET_KEY"], ANONYMOUS, header)
                     and csrf.same_origin(request))
 
+    def client_address(self, request):
+        """The client's address (behind TRUSTED_PROXIES: from X-Forwarded-For), per /64 for IPv6."""
+        trusted = {p.strip() for p in str(self.config.get("TRUSTED_PROXIES") or "").split(",") if p.strip()}
+        return throttle.client_key(throttle.client_address(request.remote_addr,
+                                                           request.headers.get("X-Forwarded-For"), trusted))
+
     def _client(self, request):
-        """The client address as a keyed hash (never the address itself in the audit), per /64 for IPv6."""
-        return address_tag(throttle.client_key(request.remote_addr), self.config["SECRET_KEY"])
+        """The client address as a keyed hash: what the audit and the login limits keep, never the address."""
+        return address_tag(self.client_address(request), self.config["SECRET_KEY"])
 
     def _too_many(self, request, serial):
         limit = int(self.config["LOGIN_ATTEMPTS_PER_MINUTE"])

@@ -47,7 +47,8 @@ def page(method):
 
 
 class PagesMixin:
-    """Needs from the service: flk, journal and bridge RPC proxies, config, identity(request)."""
+    """Needs from the service: flk, journal and bridge RPC proxies, config, identity(request) and
+    client_address(request) (login.py)."""
 
     # ---------------- helpers ----------------
 
@@ -149,7 +150,7 @@ class PagesMixin:
         try:
             key = ("user", self.identity(request)["user_id"])
         except NotAuthenticated:
-            key = ("address", throttle.client_key(request.remote_addr))
+            key = ("address", self.client_address(request))
         if not _captcha_refreshes.hit(key):
             raise ApiError(429, "too_many", CAPTCHA_TOO_OFTEN)
         if key[0] == "address":

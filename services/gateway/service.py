@@ -21,22 +21,22 @@ from shared.heartbeat import Heartbeat
 log = logging.getLogger(__name__)
 
 
-def refuse_oversized(environ):
-    """A 413 for a request whose declared body is over its route's limit (services/gateway/bodies.py), else None."""
-    limit = bodies.over_limit(environ)
-    if limit is None:
+def refuse_body(environ):
+    """A 413 (or 411) for a request whose body may not be read (services/gateway/bodies.py), else None; the
+    connection is closed after it, so the rest of the body is never read."""
+    refused = bodies.refusal(environ)
+    if refused is None:
         return None
-    kind, body = bodies.refusal_body(environ.get("PATH_INFO", ""), limit)
+    status, message = refused
+    kind, body = bodies.refusal_body(environ.get("PATH_INFO", ""), status, message)
     if kind == "json":
-        response = json_response(413, body)
-    else:
-        response = render("error.html", status=413, active=None, banner=None, message=body)
-    return response  # the connection is closed after it: the rest of the body is never read
+        return json_response(status, body)
+    return render("error.html", status=status, active=None, banner=None, message=body)
 
 
 install_nodelay()
 install_exclusive_port()
-install_body_limits(refuse_oversized)
+install_body_limits(refuse_body)
 
 
 class GatewayService(LoginMixin, AdminMixin, GroupPagesMixin, GroupsApiMixin, PagesMixin, memory.ReleasesMemory):

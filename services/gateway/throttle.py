@@ -29,6 +29,17 @@ class Window:
         return True
 
 
+def client_address(remote_addr, forwarded_for=None, trusted_proxies=()):
+    """The client's address: the peer's, or behind trusted proxies (TRUSTED_PROXIES) the nearest X-Forwarded-For
+    entry that is not one of them. Without trusted proxies the header is ignored (anyone can write it)."""
+    if not trusted_proxies or remote_addr not in trusted_proxies:
+        return remote_addr
+    hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
+    while hops and hops[-1] in trusted_proxies:
+        hops.pop()
+    return hops[-1] if hops else remote_addr
+
+
 def client_key(address):
     """The unit a per-address limit counts: the address itself, or its /64 for IPv6 (one host holds a whole /64)."""
     try:
