@@ -107,3 +107,54 @@ def test_refused_changes_explain_themselves(quiet_engine, pki, org_user):
         with pytest.raises(D.DirectoryError):
             with quiet_engine.begin() as conn:
                 bad(conn)
+
+
+def test_the_certificate_limit_counts_only_attempts_that_verified(quiet_engine):
+    with quiet_engine.begin() as conn:
+        for verified in (False, False, False, True):
+            D.audit(conn, "login.refused", "CERTLIMIT01", {"reason": "x", "address": "h:a", "verified": verified})
+        assert D.count_login_attempts(conn, "h:other", "CERTLIMIT01") == 1  # forged ones are not the holder's
+        assert D.count_login_attempts(conn, "h:a", None) >= 4                 # the address counts them all
+
+
+def test_live_challenges_are_capped(quiet_engine):
+    with quiet_engine.begin() as conn:
+        live = conn.execute(text("SELECT count(*) FROM auth_challenges WHERE used_at IS NULL "
+                                 "AND expires_at > now()")).scalar_one()
+        assert D.issue_challenge(conn, 60, live_max=live + 1) is not None
+        assert D.issue_challenge(conn, 60, live_max=live + 1) is None
+        assert D.issue_challenge(conn, 60) is not None  # no cap asked
+
+
+def test_purge_drops_expired_challenges_and_old_sessions_only(quiet_engine, org_user):
+    org, user, cert_id = org_user
+    with quiet_engine.begin() as conn:
+        stale = D.issue_challenge(conn, ttl_seconds=-1)
+        fresh = D.issue_challenge(conn, ttl_seconds=60)
+        live, ended = D.create_session(conn, user, org, cert_id), D.create_session(conn, user, org, cert_id)
+        D.end_session(conn, ended)
+        conn.execute(text("UPDATE sessions SET ended_at = now() - interval '2 days' WHERE ended_at IS NOT NULL "
+                          "AND user_id = :u"), {"u": user})
+        challenges, sessions = D.purge_login_state(conn, absolute_hours=12)
+        assert challenges >= 1 and sessions >= 1
+        assert D.consume_challenge(conn, fresh["id"]) and not conn.execute(
+            text("SELECT 1 FROM auth_challenges WHERE id = CAST(:id AS uuid)"), {"id": stale["id"]}).first()
+        assert D.session_identity(conn, live)["user_id"] == user
+
+
+def test_withdrawing_a_certificate_ends_its_sessions(quiet_engine, pki, org_user):
+    org, user, cert_id = org_user
+    with quiet_engine.begin() as conn:
+        token = D.create_session(conn, user, org, cert_id)
+        assert D.certificate_by_serial(conn, pki["user"].cert.serial_hex.lower()) == cert_id
+        assert D.set_certificate_active(conn, cert_id, False, actor="test") == 1
+        assert D.session_identity(conn, token) is None
+        owner = D.certificate_owner(conn, str(pki["user"].cert.issuer), pki["user"].cert.serial_hex)
+        assert owner["certificate_active"] is False
+        D.set_certificate_active(conn, cert_id, True, actor="test")
+        assert D.session_identity(conn, token) is None  # an ended session stays ended
+        audited = conn.execute(text("SELECT details FROM audit WHERE action = 'directory.certificate.withdraw' "
+                                    "AND object_id = :id"), {"id": str(cert_id)}).scalar_one()
+        assert audited["sessions_ended"] == 1
+        with pytest.raises(D.DirectoryError):
+            D.certificate_by_serial(conn, "00DEAD")

@@ -14,6 +14,7 @@ def test_fields_are_read_and_missing_ones_are_none():
 @pytest.mark.parametrize("raw, code", [
     (b"", "bad_json"), (b"[1]", "bad_json"), (b"\xff\xfe", "bad_json"), (b"{", "bad_json"),
     (b'{"enpp": "1"}', "unknown_fields"), (b'{"enp": 5072360829000830}', "flk"),
+    (b"[" * 100000, "bad_json"), (b'{"name": "\\ud800"}', "bad_json"), (b'{"name": ' + b"[" * 5000, "bad_json"),
 ])
 def test_bad_bodies_are_refused_in_russian(raw, code):
     with pytest.raises(ApiError) as err:
@@ -59,3 +60,32 @@ def test_a_service_away_is_503_try_later_a_bug_is_500(exc, status):
     assert response.status_code == status
     assert json.loads(response.get_data()) == {"ok": False, "title": signin.TITLE,
                                                "message": pages.UNAVAILABLE if status == 503 else pages.INTERNAL}
+
+
+@pytest.mark.parametrize("args, key", [({"page": "1" + "0" * 30}, "page"), ({"date_to": "9999-12-31"}, "date_to"),
+                                       ({"date_from": "0001-01-01"}, "date_from"), ({"page": "9" * 5000}, "page")])
+def test_values_the_journal_cannot_take_are_refused_in_russian(args, key):
+    with pytest.raises(ApiError) as err:
+        parse_list_args(args)
+    assert err.value.status == 400 and f"«{key}»" in err.value.message
+
+
+def test_the_last_page_and_the_calendar_edges_are_taken():
+    filters, page, _ = parse_list_args({"page": "100000", "date_from": "1900-01-01", "date_to": "2099-12-31"})
+    assert page == 100000 and filters == {"date_from": "1900-01-01", "date_to": "2099-12-31"}
+
+
+def test_api_answers_are_no_store_and_nosniff_and_posts_must_be_json():
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from services.gateway.api import json_response, require_json
+    response = json_response(200, {}, headers={"Location": "/x"})
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["X-Content-Type-Options"] == "nosniff"
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+        request = Request(EnvironBuilder(method="POST", data=b"{}", content_type=content_type).get_environ())
+        with pytest.raises(ApiError) as err:
+            require_json(request)
+        assert err.value.status == 415
+    require_json(Request(EnvironBuilder(method="POST", data=b"{}", content_type="application/json; charset=utf-8")
+                         .get_environ()))

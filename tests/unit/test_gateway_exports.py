@@ -45,3 +45,10 @@ def test_content_disposition_keeps_the_russian_name():
     value = exports.content_disposition('Мой "запрос"/1', "csv")
     assert value.startswith('attachment; filename="') and "filename*=UTF-8''" in value
     assert value.endswith("%D0%9C%D0%BE%D0%B9%20%D0%B7%D0%B0%D0%BF%D1%80%D0%BE%D1%811.csv")
+
+
+def test_content_disposition_drops_controls_bidi_and_header_breaks():
+    value = exports.content_disposition("Отчёт\u202egsc.exe\r\nSet-Cookie: a=1\x00", "xlsx")
+    assert "\r" not in value and "\n" not in value and "\x00" not in value and "\u202e" not in value
+    assert value.endswith("filename*=UTF-8''%D0%9E%D1%82%D1%87%D1%91%D1%82gsc.exeSet-Cookie%20a%3D1.xlsx")
+    assert exports.content_disposition("\u202e\u2066", "csv").startswith('attachment; filename="group.csv"')

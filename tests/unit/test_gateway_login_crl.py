@@ -46,7 +46,7 @@ def attempt(urls, fetched):
     gateway.journal, gateway.config = journal, {"LOGIN_ATTEMPTS_PER_MINUTE": 10, "OZSP_MODE": "dev", "SECRET_KEY": "s",
                                                 "CRL_GRACE_HOURS": 0}
     signature = base64.b64encode(user.sign_challenge(CHALLENGE.encode())).decode()
-    result = gateway._authenticate(SimpleNamespace(remote_addr="127.0.0.1"), "id", signature)
+    result = gateway._authenticate(SimpleNamespace(remote_addr="127.0.0.1", headers={}), "id", signature)
     return result, journal, user
 
 

@@ -71,3 +71,30 @@ def test_page_settings_default_to_safe_values():
                                                      "CAPTCHA_TTL_SECONDS": "120"})
     assert conf.captcha_test_mode and conf.submit_limit == 5 and conf.captcha_ttl == 120 and conf.secret_key == "s"
     assert not settings.load({}, env={"CAPTCHA_TEST_MODE": "0"}).captcha_test_mode
+
+
+def api_call(headers=None, cookie=None, path="/api/v1/requests"):
+    builder = EnvironBuilder(path=path, method="POST", headers=headers or {}, base_url="http://127.0.0.1:8000")
+    if cookie:
+        builder.headers["Cookie"] = f"{csrf.COOKIE}={cookie}"
+    return Request(builder.get_environ())
+
+
+def test_api_calls_need_the_header_token_or_our_origin():
+    token = csrf.new_token(SECRET, 1)
+    assert csrf.api_allowed(api_call({csrf.HEADER: token}, token), SECRET, 1)
+    assert csrf.api_allowed(api_call({"Origin": "http://127.0.0.1:8000"}), SECRET, 1)
+    assert not csrf.api_allowed(api_call(), SECRET, 1)                                     # nothing
+    assert not csrf.api_allowed(api_call({"Origin": "http://127.0.0.1:9000"}), SECRET, 1)  # another port
+    assert not csrf.api_allowed(api_call({"Origin": "null"}), SECRET, 1)
+    assert not csrf.api_allowed(api_call({csrf.HEADER: token}), SECRET, 1)                 # no cookie
+    assert not csrf.api_allowed(api_call({csrf.HEADER: token}, token), SECRET, 2)          # another user's
+    assert not csrf.api_allowed(api_call({csrf.HEADER: token, "Origin": "http://evil.example"}, token), SECRET, 1)
+
+
+def test_notices_are_not_taken_for_another_site():
+    assert csrf.fetch_ok(api_call({"Sec-Fetch-Site": "same-origin"}))
+    assert csrf.fetch_ok(api_call())
+    assert not csrf.fetch_ok(api_call({"Sec-Fetch-Site": "same-site"}))
+    assert not csrf.fetch_ok(api_call({"Sec-Fetch-Site": "cross-site"}))
+    assert not csrf.fetch_ok(api_call({"Origin": "http://127.0.0.1:9000"}))

@@ -126,3 +126,10 @@ def test_pager():
     capped = views.pager(400, 25, 10000, exact=False, shown=25)
     assert capped["next"] == 401 and not capped["exact"]
     assert views.pager(1, 25, 0)["from"] == 0
+
+
+def test_a_period_beyond_the_calendar_is_a_message_not_a_500():
+    from services.gateway import views
+    assert views.parse_period("31.12.9999") == (None, None, views.PERIOD_RANGE)
+    assert views.parse_period("01.01.1899 – 01.01.2000")[2] == views.PERIOD_RANGE
+    assert views.parse_period("01.01.1900 – 31.12.2099")[2] is None

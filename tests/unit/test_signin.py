@@ -92,3 +92,16 @@ def test_missing_crl_is_refused(world):
     p7s = world["users"]["ok256"].sign_challenge(CHALLENGE.encode(), signing_time=NOW)
     result = signin.authenticate(p7s, CHALLENGE, store, lambda *a: owner(), now=NOW)
     assert (result.ok, result.reason) == (False, "crl_missing")
+
+
+def test_only_attempts_whose_signature_verified_count_for_the_certificate(world):
+    from shared.gost.testpki import TestPki, sign_cms
+    outsider = TestPki(seed="signin-outsider").ca("ЧУЖОЙ").issue("ПОДДЕЛОВ")
+    victim = world["users"]["ok256"]
+    forged = sign_cms(CHALLENGE.encode(), victim.cert, outsider.key, signing_time=NOW)
+    result = signin.authenticate(forged, CHALLENGE, world["store"], lambda *key: owner(), now=NOW)
+    assert (result.reason, result.verified, result.serial) == ("bad_signature", False, victim.cert.serial_hex)
+    assert login(world, "revoked", owner()).verified           # verified, then the certificate was refused
+    assert login(world, "ok256", None).verified                # verified, unknown to the directory
+    assert login(world, "ok256", owner()).verified
+    assert not login(world, "ok256", owner(), signed="другое").verified

@@ -25,6 +25,11 @@ CASES = {
     "name 100 chars": ok({"name": "Я" * 100, "enp": ENP}),
     "name 101 chars": err({"name": "Я" * 101, "enp": ENP}, "name", M.NAME_FORMAT),
     "name control char": err({"name": "RQ\x01", "enp": ENP}, "name"),
+    "name NUL": err({"name": "RQ\x00", "enp": ENP}, "name", M.NAME_FORMAT),
+    "name line break": err({"name": "RQ\r\n1", "enp": ENP}, "name", M.NAME_FORMAT),
+    "name bidi override": err({"name": "RQ\u202egsc.exe", "enp": ENP}, "name", M.NAME_FORMAT),
+    "name bidi isolate": err({"name": "RQ\u2066x", "enp": ENP}, "name", M.NAME_FORMAT),
+    "name lone surrogate": err({"name": "RQ\ud800", "enp": ENP}, "name", M.NAME_FORMAT),
     "name free text": ok({"name": 'Мой запрос; "по ЕНП", №1', "enp": ENP}),
     "name trimmed": ok({"name": "  RQ 7  ", "enp": ENP}, name="RQ 7"),
     # --- at least one identifying group

@@ -361,3 +361,30 @@ def test_path_length_constraint():
     far2 = deeper2.issue()
     store2 = TrustStore([root2.cert], [root2.crl(), sub2.crl(), deeper2.crl()])
     assert len(verify(sign(far2, extra_certs=[sub2.cert, deeper2.cert]), store2).chain) == 4
+
+
+# --- bounds (issue 17): refused before the parts are parsed -------------------------
+
+def _stuffed(user, attributes=0, blob=0):
+    from tests.security.attack import build_cms
+    return build_cms(user.cert, CHALLENGE, user.key.sign, attributes=attributes, blob=blob)
+
+
+def test_signed_attributes_or_certificates_beyond_the_bounds_are_malformed(world, store):
+    import time
+
+    from shared.gost import cms
+    for der in (_stuffed(world.user, attributes=cms.MAX_SIGNED_ATTRS), _stuffed(world.user, blob=20000),
+                _stuffed(world.user, attributes=3000),
+                sign(world.user, extra_certs=[world.ca.cert] * cms.MAX_CERTS)):
+        started = time.perf_counter()
+        refused(errors.Malformed, "malformed", verify, der, store)
+        assert time.perf_counter() - started < 0.05
+
+
+def test_a_refusal_says_whether_the_signature_itself_verified(world, store):
+    from shared.gost.testpki import sign_cms
+    assert refused(errors.GostError, "revoked", verify, sign(world.revoked), store).signature_valid
+    assert refused(errors.GostError, "unknown_ca", verify, sign(world.foreign_user), store).signature_valid
+    forged = sign_cms(CHALLENGE, world.user.cert, world.foreign_user.key, signing_time=NOW)  # someone else's key
+    assert not refused(errors.BadSignature, "bad_signature", verify, forged, store).signature_valid
