@@ -13,12 +13,12 @@ def captcha_rows(engine):
 
 def test_anonymous_hits_store_nothing_and_are_limited_per_address(stack, engine):
     before = captcha_rows(engine)
-    anonymous = client("127.0.0.11")
+    anonymous = client("127.0.17.11")
     codes = [anonymous.get(stack.base_url + "/individual/captcha", timeout=30).status_code
              for _ in range(CAPTCHA_REFRESH_PER_MINUTE + 2)]
     assert codes[:CAPTCHA_REFRESH_PER_MINUTE] == [401] * CAPTCHA_REFRESH_PER_MINUTE and codes[-2:] == [429, 429]
     assert captcha_rows(engine) == before  # no database row per anonymous hit
-    other = client("127.0.0.12").get(stack.base_url + "/individual/captcha", timeout=30)
+    other = client("127.0.17.12").get(stack.base_url + "/individual/captcha", timeout=30)
     assert other.status_code == 401  # another address is counted apart
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from shared.masking import address_tag
 from tests.security.attack import client, login_attempt
 
-ADDRESS = "127.0.0.13"
+ADDRESS = "127.0.17.13"
 
 
 def test_login_audit_and_access_log_carry_a_keyed_hash_of_the_address(stack, pki, engine):

@@ -155,17 +155,17 @@ def test_forged_attempts_with_a_victims_certificate_do_not_lock_the_victim_out(s
     count for it. The per-address limit still stops the attacker's address."""
     victim = pki["users"]["victim"]
     limit = int(stack.env["LOGIN_ATTEMPTS_PER_MINUTE"])
-    sessions = [client("127.0.0.2") for _ in range(4)]  # four at a time, like a script would
+    sessions = [client("127.0.17.2") for _ in range(4)]  # four at a time, like a script would
     with ThreadPoolExecutor(len(sessions)) as pool:
         answers = list(pool.map(lambda n: login_attempt(stack, sessions[n % 4], forged(victim)), range(limit)))
     assert all(r.status_code == 403 and r.json()["message"] == signin.REASONS["bad_signature"] for r in answers), \
         {r.json()["message"] for r in answers}
-    first, second = sessions[0], client("127.0.0.3")
+    first, second = sessions[0], client("127.0.17.3")
     stopped = login_attempt(stack, first, forged(victim))  # the attacker's address: its limit holds
     assert stopped.status_code in (403, 429) and stopped.json()["message"] == signin.TOO_MANY
     for _ in range(5):  # more forged attempts than the certificate's limit, from another address
         assert login_attempt(stack, second, forged(victim)).json()["message"] == signin.REASONS["bad_signature"]
-    honest = login_attempt(stack, client("127.0.0.4"), victim.sign_challenge)
+    honest = login_attempt(stack, client("127.0.17.4"), victim.sign_challenge)
     assert honest.status_code == 200 and honest.json()["ok"], honest.text
 
 
@@ -178,7 +178,7 @@ def test_verified_attempts_still_count_for_the_certificate(stack, pki, engine):
                           "'{\"reason\": \"ok\", \"address\": \"h:elsewhere\", \"verified\": true}' "
                           "FROM generate_series(1, :n)"), {"s": user.cert.serial_hex, "n": limit})
     try:
-        r = login_attempt(stack, client("127.0.0.5"), user.sign_challenge)
+        r = login_attempt(stack, client("127.0.17.5"), user.sign_challenge)
         assert r.status_code == 403 and r.json()["message"] == signin.TOO_MANY
     finally:
         with engine.begin() as conn:
@@ -192,7 +192,7 @@ def test_live_challenges_are_capped_for_all_anonymous_callers_together(stack, en
         conn.execute(text("INSERT INTO auth_challenges (challenge, expires_at) SELECT 'ozsp-login-flood', "
                           "now() + interval '2 minutes' FROM generate_series(1, :n)"), {"n": cap})
     try:
-        session = client("127.0.0.6")
+        session = client("127.0.17.6")
         r = session.post(stack.base_url + "/login/challenge", json={}, headers=csrf_header(session, stack), timeout=30)
         assert r.status_code == 503 and "слишком много попыток входа" in r.json()["message"]
     finally:
@@ -203,7 +203,7 @@ def test_live_challenges_are_capped_for_all_anonymous_callers_together(stack, en
 
 
 def test_challenges_from_one_address_are_limited_without_a_login_attempt(stack):
-    session = client("127.0.0.8")
+    session = client("127.0.17.8")
     headers = csrf_header(session, stack)
     limit = int(stack.env["LOGIN_ATTEMPTS_PER_MINUTE"])
     codes = [session.post(stack.base_url + "/login/challenge", json={}, headers=headers, timeout=30).status_code
@@ -234,12 +234,12 @@ def test_expired_challenges_and_finished_sessions_are_purged(stack, engine):
 
 def test_withdrawing_a_certificate_ends_its_live_sessions(stack, pki, database_url):
     user = pki["users"]["withdrawn"]
-    session = client("127.0.0.9")
+    session = client("127.0.17.9")
     assert login_attempt(stack, session, user.sign_challenge).status_code == 200
     assert session.get(stack.base_url + "/api/v1/requests", timeout=30).status_code == 200
     done = subprocess.run([sys.executable, "-m", "services.cli", "directory", "cert-withdraw", user.cert.serial_hex],
                           env={**stack.env, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "завершено сеансов: 1" in done.stdout, done.stdout + done.stderr
     assert session.get(stack.base_url + "/api/v1/requests", timeout=30).status_code == 401
-    again = login_attempt(stack, client("127.0.0.9"), user.sign_challenge)
+    again = login_attempt(stack, client("127.0.17.9"), user.sign_challenge)
     assert again.status_code == 403 and again.json()["message"] == signin.CERTIFICATE_WITHDRAWN

@@ -36,7 +36,7 @@ def test_the_login_answer_redirects_only_within_the_site(stack, pki):
     user = pki["users"]["redirected"]
     for value, expected in [("/\t/evil.example", "/"), ("/\\evil.example", "/"), ("//evil.example", "/"),
                             ("/journal", "/journal")]:
-        r = login_with_next(stack, client("127.0.0.10"), user, value)
+        r = login_with_next(stack, client("127.0.17.10"), user, value)
         assert r.status_code == 200 and r.json()["redirect"] == expected, (value, r.text)
 
 
