@@ -190,6 +190,13 @@ def private_stack(settings, output_dir):
             yield stack
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, one for the run (tests/browser/conftest.py launch())."""
+    from tests.browser.conftest import launch
+    yield from launch()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     """Tests marked destructive run only when asked (tests/support.py require_destructive)."""

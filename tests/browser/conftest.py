@@ -17,8 +17,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 SHOTS = os.path.join(support.OUTPUT, "browser")
 
 
-@pytest.fixture(scope="session")
-def browser():
+def launch():
+    """Chromium for the run: the session fixture `browser` lives in tests/conftest.py, so the browser tests and the
+    browser attacks of tests/security share it (Playwright's sync API runs one instance at a time)."""
     support.require(os.path.exists(CHROMIUM) or shutil.which(CHROMIUM), "browser", "apt-get install chromium",
                     f"no Chromium at {CHROMIUM}")  # a failure under CI
     from playwright.sync_api import sync_playwright

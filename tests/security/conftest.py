@@ -28,17 +28,17 @@ def pki(engine):
     return {"ca": ca, "users": users, "ids": ids}
 
 
-# Chromium for the attacks a browser makes (tests/browser/conftest.py: Debian's chromium, skipped locally without)
-from tests.browser.conftest import _page, browser  # noqa: E402,F401
+# Chromium for the attacks a browser makes (the run's `browser`, tests/conftest.py; skipped locally without it)
+from tests.browser.conftest import _page  # noqa: E402
 
 
 @pytest.fixture
-def anonymous_page(browser, stack):  # noqa: F811
+def anonymous_page(browser, stack):
     yield from _page(browser, stack)
 
 
 @pytest.fixture
-def victim_page(browser, stack):  # noqa: F811
+def victim_page(browser, stack):
     """Chromium signed in as the demo user with a session of its own (an attack that worked would not end the
     suite's session)."""
     from shared.gost.testpki import DevPki
