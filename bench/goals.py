@@ -3,9 +3,9 @@
     goals: flk.check_group via RPC >= 50,000 rows/s: met; export <= 5 s: NOT met
     goals (quick run, not a measurement): flk.check_group via RPC >= 50,000 rows/s: met
 
-Each goal is `<goal>: <verdict>`, goals joined by "; " (a goal has no ";"). A verdict is "met", "NOT met" or "undecided (<why>)"
-(bench/bridge.py, when the machine's drift straddles the goal). A quick run (--quick) says so: its sizes are too
-small for its timings to mean anything; it proves the benchmark's code paths still run.
+Each goal is `<goal>: <verdict>`, goals joined by "; " (a goal has no ";"). A verdict is "met", "NOT met" or
+"undecided (<why>)" (bench/bridge.py, when the machine's drift straddles the goal). A quick run (--quick) says so:
+its sizes are too small for its timings to mean anything; it proves the benchmark's code paths still run.
 """
 import re
 
