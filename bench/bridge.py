@@ -11,8 +11,11 @@ time split (on a CPU / waiting for one / idle) and RSS of every process after wa
 At 0 ms the goal is judged with the register on a CPU of its own (docs/decisions.md). Finally the 0 ms
 pipeline once more with the other client (zeep on every call), for comparison.
 
+Goals: pipeline/raw ratio >= 0.9 (at 0 ms judged with the register on a CPU of its own, the shared-CPU figure for
+reference only), >= 200 requests/s with 200 ms latency and 50 in flight, 100,000 rows through the mass path < 120 s.
+
     .venv/bin/python bench/bridge.py [--calls 12000] [--slow-calls 3000] [--mass-rows 100000] [--no-compare]
-                                     [--env FERZL_ARCHIVE_DAYS=0 ...]
+                                     [--env FERZL_ARCHIVE_DAYS=0 ...] [--quick]
 """
 import argparse
 import json
@@ -27,18 +30,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import requests  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
-from services import admin  # noqa: E402
+from bench.goals import report  # noqa: E402
+from bench.resources import Resources  # noqa: E402
 from services.ferzl_emulator.register import Register  # noqa: E402
 from services.journal import groups, store  # noqa: E402
-from services.supervisor import Supervisor, wait_http  # noqa: E402
+from services.supervisor import wait_http  # noqa: E402
 from shared import config  # noqa: E402
 from shared import params as P  # noqa: E402
 from tests import support  # noqa: E402
 
 CONCURRENCY = 50
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+WARM_UP = {"requests": 12000, "group": 5000, "compare": 1000}
+QUICK = {"calls": 400, "slow_calls": 200, "mass_rows": 2000, "rounds": 1,
+         "warm_up": {"requests": 400, "group": 500, "compare": 200}}
 GOALS = {"ratio": 0.9, "rate_200ms": 200.0, "mass_seconds": 120.0}
 ME = store.Identity(user_id=1, organization_id=1)
 ISOLATED = "register on a CPU of its own"
@@ -303,148 +310,150 @@ def main():
                         help="extra settings for the services, e.g. FERZL_ARCHIVE_DAYS=0")
     parser.add_argument("--no-compare", dest="compare", action="store_false",
                         help="skip the comparison run with the other client (zeep / fast)")
+    parser.add_argument("--quick", action="store_true",
+                        help="400 calls, 200 at 200 ms, 2,000 mass rows, small warm-ups, one round: the code "
+                             "paths, not a measurement")
     args = parser.parse_args()
-    settings = support.base_settings()
+    args.rounds, args.warm_up = ROUNDS, WARM_UP
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
+    with Resources() as res:
+        run(res, args)
+
+
+def run(res, args):
+    settings = res.settings
     kind = dict(kv.split("=", 1) for kv in args.env).get("FERZL_CLIENT", settings.ferzl_client)
-    vhost = support.unique_name("ozsp-bench")
-    delete_vhost = support.create_vhost(settings, vhost)
-    url, drop = support.make_test_database(settings)
-    admin.migrate(url)
-    admin.seed(url)
-    engine = create_engine(url)
+    amqp_uri = res.vhost()
+    url = res.database()
+    engine = res.engine(url)
     emu = support.free_port()
-    env = {"AMQP_URI": support.amqp_uri_for_vhost(settings, vhost), "DATABASE_URL": url,
+    env = {"AMQP_URI": amqp_uri, "DATABASE_URL": url,
            "EMULATOR_ADDRESS": f"127.0.0.1:{emu}", "FERZL_URL": "", "EMULATOR_SEED": str(SEED),
            "EMULATOR_SIZE": str(SIZE), "FERZL_CONCURRENCY": str(CONCURRENCY), "LOG_LEVEL": "WARNING",
            "PYTHONUNBUFFERED": "1", **dict(kv.split("=", 1) for kv in args.env)}
-    os.makedirs(support.OUTPUT, exist_ok=True)
-    log = open(os.path.join(support.OUTPUT, "bench-bridge.log"), "w", encoding="utf-8")
-    sup = Supervisor(env=env, restart=False, output=log)
+    sup = res.services(env, "bench-bridge.log")
     register = Register(SEED, SIZE)
     emulator = f"http://127.0.0.1:{emu}"
     soap_url = config.load({**os.environ, **env}).effective_ferzl_url
     token = config.load({**os.environ, **env}).ferzl_token
-    try:
-        procs = {"ferzl_emulator": sup.start("ferzl_emulator")}
-        assert wait_http(f"{emulator}/emulator/health", 60, procs["ferzl_emulator"]), "emulator did not start"
-        for name in ("journal", "ferzl_bridge"):
-            procs[name] = sup.start(name)
+    procs = {"ferzl_emulator": sup.start("ferzl_emulator")}
+    assert wait_http(f"{emulator}/emulator/health", 60, procs["ferzl_emulator"]), "emulator did not start"
+    for name in ("journal", "ferzl_bridge"):
+        procs[name] = sup.start(name)
+    time.sleep(4)
+    print(f"ФЕРЗЛ bridge benchmark: client {kind}, concurrency {CONCURRENCY}, CHUNK_SIZE {settings.chunk_size}, "
+          f"{os.cpu_count()} CPUs\n", flush=True)
+    offset = [0]
+
+    def next_persons(n):
+        chosen = [register.person((offset[0] + i) % SIZE) for i in range(n)]
+        offset[0] += n
+        return chosen
+
+    def pipeline(latency, calls, client, setup="shared CPUs"):
+        """Raw client and pipeline, interleaved ROUNDS times (the machine is shared): medians and all samples."""
+        requests.post(f"{emulator}/emulator/admin", json={"latency_ms": latency}, timeout=10).raise_for_status()
+        raws, rates, cpus, client_cpu, shares = [], [], [], [], {"raw": [], "pipeline": []}
+        register_pid = procs["ferzl_emulator"].pid
+        for n in range(args.rounds):
+            rate, cpu_ms, share = raw_rate(soap_url, token, calls, client, register_pid)
+            raws.append(rate)
+            client_cpu.append(cpu_ms)
+            shares["raw"].append(share)
+            name = f"pipeline {client} {latency} ms {setup} {n}"
+            cpu0 = {k: cpu_seconds(p.pid) for k, p in procs.items()} | command_cpu()
+            busy0, sampler = machine_busy(), RegisterSampler(register_pid)
+            start = insert_individual(engine, name, next_persons(calls))
+            end = wait_done(engine, "r.name = :n", {"n": name}, calls, 900)
+            sampler.close()
+            shares["pipeline"].append(register_shares(sampler.at(start), sampler.at(end), end - start))
+            rates.append(calls / (end - start))
+            cpu = {k: (cpu_seconds(p.pid) - cpu0[k]) * 1000 / calls for k, p in procs.items()}
+            cpu |= {k: (v - cpu0[k]) * 1000 / calls for k, v in command_cpu().items()}
+            cpu["all processes"] = (machine_busy() - busy0) * 1000 / calls
+            cpus.append(cpu)
+        cpu = {k: statistics.median(c[k] for c in cpus) for k in cpus[0]}
+        cpu["(raw client alone)"] = statistics.median(client_cpu)
+        register = {side: [statistics.median(v) for v in zip(*rounds)] for side, rounds in shares.items()}
+        return client, latency, calls, raws, rates, cpu, setup, register
+
+    def mass_group(rows, name):
+        requests.post(f"{emulator}/emulator/admin", json={"latency_ms": 0}, timeout=10).raise_for_status()
+        group_id, start = insert_group(engine, name, next_persons(rows))
+        return wait_done(engine, "r.group_id = :g", {"g": group_id}, rows, 600) - start
+
+    # warm-up through the whole pipeline, both paths (imports, connections, caches), then the RSS baseline
+    # (12,000 requests at once: a full prefetch -- 60 chunks of 200 -- is the bridge's working set)
+    warm = args.warm_up
+    insert_individual(engine, "warm-up", next_persons(warm["requests"]))
+    wait_done(engine, "r.name = :n", {"n": "warm-up"}, warm["requests"], 300)
+    mass_group(warm["group"], "warm-up group")
+    rss = [("after warm-up", {name: rss_mb(p.pid) for name, p in procs.items()})]
+    results = [pipeline(0, args.calls, kind)]
+    restore_cpus = isolate_register(procs["ferzl_emulator"].pid, [procs["journal"].pid, procs["ferzl_bridge"].pid])
+    if restore_cpus:
+        try:
+            results.append(pipeline(0, args.calls, kind, ISOLATED))
+        finally:
+            restore_cpus()
+    else:
+        print("(the register could not be put on a CPU of its own: fewer than 2 CPUs or not root)\n")
+    rss.append(("after 0 ms", {name: rss_mb(p.pid) for name, p in procs.items()}))
+    results.append(pipeline(200, args.slow_calls, kind))
+    rss.append(("after 200 ms", {name: rss_mb(p.pid) for name, p in procs.items()}))
+    counters_before = requests.get(f"{emulator}/emulator/admin", timeout=10).json()["counters"]
+    mass_seconds = mass_group(args.mass_rows, "mass bench")
+    counters = requests.get(f"{emulator}/emulator/admin", timeout=10).json()["counters"]
+    rss.append((f"after {args.mass_rows} mass", {name: rss_mb(p.pid) for name, p in procs.items()}))
+    if args.compare:  # the same 0 ms pipeline with zeep on every call, for comparison
+        other = "zeep" if kind == "fast" else "fast"
+        sup.env["FERZL_CLIENT"] = other
+        sup.kill("ferzl_bridge")
+        procs["ferzl_bridge"] = sup.start("ferzl_bridge")
         time.sleep(4)
-        print(f"ФЕРЗЛ bridge benchmark: client {kind}, concurrency {CONCURRENCY}, CHUNK_SIZE {settings.chunk_size}, "
-              f"{os.cpu_count()} CPUs\n", flush=True)
-        offset = [0]
+        insert_individual(engine, "warm-up 2", next_persons(warm["compare"]))
+        wait_done(engine, "r.name = :n", {"n": "warm-up 2"}, warm["compare"], 120)
+        results.append(pipeline(0, args.calls // 2, other))
 
-        def next_persons(n):
-            chosen = [register.person((offset[0] + i) % SIZE) for i in range(n)]
-            offset[0] += n
-            return chosen
-
-        def pipeline(latency, calls, client, setup="shared CPUs"):
-            """Raw client and pipeline, interleaved ROUNDS times (the machine is shared): medians and all samples."""
-            requests.post(f"{emulator}/emulator/admin", json={"latency_ms": latency}, timeout=10).raise_for_status()
-            raws, rates, cpus, client_cpu, shares = [], [], [], [], {"raw": [], "pipeline": []}
-            register_pid = procs["ferzl_emulator"].pid
-            for n in range(ROUNDS):
-                rate, cpu_ms, share = raw_rate(soap_url, token, calls, client, register_pid)
-                raws.append(rate)
-                client_cpu.append(cpu_ms)
-                shares["raw"].append(share)
-                name = f"pipeline {client} {latency} ms {setup} {n}"
-                cpu0 = {k: cpu_seconds(p.pid) for k, p in procs.items()} | command_cpu()
-                busy0, sampler = machine_busy(), RegisterSampler(register_pid)
-                start = insert_individual(engine, name, next_persons(calls))
-                end = wait_done(engine, "r.name = :n", {"n": name}, calls, 900)
-                sampler.close()
-                shares["pipeline"].append(register_shares(sampler.at(start), sampler.at(end), end - start))
-                rates.append(calls / (end - start))
-                cpu = {k: (cpu_seconds(p.pid) - cpu0[k]) * 1000 / calls for k, p in procs.items()}
-                cpu |= {k: (v - cpu0[k]) * 1000 / calls for k, v in command_cpu().items()}
-                cpu["all processes"] = (machine_busy() - busy0) * 1000 / calls
-                cpus.append(cpu)
-            cpu = {k: statistics.median(c[k] for c in cpus) for k in cpus[0]}
-            cpu["(raw client alone)"] = statistics.median(client_cpu)
-            register = {side: [statistics.median(v) for v in zip(*rounds)] for side, rounds in shares.items()}
-            return client, latency, calls, raws, rates, cpu, setup, register
-
-        def mass_group(rows, name):
-            requests.post(f"{emulator}/emulator/admin", json={"latency_ms": 0}, timeout=10).raise_for_status()
-            group_id, start = insert_group(engine, name, next_persons(rows))
-            return wait_done(engine, "r.group_id = :g", {"g": group_id}, rows, 600) - start
-
-        # warm-up through the whole pipeline, both paths (imports, connections, caches), then the RSS baseline
-        # (12,000 requests at once: a full prefetch -- 60 chunks of 200 -- is the bridge's working set)
-        insert_individual(engine, "warm-up", next_persons(12000))
-        wait_done(engine, "r.name = :n", {"n": "warm-up"}, 12000, 300)
-        mass_group(5000, "warm-up group")
-        rss = [("after warm-up", {name: rss_mb(p.pid) for name, p in procs.items()})]
-        results = [pipeline(0, args.calls, kind)]
-        restore_cpus = isolate_register(procs["ferzl_emulator"].pid, [procs["journal"].pid, procs["ferzl_bridge"].pid])
-        if restore_cpus:
-            try:
-                results.append(pipeline(0, args.calls, kind, ISOLATED))
-            finally:
-                restore_cpus()
-        else:
-            print("(the register could not be put on a CPU of its own: fewer than 2 CPUs or not root)\n")
-        rss.append(("after 0 ms", {name: rss_mb(p.pid) for name, p in procs.items()}))
-        results.append(pipeline(200, args.slow_calls, kind))
-        rss.append(("after 200 ms", {name: rss_mb(p.pid) for name, p in procs.items()}))
-        counters_before = requests.get(f"{emulator}/emulator/admin", timeout=10).json()["counters"]
-        mass_seconds = mass_group(args.mass_rows, "mass bench")
-        counters = requests.get(f"{emulator}/emulator/admin", timeout=10).json()["counters"]
-        rss.append((f"after {args.mass_rows} mass", {name: rss_mb(p.pid) for name, p in procs.items()}))
-        if args.compare:  # the same 0 ms pipeline with zeep on every call, for comparison
-            other = "zeep" if kind == "fast" else "fast"
-            sup.env["FERZL_CLIENT"] = other
-            sup.kill("ferzl_bridge")
-            procs["ferzl_bridge"] = sup.start("ferzl_bridge")
-            time.sleep(4)
-            insert_individual(engine, "warm-up 2", next_persons(1000))
-            wait_done(engine, "r.name = :n", {"n": "warm-up 2"}, 1000, 120)
-            results.append(pipeline(0, args.calls // 2, other))
-
-        print(f"medians of {ROUNDS} interleaved rounds (all rounds in brackets); {ISOLATED}: the emulator alone on "
-              f"the last CPU, the raw client or the whole pipeline (services, PostgreSQL, RabbitMQ) on the others")
-        print(f"{'client':>6} {'latency':>8} {'calls':>6} {'raw client/s':>24} {'pipeline req/s':>24} {'ratio':>6}"
-              "  CPUs")
-        for client, latency, calls, raws, rates, _, setup, _ in results:
-            raw, rate = statistics.median(raws), statistics.median(rates)
-            print(f"{client:>6} {latency:>5} ms {calls:>6} {raw:>6.0f} [{' '.join(f'{r:.0f}' for r in raws):>15}]"
-                  f" {rate:>6.0f} [{' '.join(f'{r:.0f}' for r in rates):>15}] {rate / raw:>6.2f}  {setup}")
-        print("\nCPU per request in the pipeline, ms (\"all processes\": the whole machine, RabbitMQ and PostgreSQL "
-              "included):")
-        for client, latency, _, _, _, cpu, setup, _ in results:
-            print(f"  {client} {latency} ms, {setup}: " + ", ".join(f"{n} {v:.2f}" for n, v in cpu.items()))
-        print("\nThe register's (emulator's) time while the clock ran: "
-              "on a CPU / runnable but waiting for a CPU / idle:")
-        for client, latency, _, _, _, _, setup, register in results:
-            print(f"  {client} {latency} ms, {setup}: " + ", ".join(
-                f"{side} " + " / ".join(f"{v:.0%}" for v in values) for side, values in register.items()))
-        starts = counters.get("getMassInsuranceStatusStart", 0) - counters_before.get("getMassInsuranceStatusStart", 0)
-        polls = counters.get("getMassInsuranceStatusPoll", 0) - counters_before.get("getMassInsuranceStatusPoll", 0)
-        singles = counters.get("getPersonData", 0) - counters_before.get("getPersonData", 0)
-        print(f"\nmass path: {args.mass_rows} ЕНП rows in one group answered in {mass_seconds:.1f} s "
-              f"({args.mass_rows / mass_seconds:.0f} rows/s); {starts} Start + {polls} Poll calls, "
-              f"{singles} getPersonData calls")
-        print("\nRSS, MB: " + " -> ".join(label for label, _ in rss))
-        for name in ("ferzl_emulator", "journal", "ferzl_bridge"):
-            print(f"  {name:<15} " + " -> ".join(f"{values[name]:.1f}" for _, values in rss))
-        main_results = [(lat, raws, rates, setup) for c, lat, n, raws, rates, cpu, setup, _ in results if c == kind]
-        slow = [statistics.median(rates) for latency, _, rates, _ in main_results if latency == 200][0]
-        apart = any(setup == ISOLATED for _, _, _, setup in main_results)  # then it decides at 0 ms (decisions.md)
-        print(f"\ngoals: ratio >= {GOALS['ratio']}: "
-              + ", ".join(f"{lat} ms ({setup}{', reference only' if apart and lat == 0 and setup != ISOLATED else ''})"
-                          f" {ratio_verdict(raws, rates, GOALS['ratio'])}" for lat, raws, rates, setup in main_results)
-              + f"; 200 ms with {CONCURRENCY} in flight >= {GOALS['rate_200ms']:.0f} req/s: "
-              f"{'met' if slow >= GOALS['rate_200ms'] else 'NOT met'}; "
-              f"{args.mass_rows} rows < {GOALS['mass_seconds']:.0f} s: "
-              f"{'met' if mass_seconds < GOALS['mass_seconds'] else 'NOT met'}")
-    finally:
-        sup.stop()
-        log.close()
-        engine.dispose()
-        drop()
-        delete_vhost()
+    print(f"medians of {args.rounds} interleaved rounds (all rounds in brackets); {ISOLATED}: the emulator alone on "
+          f"the last CPU, the raw client or the whole pipeline (services, PostgreSQL, RabbitMQ) on the others")
+    print(f"{'client':>6} {'latency':>8} {'calls':>6} {'raw client/s':>24} {'pipeline req/s':>24} {'ratio':>6}"
+          "  CPUs")
+    for client, latency, calls, raws, rates, _, setup, _ in results:
+        raw, rate = statistics.median(raws), statistics.median(rates)
+        print(f"{client:>6} {latency:>5} ms {calls:>6} {raw:>6.0f} [{' '.join(f'{r:.0f}' for r in raws):>15}]"
+              f" {rate:>6.0f} [{' '.join(f'{r:.0f}' for r in rates):>15}] {rate / raw:>6.2f}  {setup}")
+    print("\nCPU per request in the pipeline, ms (\"all processes\": the whole machine, RabbitMQ and PostgreSQL "
+          "included):")
+    for client, latency, _, _, _, cpu, setup, _ in results:
+        print(f"  {client} {latency} ms, {setup}: " + ", ".join(f"{n} {v:.2f}" for n, v in cpu.items()))
+    print("\nThe register's (emulator's) time while the clock ran: "
+          "on a CPU / runnable but waiting for a CPU / idle:")
+    for client, latency, _, _, _, _, setup, register in results:
+        print(f"  {client} {latency} ms, {setup}: " + ", ".join(
+            f"{side} " + " / ".join(f"{v:.0%}" for v in values) for side, values in register.items()))
+    starts = counters.get("getMassInsuranceStatusStart", 0) - counters_before.get("getMassInsuranceStatusStart", 0)
+    polls = counters.get("getMassInsuranceStatusPoll", 0) - counters_before.get("getMassInsuranceStatusPoll", 0)
+    singles = counters.get("getPersonData", 0) - counters_before.get("getPersonData", 0)
+    print(f"\nmass path: {args.mass_rows} ЕНП rows in one group answered in {mass_seconds:.1f} s "
+          f"({args.mass_rows / mass_seconds:.0f} rows/s); {starts} Start + {polls} Poll calls, "
+          f"{singles} getPersonData calls")
+    print("\nRSS, MB: " + " -> ".join(label for label, _ in rss))
+    for name in ("ferzl_emulator", "journal", "ferzl_bridge"):
+        print(f"  {name:<15} " + " -> ".join(f"{values[name]:.1f}" for _, values in rss))
+    main_results = [(lat, raws, rates, setup) for c, lat, n, raws, rates, cpu, setup, _ in results if c == kind]
+    slow = [statistics.median(rates) for latency, _, rates, _ in main_results if latency == 200][0]
+    apart = any(setup == ISOLATED for _, _, _, setup in main_results)  # then it decides at 0 ms (decisions.md)
+    goals = [(f"ratio >= {GOALS['ratio']} at {lat} ms ({setup}"
+              f"{', reference only' if apart and lat == 0 and setup != ISOLATED else ''})",
+              ratio_verdict(raws, rates, GOALS["ratio"])) for lat, raws, rates, setup in main_results]
+    goals.append((f"200 ms with {CONCURRENCY} in flight >= {GOALS['rate_200ms']:.0f} req/s",
+                  slow >= GOALS["rate_200ms"]))
+    goals.append((f"{args.mass_rows} rows through the mass path < {GOALS['mass_seconds']:.0f} s",
+                  mass_seconds < GOALS["mass_seconds"]))
+    report(goals, quick=args.quick)
 
 
 if __name__ == "__main__":

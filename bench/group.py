@@ -14,10 +14,12 @@ process after a 2,000-row warm-up, after the group and after each of --again mor
 memory: they add nothing), each sampled once the services have trimmed their heap (shared.memory, every 20 s),
 and the peak (VmHWM).
 
-    .venv/bin/python bench/group.py [--rows 100000] [--raw-calls 6000] [--again 2]
+Goals: ФЛК of the upload <= 3 s, end to end >= 1,000 rows/s, export <= 5 s, answer file lines = rows + 1, memory
+flat (<= 5 MB a further group).
+
+    .venv/bin/python bench/group.py [--rows 100000] [--raw-calls 6000] [--again 2] [--quick]
 """
 import argparse
-import base64
 import json
 import os
 import subprocess
@@ -30,11 +32,12 @@ sys.path.insert(0, ROOT)
 from shared.quiet import quiet_eventlet  # noqa: E402
 
 quiet_eventlet()  # before shared.memory imports nameko
-import requests  # noqa: E402
 
-from services import admin  # noqa: E402
+from bench.goals import report  # noqa: E402
+from bench.resources import Resources  # noqa: E402
+from bench.signin import DEV_ENV, sign_in  # noqa: E402
 from services.ferzl_emulator.register import Register  # noqa: E402
-from services.supervisor import START_ORDER, Supervisor, wait_http  # noqa: E402
+from services.supervisor import START_ORDER, wait_http  # noqa: E402
 from shared import config  # noqa: E402
 from shared.memory import ReleasesMemory  # noqa: E402
 from tests import group_support as G  # noqa: E402
@@ -44,11 +47,13 @@ SEED, SIZE = 20231, 100_000
 CONCURRENCY = 50  # the bridge's FERZL_CONCURRENCY in this run
 GOALS = {"flk_s": 3.0, "rows_per_s": 1000.0, "export_s": 5.0, "growth_mb": 5.0}
 SERVICES = ("ferzl_emulator", "flk", "journal", "ferzl_bridge", "gateway")
+QUICK = {"rows": 1000, "raw_calls": 100, "again": 1, "warm_up": 200}
 
 
-def settled_memory(procs):
+def settled_memory(procs, settle=True):
     """RSS and peak of every process once the services have handed freed heap back (shared.memory's timer)."""
-    time.sleep(ReleasesMemory.RELEASE_SECONDS + 1)
+    if settle:
+        time.sleep(ReleasesMemory.RELEASE_SECONDS + 1)
     return {name: memory_mb(p.pid) for name, p in procs.items()}
 
 
@@ -115,21 +120,6 @@ def group_file(register, rows, offset=0):
     return G.file_bytes(lines, delimiters=";")
 
 
-def sign_in(base_url):
-    """The dev login of `make run` (challenge, CMS signature by the dev certificate, session cookie, and the
-    X-CSRF-Token header of the JSON API)."""
-    from shared.gost.testpki import DevPki
-    session = requests.Session()
-    session.get(base_url + "/login", timeout=30).raise_for_status()
-    headers = {"X-CSRF-Token": session.cookies.get("ozsp_csrf")}
-    issued = session.post(base_url + "/login/challenge", json={}, headers=headers, timeout=30).json()
-    signature = base64.b64encode(DevPki().sign(issued["challenge"].encode())).decode()
-    session.post(base_url + "/login", json={"challenge_id": issued["id"], "signature": signature}, headers=headers,
-                 timeout=30).raise_for_status()
-    session.headers["X-CSRF-Token"] = session.cookies.get("ozsp_csrf")  # the API wants it on every POST
-    return session
-
-
 def server_timing(header):
     """'flk;dur=812, journal;dur=2100' -> {"flk": 0.812, "journal": 2.1} seconds."""
     out = {}
@@ -178,98 +168,98 @@ def main():
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--raw-calls", type=int, default=6000, help="calls of the raw client measurement")
     parser.add_argument("--again", type=int, default=2, help="groups of the same size after the measured one (memory)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{QUICK['rows']:,} rows, one more group, no wait for the heap trim: the code paths, "
+                             "not a measurement")
     args = parser.parse_args()
-    settings = support.base_settings()
-    vhost = support.unique_name("ozsp-bench")
-    delete_vhost = support.create_vhost(settings, vhost)
-    url, drop = support.make_test_database(settings)
-    admin.migrate(url)
-    admin.seed(url, dev_login=True)
+    args.warm_up = 2000
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
+    with Resources() as res:
+        run_bench(res, args)
+
+
+def run_bench(res, args):
+    amqp_uri = res.vhost()
+    url = res.database(dev_login=True)
     web, emu = support.free_port(), support.free_port()
-    env = {"AMQP_URI": support.amqp_uri_for_vhost(settings, vhost), "DATABASE_URL": url,
+    env = {"AMQP_URI": amqp_uri, "DATABASE_URL": url,
            "WEB_ADDRESS": f"127.0.0.1:{web}", "EMULATOR_ADDRESS": f"127.0.0.1:{emu}", "FERZL_URL": "",
            "EMULATOR_SEED": str(SEED), "EMULATOR_SIZE": str(SIZE), "FERZL_CONCURRENCY": str(CONCURRENCY),
-           "OZSP_MODE": "dev", "DEV_LOGIN": "1", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
-           "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}"}
-    os.makedirs(support.OUTPUT, exist_ok=True)
-    log = open(os.path.join(support.OUTPUT, "bench-group.log"), "w", encoding="utf-8")
-    sup = Supervisor(env=env, restart=False, output=log)
+           "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1", "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
+           **DEV_ENV}
+    sup = res.services(env, "bench-group.log")
     soap = config.load({**os.environ, **env})
     register = Register(SEED, SIZE)
     out_csv = os.path.join(support.OUTPUT, "bench-group.csv")
     out_xlsx = os.path.join(support.OUTPUT, "bench-group.xlsx")
-    try:
-        procs = {"ferzl_emulator": sup.start("ferzl_emulator")}
-        assert wait_http(f"http://127.0.0.1:{emu}/emulator/health", 60, procs["ferzl_emulator"]), "no emulator"
-        for name in START_ORDER:
-            if name in SERVICES:
-                procs[name] = sup.start(name)
-        assert wait_http(f"http://127.0.0.1:{web}/api/v1/health", 90), "services did not start; see bench-group.log"
-        run = Run(sign_in(f"http://127.0.0.1:{web}"), f"http://127.0.0.1:{web}")
-        print(f"Group request benchmark: {args.rows} rows, emulator latency 0 ms, bridge concurrency {CONCURRENCY}, "
-              f"CHUNK_SIZE {soap.chunk_size}, bridge client {soap.ferzl_client}, {os.cpu_count()} CPUs\n")
+    settle = not args.quick
+    procs = {"ferzl_emulator": sup.start("ferzl_emulator")}
+    assert wait_http(f"http://127.0.0.1:{emu}/emulator/health", 60, procs["ferzl_emulator"]), "no emulator"
+    for name in START_ORDER:
+        if name in SERVICES:
+            procs[name] = sup.start(name)
+    assert wait_http(f"http://127.0.0.1:{web}/api/v1/health", 90), "services did not start; see bench-group.log"
+    run = Run(sign_in(f"http://127.0.0.1:{web}"), f"http://127.0.0.1:{web}")
+    print(f"Group request benchmark: {args.rows} rows, emulator latency 0 ms, bridge concurrency {CONCURRENCY}, "
+          f"CHUNK_SIZE {soap.chunk_size}, bridge client {soap.ferzl_client}, {os.cpu_count()} CPUs\n")
 
-        warm_id, _, _ = run.upload("warm-up", group_file(register, 2000, offset=SIZE - 2000))
-        run.wait_finished(warm_id)
-        run.export(warm_id, "csv", out_csv)
-        memory = [settled_memory(procs)]
+    warm_id, _, _ = run.upload("warm-up", group_file(register, args.warm_up, offset=SIZE - args.warm_up))
+    run.wait_finished(warm_id)
+    run.export(warm_id, "csv", out_csv)
+    memory = [settled_memory(procs, settle)]
 
-        content = group_file(register, args.rows)
-        group_id, upload_s, stages = run.upload("bench 100k", content)
-        started = time.perf_counter()
-        group = run.wait_finished(group_id)
-        processing_s = time.perf_counter() - started
-        cpu0 = {name: cpu_seconds(p.pid) for name, p in procs.items()} | {"machine": machine_cpu_seconds()}
-        export_s = run.export(group_id, "csv", out_csv)
-        export_cpu = {name: cpu_seconds(p.pid) - cpu0[name] for name, p in procs.items()
-                      if name in ("journal", "gateway")} | {"machine": machine_cpu_seconds() - cpu0["machine"]}
-        xlsx_s = run.export(group_id, "xlsx", out_xlsx)
-        memory.append(settled_memory(procs))
-        with open(out_csv, "rb") as f:
-            lines = f.read().count(b"\r\n")
-        for n in range(args.again):  # the same again: memory must not grow from one large group to the next
-            again_id, _, _ = run.upload(f"bench again {n + 1}", group_file(register, args.rows, offset=(n + 1) * 7919))
-            run.wait_finished(again_id)
-            run.export(again_id, "csv", out_csv)
-            run.export(again_id, "xlsx", out_xlsx)
-            memory.append(settled_memory(procs))
-        raw = raw_rate(soap.effective_ferzl_url, soap.ferzl_token, args.raw_calls)
+    content = group_file(register, args.rows)
+    group_id, upload_s, stages = run.upload(f"bench {args.rows}", content)
+    started = time.perf_counter()
+    group = run.wait_finished(group_id)
+    processing_s = time.perf_counter() - started
+    cpu0 = {name: cpu_seconds(p.pid) for name, p in procs.items()} | {"machine": machine_cpu_seconds()}
+    export_s = run.export(group_id, "csv", out_csv)
+    export_cpu = {name: cpu_seconds(p.pid) - cpu0[name] for name, p in procs.items()
+                  if name in ("journal", "gateway")} | {"machine": machine_cpu_seconds() - cpu0["machine"]}
+    xlsx_s = run.export(group_id, "xlsx", out_xlsx)
+    memory.append(settled_memory(procs, settle))
+    with open(out_csv, "rb") as f:
+        lines = f.read().count(b"\r\n")
+    for n in range(args.again):  # the same again: memory must not grow from one large group to the next
+        again_id, _, _ = run.upload(f"bench again {n + 1}", group_file(register, args.rows, offset=(n + 1) * 7919))
+        run.wait_finished(again_id)
+        run.export(again_id, "csv", out_csv)
+        run.export(again_id, "xlsx", out_xlsx)
+        memory.append(settled_memory(procs, settle))
+    raw = raw_rate(soap.effective_ferzl_url, soap.ferzl_token, args.raw_calls)
 
-        total = upload_s + processing_s + export_s
-        processing_rate = args.rows / processing_s
-        print(f"file: {len(content) / 1e6:.1f} MB UTF-8; group: {group['total']} rows, {group['answered']} «Получен», "
-              f"{group['failed']} «Ошибка»; answer file {lines} lines, {os.path.getsize(out_csv) / 1e6:.1f} MB\n")
-        print(f"{'stage':<34}{'seconds':>9}{'rows/s':>10}")
-        for label, seconds in (("upload (POST until 202)", upload_s),
-                               ("  of it ФЛК (flk.check_group)", stages.get("flk", 0.0)),
-                               ("  of it journal.create_group", stages.get("journal", 0.0)),
-                               ("processing (202 until all answered)", processing_s),
-                               ("export CSV (until the last byte)", export_s),
-                               ("end to end (upload+processing+CSV)", total),
-                               ("export XLSX (for information)", xlsx_s)):
-            print(f"{label:<34}{seconds:>9.2f}{args.rows / seconds if seconds else 0:>10,.0f}")
-        print("CPU seconds during the CSV export: " + ", ".join(f"{n} {v:.2f}" for n, v in export_cpu.items()))
-        print(f"\nraw client (FerzlClient.get_person_data, {CONCURRENCY} in flight): {raw:,.0f} calls/s; "
-              f"processing / raw client = {processing_rate / raw:.2f}")
-        print(f"\nRSS, MB: after a 2,000-row warm-up, then after each {args.rows:,}-row group (upload, processing, CSV "
-              f"and XLSX); peak (VmHWM) at the end")
-        for name in procs:
-            print(f"  {name:<15} " + " -> ".join(f"{m[name][0]:6.1f}" for m in memory) +
-                  f"   peak {memory[-1][name][1]:6.1f}")
-        growth = {name: (memory[-1][name][0] - memory[1][name][0]) / max(len(memory) - 2, 1) for name in procs}
-        print("growth per further group, MB: " + ", ".join(f"{n} {g:+.1f}" for n, g in growth.items()))
-        met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
-        print(f"\ngoals: ФЛК <= {GOALS['flk_s']:.0f} s: {met(stages.get('flk', 99) <= GOALS['flk_s'])}; "
-              f"end to end >= {GOALS['rows_per_s']:,.0f} rows/s: {met(args.rows / total >= GOALS['rows_per_s'])}; "
-              f"export <= {GOALS['export_s']:.0f} s: {met(export_s <= GOALS['export_s'])}; "
-              f"answer file lines = rows + 1: {met(lines == args.rows + 1)}; "
-              f"memory flat (<= {GOALS['growth_mb']:.0f} MB a further group): "
-              f"{met(args.again > 0 and max(growth.values()) <= GOALS['growth_mb'])}")
-    finally:
-        sup.stop()
-        log.close()
-        drop()
-        delete_vhost()
+    total = upload_s + processing_s + export_s
+    processing_rate = args.rows / processing_s
+    print(f"file: {len(content) / 1e6:.1f} MB UTF-8; group: {group['total']} rows, {group['answered']} «Получен», "
+          f"{group['failed']} «Ошибка»; answer file {lines} lines, {os.path.getsize(out_csv) / 1e6:.1f} MB\n")
+    print(f"{'stage':<34}{'seconds':>9}{'rows/s':>10}")
+    for label, seconds in (("upload (POST until 202)", upload_s),
+                           ("  of it ФЛК (flk.check_group)", stages.get("flk", 0.0)),
+                           ("  of it journal.create_group", stages.get("journal", 0.0)),
+                           ("processing (202 until all answered)", processing_s),
+                           ("export CSV (until the last byte)", export_s),
+                           ("end to end (upload+processing+CSV)", total),
+                           ("export XLSX (for information)", xlsx_s)):
+        print(f"{label:<34}{seconds:>9.2f}{args.rows / seconds if seconds else 0:>10,.0f}")
+    print("CPU seconds during the CSV export: " + ", ".join(f"{n} {v:.2f}" for n, v in export_cpu.items()))
+    print(f"\nraw client (FerzlClient.get_person_data, {CONCURRENCY} in flight): {raw:,.0f} calls/s; "
+          f"processing / raw client = {processing_rate / raw:.2f}")
+    print(f"\nRSS, MB: after a {args.warm_up:,}-row warm-up, then after each {args.rows:,}-row group (upload, "
+          f"processing, CSV and XLSX); peak (VmHWM) at the end")
+    for name in procs:
+        print(f"  {name:<15} " + " -> ".join(f"{m[name][0]:6.1f}" for m in memory) +
+              f"   peak {memory[-1][name][1]:6.1f}")
+    growth = {name: (memory[-1][name][0] - memory[1][name][0]) / max(len(memory) - 2, 1) for name in procs}
+    print("growth per further group, MB: " + ", ".join(f"{n} {g:+.1f}" for n, g in growth.items()))
+    report([(f"ФЛК <= {GOALS['flk_s']:.0f} s", stages.get("flk", 99) <= GOALS["flk_s"]),
+            (f"end to end >= {GOALS['rows_per_s']:,.0f} rows/s", args.rows / total >= GOALS["rows_per_s"]),
+            (f"export <= {GOALS['export_s']:.0f} s", export_s <= GOALS["export_s"]),
+            ("answer file lines = rows + 1", lines == args.rows + 1),
+            (f"memory flat (<= {GOALS['growth_mb']:.0f} MB a further group)",
+             args.again > 0 and max(growth.values()) <= GOALS["growth_mb"])], quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from bench.goals import report  # noqa: E402
 from shared import export  # noqa: E402
 
 LIMIT = 1.5  # XlsxWriter replaces the own writer within this factor of its time and memory
@@ -97,9 +98,8 @@ def main():
     memory_ratio = med["library"]["peak_mb"] / max(med["own"]["peak_mb"], 0.1)
     print(f"XlsxWriter / own: time {time_ratio:.2f}x, memory {memory_ratio:.2f}x")
     keep = time_ratio > LIMIT or memory_ratio > LIMIT
-    quick = " (quick run, not a measurement)" if args.quick else ""
-    print(f"goals{quick}: own writer kept only while XlsxWriter needs > {LIMIT}x its time or memory "
-          f"(time {time_ratio:.2f}x, memory {memory_ratio:.2f}x): {'met' if keep else 'NOT met'}")
+    report([(f"own writer kept only while XlsxWriter needs > {LIMIT}x its time or memory "
+             f"(time {time_ratio:.2f}x, memory {memory_ratio:.2f}x)", keep)], quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -56,10 +56,10 @@ def amqp_uri_for_vhost(settings, vhost):
     return f"{base}/{quote(vhost, safe='')}"
 
 
-def make_test_database(settings):
+def make_test_database(settings, prefix="ozsp_test"):
     """Create an empty database with a unique name; returns (url, drop)."""
     from sqlalchemy import create_engine, text
-    name = unique_name("ozsp_test")
+    name = unique_name(prefix)
     url = make_url(settings.database_url).set(database=name)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
