@@ -250,20 +250,27 @@ def create_session(conn, user_id, organization_id, certificate_id=None):
     return token
 
 
+TOUCH_SECONDS = 60  # a session's idle timer is refreshed at most this often (no write on most API calls)
+
+
 def session_identity(conn, token, idle_minutes=30, absolute_hours=12):
-    """The identity of a live session, refreshing its idle timer; None when ended, idle or too old.
-    The user, the organisation and the certificate it began with must still be active."""
+    """The identity of a live session, refreshing its idle timer when it is older than TOUCH_SECONDS (so a session
+    may end up to that much before its idle timeout); None when ended, idle or too old. The user, the organisation
+    and the certificate it began with must still be active."""
     row = conn.execute(text(
-        "UPDATE sessions s SET last_seen_at = now() FROM users u, organizations o "
-        "WHERE s.token_hash = :h AND s.ended_at IS NULL AND u.id = s.user_id AND o.id = s.organization_id "
-        "AND u.active AND o.active AND :role = ANY(u.roles) "
+        "WITH live AS (SELECT s.token_hash, s.last_seen_at, s.user_id, s.organization_id, u.surname, u.first_name, "
+        "u.patronymic, u.roles, o.name AS organization_name FROM sessions s "
+        "JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = s.organization_id "
+        "WHERE s.token_hash = :h AND s.ended_at IS NULL AND u.active AND o.active AND :role = ANY(u.roles) "
         "AND (s.certificate_id IS NULL OR EXISTS (SELECT 1 FROM certificates c WHERE c.id = s.certificate_id "
         "AND c.active)) "
         "AND s.last_seen_at > now() - make_interval(mins => :idle) "
-        "AND s.created_at > now() - make_interval(hours => :abs) "
-        "RETURNING s.user_id, s.organization_id, u.surname, u.first_name, u.patronymic, u.roles, "
-        "o.name AS organization_name"),
-        {"h": _token_hash(token or ""), "idle": idle_minutes, "abs": absolute_hours, "role": WEB_ROLE}
+        "AND s.created_at > now() - make_interval(hours => :abs)), "
+        "touched AS (UPDATE sessions t SET last_seen_at = now() FROM live WHERE t.token_hash = live.token_hash "
+        "AND live.last_seen_at < now() - make_interval(secs => :touch)) "
+        "SELECT user_id, organization_id, surname, first_name, patronymic, roles, organization_name FROM live"),
+        {"h": _token_hash(token or ""), "idle": idle_minutes, "abs": absolute_hours, "role": WEB_ROLE,
+         "touch": TOUCH_SECONDS}
     ).mappings().first()
     return dict(row) if row else None
 

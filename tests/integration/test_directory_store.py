@@ -72,6 +72,25 @@ def test_sessions_end_on_logout_and_when_idle(quiet_engine, org_user):
         assert D.session_identity(conn, other, idle_minutes=30) is None
 
 
+def test_the_idle_timer_is_written_at_most_once_a_minute(quiet_engine, org_user):
+    """Most API calls only read the session (no write per call); an older timer is refreshed."""
+    org, user, cert_id = org_user
+    seen = "SELECT last_seen_at FROM sessions WHERE token_hash = :h"
+    with quiet_engine.begin() as conn:
+        token = D.create_session(conn, user, org, cert_id)
+        h = D._token_hash(token)
+        conn.execute(text("UPDATE sessions SET last_seen_at = now() - interval '20 seconds' WHERE token_hash = :h"),
+                     {"h": h})
+        before = conn.execute(text(seen), {"h": h}).scalar_one()
+        assert D.session_identity(conn, token)["user_id"] == user
+        assert conn.execute(text(seen), {"h": h}).scalar_one() == before
+        conn.execute(text("UPDATE sessions SET last_seen_at = now() - interval '2 minutes' WHERE token_hash = :h"),
+                     {"h": h})
+        assert D.session_identity(conn, token)["user_id"] == user
+        assert conn.execute(text("SELECT now() - last_seen_at < interval '1 second' FROM sessions "
+                                 "WHERE token_hash = :h"), {"h": h}).scalar_one()
+
+
 def test_challenge_is_single_use_and_expires(quiet_engine):
     with quiet_engine.begin() as conn:
         issued = D.issue_challenge(conn, ttl_seconds=60)
