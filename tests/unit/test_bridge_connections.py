@@ -2,6 +2,7 @@
 proxy (tests/tcp_proxy.py): idle ones expire, dead ones are dropped before use, a reset or a black hole on a
 reused connection costs one repeated attempt on a new one (with a note for the archive), a busy connection is
 never given the short wait, several errors in a row close the whole pool. No broker, no emulator."""
+import select
 import socket
 import threading
 import time
@@ -74,7 +75,8 @@ def test_a_connection_closed_or_reset_while_idle_is_dropped_before_use(proxied):
     for fault in (proxy.close_idle, proxy.reset_now):
         p.post(b"x", {})
         assert fault() == 1
-        time.sleep(0.1)
+        readable, _, _ = select.select([p.idle[-1].sock], [], [], 10)  # the FIN or RST has reached us
+        assert readable, "the proxy's fault never reached the pooled connection"
         capture = Capture()
         assert p.post(b"x", {}, capture)[0] == 200
         assert notes(capture) == [None], "found dead while idle: no failed attempt"
