@@ -105,7 +105,6 @@ def check_infra(start=False, containers_ok=False):
 def _broker_listening(amqp_uri):
     """Whether RabbitMQ accepts connections at all, whatever the stack's own vhost."""
     import socket
-    from urllib.parse import urlsplit
     parts = urlsplit(amqp_uri)
     try:
         socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), timeout=3).close()

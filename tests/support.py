@@ -3,12 +3,9 @@ prerequisites a test requires (skipped locally, a failure under CI)."""
 import contextlib
 import os
 import socket
-import subprocess
 import time
 import uuid
-from urllib.parse import quote
 
-import requests
 from sqlalchemy.engine import make_url
 
 from shared import config
@@ -31,29 +28,19 @@ def unique_name(prefix):
 
 
 def create_vhost(settings, name):
-    """Create a RabbitMQ vhost through the management API (rabbitmqctl as a fallback)."""
-    base = settings.rabbit_management_url
-    url = make_url(base.replace("http://", "postgresql://", 1))  # reuse the URL parser for user/password
-    api = f"http://{url.host}:{url.port or 15672}/api"
-    auth = (url.username or "guest", url.password or "guest")
-    try:
-        r = requests.put(f"{api}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10)
-        r.raise_for_status()
-        requests.put(f"{api}/permissions/{quote(name, safe='')}/{auth[0]}", auth=auth, timeout=10,
-                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-        return lambda: requests.delete(f"{api}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10)
-    except requests.RequestException:
-        subprocess.run(["rabbitmqctl", "add_vhost", name], check=True, capture_output=True)
-        subprocess.run(["rabbitmqctl", "set_permissions", "-p", name, auth[0], ".*", ".*", ".*"], check=True,
-                       capture_output=True)
-        return lambda: subprocess.run(["rabbitmqctl", "delete_vhost", name], capture_output=True)
+    """Create a RabbitMQ vhost (shared.broker: the management API, rabbitmqctl as a fallback); -> its deleter."""
+    from shared import broker
+    uri = amqp_uri_for_vhost(settings, name)
+    problem = broker.ensure_vhost(uri, settings.rabbit_management_url)
+    if problem:
+        raise RuntimeError(problem)
+    return lambda: broker.delete_vhost(uri, settings.rabbit_management_url)
 
 
 def amqp_uri_for_vhost(settings, vhost):
-    base = settings.amqp_uri.rstrip("/")
-    if base.count("/") > 2:
-        base = base.rsplit("/", 1)[0]
-    return f"{base}/{quote(vhost, safe='')}"
+    """The run's broker address with another vhost (shared.broker.with_vhost)."""
+    from shared import broker
+    return broker.with_vhost(settings.amqp_uri, vhost)
 
 
 def make_test_database(settings, prefix="ozsp_test"):
