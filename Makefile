@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install run test test-destructive clean
+.PHONY: install run lint test test-destructive clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,13 @@ run: install
 	$(BIN)/ozsp seed
 	$(BIN)/ozsp up
 
-test: install
+# ruff (lint and format) and mypy: the first step of `make test`, so CI runs them too.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/mypy
+
+test: install lint
 	$(BIN)/ozsp infra --or-containers
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -17,6 +17,7 @@ reference only), >= 200 requests/s with 200 ms latency and 50 in flight, 100,000
     .venv/bin/python bench/bridge.py [--calls 12000] [--slow-calls 3000] [--mass-rows 100000] [--no-compare]
                                      [--env FERZL_ARCHIVE_DAYS=0 ...] [--quick]
 """
+
 import argparse
 import json
 import os
@@ -44,8 +45,13 @@ from tests import support  # noqa: E402
 CONCURRENCY = 50
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WARM_UP = {"requests": 12000, "group": 5000, "compare": 1000}
-QUICK = {"calls": 400, "slow_calls": 200, "mass_rows": 2000, "rounds": 1,
-         "warm_up": {"requests": 400, "group": 500, "compare": 200}}
+QUICK = {
+    "calls": 400,
+    "slow_calls": 200,
+    "mass_rows": 2000,
+    "rounds": 1,
+    "warm_up": {"requests": 400, "group": 500, "compare": 200},
+}
 GOALS = {"ratio": 0.9, "rate_200ms": 200.0, "mass_seconds": 120.0}
 ME = store.Identity(user_id=1, organization_id=1)
 ISOLATED = "register on a CPU of its own"
@@ -238,9 +244,12 @@ def restore(before, everything):
 
 
 def raw_rate(url, token, calls, kind, register_pid):
-    out = subprocess.run([sys.executable, "-c", RAW, ROOT, url, token, str(calls), str(CONCURRENCY), kind,
-                          str(register_pid)],
-                         capture_output=True, text=True, timeout=900)
+    out = subprocess.run(
+        [sys.executable, "-c", RAW, ROOT, url, token, str(calls), str(CONCURRENCY), kind, str(register_pid)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if out.returncode:
         raise RuntimeError(out.stderr[-2000:])
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -249,14 +258,18 @@ def raw_rate(url, token, calls, kind, register_pid):
 
 def insert_individual(engine, name, persons):
     """Individual requests by ЕНП (the single path), committed at once; returns the commit time."""
-    rows = [json.dumps({**{f: None for f in P.FIELDS}, "name": name, "enp": p.enp}, ensure_ascii=False)
-            for p in persons]
+    rows = [
+        json.dumps({**{f: None for f in P.FIELDS}, "name": name, "enp": p.enp}, ensure_ascii=False) for p in persons
+    ]
     with engine.begin() as conn:
-        conn.execute(text(
-            "WITH r AS (INSERT INTO requests (organization_id, user_id, name, params) "
-            "SELECT 1, 1, :name, CAST(p AS jsonb) FROM unnest(CAST(:rows AS text[])) p RETURNING id) "
-            "INSERT INTO request_history (request_id, event) SELECT id, 'created' FROM r"),
-            {"name": name, "rows": rows})
+        conn.execute(
+            text(
+                "WITH r AS (INSERT INTO requests (organization_id, user_id, name, params) "
+                "SELECT 1, 1, :name, CAST(p AS jsonb) FROM unnest(CAST(:rows AS text[])) p RETURNING id) "
+                "INSERT INTO request_history (request_id, event) SELECT id, 'created' FROM r"
+            ),
+            {"name": name, "rows": rows},
+        )
     return database_now(engine)
 
 
@@ -284,16 +297,23 @@ def wait_done(engine, where, args, total, timeout):
     while time.monotonic() < deadline:
         with engine.connect() as conn:
             conn.execute(text("SET LOCAL enable_bitmapscan = off"))  # a plain scan skips entries it found dead
-            waiting = conn.execute(text(f"SELECT EXISTS (SELECT FROM requests r WHERE status = 'sent' AND {where})"),
-                                   args).scalar_one()
+            waiting = conn.execute(
+                text(f"SELECT EXISTS (SELECT FROM requests r WHERE status = 'sent' AND {where})"), args
+            ).scalar_one()
         if not waiting:
             with engine.connect() as conn:
-                end = float(conn.execute(text(
-                    "SELECT extract(epoch FROM max(h.at)) FROM request_history h JOIN requests r "
-                    f"ON r.id = h.request_id WHERE h.event <> 'created' AND {where}"),
-                    args).scalar_one())
-                answered = conn.execute(text(f"SELECT count(*) FROM requests r WHERE status = 'answered' AND {where}"),
-                                        args).scalar_one()
+                end = float(
+                    conn.execute(
+                        text(
+                            "SELECT extract(epoch FROM max(h.at)) FROM request_history h JOIN requests r "
+                            f"ON r.id = h.request_id WHERE h.event <> 'created' AND {where}"
+                        ),
+                        args,
+                    ).scalar_one()
+                )
+                answered = conn.execute(
+                    text(f"SELECT count(*) FROM requests r WHERE status = 'answered' AND {where}"), args
+                ).scalar_one()
             if answered != total:
                 raise RuntimeError(f"{total - answered} of {total} requests did not end «Получен»")
             return end
@@ -306,13 +326,24 @@ def main():
     parser.add_argument("--calls", type=int, default=12000, help="calls/requests per round at 0 ms latency")
     parser.add_argument("--slow-calls", type=int, default=3000, help="calls/requests per round at 200 ms latency")
     parser.add_argument("--mass-rows", type=int, default=100_000)
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra settings for the services, e.g. FERZL_ARCHIVE_DAYS=0")
-    parser.add_argument("--no-compare", dest="compare", action="store_false",
-                        help="skip the comparison run with the other client (zeep / fast)")
-    parser.add_argument("--quick", action="store_true",
-                        help="400 calls, 200 at 200 ms, 2,000 mass rows, small warm-ups, one round: the code "
-                             "paths, not a measurement")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra settings for the services, e.g. FERZL_ARCHIVE_DAYS=0",
+    )
+    parser.add_argument(
+        "--no-compare",
+        dest="compare",
+        action="store_false",
+        help="skip the comparison run with the other client (zeep / fast)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="400 calls, 200 at 200 ms, 2,000 mass rows, small warm-ups, one round: the code paths, not a measurement",
+    )
     args = parser.parse_args()
     args.rounds, args.warm_up = ROUNDS, WARM_UP
     if args.quick:
@@ -329,10 +360,18 @@ def run(res, args):
     url = res.database()
     engine = res.engine(url)
     emu = support.free_port()
-    env = {"AMQP_URI": amqp_uri, "DATABASE_URL": url,
-           "EMULATOR_ADDRESS": f"127.0.0.1:{emu}", "FERZL_URL": "", "EMULATOR_SEED": str(SEED),
-           "EMULATOR_SIZE": str(SIZE), "FERZL_CONCURRENCY": str(CONCURRENCY), "LOG_LEVEL": "WARNING",
-           "PYTHONUNBUFFERED": "1", **dict(kv.split("=", 1) for kv in args.env)}
+    env = {
+        "AMQP_URI": amqp_uri,
+        "DATABASE_URL": url,
+        "EMULATOR_ADDRESS": f"127.0.0.1:{emu}",
+        "FERZL_URL": "",
+        "EMULATOR_SEED": str(SEED),
+        "EMULATOR_SIZE": str(SIZE),
+        "FERZL_CONCURRENCY": str(CONCURRENCY),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        **dict(kv.split("=", 1) for kv in args.env),
+    }
     sup = res.services(env, "bench-bridge.log")
     register = Register(SEED, SIZE)
     emulator = f"http://127.0.0.1:{emu}"
@@ -343,8 +382,11 @@ def run(res, args):
     for name in ("journal", "ferzl_bridge"):
         procs[name] = sup.start(name)
     time.sleep(4)
-    print(f"ФЕРЗЛ bridge benchmark: client {kind}, concurrency {CONCURRENCY}, CHUNK_SIZE {settings.chunk_size}, "
-          f"{os.cpu_count()} CPUs\n", flush=True)
+    print(
+        f"ФЕРЗЛ bridge benchmark: client {kind}, concurrency {CONCURRENCY}, CHUNK_SIZE {settings.chunk_size}, "
+        f"{os.cpu_count()} CPUs\n",
+        flush=True,
+    )
     offset = [0]
 
     def next_persons(n):
@@ -417,42 +459,59 @@ def run(res, args):
         wait_done(engine, "r.name = :n", {"n": "warm-up 2"}, warm["compare"], 120)
         results.append(pipeline(0, args.calls // 2, other))
 
-    print(f"medians of {args.rounds} interleaved rounds (all rounds in brackets); {ISOLATED}: the emulator alone on "
-          f"the last CPU, the raw client or the whole pipeline (services, PostgreSQL, RabbitMQ) on the others")
-    print(f"{'client':>6} {'latency':>8} {'calls':>6} {'raw client/s':>24} {'pipeline req/s':>24} {'ratio':>6}"
-          "  CPUs")
+    print(
+        f"medians of {args.rounds} interleaved rounds (all rounds in brackets); {ISOLATED}: the emulator alone on "
+        f"the last CPU, the raw client or the whole pipeline (services, PostgreSQL, RabbitMQ) on the others"
+    )
+    print(f"{'client':>6} {'latency':>8} {'calls':>6} {'raw client/s':>24} {'pipeline req/s':>24} {'ratio':>6}  CPUs")
     for client, latency, calls, raws, rates, _, setup, _ in results:
         raw, rate = statistics.median(raws), statistics.median(rates)
-        print(f"{client:>6} {latency:>5} ms {calls:>6} {raw:>6.0f} [{' '.join(f'{r:.0f}' for r in raws):>15}]"
-              f" {rate:>6.0f} [{' '.join(f'{r:.0f}' for r in rates):>15}] {rate / raw:>6.2f}  {setup}")
-    print("\nCPU per request in the pipeline, ms (\"all processes\": the whole machine, RabbitMQ and PostgreSQL "
-          "included):")
+        print(
+            f"{client:>6} {latency:>5} ms {calls:>6} {raw:>6.0f} [{' '.join(f'{r:.0f}' for r in raws):>15}]"
+            f" {rate:>6.0f} [{' '.join(f'{r:.0f}' for r in rates):>15}] {rate / raw:>6.2f}  {setup}"
+        )
+    print(
+        '\nCPU per request in the pipeline, ms ("all processes": the whole machine, RabbitMQ and PostgreSQL included):'
+    )
     for client, latency, _, _, _, cpu, setup, _ in results:
         print(f"  {client} {latency} ms, {setup}: " + ", ".join(f"{n} {v:.2f}" for n, v in cpu.items()))
-    print("\nThe register's (emulator's) time while the clock ran: "
-          "on a CPU / runnable but waiting for a CPU / idle:")
+    print("\nThe register's (emulator's) time while the clock ran: on a CPU / runnable but waiting for a CPU / idle:")
     for client, latency, _, _, _, _, setup, register in results:
-        print(f"  {client} {latency} ms, {setup}: " + ", ".join(
-            f"{side} " + " / ".join(f"{v:.0%}" for v in values) for side, values in register.items()))
+        print(
+            f"  {client} {latency} ms, {setup}: "
+            + ", ".join(f"{side} " + " / ".join(f"{v:.0%}" for v in values) for side, values in register.items())
+        )
     starts = counters.get("getMassInsuranceStatusStart", 0) - counters_before.get("getMassInsuranceStatusStart", 0)
     polls = counters.get("getMassInsuranceStatusPoll", 0) - counters_before.get("getMassInsuranceStatusPoll", 0)
     singles = counters.get("getPersonData", 0) - counters_before.get("getPersonData", 0)
-    print(f"\nmass path: {args.mass_rows} ЕНП rows in one group answered in {mass_seconds:.1f} s "
-          f"({args.mass_rows / mass_seconds:.0f} rows/s); {starts} Start + {polls} Poll calls, "
-          f"{singles} getPersonData calls")
+    print(
+        f"\nmass path: {args.mass_rows} ЕНП rows in one group answered in {mass_seconds:.1f} s "
+        f"({args.mass_rows / mass_seconds:.0f} rows/s); {starts} Start + {polls} Poll calls, "
+        f"{singles} getPersonData calls"
+    )
     print("\nRSS, MB: " + " -> ".join(label for label, _ in rss))
     for name in ("ferzl_emulator", "journal", "ferzl_bridge"):
         print(f"  {name:<15} " + " -> ".join(f"{values[name]:.1f}" for _, values in rss))
     main_results = [(lat, raws, rates, setup) for c, lat, n, raws, rates, cpu, setup, _ in results if c == kind]
     slow = [statistics.median(rates) for latency, _, rates, _ in main_results if latency == 200][0]
     apart = any(setup == ISOLATED for _, _, _, setup in main_results)  # then it decides at 0 ms (decisions.md)
-    goals = [(f"ratio >= {GOALS['ratio']} at {lat} ms ({setup}"
-              f"{', reference only' if apart and lat == 0 and setup != ISOLATED else ''})",
-              ratio_verdict(raws, rates, GOALS["ratio"])) for lat, raws, rates, setup in main_results]
-    goals.append((f"200 ms with {CONCURRENCY} in flight >= {GOALS['rate_200ms']:.0f} req/s",
-                  slow >= GOALS["rate_200ms"]))
-    goals.append((f"{args.mass_rows} rows through the mass path < {GOALS['mass_seconds']:.0f} s",
-                  mass_seconds < GOALS["mass_seconds"]))
+    goals = [
+        (
+            f"ratio >= {GOALS['ratio']} at {lat} ms ({setup}"
+            f"{', reference only' if apart and lat == 0 and setup != ISOLATED else ''})",
+            ratio_verdict(raws, rates, GOALS["ratio"]),
+        )
+        for lat, raws, rates, setup in main_results
+    ]
+    goals.append(
+        (f"200 ms with {CONCURRENCY} in flight >= {GOALS['rate_200ms']:.0f} req/s", slow >= GOALS["rate_200ms"])
+    )
+    goals.append(
+        (
+            f"{args.mass_rows} rows through the mass path < {GOALS['mass_seconds']:.0f} s",
+            mass_seconds < GOALS["mass_seconds"],
+        )
+    )
     report(goals, quick=args.quick)
 
 

@@ -11,6 +11,7 @@ the whole pipeline, of which this is a part (judged as there: undecided when the
 
     .venv/bin/python bench/bridge_core.py [--calls 12000] [--rounds 3] [--quick]
 """
+
 import os
 import sys
 
@@ -31,7 +32,6 @@ import time  # noqa: E402
 import uuid  # noqa: E402
 
 from kombu.utils import json as wire  # noqa: E402
-from sqlalchemy import create_engine  # noqa: E402
 
 from bench.bridge import cpu_seconds, ratio_verdict  # noqa: E402
 from bench.goals import report  # noqa: E402
@@ -64,8 +64,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=12000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK_CALLS} calls, one round: the code paths, not a measurement")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_CALLS} calls, one round: the code paths, not a measurement"
+    )
     args = parser.parse_args()
     if args.quick:
         args.calls, args.rounds = QUICK_CALLS, 1
@@ -77,8 +78,13 @@ def run(res, args):
     chunk_size = res.settings.chunk_size
     url = res.database(seed=False)
     port = support.free_port()
-    env = {"EMULATOR_ADDRESS": f"127.0.0.1:{port}", "EMULATOR_SEED": str(SEED), "EMULATOR_SIZE": str(SIZE),
-           "LOG_LEVEL": "WARNING", "FERZL_URL": ""}
+    env = {
+        "EMULATOR_ADDRESS": f"127.0.0.1:{port}",
+        "EMULATOR_SEED": str(SEED),
+        "EMULATOR_SIZE": str(SIZE),
+        "LOG_LEVEL": "WARNING",
+        "FERZL_URL": "",
+    }
     sup = res.services(env, "bench-bridge-core.log")
     loaded = config.load({**os.environ, **env})
     register = Register(SEED, SIZE)
@@ -103,33 +109,52 @@ def run(res, args):
         cpu0, emu0, started = own_cpu(), cpu_seconds(emulator.pid), time.perf_counter()
         done = run(n)
         seconds = time.perf_counter() - started
-        return (done / seconds, (own_cpu() - cpu0) * 1000 / done,
-                (cpu_seconds(emulator.pid) - emu0) * 1000 / done)
+        return (done / seconds, (own_cpu() - cpu0) * 1000 / done, (cpu_seconds(emulator.pid) - emu0) * 1000 / done)
 
     def raw(n):
         pool = eventlet.GreenPool(CONCURRENCY)
-        return sum(1 for _ in pool.imap(lambda i: raw_client.get_person_data(params(i), str(uuid.uuid4())),
-                                        range(n)))
+        return sum(1 for _ in pool.imap(lambda i: raw_client.get_person_data(params(i), str(uuid.uuid4())), range(n)))
 
     def core(n):
-        bridge = Bridge(client(), Limiter(SharedBucket(engine), 0, sleep=eventlet.sleep),
-                        Circuit(state.PgCircuitStore(engine)), Tiers("5,30,120,600"),
-                        concurrency=CONCURRENCY)
+        bridge = Bridge(
+            client(),
+            Limiter(SharedBucket(engine), 0, sleep=eventlet.sleep),
+            Circuit(state.PgCircuitStore(engine)),
+            Tiers("5,30,120,600"),
+            concurrency=CONCURRENCY,
+        )
 
         def chunk(k):
-            items = [{"request_id": k * chunk_size + j, "external_id": str(uuid.uuid4()),
-                      "params": params(k * chunk_size + j), "attempt": 0, "first_try_at": None,
-                      "group_id": None} for j in range(chunk_size)]
+            items = [
+                {
+                    "request_id": k * chunk_size + j,
+                    "external_id": str(uuid.uuid4()),
+                    "params": params(k * chunk_size + j),
+                    "attempt": 0,
+                    "first_try_at": None,
+                    "group_id": None,
+                }
+                for j in range(chunk_size)
+            ]
             body = wire.loads(wire.dumps({"chunk_id": str(uuid.uuid4()), "items": items}))
             result = bridge.process(load_work_chunk(body)["items"])
-            wire.dumps({"chunk_id": body["chunk_id"], "outcomes": result.outcomes, "archive": result.archive,
-                        "held": result.held})
+            wire.dumps(
+                {
+                    "chunk_id": body["chunk_id"],
+                    "outcomes": result.outcomes,
+                    "archive": result.archive,
+                    "held": result.held,
+                }
+            )
             return sum(1 for o in result.outcomes if o["status"] == "answered")
 
         return sum(eventlet.GreenPool(WORKERS).imap(chunk, range(n // chunk_size)))
 
-    print(f"bridge core benchmark: {args.calls} calls a round, concurrency {CONCURRENCY}, chunks of {chunk_size}, "
-          f"{WORKERS} chunks at once, emulator 0 ms, {os.cpu_count()} CPUs\n", flush=True)
+    print(
+        f"bridge core benchmark: {args.calls} calls a round, concurrency {CONCURRENCY}, chunks of {chunk_size}, "
+        f"{WORKERS} chunks at once, emulator 0 ms, {os.cpu_count()} CPUs\n",
+        flush=True,
+    )
     samples = {"raw": [], "core": []}
     for _ in range(args.rounds):
         for name, run in (("raw", raw), ("core", core)):
@@ -137,11 +162,15 @@ def run(res, args):
     print(f"{'':6} {'req/s (median)':>15} {'every round':>22} {'CPU ms/req here':>16} {'emulator':>9}")
     for name, rows in samples.items():
         rates = [r[0] for r in rows]
-        print(f"{name:6} {statistics.median(rates):15.0f} {' '.join(f'{r:6.0f}' for r in rates):>22} "
-              f"{statistics.median(r[1] for r in rows):16.3f} {statistics.median(r[2] for r in rows):9.3f}")
+        print(
+            f"{name:6} {statistics.median(rates):15.0f} {' '.join(f'{r:6.0f}' for r in rates):>22} "
+            f"{statistics.median(r[1] for r in rows):16.3f} {statistics.median(r[2] for r in rows):9.3f}"
+        )
     ratio = statistics.median(r[0] for r in samples["core"]) / statistics.median(r[0] for r in samples["raw"])
-    print(f"\ncore/raw ratio: {ratio:.2f} (bench/bridge.py's full pipeline adds RabbitMQ, the journal and "
-          f"PostgreSQL to the core)")
+    print(
+        f"\ncore/raw ratio: {ratio:.2f} (bench/bridge.py's full pipeline adds RabbitMQ, the journal and "
+        f"PostgreSQL to the core)"
+    )
     # as in bench/bridge.py: "undecided" when the machine's drift puts the rounds on both sides of the goal
     verdict = ratio_verdict([r[0] for r in samples["raw"]], [r[0] for r in samples["core"]], GOAL_RATIO)
     report([(f"core/raw >= {GOAL_RATIO} at 0 ms", verdict)], quick=args.quick)

@@ -5,6 +5,7 @@ flk.check_group three times and keeps the best run. Goal: >= 50,000 rows/s throu
 
     .venv/bin/python bench/flk.py [--rows 100000] [--quick]
 """
+
 import argparse
 import base64
 import csv
@@ -40,8 +41,9 @@ def bare_reader_seconds(content):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=ROWS)
-    ap.add_argument("--quick", action="store_true",
-                    help=f"{QUICK_ROWS:,} rows, one round: the code paths, not a measurement")
+    ap.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_ROWS:,} rows, one round: the code paths, not a measurement"
+    )
     args = ap.parse_args()
     rows, rounds = (QUICK_ROWS, 1) if args.quick else (args.rows, ROUNDS)
     with Resources() as res:
@@ -63,8 +65,10 @@ def main():
     print(f"flk.check_group via RPC : {rows / rpc_seconds:>10,.0f} rows/s ({rpc_seconds:.2f} s, best of {rounds})")
     print(f"bare csv.reader         : {rows / bare:>10,.0f} rows/s ({bare:.3f} s)")
     print(f"ratio RPC/bare time     : {rpc_seconds / bare:.1f}x")
-    report([(f"flk.check_group via RPC >= {GOAL_ROWS_PER_S:,} rows/s", rows / rpc_seconds >= GOAL_ROWS_PER_S)],
-           quick=args.quick)
+    report(
+        [(f"flk.check_group via RPC >= {GOAL_ROWS_PER_S:,} rows/s", rows / rpc_seconds >= GOAL_ROWS_PER_S)],
+        quick=args.quick,
+    )
 
 
 def _ping(rpc):

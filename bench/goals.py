@@ -7,6 +7,7 @@ Each goal is `<goal>: <verdict>`, goals joined by "; " (a goal has no ";"). A ve
 "undecided (<why>)" (bench/bridge.py, when the machine's drift straddles the goal). A quick run (--quick) says so:
 its sizes are too small for its timings to mean anything; it proves the benchmark's code paths still run.
 """
+
 import re
 
 MET, NOT_MET = "met", "NOT met"

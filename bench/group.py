@@ -19,6 +19,7 @@ flat (<= 5 MB a further group).
 
     .venv/bin/python bench/group.py [--rows 100000] [--raw-calls 6000] [--again 2] [--quick]
 """
+
 import argparse
 import json
 import os
@@ -91,8 +92,12 @@ print(json.dumps({"rate": calls / (time.perf_counter() - started)}))
 
 
 def raw_rate(url, token, calls):
-    out = subprocess.run([sys.executable, "-c", RAW, ROOT, url, token, str(calls), str(CONCURRENCY), str(SEED),
-                          str(SIZE)], capture_output=True, text=True, timeout=900)
+    out = subprocess.run(
+        [sys.executable, "-c", RAW, ROOT, url, token, str(calls), str(CONCURRENCY), str(SEED), str(SIZE)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if out.returncode:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])["rate"]
@@ -136,8 +141,12 @@ class Run:
 
     def upload(self, name, content):
         started = time.perf_counter()
-        r = self.session.post(self.base_url + "/api/v1/groups", data={"name": name},
-                              files={"file": ("bench.csv", content, "text/csv")}, timeout=600)
+        r = self.session.post(
+            self.base_url + "/api/v1/groups",
+            data={"name": name},
+            files={"file": ("bench.csv", content, "text/csv")},
+            timeout=600,
+        )
         seconds = time.perf_counter() - started
         if r.status_code != 202:
             raise RuntimeError(f"upload refused: {r.status_code} {r.text[:500]}")
@@ -154,8 +163,7 @@ class Run:
 
     def export(self, group_id, kind, path):
         started = time.perf_counter()
-        with self.session.get(f"{self.base_url}/api/v1/groups/{group_id}/export.{kind}", stream=True,
-                              timeout=600) as r:
+        with self.session.get(f"{self.base_url}/api/v1/groups/{group_id}/export.{kind}", stream=True, timeout=600) as r:
             r.raise_for_status()
             with open(path, "wb") as f:
                 for chunk in r.iter_content(1 << 16):
@@ -168,9 +176,11 @@ def main():
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--raw-calls", type=int, default=6000, help="calls of the raw client measurement")
     parser.add_argument("--again", type=int, default=2, help="groups of the same size after the measured one (memory)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK['rows']:,} rows, one more group, no wait for the heap trim: the code paths, "
-                             "not a measurement")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK['rows']:,} rows, one more group, no wait for the heap trim: the code paths, not a measurement",
+    )
     args = parser.parse_args()
     args.warm_up = 2000
     if args.quick:
@@ -184,11 +194,20 @@ def run_bench(res, args):
     amqp_uri = res.vhost()
     url = res.database(dev_login=True)
     web, emu = support.free_port(), support.free_port()
-    env = {"AMQP_URI": amqp_uri, "DATABASE_URL": url,
-           "WEB_ADDRESS": f"127.0.0.1:{web}", "EMULATOR_ADDRESS": f"127.0.0.1:{emu}", "FERZL_URL": "",
-           "EMULATOR_SEED": str(SEED), "EMULATOR_SIZE": str(SIZE), "FERZL_CONCURRENCY": str(CONCURRENCY),
-           "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1", "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
-           **DEV_ENV}
+    env = {
+        "AMQP_URI": amqp_uri,
+        "DATABASE_URL": url,
+        "WEB_ADDRESS": f"127.0.0.1:{web}",
+        "EMULATOR_ADDRESS": f"127.0.0.1:{emu}",
+        "FERZL_URL": "",
+        "EMULATOR_SEED": str(SEED),
+        "EMULATOR_SIZE": str(SIZE),
+        "FERZL_CONCURRENCY": str(CONCURRENCY),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
+        **DEV_ENV,
+    }
     sup = res.services(env, "bench-group.log")
     soap = config.load({**os.environ, **env})
     register = Register(SEED, SIZE)
@@ -202,8 +221,10 @@ def run_bench(res, args):
             procs[name] = sup.start(name)
     assert wait_http(f"http://127.0.0.1:{web}/api/v1/health", 90), "services did not start; see bench-group.log"
     run = Run(sign_in(f"http://127.0.0.1:{web}"), f"http://127.0.0.1:{web}")
-    print(f"Group request benchmark: {args.rows} rows, emulator latency 0 ms, bridge concurrency {CONCURRENCY}, "
-          f"CHUNK_SIZE {soap.chunk_size}, bridge client {soap.ferzl_client}, {os.cpu_count()} CPUs\n")
+    print(
+        f"Group request benchmark: {args.rows} rows, emulator latency 0 ms, bridge concurrency {CONCURRENCY}, "
+        f"CHUNK_SIZE {soap.chunk_size}, bridge client {soap.ferzl_client}, {os.cpu_count()} CPUs\n"
+    )
 
     warm_id, _, _ = run.upload("warm-up", group_file(register, args.warm_up, offset=SIZE - args.warm_up))
     run.wait_finished(warm_id)
@@ -217,8 +238,9 @@ def run_bench(res, args):
     processing_s = time.perf_counter() - started
     cpu0 = {name: cpu_seconds(p.pid) for name, p in procs.items()} | {"machine": machine_cpu_seconds()}
     export_s = run.export(group_id, "csv", out_csv)
-    export_cpu = {name: cpu_seconds(p.pid) - cpu0[name] for name, p in procs.items()
-                  if name in ("journal", "gateway")} | {"machine": machine_cpu_seconds() - cpu0["machine"]}
+    export_cpu = {
+        name: cpu_seconds(p.pid) - cpu0[name] for name, p in procs.items() if name in ("journal", "gateway")
+    } | {"machine": machine_cpu_seconds() - cpu0["machine"]}
     xlsx_s = run.export(group_id, "xlsx", out_xlsx)
     memory.append(settled_memory(procs, settle))
     with open(out_csv, "rb") as f:
@@ -233,33 +255,49 @@ def run_bench(res, args):
 
     total = upload_s + processing_s + export_s
     processing_rate = args.rows / processing_s
-    print(f"file: {len(content) / 1e6:.1f} MB UTF-8; group: {group['total']} rows, {group['answered']} «Получен», "
-          f"{group['failed']} «Ошибка»; answer file {lines} lines, {os.path.getsize(out_csv) / 1e6:.1f} MB\n")
+    print(
+        f"file: {len(content) / 1e6:.1f} MB UTF-8; group: {group['total']} rows, {group['answered']} «Получен», "
+        f"{group['failed']} «Ошибка»; answer file {lines} lines, {os.path.getsize(out_csv) / 1e6:.1f} MB\n"
+    )
     print(f"{'stage':<34}{'seconds':>9}{'rows/s':>10}")
-    for label, seconds in (("upload (POST until 202)", upload_s),
-                           ("  of it ФЛК (flk.check_group)", stages.get("flk", 0.0)),
-                           ("  of it journal.create_group", stages.get("journal", 0.0)),
-                           ("processing (202 until all answered)", processing_s),
-                           ("export CSV (until the last byte)", export_s),
-                           ("end to end (upload+processing+CSV)", total),
-                           ("export XLSX (for information)", xlsx_s)):
+    for label, seconds in (
+        ("upload (POST until 202)", upload_s),
+        ("  of it ФЛК (flk.check_group)", stages.get("flk", 0.0)),
+        ("  of it journal.create_group", stages.get("journal", 0.0)),
+        ("processing (202 until all answered)", processing_s),
+        ("export CSV (until the last byte)", export_s),
+        ("end to end (upload+processing+CSV)", total),
+        ("export XLSX (for information)", xlsx_s),
+    ):
         print(f"{label:<34}{seconds:>9.2f}{args.rows / seconds if seconds else 0:>10,.0f}")
     print("CPU seconds during the CSV export: " + ", ".join(f"{n} {v:.2f}" for n, v in export_cpu.items()))
-    print(f"\nraw client (FerzlClient.get_person_data, {CONCURRENCY} in flight): {raw:,.0f} calls/s; "
-          f"processing / raw client = {processing_rate / raw:.2f}")
-    print(f"\nRSS, MB: after a {args.warm_up:,}-row warm-up, then after each {args.rows:,}-row group (upload, "
-          f"processing, CSV and XLSX); peak (VmHWM) at the end")
+    print(
+        f"\nraw client (FerzlClient.get_person_data, {CONCURRENCY} in flight): {raw:,.0f} calls/s; "
+        f"processing / raw client = {processing_rate / raw:.2f}"
+    )
+    print(
+        f"\nRSS, MB: after a {args.warm_up:,}-row warm-up, then after each {args.rows:,}-row group (upload, "
+        f"processing, CSV and XLSX); peak (VmHWM) at the end"
+    )
     for name in procs:
-        print(f"  {name:<15} " + " -> ".join(f"{m[name][0]:6.1f}" for m in memory) +
-              f"   peak {memory[-1][name][1]:6.1f}")
+        print(
+            f"  {name:<15} " + " -> ".join(f"{m[name][0]:6.1f}" for m in memory) + f"   peak {memory[-1][name][1]:6.1f}"
+        )
     growth = {name: (memory[-1][name][0] - memory[1][name][0]) / max(len(memory) - 2, 1) for name in procs}
     print("growth per further group, MB: " + ", ".join(f"{n} {g:+.1f}" for n, g in growth.items()))
-    report([(f"ФЛК <= {GOALS['flk_s']:.0f} s", stages.get("flk", 99) <= GOALS["flk_s"]),
+    report(
+        [
+            (f"ФЛК <= {GOALS['flk_s']:.0f} s", stages.get("flk", 99) <= GOALS["flk_s"]),
             (f"end to end >= {GOALS['rows_per_s']:,.0f} rows/s", args.rows / total >= GOALS["rows_per_s"]),
             (f"export <= {GOALS['export_s']:.0f} s", export_s <= GOALS["export_s"]),
             ("answer file lines = rows + 1", lines == args.rows + 1),
-            (f"memory flat (<= {GOALS['growth_mb']:.0f} MB a further group)",
-             args.again > 0 and max(growth.values()) <= GOALS["growth_mb"])], quick=args.quick)
+            (
+                f"memory flat (<= {GOALS['growth_mb']:.0f} MB a further group)",
+                args.again > 0 and max(growth.values()) <= GOALS["growth_mb"],
+            ),
+        ],
+        quick=args.quick,
+    )
 
 
 if __name__ == "__main__":

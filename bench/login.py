@@ -8,6 +8,7 @@ TrustStore with its CRL). Goal: >= 100 logins/s for 256-bit keys.
     .venv/bin/python bench/login.py [--seconds 3] [--quick]
     OZSP_STREEBOG=python .venv/bin/python bench/login.py   # pure-Python hash
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ import os
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -40,9 +41,9 @@ def rate(fn, seconds: float) -> float:
 
 def login_rate(ca, store, curve, seconds: float) -> float:
     user = ca.issue(curve=curve)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     signed = []
-    for i in range(64):
+    for _i in range(64):
         challenge = os.urandom(16).hex().encode()
         signed.append((user.sign_challenge(challenge, signing_time=now), challenge))
     it = iter(range(1 << 62))
@@ -57,8 +58,9 @@ def login_rate(ca, store, curve, seconds: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
-    ap.add_argument("--quick", action="store_true",
-                    help=f"{QUICK_SECONDS} s per measurement: the code paths, not a measurement")
+    ap.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_SECONDS} s per measurement: the code paths, not a measurement"
+    )
     args = ap.parse_args()
     if args.quick:
         args.seconds = QUICK_SECONDS
@@ -72,14 +74,18 @@ def main() -> None:
     login256 = login_rate(ca, store, curves.CRYPTOPRO_A, args.seconds)
     login512 = login_rate(ca, store, curves.TC26_512_A, args.seconds)
 
-    print(f"machine: {platform.python_implementation()} {platform.python_version()}, "
-          f"{platform.machine()}, {os.cpu_count()} CPU(s); one process, one core")
+    print(
+        f"machine: {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.machine()}, {os.cpu_count()} CPU(s); one process, one core"
+    )
     print(f"streebog backend:            {streebog.backend()}")
     print(f"streebog-256, 1 KiB:         {hash_rate:10.0f} /s  ({hash_rate / 1024:.2f} MiB/s)")
     print(f"login verify, 256 (CP-A):    {login256:10.1f} /s  ({1000 / login256:.2f} ms)")
     print(f"login verify, 512 (tc26-A):  {login512:10.1f} /s  ({1000 / login512:.2f} ms)")
-    print(f"one 256-bit login costs as much as {hash_rate / login256:.0f} hashes of 1 KiB; "
-          f"512/256 time ratio {login256 / login512:.2f}")
+    print(
+        f"one 256-bit login costs as much as {hash_rate / login256:.0f} hashes of 1 KiB; "
+        f"512/256 time ratio {login256 / login512:.2f}"
+    )
     report([(f">= {GOAL_256} logins/s per core (256-bit)", login256 >= GOAL_256)], quick=args.quick)
 
 

@@ -10,6 +10,7 @@ every name: tests/integration/test_bench_quick.py uses it to find anything a run
         url = res.database(dev_login=True)  # migrated and seeded
         sup = res.services(env, "bench-x.log")  # stopped first, then the database dropped, then the vhost deleted
 """
+
 import contextlib
 import os
 import re
@@ -38,6 +39,7 @@ def names():
 def stopped_by_signals(signals=(signal.SIGTERM, signal.SIGHUP)):
     """These signals end the benchmark like Ctrl-C does: through its cleanup. A second one during the cleanup is
     ignored, so the cleanup finishes."""
+
     def stop(signum, frame):
         for s in signals:
             signal.signal(s, signal.SIG_IGN)
@@ -73,6 +75,7 @@ class Resources(contextlib.ExitStack):
     def database(self, migrate=True, seed=True, dev_login=False):
         """A fresh database, migrated and seeded (with the dev login's CA and certificate if asked); -> its URL."""
         from services import admin
+
         url, drop = support.make_test_database(self.settings, prefix=names()[1])
         self.callback(drop)
         if migrate:
@@ -84,6 +87,7 @@ class Resources(contextlib.ExitStack):
     def engine(self, url, **options):
         """An SQLAlchemy engine disposed of before its database is dropped."""
         from sqlalchemy import create_engine
+
         engine = create_engine(url, **options)
         self.callback(engine.dispose)
         return engine
@@ -92,6 +96,7 @@ class Resources(contextlib.ExitStack):
         """A Supervisor (no restarts) for the services; their output goes to test-output/<log_name> or nowhere.
         Every process it starts is stopped at the end."""
         from services.supervisor import Supervisor
+
         if log_name:
             os.makedirs(support.OUTPUT, exist_ok=True)
             log = open(os.path.join(support.OUTPUT, log_name), "w", encoding="utf-8")

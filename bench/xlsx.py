@@ -5,6 +5,7 @@ The own writer is kept while XlsxWriter needs more than 1.5x its time or memory 
 
     .venv/bin/python bench/xlsx.py [--rows 100000] [--rounds 3] [--quick]
 """
+
 import argparse
 import json
 import os
@@ -29,19 +30,45 @@ def rows(n, seed=7):
     """Export rows as the group export gives them (26 text cells; obviously synthetic values)."""
     rnd = random.Random(seed)
     for number in range(n):
-        yield [str(number + 2), "Проверка списка", "01.12.2026 10:00", "Получен", f"50{rnd.randrange(10**14):014d}",
-               "01.01.2020", "", "Полис единого образца", "Действующий", "46000", 'ООО "СТРАХОВАЯ ТЕСТ"',
-               "1027700000000", "50001", "Активно", "509901", 'ГБУЗ МО "ДЕМОНСТРАЦИОННАЯ ПОЛИКЛИНИКА"',
-               "01.01.2021", "", "", "", "", "", "", "", "", "01.12.2026 10:01"]
+        yield [
+            str(number + 2),
+            "Проверка списка",
+            "01.12.2026 10:00",
+            "Получен",
+            f"50{rnd.randrange(10**14):014d}",
+            "01.01.2020",
+            "",
+            "Полис единого образца",
+            "Действующий",
+            "46000",
+            'ООО "СТРАХОВАЯ ТЕСТ"',
+            "1027700000000",
+            "50001",
+            "Активно",
+            "509901",
+            'ГБУЗ МО "ДЕМОНСТРАЦИОННАЯ ПОЛИКЛИНИКА"',
+            "01.01.2021",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "01.12.2026 10:01",
+        ]
 
 
 def write_own(out, n):
     from services.gateway import xlsx
+
     xlsx.write(out, export.HEADER, rows(n), "Ответ")
 
 
 def write_library(out, n):
     import xlsxwriter
+
     book = xlsxwriter.Workbook(out, {"constant_memory": True})
     sheet = book.add_worksheet("Ответ")
     sheet.freeze_panes(1, 0)
@@ -66,8 +93,9 @@ def one(writer, n):
 
 
 def measure(writer, n):
-    done = subprocess.run([sys.executable, __file__, "--one", writer, "--rows", str(n)], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--one", writer, "--rows", str(n)], capture_output=True, text=True, check=True
+    )
     return json.loads(done.stdout)
 
 
@@ -87,8 +115,10 @@ def main():
     for _ in range(args.rounds):  # interleaved, so drift of the machine hits both alike
         for writer in results:
             results[writer].append(measure(writer, args.rows))
-    med = {w: {k: statistics.median(r[k] for r in rs) for k in ("seconds", "peak_mb", "bytes")}
-           for w, rs in results.items()}
+    med = {
+        w: {k: statistics.median(r[k] for r in rs) for k in ("seconds", "peak_mb", "bytes")}
+        for w, rs in results.items()
+    }
     print(f"{args.rows:,} export rows x {len(export.HEADER)} columns, medians of {args.rounds} interleaved rounds")
     print(f"{'writer':<28}{'seconds':>9}{'peak RSS MB':>13}{'file MB':>9}")
     for writer, title in (("own", "own (services/gateway/xlsx)"), ("library", "XlsxWriter constant_memory")):
@@ -98,8 +128,16 @@ def main():
     memory_ratio = med["library"]["peak_mb"] / max(med["own"]["peak_mb"], 0.1)
     print(f"XlsxWriter / own: time {time_ratio:.2f}x, memory {memory_ratio:.2f}x")
     keep = time_ratio > LIMIT or memory_ratio > LIMIT
-    report([(f"own writer kept only while XlsxWriter needs > {LIMIT}x its time or memory "
-             f"(time {time_ratio:.2f}x, memory {memory_ratio:.2f}x)", keep)], quick=args.quick)
+    report(
+        [
+            (
+                f"own writer kept only while XlsxWriter needs > {LIMIT}x its time or memory "
+                f"(time {time_ratio:.2f}x, memory {memory_ratio:.2f}x)",
+                keep,
+            )
+        ],
+        quick=args.quick,
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Administrative commands: infrastructure check, database creation and migrations, demo data."""
+
 import os
 import shutil
 import subprocess
@@ -14,12 +15,18 @@ from shared import config, db
 ROOT = Path(__file__).resolve().parent.parent
 
 DEMO_ORGANIZATION = {"id": 1, "name": 'ГБУЗ МО "ДЕМОНСТРАЦИОННАЯ ПОЛИКЛИНИКА"', "kind": "mo", "registry_code": "509901"}
-DEMO_USER = {"id": 1, "organization_id": 1, "surname": "ДЕМОНСТРАЦИОННЫЙ", "first_name": "ПОЛЬЗОВАТЕЛЬ",
-             "patronymic": "ТЕСТОВИЧ"}
+DEMO_USER = {
+    "id": 1,
+    "organization_id": 1,
+    "surname": "ДЕМОНСТРАЦИОННЫЙ",
+    "first_name": "ПОЛЬЗОВАТЕЛЬ",
+    "patronymic": "ТЕСТОВИЧ",
+}
 
 
 def _rabbit_ok(uri):
     from kombu import Connection
+
     try:
         with Connection(uri, connect_timeout=3) as conn:
             conn.ensure_connection(max_retries=1)
@@ -56,8 +63,10 @@ def wait_for_database(url, seconds, interval=2.0):
         left = deadline - time.monotonic()
         if left <= 0:
             waited = f" за {seconds:g} с" if seconds > 0 else ""
-            raise SystemExit(f"PostgreSQL не ответил{waited} ({where}): {error}. "
-                             "Проверьте, что он запущен, и настройку DATABASE_URL.")
+            raise SystemExit(
+                f"PostgreSQL не ответил{waited} ({where}): {error}. "
+                "Проверьте, что он запущен, и настройку DATABASE_URL."
+            )
         if not told:
             print(f"PostgreSQL пока не отвечает ({where}); ждём до {seconds:g} с…", flush=True)
             told = True
@@ -67,6 +76,7 @@ def wait_for_database(url, seconds, interval=2.0):
 def _vhost_ready(settings):
     """The stack's RabbitMQ vhost exists (created when missing) -> None, else a Russian reason."""
     from shared import broker
+
     if _rabbit_ok(settings.amqp_uri):
         return None
     problem = broker.ensure_vhost(settings.amqp_uri, settings.rabbit_management_url)
@@ -83,13 +93,22 @@ def check_infra(start=False, containers_ok=False):
     if not _broker_listening(settings.amqp_uri):
         missing.append(("rabbitmq", "RabbitMQ", settings.amqp_uri.split("@")[-1], "rabbitmq-server -detached"))
     if not _postgres_ok(settings.database_url):
-        missing.append(("postgres", "PostgreSQL", make_url(settings.database_url).render_as_string(hide_password=True),
-                        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"))
+        missing.append(
+            (
+                "postgres",
+                "PostgreSQL",
+                make_url(settings.database_url).render_as_string(hide_password=True),
+                "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+            )
+        )
     if not missing:
         return report_vhost(settings)
     if containers_ok and _docker_engine_ok() and shutil.which("docker"):
-        print(", ".join(m[1] for m in missing) + " не отвечает: тесты запустят RabbitMQ и PostgreSQL в контейнерах "
-              "(testcontainers).", flush=True)
+        print(
+            ", ".join(m[1] for m in missing) + " не отвечает: тесты запустят RabbitMQ и PostgreSQL в контейнерах "
+            "(testcontainers).",
+            flush=True,
+        )
         return True
     if start and start_in_docker(settings, [m[0] for m in missing]):
         for _ in range(60):
@@ -97,14 +116,18 @@ def check_infra(start=False, containers_ok=False):
                 return report_vhost(settings)
             time.sleep(2)
     for _, name, where, how in missing:
-        print(f"{name} не отвечает по адресу {where}. Запустите его, например: {how}\n"
-              f"  (или, где есть Docker: ozsp infra --start).", flush=True)
+        print(
+            f"{name} не отвечает по адресу {where}. Запустите его, например: {how}\n"
+            f"  (или, где есть Docker: ozsp infra --start).",
+            flush=True,
+        )
     return False
 
 
 def _broker_listening(amqp_uri):
     """Whether RabbitMQ accepts connections at all, whatever the stack's own vhost."""
     import socket
+
     parts = urlsplit(amqp_uri)
     try:
         socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), timeout=3).close()
@@ -148,8 +171,12 @@ def compose_environment(settings):
         problems.append("в AMQP_URI нужен пользователь RabbitMQ с паролем, не guest")
     if database.username != "postgres" or not database.password:
         problems.append("в DATABASE_URL нужен пользователь postgres с паролем")
-    env = {"RABBITMQ_USER": unquote(amqp.username or ""), "RABBITMQ_PASSWORD": unquote(amqp.password or ""),
-           "RABBITMQ_VHOST": unquote(amqp.path[1:]) or "/", "POSTGRES_PASSWORD": database.password or ""}
+    env = {
+        "RABBITMQ_USER": unquote(amqp.username or ""),
+        "RABBITMQ_PASSWORD": unquote(amqp.password or ""),
+        "RABBITMQ_VHOST": unquote(amqp.path[1:]) or "/",
+        "POSTGRES_PASSWORD": database.password or "",
+    }
     return env, problems
 
 
@@ -160,15 +187,17 @@ def start_in_docker(settings, names):
         return False
     env, problems = compose_environment(settings)
     if problems:
-        print("RabbitMQ и PostgreSQL из docker-compose.yml не запущены: " + "; ".join(problems) + ". Например, "
-              "с паролями docker-compose.yml по умолчанию:\n  export AMQP_URI=amqp://ozsp:ozsp-dev@127.0.0.1:5672/ozsp"
-              " DATABASE_URL=postgresql+psycopg2://postgres:ozsp-dev@127.0.0.1:5432/ozsp", flush=True)
+        print(
+            "RabbitMQ и PostgreSQL из docker-compose.yml не запущены: " + "; ".join(problems) + ". Например, "
+            "с паролями docker-compose.yml по умолчанию:\n  export AMQP_URI=amqp://ozsp:ozsp-dev@127.0.0.1:5672/ozsp"
+            " DATABASE_URL=postgresql+psycopg2://postgres:ozsp-dev@127.0.0.1:5432/ozsp",
+            flush=True,
+        )
         return False
     version = "Compose v2" if client[0] == "docker" else "Compose v1"
     print(f"Запускаем через {' '.join(client)} ({version}): {', '.join(names)}", flush=True)
     services = [s for name in names for s in (name, *FORWARDERS[name])]
-    done = subprocess.run([*client, "--profile", "ports", "up", "-d", *services], cwd=ROOT,
-                          env={**os.environ, **env})
+    done = subprocess.run([*client, "--profile", "ports", "up", "-d", *services], cwd=ROOT, env={**os.environ, **env})
     if done.returncode != 0:
         print(f"{' '.join(client)} завершился с кодом {done.returncode}; см. сообщения выше.", flush=True)
     return done.returncode == 0
@@ -213,41 +242,65 @@ def seed(url=None, dev_login=None):
 
     engine = db.engine(url or config.load().database_url)
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO organizations (id, name, kind, registry_code) VALUES (:id, :name, :kind, :registry_code) "
-            "ON CONFLICT (id) DO NOTHING"), DEMO_ORGANIZATION)
-        conn.execute(text(
-            "INSERT INTO users (id, organization_id, surname, first_name, patronymic, roles) "
-            "VALUES (:id, :organization_id, :surname, :first_name, :patronymic, '{web,admin}') "
-            "ON CONFLICT (id) DO NOTHING"),
-            DEMO_USER)
+        conn.execute(
+            text(
+                "INSERT INTO organizations (id, name, kind, registry_code) VALUES (:id, :name, :kind, :registry_code) "
+                "ON CONFLICT (id) DO NOTHING"
+            ),
+            DEMO_ORGANIZATION,
+        )
+        conn.execute(
+            text(
+                "INSERT INTO users (id, organization_id, surname, first_name, patronymic, roles) "
+                "VALUES (:id, :organization_id, :surname, :first_name, :patronymic, '{web,admin}') "
+                "ON CONFLICT (id) DO NOTHING"
+            ),
+            DEMO_USER,
+        )
         for table in ("organizations", "users"):
-            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                              f"GREATEST((SELECT max(id) FROM {table}), 1))"))
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"GREATEST((SELECT max(id) FROM {table}), 1))"
+                )
+            )
         rows = [{"code": code, "name": name} for code, name in mo_dictionary()]
-        conn.execute(text("INSERT INTO mo_dictionary (code, name) VALUES (:code, :name) "
-                          "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"), rows)
+        conn.execute(
+            text(
+                "INSERT INTO mo_dictionary (code, name) VALUES (:code, :name) "
+                "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"
+            ),
+            rows,
+        )
         if dev_login is None:
             settings = config.load()
             dev_login = config.flag(settings.dev_login) and settings.ozsp_mode == "dev"
         if dev_login:
             _seed_dev_pki(conn)
     engine.dispose()
-    print(f"Демонстрационные данные загружены: 1 организация, 1 пользователь, {len(rows)} МО в справочнике"
-          + (", тестовый УЦ и сертификат для входа без токена." if dev_login else "."))
+    print(
+        f"Демонстрационные данные загружены: 1 организация, 1 пользователь, {len(rows)} МО в справочнике"
+        + (", тестовый УЦ и сертификат для входа без токена." if dev_login else ".")
+    )
 
 
 def _seed_dev_pki(conn):
     from services.journal import directory
     from shared.gost.testpki import DevPki
-    conn.execute(text("UPDATE users SET roles = array_append(roles, 'admin') WHERE id = :id "
-                      "AND NOT 'admin' = ANY(roles)"), {"id": DEMO_USER["id"]})  # the demo user administers
+
+    conn.execute(
+        text("UPDATE users SET roles = array_append(roles, 'admin') WHERE id = :id AND NOT 'admin' = ANY(roles)"),
+        {"id": DEMO_USER["id"]},
+    )  # the demo user administers
     dev = DevPki()
     directory.import_ca(conn, dev.ca.cert, actor="seed")
-    if not conn.execute(text("SELECT 1 FROM crls c JOIN cas a ON a.id = c.ca_id WHERE a.thumbprint = :t"),
-                        {"t": dev.ca.cert.thumbprint}).first():
+    if not conn.execute(
+        text("SELECT 1 FROM crls c JOIN cas a ON a.id = c.ca_id WHERE a.thumbprint = :t"), {"t": dev.ca.cert.thumbprint}
+    ).first():
         directory.import_crl(conn, dev.crl, actor="seed")
-    if not conn.execute(text("SELECT 1 FROM certificates WHERE thumbprint = :t"), {"t": dev.user.cert.thumbprint}).first():
+    if not conn.execute(
+        text("SELECT 1 FROM certificates WHERE thumbprint = :t"), {"t": dev.user.cert.thumbprint}
+    ).first():
         directory.add_certificate(conn, DEMO_USER["id"], dev.user.cert, source="admin", actor="seed")
 
 
@@ -255,6 +308,7 @@ def test_cas_in_directory(url=None):
     """Thumbprints of test-PKI CAs in the directory: production refuses to start with any."""
     from shared.gost import load_certificate
     from shared.gost.testpki import is_test_ca
+
     engine = db.engine(url or config.load().database_url)
     try:
         with engine.connect() as conn:
@@ -265,6 +319,7 @@ def test_cas_in_directory(url=None):
 
 
 # ---- МО dictionary from the FFOMS register of medical organisations (F003) ----
+
 
 def parse_mo_register(data: bytes, okato=None):
     """(rows [(code, name)], skipped) from an F003 XML file (packet/medCompany with mcod, nam_mok, nam_mop).
@@ -299,15 +354,20 @@ def load_mo(path, url=None, okato=None):
     if rows:
         engine = db.engine(url or config.load().database_url)
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO mo_dictionary (code, name) VALUES (:code, :name) "
-                              "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"),
-                         [{"code": code, "name": name} for code, name in rows])
+            conn.execute(
+                text(
+                    "INSERT INTO mo_dictionary (code, name) VALUES (:code, :name) "
+                    "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"
+                ),
+                [{"code": code, "name": name} for code, name in rows],
+            )
         engine.dispose()
     print(f"Справочник МО: загружено {len(rows)} записей, пропущено {skipped} (нет кода МО или наименования).")
     return len(rows), skipped
 
 
 # ---- the support archive of ФЕРЗЛ exchanges (administrators only) ----
+
 
 def archive_show(request_id, url=None, out=None, actor="admin"):
     """Print the raw ФЕРЗЛ exchanges of a request; with out, also save them as files. Each read is audited."""
@@ -316,16 +376,21 @@ def archive_show(request_id, url=None, out=None, actor="admin"):
     engine = db.engine(url or config.load().database_url)
     with engine.begin() as conn:
         records = archive.for_request(conn, int(request_id))
-        conn.execute(text("INSERT INTO audit (action, object_id, details) VALUES ('archive_show', :id, "
-                          "CAST(:details AS jsonb))"),
-                     {"id": str(request_id), "details": f'{{"records": {len(records)}, "actor": "{actor}"}}'})
+        conn.execute(
+            text(
+                "INSERT INTO audit (action, object_id, details) VALUES ('archive_show', :id, CAST(:details AS jsonb))"
+            ),
+            {"id": str(request_id), "details": f'{{"records": {len(records)}, "actor": "{actor}"}}'},
+        )
     engine.dispose()
     if not records:
         print(f"В архиве нет обменов с ФЕРЗЛ по запросу {request_id} (или срок хранения истёк).")
         return records
     for n, r in enumerate(records, 1):
-        print(f"--- {n}. {r['at']} {r['operation']} HTTP {r['http_status']} "
-              f"{r['duration_ms']} мс, персон в вызове: {r['persons']}")
+        print(
+            f"--- {n}. {r['at']} {r['operation']} HTTP {r['http_status']} "
+            f"{r['duration_ms']} мс, персон в вызове: {r['persons']}"
+        )
         if r.get("note"):
             print(f"примечание: {r['note']}")
         for part in ("request", "response"):

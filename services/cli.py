@@ -1,5 +1,6 @@
 """ozsp command line: run one service, bring all up, migrate, seed, check the infrastructure, load the МО
 dictionary, read the ФЕРЗЛ archive."""
+
 import argparse
 import sys
 
@@ -7,16 +8,20 @@ import sys
 def run_service(name):
     if name in ("certmail_intake", "ferzl_emulator"):  # plain processes, no eventlet
         import runpy
+
         sys.argv = [name]
-        runpy.run_module("services.certmail.intake" if name == "certmail_intake" else "services.ferzl_emulator",
-                         run_name="__main__")
+        runpy.run_module(
+            "services.certmail.intake" if name == "certmail_intake" else "services.ferzl_emulator", run_name="__main__"
+        )
         return
     import eventlet
+
     eventlet.monkey_patch()  # before anything else imports sockets
     import importlib
     import logging.config
 
     from nameko.cli.run import run
+
     from services.supervisor import NAMEKO_SERVICES
     from shared import config
 
@@ -33,18 +38,24 @@ def run_service(name):
 def refuse_unsafe_production(settings, name):
     """Production mode never runs with dev flags, the dev secret, or a test CA in the directory."""
     from shared import config
+
     problems = config.production_problems(settings)
     if settings.ozsp_mode == "production" and name == "gateway":
         from services import admin
+
         problems += [f"в справочнике УЦ тестовый удостоверяющий центр {t}" for t in admin.test_cas_in_directory()]
     if problems:
-        sys.exit("ОЗСП не запущен в рабочем режиме (OZSP_MODE=production): " + "; ".join(problems)
-                 + ". Для разработки задайте OZSP_MODE=dev.")
+        sys.exit(
+            "ОЗСП не запущен в рабочем режиме (OZSP_MODE=production): "
+            + "; ".join(problems)
+            + ". Для разработки задайте OZSP_MODE=dev."
+        )
 
 
 def refuse_other_stack(settings):
     """Stop when a journal with another database already consumes this vhost's queues."""
     from services import stackcheck
+
     try:
         problem = stackcheck.other_stack_problem(settings.amqp_uri, settings.database_url)
     except Exception as exc:  # broker or database away: the services wait for them as usual
@@ -56,8 +67,8 @@ def refuse_other_stack(settings):
 
 def refuse_taken_ports(settings, with_emulator):
     from services import stackcheck
-    addresses = {"веб-интерфейс, WEB_ADDRESS": settings.web_address,
-                 "приём почты, SMTP_ADDRESS": settings.smtp_address}
+
+    addresses = {"веб-интерфейс, WEB_ADDRESS": settings.web_address, "приём почты, SMTP_ADDRESS": settings.smtp_address}
     if with_emulator:
         addresses["эмулятор ФЕРЗЛ, EMULATOR_ADDRESS"] = settings.emulator_address
     taken = stackcheck.taken_ports(addresses)
@@ -105,15 +116,18 @@ def up(with_emulator=True):
 
 def main(argv=None):
     from shared.quiet import quiet_eventlet
+
     quiet_eventlet()  # before eventlet/nameko are imported (shared/quiet.py)
     argv = sys.argv[1:] if argv is None else argv
     from shared import config
+
     try:
         config.load()  # a malformed setting stops every command with its name, before anything starts
     except config.SettingError as exc:
         sys.exit(str(exc))
     if argv[:1] == ["directory"]:
         from services import directory_cli
+
         sys.exit(directory_cli.main(argv[1:]))
     parser = argparse.ArgumentParser(prog="ozsp", description="ОЗСП: запуск и обслуживание")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,7 +137,8 @@ def main(argv=None):
     p.add_argument("--no-emulator", action="store_true", help="не запускать эмулятор (FERZL_URL — настоящий ФЕРЗЛ)")
     sub.add_parser("directory", help="справочник абонентов: ozsp directory --help")
     sub.add_parser("migrate", help="создать базу данных при отсутствии и применить миграции").add_argument(
-        "--wait", type=float, default=0, metavar="СЕКУНД", help="ждать ответа PostgreSQL до стольких секунд")
+        "--wait", type=float, default=0, metavar="СЕКУНД", help="ждать ответа PostgreSQL до стольких секунд"
+    )
     sub.add_parser("seed", help="загрузить демонстрационные данные")
     p = sub.add_parser("load-mo", help="загрузить справочник МО из XML реестра МО ФФОМС (F003)")
     p.add_argument("file", help="файл XML (packet/medCompany: mcod, nam_mok, nam_mop)")
@@ -138,8 +153,11 @@ def main(argv=None):
     letters_sub.add_parser("requeue", help="вернуть отложенные письма в обработку (после устранения причины)")
     p = sub.add_parser("infra", help="проверить RabbitMQ и PostgreSQL")
     p.add_argument("--start", action="store_true", help="запустить их через docker compose, если они не отвечают")
-    p.add_argument("--or-containers", action="store_true",
-                   help="для тестов: если они не отвечают, но есть Docker, тесты запустят их в контейнерах")
+    p.add_argument(
+        "--or-containers",
+        action="store_true",
+        help="для тестов: если они не отвечают, но есть Docker, тесты запустят их в контейнерах",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -147,6 +165,7 @@ def main(argv=None):
     if args.command == "up":
         return up(with_emulator=not args.no_emulator)
     from services import admin
+
     if args.command == "migrate":
         return admin.migrate(wait=args.wait)
     if args.command == "seed":

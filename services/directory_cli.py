@@ -1,5 +1,6 @@
 """`ozsp directory …`: manage the subscriber directory (organisations, users, e-mails, certificates, CAs, CRLs).
 Every change is written to the audit table with the operating-system user as actor."""
+
 import argparse
 import getpass
 import json
@@ -39,8 +40,10 @@ def _parser():
     a = sub.add_parser("cert-add", help="зарегистрировать сертификат (.cer: DER, PEM или base64) пользователю")
     a.add_argument("user_id", type=int)
     a.add_argument("file", type=Path)
-    for name, text in (("cert-withdraw", "исключить сертификат из справочника (его сеансы завершаются)"),
-                       ("cert-activate", "вернуть исключённый сертификат")):
+    for name, text in (
+        ("cert-withdraw", "исключить сертификат из справочника (его сеансы завершаются)"),
+        ("cert-activate", "вернуть исключённый сертификат"),
+    ):
         a = sub.add_parser(name, help=text)
         a.add_argument("serial", nargs="?", help="серийный номер (hex, как в list)")
         a.add_argument("--id", type=int, help="номер записи сертификата")
@@ -53,6 +56,7 @@ def _parser():
 
 def run(args, conn, actor):
     from shared.gost import load_certificate, load_crl
+
     act = args.action
     if act == "org-add":
         return f"Организация {D.add_organization(conn, args.name, args.kind, args.code, args.ogrn, actor)} добавлена."
@@ -60,8 +64,18 @@ def run(args, conn, actor):
         D.set_organization_active(conn, args.id, act == "org-activate", actor)
         return f"Организация {args.id} помечена как {'действующая' if act == 'org-activate' else 'не действующая'}."
     if act == "user-add":
-        user_id = D.add_user(conn, args.org, args.surname, args.first_name, args.patronymic, args.snils,
-                             args.position, tuple(args.role or ["web"]), args.email, actor)
+        user_id = D.add_user(
+            conn,
+            args.org,
+            args.surname,
+            args.first_name,
+            args.patronymic,
+            args.snils,
+            args.position,
+            tuple(args.role or ["web"]),
+            args.email,
+            actor,
+        )
         return f"Пользователь {user_id} добавлен."
     if act in ("user-deactivate", "user-activate"):
         D.set_user_active(conn, args.id, act == "user-activate", actor)
@@ -92,6 +106,7 @@ def run(args, conn, actor):
 
 def main(argv=None, out=sys.stdout):
     from shared.gost import GostError
+
     args = _parser().parse_args(argv)
     engine = db.engine(config.load().database_url)
     try:
@@ -114,13 +129,17 @@ def main(argv=None, out=sys.stdout):
         engine.dispose()
 
 
-REFRESH_WORDS = {"stored": "загружен новый список отзыва", "current": "список отзыва актуален",
-                 "no_urls": "в сертификатах нет точек распространения: только crl-import",
-                 "failed": "скачать список отзыва не удалось (подробности в журнале)"}
+REFRESH_WORDS = {
+    "stored": "загружен новый список отзыва",
+    "current": "список отзыва актуален",
+    "no_urls": "в сертификатах нет точек распространения: только crl-import",
+    "failed": "скачать список отзыва не удалось (подробности в журнале)",
+}
 
 
 def _crl_refresh(engine, out):
     from services.journal import crl_refresh
+
     results = crl_refresh.refresh(engine)
     for ca_id, result in sorted(results.items()):
         print(f"УЦ {ca_id}: {REFRESH_WORDS[result]}", file=out)

@@ -2,6 +2,7 @@
 
 A second `ozsp up` on the same ports or the same vhost would otherwise join the first: its services would take
 messages meant for the first one's journal and answer them from another database."""
+
 import errno
 import hashlib
 import socket
@@ -40,10 +41,14 @@ def taken_ports(named_addresses):
 
 
 def ports_message(taken):
-    lines = [f"Порт {address} ({what}) уже занят: вероятно, уже работает другая копия ОЗСП или другая программа."
-             for what, address in taken]
-    return ("\n".join(lines) + "\nОстановите её или запустите эту копию на других портах "
-            "(WEB_ADDRESS, EMULATOR_ADDRESS, SMTP_ADDRESS; README, «Вторая копия»).")
+    lines = [
+        f"Порт {address} ({what}) уже занят: вероятно, уже работает другая копия ОЗСП или другая программа."
+        for what, address in taken
+    ]
+    return (
+        "\n".join(lines) + "\nОстановите её или запустите эту копию на других портах "
+        "(WEB_ADDRESS, EMULATOR_ADDRESS, SMTP_ADDRESS; README, «Вторая копия»)."
+    )
 
 
 def database_identity(conn):
@@ -54,8 +59,9 @@ def database_identity(conn):
         cluster = conn.execute(text("SELECT system_identifier FROM pg_control_system()")).scalar()
     except Exception:  # not allowed for this role: the server's address stands in
         conn.rollback()
-        cluster = conn.execute(text("SELECT coalesce(host(inet_server_addr()), 'local') || ':' || "
-                                    "current_setting('port')")).scalar()
+        cluster = conn.execute(
+            text("SELECT coalesce(host(inet_server_addr()), 'local') || ':' || current_setting('port')")
+        ).scalar()
     digest = hashlib.sha256(f"{cluster}/{name}".encode()).hexdigest()[:16]
     return {"database": name, "fingerprint": digest}
 
@@ -73,9 +79,11 @@ def running_identity(amqp_uri, timeout=10):
     """The database identity of the journal(s) already consuming this vhost's queues, or None when no journal
     runs there."""
     from shared.queues import declared
+
     if declared(amqp_uri, [JOURNAL_QUEUE])[JOURNAL_QUEUE][1] == 0:
         return None
     from nameko.standalone.rpc import ClusterRpcProxy
+
     try:
         with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout) as cluster:
             return cluster.journal.stack_identity()
@@ -85,10 +93,12 @@ def running_identity(amqp_uri, timeout=10):
 
 def conflict_message(amqp_uri, ours, theirs):
     vhost = broker.vhost_of(amqp_uri)
-    return (f"В RabbitMQ (виртуальный узел «{vhost}») уже работает ОЗСП с другой базой данных "
-            f"(«{theirs.get('database')}», а у этого запуска «{ours['database']}»). Две копии с разными базами "
-            f"в одном виртуальном узле отвечали бы на запросы друг друга. Запустите эту копию в своём "
-            f"виртуальном узле: AMQP_URI=…/{vhost}-2 (README, «Вторая копия»).")
+    return (
+        f"В RabbitMQ (виртуальный узел «{vhost}») уже работает ОЗСП с другой базой данных "
+        f"(«{theirs.get('database')}», а у этого запуска «{ours['database']}»). Две копии с разными базами "
+        f"в одном виртуальном узле отвечали бы на запросы друг друга. Запустите эту копию в своём "
+        f"виртуальном узле: AMQP_URI=…/{vhost}-2 (README, «Вторая копия»)."
+    )
 
 
 def other_stack_problem(amqp_uri, database_url):

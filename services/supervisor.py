@@ -1,4 +1,5 @@
 """Start, watch and stop the service processes (one process per service)."""
+
 import os
 import signal
 import subprocess
@@ -59,8 +60,13 @@ class Supervisor:
         self._stopped = threading.Event()
 
     def start(self, name):
-        proc = subprocess.Popen(self.commands.get(name) or command(name), env=self.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            self.commands.get(name) or command(name),
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         with self._lock:
             self.procs[name] = proc
         threading.Thread(target=self._pump, args=(name, proc, time.monotonic()), daemon=True).start()
@@ -78,8 +84,9 @@ class Supervisor:
             backoff = self.backoffs.setdefault(name, Backoff(*self.backoff_settings))
             delay = backoff.after(time.monotonic() - started)
             why = f"; последняя строка: {last[-300:]}" if last else ""
-            self.output.write(f"[supervisor] {name} завершился с кодом {code}{why}. "
-                              f"Перезапуск через {_seconds(delay)}\n")
+            self.output.write(
+                f"[supervisor] {name} завершился с кодом {code}{why}. Перезапуск через {_seconds(delay)}\n"
+            )
             self.output.flush()
             if not self._stopped.wait(delay) and not self.stopping:
                 self.start(name)
@@ -111,6 +118,7 @@ class Supervisor:
 def wait_http(url, timeout=60.0, proc=None):
     """Poll url until it answers 200; False on timeout or when proc has exited."""
     import requests
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:

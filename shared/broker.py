@@ -1,5 +1,6 @@
 """The RabbitMQ virtual host of a stack: each stack (make run, a second copy, every test run) has its own, so two
 stacks on one broker never consume each other's queues."""
+
 import subprocess
 from urllib.parse import quote, unquote, urlsplit
 
@@ -37,8 +38,12 @@ def ensure_vhost(amqp_uri, management_url, timeout=10):
     name = quote(vhost, safe="")
     try:
         requests.put(f"{api}/vhosts/{name}", auth=auth, timeout=timeout).raise_for_status()
-        requests.put(f"{api}/permissions/{name}/{quote(user, safe='')}", auth=auth, timeout=timeout,
-                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        requests.put(
+            f"{api}/permissions/{name}/{quote(user, safe='')}",
+            auth=auth,
+            timeout=timeout,
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+        ).raise_for_status()
         return None
     except requests.RequestException:
         pass
@@ -49,9 +54,11 @@ def ensure_vhost(amqp_uri, management_url, timeout=10):
                 raise OSError(done.stderr.decode(errors="replace").strip())
         return None
     except (OSError, subprocess.SubprocessError):
-        return (f"виртуальный узел RabbitMQ «{vhost}» не найден и не создан (нет доступа к API управления "
-                f"{api} и к rabbitmqctl). Создайте его: rabbitmqctl add_vhost {vhost} && "
-                f"rabbitmqctl set_permissions -p {vhost} {user} '.*' '.*' '.*'")
+        return (
+            f"виртуальный узел RabbitMQ «{vhost}» не найден и не создан (нет доступа к API управления "
+            f"{api} и к rabbitmqctl). Создайте его: rabbitmqctl add_vhost {vhost} && "
+            f"rabbitmqctl set_permissions -p {vhost} {user} '.*' '.*' '.*'"
+        )
 
 
 def delete_vhost(amqp_uri, management_url, timeout=10):

@@ -4,7 +4,8 @@ Rules, form defaults, journal periods, exports and pages ask here for «now» an
 Stored instants stay in UTC (datetime.now(timezone.utc)); tests/unit/test_clock_usage.py keeps
 bare date.today() / datetime.now() out of the code.
 """
-from datetime import date, datetime, time, timedelta, timezone
+
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -23,7 +24,7 @@ def today() -> date:
 def to_moscow(moment: datetime) -> datetime:
     """An instant in Moscow time; a naive datetime is taken as UTC (the way instants are stored)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(MOSCOW)
 
 
@@ -32,7 +33,7 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, MOSCOW)
 
 
-def day_bounds(date_from: date | None, date_to: date | None):
+def day_bounds(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
     """Inclusive Moscow dates -> the [start, end) instants they cover; None for an open side."""
     start = day_start(date_from) if date_from else None
     end = day_start(date_to + timedelta(days=1)) if date_to else None

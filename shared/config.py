@@ -1,4 +1,5 @@
 """All configuration in one place: environment variables with working local defaults."""
+
 import os
 from dataclasses import dataclass, fields
 
@@ -126,7 +127,7 @@ class SettingError(ValueError):
 def load(env=None) -> Settings:
     """Read every setting from its upper-case environment variable, e.g. AMQP_URI."""
     env = os.environ if env is None else env
-    values = {}
+    values: dict[str, object] = {}
     for f in fields(Settings):
         raw = env.get(f.name.upper())
         if raw is None or raw == "":
@@ -136,7 +137,7 @@ def load(env=None) -> Settings:
         except ValueError:
             kind = "целое число" if f.type is int else "число"
             raise SettingError(f"Настройка {f.name.upper()}: нужно {kind}, а задано «{raw}».") from None
-    return Settings(**values)
+    return Settings(**values)  # type: ignore[arg-type]  # each value converted to its field's type above
 
 
 def nameko_config(settings: Settings, service: str) -> dict:
@@ -198,10 +199,10 @@ def logging_config(level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"mask": {"()": "shared.masking.MaskingFilter"},
-                    "outages": {"()": "shared.outage.QuietOutages"}},
+        "filters": {"mask": {"()": "shared.masking.MaskingFilter"}, "outages": {"()": "shared.outage.QuietOutages"}},
         "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
-                                 "filters": ["outages", "mask"]}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["outages", "mask"]}
+        },
         "root": {"level": level, "handlers": ["console"]},
     }

@@ -1,4 +1,5 @@
 """The one way the services open PostgreSQL."""
+
 from sqlalchemy import create_engine
 
 

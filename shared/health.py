@@ -1,9 +1,10 @@
 """Container healthchecks (docker-compose.yml): standard library only, exit code 0 when healthy.
 
-  python -m shared.health heartbeat FILE [--max-age 30]  a nameko service touched FILE lately (shared/heartbeat.py)
-  python -m shared.health http URL                       URL answers 2xx
-  python -m shared.health smtp HOST:PORT                 an SMTP server greets with 220
+python -m shared.health heartbeat FILE [--max-age 30]  a nameko service touched FILE lately (shared/heartbeat.py)
+python -m shared.health http URL                       URL answers 2xx
+python -m shared.health smtp HOST:PORT                 an SMTP server greets with 220
 """
+
 import argparse
 import os
 import smtplib

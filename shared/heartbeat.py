@@ -1,6 +1,7 @@
 """Heartbeat of a nameko service for container healthchecks: while the service's green threads run, the file named
 by HEARTBEAT_FILE is touched every few seconds; `python -m shared.health heartbeat FILE` checks it is fresh.
 An empty HEARTBEAT_FILE (the default, `make run`) turns it off."""
+
 import logging
 
 import eventlet

@@ -1,5 +1,6 @@
 """Masking of personal data in log lines: identifier-like digit runs and Cyrillic words are hidden; addresses that
 must stay comparable (client IPs, e-mail senders) are logged as keyed hashes (keyed_hash, address_tag)."""
+
 import hashlib
 import hmac
 import logging
@@ -27,7 +28,7 @@ def keyed_hash(secret: str, value: str) -> str:
 
 
 def address_tag(value, secret=None) -> str:
-    """"h:" + 12 hex of keyed_hash: how an address appears in logs and the audit (certmail's sender tags look the
+    """ "h:" + 12 hex of keyed_hash: how an address appears in logs and the audit (certmail's sender tags look the
     same). secret: SECRET_KEY of the environment unless given."""
     secret = secret if secret is not None else (os.environ.get("SECRET_KEY") or _dev_secret())
     return "h:" + keyed_hash(secret, str(value).encode("utf-8", "surrogatepass").decode("utf-8", "replace"))[:12]
@@ -35,6 +36,7 @@ def address_tag(value, secret=None) -> str:
 
 def _dev_secret():
     from shared import config
+
     return config.Settings.secret_key
 
 

@@ -3,6 +3,7 @@
 CPython frees its objects, but glibc keeps the freed pages in its arenas (one per thread that ever allocated),
 so a process's RSS would stay at its peak. malloc_trim(0) returns them; elsewhere (musl, macOS) it is a no-op.
 """
+
 import ctypes
 import ctypes.util
 import gc
@@ -32,6 +33,7 @@ def release():
 
 class ReleasesMemory:
     """Mixin for a nameko service that handles big one-off payloads: trims its heap every RELEASE_SECONDS."""
+
     RELEASE_SECONDS = 20
 
     @timer(interval=RELEASE_SECONDS)

@@ -1,12 +1,13 @@
 """AMQP messages between journal and ferzl_bridge: queue names and schemas (contracts/messages.md)."""
+
 import base64
 import json
 import zlib
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-WORK_QUEUE = "ozsp.ferzl.work"          # journal -> bridge: chunks of requests to look up
-RETRY_QUEUE = "ozsp.ferzl.retry"        # prefix of the delay queues: bridge -> itself (dead-letter into WORK_QUEUE)
+WORK_QUEUE = "ozsp.ferzl.work"  # journal -> bridge: chunks of requests to look up
+RETRY_QUEUE = "ozsp.ferzl.retry"  # prefix of the delay queues: bridge -> itself (dead-letter into WORK_QUEUE)
 ANSWERS_QUEUE = "ozsp.journal.answers"  # bridge -> journal: chunks of outcomes
 
 STATUSES = ("sent", "answered", "error")
@@ -47,6 +48,7 @@ class Outcome(Schema):
 class ArchiveRecord(Schema):
     """Raw SOAP exchanges with ФЕРЗЛ of one chunk, kept for support: content is a zlib stream in base64
     (pack_archive below)."""
+
     class Meta:
         unknown = EXCLUDE
 
@@ -58,6 +60,7 @@ class ArchiveRecord(Schema):
 
 class Held(Schema):
     """A request the bridge put into a delay queue: the journal pushes its dispatch lease `seconds` ahead."""
+
     class Meta:
         unknown = EXCLUDE
 
@@ -85,20 +88,36 @@ def load_work_chunk(body):
     """WorkChunk().load(body), about ten times faster for well-formed chunks (the bridge reads thousands a
     second); anything unusual goes through the schema, so errors and results are the schema's."""
     try:
-        if not (isinstance(body, dict) and isinstance(body.get("chunk_id"), str)
-                and isinstance(body.get("items"), list)):
+        if not (
+            isinstance(body, dict) and isinstance(body.get("chunk_id"), str) and isinstance(body.get("items"), list)
+        ):
             raise _Unusual
         items = []
         for i in body["items"]:
-            if not (isinstance(i, dict) and type(i.get("request_id")) is int and isinstance(i.get("external_id"), str)
-                    and isinstance(i.get("params"), dict)):
+            if not (
+                isinstance(i, dict)
+                and type(i.get("request_id")) is int
+                and isinstance(i.get("external_id"), str)
+                and isinstance(i.get("params"), dict)
+            ):
                 raise _Unusual
             attempt, first, group = i.get("attempt", 0), i.get("first_try_at"), i.get("group_id")
-            if type(attempt) is not int or not (first is None or isinstance(first, str)) \
-                    or not (group is None or type(group) is int):
+            if (
+                type(attempt) is not int
+                or not (first is None or isinstance(first, str))
+                or not (group is None or type(group) is int)
+            ):
                 raise _Unusual
-            items.append({"request_id": i["request_id"], "external_id": i["external_id"], "params": i["params"],
-                          "attempt": attempt, "first_try_at": first, "group_id": group})
+            items.append(
+                {
+                    "request_id": i["request_id"],
+                    "external_id": i["external_id"],
+                    "params": i["params"],
+                    "attempt": attempt,
+                    "first_try_at": first,
+                    "group_id": group,
+                }
+            )
         return {"chunk_id": body["chunk_id"], "items": items}
     except _Unusual:
         return WorkChunk().load(body)
@@ -111,24 +130,44 @@ def load_outcome_chunk(body):
     """OutcomeChunk().load(body), several times faster for well-formed chunks (the journal stores thousands of
     answers a second); anything unusual goes through the schema, so errors and results are the schema's."""
     try:
-        if not (isinstance(body, dict) and isinstance(body.get("chunk_id"), str)
-                and isinstance(body.get("outcomes"), list)):
+        if not (
+            isinstance(body, dict) and isinstance(body.get("chunk_id"), str) and isinstance(body.get("outcomes"), list)
+        ):
             raise _Unusual
         archive, held = body.get("archive", []), body.get("held", [])
-        if not (isinstance(archive, list) and isinstance(held, list)
-                and all(isinstance(x, dict) for x in archive) and all(isinstance(x, dict) for x in held)):
+        if not (
+            isinstance(archive, list)
+            and isinstance(held, list)
+            and all(isinstance(x, dict) for x in archive)
+            and all(isinstance(x, dict) for x in held)
+        ):
             raise _Unusual
         outcomes = []
         for o in body["outcomes"]:
-            if not (isinstance(o, dict) and type(o.get("request_id")) is int
-                    and o.get("status") in ("answered", "error") and isinstance(o.get("answered_at"), str)):
+            if not (
+                isinstance(o, dict)
+                and type(o.get("request_id")) is int
+                and o.get("status") in ("answered", "error")
+                and isinstance(o.get("answered_at"), str)
+            ):
                 raise _Unusual
             answer, code, message = (o.get(k) for k in _OUTCOME_KEYS)
-            if not ((answer is None or isinstance(answer, dict)) and (code is None or isinstance(code, str))
-                    and (message is None or isinstance(message, str))):
+            if not (
+                (answer is None or isinstance(answer, dict))
+                and (code is None or isinstance(code, str))
+                and (message is None or isinstance(message, str))
+            ):
                 raise _Unusual
-            outcomes.append({"request_id": o["request_id"], "status": o["status"], "answer": answer,
-                             "error_code": code, "error_message": message, "answered_at": o["answered_at"]})
+            outcomes.append(
+                {
+                    "request_id": o["request_id"],
+                    "status": o["status"],
+                    "answer": answer,
+                    "error_code": code,
+                    "error_message": message,
+                    "answered_at": o["answered_at"],
+                }
+            )
         return {"chunk_id": body["chunk_id"], "outcomes": outcomes, "archive": archive, "held": held}
     except _Unusual:
         return OutcomeChunk().load(body)
@@ -158,8 +197,12 @@ def pack_archive(entries):
         bodies += [request, response]
     raw = json.dumps(header, ensure_ascii=False).encode() + b"\n" + b"".join(bodies)
     ids = sorted({i for e in entries for i in e["request_ids"]})
-    return {"at": min(e["at"] for e in entries), "request_ids": ids, "exchanges": len(entries),
-            "content": base64.b64encode(zlib.compress(raw, ARCHIVE_LEVEL)).decode("ascii")}
+    return {
+        "at": min(e["at"] for e in entries),
+        "request_ids": ids,
+        "exchanges": len(entries),
+        "content": base64.b64encode(zlib.compress(raw, ARCHIVE_LEVEL)).decode("ascii"),
+    }
 
 
 def unpack_archive(content):
@@ -170,7 +213,7 @@ def unpack_archive(content):
     for e in json.loads(head):
         for part in ("request", "response"):
             size = e[part]
-            e[part] = None if size is None else rest[at:at + size]
+            e[part] = None if size is None else rest[at : at + size]
             at += size or 0
         entries.append(e)
     return entries

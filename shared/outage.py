@@ -1,6 +1,7 @@
 """An outage of the database or the broker logged as one event: a warning when it starts, a reminder every
 REMIND_SECONDS, a line when it ends — not a traceback at every retry (the journal's dispatcher retries five
 times a second, every chunk of answers comes back every 2 s)."""
+
 import logging
 import time
 
@@ -9,8 +10,13 @@ import kombu.exceptions
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 REMIND_SECONDS = 60.0
-BROKER_ERRORS = (kombu.exceptions.OperationalError, amqp.exceptions.RecoverableConnectionError,
-                 amqp.exceptions.ConnectionError, ConnectionError, TimeoutError)
+BROKER_ERRORS = (
+    kombu.exceptions.OperationalError,
+    amqp.exceptions.RecoverableConnectionError,
+    amqp.exceptions.ConnectionError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 def database_away(exc):
@@ -61,16 +67,19 @@ class Outage:
         reason = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
         if self.since is None:
             self.since = self.reminded = now
-            self.log.warning("%s: the database or the broker is unavailable (%s); trying again quietly", self.what,
-                             reason)
+            self.log.warning(
+                "%s: the database or the broker is unavailable (%s); trying again quietly", self.what, reason
+            )
         elif now - self.reminded >= self.remind:
             self.reminded = now
-            self.log.warning("%s: still unavailable after %d s, %d tries (%s)", self.what, now - self.since,
-                             self.failures, reason)
+            self.log.warning(
+                "%s: still unavailable after %d s, %d tries (%s)", self.what, now - self.since, self.failures, reason
+            )
 
     def ok(self):
         if self.since is not None:
-            self.log.warning("%s: available again after %d s, %d failed tries", self.what,
-                             self.clock() - self.since, self.failures)
+            self.log.warning(
+                "%s: available again after %d s, %d failed tries", self.what, self.clock() - self.since, self.failures
+            )
             self.since = self.reminded = None
             self.failures = 0

@@ -1,18 +1,61 @@
 """Request parameters: the 16 fields, their Russian labels, and the «Параметры» text of journals."""
+
 from datetime import date
 
-FIELDS = ("name", "oip", "enp", "dpfs_type", "dpfs_series", "dpfs_number", "vs_number", "dul_type",
-          "dul_series", "dul_number", "snils", "surname", "first_name", "patronymic", "birth_date", "as_of")
+FIELDS = (
+    "name",
+    "oip",
+    "enp",
+    "dpfs_type",
+    "dpfs_series",
+    "dpfs_number",
+    "vs_number",
+    "dul_type",
+    "dul_series",
+    "dul_number",
+    "snils",
+    "surname",
+    "first_name",
+    "patronymic",
+    "birth_date",
+    "as_of",
+)
 
 # Labels as the manual writes them in journals (Рисунок 16).
 LABELS = {
-    "oip": "ОИП", "enp": "ЕНП", "dpfs_type": "Тип ДПФС", "dpfs_series": "Серия", "dpfs_number": "Номер",
-    "vs_number": "Номер ВС", "dul_type": "Тип ДУЛ", "dul_series": "Серия ДУЛ", "dul_number": "Номер ДУЛ",
-    "snils": "СНИЛС", "as_of": "По состоянию на дату", "surname": "Фамилия", "first_name": "Имя",
-    "patronymic": "Отчество", "birth_date": "Дата Рождения",
+    "oip": "ОИП",
+    "enp": "ЕНП",
+    "dpfs_type": "Тип ДПФС",
+    "dpfs_series": "Серия",
+    "dpfs_number": "Номер",
+    "vs_number": "Номер ВС",
+    "dul_type": "Тип ДУЛ",
+    "dul_series": "Серия ДУЛ",
+    "dul_number": "Номер ДУЛ",
+    "snils": "СНИЛС",
+    "as_of": "По состоянию на дату",
+    "surname": "Фамилия",
+    "first_name": "Имя",
+    "patronymic": "Отчество",
+    "birth_date": "Дата Рождения",
 }
-_ORDER = ("oip", "enp", "dpfs_type", "dpfs_series", "dpfs_number", "vs_number", "dul_type", "dul_series",
-          "dul_number", "snils", "as_of", "surname", "first_name", "patronymic", "birth_date")
+_ORDER = (
+    "oip",
+    "enp",
+    "dpfs_type",
+    "dpfs_series",
+    "dpfs_number",
+    "vs_number",
+    "dul_type",
+    "dul_series",
+    "dul_number",
+    "snils",
+    "as_of",
+    "surname",
+    "first_name",
+    "patronymic",
+    "birth_date",
+)
 
 
 def format_snils(digits):

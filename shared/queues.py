@@ -4,6 +4,7 @@ Retries wait in delay queues: RabbitMQ has no per-message delay, so each tier is
 TTL is part of its name (queue arguments cannot change once declared) and which dead-letters back
 into the work queue. Tiers come from FERZL_RETRY_TIERS (seconds), e.g. "5,30,120,600".
 """
+
 from kombu import Connection, Queue
 
 from shared.messages import ANSWERS_QUEUE, RETRY_QUEUE, WORK_QUEUE
@@ -16,7 +17,7 @@ answers_queue = Queue(ANSWERS_QUEUE, durable=True)
 
 
 def parse_tiers(text):
-    """"5,30,120,600" -> [5.0, 30.0, 120.0, 600.0] (sorted, positive, no repeats)."""
+    """ "5,30,120,600" -> [5.0, 30.0, 120.0, 600.0] (sorted, positive, no repeats)."""
     tiers = sorted({float(part) for part in str(text or DEFAULT_TIERS).replace(";", ",").split(",") if part.strip()})
     if not tiers or tiers[0] <= 0:
         raise ValueError(f"retry tiers must be positive seconds, got {text!r}")
@@ -31,9 +32,15 @@ def tier_name(seconds, prefix=RETRY_QUEUE):
 
 def delay_queue(seconds, target=WORK_QUEUE, prefix=RETRY_QUEUE):
     """A queue where messages wait `seconds`, then dead-letter back into `target` (the work queue)."""
-    return Queue(tier_name(seconds, prefix), durable=True, queue_arguments={
-        "x-message-ttl": int(round(seconds * 1000)), "x-dead-letter-exchange": "",
-        "x-dead-letter-routing-key": target})
+    return Queue(
+        tier_name(seconds, prefix),
+        durable=True,
+        queue_arguments={
+            "x-message-ttl": int(round(seconds * 1000)),
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": target,
+        },
+    )
 
 
 def delay_queues(tiers_text=DEFAULT_TIERS, target=WORK_QUEUE, prefix=RETRY_QUEUE):

@@ -4,6 +4,7 @@ eventlet >= 0.37 calls warnings.warn(<7-line text>, EventletDeprecationWarning) 
 every service process printed it. Call quiet_eventlet() where a process starts, before eventlet or nameko is
 imported. Pytest gets the same filter from pyproject.toml (filterwarnings).
 """
+
 import warnings
 
 # The text starts with a newline; warnings filters match the message from its start, case-insensitively.

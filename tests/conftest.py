@@ -1,6 +1,7 @@
 """Fixtures shared by all tests: a database of its own for the run, and the whole service as real processes
 (started once per run, on a fresh RabbitMQ vhost, with the ФЕРЗЛ emulator); for tests that restart the broker,
 a second stack on a RabbitMQ node and a database of their own (private_stack)."""
+
 import contextlib
 import os
 
@@ -8,9 +9,7 @@ import pytest
 import requests
 
 from services.supervisor import START_ORDER, Supervisor, wait_http
-
 from tests import mail_dkim, support
-
 
 INFRASTRUCTURE = []  # the summary line of tests/infra.py's choice
 
@@ -19,6 +18,7 @@ INFRASTRUCTURE = []  # the summary line of tests/infra.py's choice
 def settings():
     """Local RabbitMQ and PostgreSQL, or containers of them (tests/infra.py)."""
     from tests import infra
+
     with infra.for_tests(INFRASTRUCTURE):
         yield support.base_settings()
 
@@ -27,6 +27,7 @@ def settings():
 def service_database(settings):
     """A fresh database, migrated and seeded with the dev login; dropped afterwards."""
     from services import admin
+
     url, drop = support.make_test_database(settings)
     try:
         admin.migrate(url)
@@ -54,6 +55,7 @@ def quiet_engine(settings):
 @pytest.fixture(scope="session")
 def engine(database_url):
     from sqlalchemy import create_engine
+
     engine = create_engine(database_url, pool_pre_ping=True)  # survives tests that cut the database's connections
     yield engine
     engine.dispose()
@@ -83,13 +85,18 @@ class Stack:
         the X-CSRF-Token header the JSON API wants with every call.
         sign(challenge_bytes) -> CMS bytes (a test PKI user's sign_challenge)."""
         import base64
+
         session = requests.Session()
         session.get(self.base_url + "/login", timeout=30).raise_for_status()
         headers = {"X-CSRF-Token": session.cookies.get("ozsp_csrf")}
         issued = session.post(self.base_url + "/login/challenge", json={}, headers=headers, timeout=30).json()
         signature = base64.b64encode(sign(issued["challenge"].encode())).decode()
-        r = session.post(self.base_url + "/login", json={"challenge_id": issued["id"], "signature": signature},
-                         headers=headers, timeout=30)
+        r = session.post(
+            self.base_url + "/login",
+            json={"challenge_id": issued["id"], "signature": signature},
+            headers=headers,
+            timeout=30,
+        )
         assert r.status_code == 200, r.text
         session.headers["X-CSRF-Token"] = session.cookies.get("ozsp_csrf")  # the signed-in user's token (API calls)
         return session
@@ -157,6 +164,7 @@ def running_stack(amqp_uri, database_url, output_dir, name, log_name="services.l
         assert wait_http(f"http://127.0.0.1:{web}/api/v1/health", 90), f"services did not start; see {log_name}"
         stack = Stack(sup, env, f"http://127.0.0.1:{web}", f"http://127.0.0.1:{emu}", log_path)
         from shared.gost.testpki import DevPki
+
         stack.http = stack.login(DevPki().sign)
         yield stack
     finally:
@@ -181,6 +189,7 @@ def private_stack(settings, output_dir):
     """A stack on a RabbitMQ node and a database of its own (stack.node: tests.rabbit_node.RabbitNode), for
     tests that restart the broker: the shared broker and anything running on it are never touched."""
     from tests import rabbit_node
+
     why = rabbit_node.unavailable()
     support.require(why is None, "private-broker", "apt-get install rabbitmq-server, run as root", why)
     with rabbit_node.private_node() as node, service_database(settings) as url:
@@ -194,6 +203,7 @@ def private_stack(settings, output_dir):
 def browser():
     """Debian's Chromium through Playwright, one for the run (tests/browser/conftest.py launch())."""
     from tests.browser.conftest import launch
+
     yield from launch()
 
 

@@ -3,6 +3,7 @@
 Run as a script it measures FerzlClient against a running emulator from green threads:
     python tests/ferzl_support.py --url http://127.0.0.1:8100/api/... --token T --calls 2000 --concurrency 20
 """
+
 import contextlib
 import os
 import socket
@@ -18,8 +19,24 @@ OWN = ROOT / "contracts" / "ferzl"
 SEED, SIZE, TOKEN = 20231, 100_000, "test-token"
 SOAP_PATH = "/api/t-foms/integration/ws/24.2.6/wsdl/mpiPersonInfoServiceWs"
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-PARAM_KEYS = ("name", "oip", "enp", "dpfs_type", "dpfs_series", "dpfs_number", "vs_number", "dul_type",
-              "dul_series", "dul_number", "snils", "surname", "first_name", "patronymic", "birth_date", "as_of")
+PARAM_KEYS = (
+    "name",
+    "oip",
+    "enp",
+    "dpfs_type",
+    "dpfs_series",
+    "dpfs_number",
+    "vs_number",
+    "dul_type",
+    "dul_series",
+    "dul_number",
+    "snils",
+    "surname",
+    "first_name",
+    "patronymic",
+    "birth_date",
+    "as_of",
+)
 
 
 def blank_params(**values):
@@ -45,9 +62,17 @@ def params_for(person, kind):
         "snils": lambda: blank_params(snils=person.snils),
         "snils_birth": lambda: blank_params(snils=person.snils, birth_date=person.birth_date.isoformat()),
         "fio_enp": lambda: blank_params(enp=person.enp, surname=person.surname, first_name=person.first_name),
-        "all": lambda: blank_params(oip=person.oip, enp=person.enp, dul_type=doc.type, dul_series=doc.series,
-                                    dul_number=doc.number, snils=person.snils, surname=person.surname,
-                                    first_name=person.first_name, patronymic=person.patronymic),
+        "all": lambda: blank_params(
+            oip=person.oip,
+            enp=person.enp,
+            dul_type=doc.type,
+            dul_series=doc.series,
+            dul_number=doc.number,
+            snils=person.snils,
+            surname=person.surname,
+            first_name=person.first_name,
+            patronymic=person.patronymic,
+        ),
     }[kind]()
 
 
@@ -57,6 +82,7 @@ def ask_as_of(params, person, as_of):
     from datetime import timedelta
 
     from shared import clock
+
     dt = clock.today()  # ФЕРЗЛ answers «на дату» in Moscow time
     if as_of == "old":
         dt = person.policies[0].date_b + timedelta(days=3)
@@ -70,10 +96,13 @@ def ask_as_of(params, person, as_of):
 def oip_request(oip, external_id="123e4567-e89b-12d3-a456-426614174000"):
     """A hand-written getPersonData envelope searching by ОИП (the emulator's own tests, no client involved)."""
     from services.ferzl_emulator import soap
-    return (f'<s:Envelope xmlns:s="{soap.SOAP}" xmlns:t="{soap.TYPES}" xmlns:c="{soap.COMMON}"><s:Body>'
-            f"<t:getPersonDataRequest><c:externalRequestId>{external_id}</c:externalRequestId>"
-            f"<t:personDataSearchParams><t:personSearchInfo><t:oip>{oip}</t:oip></t:personSearchInfo>"
-            f"</t:personDataSearchParams></t:getPersonDataRequest></s:Body></s:Envelope>").encode()
+
+    return (
+        f'<s:Envelope xmlns:s="{soap.SOAP}" xmlns:t="{soap.TYPES}" xmlns:c="{soap.COMMON}"><s:Body>'
+        f"<t:getPersonDataRequest><c:externalRequestId>{external_id}</c:externalRequestId>"
+        f"<t:personDataSearchParams><t:personSearchInfo><t:oip>{oip}</t:oip></t:personSearchInfo>"
+        f"</t:personDataSearchParams></t:getPersonDataRequest></s:Body></s:Envelope>"
+    ).encode()
 
 
 def official_schema():
@@ -88,12 +117,14 @@ def own_schema():
 
 def _schema(path):
     from lxml import etree
+
     return etree.XMLSchema(etree.parse(str(path)))
 
 
 def payload(envelope):
     """The first element inside soap:Body of an envelope (bytes or element)."""
     from lxml import etree
+
     root = etree.fromstring(envelope) if isinstance(envelope, bytes) else envelope
     body = root.find(f"{{{SOAP_NS}}}Body")
     return next(body.iterchildren(tag=etree.Element))
@@ -108,6 +139,7 @@ def free_port():
 class RunningEmulator:
     def __init__(self, port, token):
         import requests
+
         self.base_url = f"http://127.0.0.1:{port}"
         self.soap_url = self.base_url + SOAP_PATH
         self.token = token
@@ -133,13 +165,29 @@ class RunningEmulator:
 def running_emulator(seed=SEED, size=SIZE, token=TOKEN, startup_timeout=30):
     """Start `python -m services.ferzl_emulator` on a free port; stop it on exit."""
     import requests
+
     port = free_port()
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "services.ferzl_emulator", "--address", f"127.0.0.1:{port}", "--seed", str(seed),
-         "--size", str(size), "--token", token],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
+        [
+            sys.executable,
+            "-m",
+            "services.ferzl_emulator",
+            "--address",
+            f"127.0.0.1:{port}",
+            "--seed",
+            str(seed),
+            "--size",
+            str(size),
+            "--token",
+            token,
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
@@ -191,17 +239,25 @@ def load_run(url, token, calls, concurrency, seed=SEED, size=SIZE, timeout=30):
         pool.spawn_n(one, p)
     pool.waitall()
     seconds = time.perf_counter() - started
-    return {"calls": calls, "concurrency": concurrency, "seconds": round(seconds, 3),
-            "rate": round(calls / seconds, 1), "failures": len(failures)}
+    return {
+        "calls": calls,
+        "concurrency": concurrency,
+        "seconds": round(seconds, 3),
+        "rate": round(calls / seconds, 1),
+        "failures": len(failures),
+    }
 
 
 if __name__ == "__main__":
     import warnings
+
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet
+
     eventlet.monkey_patch()
     import argparse
     import json
+
     sys.path.insert(0, str(ROOT))
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)

@@ -1,4 +1,5 @@
 """Group request files and answer files for the tests (manual §5.1, §5.3). Synthetic people only."""
+
 import csv
 import io
 from datetime import date, datetime
@@ -8,20 +9,58 @@ from shared.dictionaries.policy_types import policy_type_name
 from tests.support import wait_for
 
 # §5.1, the first line of a group file, word for word
-FILE_HEADER = ("Имя запроса, ОИП, ЕНП, Тип ДПФС, Серия полиса, Номер полиса, Номер временного свидетельства, "
-               "Тип ДУЛ, Серия ДУЛ, Номер ДУЛ, СНИЛС, Фамилия, Имя, Отчество, Дата рождения, "
-               "Дата [по состоянию на...]").split(", ")
+FILE_HEADER = (
+    "Имя запроса, ОИП, ЕНП, Тип ДПФС, Серия полиса, Номер полиса, Номер временного свидетельства, "
+    "Тип ДУЛ, Серия ДУЛ, Номер ДУЛ, СНИЛС, Фамилия, Имя, Отчество, Дата рождения, "
+    "Дата [по состоянию на...]"
+).split(", ")
 # §5.3, the first line of the answer file, typed from the manual (not taken from shared.export)
 EXPORT_HEADER = [
-    "Строка", "Имя Запроса", "Отправлен", "Статус Запроса", "ЕНП", "Дата начала действия полиса",
-    "Дата окончания действия полиса", "Тип полиса", "Статус полиса", "ОКАТО территории ОМС", "Наименование СМО",
-    "ОГРН СМО", "Реестровый код СМО",
-    "Статус прикрепления 1", "Код МО прикрепления 1", "Наименование МО прикрепления 1", "Дата начала прикрепления 1",
-    "Статус прикрепления 2", "Код МО прикрепления 2", "Наименование МО прикрепления 2", "Дата начала прикрепления 2",
-    "Статус прикрепления 3", "Код МО прикрепления 3", "Наименование МО прикрепления 3", "Дата начала прикрепления 3",
-    "Ответ получен"]
-COLUMNS = ("name", "oip", "enp", "dpfs_type", "dpfs_series", "dpfs_number", "vs_number", "dul_type", "dul_series",
-           "dul_number", "snils", "surname", "first_name", "patronymic", "birth_date", "as_of")
+    "Строка",
+    "Имя Запроса",
+    "Отправлен",
+    "Статус Запроса",
+    "ЕНП",
+    "Дата начала действия полиса",
+    "Дата окончания действия полиса",
+    "Тип полиса",
+    "Статус полиса",
+    "ОКАТО территории ОМС",
+    "Наименование СМО",
+    "ОГРН СМО",
+    "Реестровый код СМО",
+    "Статус прикрепления 1",
+    "Код МО прикрепления 1",
+    "Наименование МО прикрепления 1",
+    "Дата начала прикрепления 1",
+    "Статус прикрепления 2",
+    "Код МО прикрепления 2",
+    "Наименование МО прикрепления 2",
+    "Дата начала прикрепления 2",
+    "Статус прикрепления 3",
+    "Код МО прикрепления 3",
+    "Наименование МО прикрепления 3",
+    "Дата начала прикрепления 3",
+    "Ответ получен",
+]
+COLUMNS = (
+    "name",
+    "oip",
+    "enp",
+    "dpfs_type",
+    "dpfs_series",
+    "dpfs_number",
+    "vs_number",
+    "dul_type",
+    "dul_series",
+    "dul_number",
+    "snils",
+    "surname",
+    "first_name",
+    "patronymic",
+    "birth_date",
+    "as_of",
+)
 
 
 def row(name, **fields):
@@ -46,15 +85,18 @@ def upload(stack, name, content, filename="группа.csv", key=None, session=
     files = {"file": (filename, content, "text/csv")}
     if session is None:
         return stack.api("POST", "/api/v1/groups", data={"name": name}, files=files, headers=headers)
-    return session.post(stack.base_url + "/api/v1/groups", data={"name": name}, files=files, headers=headers,
-                        timeout=60)
+    return session.post(
+        stack.base_url + "/api/v1/groups", data={"name": name}, files=files, headers=headers, timeout=60
+    )
 
 
 def finished(stack, group_id, timeout=60):
     """Wait until no row of the group is «Отправлен»; -> the group."""
+
     def done():
         group = stack.api("GET", f"/api/v1/groups/{group_id}").json()
         return group if group["status"] != "sent" else None
+
     return wait_for(done, timeout, 0.3, f"group {group_id} to finish")
 
 
@@ -73,12 +115,21 @@ def expected_cells(card):
     status = {"answered": "Получен", "error": "Ошибка", "sent": "Отправлен"}[card["status"]]
     if card["status"] == "error" and (card.get("error") or {}).get("message"):
         status += ": " + card["error"]["message"]
-    cells = [str(card["line_no"]), card["name"], moment(card["created_at"]), status,
-             answer.get("enp") or policy.get("enp") or "",
-             day(policy.get("date_begin")), day(policy.get("date_end")),
-             policy_type_name(policy.get("type")) if policy else "", policy.get("status") or "",
-             policy.get("okato") or "", policy.get("smo_name") or "", policy.get("smo_ogrn") or "",
-             policy.get("smo_code") or ""]
+    cells = [
+        str(card["line_no"]),
+        card["name"],
+        moment(card["created_at"]),
+        status,
+        answer.get("enp") or policy.get("enp") or "",
+        day(policy.get("date_begin")),
+        day(policy.get("date_end")),
+        policy_type_name(policy.get("type")) if policy else "",
+        policy.get("status") or "",
+        policy.get("okato") or "",
+        policy.get("smo_name") or "",
+        policy.get("smo_ogrn") or "",
+        policy.get("smo_code") or "",
+    ]
     current = [a for a in answer.get("attachments") or [] if (a.get("status") or "").startswith("Д")][:3]
     for n in range(3):
         a = current[n] if n < len(current) else {}

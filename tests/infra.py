@@ -1,6 +1,7 @@
 """Where the tests find RabbitMQ and PostgreSQL: the local ones where they answer (the default, as in CI), else
 containers started with testcontainers where Docker is available, or always containers with
 OZSP_TEST_CONTAINERS=1. The choice is made once per run (tests/conftest.py `settings`) and shown in the summary."""
+
 import contextlib
 import os
 import warnings
@@ -26,18 +27,22 @@ def choose(env, local_answers, docker_available):
         return LOCAL
     if docker_available:
         return CONTAINERS
-    raise NoInfrastructure("RabbitMQ or PostgreSQL does not answer and no Docker engine does: start them "
-                           "(`ozsp infra` says how) or run Docker for testcontainers")
+    raise NoInfrastructure(
+        "RabbitMQ or PostgreSQL does not answer and no Docker engine does: start them "
+        "(`ozsp infra` says how) or run Docker for testcontainers"
+    )
 
 
 def local_answers(settings):
     from services import admin
+
     return admin._broker_listening(settings.amqp_uri) and admin._postgres_ok(settings.database_url)
 
 
 def docker_available():
     try:
         import docker
+
         return bool(docker.from_env(timeout=5).ping())
     except Exception:
         return False
@@ -79,8 +84,10 @@ def for_tests(report):
     asked = config.flag(os.environ.get("OZSP_TEST_CONTAINERS"))
     where = choose(os.environ, local, docker_available() if asked or not local else False)
     if where == LOCAL:
-        report.append(f"infrastructure: local RabbitMQ and PostgreSQL ({settings.amqp_uri.split('@')[-1]}, "
-                      f"{settings.database_url.split('@')[-1]})")
+        report.append(
+            f"infrastructure: local RabbitMQ and PostgreSQL ({settings.amqp_uri.split('@')[-1]}, "
+            f"{settings.database_url.split('@')[-1]})"
+        )
         yield where
         return
     with containers() as env:

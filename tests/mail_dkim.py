@@ -2,6 +2,7 @@
 tests' users, as their mail server would; a key of attacker.example.test, a domain an attacker owns, signs forged
 letters. Both are published in a DNS file the test stacks read (DKIM_DNS_FILE, dev mode). A trusted MTA
 (Authentication-Results) hands letters in from 127.0.0.2."""
+
 import os
 from pathlib import Path
 

@@ -4,6 +4,7 @@ Its name, ports, data, logs and plugins are its own (a temporary folder); no man
 nothing but its AMQP and distribution ports. Debian's rabbitmq-server and rabbitmqctl switch to the rabbitmq
 user when run as root, which is what lets rabbitmqctl reach the node with that user's Erlang cookie.
 """
+
 import contextlib
 import os
 import pwd
@@ -45,23 +46,40 @@ class RabbitNode:
         self.name = f"ozsp-test-{uuid.uuid4().hex[:8]}@localhost"
         self.port = _port()
         self.amqp_uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
-        files = {"enabled_plugins": "[].\n", "rabbitmq.conf": "\n",  # not /etc/rabbitmq's: no :5672, no plugins
-                 "rabbitmq-env.conf": 'SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"\n'}
+        files = {
+            "enabled_plugins": "[].\n",
+            "rabbitmq.conf": "\n",  # not /etc/rabbitmq's: no :5672, no plugins
+            "rabbitmq-env.conf": 'SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"\n',
+        }
         for name, text in files.items():
             with open(os.path.join(folder, name), "w") as f:
                 f.write(text)
         path = lambda name: os.path.join(folder, name)  # noqa: E731
-        self.env = {**os.environ,
-                    "RABBITMQ_NODENAME": self.name, "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
-                    "RABBITMQ_NODE_PORT": str(self.port), "RABBITMQ_DIST_PORT": str(_port()),
-                    "RABBITMQ_MNESIA_BASE": path("mnesia"), "RABBITMQ_LOG_BASE": path("log"),
-                    "RABBITMQ_PID_FILE": path("pid"), "RABBITMQ_ENABLED_PLUGINS_FILE": path("enabled_plugins"),
-                    "RABBITMQ_CONFIG_FILE": path("rabbitmq.conf"), "RABBITMQ_CONF_ENV_FILE": path("rabbitmq-env.conf"),
-                    "RABBITMQ_ADVANCED_CONFIG_FILE": path("advanced.config"), "ERL_EPMD_ADDRESS": "127.0.0.1"}
+        self.env = {
+            **os.environ,
+            "RABBITMQ_NODENAME": self.name,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(_port()),
+            "RABBITMQ_MNESIA_BASE": path("mnesia"),
+            "RABBITMQ_LOG_BASE": path("log"),
+            "RABBITMQ_PID_FILE": path("pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": path("enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": path("rabbitmq.conf"),
+            "RABBITMQ_CONF_ENV_FILE": path("rabbitmq-env.conf"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": path("advanced.config"),
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+        }
 
     def ctl(self, *args, timeout=120, check=True):
-        return subprocess.run(["rabbitmqctl", "-n", self.name, *args], env=self.env, capture_output=True,
-                              text=True, timeout=timeout, check=check)
+        return subprocess.run(
+            ["rabbitmqctl", "-n", self.name, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=check,
+        )
 
     def start(self, timeout=90):
         subprocess.run(["rabbitmq-server", "-detached"], env=self.env, check=True, capture_output=True, timeout=60)
@@ -71,8 +89,9 @@ class RabbitNode:
             if done.returncode == 0:
                 return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"private RabbitMQ node {self.name} did not start: {done.stderr[-500:]}"
-                                   f"; log: {self.log_tail()}")
+                raise RuntimeError(
+                    f"private RabbitMQ node {self.name} did not start: {done.stderr[-500:]}; log: {self.log_tail()}"
+                )
             time.sleep(0.5)
 
     def stop_app(self):

@@ -1,5 +1,6 @@
 """Test infrastructure: a fresh PostgreSQL database and RabbitMQ vhost per run, free ports, polling, and the
 prerequisites a test requires (skipped locally, a failure under CI)."""
+
 import contextlib
 import os
 import socket
@@ -30,6 +31,7 @@ def unique_name(prefix):
 def create_vhost(settings, name):
     """Create a RabbitMQ vhost (shared.broker: the management API, rabbitmqctl as a fallback); -> its deleter."""
     from shared import broker
+
     uri = amqp_uri_for_vhost(settings, name)
     problem = broker.ensure_vhost(uri, settings.rabbit_management_url)
     if problem:
@@ -40,12 +42,14 @@ def create_vhost(settings, name):
 def amqp_uri_for_vhost(settings, vhost):
     """The run's broker address with another vhost (shared.broker.with_vhost)."""
     from shared import broker
+
     return broker.with_vhost(settings.amqp_uri, vhost)
 
 
 def make_test_database(settings, prefix="ozsp_test"):
     """Create an empty database with a unique name; returns (url, drop)."""
     from sqlalchemy import create_engine, text
+
     name = unique_name(prefix)
     url = make_url(settings.database_url).set(database=name)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -56,6 +60,7 @@ def make_test_database(settings, prefix="ozsp_test"):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
     return url.render_as_string(hide_password=False), drop
 
 
@@ -65,6 +70,7 @@ def fresh_engine(settings):
     from sqlalchemy import create_engine
 
     from services import admin
+
     url, drop = make_test_database(settings)
     admin.migrate(url)
     admin.seed(url)
@@ -95,6 +101,7 @@ def registered_user(engine, seed, ca_name, surname, organization=None, organizat
     named `organization` (or in `organization_id`): -> (TestUser, user_id, organization_id)."""
     from services.journal import directory as D
     from shared.gost.testpki import TestPki
+
     ca = TestPki(seed=seed).ca(ca_name)
     holder = ca.issue(f"{surname} ТЕСТ")
     with engine.begin() as conn:
@@ -123,6 +130,7 @@ def require(condition, what, install, detail=""):
     if condition:
         return
     import pytest  # here: bench/ imports this module without pytest
+
     prefix = f"{what} tests need {install}"
     _KINDS[prefix] = (what, install)
     message = f"{prefix}: {detail}" if detail else prefix
@@ -133,8 +141,12 @@ def require(condition, what, install, detail=""):
 
 def require_destructive():
     """Tests that restart a broker or cut a database run only when asked (make test-destructive, .ci/run)."""
-    require(os.environ.get(DESTRUCTIVE_FLAG, "").lower() in ("1", "true", "yes"), "destructive",
-            f"make test-destructive ({DESTRUCTIVE_FLAG}=1)", "they restart a RabbitMQ node or cut a database")
+    require(
+        os.environ.get(DESTRUCTIVE_FLAG, "").lower() in ("1", "true", "yes"),
+        "destructive",
+        f"make test-destructive ({DESTRUCTIVE_FLAG}=1)",
+        "they restart a RabbitMQ node or cut a database",
+    )
 
 
 def skipped_summary(reports):

@@ -8,6 +8,7 @@ holds at a given moment the way a firewall or a load balancer does to idle keep-
 
 Connections opened afterwards are forwarded as usual, unless fail_new(kind, n) asks the next n new ones to meet
 one of these faults from the start. Plain threads; for tests only (127.0.0.1)."""
+
 import select
 import socket
 import struct

@@ -1,11 +1,16 @@
 """Приложение 1 of the manual: the application for registration of a participant, pre-filled from the
 directory as a printable HTML page (services/certmail/templates/application.html)."""
+
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def format_snils(value):
@@ -20,8 +25,9 @@ def _name(value):
 
 
 def full_name(user):
-    return " ".join(p for p in (_name(user.get("surname")), _name(user.get("first_name")),
-                                _name(user.get("patronymic"))) if p)
+    return " ".join(
+        p for p in (_name(user.get("surname")), _name(user.get("first_name")), _name(user.get("patronymic"))) if p
+    )
 
 
 def short_name(user):
@@ -35,9 +41,12 @@ def render_application(org, user=None):
     participant user (dict: surname, first_name, patronymic, position, snils, emails)."""
     user = user or {}
     participant = {
-        "full_name": full_name(user), "short_name": short_name(user), "position": user.get("position") or "",
-        "snils": format_snils(user.get("snils")), "emails": ", ".join(user.get("emails") or []),
+        "full_name": full_name(user),
+        "short_name": short_name(user),
+        "position": user.get("position") or "",
+        "snils": format_snils(user.get("snils")),
+        "emails": ", ".join(user.get("emails") or []),
     }
     return _env.get_template("application.html").render(
-        org={"name": org.get("name") or "", "registry_code": org.get("registry_code") or ""},
-        participant=participant)
+        org={"name": org.get("name") or "", "registry_code": org.get("registry_code") or ""}, participant=participant
+    )

@@ -1,5 +1,6 @@
 """The certificate store (installed certificates) and the technical folder (certificates of unknown CAs):
 one DER .cer per certificate, written atomically; writing the same certificate again changes nothing."""
+
 import os
 import tempfile
 from pathlib import Path

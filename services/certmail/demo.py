@@ -11,6 +11,7 @@ mail server would, and gives the From: address as the envelope sender; certmail 
 DKIM_DNS_FILE (dev mode, `make run` sets it). `--unsigned` sends a forged letter: it stays unanswered and the
 administrator is told. The reply lands in MAIL_OUTBOX_DIR (var/mail/outbox) when no SMTP_RELAY is set.
 """
+
 import argparse
 import io
 import os
@@ -30,8 +31,12 @@ DEMO_SNILS = "11223344595"  # synthetic (112-233-445 95): a record without СН�
 def prepare(folder, name="demo", cn="ДЕМОНСТРАЦИОННЫЙ ПОЛЬЗОВАТЕЛЬ ТЕСТОВИЧ", snils=DEMO_SNILS):
     os.makedirs(folder, exist_ok=True)
     dev = DevPki()
-    fields = dict(surname=cn.split()[0], given_name=" ".join(cn.split()[1:]) or None, snils=snils,
-                  label=f"demo:{os.urandom(8).hex()}")
+    fields = dict(
+        surname=cn.split()[0],
+        given_name=" ".join(cn.split()[1:]) or None,
+        snils=snils,
+        label=f"demo:{os.urandom(8).hex()}",
+    )
     try:
         user = dev.ca.issue(cn, **fields)
     except KeyError:  # testpki trips over some certificate sizes; one more attribute changes the size
@@ -46,8 +51,16 @@ def prepare(folder, name="demo", cn="ДЕМОНСТРАЦИОННЫЙ ПОЛЬЗ
     return user.cert
 
 
-def send(zip_path, sender, smtp_address, subject="ADD_CERT", signed=True, dkim_key=None,
-         selector=dkimdns.DEV_SELECTOR, domain=dkimdns.DEV_DOMAIN):
+def send(
+    zip_path,
+    sender,
+    smtp_address,
+    subject="ADD_CERT",
+    signed=True,
+    dkim_key=None,
+    selector=dkimdns.DEV_SELECTOR,
+    domain=dkimdns.DEV_DOMAIN,
+):
     """Send an ADD_CERT letter to the intake, DKIM-signed (the dev key by default) unless signed=False."""
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, config.load().mail_from, subject
@@ -91,8 +104,19 @@ def main(argv=None):
         cert = prepare(args.folder, cn=args.cn, snils=args.snils)
         print(f"Готово: {args.folder} (серийный номер сертификата {cert.serial_hex})")
     else:
-        print("Отправлено:", send(args.zip, args.sender, args.smtp, args.subject, not args.unsigned, args.dkim_key,
-                                   args.dkim_selector, args.dkim_domain))
+        print(
+            "Отправлено:",
+            send(
+                args.zip,
+                args.sender,
+                args.smtp,
+                args.subject,
+                not args.unsigned,
+                args.dkim_key,
+                args.dkim_selector,
+                args.dkim_domain,
+            ),
+        )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ only, a local file of TXT records (DKIM_DNS_FILE), so `make run` and the tests n
 A lookup is `lookup(name: bytes, timeout=5) -> bytes | None` (dkimpy's dnsfunc): the TXT record of
 `<selector>._domainkey.<domain>.`, None when there is none; raises dkim.DnsTimeoutError when DNS does not answer.
 File format: one record a line, `<name> <TXT value>`; blank lines and lines starting with # are skipped."""
+
 import base64
 import logging
 import os
@@ -36,10 +37,12 @@ def read_records(path):
 
 def file_lookup(path):
     """A lookup answering from the file (read at each call: a test may add records while the stack runs)."""
+
     def lookup(name, timeout=5):
         if isinstance(name, bytes):
             name = name.decode("ascii", "replace")
         return read_records(path).get(_name(name))
+
     return lookup
 
 
@@ -77,6 +80,12 @@ def sign(raw, private_pem=None, selector=DEV_SELECTOR, domain=DEV_DOMAIN, header
     if private_pem is None:
         with open(DEV_KEY, "rb") as f:
             private_pem = f.read()
-    signature = dkim.sign(raw, selector.encode(), domain.encode(), private_pem,
-                          include_headers=[h.encode() for h in headers], logger=_quiet)
+    signature = dkim.sign(
+        raw,
+        selector.encode(),
+        domain.encode(),
+        private_pem,
+        include_headers=[h.encode() for h in headers],
+        logger=_quiet,
+    )
     return signature + raw

@@ -1,5 +1,6 @@
 """One letter from the queue to its journaled outcome and its reply. No nameko here: service.py passes the
 journal proxy, the mailer and the settings in a Context, so tests can pass fakes."""
+
 import base64
 import binascii
 import hashlib
@@ -8,11 +9,10 @@ import logging
 import traceback
 from dataclasses import dataclass
 
-from shared.gost import TrustStore, load_certificate, load_crl
-from shared.masking import keyed_hash
-
 from services.certmail import certfiles, dkimdns, letters, outbox, rules, sender, zipcheck
 from services.certmail import messages as M
+from shared.gost import TrustStore, load_certificate, load_crl
+from shared.masking import keyed_hash
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,9 @@ class Context:
     @property
     def limits(self):
         s = self.settings
-        return zipcheck.Limits(max_entries=s.zip_max_entries, max_total=s.zip_max_total_bytes,
-                               max_ratio=s.zip_max_ratio)
+        return zipcheck.Limits(
+            max_entries=s.zip_max_entries, max_total=s.zip_max_total_bytes, max_ratio=s.zip_max_ratio
+        )
 
     @property
     def other_templates(self):
@@ -71,9 +72,17 @@ def queued_letter(body):
         raw = base64.b64decode(body["raw_b64"], validate=True)
     except (binascii.Error, ValueError):
         return None
-    text_or_none = (lambda v: v if isinstance(v, str) else None)
-    return Queued(str(body["letter_id"]), body.get("received_at"), raw, text_or_none(body.get("mail_from")),
-                  text_or_none(body.get("peer")))
+
+    def text_or_none(v):
+        return v if isinstance(v, str) else None
+
+    return Queued(
+        str(body["letter_id"]),
+        body.get("received_at"),
+        raw,
+        text_or_none(body.get("mail_from")),
+        text_or_none(body.get("peer")),
+    )
 
 
 def sender_tag(address, secret):
@@ -84,7 +93,7 @@ def sender_tag(address, secret):
     return "h:" + keyed_hash(secret, address.lower())[:12]
 
 
-_stores = {}
+_stores: dict = {}
 
 
 def trust_store(journal):
@@ -117,23 +126,38 @@ def handle(body, ctx, now=None):
         log.error("a queue message that is not a letter is dropped")
         return "not_a_letter"
     letter = letters.parse(queued.raw, s.mail_max_attachment_bytes)
-    claim = ctx.journal.mail_claim({
-        "key": letter.key, "holder": queued.letter_id, "message_id": letter.message_id,
-        "received_at": queued.received_at, "sender": letter.sender, "subject": letter.subject})
+    claim = ctx.journal.mail_claim(
+        {
+            "key": letter.key,
+            "holder": queued.letter_id,
+            "message_id": letter.message_id,
+            "received_at": queued.received_at,
+            "sender": letter.sender,
+            "subject": letter.subject,
+        }
+    )
     if claim["state"] == "busy":
         log.info("letter %s: another copy is being processed; this one is dropped", letter.key[:12])
         return "duplicate"
     if claim["state"] == "done":
         if claim["reply_due"]:
-            deliver(ctx, letter, claim["outcome"], claim["reply_text"], rules.certificate_of(letter, ctx.limits),
-                    claim.get("detail"), claim.get("sender"))
+            deliver(
+                ctx,
+                letter,
+                claim["outcome"],
+                claim["reply_text"],
+                rules.certificate_of(letter, ctx.limits),
+                claim.get("detail"),
+                claim.get("sender"),
+            )
             ctx.journal.mail_delivered(letter.key)
         return "duplicate"
     verdict = authenticate(ctx, letter, queued, claim["sender"])
 
     def decide():
-        return rules.decide(letter, claim["sender"], lambda: trust_store(ctx.journal), ctx.limits,
-                            ctx.other_templates, now, verdict)
+        return rules.decide(
+            letter, claim["sender"], lambda: trust_store(ctx.journal), ctx.limits, ctx.other_templates, now, verdict
+        )
 
     try:
         decision = decide()
@@ -151,10 +175,22 @@ def handle(body, ctx, now=None):
     if decision.outcome == rules.INSTALLED:
         decision = install(ctx, letter, user_id, decision)
     else:
-        ctx.journal.mail_finish(letter.key, decision.outcome, decision.reply, decision.detail, user_id,
-                                bool(decision.reply or decision.notify_admin))
-    log.info("letter %s from %s (%s): %s (%s)", letter.key[:12], sender_tag(letter.sender, s.secret_key),
-             verdict.reason if verdict else "-", decision.outcome, decision.detail or "-")
+        ctx.journal.mail_finish(
+            letter.key,
+            decision.outcome,
+            decision.reply,
+            decision.detail,
+            user_id,
+            bool(decision.reply or decision.notify_admin),
+        )
+    log.info(
+        "letter %s from %s (%s): %s (%s)",
+        letter.key[:12],
+        sender_tag(letter.sender, s.secret_key),
+        verdict.reason if verdict else "-",
+        decision.outcome,
+        decision.detail or "-",
+    )
     if decision.reply or decision.notify_admin or decision.notify_owner:
         deliver(ctx, letter, decision.outcome, decision.reply, decision.cert, decision.detail, claim["sender"])
         ctx.journal.mail_delivered(letter.key)
@@ -168,8 +204,7 @@ def authenticate(ctx, letter, queued, facts):
     if not facts:
         return None
     try:
-        verdict = sender.authenticate(queued.raw, letter.sender, queued.mail_from, queued.peer, ctx.policy,
-                                      ctx.lookup)
+        verdict = sender.authenticate(queued.raw, letter.sender, queued.mail_from, queued.peer, ctx.policy, ctx.lookup)
     except sender.DnsUnavailable as exc:
         raise TemporaryFailure("DNS did not answer for a DKIM key") from exc
     except Exception as exc:  # a defect on hostile input: not authenticated
@@ -188,8 +223,11 @@ def fetch_crl(ctx, letter, cert):
         result = ctx.journal.crl_fetch_for(base64.b64encode(cert.der).decode())
     except Exception as exc:
         raise TemporaryFailure("the journal could not fetch the CRL") from exc
-    log.info("letter %s: the CA's CRL was missing or stale; download from the certificate's distribution point: %s",
-             letter.key[:12], result)
+    log.info(
+        "letter %s: the CA's CRL was missing or stale; download from the certificate's distribution point: %s",
+        letter.key[:12],
+        result,
+    )
     return result
 
 
@@ -203,8 +241,14 @@ def install(ctx, letter, user_id, decision):
         decision = rules.install_error(M.ERROR_STORE, cert)
         ctx.journal.mail_finish(letter.key, decision.outcome, decision.reply, "store_write", user_id, True)
         return decision
-    result = ctx.journal.mail_register(letter.key, user_id, base64.b64encode(cert.der).decode(),
-                                       base64.b64encode(decision.ca.der).decode(), decision.reply, decision.detail)
+    result = ctx.journal.mail_register(
+        letter.key,
+        user_id,
+        base64.b64encode(cert.der).decode(),
+        base64.b64encode(decision.ca.der).decode(),
+        decision.reply,
+        decision.detail,
+    )
     if result["ok"]:
         return decision
     if created:
@@ -229,25 +273,45 @@ def deliver(ctx, letter, outcome, reply_text, cert, detail=None, facts=None):
     s = ctx.settings
     if reply_text and letter.sender:
         subject = M.REPLY_SUBJECT.format(subject=letter.subject or M.ADD_CERT)
-        _send(ctx, letter, letters.build_reply(letter.key, letter.sender, subject, reply_text, s.mail_from,
-                                               letter.message_id))
+        _send(
+            ctx,
+            letter,
+            letters.build_reply(letter.key, letter.sender, subject, reply_text, s.mail_from, letter.message_id),
+        )
     if outcome == rules.INSTALLED and detail == rules.RECORD_WITHOUT_SNILS and cert is not None:
         tell_owner(ctx, letter, cert, (facts or {}).get("emails") or [letter.sender])
     if outcome == rules.UNTRUSTED and s.admin_email:
         text = M.ADMIN_UNAUTHENTICATED_BODY.format(
-            reason=M.SENDER_REASONS.get(detail, M.SENDER_REASON_OTHER), sender=letter.sender,
-            subject=letters.one_line(letter.subject, 200) or "-", message_id=letter.message_id or "-")
-        _send(ctx, letter, letters.build_notice(letter.key, s.admin_email, M.ADMIN_UNAUTHENTICATED_SUBJECT, text,
-                                                s.mail_from))
+            reason=M.SENDER_REASONS.get(detail, M.SENDER_REASON_OTHER),
+            sender=letter.sender,
+            subject=letters.one_line(letter.subject, 200) or "-",
+            message_id=letter.message_id or "-",
+        )
+        _send(
+            ctx,
+            letter,
+            letters.build_notice(letter.key, s.admin_email, M.ADMIN_UNAUTHENTICATED_SUBJECT, text, s.mail_from),
+        )
     if cert is None or not s.admin_email:
         return
     if outcome == rules.UNKNOWN_CA:
         path = certfiles.quarantine(s.cert_quarantine_dir, cert)
-        text = M.ADMIN_BODY.format(sender=letter.sender, serial=cert.serial_hex, cn=cert.cn or "-",
-                                   issuer=str(cert.issuer), not_before=rules.moscow_time(cert.not_before),
-                                   not_after=rules.moscow_time(cert.not_after), path=path)
-        _send(ctx, letter, letters.build_notice(letter.key, s.admin_email, M.ADMIN_SUBJECT, text, s.mail_from,
-                                                (f"{cert.serial_hex}.cer", cert.der)))
+        text = M.ADMIN_BODY.format(
+            sender=letter.sender,
+            serial=cert.serial_hex,
+            cn=cert.cn or "-",
+            issuer=str(cert.issuer),
+            not_before=rules.moscow_time(cert.not_before),
+            not_after=rules.moscow_time(cert.not_after),
+            path=path,
+        )
+        _send(
+            ctx,
+            letter,
+            letters.build_notice(
+                letter.key, s.admin_email, M.ADMIN_SUBJECT, text, s.mail_from, (f"{cert.serial_hex}.cer", cert.der)
+            ),
+        )
     elif outcome == rules.CRL_UNAVAILABLE:
         text = M.ADMIN_CRL_BODY.format(sender=letter.sender, serial=cert.serial_hex, issuer=str(cert.issuer))
         _send(ctx, letter, letters.build_notice(letter.key, s.admin_email, M.ADMIN_CRL_SUBJECT, text, s.mail_from))
@@ -256,9 +320,15 @@ def deliver(ctx, letter, outcome, reply_text, cert, detail=None, facts=None):
 def tell_owner(ctx, letter, cert, addresses):
     """A separate letter to the addresses of record: a certificate was registered, and how to report a mistake."""
     s = ctx.settings
-    contact = (M.OWNER_CONTACT.format(admin=s.admin_email) if s.admin_email else M.OWNER_CONTACT_NO_ADDRESS)
-    text = M.OWNER_BODY.format(sender=letter.sender, cn=cert.cn or str(cert.subject), serial=cert.serial_hex,
-                               issuer=str(cert.issuer), not_before=rules.moscow_time(cert.not_before),
-                               not_after=rules.moscow_time(cert.not_after), contact=contact)
+    contact = M.OWNER_CONTACT.format(admin=s.admin_email) if s.admin_email else M.OWNER_CONTACT_NO_ADDRESS
+    text = M.OWNER_BODY.format(
+        sender=letter.sender,
+        cn=cert.cn or str(cert.subject),
+        serial=cert.serial_hex,
+        issuer=str(cert.issuer),
+        not_before=rules.moscow_time(cert.not_before),
+        not_after=rules.moscow_time(cert.not_after),
+        contact=contact,
+    )
     to = ", ".join(sorted({a.lower() for a in addresses if a}))
     _send(ctx, letter, letters.build_notice(letter.key, to, M.OWNER_SUBJECT, text, s.mail_from, kind="added"))

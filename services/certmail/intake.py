@@ -4,6 +4,7 @@
 confirmed it into the durable queue ozsp.certmail.letters; if it cannot be handed over the answer is 451, so the
 sending server keeps it and retries. A crash of certmail or of this process loses no accepted letter.
 """
+
 import asyncio
 import base64
 import logging
@@ -12,7 +13,7 @@ import signal
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiosmtpd.smtp import SMTP
 from kombu import Connection, Producer
@@ -37,8 +38,7 @@ class Handoff:
     def _producer(self):
         producer = getattr(self._local, "producer", None)
         if producer is None:
-            conn = Connection(self.amqp_uri, connect_timeout=self.timeout,
-                              transport_options={"confirm_publish": True})
+            conn = Connection(self.amqp_uri, connect_timeout=self.timeout, transport_options={"confirm_publish": True})
             conn.ensure_connection(max_retries=1)
             producer = Producer(conn.channel())
             self._local.conn, self._local.producer = conn, producer
@@ -46,9 +46,17 @@ class Handoff:
 
     def publish(self, body):
         try:
-            self._producer().publish(body, exchange="", routing_key=LETTERS_QUEUE, declare=[letters_queue],
-                                     serializer="json", delivery_mode=2, mandatory=True, retry=False,
-                                     confirm_timeout=self.timeout)
+            self._producer().publish(
+                body,
+                exchange="",
+                routing_key=LETTERS_QUEUE,
+                declare=[letters_queue],
+                serializer="json",
+                delivery_mode=2,
+                mandatory=True,
+                retry=False,
+                confirm_timeout=self.timeout,
+            )
         except BaseException:
             self.reset()
             raise
@@ -74,10 +82,13 @@ class IntakeHandler:
         raw = envelope.original_content or b""
         letter_id = uuid.uuid4().hex
         peer = session.peer[0] if isinstance(session.peer, tuple) and session.peer else None
-        body = {"letter_id": letter_id, "received_at": datetime.now(timezone.utc).isoformat(),
-                "raw_b64": base64.b64encode(raw).decode("ascii"),
-                "mail_from": envelope.mail_from or "",  # the envelope sender: certmail compares it with From:
-                "peer": peer}  # who handed the letter in: a trusted MTA's Authentication-Results count only then
+        body = {
+            "letter_id": letter_id,
+            "received_at": datetime.now(UTC).isoformat(),
+            "raw_b64": base64.b64encode(raw).decode("ascii"),
+            "mail_from": envelope.mail_from or "",  # the envelope sender: certmail compares it with From:
+            "peer": peer,
+        }  # who handed the letter in: a trusted MTA's Authentication-Results count only then
         try:
             await asyncio.get_running_loop().run_in_executor(self.executor, self.handoff.publish, body)
         except Exception as exc:
@@ -98,8 +109,17 @@ async def serve(settings, ready=None):
     handler = IntakeHandler(Handoff(settings.amqp_uri), executor)
     host, port = _address(settings.smtp_address)
     server = await asyncio.get_running_loop().create_server(
-        lambda: SMTP(handler, data_size_limit=settings.mail_max_bytes, enable_SMTPUTF8=True, decode_data=False,
-                     hostname="ozsp-certmail", ident="OZSP certmail intake"), host, port)
+        lambda: SMTP(
+            handler,
+            data_size_limit=settings.mail_max_bytes,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            hostname="ozsp-certmail",
+            ident="OZSP certmail intake",
+        ),
+        host,
+        port,
+    )
     log.info("SMTP intake listening on %s:%s", host, port)
     if ready is not None:
         ready.set()

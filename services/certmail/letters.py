@@ -1,4 +1,5 @@
 """Parsing incoming letters (MIME) and building replies. Plain functions; hostile input never raises."""
+
 import email
 import email.policy
 import hashlib
@@ -68,8 +69,13 @@ def parse(raw, max_attachment=1_000_000):
         msg = email.message_from_bytes(b"", policy=email.policy.default)
     message_id = _header(msg, "Message-ID") or None
     auto = (_header(msg, "Auto-Submitted") or "no").lower()
-    letter = Letter(key=letter_key(message_id, raw), message_id=message_id, sender=_sender(msg),
-                    subject=_header(msg, "Subject") or "", auto_submitted=not auto.startswith("no"))
+    letter = Letter(
+        key=letter_key(message_id, raw),
+        message_id=message_id,
+        sender=_sender(msg),
+        subject=_header(msg, "Subject") or "",
+        auto_submitted=not auto.startswith("no"),
+    )
     try:
         _collect(msg, letter.attachments, max_attachment, 0)
     except Exception:  # RecursionError, broken encodings, defects the parser let through
@@ -83,8 +89,13 @@ def _collect(part, out, max_attachment, depth):
     content_type = part.get_content_type()
     if content_type.startswith("message/"):  # a forwarded letter is one attachment; never look inside
         payload = part.as_bytes()
-        out.append(Attachment(filename=one_line(part.get_filename() or ""), size=len(payload),
-                              content=payload if len(payload) <= max_attachment else None))
+        out.append(
+            Attachment(
+                filename=one_line(part.get_filename() or ""),
+                size=len(payload),
+                content=payload if len(payload) <= max_attachment else None,
+            )
+        )
         return
     if part.is_multipart():
         for sub in part.iter_parts():
@@ -96,11 +107,13 @@ def _collect(part, out, max_attachment, depth):
         return  # the body: «Содержание письма (body) роли не играет»
     payload = part.get_payload(decode=True) or b""
     size = len(payload)
-    out.append(Attachment(filename=one_line(filename or ""), content=payload if size <= max_attachment else None,
-                          size=size))
+    out.append(
+        Attachment(filename=one_line(filename or ""), content=payload if size <= max_attachment else None, size=size)
+    )
 
 
 # --- replies -----------------------------------------------------------------------------------
+
 
 def reply_id(key, kind, mail_from):
     """A Message-ID fixed by the letter, so a repeated reply is recognisably the same letter."""

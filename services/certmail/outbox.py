@@ -1,5 +1,6 @@
 """Outgoing mail: through the configured SMTP relay, or, when none is set (the `make run` default), as .eml files
 in a local folder that the administrator's page lists."""
+
 import email
 import email.policy
 import hashlib
@@ -7,8 +8,9 @@ import os
 import re
 import smtplib
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+
 
 class PermanentFailure(Exception):
     """The relay refused the letter with a 5xx code: sending it again will not help."""
@@ -60,7 +62,7 @@ def write_outbox(folder, msg):
     existing = list(folder.glob(f"*-{tag}.eml"))
     if existing:
         return existing[0]
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S%f")
     path = folder / f"{stamp}-{tag}.eml"
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
     with os.fdopen(fd, "wb") as f:
@@ -73,9 +75,15 @@ def write_outbox(folder, msg):
 
 def _summary(path, with_text=False):
     msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    item = {"name": path.name, "date": str(msg["Date"] or ""), "from": str(msg["From"] or ""),
-            "to": str(msg["To"] or ""), "subject": str(msg["Subject"] or ""), "size": path.stat().st_size,
-            "attachments": [part.get_filename() or "" for part in msg.iter_attachments()]}
+    item = {
+        "name": path.name,
+        "date": str(msg["Date"] or ""),
+        "from": str(msg["From"] or ""),
+        "to": str(msg["To"] or ""),
+        "subject": str(msg["Subject"] or ""),
+        "size": path.stat().st_size,
+        "attachments": [part.get_filename() or "" for part in msg.iter_attachments()],
+    }
     body = msg.get_body(("plain",))
     text = body.get_content().strip() if body is not None else ""
     item["text"] = text if with_text else text[:300]
@@ -88,7 +96,7 @@ def list_outbox(folder, limit=50):
     if not folder.is_dir():
         return []
     names = sorted((p.name for p in folder.iterdir() if NAME.match(p.name)), reverse=True)
-    return [_summary(folder / name) for name in names[:max(0, int(limit))]]
+    return [_summary(folder / name) for name in names[: max(0, int(limit))]]
 
 
 def read_outbox(folder, name):

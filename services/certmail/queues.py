@@ -1,4 +1,5 @@
 """The durable queue between the SMTP intake and the certmail handler (declared by both sides)."""
+
 from kombu import Queue
 
 LETTERS_QUEUE = "ozsp.certmail.letters"

@@ -2,6 +2,7 @@
 a delay queue and comes back; after MAIL_RETRY_ATTEMPTS tries it is parked in a queue of its own instead of
 going round for ever, and `ozsp letters requeue` puts the parked letters back once the cause is fixed.
 No nameko here: the service publishes what next_step decides."""
+
 from kombu import Connection, Queue
 
 from services.certmail.queues import LETTERS_QUEUE, letters_queue
@@ -43,8 +44,15 @@ def requeue_parked(amqp_uri, limit=None):
                 break
             body = dict(message.decode())
             body.pop("attempt", None)
-            producer.publish(body, exchange="", routing_key=LETTERS_QUEUE, declare=[letters_queue],
-                             serializer="json", delivery_mode=2, mandatory=True)
+            producer.publish(
+                body,
+                exchange="",
+                routing_key=LETTERS_QUEUE,
+                declare=[letters_queue],
+                serializer="json",
+                delivery_mode=2,
+                mandatory=True,
+            )
             message.ack()  # after the broker confirmed the copy: a crash here leaves a duplicate, never a loss
             moved += 1
     return moved

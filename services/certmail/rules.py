@@ -1,12 +1,12 @@
 """The rules of Приложение 2, in the manual's order: given a parsed letter and the directory's facts, the outcome
 and the reply text. No I/O here: the caller installs, journals and sends what the Decision says."""
-from dataclasses import dataclass
 
-from shared.clock import to_moscow
-from shared.gost import errors, load_certificate, verify_certificate
+from dataclasses import dataclass
 
 from services.certmail import messages as M
 from services.certmail import zipcheck
+from shared.clock import to_moscow
+from shared.gost import errors, load_certificate, verify_certificate
 
 # Outcome codes (the letter journal's `outcome`); contracts/certmail.md describes each.
 AUTO_SUBMITTED = "auto_submitted"
@@ -56,8 +56,7 @@ def authenticated(verdict):
 def trusted(sender, verdict):
     """Rule 1: «с доверенного адреса» — a registered address of an active user of an active organisation, and
     the letter really from it (an authenticated sender)."""
-    return bool(sender and sender.get("user_active") and sender.get("organization_active")
-                and authenticated(verdict))
+    return bool(sender and sender.get("user_active") and sender.get("organization_active") and authenticated(verdict))
 
 
 def untrusted(sender, verdict):
@@ -65,8 +64,7 @@ def untrusted(sender, verdict):
     if not sender:
         return Decision(UNTRUSTED, None, detail="unknown_address")
     if not authenticated(verdict):
-        return Decision(UNTRUSTED, None, detail=verdict.reason if verdict else "not_authenticated",
-                        notify_admin=True)
+        return Decision(UNTRUSTED, None, detail=verdict.reason if verdict else "not_authenticated", notify_admin=True)
     return Decision(UNTRUSTED, None, detail="inactive")
 
 
@@ -83,11 +81,14 @@ def check_subject_and_sender(letter, sender, other_templates=(), verdict=None):
     return None
 
 
+DEFAULT_LIMITS = zipcheck.Limits()
+
+
 def _basename(name):
     return name.replace("\\", "/").rsplit("/", 1)[-1].strip()
 
 
-def check_attachments(letter, limits=zipcheck.Limits()):
+def check_attachments(letter, limits=DEFAULT_LIMITS):
     """Rule 2: a Decision refusing the letter, or (cer name, cer bytes)."""
     if letter.malformed:
         return Decision(INVALID_FILES, M.INVALID_FILES, detail="malformed_mime")
@@ -113,8 +114,9 @@ def forged(cert, store):
     """Names a directory CA (and its key id) as issuer, yet no directory CA's key verifies the signature.
     A CA with the same name but another key id is a new CA key: unknown, not forged."""
     for ca in store.cas:
-        if ca.subject == cert.issuer and (not cert.authority_key_id or not ca.subject_key_id
-                                          or cert.authority_key_id == ca.subject_key_id):
+        if ca.subject == cert.issuer and (
+            not cert.authority_key_id or not ca.subject_key_id or cert.authority_key_id == ca.subject_key_id
+        ):
             return True
     return False
 
@@ -137,11 +139,17 @@ def check_certificate(data, trust_store, now=None):
         if forged(cert, store):
             invalid.detail = "forged_signature"
             return invalid
-        return Decision(UNKNOWN_CA, M.UNKNOWN_CA.format(serial=cert.serial_hex), detail="unknown_ca", cert=cert,
-                        notify_admin=True)
+        return Decision(
+            UNKNOWN_CA, M.UNKNOWN_CA.format(serial=cert.serial_hex), detail="unknown_ca", cert=cert, notify_admin=True
+        )
     except CRL_REASONS as refusal:
-        return Decision(CRL_UNAVAILABLE, M.INSTALL_ERROR.format(message=M.ERROR_CRL), detail=refusal.reason,
-                        cert=cert, notify_admin=True)
+        return Decision(
+            CRL_UNAVAILABLE,
+            M.INSTALL_ERROR.format(message=M.ERROR_CRL),
+            detail=refusal.reason,
+            cert=cert,
+            notify_admin=True,
+        )
     except errors.GostError as refusal:  # bad_signature, unsupported algorithm of the CA, ...
         invalid.detail = refusal.reason
         return invalid
@@ -156,8 +164,9 @@ def check_snils(cert, sender):
     if record and record != digits(cert.snils):
         return Decision(SNILS_MISMATCH, M.SNILS_MISMATCH, detail="snils_mismatch", cert=cert)
     if not record and not digits(cert.snils):
-        return Decision(SNILS_MISSING, M.INSTALL_ERROR.format(message=M.ERROR_NO_SNILS), detail="snils_missing",
-                        cert=cert)
+        return Decision(
+            SNILS_MISSING, M.INSTALL_ERROR.format(message=M.ERROR_NO_SNILS), detail="snils_missing", cert=cert
+        )
     return None
 
 
@@ -167,8 +176,9 @@ def moscow_time(moment):
 
 def success(cert, ca, record_without_snils=False):
     """Rule 5: the reply once the certificate is installed."""
-    text = M.SUCCESS.format(cn=cert.cn or str(cert.subject), not_before=moscow_time(cert.not_before),
-                            not_after=moscow_time(cert.not_after))
+    text = M.SUCCESS.format(
+        cn=cert.cn or str(cert.subject), not_before=moscow_time(cert.not_before), not_after=moscow_time(cert.not_after)
+    )
     if record_without_snils:
         return Decision(INSTALLED, text, detail=RECORD_WITHOUT_SNILS, cert=cert, ca=ca, notify_owner=True)
     return Decision(INSTALLED, text, cert=cert, ca=ca)
@@ -178,7 +188,7 @@ def install_error(message, cert=None):
     return Decision(INSTALL_ERROR, M.INSTALL_ERROR.format(message=message), detail="install", cert=cert)
 
 
-def decide(letter, sender, trust_store, limits=zipcheck.Limits(), other_templates=(), now=None, verdict=None):
+def decide(letter, sender, trust_store, limits=DEFAULT_LIMITS, other_templates=(), now=None, verdict=None):
     """Rules 1-5 up to the installation: the Decision for one letter. verdict: services/certmail/sender.Verdict
     of the letter (None: not authenticated)."""
     if letter.auto_submitted:  # an auto-reply or a bounce: answering it could start a loop between robots
@@ -196,7 +206,7 @@ def decide(letter, sender, trust_store, limits=zipcheck.Limits(), other_template
     return check_snils(cert, sender) or success(cert, ca, record_without_snils=not digits(sender.get("snils")))
 
 
-def certificate_of(letter, limits=zipcheck.Limits()):
+def certificate_of(letter, limits=DEFAULT_LIMITS):
     """The certificate in a letter, re-read when a reply is sent again after a restart; None if absent."""
     found = check_attachments(letter, limits)
     if isinstance(found, Decision):

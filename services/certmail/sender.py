@@ -7,6 +7,7 @@ whatever the sender typed, so an address counts only when the sender is authenti
   handed in from one of MAIL_TRUSTED_MTA_ADDRESSES) says dmarc=pass for the From: domain or an aligned dkim=pass.
 
 Plain functions: the DNS lookup is passed in (services/certmail/dkimdns.py)."""
+
 import hashlib
 import ipaddress
 import logging
@@ -64,8 +65,11 @@ class Policy:
     @classmethod
     def from_settings(cls, settings):
         ids = frozenset(i.strip().lower() for i in settings.mail_trusted_authserv_ids.split(",") if i.strip())
-        networks = tuple(ipaddress.ip_network(a.strip(), strict=False)
-                         for a in settings.mail_trusted_mta_addresses.split(",") if a.strip())
+        networks = tuple(
+            ipaddress.ip_network(a.strip(), strict=False)
+            for a in settings.mail_trusted_mta_addresses.split(",")
+            if a.strip()
+        )
         return cls(ids, networks)
 
     def trusts_peer(self, peer):

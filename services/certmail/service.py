@@ -1,6 +1,7 @@
 """certmail: the nameko handler of letters queued by the SMTP intake (services/certmail/intake.py), plus RPCs
 for the administrator's pages (outgoing letters, the letter journal) and the registration application.
 The rules live in plain modules (rules, zipcheck, letters, messages); this class only adapts them."""
+
 import logging
 
 from nameko.extensions import DependencyProvider
@@ -59,12 +60,22 @@ class CertmailService:
             self.later(message, routing_key=queue, mandatory=True)
             letter = str(body.get("letter_id"))[:12]
             if queue == retry.PARKED_QUEUE:
-                log.error("letter %s not finished after %d tries (%s); parked in %s — after fixing the cause, "
-                          "`ozsp letters requeue` sends it again", letter, message["attempt"], handling.where(exc),
-                          queue)
+                log.error(
+                    "letter %s not finished after %d tries (%s); parked in %s — after fixing the cause, "
+                    "`ozsp letters requeue` sends it again",
+                    letter,
+                    message["attempt"],
+                    handling.where(exc),
+                    queue,
+                )
             else:
-                log.warning("letter %s not finished (%s); try %d again from %s", letter, handling.where(exc),
-                            message["attempt"] + 1, queue)
+                log.warning(
+                    "letter %s not finished (%s); try %d again from %s",
+                    letter,
+                    handling.where(exc),
+                    message["attempt"] + 1,
+                    queue,
+                )
 
     def _mailer(self):
         s = self.settings

@@ -4,6 +4,7 @@ Nothing is written to disk; sizes are checked on the declared values and again w
 never inflates beyond the limit. Every refusal names a reason; `NO_CER` maps to the manual's
 «отсутствует файл *.cer» reply, every other reason to «приложены недопустимые файлы».
 """
+
 import io
 import zipfile
 from dataclasses import dataclass
@@ -41,8 +42,12 @@ def _stem(name, suffix):
 
 def safe_name(name):
     """A plain file name: no folders, no drive, no parent references, no control characters."""
-    return bool(name) and not any(ch in name for ch in "/\\:\x00") and name not in (".", "..") \
+    return (
+        bool(name)
+        and not any(ch in name for ch in "/\\:\x00")
+        and name not in (".", "..")
         and all(ord(ch) >= 32 for ch in name)
+    )
 
 
 def extract_certificate(zip_name, data, limits=Limits()):
@@ -52,7 +57,7 @@ def extract_certificate(zip_name, data, limits=Limits()):
         archive = zipfile.ZipFile(io.BytesIO(data), metadata_encoding="cp866")
         entries = archive.infolist()
     except Exception:  # any damage (bad magic, truncated directory, absurd offsets) is "not a ZIP"
-        raise Refused(NOT_ZIP)
+        raise Refused(NOT_ZIP) from None
     if len(entries) > limits.max_entries:
         raise Refused(TOO_MANY)
     total = 0
@@ -86,7 +91,7 @@ def _read_bounded(archive, info, limit):
         with archive.open(info) as stream:
             content = stream.read(limit + 1)
     except Exception:  # CRC mismatch, bad deflate stream, unsupported method
-        raise Refused(NOT_ZIP)
+        raise Refused(NOT_ZIP) from None
     if len(content) > limit:
         raise Refused(BOMB)
     return content

@@ -6,7 +6,8 @@ and compressing once costs a tenth of the CPU (layout: shared.messages.pack_arch
 
 The content is personal data: it travels only inside the broker and the database and is never logged.
 """
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 
 class Capture:
@@ -18,7 +19,7 @@ class Capture:
         self.exchanges = []
 
     def add(self, request, response, status, duration_ms, note=None):
-        self.exchanges.append((datetime.now(timezone.utc), request, response, status, duration_ms, note))
+        self.exchanges.append((datetime.now(UTC), request, response, status, duration_ms, note))
 
     def repeated(self):
         """True when an attempt was repeated on a new connection (the archive keeps why)."""
@@ -26,7 +27,16 @@ class Capture:
 
     def entries(self, operation, request_ids):
         """The exchanges as archive entries of `operation` concerning `request_ids`."""
-        return [{"request_ids": list(request_ids), "operation": operation, "at": at.isoformat(),
-                 "http_status": status, "duration_ms": None if ms is None else int(ms),
-                 "request": request, "response": response, "note": note}
-                for at, request, response, status, ms, note in self.exchanges]
+        return [
+            {
+                "request_ids": list(request_ids),
+                "operation": operation,
+                "at": at.isoformat(),
+                "http_status": status,
+                "duration_ms": None if ms is None else int(ms),
+                "request": request,
+                "response": response,
+                "note": note,
+            }
+            for at, request, response, status, ms, note in self.exchanges
+        ]

@@ -6,6 +6,7 @@ first rows arrived, runs in its own green thread, and hands every worker the res
 The chunks stay unacked until then (bounded by the mass timeout, far below RabbitMQ's 30 minutes), so
 a crash loses nothing: RabbitMQ hands the chunks out again.
 """
+
 import eventlet
 from eventlet.event import Event
 
@@ -44,8 +45,9 @@ class Batcher:
         results, extra = {}, []
         for batch in batches:
             batch.done.wait()
-            results.update({i["request_id"]: batch.results.get(i["request_id"]) for i in items
-                            if i["request_id"] in batch.results})
+            results.update(
+                {i["request_id"]: batch.results.get(i["request_id"]) for i in items if i["request_id"] in batch.results}
+            )
             extra.extend(batch.take_extra())
         return results, extra
 

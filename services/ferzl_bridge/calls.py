@@ -3,6 +3,7 @@
 Spawning a green thread per call into a shared GreenPool, with dozens of chunks waiting on its semaphore, cost
 about 0.1 ms of CPU a call more than the calls themselves (bench/bridge_core.py: 0.49-0.57 against 0.40 ms a
 request). Workers start when calls arrive and end after `idle` seconds without any."""
+
 import eventlet
 from eventlet.event import Event
 from eventlet.queue import Empty, LightQueue

@@ -10,10 +10,11 @@ every process and the web banner agree:
               Calls go on; it returns to up when no process has seen that for `window` seconds.
   up       -- otherwise.
 """
+
 import logging
 import time
 from collections import Counter, deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ OK, REJECTED, UNAVAILABLE, LIMITED, AUTH = "ok", "rejected", "unavailable", "lim
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class MemoryStore:
@@ -70,8 +71,17 @@ class MemoryStore:
 
 
 class Circuit:
-    def __init__(self, store, trip_failures=10, degraded_ratio=0.2, window=30.0, min_calls=10,
-                 probe_seconds=15.0, refresh=1.0, clock=time.monotonic):
+    def __init__(
+        self,
+        store,
+        trip_failures=10,
+        degraded_ratio=0.2,
+        window=30.0,
+        min_calls=10,
+        probe_seconds=15.0,
+        refresh=1.0,
+        clock=time.monotonic,
+    ):
         self.store, self.fallback = store, MemoryStore()
         self.trip_failures, self.degraded_ratio = trip_failures, degraded_ratio
         self.window, self.min_calls, self.probe_seconds, self.refresh = window, min_calls, probe_seconds, refresh
@@ -127,11 +137,16 @@ class Circuit:
         self.state()
         if changed and reason == AUTH:
             self.metrics["auth_alarms"] += 1
-            log.error("ALARM: FERZL refused the token (HTTP 401/403): all calls stopped, work stays queued "
-                      "until the token is fixed")
+            log.error(
+                "ALARM: FERZL refused the token (HTTP 401/403): all calls stopped, work stays queued "
+                "until the token is fixed"
+            )
         elif changed:
-            log.error("FERZL is down after %d failed calls in a row; work is held, probing every %g s",
-                      self.trip_failures, self.probe_seconds)
+            log.error(
+                "FERZL is down after %d failed calls in a row; work is held, probing every %g s",
+                self.trip_failures,
+                self.probe_seconds,
+            )
 
     def failure_ratio(self):
         now = self.clock()

@@ -6,6 +6,7 @@ bridge's own HTTP stack (connections.py), as the fast path's do. Nothing of a re
 logged: they hold personal data. A call may pass an archive.Capture: the transport then records the
 raw exchanges (for the support archive, never for logs).
 """
+
 import ssl
 import threading
 from collections import Counter
@@ -34,12 +35,15 @@ WSDL = _contracts() / "wsdl" / "mpiPersonInfoServiceWs.wsdl"
 BINDING = "{http://ffoms.ru/services/24.2.6/mpiPersonInfoService}TFOMS_SoapBinding"
 ASYNC_WSDL = _contracts() / "wsdl" / "mpiAsyncOperationsServiceWs.wsdl"
 ASYNC_BINDING = "{http://ffoms.ru/services/24.2.6/mpiAsyncOperationsService}TFOMS_SoapBinding"
-AUTH_MESSAGES = {"401": "ФЕРЗЛ отклонил токен доступа (ошибка аутентификации)",
-                 "403": "Нет прав на вызов метода ФЕРЗЛ (ошибка доступа к ресурсу)"}
+AUTH_MESSAGES = {
+    "401": "ФЕРЗЛ отклонил токен доступа (ошибка аутентификации)",
+    "403": "Нет прав на вызов метода ФЕРЗЛ (ошибка доступа к ресурсу)",
+}
 
 
 class _Reply:
     """What zeep reads of an HTTP answer (as of a requests.Response)."""
+
     encoding = None
 
     def __init__(self, status, content, headers):
@@ -57,16 +61,21 @@ class _Transport(Transport):
         self.session.trust_env = False  # ФЕРЗЛ is on a closed network: no proxy or netrc from the environment
         self.local = threading.local()  # green-local under monkey patching: the capture of the current call
         self.token = one_line(token, "FERZL_TOKEN")
-        self.options = {"timeout": timeout, "size": pool_size, "connect_timeout": connect_timeout,
-                        "idle_seconds": idle_seconds}
+        self.options = {
+            "timeout": timeout,
+            "size": pool_size,
+            "connect_timeout": connect_timeout,
+            "idle_seconds": idle_seconds,
+        }
         self.verify = verify
         self.pools = {}  # address -> Connections (one address per client in practice)
 
     def post(self, address, message, headers):
         pool = self.pools.get(address) or self._pool(address)
         body = message if isinstance(message, bytes) else str(message).encode()
-        status, content, head = send(pool, body, {**headers, "X-Auth-Token": self.token},
-                                     getattr(self.local, "capture", None))
+        status, content, head = send(
+            pool, body, {**headers, "X-Auth-Token": self.token}, getattr(self.local, "capture", None)
+        )
         return self._check(_Reply(status, content, head))
 
     def _pool(self, address):
@@ -131,19 +140,30 @@ def _call(operation, kwargs, result_of):
         raise
     except Fault as exc:
         kind = FerzlRejected if "client" in str(exc.code or "").lower() else FerzlUnavailable
-        raise kind("fault", exc.message or "SOAP Fault")
+        raise kind("fault", exc.message or "SOAP Fault") from None
     except ValidationError as exc:
-        raise FerzlRejected("400", f"Запрос не соответствует схеме ФЕРЗЛ: {exc.message}")
+        raise FerzlRejected("400", f"Запрос не соответствует схеме ФЕРЗЛ: {exc.message}") from None
     except (TransportError, XMLSyntaxError, ZeepError) as exc:
-        raise FerzlUnavailable("transport", f"Ответ ФЕРЗЛ не разобран: {type(exc).__name__}")
+        raise FerzlUnavailable("transport", f"Ответ ФЕРЗЛ не разобран: {type(exc).__name__}") from None
 
 
 class FerzlClient:
-    def __init__(self, url, token, timeout=30, wsdl_path=None, pool_size=100, plugins=None, verify=True,
-                 connect_timeout=None, idle_seconds=IDLE_SECONDS):
+    def __init__(
+        self,
+        url,
+        token,
+        timeout=30,
+        wsdl_path=None,
+        pool_size=100,
+        plugins=None,
+        verify=True,
+        connect_timeout=None,
+        idle_seconds=IDLE_SECONDS,
+    ):
         transport = _Transport(token, timeout, connect_timeout, idle_seconds, pool_size, verify)
-        self.zeep = Client(str(wsdl_path or WSDL), transport=transport, settings=Settings(strict=False),
-                           plugins=plugins or [])
+        self.zeep = Client(
+            str(wsdl_path or WSDL), transport=transport, settings=Settings(strict=False), plugins=plugins or []
+        )
         self.service = self.zeep.create_service(BINDING, url)
         self.url = url
 
@@ -156,16 +176,24 @@ class FerzlClient:
 
     def request_xml(self, params: dict, external_id: str) -> bytes:
         """The SOAP envelope get_person_data would send (for tests and troubleshooting)."""
-        envelope = self.zeep.create_message(self.service, "getPersonData",
-                                            **mapping.build_request(params, external_id))
+        envelope = self.zeep.create_message(self.service, "getPersonData", **mapping.build_request(params, external_id))
         return etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
 
 
 class MassClient:
     """getMassInsuranceStatusStart / getMassInsuranceStatusPoll of mpiAsyncOperationsService (zeep, MTOM)."""
 
-    def __init__(self, url, token, timeout=30, wsdl_path=None, pool_size=20, verify=True, connect_timeout=None,
-                 idle_seconds=IDLE_SECONDS):
+    def __init__(
+        self,
+        url,
+        token,
+        timeout=30,
+        wsdl_path=None,
+        pool_size=20,
+        verify=True,
+        connect_timeout=None,
+        idle_seconds=IDLE_SECONDS,
+    ):
         transport = _Transport(token, timeout, connect_timeout, idle_seconds, pool_size, verify)
         self.zeep = Client(str(wsdl_path or ASYNC_WSDL), transport=transport, settings=Settings(strict=False))
         self.service = self.zeep.create_service(ASYNC_BINDING, url)
@@ -174,9 +202,11 @@ class MassClient:
     def start(self, requests_, external_id, capture=None) -> str:
         """requests_: [{"enp"|"oip", "dt"?}] (up to 1000) -> opToken."""
         with _Captured(self.zeep.transport, capture):
-            result = _call(self.service.getMassInsuranceStatusStart,
-                           {"externalRequestId": external_id, "requests": requests_},
-                           lambda r: serialize_object(r, dict) or {})
+            result = _call(
+                self.service.getMassInsuranceStatusStart,
+                {"externalRequestId": external_id, "requests": requests_},
+                lambda r: serialize_object(r, dict) or {},
+            )
         _raise_errors(result)
         if not result.get("opToken"):
             raise FerzlUnavailable("fault", "ФЕРЗЛ не выдал токен операции")
@@ -185,8 +215,11 @@ class MassClient:
     def poll(self, op_token, external_id, capture=None):
         """-> (processingStatus, zip bytes or None)."""
         with _Captured(self.zeep.transport, capture):
-            result = _call(self.service.getMassInsuranceStatusPoll,
-                           {"externalRequestId": external_id, "opToken": op_token}, _poll_result)
+            result = _call(
+                self.service.getMassInsuranceStatusPoll,
+                {"externalRequestId": external_id, "opToken": op_token},
+                _poll_result,
+            )
         _raise_errors(result)
         return result.get("processingStatus"), result.get("content")
 

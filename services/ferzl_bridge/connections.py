@@ -21,6 +21,7 @@ Every attempt goes into the call's archive capture; a repeated one says why (in 
 http.client parses every header block with the email package, which costs more CPU per call than the whole
 exchange here; this is the hot path of the bridge.
 """
+
 import errno
 import logging
 import socket
@@ -47,8 +48,10 @@ def _original_poll():
     """select.poll as it was: eventlet's monkey patching removes it from the select module."""
     if "eventlet" in sys.modules:
         from eventlet.patcher import original
+
         return original("select").poll
     import select
+
     return select.poll
 
 
@@ -199,8 +202,16 @@ class Connections:
     """A pool of kept-alive connections to one URL (green under eventlet monkey patching: no locks needed,
     the list is changed only between I/O)."""
 
-    def __init__(self, url, timeout, size=100, context=None, connect_timeout=None, idle_seconds=IDLE_SECONDS,
-                 clock=time.monotonic):
+    def __init__(
+        self,
+        url,
+        timeout,
+        size=100,
+        context=None,
+        connect_timeout=None,
+        idle_seconds=IDLE_SECONDS,
+        clock=time.monotonic,
+    ):
         parts = urlsplit(url)
         https = parts.scheme == "https"
         self.host, self.port = parts.hostname, parts.port or (443 if https else 80)
@@ -214,8 +225,14 @@ class Connections:
         self.metrics = Counter()  # opened, repeated, expired, dead, dropped
 
     def head(self, headers, length):
-        lines = [f"POST {self.path} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                 *(f"{k}: {v}" for k, v in headers.items()), f"Content-Length: {length}", "", ""]
+        lines = [
+            f"POST {self.path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            *(f"{k}: {v}" for k, v in headers.items()),
+            f"Content-Length: {length}",
+            "",
+            "",
+        ]
         return "\r\n".join(lines).encode("latin-1")
 
     def post(self, body, headers, capture=None):
@@ -298,8 +315,13 @@ class Connections:
         self.errors_in_row += 1
         if self.errors_in_row >= DROP_AFTER and self.idle:
             self.metrics["dropped"] += len(self.idle)
-            log.info("%d connection errors in a row: %d idle connections to %s:%s closed", self.errors_in_row,
-                     len(self.idle), self.host, self.port)
+            log.info(
+                "%d connection errors in a row: %d idle connections to %s:%s closed",
+                self.errors_in_row,
+                len(self.idle),
+                self.host,
+                self.port,
+            )
             self.drop()
 
     def drop(self):

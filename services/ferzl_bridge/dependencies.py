@@ -1,7 +1,8 @@
 """The bridge's collaborators, built once per process from the nameko config."""
+
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -50,8 +51,13 @@ class Ferzl:
         p = self.provider
         out = shared_state.view(self.bridge.circuit.state())
         out["queue_depth"] = self.queue_depth()
-        out["metrics"] = {**self.bridge.metrics, **self.bridge.circuit.metrics, **self.connection_metrics(),
-                          "rate_tokens": self.bridge.limiter.granted, "started": p.started}
+        out["metrics"] = {
+            **self.bridge.metrics,
+            **self.bridge.circuit.metrics,
+            **self.connection_metrics(),
+            "rate_tokens": self.bridge.limiter.granted,
+            "started": p.started,
+        }
         out["alarm"] = "token" if out["reason"] == "auth" else None
         return out
 
@@ -75,8 +81,12 @@ class Ferzl:
         try:
             depths = shared_state.queue_depths(p.amqp_uri, [WORK_QUEUE] + [tier_name(s) for s in p.tiers.seconds])
             delayed = sum(v for k, v in depths.items() if k != WORK_QUEUE)
-            p.depth = {"work": depths.get(WORK_QUEUE, 0), "delayed": delayed,
-                       "total": depths.get(WORK_QUEUE, 0) + delayed, "queues": depths}
+            p.depth = {
+                "work": depths.get(WORK_QUEUE, 0),
+                "delayed": delayed,
+                "total": depths.get(WORK_QUEUE, 0) + delayed,
+                "queues": depths,
+            }
         except Exception as exc:
             log.warning("queue depth unavailable (%s)", type(exc).__name__)
             p.depth = None
@@ -89,10 +99,14 @@ class FerzlProvider(DependencyProvider):
         config = self.container.config
         url, token, timeout = config["FERZL_URL"], config["FERZL_TOKEN"], float(config["FERZL_TIMEOUT"])
         concurrency = int(config["FERZL_CONCURRENCY"])
-        http = {"timeout": timeout, "connect_timeout": _get(config, "FERZL_CONNECT_TIMEOUT", 5.0),
-                "idle_seconds": _get(config, "FERZL_IDLE_SECONDS", IDLE_SECONDS)}
-        self.engine = db.engine(config["DATABASE_URL"], pool_size=4, max_overflow=4, pool_pre_ping=True,
-                                    pool_recycle=1800)
+        http = {
+            "timeout": timeout,
+            "connect_timeout": _get(config, "FERZL_CONNECT_TIMEOUT", 5.0),
+            "idle_seconds": _get(config, "FERZL_IDLE_SECONDS", IDLE_SECONDS),
+        }
+        self.engine = db.engine(
+            config["DATABASE_URL"], pool_size=4, max_overflow=4, pool_pre_ping=True, pool_recycle=1800
+        )
         if config.get("FERZL_CLIENT", "fast") == "zeep":
             client = FerzlClient(url, token, pool_size=concurrency, **http)
         else:
@@ -100,12 +114,17 @@ class FerzlProvider(DependencyProvider):
         async_url = config.get("FERZL_ASYNC_URL") or url.rsplit("/", 1)[0] + "/mpiAsyncOperationsServiceWs"
         self.tiers = Tiers(config.get("FERZL_RETRY_TIERS") or "5,30,120,600")
         limiter = Limiter(SharedBucket(self.engine), _get(config, "FERZL_RATE_LIMIT", 0.0), sleep=eventlet.sleep)
-        circuit = Circuit(shared_state.PgCircuitStore(self.engine),
-                          trip_failures=_get(config, "FERZL_TRIP_FAILURES", 10, int),
-                          degraded_ratio=_get(config, "FERZL_DEGRADED_RATIO", 0.2),
-                          probe_seconds=_get(config, "FERZL_PROBE_SECONDS", 15.0))
+        circuit = Circuit(
+            shared_state.PgCircuitStore(self.engine),
+            trip_failures=_get(config, "FERZL_TRIP_FAILURES", 10, int),
+            degraded_ratio=_get(config, "FERZL_DEGRADED_RATIO", 0.2),
+            probe_seconds=_get(config, "FERZL_PROBE_SECONDS", 15.0),
+        )
         self.bridge = Bridge(
-            client, limiter, circuit, self.tiers,
+            client,
+            limiter,
+            circuit,
+            self.tiers,
             mass_client=MassClient(async_url, token, **http),
             concurrency=concurrency,
             smo={code: (name, ogrn) for code, name, ogrn in smo_dictionary()},
@@ -116,9 +135,10 @@ class FerzlProvider(DependencyProvider):
             mass_wait=_get(config, "FERZL_MASS_WAIT", 0.5),
             mass_poll=_get(config, "FERZL_MASS_POLL", 1.0),
             mass_timeout=_get(config, "FERZL_MASS_TIMEOUT", 600.0),
-            archive=_get(config, "FERZL_ARCHIVE_DAYS", 30, int) > 0)
+            archive=_get(config, "FERZL_ARCHIVE_DAYS", 30, int) > 0,
+        )
         self.amqp_uri = config["AMQP_URI"]
-        self.started = datetime.now(timezone.utc).isoformat()
+        self.started = datetime.now(UTC).isoformat()
         self.synced, self.depth, self.depth_at = 0.0, None, 0.0
 
     def stop(self):

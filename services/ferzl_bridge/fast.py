@@ -9,6 +9,7 @@ read the same answer (tests/unit/test_bridge_fast.py, tests/contract). Element n
 order follow contracts/ferzl/xsd; the answer is read into the same plain dict zeep's
 serialize_object makes, and mapping.answer_from_response does the rest.
 """
+
 import re
 
 from lxml import etree
@@ -21,12 +22,20 @@ SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 TYPES = "http://ffoms.ru/types/24.2.6/mpiPersonInfoSchema"
 COMMON = "http://ffoms.ru/types/24.2.6/commonTypes"
 ACTION = '"http://ffoms.ru/services/tfoms/getPersonData"'
-AUTH_MESSAGES = {"401": "ФЕРЗЛ отклонил токен доступа (ошибка аутентификации)",
-                 "403": "Нет прав на вызов метода ФЕРЗЛ (ошибка доступа к ресурсу)"}
+AUTH_MESSAGES = {
+    "401": "ФЕРЗЛ отклонил токен доступа (ошибка аутентификации)",
+    "403": "Нет прав на вызов метода ФЕРЗЛ (ошибка доступа к ресурсу)",
+}
 
 # (element, namespace prefix) in schema order; t: mpiPersonInfoSchema, c: commonTypes
-SEARCH_PARAMS = (("personSearchInfo", "t"), ("surname", "t"), ("firstName", "t"), ("patronymic", "t"),
-                 ("show", "t"), ("dt", "t"))
+SEARCH_PARAMS = (
+    ("personSearchInfo", "t"),
+    ("surname", "t"),
+    ("firstName", "t"),
+    ("patronymic", "t"),
+    ("show", "t"),
+    ("dt", "t"),
+)
 SEARCH_INFO = (("oip", "t"), ("pcy", "t"), ("dudl", "t"), ("snilsDr", "t"))
 CHILDREN = {
     "personSearchInfo": SEARCH_INFO,
@@ -35,8 +44,13 @@ CHILDREN = {
     "snilsDr": (("snils", "t"), ("birthDay", "t")),
 }
 # PersonData entities read as lists of flat items: entity -> item element
-LISTS = {"person": "personItems", "policy": "policyItems", "attach": "attachItems", "dudl": "dudlItems",
-         "snils": "snilsItems"}
+LISTS = {
+    "person": "personItems",
+    "policy": "policyItems",
+    "attach": "attachItems",
+    "dudl": "dudlItems",
+    "snils": "snilsItems",
+}
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
@@ -68,16 +82,18 @@ def _elements(values, order, out):
 
 def envelope(request: dict) -> bytes:
     """The SOAP 1.1 envelope for mapping.build_request's dict, as zeep would send it."""
-    out = [f'<?xml version="1.0" encoding="utf-8"?><soap-env:Envelope xmlns:soap-env="{SOAP}"><soap-env:Body>'
-           f'<t:getPersonDataRequest xmlns:t="{TYPES}" xmlns:c="{COMMON}">'
-           f'<c:externalRequestId>{_text(request["externalRequestId"])}</c:externalRequestId>'
-           f'<t:personDataSearchParams>']
+    out = [
+        f'<?xml version="1.0" encoding="utf-8"?><soap-env:Envelope xmlns:soap-env="{SOAP}"><soap-env:Body>'
+        f'<t:getPersonDataRequest xmlns:t="{TYPES}" xmlns:c="{COMMON}">'
+        f"<c:externalRequestId>{_text(request['externalRequestId'])}</c:externalRequestId>"
+        f"<t:personDataSearchParams>"
+    ]
     _elements(request["personDataSearchParams"], SEARCH_PARAMS, out)
     out.append("</t:personDataSearchParams></t:getPersonDataRequest></soap-env:Body></soap-env:Envelope>")
     return "".join(out).encode("utf-8")
 
 
-_LOCAL = {}  # "{namespace}name" -> "name": answers use a few dozen tags
+_LOCAL: dict[str, str] = {}  # "{namespace}name" -> "name": answers use a few dozen tags
 
 
 def _local(tag):
@@ -120,7 +136,7 @@ def read_response(content: bytes) -> dict:
     try:
         root = etree.fromstring(content, _PARSER)
     except (etree.XMLSyntaxError, ValueError):
-        raise FerzlUnavailable("transport", "Ответ ФЕРЗЛ не разобран: XMLSyntaxError")
+        raise FerzlUnavailable("transport", "Ответ ФЕРЗЛ не разобран: XMLSyntaxError") from None
     body = root.find(f"{{{SOAP}}}Body")
     payload = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
     if payload is None:
@@ -155,12 +171,16 @@ def fault_text(content):
 class FastClient:
     """get_person_data like FerzlClient's, without zeep."""
 
-    def __init__(self, url, token, timeout=30, pool_size=100, context=None, connect_timeout=None,
-                 idle_seconds=IDLE_SECONDS):
+    def __init__(
+        self, url, token, timeout=30, pool_size=100, context=None, connect_timeout=None, idle_seconds=IDLE_SECONDS
+    ):
         self.url = url
         self.connections = Connections(url, timeout, pool_size, context, connect_timeout, idle_seconds)
-        self.headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": ACTION,
-                        "X-Auth-Token": one_line(token, "FERZL_TOKEN")}
+        self.headers = {
+            "Content-Type": "text/xml; charset=utf-8",
+            "SOAPAction": ACTION,
+            "X-Auth-Token": one_line(token, "FERZL_TOKEN"),
+        }
 
     def exchange(self, body, capture=None):
         """POST one envelope -> the response body of an HTTP 200; HTTP failures become FerzlErrors. Each attempt

@@ -7,7 +7,8 @@ An item ends in one of three ways:
   hold  -- not tried, or refused the token (401/403): waits without counting as a failure. A token
            problem never fails the work: it waits until the token is fixed.
 """
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from services.ferzl_bridge.retry import past_horizon
 
@@ -16,7 +17,7 @@ GAVE_UP = "ФЕРЗЛ не ответил на запрос в течение у
 
 
 def now_iso():
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def answered(item, answer):
@@ -24,8 +25,13 @@ def answered(item, answer):
 
 
 def failed(item, code, message):
-    return {"request_id": item["request_id"], "status": "error", "error_code": str(code),
-            "error_message": message, "answered_at": now_iso()}
+    return {
+        "request_id": item["request_id"],
+        "status": "error",
+        "error_code": str(code),
+        "error_message": message,
+        "answered_at": now_iso(),
+    }
 
 
 def settle(item, kind, value, now, horizon):

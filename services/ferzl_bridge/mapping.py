@@ -4,6 +4,7 @@ The request is the keyword arguments zeep takes for getPersonData; the response 
 dict zeep.helpers.serialize_object makes of the answer (dates as datetime.date, or ISO strings).
 Choices where the contract has no exact place for a parameter are listed in contracts/ferzl/README.md.
 """
+
 import re
 from datetime import date
 
@@ -21,12 +22,13 @@ NO_KEYS = "Не заданы параметры поиска: ОИП, ЕНП, д
 
 # ---------------- request ----------------
 
+
 def build_request(params: dict, external_id: str) -> dict:
     """{"externalRequestId", "personDataSearchParams"} for zeep's getPersonData."""
     info = search_info(params)
     if not info:
         raise FerzlRejected("400", NO_KEYS)
-    search = {"personSearchInfo": info}
+    search: dict[str, object] = {"personSearchInfo": info}
     for key, name in (("surname", "surname"), ("first_name", "firstName"), ("patronymic", "patronymic")):
         if params.get(key):
             search[name] = params[key]
@@ -92,6 +94,7 @@ def to_date(value):
 
 # ---------------- response ----------------
 
+
 def answer_from_response(response: dict, birth_date=None) -> dict:
     """The answer dict, or a FerzlError when ФЕРЗЛ reports errors or finds nobody."""
     items = [i for i in ((response.get("errors") or {}).get("errorItem") or []) if i]
@@ -105,8 +108,12 @@ def answer_from_response(response: dict, birth_date=None) -> dict:
     policy = pick_policy(_items(pd, "policy", "policyItems"))
     attachments = [map_attachment(a) for a in _items(pd, "attach", "attachItems")]
     attachments.sort(key=attachment_order)
-    return {"oip": pd.get("oip"), "enp": policy["enp"] if policy else None, "policy": policy,
-            "attachments": attachments}
+    return {
+        "oip": pd.get("oip"),
+        "enp": policy["enp"] if policy else None,
+        "policy": policy,
+        "attachments": attachments,
+    }
 
 
 def error_from_items(items):

@@ -8,6 +8,7 @@ document, СНИЛС, ФИО, a birth date to check) needs getPersonData. The an
 (insurfCode): the name and ОГРН come from the F002 dictionary (shared.dictionaries.mo), as the МО
 names do from F003 in the journal.
 """
+
 import io
 import zipfile
 
@@ -17,8 +18,20 @@ from services.ferzl_bridge import mapping
 
 MAX_PERSONS = 1000
 MAX_MASS_ATTEMPTS = 3  # after that many failed tries a row goes the single path
-OTHER_KEYS = ("dpfs_type", "dpfs_series", "dpfs_number", "vs_number", "dul_type", "dul_series", "dul_number",
-              "snils", "surname", "first_name", "patronymic", "birth_date")
+OTHER_KEYS = (
+    "dpfs_type",
+    "dpfs_series",
+    "dpfs_number",
+    "vs_number",
+    "dul_type",
+    "dul_series",
+    "dul_number",
+    "snils",
+    "surname",
+    "first_name",
+    "patronymic",
+    "birth_date",
+)
 REPEATED = {"item", "attachItems"}
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
@@ -53,7 +66,7 @@ def requests_for(items):
     sent, single, seen, requests = [], [], {}, []
     for item in items:
         k = key(item)
-        as_of = (item["params"].get("as_of") or None)
+        as_of = item["params"].get("as_of") or None
         if k is None or (k in seen and seen[k] != as_of):
             single.append(item)
             continue
@@ -109,14 +122,27 @@ def answer_of(entry, smo):
             series, number = ser_num.strip().rsplit(" ", 1)
         code = policy.get("insurfCode")
         name, ogrn = smo.get(code, (None, None))
-        chosen = {"type": kind, "series": series, "number": number or policy.get("enp"), "enp": policy.get("enp"),
-                  "status": policy.get("pcyStatus"), "date_begin": mapping.iso(policy.get("pcyDateB")),
-                  "date_end": mapping.iso(policy.get("pcyDateE")), "okato": policy.get("okato"),
-                  "smo_name": name, "smo_ogrn": ogrn, "smo_code": code}
+        chosen = {
+            "type": kind,
+            "series": series,
+            "number": number or policy.get("enp"),
+            "enp": policy.get("enp"),
+            "status": policy.get("pcyStatus"),
+            "date_begin": mapping.iso(policy.get("pcyDateB")),
+            "date_end": mapping.iso(policy.get("pcyDateE")),
+            "okato": policy.get("okato"),
+            "smo_name": name,
+            "smo_ogrn": ogrn,
+            "smo_code": code,
+        }
     attachments = [mapping.map_attachment(a) for a in entry.get("attachItems") or [] if a]
     attachments.sort(key=mapping.attachment_order)
-    return {"oip": person.get("oip"), "enp": chosen["enp"] if chosen else None, "policy": chosen,
-            "attachments": attachments}
+    return {
+        "oip": person.get("oip"),
+        "enp": chosen["enp"] if chosen else None,
+        "policy": chosen,
+        "attachments": attachments,
+    }
 
 
 def _consistent(item, entry):
@@ -151,4 +177,3 @@ def match(items, entries, smo):
         entry = by_key.get(key(item))
         out[item["request_id"]] = answer_of(entry, smo) if entry else None
     return out
-

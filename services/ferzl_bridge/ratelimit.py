@@ -6,6 +6,7 @@ second, not one per call. Local tokens not used within LOCAL_TTL seconds are dro
 cannot hoard them. The bucket holds at most a fifth of a second's worth (burst): ФЕРЗЛ sees at most
 about 1.2 x the rate in any one second.
 """
+
 import logging
 import threading
 import time
@@ -50,7 +51,8 @@ class SharedBucket:
         "  AS avail FROM ferzl_bucket WHERE name = :name FOR UPDATE) "
         "UPDATE ferzl_bucket SET tokens = b.avail - LEAST(:n, GREATEST(floor(b.avail), 0)), "
         "  updated_at = clock_timestamp() FROM b WHERE ferzl_bucket.name = :name "
-        "RETURNING LEAST(:n, GREATEST(floor(b.avail), 0))::int AS granted, b.avail::float AS avail")
+        "RETURNING LEAST(:n, GREATEST(floor(b.avail), 0))::int AS granted, b.avail::float AS avail"
+    )
 
     def __init__(self, engine, name=BUCKET):
         self.engine, self.name = engine, name
@@ -59,9 +61,13 @@ class SharedBucket:
         with self.engine.begin() as conn:
             row = conn.execute(self.SQL, {"n": n, "rate": rate, "burst": burst, "name": self.name}).first()
             if row is None:  # first use: a full bucket
-                conn.execute(text("INSERT INTO ferzl_bucket (name, tokens, updated_at) "
-                                  "VALUES (:name, :burst, clock_timestamp()) ON CONFLICT (name) DO NOTHING"),
-                             {"name": self.name, "burst": burst})
+                conn.execute(
+                    text(
+                        "INSERT INTO ferzl_bucket (name, tokens, updated_at) "
+                        "VALUES (:name, :burst, clock_timestamp()) ON CONFLICT (name) DO NOTHING"
+                    ),
+                    {"name": self.name, "burst": burst},
+                )
                 return 0, 0.0
             return int(row.granted), float(row.avail)
 

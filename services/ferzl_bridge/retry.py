@@ -6,6 +6,7 @@ held back without being tried (ФЕРЗЛ down, token refused, no rate tokens) w
 Jitter: each message gets a per-message TTL of 75–100 % of its queue's TTL, so retries published
 together do not come back together (a message can wait at most 25 % longer behind a slower head).
 """
+
 import random
 from datetime import datetime, timedelta
 

@@ -5,6 +5,7 @@ records and the lease extensions of the delayed items) to the journal, then the 
 returning. A crash at any point leaves the chunk unacked: RabbitMQ hands it out again and the
 journal ignores repeated answers.
 """
+
 import logging
 import uuid
 
@@ -64,11 +65,17 @@ class FerzlBridgeService:
     def _publish(self, chunk_id, result):
         tiers = self.ferzl.provider.tiers
         for seconds, items in sorted(result.later.items()):
-            self.publish({"chunk_id": str(uuid.uuid4()), "items": items}, routing_key=tier_name(seconds),
-                         expiration=tiers.expiration(seconds), mandatory=True)
+            self.publish(
+                {"chunk_id": str(uuid.uuid4()), "items": items},
+                routing_key=tier_name(seconds),
+                expiration=tiers.expiration(seconds),
+                mandatory=True,
+            )
         if result.outcomes or result.archive or result.held:
-            self.publish({"chunk_id": chunk_id, "outcomes": result.outcomes, "archive": result.archive,
-                          "held": result.held}, routing_key=ANSWERS_QUEUE)
+            self.publish(
+                {"chunk_id": chunk_id, "outcomes": result.outcomes, "archive": result.archive, "held": result.held},
+                routing_key=ANSWERS_QUEUE,
+            )
 
     @timer(interval=0.5)
     def tick(self):
@@ -82,4 +89,3 @@ class FerzlBridgeService:
     def get_state(self):
         """{"state": up|degraded|down, "since", "reason", "alarm", "queue_depth", "metrics"} across processes."""
         return self.ferzl.state()
-

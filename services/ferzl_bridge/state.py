@@ -3,6 +3,7 @@
 The row ferzl_circuit (id = 1) of migration 0003 holds state, reason, since, probe_at and
 degraded_until; every statement is one short UPDATE or SELECT.
 """
+
 from sqlalchemy import text
 
 from services.ferzl_bridge.circuit import DOWN, UP
@@ -13,21 +14,26 @@ _TRIP = text(
     "  since = CASE WHEN o.state = 'down' THEN o.since ELSE now() END, "
     "  probe_at = CASE WHEN o.state = 'down' THEN o.probe_at ELSE now() END, updated_at = now() "
     "FROM (SELECT state, reason, since, probe_at FROM ferzl_circuit WHERE id = 1 FOR UPDATE) o "
-    "WHERE c.id = 1 RETURNING o.state AS old_state, o.reason AS old_reason")
+    "WHERE c.id = 1 RETURNING o.state AS old_state, o.reason AS old_reason"
+)
 _DEGRADED = text(
     "UPDATE ferzl_circuit SET degraded_until = GREATEST(COALESCE(degraded_until, now()), "
     "  now() + make_interval(secs => :window)), "
     "  since = CASE WHEN state = 'up' THEN now() ELSE since END, "
-    "  state = CASE WHEN state = 'up' THEN 'degraded' ELSE state END, updated_at = now() WHERE id = 1")
+    "  state = CASE WHEN state = 'up' THEN 'degraded' ELSE state END, updated_at = now() WHERE id = 1"
+)
 _HEALTHY = text(
     "UPDATE ferzl_circuit SET state = 'up', since = now(), degraded_until = NULL, updated_at = now() "
-    "WHERE id = 1 AND state = 'degraded' AND degraded_until < now()")
+    "WHERE id = 1 AND state = 'degraded' AND degraded_until < now()"
+)
 _PROBE = text(
     "UPDATE ferzl_circuit SET probe_at = now() WHERE id = 1 AND state = 'down' "
-    "  AND (probe_at IS NULL OR probe_at <= now() - make_interval(secs => :interval)) RETURNING id")
+    "  AND (probe_at IS NULL OR probe_at <= now() - make_interval(secs => :interval)) RETURNING id"
+)
 _RECOVER = text(
     "UPDATE ferzl_circuit SET state = 'up', reason = NULL, since = now(), degraded_until = NULL, "
-    "  updated_at = now() WHERE id = 1 AND state = 'down' RETURNING id")
+    "  updated_at = now() WHERE id = 1 AND state = 'down' RETURNING id"
+)
 
 
 class PgCircuitStore:
@@ -62,8 +68,11 @@ class PgCircuitStore:
 def view(state):
     """The state for get_state(): since as ISO text."""
     since = state.get("since")
-    return {"state": state.get("state") or UP, "reason": state.get("reason"),
-            "since": since.isoformat() if hasattr(since, "isoformat") else since}
+    return {
+        "state": state.get("state") or UP,
+        "reason": state.get("reason"),
+        "since": since.isoformat() if hasattr(since, "isoformat") else since,
+    }
 
 
 def queue_depths(amqp_uri, names, timeout=3):

@@ -4,12 +4,13 @@ Collaborators are passed in (clients, limiter, circuit), so the whole path is te
 process() never waits long: a call waits for a rate token at most `hold_budget` seconds from the
 chunk's start, a mass batch at most `mass_timeout`; whatever cannot go on is held in a delay queue.
 """
+
 import logging
 import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import eventlet
 
@@ -40,9 +41,27 @@ class Result:
 
 
 class Bridge:
-    def __init__(self, client, limiter, circuit, tiers, *, mass_client=None, concurrency=50, smo=None,
-                 horizon_hours=24.0, hold_budget=120.0, mass_min=50, mass_batch=1000, mass_wait=0.5,
-                 mass_poll=1.0, mass_timeout=600.0, archive=True, clock=time.monotonic, sleep=eventlet.sleep):
+    def __init__(
+        self,
+        client,
+        limiter,
+        circuit,
+        tiers,
+        *,
+        mass_client=None,
+        concurrency=50,
+        smo=None,
+        horizon_hours=24.0,
+        hold_budget=120.0,
+        mass_min=50,
+        mass_batch=1000,
+        mass_wait=0.5,
+        mass_poll=1.0,
+        mass_timeout=600.0,
+        archive=True,
+        clock=time.monotonic,
+        sleep=eventlet.sleep,
+    ):
         self.client, self.mass_client = client, mass_client
         self.limiter, self.circuit, self.tiers = limiter, circuit, tiers
         self.calls = CallWorkers(concurrency)
@@ -57,7 +76,7 @@ class Bridge:
     # ---- a chunk ----
 
     def process(self, items):
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         deadline = self.clock() + self.hold_budget
         found, records = {}, []
         if not self.circuit.allows():
@@ -88,7 +107,7 @@ class Bridge:
         """A chunk whose processing broke unexpectedly (a bug): every item is retried later like an
         unavailable call -- never requeued at once, which would call ФЕРЗЛ again in a hot loop -- and
         past the horizon it ends in «Ошибка»."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         return self._settle(items, {i["request_id"]: ("retry", "unavailable") for i in items}, [], now)
 
     def _singles(self, items, deadline, found, records):
@@ -144,8 +163,11 @@ class Bridge:
         self.metrics["errors"] += sum(1 for o in out.outcomes if o["status"] == "error")
         self.metrics["later"] += len(out.held)
         if reasons:
-            log.info("%d requests wait for a later try (%s)", sum(reasons.values()),
-                     ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())))
+            log.info(
+                "%d requests wait for a later try (%s)",
+                sum(reasons.values()),
+                ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())),
+            )
         return out
 
     # ---- a mass batch (runs in the batcher's green thread) ----
@@ -174,8 +196,10 @@ class Bridge:
             answers = mass.match(sent, entries, self.smo)
             for item in sent:
                 answer = answers.get(item["request_id"])
-                results[item["request_id"]] = ("done", answered(item, answer) if answer
-                                               else failed(item, "409", NOT_FOUND))
+                results[item["request_id"]] = (
+                    "done",
+                    answered(item, answer) if answer else failed(item, "409", NOT_FOUND),
+                )
         except FerzlRejected as exc:  # the batch as a whole refused: every row gets its own answer
             self.circuit.record(REJECTED)
             log.warning("mass request refused (%s); its %d rows go one by one", exc.code, len(sent))
@@ -190,8 +214,7 @@ class Bridge:
         except Exception:
             log.exception("mass answer not read; its %d rows go one by one", len(sent))
             all_(("single",))
-        entries = (start.entries("getMassInsuranceStatusStart", ids)
-                   + final.entries("getMassInsuranceStatusPoll", ids))
+        entries = start.entries("getMassInsuranceStatusStart", ids) + final.entries("getMassInsuranceStatusPoll", ids)
         return results, entries
 
     def _mass_call(self, requests, start, final):

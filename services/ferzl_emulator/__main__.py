@@ -3,6 +3,7 @@
 Defaults come from shared.config (EMULATOR_ADDRESS, EMULATOR_SEED, EMULATOR_SIZE, EMULATOR_TOKEN).
 Needs neither RabbitMQ nor PostgreSQL.
 """
+
 import argparse
 
 from shared.quiet import quiet_eventlet
@@ -30,11 +31,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     host, _, port = args.address.rpartition(":")
-    app = Emulator(Register(args.seed, args.size), args.token, latency_ms=args.latency_ms,
-                   latency_jitter_ms=args.latency_jitter_ms)
+    app = Emulator(
+        Register(args.seed, args.size), args.token, latency_ms=args.latency_ms, latency_jitter_ms=args.latency_jitter_ms
+    )
     sock = eventlet.listen((host or "127.0.0.1", int(port)), backlog=1024, reuse_port=False)  # one emulator a port
-    print(f"Эмулятор ФЕРЗЛ слушает http://{host}:{port}{SOAP_PATH} "
-          f"(seed {args.seed}, {args.size} персон)", flush=True)
+    print(f"Эмулятор ФЕРЗЛ слушает http://{host}:{port}{SOAP_PATH} (seed {args.seed}, {args.size} персон)", flush=True)
     eventlet.wsgi.server(sock, app, log_output=args.access_log, max_size=4096, keepalive=True, socket_timeout=120)
 
 

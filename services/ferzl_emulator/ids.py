@@ -1,4 +1,5 @@
 """Check digits and the keyed permutation that turns a person's index into identifiers and back."""
+
 import math
 import random
 

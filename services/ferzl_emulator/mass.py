@@ -8,6 +8,7 @@ attachItems. Choices the description leaves open (ours, see contracts/ferzl/READ
 per request, in request order, empty for nobody; processingStatus words «готов», «в обработке»,
 «ошибка»; pcySerNum is «серия номер» for С, the certificate number for В/Е, the ЕНП otherwise.
 """
+
 import io
 import re
 import time
@@ -19,13 +20,27 @@ from datetime import date
 from lxml import etree
 
 from services.ferzl_emulator.model import TEMPORARY
-from services.ferzl_emulator.soap import COMMON, GUID, NIL_GUID, SOAP, XS_DATE, _bytes, _c, _el, _envelope, _opt, \
-    _text, add_errors
+from services.ferzl_emulator.soap import (
+    COMMON,
+    GUID,
+    NIL_GUID,
+    SOAP,
+    XS_DATE,
+    _bytes,
+    _c,
+    _el,
+    _envelope,
+    _opt,
+    _text,
+    add_errors,
+)
 
 ASYNC = "http://ffoms.ru/types/24.2.6/mpiAsyncOperationsSchema"
 XOP = "http://www.w3.org/2004/08/xop/include"
-OPERATIONS = {"getMassInsuranceStatusStartRequest": "getMassInsuranceStatusStart",
-              "getMassInsuranceStatusPollRequest": "getMassInsuranceStatusPoll"}
+OPERATIONS = {
+    "getMassInsuranceStatusStartRequest": "getMassInsuranceStatusStart",
+    "getMassInsuranceStatusPollRequest": "getMassInsuranceStatusPoll",
+}
 MAX_PERSONS = 1000
 READY, RUNNING, FAILED = "готов", "в обработке", "ошибка"
 RESULT_NAME = "massInsuranceStatus.xml"
@@ -56,19 +71,20 @@ def parse(body: bytes) -> Call:
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError:
-        raise BadEnvelope("Ошибка в формате запроса: XML не разобран")
+        raise BadEnvelope("Ошибка в формате запроса: XML не разобран") from None
     soap_body = root.find(f"{{{SOAP}}}Body") if root.tag == f"{{{SOAP}}}Envelope" else None
     payload = next(iter(soap_body.iterchildren(tag=etree.Element)), None) if soap_body is not None else None
     qname = etree.QName(payload) if payload is not None else None
-    if qname is None or qname.namespace != ASYNC or qname.localname not in OPERATIONS:
+    if payload is None or qname is None or qname.namespace != ASYNC or qname.localname not in OPERATIONS:
         raise BadEnvelope("Ошибка в формате запроса: неизвестная операция")
     call = Call(OPERATIONS[qname.localname], NIL_GUID)
     external_id = _text(payload, _c("externalRequestId"))
     if external_id and GUID.fullmatch(external_id):
         call.external_id = external_id
     else:
-        call.errors.append(("400", "Идентификатор запроса externalRequestId должен быть GUID", "externalRequestId",
-                            external_id))
+        call.errors.append(
+            ("400", "Идентификатор запроса externalRequestId должен быть GUID", "externalRequestId", external_id)
+        )
     if call.operation == "getMassInsuranceStatusPoll":
         call.op_token = _text(payload, _c("opToken"))
         if not call.op_token:
@@ -101,6 +117,7 @@ def parse(body: bytes) -> Call:
 
 
 # ---------------- the result document ----------------
+
 
 def _find(register, enp, oip):
     """The person both identifiers name (each given one must match), else None."""
@@ -166,6 +183,7 @@ def zipped(xml: bytes) -> bytes:
 
 # ---------------- SOAP answers ----------------
 
+
 def _response(operation, external_id):
     env, body = _envelope()
     resp = etree.SubElement(body, _a(f"{operation}Response"), nsmap={"ns2": COMMON, "ns4": ASYNC})
@@ -198,17 +216,24 @@ def mtom(envelope: bytes, content_id: str, attachment: bytes):
     """(body, Content-Type) of a multipart/related MTOM message: the envelope, then the zip."""
     boundary = f"uuid:{uuid.uuid4()}"
     root_id = "<root.message@ozsp.emulator>"
-    head = (f"--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type=\"text/xml\"\r\n"
-            f"Content-Transfer-Encoding: binary\r\nContent-ID: {root_id}\r\n\r\n").encode()
-    part = (f"\r\n--{boundary}\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: binary\r\n"
-            f"Content-ID: <{content_id}>\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type="text/xml"\r\n'
+        f"Content-Transfer-Encoding: binary\r\nContent-ID: {root_id}\r\n\r\n"
+    ).encode()
+    part = (
+        f"\r\n--{boundary}\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: binary\r\n"
+        f"Content-ID: <{content_id}>\r\n\r\n"
+    ).encode()
     body = head + envelope + part + attachment + f"\r\n--{boundary}--\r\n".encode()
-    content_type = (f'multipart/related; type="application/xop+xml"; boundary="{boundary}"; '
-                    f'start="{root_id}"; start-info="text/xml"')
+    content_type = (
+        f'multipart/related; type="application/xop+xml"; boundary="{boundary}"; '
+        f'start="{root_id}"; start-info="text/xml"'
+    )
     return body, content_type
 
 
 # ---------------- operations in progress ----------------
+
 
 @dataclass
 class Job:

@@ -1,4 +1,5 @@
 """What the synthetic register is made of: persons, their documents, policies and attachments."""
+
 from dataclasses import dataclass
 from datetime import date
 

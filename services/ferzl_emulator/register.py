@@ -5,6 +5,7 @@ invertible function of i: a lookup decodes the identifier back to i, rebuilds th
 person from random.Random(f"{seed}:{i}") and compares. Identifiers built the same
 way for indexes at or above size have valid checksums but belong to nobody.
 """
+
 import random
 import re
 from datetime import date, timedelta
@@ -12,8 +13,17 @@ from functools import lru_cache
 
 from services.ferzl_emulator import names
 from services.ferzl_emulator.ids import SNILS_UNCHECKED_MAX, Permutation, luhn_digit, snils_control
-from services.ferzl_emulator.model import (SMO, TEMPORARY, UNIFIED, Attachment, Document, Person, Policy,
-                                           attachment_order, iso)
+from services.ferzl_emulator.model import (
+    SMO,
+    TEMPORARY,
+    UNIFIED,
+    Attachment,
+    Document,
+    Person,
+    Policy,
+    attachment_order,
+    iso,
+)
 from shared.dictionaries.mo import mo_codes, smo_okato
 
 DEFAULT_SEED = 20231
@@ -37,8 +47,18 @@ PERIODS = {
     "Е": (REFERENCE_DATE - 40 * DAY, REFERENCE_DATE - DAY),
 }
 # How a current policy stops being in force, for the 10 % that do (manual, Приложение 3).
-CLOSED_POLICY = (("НСН", 30), ("НСП", 4), ("НВС", 12), ("НПВ", 8), ("НПГ", 8), ("ННП", 12),
-                 ("НАЖ", 5), ("НВР", 5), ("НУБ", 4), ("НАП", 12))
+CLOSED_POLICY = (
+    ("НСН", 30),
+    ("НСП", 4),
+    ("НВС", 12),
+    ("НПВ", 8),
+    ("НПГ", 8),
+    ("ННП", 12),
+    ("НАЖ", 5),
+    ("НВР", 5),
+    ("НУБ", 4),
+    ("НАП", 12),
+)
 CHILD_CLOSED_POLICY = (("НСН", 30), ("ННП", 40), ("НАП", 30))
 ENDS_ATTACHMENTS = ("НСН", "НСП", "НПГ", "НАЖ", "НВР", "НУБ", "НАП")
 OPEN_THERAPY = (("ДПП", 82), ("ДПУ", 10), ("ДВП", 4), ("ДВУ", 4))
@@ -47,9 +67,23 @@ METHODS = (("2", 70), ("1", 25), ("3", 5))
 
 MO = {profile: mo_codes(profile) for profile in ("general", "children", "women", "dental")}
 
-KINDS = ("passport", "birth_certificate", "old_policy", "old_style", "temporary", "temporary_history",
-         "several_attachments", "several_therapeutic", "dental", "no_attachments", "inactive_policy",
-         "dead", "moscow", "no_patronymic", "unknown")
+KINDS = (
+    "passport",
+    "birth_certificate",
+    "old_policy",
+    "old_style",
+    "temporary",
+    "temporary_history",
+    "several_attachments",
+    "several_therapeutic",
+    "dental",
+    "no_attachments",
+    "inactive_policy",
+    "dead",
+    "moscow",
+    "no_patronymic",
+    "unknown",
+)
 
 
 class Conflict(Exception):
@@ -91,19 +125,20 @@ class Register:
         if not 1 <= size <= MAX_SIZE:
             raise ValueError(f"register size must be 1..{MAX_SIZE}, got {size}")
         self.seed, self.size = seed, size
-        self._oip = Permutation(10 ** 12, seed, "oip")
-        self._enp = Permutation(10 ** 13, seed, "enp")
-        self._snils = Permutation(10 ** 9 - SNILS_UNCHECKED_MAX - 1, seed, "snils")
-        self._passport = Permutation(10 ** 8, seed, "passport")
-        self._birth = Permutation(len(ROMAN) * len(LETTERS) ** 2 * 10 ** 6, seed, "birth")
-        self._old = Permutation(10 ** 10, seed, "old-policy")
-        self._tmp = Permutation(10 ** 9, seed, "tmpcert")
+        self._oip = Permutation(10**12, seed, "oip")
+        self._enp = Permutation(10**13, seed, "enp")
+        self._snils = Permutation(10**9 - SNILS_UNCHECKED_MAX - 1, seed, "snils")
+        self._passport = Permutation(10**8, seed, "passport")
+        self._birth = Permutation(len(ROMAN) * len(LETTERS) ** 2 * 10**6, seed, "birth")
+        self._old = Permutation(10**10, seed, "old-policy")
+        self._tmp = Permutation(10**9, seed, "tmpcert")
         self.person = lru_cache(maxsize=8192)(self._build)
 
     @classmethod
     def from_settings(cls, settings=None):
         """The register shared.config describes (EMULATOR_SEED, EMULATOR_SIZE): the one the emulator serves."""
         from shared import config
+
         settings = settings or config.load()
         return cls(settings.emulator_seed, settings.emulator_size)
 
@@ -122,14 +157,14 @@ class Register:
 
     def passport_of(self, i, okato):
         v = self._passport.forward(i)
-        return f"{'45' if okato == '45000' else '46'} {v // 10 ** 6:02d}", f"{v % 10 ** 6:06d}"
+        return f"{'45' if okato == '45000' else '46'} {v // 10**6:02d}", f"{v % 10**6:06d}"
 
     def birth_certificate_of(self, i):
         v = self._birth.forward(i)
-        rest = v // 10 ** 6
+        rest = v // 10**6
         roman, rest = ROMAN[rest % len(ROMAN)], rest // len(ROMAN)
         letters = LETTERS[rest % len(LETTERS)] + LETTERS[rest // len(LETTERS)]
-        return f"{roman}-{letters}", f"{v % 10 ** 6:06d}"
+        return f"{roman}-{letters}", f"{v % 10**6:06d}"
 
     def old_number_of(self, i):
         return f"{self._old.forward(i):010d}"
@@ -155,8 +190,22 @@ class Register:
         current = policies[-1]
         death = current.date_e if current.status_closed in ("НСН", "НСП") else None
         attachments = self._attachments(rng, birth, sex, current)
-        return Person(index, self.oip_of(index), self.enp_of(index, okato), self.snils_of(index), surname,
-                      first_name, patronymic, sex, birth, death, okato, document, policies, attachments)
+        return Person(
+            index,
+            self.oip_of(index),
+            self.enp_of(index, okato),
+            self.snils_of(index),
+            surname,
+            first_name,
+            patronymic,
+            sex,
+            birth,
+            death,
+            okato,
+            document,
+            policies,
+            attachments,
+        )
 
     def _document(self, index, rng, birth, okato):
         age = _age(birth, REFERENCE_DATE)
@@ -183,8 +232,17 @@ class Register:
         old_series = f"{'77' if okato == '45000' else '50'}{rng.randrange(100):02d}"
         date_b = self._start(rng, kind, birth)
         if kind in TEMPORARY:
-            current = Policy(kind, enp, date_b, date_b + 45 * DAY, "ДНП" if rng.random() < 0.7 else "ДПП", "НСД",
-                             okato, rng.choice(insurers), tmpcert=self.tmpcert_of(index))
+            current = Policy(
+                kind,
+                enp,
+                date_b,
+                date_b + 45 * DAY,
+                "ДНП" if rng.random() < 0.7 else "ДПП",
+                "НСД",
+                okato,
+                rng.choice(insurers),
+                tmpcert=self.tmpcert_of(index),
+            )
         else:
             status_open, status_closed, date_e = "ДНП" if rng.random() < 0.06 else "ДПП", None, None
             if rng.random() < 0.10:
@@ -194,20 +252,54 @@ class Register:
                 date_e = date_b + timedelta(days=rng.randint(min(30, span), span)) if span > 0 else date_b
                 status_open = "ДНП" if status_closed == "ННП" else "ДПП"
             old = (old_series, self.old_number_of(index)) if kind == "С" else (None, None)
-            current = Policy(kind, enp, date_b, date_e, status_open, status_closed, okato, rng.choice(insurers),
-                             series=old[0], number=old[1])
+            current = Policy(
+                kind,
+                enp,
+                date_b,
+                date_e,
+                status_open,
+                status_closed,
+                okato,
+                rng.choice(insurers),
+                series=old[0],
+                number=old[1],
+            )
         history, start = [], current.date_b
         if kind in UNIFIED and rng.random() < 0.10 and (start - birth).days > 60:
             vs_b = start - timedelta(days=rng.randrange(20, 45))
             vs_type = "В" if rng.random() < 0.8 else "Е"
-            history.append(Policy(vs_type, enp, vs_b, start - DAY, "ДНП", "НАП", okato, rng.choice(insurers),
-                                  tmpcert=self.tmpcert_of(index)))
+            history.append(
+                Policy(
+                    vs_type,
+                    enp,
+                    vs_b,
+                    start - DAY,
+                    "ДНП",
+                    "НАП",
+                    okato,
+                    rng.choice(insurers),
+                    tmpcert=self.tmpcert_of(index),
+                )
+            )
             start = vs_b
         if kind in UNIFIED and rng.random() < 0.22:
             lo, hi = max(PERIODS["С"][0], birth + 5 * DAY), min(PERIODS["С"][1], start - 2 * DAY)
             if lo <= hi:
-                history.insert(0, Policy("С", enp, _between(rng, lo, hi), start - DAY, "ДПП", "НАП", okato,
-                                         rng.choice(insurers), series=old_series, number=self.old_number_of(index)))
+                history.insert(
+                    0,
+                    Policy(
+                        "С",
+                        enp,
+                        _between(rng, lo, hi),
+                        start - DAY,
+                        "ДПП",
+                        "НАП",
+                        okato,
+                        rng.choice(insurers),
+                        series=old_series,
+                        number=self.old_number_of(index),
+                    ),
+                )
         return tuple(history + [current])
 
     def _attachments(self, rng, birth, sex, current):
@@ -233,16 +325,21 @@ class Register:
             items.append(Attachment("1", therapy_mo(b), "2", b, None, rng.choice(("ДПУ", "ДВП", "ДВУ")), None))
         if rng.random() < 0.15 and _age(birth, REFERENCE_DATE) >= 3:
             b = _between(rng, max(_add_years(birth, 3), date(2012, 1, 1)), last)
-            items.append(Attachment("3", rng.choice(MO["dental"]), "2", b, None,
-                                    "ДПП" if rng.random() < 0.7 else "ДПУ", None))
+            items.append(
+                Attachment("3", rng.choice(MO["dental"]), "2", b, None, "ДПП" if rng.random() < 0.7 else "ДПУ", None)
+            )
         if sex == 2 and _age(birth, REFERENCE_DATE) >= 16 and rng.random() < 0.10:
             b = _between(rng, max(_add_years(birth, 16), date(2012, 1, 1)), last)
             items.append(Attachment("2", rng.choice(MO["women"]), "2", b, None, "ДПП", None))
         if current.status_closed in ENDS_ATTACHMENTS:  # death or loss of status annuls attachments
             end = current.date_e
-            items = [a if a.date_e is not None else Attachment(a.area_type, a.mo_code, a.method, a.date_b, end,
-                                                                 a.status_open, "НАП")
-                     for a in items if a.date_b <= end]
+            items = [
+                a
+                if a.date_e is not None
+                else Attachment(a.area_type, a.mo_code, a.method, a.date_b, end, a.status_open, "НАП")
+                for a in items
+                if a.date_b <= end
+            ]
         return tuple(sorted(items, key=lambda a: a.date_b))
 
     # ---- lookups: each returns a known Person or None ----
@@ -262,8 +359,10 @@ class Register:
         """By ЕНП; with a type, the person must have had a policy of that type."""
         if not re.fullmatch(r"\d{16}", enp or ""):
             return None
-        return self._known(self._enp.back(int(enp[2:15])), lambda p: p.enp == enp and (
-            policy_type is None or any(x.type == policy_type for x in p.policies)))
+        return self._known(
+            self._enp.back(int(enp[2:15])),
+            lambda p: p.enp == enp and (policy_type is None or any(x.type == policy_type for x in p.policies)),
+        )
 
     def by_snils(self, snils, birth_date=None):
         digits = _digits(snils)
@@ -277,8 +376,10 @@ class Register:
         if not re.fullmatch(r"\d{10}", number or ""):
             return None
         wanted = _digits(series) if series else None
-        return self._known(self._old.back(int(number)), lambda p: any(
-            x.type == "С" and x.number == number and wanted in (None, x.series) for x in p.policies))
+        return self._known(
+            self._old.back(int(number)),
+            lambda p: any(x.type == "С" and x.number == number and wanted in (None, x.series) for x in p.policies),
+        )
 
     def by_tmpcert(self, number):
         if not re.fullmatch(r"\d{9}", number or ""):
@@ -294,7 +395,7 @@ class Register:
             ser = _digits(series)
             if len(ser) != 4:
                 return None
-            index = self._passport.back(int(ser[2:]) * 10 ** 6 + int(number))
+            index = self._passport.back(int(ser[2:]) * 10**6 + int(number))
             wanted = f"{ser[:2]} {ser[2:]}"
         elif doc_type == "3":
             wanted = re.sub(r"\s", "", (series or "").upper())
@@ -302,11 +403,16 @@ class Register:
             if not m or m.group(1) not in ROMAN or m.group(2) not in LETTERS or m.group(3) not in LETTERS:
                 return None
             rest = (LETTERS.index(m.group(3)) * len(LETTERS) + LETTERS.index(m.group(2))) * len(ROMAN)
-            index = self._birth.back((rest + ROMAN.index(m.group(1))) * 10 ** 6 + int(number))
+            index = self._birth.back((rest + ROMAN.index(m.group(1))) * 10**6 + int(number))
         else:
             return None
-        return self._known(index, lambda p: (p.document.type, p.document.series, p.document.number) == (
-            doc_type, wanted, number) and date_b in (None, p.document.date_b))
+        return self._known(
+            index,
+            lambda p: (
+                (p.document.type, p.document.series, p.document.number) == (doc_type, wanted, number)
+                and date_b in (None, p.document.date_b)
+            ),
+        )
 
     def by_policy(self, pcy):
         """pcy: dict with type, enp, series, number, tmpcert (None when absent)."""
@@ -354,14 +460,31 @@ class Register:
         if pol:
             status, date_e = pol.on(dt)
             name, ogrn = SMO[pol.smo_code]
-            policy = {"type": pol.type, "series": pol.series, "number": pol.number or pol.tmpcert or pol.enp,
-                      "enp": pol.enp, "status": status, "date_begin": iso(pol.date_b), "date_end": iso(date_e),
-                      "okato": pol.okato, "smo_name": name, "smo_ogrn": ogrn, "smo_code": pol.smo_code}
+            policy = {
+                "type": pol.type,
+                "series": pol.series,
+                "number": pol.number or pol.tmpcert or pol.enp,
+                "enp": pol.enp,
+                "status": status,
+                "date_begin": iso(pol.date_b),
+                "date_end": iso(date_e),
+                "okato": pol.okato,
+                "smo_name": name,
+                "smo_ogrn": ogrn,
+                "smo_code": pol.smo_code,
+            }
         attachments = []
         for a in person.attachments_on(dt):
             status, date_e = a.on(dt)
-            attachments.append({"status": status, "mo_code": a.mo_code, "date_begin": iso(a.date_b),
-                                "date_end": iso(date_e), "area_type": a.area_type})
+            attachments.append(
+                {
+                    "status": status,
+                    "mo_code": a.mo_code,
+                    "date_begin": iso(a.date_b),
+                    "date_end": iso(date_e),
+                    "area_type": a.area_type,
+                }
+            )
         attachments.sort(key=attachment_order)
         return {"oip": person.oip, "enp": pol.enp if pol else None, "policy": policy, "attachments": attachments}
 
@@ -407,18 +530,47 @@ class Register:
         known = person.index < self.size
         doc = person.document
         return {
-            "index": person.index, "known": known, "oip": person.oip, "enp": person.enp, "snils": person.snils,
-            "surname": person.surname, "first_name": person.first_name, "patronymic": person.patronymic,
-            "sex": person.sex, "birth_date": iso(person.birth_date), "death_date": iso(person.death_date),
+            "index": person.index,
+            "known": known,
+            "oip": person.oip,
+            "enp": person.enp,
+            "snils": person.snils,
+            "surname": person.surname,
+            "first_name": person.first_name,
+            "patronymic": person.patronymic,
+            "sex": person.sex,
+            "birth_date": iso(person.birth_date),
+            "death_date": iso(person.death_date),
             "okato": person.okato,
             "document": {"type": doc.type, "series": doc.series, "number": doc.number, "date_b": iso(doc.date_b)},
-            "policies": [{"type": p.type, "series": p.series, "number": p.number, "tmpcert": p.tmpcert,
-                          "enp": p.enp, "date_b": iso(p.date_b), "date_e": iso(p.date_e),
-                          "status_open": p.status_open, "status_closed": p.status_closed, "okato": p.okato,
-                          "smo_code": p.smo_code} for p in person.policies],
-            "attachments": [{"area_type": a.area_type, "mo_code": a.mo_code, "method": a.method,
-                             "date_b": iso(a.date_b), "date_e": iso(a.date_e), "status_open": a.status_open,
-                             "status_closed": a.status_closed} for a in person.attachments],
+            "policies": [
+                {
+                    "type": p.type,
+                    "series": p.series,
+                    "number": p.number,
+                    "tmpcert": p.tmpcert,
+                    "enp": p.enp,
+                    "date_b": iso(p.date_b),
+                    "date_e": iso(p.date_e),
+                    "status_open": p.status_open,
+                    "status_closed": p.status_closed,
+                    "okato": p.okato,
+                    "smo_code": p.smo_code,
+                }
+                for p in person.policies
+            ],
+            "attachments": [
+                {
+                    "area_type": a.area_type,
+                    "mo_code": a.mo_code,
+                    "method": a.method,
+                    "date_b": iso(a.date_b),
+                    "date_e": iso(a.date_e),
+                    "status_open": a.status_open,
+                    "status_closed": a.status_closed,
+                }
+                for a in person.attachments
+            ],
             "tags": self.tags(person),
             "answer": self.answer(person, dt) if known else None,
         }

@@ -3,6 +3,7 @@
 Meant to run under eventlet.wsgi: every request is a green thread and artificial latency is
 eventlet.sleep, so hundreds of calls can be in flight at once. Request bodies are never logged.
 """
+
 import json
 import math
 import random
@@ -86,14 +87,21 @@ class Emulator:
             return self.soap(request)
         if path == ASYNC_PATH and method == "POST":
             return self.soap_async(request)
-        endpoint = path[:-len(".wsdl")] if path.endswith(".wsdl") else path
+        endpoint = path[: -len(".wsdl")] if path.endswith(".wsdl") else path
         if endpoint in WSDL_FILES and (path != endpoint or "wsdl" in request.args) and method == "GET":
             return self.wsdl(request, endpoint)
         if path.startswith(f"{BASE}/xsd/") and method == "GET":
             return self.xsd(path.rsplit("/", 1)[1])
         if path == "/emulator/health":
-            return _json({"status": "ok", "down": self._down(), "seed": self.register.seed,
-                          "size": self.register.size, "api_version": "24.2.6"})
+            return _json(
+                {
+                    "status": "ok",
+                    "down": self._down(),
+                    "seed": self.register.seed,
+                    "size": self.register.size,
+                    "api_version": "24.2.6",
+                }
+            )
         if path == "/emulator/sample" and method == "GET":
             return self.sample(request)
         if path == "/emulator/admin" and method in ("GET", "POST"):
@@ -193,17 +201,29 @@ class Emulator:
             token = self.jobs.add(content, self.knobs["mass_delay_ms"] / 1000, failed)
             return Response(mass.start_response(call.external_id, token), 200, content_type=XML)
         if errors:
-            return Response(mass.poll_response(call.external_id, call.op_token, mass.FAILED, errors=errors), 200,
-                            content_type=XML)
+            return Response(
+                mass.poll_response(call.external_id, call.op_token, mass.FAILED, errors=errors), 200, content_type=XML
+            )
         job = self.jobs.get(call.op_token)
         if job is None:
-            return Response(mass.poll_response(call.external_id, call.op_token, mass.FAILED, errors=[
-                ("409", "Операция с указанным токеном не найдена", "opToken", call.op_token)]), 200, content_type=XML)
+            return Response(
+                mass.poll_response(
+                    call.external_id,
+                    call.op_token,
+                    mass.FAILED,
+                    errors=[("409", "Операция с указанным токеном не найдена", "opToken", call.op_token)],
+                ),
+                200,
+                content_type=XML,
+            )
         if not self.jobs.ready(job):
             return Response(mass.poll_response(call.external_id, call.op_token, mass.RUNNING), 200, content_type=XML)
         if job.content is None:
-            return Response(mass.poll_response(call.external_id, call.op_token, mass.FAILED,
-                                               errors=[soap.SYSTEM_ERROR]), 200, content_type=XML)
+            return Response(
+                mass.poll_response(call.external_id, call.op_token, mass.FAILED, errors=[soap.SYSTEM_ERROR]),
+                200,
+                content_type=XML,
+            )
         content_id = f"{uuid.uuid4()}@ozsp.emulator"
         envelope = mass.poll_response(call.external_id, call.op_token, mass.READY, content_id)
         body, content_type = mass.mtom(envelope, content_id, job.content)
@@ -236,8 +256,7 @@ class Emulator:
         return self._calls_this_second > limit
 
     def _delay(self):
-        delay = latency(self.rng, self.knobs["latency_ms"], self.knobs["latency_jitter_ms"],
-                        self.knobs["latency_dist"])
+        delay = latency(self.rng, self.knobs["latency_ms"], self.knobs["latency_jitter_ms"], self.knobs["latency_dist"])
         if delay:
             eventlet.sleep(delay / 1000)
 
@@ -291,8 +310,14 @@ class Emulator:
                 self.counters.clear()
             self.knobs.update(checked)
             self._apply_timers(checked)
-        return _json({"knobs": self.knobs, "counters": dict(self.counters), "down": self._down(),
-                      "token_expired": self._token_expired()})
+        return _json(
+            {
+                "knobs": self.knobs,
+                "counters": dict(self.counters),
+                "down": self._down(),
+                "token_expired": self._token_expired(),
+            }
+        )
 
     @staticmethod
     def _checked(changes):

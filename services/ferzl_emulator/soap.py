@@ -4,6 +4,7 @@ Element names, namespaces and order follow the 24.2.6 contract (contracts/ferzl/
 Errors travel as errors/errorItem (code, message, tag, value) inside an HTTP 200 answer;
 an envelope that cannot be read at all is answered with a SOAP Fault (HTTP 400).
 """
+
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,6 +53,7 @@ class Call:
 
 # ---------------- parsing ----------------
 
+
 def _t(name):
     return f"{{{TYPES}}}{name}"
 
@@ -85,7 +87,7 @@ def parse(body: bytes) -> Call:
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError:
-        raise BadEnvelope("Ошибка в формате запроса: XML не разобран")
+        raise BadEnvelope("Ошибка в формате запроса: XML не разобран") from None
     if root.tag != f"{{{SOAP}}}Envelope":
         raise BadEnvelope("Ошибка в формате запроса: ожидается конверт SOAP 1.1")
     soap_body = root.find(f"{{{SOAP}}}Body")
@@ -99,8 +101,9 @@ def parse(body: bytes) -> Call:
     if external_id and GUID.fullmatch(external_id):
         call.external_id = external_id
     else:
-        errors.append(("400", "Идентификатор запроса externalRequestId должен быть GUID", "externalRequestId",
-                       external_id))
+        errors.append(
+            ("400", "Идентификатор запроса externalRequestId должен быть GUID", "externalRequestId", external_id)
+        )
 
     wrapper = "personDataSearchParams" if call.operation == "getPersonData" else "insuranceStatusSearchParams"
     params = payload.find(_t(wrapper))
@@ -131,16 +134,24 @@ def _search(info, path, errors):
 
     el = info.find(_t("pcy"))
     if el is not None:
-        pcy = {"type": _text(el, _c("pcyType")), "enp": _text(el, _c("enp")), "series": _text(el, _c("pcySer")),
-               "number": _text(el, _c("pcyNum")), "tmpcert": _text(el, _c("tmpcertNum"))}
+        pcy = {
+            "type": _text(el, _c("pcyType")),
+            "enp": _text(el, _c("enp")),
+            "series": _text(el, _c("pcySer")),
+            "number": _text(el, _c("pcyNum")),
+            "tmpcert": _text(el, _c("tmpcertNum")),
+        }
         _check_pcy(pcy, f"{path}/pcy", errors)
         query["pcy"] = pcy
 
     el = info.find(_t("dudl"))
     if el is not None:
-        dudl = {"type": _text(el, _c("dudlType")), "series": _text(el, _c("dudlSer")),
-                "number": _text(el, _c("dudlNum")), "date_b": _date(el, _c("dudlDateB"), f"{path}/dudl/dudlDateB",
-                                                                      errors)}
+        dudl = {
+            "type": _text(el, _c("dudlType")),
+            "series": _text(el, _c("dudlSer")),
+            "number": _text(el, _c("dudlNum")),
+            "date_b": _date(el, _c("dudlDateB"), f"{path}/dudl/dudlDateB", errors),
+        }
         if dudl["type"] is None:
             errors.append(("400", "Не указан тип ДУДЛ (dudlType)", f"{path}/dudl/dudlType", None))
         if dudl["number"] is None:
@@ -175,16 +186,24 @@ def _check_pcy(pcy, path, errors):
     elif enp is not None and not luhn_ok(enp):
         errors.append(("400", "Неверная контрольная цифра ЕНП", f"{path}/enp", enp))
     if kind == "С" and pcy["number"] is None:
-        errors.append(("400", "Для полиса старого образца (pcyType С) укажите номер полиса (pcyNum)",
-                       f"{path}/pcyNum", None))
+        errors.append(
+            ("400", "Для полиса старого образца (pcyType С) укажите номер полиса (pcyNum)", f"{path}/pcyNum", None)
+        )
     elif kind in TEMPORARY and pcy["tmpcert"] is None:
-        errors.append(("400", "Для временного свидетельства (pcyType В, Е) укажите номер (tmpcertNum)",
-                       f"{path}/tmpcertNum", None))
+        errors.append(
+            (
+                "400",
+                "Для временного свидетельства (pcyType В, Е) укажите номер (tmpcertNum)",
+                f"{path}/tmpcertNum",
+                None,
+            )
+        )
     elif kind in (None, "П", "Э", "К", "Ц") and enp is None:
         errors.append(("400", "Укажите ЕНП (enp)", f"{path}/enp", None))
 
 
 # ---------------- building ----------------
+
 
 def _el(parent, tag, value=None):
     el = etree.SubElement(parent, tag)
@@ -264,8 +283,9 @@ def respond(register, call: Call, today: date) -> bytes:
 def _insurance_status(call, person, dt):
     policy = person.policy_on(dt)
     if policy is None:
-        return error_response(call.operation, call.external_id,
-                              [("409", f"Нет сведений о полисе ОМС на дату {dt.strftime('%d.%m.%Y')}")])
+        return error_response(
+            call.operation, call.external_id, [("409", f"Нет сведений о полисе ОМС на дату {dt.strftime('%d.%m.%Y')}")]
+        )
     env, body = _envelope()
     status, date_e = policy.on(dt)
     st = _el(_response(body, call.operation, call.external_id), _t("status"))

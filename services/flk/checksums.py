@@ -2,6 +2,7 @@
 
 Sums run over the ASCII codes (`sum(text.encode())`, minus 48 per digit): the same arithmetic, faster.
 """
+
 from operator import mul
 
 _DOUBLED = str.maketrans("0123456789", "0246813579")  # digit -> digit sum of 2*digit

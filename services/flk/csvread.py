@@ -14,6 +14,7 @@ Records are physical lines (CR LF, LF or a bare CR); a quoted value cannot span 
 line break). Quoting follows RFC 4180: a field that starts with `"` ends at the next lone `"`, `""`
 inside stands for `"`; spaces around a quoted field are tolerated.
 """
+
 import codecs
 import re
 
@@ -21,7 +22,7 @@ from services.flk import messages as M
 
 DELIMITERS = (";", ",")
 EXPECTED_FIELDS = 16
-BLANK_CHARS = " \t\r;,\"\ufeff"  # a line made only of these carries no data
+BLANK_CHARS = ' \t\r;,"\ufeff'  # a line made only of these carries no data
 
 
 class FileRefused(Exception):

@@ -3,6 +3,7 @@
 Each rule returns (normalized, None) or (value as given, message). Obvious forms are normalised:
 `4612`/`46-12` -> `46 12`, `iv-мю` -> `IV-МЮ`, Latin look-alikes in Russian-letter masks -> Cyrillic.
 """
+
 import re
 
 from services.flk import messages as M
@@ -58,16 +59,24 @@ def _series_free(value):
     return value, M.DUL_SERIES_FORMATS["S"]
 
 
-_SERIES = {"99 99": _series_passport, "99": _series_two_digits, "ББ": _series_two_letters,
-           "R-ББ": _series_roman_letters, "S": _series_free, "S1": _series_free}
+_SERIES = {
+    "99 99": _series_passport,
+    "99": _series_two_digits,
+    "ББ": _series_two_letters,
+    "R-ББ": _series_roman_letters,
+    "S": _series_free,
+    "S1": _series_free,
+}
 
 
 def _number_rule(mask):
     """Digit masks: `9` required digit, `0` optional digit -> between count('9') and len(mask) digits."""
     if mask == FREE_NUMBER:
+
         def free(value):
             text = _SPACES.sub(" ", value.upper())
             return (text, None) if _FREE_NUMBER.fullmatch(text) else (value, M.DUL_NUMBER_FREE_FORMAT)
+
         return free
     low, high = mask.count("9"), len(mask)
     pattern, message = re.compile(f"[0-9]{{{low},{high}}}"), M.fmt(M.digits(low, high))
@@ -75,6 +84,7 @@ def _number_rule(mask):
     def digits(value):
         compact = value.replace(" ", "")
         return (compact, None) if pattern.fullmatch(compact) else (value, message)
+
     return digits
 
 

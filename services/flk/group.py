@@ -4,11 +4,11 @@ If any row fails, the whole file is refused and no rows are returned. Errors are
 in the header, message); line numbers are those of the file, the header being line 1. File-level
 errors carry line None; row-level ones (field count, quoting) carry field None.
 """
+
 from operator import itemgetter
 
 from services.flk import messages as M
-from services.flk.csvread import BLANK_CHARS, EXPECTED_FIELDS, UNCLOSED, FileRefused, decode, split_line, \
-    split_lines
+from services.flk.csvread import BLANK_CHARS, EXPECTED_FIELDS, UNCLOSED, FileRefused, decode, split_line, split_lines
 from services.flk.rules import FIELDS, IDENTITY_FIELDS, RowChecker
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -17,9 +17,24 @@ MAX_ERRORS = 1000
 MAX_WARNINGS = 1000
 
 # The header of the manual (§5.1), column by column, in FIELDS order.
-COLUMNS = ("Имя запроса", "ОИП", "ЕНП", "Тип ДПФС", "Серия полиса", "Номер полиса",
-           "Номер временного свидетельства", "Тип ДУЛ", "Серия ДУЛ", "Номер ДУЛ", "СНИЛС", "Фамилия", "Имя",
-           "Отчество", "Дата рождения", "Дата [по состоянию на...]")
+COLUMNS = (
+    "Имя запроса",
+    "ОИП",
+    "ЕНП",
+    "Тип ДПФС",
+    "Серия полиса",
+    "Номер полиса",
+    "Номер временного свидетельства",
+    "Тип ДУЛ",
+    "Серия ДУЛ",
+    "Номер ДУЛ",
+    "СНИЛС",
+    "Фамилия",
+    "Имя",
+    "Отчество",
+    "Дата рождения",
+    "Дата [по состоянию на...]",
+)
 COLUMN_OF = dict(zip(FIELDS, COLUMNS))
 _HEADER_PUNCT = str.maketrans({"[": " ", "]": " ", ".": " ", "…": " ", "ё": "е"})
 
@@ -77,7 +92,8 @@ def _check_header(line):
         return delimiter, [{"line": 1, "field": None, "message": M.header_count(count, COLUMNS)}]
     return delimiter, [
         {"line": 1, "field": COLUMNS[i], "message": M.header_name(i + 1, COLUMNS[i])}
-        for i, part in enumerate(parts) if _header_key(part) != _HEADER_KEYS[i]
+        for i, part in enumerate(parts)
+        if _header_key(part) != _HEADER_KEYS[i]
     ]
 
 
@@ -97,8 +113,11 @@ def _check_rows(lines, delimiter, checker, result):
         if parts is None or len(parts) != EXPECTED_FIELDS:
             n_errors += 1
             if n_errors <= MAX_ERRORS:
-                message = M.field_count(len(parts)) if parts is not None else (
-                    M.QUOTE_UNCLOSED if problem == UNCLOSED else M.QUOTE_TRAILING)
+                message = (
+                    M.field_count(len(parts))
+                    if parts is not None
+                    else (M.QUOTE_UNCLOSED if problem == UNCLOSED else M.QUOTE_TRAILING)
+                )
                 errors.append({"line": number, "field": None, "message": message})
             continue
         normalized, row_errors = check([part.strip() for part in parts])

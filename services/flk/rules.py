@@ -4,6 +4,7 @@ Every field rule takes a trimmed, non-empty string and returns (normalized, None
 RowChecker.check() applies all of them to the 16 values in FIELDS order; it is the hot path of the
 group check too, hence plain locals, precompiled patterns and caches for dates.
 """
+
 import re
 from datetime import date
 
@@ -21,7 +22,7 @@ NAME_MAX = 100
 FIO_MAX = 40
 EARLIEST = date(1900, 1, 1)
 ENP_TYPES = frozenset("ПЭКЦ")  # policy types whose number is the 16-digit ЕНП
-VS_TYPES = frozenset("ВЕ")     # temporary certificates: 9-digit number in vs_number
+VS_TYPES = frozenset("ВЕ")  # temporary certificates: 9-digit number in vs_number
 
 _NAME = re.compile(f"[^{text.UNSAFE_CLASS}]{{1,{NAME_MAX}}}")  # no controls, line breaks, bidi, surrogates
 _D9 = re.compile(r"[0-9]{9}")
@@ -141,8 +142,24 @@ class RowChecker:
 
     def check(self, values):
         """-> (normalized dict with the 16 FIELDS, [(field, message), ...])."""
-        (name, oip, enp, dpfs_type, dpfs_series, dpfs_number, vs_number, dul_type, dul_series, dul_number,
-         snils, surname, first_name, patronymic, birth_date, as_of) = values
+        (
+            name,
+            oip,
+            enp,
+            dpfs_type,
+            dpfs_series,
+            dpfs_number,
+            vs_number,
+            dul_type,
+            dul_series,
+            dul_number,
+            snils,
+            surname,
+            first_name,
+            patronymic,
+            birth_date,
+            as_of,
+        ) = values
         errors = []
         add = errors.append
 
@@ -150,8 +167,18 @@ class RowChecker:
             add(("name", M.NAME_REQUIRED))
         elif not _NAME.fullmatch(name):
             add(("name", M.NAME_FORMAT))
-        if not (oip or enp or dpfs_type or dpfs_series or dpfs_number or vs_number
-                or dul_type or dul_series or dul_number or snils):
+        if not (
+            oip
+            or enp
+            or dpfs_type
+            or dpfs_series
+            or dpfs_number
+            or vs_number
+            or dul_type
+            or dul_series
+            or dul_number
+            or snils
+        ):
             add(("oip", M.IDENTITY_REQUIRED))
         if oip:
             oip, e = check_oip(oip)
@@ -163,7 +190,8 @@ class RowChecker:
                 add(("enp", e))
         if dpfs_type or dpfs_series or dpfs_number or vs_number:
             dpfs_type, dpfs_series, dpfs_number, vs_number = _check_policy(
-                add, dpfs_type, dpfs_series, dpfs_number, vs_number)
+                add, dpfs_type, dpfs_series, dpfs_number, vs_number
+            )
         if dul_type or dul_series or dul_number:
             dul_type, dul_series, dul_number = _check_dul(add, dul_type, dul_series, dul_number)
         if snils:
@@ -186,8 +214,7 @@ class RowChecker:
         if birth_date:
             hit = self._births.get(birth_date)
             if hit is None:
-                hit = self._births[birth_date] = check_date(
-                    birth_date, self.today, M.BIRTH_FUTURE, M.BIRTH_TOO_EARLY)
+                hit = self._births[birth_date] = check_date(birth_date, self.today, M.BIRTH_FUTURE, M.BIRTH_TOO_EARLY)
             birth_date, e = hit
             if e:
                 birth_ok = False
@@ -206,12 +233,22 @@ class RowChecker:
             add(("birth_date", M.BIRTH_AFTER_AS_OF))
 
         return {
-            "name": name or None, "oip": oip or None, "enp": enp or None, "dpfs_type": dpfs_type or None,
-            "dpfs_series": dpfs_series or None, "dpfs_number": dpfs_number or None,
-            "vs_number": vs_number or None, "dul_type": dul_type or None, "dul_series": dul_series or None,
-            "dul_number": dul_number or None, "snils": snils or None, "surname": surname or None,
-            "first_name": first_name or None, "patronymic": patronymic or None,
-            "birth_date": birth_date or None, "as_of": as_of,
+            "name": name or None,
+            "oip": oip or None,
+            "enp": enp or None,
+            "dpfs_type": dpfs_type or None,
+            "dpfs_series": dpfs_series or None,
+            "dpfs_number": dpfs_number or None,
+            "vs_number": vs_number or None,
+            "dul_type": dul_type or None,
+            "dul_series": dul_series or None,
+            "dul_number": dul_number or None,
+            "snils": snils or None,
+            "surname": surname or None,
+            "first_name": first_name or None,
+            "patronymic": patronymic or None,
+            "birth_date": birth_date or None,
+            "as_of": as_of,
         }, errors
 
 
@@ -312,5 +349,4 @@ def check_request(fields, today=None):
     normalized, errors = RowChecker(today).check(values)
     if wrong:
         errors = [(key, M.NOT_TEXT) for key in wrong] + [err for err in errors if err[0] not in wrong]
-    return {"ok": not errors, "errors": [{"field": f, "message": m} for f, m in errors],
-            "normalized": normalized}
+    return {"ok": not errors, "errors": [{"field": f, "message": m} for f, m in errors], "normalized": normalized}

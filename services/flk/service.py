@@ -1,17 +1,16 @@
 """flk: the single authority on what a request may contain. Thin RPC adapter over plain rule modules."""
+
 import base64
 import binascii
 
 from eventlet import tpool
-
 from nameko.rpc import rpc
 
 from services.flk import group, rules
+from services.flk.messages import FILE_NOT_BASE64
 from shared import memory
 from shared.heartbeat import Heartbeat
 from shared.params import FIELDS
-from services.flk.messages import FILE_NOT_BASE64
-
 
 # Group checks run on native threads; glibc gives each thread its own heap arena, so keep them few.
 CHECK_THREADS = 2
@@ -35,8 +34,14 @@ class FlkService(memory.ReleasesMemory):
         try:
             content = base64.b64decode(content_b64 or "", validate=True)
         except (binascii.Error, ValueError, TypeError):
-            return {"ok": False, "rows": [], "errors": [{"line": None, "field": None, "message": FILE_NOT_BASE64}],
-                    "warnings": [], "encoding": None, "total": 0}
+            return {
+                "ok": False,
+                "rows": [],
+                "errors": [{"line": None, "field": None, "message": FILE_NOT_BASE64}],
+                "warnings": [],
+                "encoding": None,
+                "total": 0,
+            }
         # CPU-bound for up to a second or two: run it off the event loop so other calls keep flowing.
         return tpool.execute(_checked_group, content, filename or "")
 

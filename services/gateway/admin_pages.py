@@ -1,5 +1,6 @@
 """Administrator's pages: the certificate mail (outgoing letters and the letter journal) and the printable
 application of Приложение 1. Only users with the role «admin» see them."""
+
 import functools
 
 from nameko.rpc import RpcProxy
@@ -17,6 +18,7 @@ NO_ORGANIZATION = "Организация не найдена в справоч�
 
 def admin_page(method):
     """Administrators only; a failure is a Russian error page (503 when a service is away), as on other pages."""
+
     @functools.wraps(method)
     def wrapper(self, request, *args, **kwargs):
         try:
@@ -27,23 +29,36 @@ def admin_page(method):
             return method(self, request, *args, **kwargs)
         except NotAuthenticated:
             from werkzeug.utils import redirect
+
             return redirect("/login?next=" + request.path, code=303)
         except Exception as exc:
             status = failure_status(exc, f"page {method.__name__}")
-            return render("error.html", status=status, active=None, banner=None,
-                          message=UNAVAILABLE if status == 503 else INTERNAL)
+            return render(
+                "error.html",
+                status=status,
+                active=None,
+                banner=None,
+                message=UNAVAILABLE if status == 503 else INTERNAL,
+            )
+
     return wrapper
 
 
 class AdminMixin:
     """Needs from the service: identity(request) (login.py)."""
+
     certmail = RpcProxy("certmail")
 
     @http("GET", "/admin/mail")
     @admin_page
     def admin_mail(self, request):
-        return render("admin_mail.html", active=None, banner=None, outbox=self.certmail.list_outbox(100),
-                      letters=self.certmail.letters(100))
+        return render(
+            "admin_mail.html",
+            active=None,
+            banner=None,
+            outbox=self.certmail.list_outbox(100),
+            letters=self.certmail.letters(100),
+        )
 
     @http("GET", "/admin/mail/<string:name>")
     @admin_page

@@ -1,12 +1,15 @@
 """JSON API helpers: plain functions that shape requests and responses (no nameko here)."""
+
 import json
 
 from shared.params import FIELDS
 
 NOT_JSON = "Тело запроса должно быть объектом JSON в кодировке UTF-8."
 NOT_JSON_TYPE = "Тело запроса передаётся в формате JSON: заголовок Content-Type: application/json."
-CSRF_REFUSED = ("Запрос отклонён: нужен заголовок X-CSRF-Token со значением cookie ozsp_csrf (его выдаёт вход), "
-                "а запрос из браузера принимается только со страницы Сервиса ОЗСП.")
+CSRF_REFUSED = (
+    "Запрос отклонён: нужен заголовок X-CSRF-Token со значением cookie ozsp_csrf (его выдаёт вход), "
+    "а запрос из браузера принимается только со страницы Сервиса ОЗСП."
+)
 UNKNOWN_FIELDS = "Неизвестные поля запроса: {}. Допустимые поля: {}."
 NOT_A_STRING = "Значение поля должно быть строкой."
 NOT_FOUND = "Запрос не найден."
@@ -15,8 +18,10 @@ BAD_FILTER = "Неверное значение параметра отбора 
 DATE_RANGE = "Неверное значение параметра отбора «{}»: укажите дату с 1900-01-01 по 2099-12-31."
 PAGE_RANGE = "Неверное значение параметра «{}»: целое число от 1 до {}."
 MAX_PAGE = 100000  # journal pages: enough for millions of requests; the offset stays a small number
-COMBINED_FIO = ("В поле отбора по ФИО указывается одна подстрока фамилии, имени или отчества. "
-                "Соединение реквизитов, например «ИВАНОВ АЛЕКСЕЙ», не допускается.")
+COMBINED_FIO = (
+    "В поле отбора по ФИО указывается одна подстрока фамилии, имени или отчества. "
+    "Соединение реквизитов, например «ИВАНОВ АЛЕКСЕЙ», не допускается."
+)
 UNAVAILABLE = "Сервис временно недоступен. Повторите попытку позже."
 
 
@@ -39,6 +44,7 @@ class ApiError(Exception):
 def parse_request_fields(raw: bytes) -> dict:
     """Body of POST /api/v1/requests -> the 16 fields as strings (absent = None)."""
     from services.gateway.bodies import BadJson, load_json
+
     try:
         data = load_json(raw) if raw else None
     except BadJson:
@@ -48,7 +54,9 @@ def parse_request_fields(raw: bytes) -> dict:
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
         raise ApiError(400, "unknown_fields", UNKNOWN_FIELDS.format(", ".join(unknown), ", ".join(FIELDS)))
-    errors = [{"field": k, "message": NOT_A_STRING} for k, v in data.items() if v is not None and not isinstance(v, str)]
+    errors = [
+        {"field": k, "message": NOT_A_STRING} for k, v in data.items() if v is not None and not isinstance(v, str)
+    ]
     if errors:
         raise ApiError(422, "flk", FLK_FAILED, errors=errors)
     return {k: data.get(k) for k in FIELDS}
@@ -58,6 +66,7 @@ def writer(service, request):
     """service.identity() of a call that changes something through the JSON API: the X-CSRF-Token header or our
     Origin (services/gateway/csrf.py), else ApiError 403. NotAuthenticated (401) comes first."""
     from services.gateway import csrf
+
     identity = service.identity(request)
     if not csrf.api_allowed(request, service.config["SECRET_KEY"], identity["user_id"]):
         raise ApiError(403, "csrf", CSRF_REFUSED)
@@ -98,6 +107,7 @@ EARLIEST, LATEST = "1900-01-01", "2099-12-31"  # a journal period; the journal a
 
 def _iso_date(key, value):
     from datetime import date
+
     try:
         day = date.fromisoformat(value).isoformat()
     except ValueError:
@@ -125,8 +135,13 @@ API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 def json_response(status, body, headers=None):
     from werkzeug import Response
-    return Response(json.dumps(body, ensure_ascii=False), status=status, headers={**API_HEADERS, **(headers or {})},
-                    mimetype="application/json")
+
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        status=status,
+        headers={**API_HEADERS, **(headers or {})},
+        mimetype="application/json",
+    )
 
 
 DATABASE_AWAY = ("OperationalError", "InterfaceError")  # a RemoteError's exc_type when the journal lost PostgreSQL
@@ -137,8 +152,12 @@ def unavailable(exc):
     from nameko.exceptions import RemoteError, UnknownService
 
     from shared import outage
-    return (isinstance(exc, UnknownService) or outage.unavailable(exc)
-            or (isinstance(exc, RemoteError) and exc.exc_type in DATABASE_AWAY))
+
+    return (
+        isinstance(exc, UnknownService)
+        or outage.unavailable(exc)
+        or (isinstance(exc, RemoteError) and exc.exc_type in DATABASE_AWAY)
+    )
 
 
 def failure_status(exc, what):
@@ -171,4 +190,5 @@ def api_call(method):
             if failure_status(exc, "API call") == 503:
                 return json_response(503, {"error": "unavailable", "message": UNAVAILABLE})
             return json_response(500, {"error": "internal", "message": "Внутренняя ошибка сервиса."})
+
     return wrapper

@@ -4,16 +4,17 @@ JSON reader of the gateway (UTF-8, nesting without RecursionError, no lone surro
 A body over its route's limit is answered 413 at once, a body of unknown length (chunked) 411, and the connection
 is closed without reading the rest (services/gateway/web.py). The group upload routes check their 20 MB themselves.
 """
+
 import json
 import re
 
 KB = 1024
-LOGIN_JSON = 4 * KB        # POST /login/challenge, /dev/sign, /logout: a few small JSON fields or nothing
-SIGNATURE = 64 * KB        # POST /login: the CAdES-BES signature (base64) of the challenge, with its id
-API_JSON = 1024 * KB       # POST /api/v1/requests and other JSON API calls
-REPORT_FORM = 1024 * KB    # POST /group/flk-errors.csv: the signed ФЛК report of up to 1000 errors
-FORM = 64 * KB             # the request form and anything else
-UPLOAD = None              # POST /group and /api/v1/groups: the upload handlers refuse over 20 MB themselves
+LOGIN_JSON = 4 * KB  # POST /login/challenge, /dev/sign, /logout: a few small JSON fields or nothing
+SIGNATURE = 64 * KB  # POST /login: the CAdES-BES signature (base64) of the challenge, with its id
+API_JSON = 1024 * KB  # POST /api/v1/requests and other JSON API calls
+REPORT_FORM = 1024 * KB  # POST /group/flk-errors.csv: the signed ФЛК report of up to 1000 errors
+FORM = 64 * KB  # the request form and anything else
+UPLOAD = None  # POST /group and /api/v1/groups: the upload handlers refuse over 20 MB themselves
 
 LOGIN_PATHS = ("/login", "/login/challenge", "/dev/sign", "/logout")
 TOO_LARGE = "Слишком большой запрос: допускается не более {}. Запрос не принят."

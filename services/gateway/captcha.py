@@ -3,6 +3,7 @@
 Digits only: a clerk answers without switching the keyboard layout. The journal keeps only an HMAC of the
 answer (journal.captcha_issue / captcha_check), so a stolen row does not reveal it.
 """
+
 import base64
 import hashlib
 import hmac
@@ -74,8 +75,12 @@ def render_png(text, seed=None):
         x += rng.randint(26, 32)
     for _ in range(3):  # strike-through curves
         points = [(px, HEIGHT / 2 + rng.uniform(-18, 18)) for px in range(0, WIDTH + 30, 30)]
-        draw.line(points, fill=(rng.randint(60, 140), rng.randint(60, 140), rng.randint(60, 140)),
-                  width=rng.choice((1, 2)), joint="curve")
+        draw.line(
+            points,
+            fill=(rng.randint(60, 140), rng.randint(60, 140), rng.randint(60, 140)),
+            width=rng.choice((1, 2)),
+            joint="curve",
+        )
     image = _wave(image, rng).filter(ImageFilter.SMOOTH)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)

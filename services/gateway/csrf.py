@@ -8,6 +8,7 @@ The JSON API and /logout take the token in the X-CSRF-Token header (a page of an
 of the same host, cannot send that header without a CORS preflight this service never grants) or a browser's
 same-origin Origin header. SameSite cookies do not help there: another port of the same host is the same site.
 """
+
 import base64
 import hashlib
 import hmac
@@ -77,10 +78,15 @@ def fetch_ok(request):
 
 def check(request, secret, user_id):
     cookie, field = request.cookies.get(COOKIE), request.form.get(FIELD)
-    return (bool(cookie and field) and hmac.compare_digest(cookie, field) and valid(secret, user_id, cookie)
-            and same_origin(request))
+    return (
+        bool(cookie and field)
+        and hmac.compare_digest(cookie, field)
+        and valid(secret, user_id, cookie)
+        and same_origin(request)
+    )
 
 
 def set_cookie(response, request, token):
-    response.set_cookie(COOKIE, token, max_age=12 * 3600, path="/", httponly=True, samesite="Strict",
-                        secure=request.scheme == "https")
+    response.set_cookie(
+        COOKIE, token, max_age=12 * 3600, path="/", httponly=True, samesite="Strict", secure=request.scheme == "https"
+    )

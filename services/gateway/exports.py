@@ -1,4 +1,5 @@
 """Group export files, built page by page into a spooled temporary file so memory stays flat."""
+
 import tempfile
 from collections import deque
 from urllib.parse import quote

@@ -3,6 +3,7 @@
 Nothing is stored: the page carries the report in a hidden field, compressed and signed (HMAC with
 SECRET_KEY, bound to the user), and posts it back; only a report this service issued is accepted.
 """
+
 import base64
 import binascii
 import hashlib

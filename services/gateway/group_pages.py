@@ -1,6 +1,7 @@
 """Group request pages (manual §5, Рисунок 12–16) and the completion pop-up's endpoint, mixed into GatewayService.
 
 Handlers stay thin: the upload itself is GroupsApiMixin.submit_group, the files its export_response."""
+
 from urllib.parse import urlencode
 
 from nameko.web.handlers import http
@@ -27,10 +28,19 @@ class GroupPagesMixin:
     # ---------------- upload (Рисунок 12) and the ФЛК result (Рисунок 14) ----------------
 
     def _upload_page(self, request, name="", errors=None, notice=None, status=200):
-        return self._captcha_form(request, self.identity(request), "group.html", "group", status,
-                                  values={"name": name}, errors=errors or {}, notice=notice,
-                                  name_field=views.GROUP_NAME_FIELD, max_bytes=groups_api.MAX_UPLOAD,
-                                  too_big=FILE_TOO_BIG)
+        return self._captcha_form(
+            request,
+            self.identity(request),
+            "group.html",
+            "group",
+            status,
+            values={"name": name},
+            errors=errors or {},
+            notice=notice,
+            name_field=views.GROUP_NAME_FIELD,
+            max_bytes=groups_api.MAX_UPLOAD,
+            too_big=FILE_TOO_BIG,
+        )
 
     @http("GET", "/group")
     @page
@@ -50,25 +60,36 @@ class GroupPagesMixin:
             return self._upload_page(request, name, notice=CSRF_FAILED, status=403)
         errors = {p["field"]: p["message"] for p in problems}
         answer = request.form.get("captcha", "")
-        if not self.journal.captcha_check(request.form.get("captcha_id", ""),
-                                          captcha.answer_hash(conf.secret_key, answer)):
+        if not self.journal.captcha_check(
+            request.form.get("captcha_id", ""), captcha.answer_hash(conf.secret_key, answer)
+        ):
             errors["captcha"] = CAPTCHA_WRONG if captcha.normalize(answer) else CAPTCHA_REQUIRED
         if errors:
             return self._upload_page(request, name, errors, notice=FLK_NOTICE, status=422)
         status, body = self.submit_group(request)
         if status == 202:
-            return redirect("/group/journal?" + urlencode({"created": body["id"], "warnings": len(body["warnings"])}),
-                            code=303)
+            return redirect(
+                "/group/journal?" + urlencode({"created": body["id"], "warnings": len(body["warnings"])}), code=303
+            )
         if status == 413:
             return self._upload_page(request, name, {"file": body["message"]}, status=413)
         return self._flk_page(request, identity, conf, name, upload.filename, body)
 
     def _flk_page(self, request, identity, conf, name, filename, body):
         token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
-        response = self._page("group_flk.html", "group", status=422, group_name=name, filename=filename,
-                              message=body["message"], errors=views.flk_rows(body["errors"]),
-                              warnings=body.get("warnings") or [], csrf_token=token, csrf_field=csrf.FIELD,
-                              report=flk_report.issue(conf.secret_key, identity["user_id"], body["errors"]))
+        response = self._page(
+            "group_flk.html",
+            "group",
+            status=422,
+            group_name=name,
+            filename=filename,
+            message=body["message"],
+            errors=views.flk_rows(body["errors"]),
+            warnings=body.get("warnings") or [],
+            csrf_token=token,
+            csrf_field=csrf.FIELD,
+            report=flk_report.issue(conf.secret_key, identity["user_id"], body["errors"]),
+        )
         if is_new:
             csrf.set_cookie(response, request, token)
         return response
@@ -83,9 +104,15 @@ class GroupPagesMixin:
         errors = flk_report.read(conf.secret_key, identity["user_id"], request.form.get("report"))
         if errors is None:
             return self._error_page(400, REPORT_INVALID)
-        return Response(flk_report.csv_bytes(errors), mimetype="text/csv; charset=utf-8", headers={
-            "Content-Disposition": exports.content_disposition(ERRORS_FILENAME, "csv"),
-            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+        return Response(
+            flk_report.csv_bytes(errors),
+            mimetype="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": exports.content_disposition(ERRORS_FILENAME, "csv"),
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     # ---------------- the journal of group requests (Рисунок 15) ----------------
 
@@ -96,19 +123,36 @@ class GroupPagesMixin:
         query = views.group_journal_query(request.args, today)
         result, rows = None, []
         if not query["errors"]:
-            result = self.journal.list_groups(identity, query["filters"]["date_from"], query["filters"]["date_to"],
-                                              query["page"], views.GROUP_PAGE_SIZE)
+            result = self.journal.list_groups(
+                identity,
+                query["filters"]["date_from"],
+                query["filters"]["date_to"],
+                query["page"],
+                views.GROUP_PAGE_SIZE,
+            )
             rows = views.group_rows(result["items"])
-        live = {"page": query["page"], "part": "table"} | ({"period": query["form"]["period"]} if query["searching"]
-                                                            else {})
-        context = {"query": query, "rows": rows, "journal_url": "/group/journal",
-                   "pending": bool(result) and views.any_group_pending(result, rows),
-                   "paging": views.pager(result["page"], result["per_page"], result["total"], True, len(rows))
-                   if result else None, "live_url": "/group/journal?" + urlencode(live)}
+        live = {"page": query["page"], "part": "table"} | (
+            {"period": query["form"]["period"]} if query["searching"] else {}
+        )
+        context = {
+            "query": query,
+            "rows": rows,
+            "journal_url": "/group/journal",
+            "pending": bool(result) and views.any_group_pending(result, rows),
+            "paging": views.pager(result["page"], result["per_page"], result["total"], True, len(rows))
+            if result
+            else None,
+            "live_url": "/group/journal?" + urlencode(live),
+        }
         if request.args.get("part") == "table":  # the live refresh while groups are processed
             return render("_group_table.html", **context)
-        return self._page("group_journal.html", "group_journal", quick=views.quick_ranges(today),
-                          created=self._created_notice(identity, request.args), **context)
+        return self._page(
+            "group_journal.html",
+            "group_journal",
+            quick=views.quick_ranges(today),
+            created=self._created_notice(identity, request.args),
+            **context,
+        )
 
     def _created_notice(self, identity, args):
         created = args.get("created", "")
@@ -131,12 +175,21 @@ class GroupPagesMixin:
         query = views.journal_query(request.args)
         result = None
         if not query["errors"]:
-            result = self.journal.list_requests(identity, {**query["filters"], "group_id": group_id}, query["page"],
-                                                views.JOURNAL_PAGE_SIZE)
+            result = self.journal.list_requests(
+                identity, {**query["filters"], "group_id": group_id}, query["page"], views.JOURNAL_PAGE_SIZE
+            )
         rows, paging = views.journal_listing(result)
-        return self._page("group_requests.html", "group_journal", group=views.group_rows([group])[0], query=query,
-                          rows=rows, paging=paging, statuses=views.STATUS_CHOICES,
-                          quick=views.quick_ranges(clock.today()), journal_url=f"/group/{group_id}")
+        return self._page(
+            "group_requests.html",
+            "group_journal",
+            group=views.group_rows([group])[0],
+            query=query,
+            rows=rows,
+            paging=paging,
+            statuses=views.STATUS_CHOICES,
+            quick=views.quick_ranges(clock.today()),
+            journal_url=f"/group/{group_id}",
+        )
 
     @http("GET", "/group/<int:group_id>/export.csv")
     @page

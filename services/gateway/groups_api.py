@@ -1,6 +1,7 @@
 """JSON API of group requests (manual §5): upload, list, card, requests, export. Mixed into GatewayService.
 
 `submit_group()` and `export_response()` are shared with the group pages (group_pages.py)."""
+
 import base64
 import time
 
@@ -10,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import wrap_file
 
 from services.gateway import exports
-from services.gateway.api import ApiError, api_call, json_response, parse_list_args, writer, _iso_date
+from services.gateway.api import ApiError, _iso_date, api_call, json_response, parse_list_args, writer
 from shared import text
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -22,8 +23,10 @@ NAME_UNSAFE = "Введите данные в указанном формате.
 FILENAME_MAX = 200
 FILE_REQUIRED = "Выберите файл группового запроса"
 FILE_TOO_BIG = "Размер файла превышает 20 МБ. Разделите список на несколько файлов"
-GROUP_FLK_FAILED = ("Групповой запрос не прошёл форматно-логический контроль и не принят к исполнению: "
-                    "исправьте ошибки и загрузите другой файл.")
+GROUP_FLK_FAILED = (
+    "Групповой запрос не прошёл форматно-логический контроль и не принят к исполнению: "
+    "исправьте ошибки и загрузите другой файл."
+)
 GROUP_NOT_FOUND = "Групповой запрос не найден."
 BAD_ENCODING = "Кодировка выгрузки: utf-8 или cp1251."
 NOT_MULTIPART = "Ожидается multipart/form-data с полями name и file."
@@ -88,8 +91,15 @@ class GroupsApiMixin:
         if not checked["ok"]:
             return 422, flk_refusal(checked["errors"], checked.get("warnings", []))
         started = time.perf_counter()
-        created = self.journal.create_group(identity, name, upload.filename, checked["columns"], checked["rows"],
-                                            checked.get("encoding"), idempotency_key)
+        created = self.journal.create_group(
+            identity,
+            name,
+            upload.filename,
+            checked["columns"],
+            checked["rows"],
+            checked.get("encoding"),
+            idempotency_key,
+        )
         timing["journal"] = (time.perf_counter() - started) * 1000
         return 202, {**created, "status": "sent", "status_label": "Отправлен", "warnings": checked.get("warnings", [])}
 
@@ -148,8 +158,8 @@ class GroupsApiMixin:
         identity = self.identity(request)
         form = "cells" if kind == "xlsx" else "csv"
         items = exports.rows_ahead(
-            lambda after, limit: self.journal.export_page.call_async(identity, group_id, after, limit, form),
-            field=form)
+            lambda after, limit: self.journal.export_page.call_async(identity, group_id, after, limit, form), field=form
+        )
         if kind == "xlsx":
             body = exports.xlsx_file(items, group["name"])
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -157,10 +167,17 @@ class GroupsApiMixin:
             body = exports.csv_file(items, encoding)
             content_type = f"text/csv; charset={'utf-8' if encoding == 'utf-8' else 'windows-1251'}"
         size = exports.size_of(body)
-        return Response(wrap_file(request.environ, body), content_type=content_type, direct_passthrough=True,
-                        headers={"Content-Disposition": exports.content_disposition(group["name"], kind),
-                                 "Content-Length": str(size), "Cache-Control": "no-store",
-                                 "X-Content-Type-Options": "nosniff"})
+        return Response(
+            wrap_file(request.environ, body),
+            content_type=content_type,
+            direct_passthrough=True,
+            headers={
+                "Content-Disposition": exports.content_disposition(group["name"], kind),
+                "Content-Length": str(size),
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     @http("GET", "/api/v1/groups/<int:group_id>/export.csv")
     @api_call

@@ -1,5 +1,6 @@
 """Login by a qualified e-signature certificate (manual §3): challenge, signature, directory, session.
 Mixed into GatewayService; the decision itself is services/gateway/signin.py."""
+
 import base64
 import functools
 import hashlib
@@ -16,9 +17,9 @@ from werkzeug import Response
 from werkzeug.utils import redirect
 
 from services.gateway import bodies, csrf, signin, throttle
-from services.gateway.redirects import safe_next
 from services.gateway.api import API_HEADERS, NotAuthenticated, failure_status
 from services.gateway.pages import INTERNAL, UNAVAILABLE
+from services.gateway.redirects import safe_next
 from services.gateway.templating import render
 from shared.config import flag
 from shared.masking import address_tag
@@ -31,18 +32,27 @@ TRUST_TTL = 60.0
 TRUST_REASONS = ("unknown_ca", "crl_missing", "crl_stale", "revoked")
 CRL_REASONS = ("crl_missing", "crl_stale")
 # The CryptoPro browser extension (Chromium/Chrome store and Yandex/Opera store ids) injects its script.
-PLUGIN_ORIGINS = "chrome-extension://iifchhfnnmpdbibifmljnfjhpififfog chrome-extension://epebfcehmdedogndhlcacafjaacknbcm"
+PLUGIN_ORIGINS = (
+    "chrome-extension://iifchhfnnmpdbibifmljnfjhpififfog chrome-extension://epebfcehmdedogndhlcacafjaacknbcm"
+)
 # 'unsafe-eval' on this page only: npm crypto-pro writes its plug-in calls as source text (_generateCadesFn: eval,
 # new Function); without it getUserCertificates() fails and no certificate is ever offered.
-LOGIN_CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self' 'unsafe-eval' " + PLUGIN_ORIGINS + "; "
-             "style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+LOGIN_CSP = (
+    "default-src 'self'; img-src 'self' data:; script-src 'self' 'unsafe-eval' " + PLUGIN_ORIGINS + "; "
+    "style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 BAD_LOGIN_REQUEST = "Запрос на вход повреждён. Обновите страницу (Ctrl+F5) и повторите вход."
-TOO_MANY_CHALLENGES = ("Сейчас выполняется слишком много попыток входа. Повторите вход через минуту; если ошибка "
-                       "повторяется, обратитесь к администратору.")
-LOGOUT_REFUSED = ("Выход не выполнен: запрос отправлен не со страницы Сервиса ОЗСП. "
-                  "Нажмите «Выход» в верхней части страницы ещё раз.")
-HTTPS_ONLY = ("Вход возможен только по HTTPS: по незащищённому соединению (http://) браузер не сохранит ключ "
-              "сеанса. Откройте Сервис ОЗСП по адресу, начинающемуся с https://, или обратитесь к администратору.")
+TOO_MANY_CHALLENGES = (
+    "Сейчас выполняется слишком много попыток входа. Повторите вход через минуту; если ошибка "
+    "повторяется, обратитесь к администратору."
+)
+LOGOUT_REFUSED = (
+    "Выход не выполнен: запрос отправлен не со страницы Сервиса ОЗСП. Нажмите «Выход» в верхней части страницы ещё раз."
+)
+HTTPS_ONLY = (
+    "Вход возможен только по HTTPS: по незащищённому соединению (http://) браузер не сохранит ключ "
+    "сеанса. Откройте Сервис ОЗСП по адресу, начинающемуся с https://, или обратитесь к администратору."
+)
 
 
 class _TrustCache:
@@ -66,6 +76,7 @@ class _TrustCache:
 def _build_store(material, production):
     from shared.gost import TrustStore, load_certificate, load_crl
     from shared.gost.testpki import is_test_ca
+
     cas = [load_certificate(base64.b64decode(der)) for der in material["cas"]]
     if production:
         test = [ca for ca in cas if is_test_ca(ca)]
@@ -82,20 +93,27 @@ _challenges = throttle.Window(10)  # per client address; the limit is LOGIN_ATTE
 def login_json(method):
     """A failure answers the login page's script in JSON it shows (503 when a service is away), not with
     nameko's plain-text 500."""
+
     @functools.wraps(method)
     def wrapper(self, request, *args, **kwargs):
         try:
             return method(self, request, *args, **kwargs)
         except Exception as exc:
             status = failure_status(exc, f"sign-in step {method.__name__}")
-            return _json(status, {"ok": False, "title": signin.TITLE,
-                                  "message": UNAVAILABLE if status == 503 else INTERNAL})
+            return _json(
+                status, {"ok": False, "title": signin.TITLE, "message": UNAVAILABLE if status == 503 else INTERNAL}
+            )
+
     return wrapper
 
 
 def _json(status, body, headers=None):
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json",
-                    headers={**API_HEADERS, **(headers or {})})
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        status=status,
+        mimetype="application/json",
+        headers={**API_HEADERS, **(headers or {})},
+    )
 
 
 def _https(request):
@@ -123,8 +141,13 @@ class LoginMixin:
         if cached:
             return cached
         token = request.cookies.get(SESSION_COOKIE)
-        found = self.journal.session_identity(token, self.config["SESSION_IDLE_MINUTES"],
-                                              self.config["SESSION_ABSOLUTE_HOURS"]) if token else None
+        found = (
+            self.journal.session_identity(
+                token, self.config["SESSION_IDLE_MINUTES"], self.config["SESSION_ABSOLUTE_HOURS"]
+            )
+            if token
+            else None
+        )
         if not found:
             raise NotAuthenticated()
         identity = {"user_id": found["user_id"], "organization_id": found["organization_id"]}
@@ -148,10 +171,17 @@ class LoginMixin:
     @http("GET", "/login")
     def login_page(self, request):
         token, is_new = csrf.token_for(request, self.config["SECRET_KEY"], ANONYMOUS)
-        response = render("login.html", headers={"Content-Security-Policy": LOGIN_CSP}, active=None, banner=None,
-                          user=None, csrf_token=token, dev_login=self._dev_login(),
-                          next_url=safe_next(request.args.get("next")),
-                          https_only=HTTPS_ONLY if self._cookie_lost(request) else None)
+        response = render(
+            "login.html",
+            headers={"Content-Security-Policy": LOGIN_CSP},
+            active=None,
+            banner=None,
+            user=None,
+            csrf_token=token,
+            dev_login=self._dev_login(),
+            next_url=safe_next(request.args.get("next")),
+            https_only=HTTPS_ONLY if self._cookie_lost(request) else None,
+        )
         if is_new:
             csrf.set_cookie(response, request, token)
         return response
@@ -169,16 +199,21 @@ class LoginMixin:
         issued = self.journal.issue_challenge(120, int(self.config.get("LOGIN_CHALLENGES_MAX") or 1000))
         if issued is None:  # the global cap of live challenges: many addresses at once
             log.warning("login challenge refused: LOGIN_CHALLENGES_MAX unanswered challenges are alive")
-            return _json(503, {"ok": False, "title": signin.TITLE, "message": TOO_MANY_CHALLENGES},
-                         headers={"Retry-After": "60"})
+            return _json(
+                503, {"ok": False, "title": signin.TITLE, "message": TOO_MANY_CHALLENGES}, headers={"Retry-After": "60"}
+            )
         return _json(200, issued)
 
     @http("POST", "/login")
     @login_json
     def login_submit(self, request):
         body = _json_body(request)
-        if (not self._csrf_ok(request) or not isinstance(body.get("signature"), str)
-                or not isinstance(body.get("challenge_id"), str) or not body["challenge_id"]):
+        if (
+            not self._csrf_ok(request)
+            or not isinstance(body.get("signature"), str)
+            or not isinstance(body.get("challenge_id"), str)
+            or not body["challenge_id"]
+        ):
             return _json(400, {"ok": False, "title": signin.TITLE, "message": BAD_LOGIN_REQUEST})
         if self._cookie_lost(request):
             return _json(403, {"ok": False, "title": signin.TITLE, "message": HTTPS_ONLY})
@@ -186,8 +221,9 @@ class LoginMixin:
         self._audit_login(request, result)
         if not result.ok:
             return _json(403, {"ok": False, "title": signin.TITLE, "serial": result.serial, "message": result.message})
-        token = self.journal.start_session(result.identity["user_id"], result.identity["organization_id"],
-                                           result.certificate_id)
+        token = self.journal.start_session(
+            result.identity["user_id"], result.identity["organization_id"], result.certificate_id
+        )
         response = _json(200, {"ok": True, "redirect": safe_next(body.get("next"))})
         self._set_session_cookie(response, request, token)
         # a CSRF token of the signed-in user: the X-CSRF-Token header of API calls repeats this cookie
@@ -224,14 +260,20 @@ class LoginMixin:
     def _csrf_ok(self, request):
         header = request.headers.get("X-CSRF-Token")
         cookie = request.cookies.get(csrf.COOKIE)
-        return bool(header and cookie and header == cookie and csrf.valid(self.config["SECRET_KEY"], ANONYMOUS, header)
-                    and csrf.same_origin(request))
+        return bool(
+            header
+            and cookie
+            and header == cookie
+            and csrf.valid(self.config["SECRET_KEY"], ANONYMOUS, header)
+            and csrf.same_origin(request)
+        )
 
     def client_address(self, request):
         """The client's address (behind TRUSTED_PROXIES: from X-Forwarded-For), per /64 for IPv6."""
         trusted = {p.strip() for p in str(self.config.get("TRUSTED_PROXIES") or "").split(",") if p.strip()}
-        return throttle.client_key(throttle.client_address(request.remote_addr,
-                                                           request.headers.get("X-Forwarded-For"), trusted))
+        return throttle.client_key(
+            throttle.client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
+        )
 
     def _client(self, request):
         """The client address as a keyed hash: what the audit and the login limits keep, never the address."""
@@ -279,10 +321,16 @@ class LoginMixin:
             return None
 
     def _audit_login(self, request, result):
-        user, org = (result.identity.get("user_id"), result.identity.get("organization_id")) if result.ok else (None, None)
-        self.journal.audit("login.ok" if result.ok else "login.refused", result.serial,
-                           {"reason": result.reason, "address": self._client(request), "verified": result.verified},
-                           user, org)
+        user, org = (
+            (result.identity.get("user_id"), result.identity.get("organization_id")) if result.ok else (None, None)
+        )
+        self.journal.audit(
+            "login.ok" if result.ok else "login.refused",
+            result.serial,
+            {"reason": result.reason, "address": self._client(request), "verified": result.verified},
+            user,
+            org,
+        )
         if not result.ok:
             log.warning("login refused: %s", result.reason)
 
@@ -296,8 +344,15 @@ class LoginMixin:
 
     def _set_session_cookie(self, response, request, token):
         secure = self._cookie_secure(request)
-        response.set_cookie(SESSION_COOKIE, token, path="/", httponly=True, secure=secure, samesite="Lax",
-                            max_age=int(self.config["SESSION_ABSOLUTE_HOURS"]) * 3600)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            path="/",
+            httponly=True,
+            secure=secure,
+            samesite="Lax",
+            max_age=int(self.config["SESSION_ABSOLUTE_HOURS"]) * 3600,
+        )
 
 
 _dev = None
@@ -307,6 +362,7 @@ def _dev_pki():
     global _dev
     if _dev is None:
         from shared.gost.testpki import DevPki
+
         _dev = DevPki()
     return _dev
 

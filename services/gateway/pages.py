@@ -2,6 +2,7 @@
 
 Handlers stay thin: RPC calls here, what to show in views.py, markup in templates/.
 """
+
 import functools
 from urllib.parse import urlencode
 
@@ -14,10 +15,11 @@ from services.gateway.api import ApiError, NotAuthenticated, api_call, failure_s
 from services.gateway.templating import render
 from shared import clock
 
-CSRF_FAILED = ("Форма устарела или отправлена не со страницы Сервиса ОЗСП. Проверьте введённые данные "
-               "и нажмите «Направить запрос» ещё раз.")
-TOO_MANY = ("Превышено допустимое число запросов: не более {limit} в минуту. "
-            "Подождите минуту и направьте запрос снова.")
+CSRF_FAILED = (
+    "Форма устарела или отправлена не со страницы Сервиса ОЗСП. Проверьте введённые данные "
+    "и нажмите «Направить запрос» ещё раз."
+)
+TOO_MANY = "Превышено допустимое число запросов: не более {limit} в минуту. Подождите минуту и направьте запрос снова."
 CAPTCHA_WRONG = "Символы с картинки введены неверно или устарели. Введите символы с новой картинки."
 CAPTCHA_REQUIRED = "Введите символы с картинки."
 FLK_NOTICE = "Запрос не прошёл форматно-логический контроль. Исправьте поля, отмеченные ниже."
@@ -34,6 +36,7 @@ _captcha_refreshes = throttle.Window(CAPTCHA_REFRESH_PER_MINUTE)
 
 def page(method):
     """Any failure becomes a Russian error page without details (they go to the masked log)."""
+
     @functools.wraps(method)
     def wrapper(self, request, *args, **kwargs):
         try:
@@ -43,6 +46,7 @@ def page(method):
         except Exception as exc:
             status = failure_status(exc, f"page {method.__name__}")
             return self._error_page(status, UNAVAILABLE if status == 503 else INTERNAL)
+
     return wrapper
 
 
@@ -83,8 +87,16 @@ class PagesMixin:
         token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
         challenge = self._new_captcha(conf)
         headers = {"X-Captcha-Answer": challenge["answer"]} if challenge["answer"] else None
-        response = self._page(template, active, status=status, headers=headers, captcha=challenge,
-                              csrf_token=token, csrf_field=csrf.FIELD, **context)
+        response = self._page(
+            template,
+            active,
+            status=status,
+            headers=headers,
+            captcha=challenge,
+            csrf_token=token,
+            csrf_field=csrf.FIELD,
+            **context,
+        )
         if is_new:
             csrf.set_cookie(response, request, token)
         return response
@@ -93,9 +105,20 @@ class PagesMixin:
         identity = self.identity(request)
         rows = self._summary(identity)
         return self._captcha_form(
-            request, identity, "individual.html", "individual", status, values=values, errors=errors or {},
-            notice=notice, sent_id=sent_id, groups=views.FORM_GROUPS, name_field=views.NAME_FIELD, rows=rows,
-            pending=views.any_pending(rows))
+            request,
+            identity,
+            "individual.html",
+            "individual",
+            status,
+            values=values,
+            errors=errors or {},
+            notice=notice,
+            sent_id=sent_id,
+            groups=views.FORM_GROUPS,
+            name_field=views.NAME_FIELD,
+            rows=rows,
+            pending=views.any_pending(rows),
+        )
 
     # ---------------- pages ----------------
 
@@ -117,8 +140,12 @@ class PagesMixin:
                 return self._error_page(404, NOT_FOUND)
             values = views.values_from_params(card["params"])
         sent = request.args.get("sent", "")
-        return self._form_page(request, values, notice=SENT_NOTICE if sent.isdigit() else None,
-                               sent_id=int(sent) if sent.isdigit() else None)
+        return self._form_page(
+            request,
+            values,
+            notice=SENT_NOTICE if sent.isdigit() else None,
+            sent_id=int(sent) if sent.isdigit() else None,
+        )
 
     @http("POST", "/individual")
     @page
@@ -132,8 +159,9 @@ class PagesMixin:
         checked = self.flk.check_request(values)
         errors = views.field_errors(checked["errors"])
         answer = request.form.get("captcha", "")
-        passed = self.journal.captcha_check(request.form.get("captcha_id", ""),
-                                            captcha.answer_hash(conf.secret_key, answer))
+        passed = self.journal.captcha_check(
+            request.form.get("captcha_id", ""), captcha.answer_hash(conf.secret_key, answer)
+        )
         if not passed:
             errors["captcha"] = CAPTCHA_WRONG if captcha.normalize(answer) else CAPTCHA_REQUIRED
         if errors:
@@ -183,11 +211,19 @@ class PagesMixin:
         query = views.journal_query(request.args)
         result = None
         if not query["errors"]:
-            result = self.journal.list_requests(self.identity(request), query["filters"], query["page"],
-                                                views.JOURNAL_PAGE_SIZE)
+            result = self.journal.list_requests(
+                self.identity(request), query["filters"], query["page"], views.JOURNAL_PAGE_SIZE
+            )
         rows, paging = views.journal_listing(result)
-        return self._page("journal.html", "journal", query=query, rows=rows, paging=paging,
-                          statuses=views.STATUS_CHOICES, quick=views.quick_ranges(clock.today()))
+        return self._page(
+            "journal.html",
+            "journal",
+            query=query,
+            rows=rows,
+            paging=paging,
+            statuses=views.STATUS_CHOICES,
+            quick=views.quick_ranges(clock.today()),
+        )
 
     @http("GET", "/static/<path:name>")
     def static_file(self, request, name):

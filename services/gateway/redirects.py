@@ -3,6 +3,7 @@
 Browsers drop tabs and line breaks anywhere in a URL, strip leading and trailing control characters and spaces,
 and treat a backslash as a slash: `/\t/evil.example`, `/\\evil.example` and ` //evil.example` all lead to
 evil.example. The value is normalised the same way first, then it must be a path without a host."""
+
 import re
 from urllib.parse import urlsplit
 

@@ -1,18 +1,28 @@
 """gateway: web pages and the JSON API. Calls flk and journal by RPC."""
+
 import logging
 
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 
-from services.gateway.api import ApiError, FLK_FAILED, NOT_FOUND, api_call as api, json_response, parse_list_args, \
-    parse_request_fields, require_json, writer
+from services.gateway import bodies
 from services.gateway.admin_pages import AdminMixin
+from services.gateway.api import (
+    FLK_FAILED,
+    NOT_FOUND,
+    ApiError,
+    json_response,
+    parse_list_args,
+    parse_request_fields,
+    require_json,
+    writer,
+)
+from services.gateway.api import api_call as api
 from services.gateway.group_pages import GroupPagesMixin
 from services.gateway.groups_api import GroupsApiMixin
 from services.gateway.login import LoginMixin
 from services.gateway.pages import PagesMixin
-from services.gateway import bodies
 from services.gateway.templating import render
 from services.gateway.web import install_body_limits, install_exclusive_port, install_nodelay
 from shared import memory
@@ -41,6 +51,7 @@ install_body_limits(refuse_body)
 
 class GatewayService(LoginMixin, AdminMixin, GroupPagesMixin, GroupsApiMixin, PagesMixin, memory.ReleasesMemory):
     """The JSON API here; login from LoginMixin (login.py), web pages from PagesMixin (pages.py)."""
+
     name = "gateway"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
     flk = RpcProxy("flk")
@@ -63,8 +74,9 @@ class GatewayService(LoginMixin, AdminMixin, GroupPagesMixin, GroupsApiMixin, Pa
         if not checked["ok"]:
             raise ApiError(422, "flk", FLK_FAILED, errors=checked["errors"])
         created = self.journal.create_request(identity, checked["normalized"])
-        return json_response(201, {**created, "params": checked["normalized"]},
-                             headers={"Location": f"/api/v1/requests/{created['id']}"})
+        return json_response(
+            201, {**created, "params": checked["normalized"]}, headers={"Location": f"/api/v1/requests/{created['id']}"}
+        )
 
     @http("GET", "/api/v1/requests/<int:request_id>")
     @api

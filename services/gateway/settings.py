@@ -5,6 +5,7 @@ CAPTCHA_TTL_SECONDS    how long a CAPTCHA may be answered (300)
 SUBMIT_LIMIT_PER_MINUTE  individual requests one user may send per minute through the form (20)
 SECRET_KEY             signs CSRF tokens and CAPTCHA answer hashes (shared/config.py)
 """
+
 import os
 from dataclasses import dataclass
 

@@ -1,5 +1,6 @@
 """Login by a signed challenge: the decision, as a plain function. Crypto checks come from shared.gost,
 the directory facts from the journal; this module says yes or gives the manual's refusal (Рисунок 4)."""
+
 from dataclasses import dataclass, field
 
 from shared.gost import GostError, verify_signed_challenge
@@ -11,8 +12,9 @@ ORGANIZATION_INACTIVE = "Организация помечена как не д�
 UNKNOWN_CERTIFICATE = "Сертификат не зарегистрирован в справочнике абонентов"
 CERTIFICATE_WITHDRAWN = "Сертификат исключён из справочника абонентов"
 NO_WEB_ROLE = "Пользователю не предоставлена роль «Веб» в справочнике абонентов"
-CHALLENGE_GONE = ("Срок действия запроса на вход истёк или он уже использован. "
-                  "Обновите страницу (Ctrl+F5) и повторите вход")
+CHALLENGE_GONE = (
+    "Срок действия запроса на вход истёк или он уже использован. Обновите страницу (Ctrl+F5) и повторите вход"
+)
 TOO_MANY = "Слишком много попыток входа. Повторите попытку через минуту"
 
 # shared.gost refusal reasons -> messages
@@ -51,6 +53,7 @@ class LoginResult:
 @dataclass(frozen=True)
 class Signer:
     """A signature that verified, by a certificate of a trusted CA: who to look for in the directory."""
+
     issuer: str
     serial_hex: str
 
@@ -87,10 +90,12 @@ def check_signature(p7s, challenge, trust_store, now=None, crl_grace=None):
     (then only the certificate was refused: expired, revoked, unknown CA…). CPU only, no I/O: the gateway runs it
     in a thread of its own."""
     from datetime import timedelta
+
     serial = serial_of(p7s)
     try:
-        signer = verify_signed_challenge(p7s, challenge.encode("ascii"), trust_store, now=now,
-                                         crl_grace=crl_grace or timedelta(0))
+        signer = verify_signed_challenge(
+            p7s, challenge.encode("ascii"), trust_store, now=now, crl_grace=crl_grace or timedelta(0)
+        )
     except GostError as exc:
         reason = getattr(exc, "reason", "malformed")
         return refuse(reason, REASONS.get(reason, REASONS["malformed"]), serial, verified=exc.signature_valid)

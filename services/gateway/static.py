@@ -2,6 +2,7 @@
 
 URLs carry a content hash (?v=...); a request with the current hash may be cached for a year.
 """
+
 import hashlib
 import os
 
@@ -20,12 +21,17 @@ VENDOR = {
 }
 
 CONTENT_TYPES = {
-    ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".png": "image/png",
-    ".svg": "image/svg+xml", ".ico": "image/x-icon", ".woff2": "font/woff2", ".txt": "text/plain; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".txt": "text/plain; charset=utf-8",
 }
 YEAR = 365 * 24 * 3600
 
-_cache = {}  # name -> (bytes, version); the files do not change while a process runs
+_cache: dict[str, tuple[bytes, str]] = {}  # name -> (bytes, version); the files do not change while a process runs
 
 
 def path_of(name):

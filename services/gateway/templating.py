@@ -1,4 +1,5 @@
 """Jinja2 for the pages: autoescape always on, strict about missing names, one place for page headers."""
+
 import os
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -12,8 +13,10 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates"
 # Pages carry personal data: never cached; no inline script or style; not framed.
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
-    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
-                                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -29,12 +32,17 @@ NAVIGATION = (
 
 
 def _environment():
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(static_url=static.url, static_available=static.available, navigation=NAVIGATION,
-                       moscow_today=clock.today)  # calendars stop at Moscow today, not the browser's
-    env.filters.update(when=views.datetime_text, when_dashed=lambda v: views.datetime_text(v, "-"),
-                       day=views.date_text)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        static_url=static.url, static_available=static.available, navigation=NAVIGATION, moscow_today=clock.today
+    )  # calendars stop at Moscow today, not the browser's
+    env.filters.update(when=views.datetime_text, when_dashed=lambda v: views.datetime_text(v, "-"), day=views.date_text)
     return env
 
 

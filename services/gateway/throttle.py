@@ -1,6 +1,7 @@
 """Counters of anonymous hits kept in this gateway process: at most `limit` per key in a minute, without a database
 row per hit (login challenges and CAPTCHA refreshes by address). Memory stays bounded: the least recently seen keys
 are forgotten beyond max_keys. Several gateway processes each count their own hits."""
+
 import time
 from collections import OrderedDict
 from ipaddress import ip_address

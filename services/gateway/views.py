@@ -1,4 +1,5 @@
 """What the pages show, as plain data: form fields, card sections, journal filters, paging. No nameko here."""
+
 import re
 from datetime import date, datetime, timedelta
 
@@ -27,33 +28,47 @@ def _field(name, label_text, kind="text", **attrs):
 
 # Fieldsets in the manual's order of fields; legends use the manual's terms (§4.1).
 FORM_GROUPS = (
-    {"legend": "Сведения о лице", "fields": (
-        _field("oip", "ОИП", inputmode="numeric", maxlength="20", autocomplete="off"),
-        _field("enp", "ЕНП", inputmode="numeric", maxlength="24", autocomplete="off"),
-        _field("snils", "СНИЛС", inputmode="numeric", maxlength="20", autocomplete="off",
-               placeholder="112-233-445 95"),
-    )},
-    {"legend": "Реквизиты полиса", "fields": (
-        _field("dpfs_type", "Тип ДПФС", "select", choices=POLICY_CHOICES),
-        _field("dpfs_series", "Серия", maxlength="20", autocomplete="off"),
-        _field("dpfs_number", "Номер", maxlength="24", autocomplete="off"),
-        _field("vs_number", "Номер ВС", inputmode="numeric", maxlength="12", autocomplete="off"),
-    )},
-    {"legend": "Реквизиты ДУЛ", "fields": (
-        _field("dul_type", "Тип ДУЛ", "select", choices=DUL_CHOICES),
-        _field("dul_series", "Серия ДУЛ", maxlength="20", autocomplete="off", placeholder="46 12"),
-        _field("dul_number", "Номер ДУЛ", maxlength="24", autocomplete="off"),
-    )},
-    {"legend": "Дополнительные параметры", "fields": (
-        _field("as_of", "По состоянию на дату", "date", placeholder="ДД-ММ-ГГГГ", maxlength="10"),
-        _field("surname", "Фамилия", maxlength="40", autocomplete="off"),
-        _field("first_name", "Имя", maxlength="40", autocomplete="off"),
-        _field("patronymic", "Отчество", maxlength="40", autocomplete="off"),
-        _field("birth_date", "Дата Рождения", "date", placeholder="ДД-ММ-ГГГГ", maxlength="10"),
-    )},
+    {
+        "legend": "Сведения о лице",
+        "fields": (
+            _field("oip", "ОИП", inputmode="numeric", maxlength="20", autocomplete="off"),
+            _field("enp", "ЕНП", inputmode="numeric", maxlength="24", autocomplete="off"),
+            _field(
+                "snils", "СНИЛС", inputmode="numeric", maxlength="20", autocomplete="off", placeholder="112-233-445 95"
+            ),
+        ),
+    },
+    {
+        "legend": "Реквизиты полиса",
+        "fields": (
+            _field("dpfs_type", "Тип ДПФС", "select", choices=POLICY_CHOICES),
+            _field("dpfs_series", "Серия", maxlength="20", autocomplete="off"),
+            _field("dpfs_number", "Номер", maxlength="24", autocomplete="off"),
+            _field("vs_number", "Номер ВС", inputmode="numeric", maxlength="12", autocomplete="off"),
+        ),
+    },
+    {
+        "legend": "Реквизиты ДУЛ",
+        "fields": (
+            _field("dul_type", "Тип ДУЛ", "select", choices=DUL_CHOICES),
+            _field("dul_series", "Серия ДУЛ", maxlength="20", autocomplete="off", placeholder="46 12"),
+            _field("dul_number", "Номер ДУЛ", maxlength="24", autocomplete="off"),
+        ),
+    },
+    {
+        "legend": "Дополнительные параметры",
+        "fields": (
+            _field("as_of", "По состоянию на дату", "date", placeholder="ДД-ММ-ГГГГ", maxlength="10"),
+            _field("surname", "Фамилия", maxlength="40", autocomplete="off"),
+            _field("first_name", "Имя", maxlength="40", autocomplete="off"),
+            _field("patronymic", "Отчество", maxlength="40", autocomplete="off"),
+            _field("birth_date", "Дата Рождения", "date", placeholder="ДД-ММ-ГГГГ", maxlength="10"),
+        ),
+    },
 )
-NAME_FIELD = _field("name", "Имя запроса", maxlength="100", placeholder="Произвольное имя для журнала запросов",
-                    autocomplete="off")
+NAME_FIELD = _field(
+    "name", "Имя запроса", maxlength="100", placeholder="Произвольное имя для журнала запросов", autocomplete="off"
+)
 FIELD_LABELS = {f["name"]: f["label"] for g in FORM_GROUPS for f in g["fields"]} | {"name": NAME_FIELD["label"]}
 
 
@@ -99,6 +114,7 @@ def field_errors(errors):
 
 # ---------------- when ----------------
 
+
 def _moscow(iso):
     if not iso:
         return None
@@ -121,9 +137,19 @@ def date_text(iso):
 
 # ---------------- summary and journal rows ----------------
 
+
 def request_rows(items):
-    return [{"id": i["id"], "name": i["name"], "created_at": i["created_at"], "params_text": i["params_text"],
-             "status": i["status"], "status_label": i["status_label"]} for i in items]
+    return [
+        {
+            "id": i["id"],
+            "name": i["name"],
+            "created_at": i["created_at"],
+            "params_text": i["params_text"],
+            "status": i["status"],
+            "status_label": i["status_label"],
+        }
+        for i in items
+    ]
 
 
 def any_pending(items):
@@ -131,6 +157,7 @@ def any_pending(items):
 
 
 # ---------------- the card (Рисунок 9–11) ----------------
+
 
 def _status(code, dictionary):
     name, description = dictionary.get(code or "", (None, None))
@@ -174,9 +201,13 @@ def card_view(card):
     policy = answer.get("policy")
     attachments = [attachment_rows(a) for a in answer.get("attachments") or []]
     return {
-        "id": card["id"], "name": card["name"], "status": card["status"], "group_id": card.get("group_id"),
+        "id": card["id"],
+        "name": card["name"],
+        "status": card["status"],
+        "group_id": card.get("group_id"),
         "status_label": card.get("status_label") or label(card["status"]),
-        "created_at": card["created_at"], "answered_at": card.get("answered_at"),
+        "created_at": card["created_at"],
+        "answered_at": card.get("answered_at"),
         "params_text": card.get("params_text") or "",
         "pending": card["status"] == SENT,
         "answered": card["status"] == ANSWERED,
@@ -244,8 +275,11 @@ def quick_ranges(today):
 
 def journal_query(args):
     """Query string of the journal page -> {filters, form (values to show), errors, page, searching}."""
-    values = {"period": (args.get("period") or "").strip()[:60], "fio": (args.get("fio") or "").strip()[:60],
-              "status": args.get("status") or ""}
+    values = {
+        "period": (args.get("period") or "").strip()[:60],
+        "fio": (args.get("fio") or "").strip()[:60],
+        "status": args.get("status") or "",
+    }
     errors, filters = {}, {}
     date_from, date_to, message = parse_period(values["period"])
     if message:
@@ -262,8 +296,13 @@ def journal_query(args):
         filters["status"] = values["status"]
     else:
         values["status"] = ""
-    return {"filters": filters, "form": values, "errors": errors, "page": page_number(args),
-            "searching": bool(filters or errors)}
+    return {
+        "filters": filters,
+        "form": values,
+        "errors": errors,
+        "page": page_number(args),
+        "searching": bool(filters or errors),
+    }
 
 
 def page_number(args):
@@ -299,17 +338,30 @@ def pager(page, per_page, total, exact=True, shown=None):
         links.append(n)
         previous = n
     more = page < last if exact else shown == per_page
-    return {"page": page, "last": last, "from": offset + 1 if shown else 0, "to": offset + shown, "total": total,
-            "exact": exact, "links": links, "prev": page - 1 if page > 1 else None,
-            "next": page + 1 if more else None}
+    return {
+        "page": page,
+        "last": last,
+        "from": offset + 1 if shown else 0,
+        "to": offset + shown,
+        "total": total,
+        "exact": exact,
+        "links": links,
+        "prev": page - 1 if page > 1 else None,
+        "next": page + 1 if more else None,
+    }
 
 
 # ---------------- group requests (manual §5, Рисунок 14–16) ----------------
 
 GROUP_JOURNAL_DAYS = 30
 GROUP_PAGE_SIZE = 25
-GROUP_NAME_FIELD = _field("name", "Имя запроса", maxlength="100", autocomplete="off",
-                          placeholder="Произвольное наименование группового запроса для журнала")
+GROUP_NAME_FIELD = _field(
+    "name",
+    "Имя запроса",
+    maxlength="100",
+    autocomplete="off",
+    placeholder="Произвольное наименование группового запроса для журнала",
+)
 
 
 def group_journal_query(args, today):
@@ -323,8 +375,7 @@ def group_journal_query(args, today):
     errors = {"period": message} if message else {}
     filters = {} if message else {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
     form = {"period": typed if message else period_text(date_from, date_to), "fio": "", "status": ""}
-    return {"filters": filters, "form": form, "errors": errors, "page": page_number(args),
-            "searching": bool(typed)}
+    return {"filters": filters, "form": form, "errors": errors, "page": page_number(args), "searching": bool(typed)}
 
 
 def group_rows(items):
@@ -332,10 +383,20 @@ def group_rows(items):
     rows = []
     for g in items:
         total, received = g["total"], g["received"]
-        rows.append({"id": g["id"], "name": g["name"], "created_at": g["created_at"], "total": total,
-                     "received": received, "failed": g.get("failed", 0), "status": g["status"],
-                     "status_label": g["status_label"], "finished": g["status"] != SENT,
-                     "percent": (100 * received // total) if total else 100})
+        rows.append(
+            {
+                "id": g["id"],
+                "name": g["name"],
+                "created_at": g["created_at"],
+                "total": total,
+                "received": received,
+                "failed": g.get("failed", 0),
+                "status": g["status"],
+                "status_label": g["status_label"],
+                "finished": g["status"] != SENT,
+                "percent": (100 * received // total) if total else 100,
+            }
+        )
     return rows
 
 
@@ -346,5 +407,7 @@ def any_group_pending(result, rows):
 
 def flk_rows(errors):
     """ФЛК errors of a file (line, column, message) for the page and its CSV; file-level ones have no line."""
-    return [{"line": e.get("line") or "", "field": e.get("field") or "", "message": e.get("message") or ""}
-            for e in errors or []]
+    return [
+        {"line": e.get("line") or "", "field": e.get("field") or "", "message": e.get("message") or ""}
+        for e in errors or []
+    ]

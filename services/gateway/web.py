@@ -9,6 +9,7 @@ Without it a reply longer than one write (about 16 KiB: a journal page, a 50-row
 for the client's delayed ACK (Nagle's algorithm). nameko's WebServer is shared by every `http` route of a
 service, whichever module declares it, so the option is set there once, at import of the gateway.
 """
+
 import socket
 
 import eventlet
@@ -81,6 +82,7 @@ def install_body_limits(refuse):
                 return app(environ, start_response)
             environ.get(CLOSE, lambda: None)()
             return refused(environ, start_response)
+
         return limited
 
     def get_wsgi_server(self, sock, wsgi_app, protocol=Protocol, debug=False):

@@ -5,8 +5,9 @@ Errors of the database being away or of a lock conflict (deadlock, serialization
 redelivered and the same chunk succeeds later (storing is idempotent). Any other error is the chunk's own
 (a date or text PostgreSQL does not take, a bug): retrying the message would fail the same way every time.
 """
+
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from services.journal import archive, held, store
 from shared.outage import database_away
@@ -27,8 +28,11 @@ def store_chunk(engine, chunk):
     except Exception as exc:
         if database_away(exc):
             raise
-        log.error("answers of chunk %s refused as a whole (%s); they are stored one by one", chunk["chunk_id"],
-                  type(exc).__name__)
+        log.error(
+            "answers of chunk %s refused as a whole (%s); they are stored one by one",
+            chunk["chunk_id"],
+            type(exc).__name__,
+        )
         result = _one_by_one(engine, chunk)
     if chunk["held"]:
         _quietly(engine, "delays of chunk " + chunk["chunk_id"], held.touch, chunk["held"])
@@ -42,16 +46,26 @@ def _one_by_one(engine, chunk):
         done = _quietly(engine, f"answer to request #{outcome['request_id']}", store.store_outcomes, [outcome])
         if done is None:  # what the bridge sent cannot be stored: the request ends in «Ошибка», not in a loop
             totals["refused"] += 1
-            done = _quietly(engine, f"error of request #{outcome['request_id']}", store.store_outcomes,
-                            [refused(outcome["request_id"])]) or {"stored": 0, "duplicates": 0}
+            done = _quietly(
+                engine,
+                f"error of request #{outcome['request_id']}",
+                store.store_outcomes,
+                [refused(outcome["request_id"])],
+            ) or {"stored": 0, "duplicates": 0}
         totals["stored"] += done["stored"]
         totals["duplicates"] += done["duplicates"]
     return totals
 
 
 def refused(request_id):
-    return {"request_id": request_id, "status": "error", "answer": None, "error_code": "internal",
-            "error_message": NOT_STORED, "answered_at": datetime.now(timezone.utc).isoformat()}
+    return {
+        "request_id": request_id,
+        "status": "error",
+        "answer": None,
+        "error_code": "internal",
+        "error_message": NOT_STORED,
+        "answered_at": datetime.now(UTC).isoformat(),
+    }
 
 
 def _quietly(engine, what, step, data):

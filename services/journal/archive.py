@@ -5,6 +5,7 @@ A record is one work chunk's exchanges as one zlib stream (layout: shared.messag
 it is stored compressed, with the ids of every request it concerns. Its content is personal data:
 it is never logged.
 """
+
 import base64
 import binascii
 import logging
@@ -25,13 +26,24 @@ def store(conn, records):
     for raw in records or []:
         try:
             r = ArchiveRecord().load(raw)
-            rows.append({"at": r["at"], "request_ids": r["request_ids"], "exchanges": r["exchanges"],
-                         "content": base64.b64decode(r["content"], validate=True)})
+            rows.append(
+                {
+                    "at": r["at"],
+                    "request_ids": r["request_ids"],
+                    "exchanges": r["exchanges"],
+                    "content": base64.b64decode(r["content"], validate=True),
+                }
+            )
         except (ValidationError, binascii.Error, TypeError, ValueError) as exc:
             log.error("archive record of an unknown shape skipped: %s", type(exc).__name__)
     if rows:
-        conn.execute(text("INSERT INTO ferzl_archive (at, request_ids, exchanges, content) "
-                          "VALUES (:at, :request_ids, :exchanges, :content)"), rows)
+        conn.execute(
+            text(
+                "INSERT INTO ferzl_archive (at, request_ids, exchanges, content) "
+                "VALUES (:at, :request_ids, :exchanges, :content)"
+            ),
+            rows,
+        )
     return len(rows)
 
 
@@ -39,21 +51,39 @@ def for_request(conn, request_id):
     """Every exchange that concerned a request, oldest first: at, operation, http_status, duration_ms,
     persons (how many requests the call carried), note (why an attempt was repeated, or None), request and
     response (bytes)."""
-    rows = conn.execute(text("SELECT content FROM ferzl_archive WHERE request_ids @> ARRAY[CAST(:id AS bigint)] "
-                             "ORDER BY at, id"), {"id": int(request_id)}).scalars().all()
+    rows = (
+        conn.execute(
+            text("SELECT content FROM ferzl_archive WHERE request_ids @> ARRAY[CAST(:id AS bigint)] ORDER BY at, id"),
+            {"id": int(request_id)},
+        )
+        .scalars()
+        .all()
+    )
     found = []
     for content in rows:
         for e in unpack_archive(content):
             if int(request_id) in e["request_ids"]:
-                found.append({"at": e["at"], "operation": e["operation"], "http_status": e["http_status"],
-                              "duration_ms": e["duration_ms"], "persons": len(e["request_ids"]),
-                              "note": e.get("note"), "request": e["request"], "response": e["response"]})
+                found.append(
+                    {
+                        "at": e["at"],
+                        "operation": e["operation"],
+                        "http_status": e["http_status"],
+                        "duration_ms": e["duration_ms"],
+                        "persons": len(e["request_ids"]),
+                        "note": e.get("note"),
+                        "request": e["request"],
+                        "response": e["response"],
+                    }
+                )
     return sorted(found, key=lambda e: e["at"])
 
 
 def purge(conn, days, batch=PURGE_BATCH):
     """Delete up to `batch` records older than `days`; returns how many (call again while it is `batch`)."""
-    return conn.execute(text(
-        "DELETE FROM ferzl_archive WHERE id IN (SELECT id FROM ferzl_archive "
-        "WHERE at < now() - make_interval(days => :days) ORDER BY at LIMIT :batch)"),
-        {"days": int(days), "batch": int(batch)}).rowcount
+    return conn.execute(
+        text(
+            "DELETE FROM ferzl_archive WHERE id IN (SELECT id FROM ferzl_archive "
+            "WHERE at < now() - make_interval(days => :days) ORDER BY at LIMIT :batch)"
+        ),
+        {"days": int(days), "batch": int(batch)},
+    ).rowcount

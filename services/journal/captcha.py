@@ -4,6 +4,7 @@ RPC (services/journal/service.py):
   journal.captcha_issue(answer_hash, ttl) -> id            a new CAPTCHA, valid for ttl seconds
   journal.captcha_check(id, answer_hash) -> bool           consumes it: a second check is always False
 """
+
 import hmac
 import uuid
 
@@ -16,9 +17,15 @@ def issue(conn, answer_hash, ttl_seconds):
     """Store a hashed answer; returns the CAPTCHA id (a random UUID). Expired rows are dropped on the way."""
     ttl = max(1, min(int(ttl_seconds), MAX_TTL))
     conn.execute(text("DELETE FROM captchas WHERE expires_at < now()"))
-    return str(conn.execute(text(
-        "INSERT INTO captchas (answer_hash, expires_at) VALUES (:h, now() + make_interval(secs => :ttl)) "
-        "RETURNING id"), {"h": str(answer_hash), "ttl": ttl}).scalar_one())
+    return str(
+        conn.execute(
+            text(
+                "INSERT INTO captchas (answer_hash, expires_at) VALUES (:h, now() + make_interval(secs => :ttl)) "
+                "RETURNING id"
+            ),
+            {"h": str(answer_hash), "ttl": ttl},
+        ).scalar_one()
+    )
 
 
 def check(conn, captcha_id, answer_hash):
@@ -27,9 +34,10 @@ def check(conn, captcha_id, answer_hash):
         key = str(uuid.UUID(str(captcha_id)))
     except ValueError:  # not one of ours: nothing to consume
         return False
-    row = conn.execute(text(
-        "DELETE FROM captchas WHERE id = CAST(:id AS uuid) RETURNING answer_hash, expires_at > now() AS live"),
-        {"id": key}).first()
+    row = conn.execute(
+        text("DELETE FROM captchas WHERE id = CAST(:id AS uuid) RETURNING answer_hash, expires_at > now() AS live"),
+        {"id": key},
+    ).first()
     if row is None or not row.live:
         return False
     return hmac.compare_digest(row.answer_hash, str(answer_hash or ""))

@@ -4,8 +4,9 @@ under it, and stores it when it is newer than the stored one and signed by that 
 certificates names a distribution point still needs `ozsp directory crl-import`.
 
 Plain functions: the download and the clock are passed in, so tests need no network beyond a local server."""
+
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 from sqlalchemy import text
@@ -23,12 +24,13 @@ STALE_AHEAD = timedelta(hours=24)  # a CRL this close to its nextUpdate that can
 _CAS_SQL = (
     "SELECT c.id, c.subject, c.der, l.this_update, l.next_update FROM cas c LEFT JOIN LATERAL ("
     "  SELECT this_update, next_update FROM crls WHERE ca_id = c.id ORDER BY this_update DESC, id DESC LIMIT 1"
-    ") l ON true WHERE c.active {also} ORDER BY c.id")
+    ") l ON true WHERE c.active {also} ORDER BY c.id"
+)
 _CAS = text(_CAS_SQL.format(also=""))
 _CAS_NAMED = text(_CAS_SQL.format(also="AND c.subject = :subject"))  # the CAs that may have issued a certificate
-_CERTS = text("SELECT thumbprint, der FROM certificates WHERE issuer = :issuer AND active "
-              "ORDER BY id DESC LIMIT :n")
-_URLS = {}  # certificate thumbprint -> its distribution points (parsed once: a certificate never changes)
+_CERTS = text("SELECT thumbprint, der FROM certificates WHERE issuer = :issuer AND active ORDER BY id DESC LIMIT :n")
+# certificate thumbprint -> its distribution points (parsed once: a certificate never changes)
+_URLS: dict[str, list[str]] = {}
 
 
 def download(url, timeout=30.0, limit=MAX_CRL_BYTES):
@@ -89,7 +91,7 @@ def distribution_points(conn, issuer):
 
 def refresh(engine, fetch=download, now=None, parse=load_crl):
     """One pass over the active CAs -> {ca_id: "stored" | "current" | "no_urls" | "failed"}."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     with engine.connect() as conn:
         cas = [(row, distribution_points(conn, row.subject)) for row in conn.execute(_CAS).all()]
     results = {}
@@ -97,9 +99,12 @@ def refresh(engine, fetch=download, now=None, parse=load_crl):
         results[row.id] = "no_urls" if not urls else _refresh_one(engine, row, urls, fetch, parse)
         stale = row.next_update is None or row.next_update - now < STALE_AHEAD
         if stale and (results[row.id] == "failed" or (results[row.id] == "no_urls" and row.this_update is not None)):
-            log.error("ALARM: the CRL of CA #%s %s and no fresh one could be downloaded: logins of its users will be "
-                      "refused once it is out of date; import one with `ozsp directory crl-import`", row.id,
-                      "is missing" if row.this_update is None else f"runs out at {row.next_update}")
+            log.error(
+                "ALARM: the CRL of CA #%s %s and no fresh one could be downloaded: logins of its users will be "
+                "refused once it is out of date; import one with `ozsp directory crl-import`",
+                row.id,
+                "is missing" if row.this_update is None else f"runs out at {row.next_update}",
+            )
     return results
 
 
@@ -133,8 +138,13 @@ def _refresh_one(engine, row, urls, fetch, parse):
             return "current"
         with engine.begin() as conn:
             D.store_crl(conn, row.id, crl, actor="crl-refresh", source=url)
-        log.info("CRL of CA #%s refreshed from %s: thisUpdate %s, nextUpdate %s, %d revoked", row.id, url,
-                 crl.this_update.isoformat(), crl.next_update.isoformat() if crl.next_update else "-",
-                 len(crl.revoked))
+        log.info(
+            "CRL of CA #%s refreshed from %s: thisUpdate %s, nextUpdate %s, %d revoked",
+            row.id,
+            url,
+            crl.this_update.isoformat(),
+            crl.next_update.isoformat() if crl.next_update else "-",
+            len(crl.revoked),
+        )
         return "stored"
     return "failed"

@@ -1,4 +1,5 @@
 """Database engine as a nameko dependency: one pool per process, sized to the worker pool."""
+
 from nameko.extensions import DependencyProvider
 
 from shared import db
@@ -8,8 +9,9 @@ class Database(DependencyProvider):
     def setup(self):
         config = self.container.config
         workers = int(config.get("max_workers", 10))
-        self.engine = db.engine(config["DATABASE_URL"], pool_size=workers, max_overflow=5,
-                                    pool_pre_ping=True, pool_recycle=1800)
+        self.engine = db.engine(
+            config["DATABASE_URL"], pool_size=workers, max_overflow=5, pool_pre_ping=True, pool_recycle=1800
+        )
 
     def stop(self):
         self.engine.dispose()

@@ -1,5 +1,6 @@
 """Subscriber directory (справочник абонентов): organisations, users, e-mails, certificates, CAs, CRLs,
 login challenges and sessions. Plain functions over a SQLAlchemy connection; every change is audited."""
+
 import hashlib
 import json
 import secrets
@@ -16,20 +17,31 @@ class DirectoryError(ValueError):
 
 
 def audit(conn, action, object_id=None, details=None, user_id=None, organization_id=None):
-    conn.execute(text("INSERT INTO audit (user_id, organization_id, action, object_id, details) "
-                      "VALUES (:u, :o, :a, :id, CAST(:d AS jsonb))"),
-                 {"u": user_id, "o": organization_id, "a": action, "id": None if object_id is None else str(object_id),
-                  "d": json.dumps(details or {}, ensure_ascii=False, default=str)})
+    conn.execute(
+        text(
+            "INSERT INTO audit (user_id, organization_id, action, object_id, details) "
+            "VALUES (:u, :o, :a, :id, CAST(:d AS jsonb))"
+        ),
+        {
+            "u": user_id,
+            "o": organization_id,
+            "a": action,
+            "id": None if object_id is None else str(object_id),
+            "d": json.dumps(details or {}, ensure_ascii=False, default=str),
+        },
+    )
 
 
 # --- organisations and users -------------------------------------------------------------------------
 
+
 def add_organization(conn, name, kind, registry_code=None, ogrn=None, actor=None):
     if kind not in ("mo", "smo", "tfoms"):
         raise DirectoryError("Вид организации: mo (МО), smo (СМО) или tfoms (ТФОМС).")
-    org_id = conn.execute(text(
-        "INSERT INTO organizations (name, kind, registry_code, ogrn) VALUES (:n, :k, :c, :g) RETURNING id"),
-        {"n": name.strip(), "k": kind, "c": registry_code, "g": ogrn}).scalar_one()
+    org_id = conn.execute(
+        text("INSERT INTO organizations (name, kind, registry_code, ogrn) VALUES (:n, :k, :c, :g) RETURNING id"),
+        {"n": name.strip(), "k": kind, "c": registry_code, "g": ogrn},
+    ).scalar_one()
     audit(conn, "directory.organization.add", org_id, {"actor": actor, "kind": kind, "registry_code": registry_code})
     return org_id
 
@@ -39,16 +51,35 @@ def set_organization_active(conn, org_id, active, actor=None):
     audit(conn, "directory.organization." + ("activate" if active else "deactivate"), org_id, {"actor": actor})
 
 
-def add_user(conn, organization_id, surname, first_name, patronymic=None, snils=None, position=None,
-             roles=(WEB_ROLE,), emails=(), actor=None):
+def add_user(
+    conn,
+    organization_id,
+    surname,
+    first_name,
+    patronymic=None,
+    snils=None,
+    position=None,
+    roles=(WEB_ROLE,),
+    emails=(),
+    actor=None,
+):
     if not conn.execute(text("SELECT 1 FROM organizations WHERE id = :o"), {"o": organization_id}).first():
         raise DirectoryError(f"Организация {organization_id} не найдена в справочнике абонентов.")
-    user_id = conn.execute(text(
-        "INSERT INTO users (organization_id, surname, first_name, patronymic, snils, position, roles) "
-        "VALUES (:o, :s, :f, :p, :snils, :pos, :roles) RETURNING id"),
-        {"o": organization_id, "s": surname.strip().upper(), "f": first_name.strip().upper(),
-         "p": patronymic.strip().upper() if patronymic else None, "snils": _digits(snils), "pos": position,
-         "roles": list(roles)}).scalar_one()
+    user_id = conn.execute(
+        text(
+            "INSERT INTO users (organization_id, surname, first_name, patronymic, snils, position, roles) "
+            "VALUES (:o, :s, :f, :p, :snils, :pos, :roles) RETURNING id"
+        ),
+        {
+            "o": organization_id,
+            "s": surname.strip().upper(),
+            "f": first_name.strip().upper(),
+            "p": patronymic.strip().upper() if patronymic else None,
+            "snils": _digits(snils),
+            "pos": position,
+            "roles": list(roles),
+        },
+    ).scalar_one()
     for email in emails:
         add_email(conn, user_id, email, actor=actor)
     audit(conn, "directory.user.add", user_id, {"actor": actor, "roles": list(roles)}, organization_id=organization_id)
@@ -67,14 +98,17 @@ def add_email(conn, user_id, email, actor=None):
     taken = conn.execute(text("SELECT user_id FROM user_emails WHERE email = :e"), {"e": email}).scalar()
     if taken is not None and taken != user_id:
         raise DirectoryError("Этот адрес уже зарегистрирован как доверенный для другого пользователя.")
-    conn.execute(text("INSERT INTO user_emails (user_id, email) VALUES (:u, :e) ON CONFLICT (email) DO NOTHING"),
-                 {"u": user_id, "e": email})
+    conn.execute(
+        text("INSERT INTO user_emails (user_id, email) VALUES (:u, :e) ON CONFLICT (email) DO NOTHING"),
+        {"u": user_id, "e": email},
+    )
     audit(conn, "directory.email.add", user_id, {"actor": actor, "email": email})
 
 
 def _update_one(conn, table, row_id, active, what):
-    done = conn.execute(text(f"UPDATE {table} SET active = :a, updated_at = now() WHERE id = :id"),
-                        {"a": bool(active), "id": row_id}).rowcount
+    done = conn.execute(
+        text(f"UPDATE {table} SET active = :a, updated_at = now() WHERE id = :id"), {"a": bool(active), "id": row_id}
+    ).rowcount
     if not done:
         raise DirectoryError(f"{what} {row_id} не найден(а) в справочнике абонентов.")
 
@@ -86,22 +120,39 @@ def _digits(value):
 
 # --- certificates, CAs, CRLs -------------------------------------------------------------------------
 
+
 def add_certificate(conn, user_id, cert, source="admin", actor=None):
     """Register a parsed shared.gost Certificate for a user; earlier certificates stay."""
     if not conn.execute(text("SELECT 1 FROM users WHERE id = :u"), {"u": user_id}).first():
         raise DirectoryError(f"Пользователь {user_id} не найден в справочнике абонентов.")
-    row = conn.execute(text(
-        "INSERT INTO certificates (user_id, issuer, serial_hex, thumbprint, subject_cn, snils, not_before, "
-        "not_after, der, source) VALUES (:u, :i, :s, :t, :cn, :snils, :nb, :na, :der, :src) "
-        "ON CONFLICT (thumbprint) DO UPDATE SET active = true RETURNING id, user_id"),
-        {"u": user_id, "i": str(cert.issuer), "s": cert.serial_hex, "t": cert.thumbprint, "cn": cert.cn,
-         "snils": _digits(cert.snils), "nb": cert.not_before, "na": cert.not_after, "der": cert.der,
-         "src": source}).one()
+    row = conn.execute(
+        text(
+            "INSERT INTO certificates (user_id, issuer, serial_hex, thumbprint, subject_cn, snils, not_before, "
+            "not_after, der, source) VALUES (:u, :i, :s, :t, :cn, :snils, :nb, :na, :der, :src) "
+            "ON CONFLICT (thumbprint) DO UPDATE SET active = true RETURNING id, user_id"
+        ),
+        {
+            "u": user_id,
+            "i": str(cert.issuer),
+            "s": cert.serial_hex,
+            "t": cert.thumbprint,
+            "cn": cert.cn,
+            "snils": _digits(cert.snils),
+            "nb": cert.not_before,
+            "na": cert.not_after,
+            "der": cert.der,
+            "src": source,
+        },
+    ).one()
     if row.user_id != user_id:
         raise DirectoryError("Этот сертификат уже зарегистрирован для другого пользователя.")
-    audit(conn, "directory.certificate.add", row.id,
-          {"actor": actor, "serial": cert.serial_hex, "thumbprint": cert.thumbprint, "source": source},
-          user_id=user_id)
+    audit(
+        conn,
+        "directory.certificate.add",
+        row.id,
+        {"actor": actor, "serial": cert.serial_hex, "thumbprint": cert.thumbprint, "source": source},
+        user_id=user_id,
+    )
     return row.id
 
 
@@ -119,43 +170,72 @@ def certificate_by_serial(conn, serial_hex):
 def set_certificate_active(conn, cert_id, active, actor=None):
     """Withdraw a certificate from the directory (or return it); withdrawing ends its live sessions at once.
     -> the number of sessions ended."""
-    row = conn.execute(text("UPDATE certificates SET active = :a WHERE id = :id RETURNING user_id, serial_hex"),
-                       {"a": bool(active), "id": cert_id}).first()
+    row = conn.execute(
+        text("UPDATE certificates SET active = :a WHERE id = :id RETURNING user_id, serial_hex"),
+        {"a": bool(active), "id": cert_id},
+    ).first()
     if row is None:
         raise DirectoryError(f"Сертификат {cert_id} не найден в справочнике абонентов.")
-    ended = 0 if active else conn.execute(text(
-        "UPDATE sessions SET ended_at = now() WHERE certificate_id = :id AND ended_at IS NULL"),
-        {"id": cert_id}).rowcount
-    audit(conn, "directory.certificate." + ("activate" if active else "withdraw"), cert_id,
-          {"actor": actor, "serial": row.serial_hex, "sessions_ended": ended}, user_id=row.user_id)
+    ended = (
+        0
+        if active
+        else conn.execute(
+            text("UPDATE sessions SET ended_at = now() WHERE certificate_id = :id AND ended_at IS NULL"),
+            {"id": cert_id},
+        ).rowcount
+    )
+    audit(
+        conn,
+        "directory.certificate." + ("activate" if active else "withdraw"),
+        cert_id,
+        {"actor": actor, "serial": row.serial_hex, "sessions_ended": ended},
+        user_id=row.user_id,
+    )
     return ended
 
 
 def import_ca(conn, cert, actor=None):
-    ca_id = conn.execute(text(
-        "INSERT INTO cas (subject, serial_hex, thumbprint, not_before, not_after, der) "
-        "VALUES (:s, :n, :t, :nb, :na, :der) ON CONFLICT (thumbprint) DO UPDATE SET active = true RETURNING id"),
-        {"s": str(cert.subject), "n": cert.serial_hex, "t": cert.thumbprint, "nb": cert.not_before,
-         "na": cert.not_after, "der": cert.der}).scalar_one()
-    audit(conn, "directory.ca.import", ca_id, {"actor": actor, "subject": str(cert.subject),
-                                               "thumbprint": cert.thumbprint})
+    ca_id = conn.execute(
+        text(
+            "INSERT INTO cas (subject, serial_hex, thumbprint, not_before, not_after, der) "
+            "VALUES (:s, :n, :t, :nb, :na, :der) ON CONFLICT (thumbprint) DO UPDATE SET active = true RETURNING id"
+        ),
+        {
+            "s": str(cert.subject),
+            "n": cert.serial_hex,
+            "t": cert.thumbprint,
+            "nb": cert.not_before,
+            "na": cert.not_after,
+            "der": cert.der,
+        },
+    ).scalar_one()
+    audit(
+        conn,
+        "directory.ca.import",
+        ca_id,
+        {"actor": actor, "subject": str(cert.subject), "thumbprint": cert.thumbprint},
+    )
     return ca_id
 
 
 def import_crl(conn, crl, actor=None):
     """Store a CRL under the CA whose key signed it."""
     from shared.gost import load_certificate
+
     for ca_id, der in conn.execute(text("SELECT id, der FROM cas WHERE active")).all():
         if crl.is_issued_by(load_certificate(bytes(der))):
             return store_crl(conn, ca_id, crl, actor)
-    raise DirectoryError("Список отозванных сертификатов подписан удостоверяющим центром, которого нет в справочнике УЦ.")
+    raise DirectoryError(
+        "Список отозванных сертификатов подписан удостоверяющим центром, которого нет в справочнике УЦ."
+    )
 
 
 def store_crl(conn, ca_id, crl, actor=None, source=None):
     """Store a CRL already checked against CA ca_id; -> the record id."""
-    crl_id = conn.execute(text(
-        "INSERT INTO crls (ca_id, this_update, next_update, der) VALUES (:c, :t, :n, :der) RETURNING id"),
-        {"c": ca_id, "t": crl.this_update, "n": crl.next_update, "der": crl.der}).scalar_one()
+    crl_id = conn.execute(
+        text("INSERT INTO crls (ca_id, this_update, next_update, der) VALUES (:c, :t, :n, :der) RETURNING id"),
+        {"c": ca_id, "t": crl.this_update, "n": crl.next_update, "der": crl.der},
+    ).scalar_one()
     details = {"actor": actor, "ca_id": ca_id} | ({"source": source} if source else {})
     audit(conn, "directory.crl.import", crl_id, details)
     return crl_id
@@ -164,54 +244,76 @@ def store_crl(conn, ca_id, crl, actor=None, source=None):
 def trust_material(conn):
     """DER of every active CA and of the newest CRL of each: what the verifier trusts."""
     cas = [bytes(r[0]) for r in conn.execute(text("SELECT der FROM cas WHERE active ORDER BY id")).all()]
-    crls = [bytes(r[0]) for r in conn.execute(text(
-        "SELECT DISTINCT ON (ca_id) der FROM crls ORDER BY ca_id, this_update DESC, id DESC")).all()]
+    crls = [
+        bytes(r[0])
+        for r in conn.execute(
+            text("SELECT DISTINCT ON (ca_id) der FROM crls ORDER BY ca_id, this_update DESC, id DESC")
+        ).all()
+    ]
     return {"cas": cas, "crls": crls}
 
 
 def certificate_owner(conn, issuer, serial_hex):
     """Who holds the certificate (issuer DN + serial), with the states the login needs; None if unknown."""
-    row = conn.execute(text(
-        "SELECT c.id AS certificate_id, c.active AS certificate_active, u.id AS user_id, u.active AS user_active, "
-        "u.roles, u.surname, u.first_name, u.patronymic, o.id AS organization_id, o.active AS organization_active, "
-        "o.name AS organization_name FROM certificates c JOIN users u ON u.id = c.user_id "
-        "JOIN organizations o ON o.id = u.organization_id WHERE c.issuer = :i AND c.serial_hex = :s"),
-        {"i": issuer, "s": serial_hex}).mappings().first()
+    row = (
+        conn.execute(
+            text(
+                "SELECT c.id AS certificate_id, c.active AS certificate_active, u.id AS user_id, u.active AS user_active, "
+                "u.roles, u.surname, u.first_name, u.patronymic, o.id AS organization_id, o.active AS organization_active, "
+                "o.name AS organization_name FROM certificates c JOIN users u ON u.id = c.user_id "
+                "JOIN organizations o ON o.id = u.organization_id WHERE c.issuer = :i AND c.serial_hex = :s"
+            ),
+            {"i": issuer, "s": serial_hex},
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
 def listing(conn):
     orgs = conn.execute(text("SELECT id, name, kind, registry_code, active FROM organizations ORDER BY id")).mappings()
-    users = conn.execute(text(
-        "SELECT u.id, u.organization_id, u.surname, u.first_name, u.patronymic, u.roles, u.active, "
-        "coalesce(array_agg(DISTINCT e.email) FILTER (WHERE e.email IS NOT NULL), '{}') AS emails, "
-        "coalesce(array_agg(DISTINCT c.serial_hex) FILTER (WHERE c.serial_hex IS NOT NULL), '{}') AS certificates "
-        "FROM users u LEFT JOIN user_emails e ON e.user_id = u.id LEFT JOIN certificates c ON c.user_id = u.id "
-        "GROUP BY u.id ORDER BY u.id")).mappings()
+    users = conn.execute(
+        text(
+            "SELECT u.id, u.organization_id, u.surname, u.first_name, u.patronymic, u.roles, u.active, "
+            "coalesce(array_agg(DISTINCT e.email) FILTER (WHERE e.email IS NOT NULL), '{}') AS emails, "
+            "coalesce(array_agg(DISTINCT c.serial_hex) FILTER (WHERE c.serial_hex IS NOT NULL), '{}') AS certificates "
+            "FROM users u LEFT JOIN user_emails e ON e.user_id = u.id LEFT JOIN certificates c ON c.user_id = u.id "
+            "GROUP BY u.id ORDER BY u.id"
+        )
+    ).mappings()
     cas = conn.execute(text("SELECT id, subject, thumbprint, not_after, active FROM cas ORDER BY id")).mappings()
     return {"organizations": [dict(r) for r in orgs], "users": [dict(r) for r in users], "cas": [dict(r) for r in cas]}
 
 
 # --- login challenges and sessions ------------------------------------------------------------------
 
+
 def issue_challenge(conn, ttl_seconds=120, live_max=None):
     """A random ASCII challenge (safe for the plug-in's btoa) that can be used once, before it expires.
     None when live_max unanswered challenges are alive already (anonymous callers cannot fill the table)."""
     challenge = "ozsp-login-" + "".join(secrets.choice(CHALLENGE_ALPHABET) for _ in range(40))
-    challenge_id = conn.execute(text(
-        "INSERT INTO auth_challenges (challenge, expires_at) SELECT :c, now() + make_interval(secs => :t) "
-        "WHERE CAST(:max AS integer) IS NULL OR (SELECT count(*) FROM auth_challenges "
-        "WHERE used_at IS NULL AND expires_at > now()) < :max RETURNING id"),
-        {"c": challenge, "t": ttl_seconds, "max": live_max}).scalar()
+    challenge_id = conn.execute(
+        text(
+            "INSERT INTO auth_challenges (challenge, expires_at) SELECT :c, now() + make_interval(secs => :t) "
+            "WHERE CAST(:max AS integer) IS NULL OR (SELECT count(*) FROM auth_challenges "
+            "WHERE used_at IS NULL AND expires_at > now()) < :max RETURNING id"
+        ),
+        {"c": challenge, "t": ttl_seconds, "max": live_max},
+    ).scalar()
     return None if challenge_id is None else {"id": str(challenge_id), "challenge": challenge}
 
 
 def consume_challenge(conn, challenge_id):
     """The challenge text if it is unused and alive, and marks it used; None otherwise (expired or replayed)."""
     try:
-        return conn.execute(text(
-            "UPDATE auth_challenges SET used_at = now() WHERE id = CAST(:id AS uuid) AND used_at IS NULL "
-            "AND expires_at > now() RETURNING challenge"), {"id": str(challenge_id)}).scalar()
+        return conn.execute(
+            text(
+                "UPDATE auth_challenges SET used_at = now() WHERE id = CAST(:id AS uuid) AND used_at IS NULL "
+                "AND expires_at > now() RETURNING challenge"
+            ),
+            {"id": str(challenge_id)},
+        ).scalar()
     except Exception:  # not a UUID
         return None
 
@@ -220,21 +322,28 @@ def count_login_attempts(conn, address, serial_hex, seconds=60):
     """Login attempts in the last `seconds` from this address, or with this certificate (whichever is more).
     For the certificate only attempts whose signature verified against it count: anyone can put a user's public
     certificate into a forged signature, and such attempts must not lock the user out."""
-    return conn.execute(text(
-        "SELECT greatest(count(*) FILTER (WHERE details->>'address' = :a), "
-        "count(*) FILTER (WHERE CAST(:s AS text) IS NOT NULL AND object_id = :s "
-        "AND details->>'verified' = 'true')) FROM audit "
-        "WHERE action LIKE 'login.%' AND at > now() - make_interval(secs => :t)"),
-        {"a": address, "s": serial_hex, "t": seconds}).scalar_one()
+    return conn.execute(
+        text(
+            "SELECT greatest(count(*) FILTER (WHERE details->>'address' = :a), "
+            "count(*) FILTER (WHERE CAST(:s AS text) IS NOT NULL AND object_id = :s "
+            "AND details->>'verified' = 'true')) FROM audit "
+            "WHERE action LIKE 'login.%' AND at > now() - make_interval(secs => :t)"
+        ),
+        {"a": address, "s": serial_hex, "t": seconds},
+    ).scalar_one()
 
 
 def purge_login_state(conn, absolute_hours=12, keep_hours=24):
     """Drop expired challenges, and sessions ended or past their absolute timeout more than keep_hours ago.
     -> (challenges, sessions) dropped. The audit keeps every login."""
     challenges = conn.execute(text("DELETE FROM auth_challenges WHERE expires_at < now()")).rowcount
-    sessions = conn.execute(text(
-        "DELETE FROM sessions WHERE coalesce(ended_at, created_at + make_interval(hours => :abs)) "
-        "< now() - make_interval(hours => :keep)"), {"abs": int(absolute_hours), "keep": int(keep_hours)}).rowcount
+    sessions = conn.execute(
+        text(
+            "DELETE FROM sessions WHERE coalesce(ended_at, created_at + make_interval(hours => :abs)) "
+            "< now() - make_interval(hours => :keep)"
+        ),
+        {"abs": int(absolute_hours), "keep": int(keep_hours)},
+    ).rowcount
     return challenges, sessions
 
 
@@ -244,9 +353,10 @@ def _token_hash(token):
 
 def create_session(conn, user_id, organization_id, certificate_id=None):
     token = secrets.token_urlsafe(32)
-    conn.execute(text("INSERT INTO sessions (token_hash, user_id, organization_id, certificate_id) "
-                      "VALUES (:h, :u, :o, :c)"),
-                 {"h": _token_hash(token), "u": user_id, "o": organization_id, "c": certificate_id})
+    conn.execute(
+        text("INSERT INTO sessions (token_hash, user_id, organization_id, certificate_id) VALUES (:h, :u, :o, :c)"),
+        {"h": _token_hash(token), "u": user_id, "o": organization_id, "c": certificate_id},
+    )
     return token
 
 
@@ -257,24 +367,37 @@ def session_identity(conn, token, idle_minutes=30, absolute_hours=12):
     """The identity of a live session, refreshing its idle timer when it is older than TOUCH_SECONDS (so a session
     may end up to that much before its idle timeout); None when ended, idle or too old. The user, the organisation
     and the certificate it began with must still be active."""
-    row = conn.execute(text(
-        "WITH live AS (SELECT s.token_hash, s.last_seen_at, s.user_id, s.organization_id, u.surname, u.first_name, "
-        "u.patronymic, u.roles, o.name AS organization_name FROM sessions s "
-        "JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = s.organization_id "
-        "WHERE s.token_hash = :h AND s.ended_at IS NULL AND u.active AND o.active AND :role = ANY(u.roles) "
-        "AND (s.certificate_id IS NULL OR EXISTS (SELECT 1 FROM certificates c WHERE c.id = s.certificate_id "
-        "AND c.active)) "
-        "AND s.last_seen_at > now() - make_interval(mins => :idle) "
-        "AND s.created_at > now() - make_interval(hours => :abs)), "
-        "touched AS (UPDATE sessions t SET last_seen_at = now() FROM live WHERE t.token_hash = live.token_hash "
-        "AND live.last_seen_at < now() - make_interval(secs => :touch)) "
-        "SELECT user_id, organization_id, surname, first_name, patronymic, roles, organization_name FROM live"),
-        {"h": _token_hash(token or ""), "idle": idle_minutes, "abs": absolute_hours, "role": WEB_ROLE,
-         "touch": TOUCH_SECONDS}
-    ).mappings().first()
+    row = (
+        conn.execute(
+            text(
+                "WITH live AS (SELECT s.token_hash, s.last_seen_at, s.user_id, s.organization_id, u.surname, u.first_name, "
+                "u.patronymic, u.roles, o.name AS organization_name FROM sessions s "
+                "JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = s.organization_id "
+                "WHERE s.token_hash = :h AND s.ended_at IS NULL AND u.active AND o.active AND :role = ANY(u.roles) "
+                "AND (s.certificate_id IS NULL OR EXISTS (SELECT 1 FROM certificates c WHERE c.id = s.certificate_id "
+                "AND c.active)) "
+                "AND s.last_seen_at > now() - make_interval(mins => :idle) "
+                "AND s.created_at > now() - make_interval(hours => :abs)), "
+                "touched AS (UPDATE sessions t SET last_seen_at = now() FROM live WHERE t.token_hash = live.token_hash "
+                "AND live.last_seen_at < now() - make_interval(secs => :touch)) "
+                "SELECT user_id, organization_id, surname, first_name, patronymic, roles, organization_name FROM live"
+            ),
+            {
+                "h": _token_hash(token or ""),
+                "idle": idle_minutes,
+                "abs": absolute_hours,
+                "role": WEB_ROLE,
+                "touch": TOUCH_SECONDS,
+            },
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
 def end_session(conn, token):
-    conn.execute(text("UPDATE sessions SET ended_at = now() WHERE token_hash = :h AND ended_at IS NULL"),
-                 {"h": _token_hash(token or "")})
+    conn.execute(
+        text("UPDATE sessions SET ended_at = now() WHERE token_hash = :h AND ended_at IS NULL"),
+        {"h": _token_hash(token or "")},
+    )

@@ -1,4 +1,5 @@
 """Group requests (manual §5): creation in one transaction, counters, status, journal, export pages."""
+
 import json
 
 from sqlalchemy import text
@@ -24,30 +25,52 @@ def create_group(conn, identity, name, filename, columns, rows, encoding=None, i
         found = _by_key(conn, identity, idempotency_key)
         if found:
             return found
-    group_id = conn.execute(text(
-        "INSERT INTO groups (organization_id, user_id, name, filename, total, encoding, idempotency_key) "
-        "VALUES (:o, :u, :n, :f, :t, :e, :k) "
-        "ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id"),
-        {"o": identity.organization_id, "u": identity.user_id, "n": name, "f": filename, "t": len(rows),
-         "e": encoding, "k": idempotency_key}).scalar_one_or_none()
+    group_id = conn.execute(
+        text(
+            "INSERT INTO groups (organization_id, user_id, name, filename, total, encoding, idempotency_key) "
+            "VALUES (:o, :u, :n, :f, :t, :e, :k) "
+            "ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id"
+        ),
+        {
+            "o": identity.organization_id,
+            "u": identity.user_id,
+            "n": name,
+            "f": filename,
+            "t": len(rows),
+            "e": encoding,
+            "k": idempotency_key,
+        },
+    ).scalar_one_or_none()
     if group_id is None:  # a concurrent upload with the same key committed first
         return _by_key(conn, identity, idempotency_key)
     insert = text(
         "INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search) "
         "SELECT :o, :u, :g, r.line_no, r.name, r.params, r.fio FROM jsonb_to_recordset(CAST(:data AS jsonb)) "
-        "AS r(line_no int, name text, params jsonb, fio text)")
+        "AS r(line_no int, name text, params jsonb, fio text)"
+    )
     for start in range(0, len(rows), INSERT_BATCH):
-        batch = _records(columns, rows[start:start + INSERT_BATCH])
-        conn.execute(insert, {"o": identity.organization_id, "u": identity.user_id, "g": group_id,
-                              "data": json.dumps(batch, ensure_ascii=False)})
-    conn.execute(text("INSERT INTO request_history (request_id, event) "
-                      "SELECT id, 'created' FROM requests WHERE group_id = :g"), {"g": group_id})
+        batch = _records(columns, rows[start : start + INSERT_BATCH])
+        conn.execute(
+            insert,
+            {
+                "o": identity.organization_id,
+                "u": identity.user_id,
+                "g": group_id,
+                "data": json.dumps(batch, ensure_ascii=False),
+            },
+        )
+    conn.execute(
+        text("INSERT INTO request_history (request_id, event) SELECT id, 'created' FROM requests WHERE group_id = :g"),
+        {"g": group_id},
+    )
     return {"id": group_id, "total": len(rows), "repeated": False}
 
 
 def _by_key(conn, identity, idempotency_key):
-    found = conn.execute(text("SELECT id, total FROM groups WHERE organization_id = :o AND idempotency_key = :k"),
-                         {"o": identity.organization_id, "k": idempotency_key}).first()
+    found = conn.execute(
+        text("SELECT id, total FROM groups WHERE organization_id = :o AND idempotency_key = :k"),
+        {"o": identity.organization_id, "k": idempotency_key},
+    ).first()
     return {"id": found.id, "total": found.total, "repeated": True} if found else None
 
 
@@ -58,22 +81,38 @@ def _records(columns, rows):
     for values in rows:
         record = dict(zip(columns, values))
         params = {f: record.get(f) for f in P.FIELDS}
-        out.append({"line_no": record["line"], "name": params["name"] or "", "params": params,
-                    "fio": P.fio_search_key(params)})
+        out.append(
+            {"line_no": record["line"], "name": params["name"] or "", "params": params, "fio": P.fio_search_key(params)}
+        )
     return out
 
 
 def _group(row):
     status = group_status(row["total"], row["answered"], row["failed"])
-    return {"id": row["id"], "name": row["name"], "filename": row["filename"], "created_at": row["created_at"].isoformat(),
-            "total": row["total"], "answered": row["answered"], "failed": row["failed"],
-            "received": row["answered"] + row["failed"], "status": status, "status_label": GROUP_LABELS[status],
-            "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None}
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "filename": row["filename"],
+        "created_at": row["created_at"].isoformat(),
+        "total": row["total"],
+        "answered": row["answered"],
+        "failed": row["failed"],
+        "received": row["answered"] + row["failed"],
+        "status": status,
+        "status_label": GROUP_LABELS[status],
+        "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
+    }
 
 
 def get_group(conn, identity, group_id):
-    row = conn.execute(text("SELECT * FROM groups WHERE id = :g AND organization_id = :o"),
-                       {"g": group_id, "o": identity.organization_id}).mappings().first()
+    row = (
+        conn.execute(
+            text("SELECT * FROM groups WHERE id = :g AND organization_id = :o"),
+            {"g": group_id, "o": identity.organization_id},
+        )
+        .mappings()
+        .first()
+    )
     return _group(row) if row else None
 
 
@@ -83,20 +122,38 @@ def list_groups(conn, identity, date_from=None, date_to=None, page=1, per_page=5
     where_created(where, args, date_from, date_to)
     clause = " AND ".join(where)
     total = conn.execute(text(f"SELECT count(*) FROM groups WHERE {clause}"), args).scalar_one()
-    rows = conn.execute(text(f"SELECT * FROM groups WHERE {clause} ORDER BY created_at DESC, id DESC "
-                             f"LIMIT :limit OFFSET :offset"),
-                        {**args, "limit": per_page, "offset": (max(page, 1) - 1) * per_page}).mappings().all()
-    return {"items": [_group(r) for r in rows], "total": total, "page": page, "per_page": per_page,
-            "in_progress": conn.execute(text("SELECT count(*) FROM groups WHERE organization_id = :o "
-                                             "AND finished_at IS NULL"), args).scalar_one()}
+    rows = (
+        conn.execute(
+            text(f"SELECT * FROM groups WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"),
+            {**args, "limit": per_page, "offset": (max(page, 1) - 1) * per_page},
+        )
+        .mappings()
+        .all()
+    )
+    return {
+        "items": [_group(r) for r in rows],
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "in_progress": conn.execute(
+            text("SELECT count(*) FROM groups WHERE organization_id = :o AND finished_at IS NULL"), args
+        ).scalar_one(),
+    }
 
 
 def take_finished_notices(conn, identity):
     """Groups of this user that finished and were not announced yet; marks them announced (once per group)."""
-    rows = conn.execute(text(
-        "UPDATE groups SET notified_at = now() WHERE organization_id = :o AND user_id = :u "
-        "AND finished_at IS NOT NULL AND notified_at IS NULL RETURNING id, name"),
-        {"o": identity.organization_id, "u": identity.user_id}).mappings().all()
+    rows = (
+        conn.execute(
+            text(
+                "UPDATE groups SET notified_at = now() WHERE organization_id = :o AND user_id = :u "
+                "AND finished_at IS NOT NULL AND notified_at IS NULL RETURNING id, name"
+            ),
+            {"o": identity.organization_id, "u": identity.user_id},
+        )
+        .mappings()
+        .all()
+    )
     return [dict(r) for r in sorted(rows, key=lambda r: r["id"])]
 
 
@@ -104,9 +161,11 @@ POLICY_FIELDS = ("enp", "date_begin", "date_end", "type", "status", "okato", "sm
 _EXPORT_SQL = (
     "SELECT r.line_no, r.name, r.created_at, r.status, r.error_message, r.answered_at, r.answer->>'enp', "
     "jsonb_typeof(r.answer->'policy') = 'object', "
-    + ", ".join(f"r.answer->'policy'->>'{f}'" for f in POLICY_FIELDS) + ", r.answer->'attachments' "
+    + ", ".join(f"r.answer->'policy'->>'{f}'" for f in POLICY_FIELDS)
+    + ", r.answer->'attachments' "
     "FROM requests r JOIN groups g ON g.id = r.group_id "
-    "WHERE r.group_id = :g AND g.organization_id = :o AND r.line_no > :after ORDER BY r.line_no LIMIT :limit")
+    "WHERE r.group_id = :g AND g.organization_id = :o AND r.line_no > :after ORDER BY r.line_no LIMIT :limit"
+)
 
 
 def export_page(conn, identity, group_id, after_line=0, limit=5000):
@@ -116,10 +175,22 @@ def export_page(conn, identity, group_id, after_line=0, limit=5000):
     # Walk the (group_id, line_no) index in order. Without fresh statistics (a group just created) the planner
     # otherwise sorts every remaining row of the group, answers included, for each page: 100,000 rows took 4.6 s.
     conn.execute(text("SET LOCAL enable_sort = off"))
-    rows = conn.execute(text(_EXPORT_SQL), {"g": group_id, "o": identity.organization_id, "after": after_line,
-                                            "limit": limit}).all()
-    return [{"line_no": r[0], "name": r[1], "created_at": r[2], "status": r[3], "error_message": r[4],
-             "answered_at": r[5],
-             "answer": {"enp": r[6], "policy": dict(zip(POLICY_FIELDS, r[8:17])) if r[7] else None,
-                        "attachments": r[17]}}
-            for r in rows]
+    rows = conn.execute(
+        text(_EXPORT_SQL), {"g": group_id, "o": identity.organization_id, "after": after_line, "limit": limit}
+    ).all()
+    return [
+        {
+            "line_no": r[0],
+            "name": r[1],
+            "created_at": r[2],
+            "status": r[3],
+            "error_message": r[4],
+            "answered_at": r[5],
+            "answer": {
+                "enp": r[6],
+                "policy": dict(zip(POLICY_FIELDS, r[8:17])) if r[7] else None,
+                "attachments": r[17],
+            },
+        }
+        for r in rows
+    ]

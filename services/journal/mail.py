@@ -1,6 +1,7 @@
 """Certificate registration by e-mail, the journal's part: who sent a letter, the letter journal (each letter
 processed once), and registering a certificate from a letter in one transaction. Plain functions over a
 SQLAlchemy connection, like directory.py."""
+
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -13,7 +14,8 @@ _SENDER = (
     "o.active AS organization_active, "
     "ARRAY(SELECT a.email FROM user_emails a WHERE a.user_id = u.id ORDER BY a.id) AS emails "
     "FROM user_emails e JOIN users u ON u.id = e.user_id "
-    "JOIN organizations o ON o.id = u.organization_id WHERE e.email = :e")
+    "JOIN organizations o ON o.id = u.organization_id WHERE e.email = :e"
+)
 
 
 def sender_facts(conn, email):
@@ -30,27 +32,50 @@ def claim_letter(conn, letter, lease_seconds=LEASE_SECONDS):
     subject}; holder names one delivery (copy) of it. Returns {state, ...}:
     new / mine - process it (mine: a redelivery of the copy that claimed it, or a takeover after the lease);
     busy - another copy is being processed; done - outcome recorded (reply_due: this copy should send it)."""
-    params = {"k": letter["key"], "h": letter["holder"], "m": letter.get("message_id"),
-              "r": letter.get("received_at"), "s": letter.get("sender"), "subj": letter.get("subject"),
-              "lease": lease_seconds}
-    inserted = conn.execute(text(
-        "INSERT INTO mail_letters (letter_key, holder, message_id, received_at, sender, subject) "
-        "VALUES (:k, :h, :m, coalesce(CAST(:r AS timestamptz), now()), :s, :subj) "
-        "ON CONFLICT (letter_key) DO NOTHING RETURNING id"), params).first()
+    params = {
+        "k": letter["key"],
+        "h": letter["holder"],
+        "m": letter.get("message_id"),
+        "r": letter.get("received_at"),
+        "s": letter.get("sender"),
+        "subj": letter.get("subject"),
+        "lease": lease_seconds,
+    }
+    inserted = conn.execute(
+        text(
+            "INSERT INTO mail_letters (letter_key, holder, message_id, received_at, sender, subject) "
+            "VALUES (:k, :h, :m, coalesce(CAST(:r AS timestamptz), now()), :s, :subj) "
+            "ON CONFLICT (letter_key) DO NOTHING RETURNING id"
+        ),
+        params,
+    ).first()
     if inserted:
         return {"state": "new", "sender": sender_facts(conn, letter.get("sender"))}
-    row = conn.execute(text(
-        "SELECT holder, outcome, detail, reply_text, delivered_at, "
-        "claimed_at < now() - make_interval(secs => :lease) AS claim_stale, finished_at < now() - make_interval(secs => :lease) AS finish_stale "
-        "FROM mail_letters WHERE letter_key = :k FOR UPDATE"), params).mappings().one()
+    row = (
+        conn.execute(
+            text(
+                "SELECT holder, outcome, detail, reply_text, delivered_at, "
+                "claimed_at < now() - make_interval(secs => :lease) AS claim_stale, finished_at < now() - make_interval(secs => :lease) AS finish_stale "
+                "FROM mail_letters WHERE letter_key = :k FOR UPDATE"
+            ),
+            params,
+        )
+        .mappings()
+        .one()
+    )
     if row["outcome"] is None:
         if row["holder"] != letter["holder"] and not row["claim_stale"]:
             return {"state": "busy"}
         conn.execute(text("UPDATE mail_letters SET holder = :h, claimed_at = now() WHERE letter_key = :k"), params)
         return {"state": "mine", "sender": sender_facts(conn, letter.get("sender"))}
     reply_due = row["delivered_at"] is None and (row["holder"] == letter["holder"] or bool(row["finish_stale"]))
-    done = {"state": "done", "outcome": row["outcome"], "reply_text": row["reply_text"], "reply_due": reply_due,
-            "detail": row["detail"]}
+    done = {
+        "state": "done",
+        "outcome": row["outcome"],
+        "reply_text": row["reply_text"],
+        "reply_due": reply_due,
+        "detail": row["detail"],
+    }
     if reply_due:  # the notices go to the addresses of record again
         done["sender"] = sender_facts(conn, letter.get("sender"))
     return done
@@ -70,26 +95,44 @@ def record_signature(conn, key, signature_key):
     return True
 
 
-def finish_letter(conn, key, outcome, reply_text=None, detail=None, user_id=None, certificate_id=None,
-                  deliver=True):
+def finish_letter(conn, key, outcome, reply_text=None, detail=None, user_id=None, certificate_id=None, deliver=True):
     """Store the outcome of a letter once; deliver=False when nothing is to be sent (then it is delivered).
     A letter from an untrusted sender is audited too (with the user whose address it named, if any)."""
-    stored = conn.execute(text(
-        "UPDATE mail_letters SET outcome = :o, reply_text = :t, detail = :d, user_id = :u, certificate_id = :c, "
-        "finished_at = now(), delivered_at = CASE WHEN :deliver THEN NULL ELSE now() END "
-        "WHERE letter_key = :k AND outcome IS NULL RETURNING id, sender, message_id"),
-        {"k": key, "o": outcome, "t": reply_text, "d": detail, "u": user_id, "c": certificate_id,
-         "deliver": bool(deliver)}).mappings().first()
+    stored = (
+        conn.execute(
+            text(
+                "UPDATE mail_letters SET outcome = :o, reply_text = :t, detail = :d, user_id = :u, certificate_id = :c, "
+                "finished_at = now(), delivered_at = CASE WHEN :deliver THEN NULL ELSE now() END "
+                "WHERE letter_key = :k AND outcome IS NULL RETURNING id, sender, message_id"
+            ),
+            {
+                "k": key,
+                "o": outcome,
+                "t": reply_text,
+                "d": detail,
+                "u": user_id,
+                "c": certificate_id,
+                "deliver": bool(deliver),
+            },
+        )
+        .mappings()
+        .first()
+    )
     if stored and outcome == "untrusted_sender":
-        directory.audit(conn, "mail.letter.untrusted_sender", stored["id"],
-                        {"detail": detail, "sender": stored["sender"], "message_id": stored["message_id"]},
-                        user_id=user_id)
+        directory.audit(
+            conn,
+            "mail.letter.untrusted_sender",
+            stored["id"],
+            {"detail": detail, "sender": stored["sender"], "message_id": stored["message_id"]},
+            user_id=user_id,
+        )
     return stored is not None
 
 
 def mark_delivered(conn, key):
-    conn.execute(text("UPDATE mail_letters SET delivered_at = now() WHERE letter_key = :k AND delivered_at IS NULL"),
-                 {"k": key})
+    conn.execute(
+        text("UPDATE mail_letters SET delivered_at = now() WHERE letter_key = :k AND delivered_at IS NULL"), {"k": key}
+    )
 
 
 def _name_parts(cert):
@@ -109,16 +152,33 @@ def update_user_from_certificate(conn, user_id, cert):
     keeps every changed field's old and new value."""
     surname, first, patronymic = _name_parts(cert)
     snils = "".join(ch for ch in (cert.snils or "") if ch.isdigit()) or None
-    old = conn.execute(text("SELECT surname, first_name, patronymic, snils FROM users WHERE id = :u FOR UPDATE"),
-                       {"u": user_id}).mappings().one()
-    new = conn.execute(text(
-        "UPDATE users SET surname = coalesce(:s, surname), first_name = coalesce(:f, first_name), "
-        "patronymic = CASE WHEN :f IS NULL THEN patronymic ELSE :p END, snils = coalesce(:snils, snils), "
-        "updated_at = now() WHERE id = :u RETURNING surname, first_name, patronymic, snils"),
-        {"u": user_id, "s": surname, "f": first, "p": patronymic, "snils": snils}).mappings().one()
+    old = (
+        conn.execute(
+            text("SELECT surname, first_name, patronymic, snils FROM users WHERE id = :u FOR UPDATE"), {"u": user_id}
+        )
+        .mappings()
+        .one()
+    )
+    new = (
+        conn.execute(
+            text(
+                "UPDATE users SET surname = coalesce(:s, surname), first_name = coalesce(:f, first_name), "
+                "patronymic = CASE WHEN :f IS NULL THEN patronymic ELSE :p END, snils = coalesce(:snils, snils), "
+                "updated_at = now() WHERE id = :u RETURNING surname, first_name, patronymic, snils"
+            ),
+            {"u": user_id, "s": surname, "f": first, "p": patronymic, "snils": snils},
+        )
+        .mappings()
+        .one()
+    )
     changes = {k: {"old": old[k], "new": new[k]} for k in _RECORD_FIELDS if old[k] != new[k]}
-    directory.audit(conn, "mail.user.update_from_certificate", user_id,
-                    {"serial": cert.serial_hex, "changes": changes}, user_id=user_id)
+    directory.audit(
+        conn,
+        "mail.user.update_from_certificate",
+        user_id,
+        {"serial": cert.serial_hex, "changes": changes},
+        user_id=user_id,
+    )
 
 
 def register_from_mail(conn, key, user_id, cert, ca, reply_text, detail=None):
@@ -132,25 +192,43 @@ def register_from_mail(conn, key, user_id, cert, ca, reply_text, detail=None):
 
 
 def list_letters(conn, limit=50):
-    rows = conn.execute(text(
-        "SELECT id, received_at, sender, subject, outcome, detail, reply_text, finished_at, delivered_at "
-        "FROM mail_letters ORDER BY id DESC LIMIT :n"), {"n": max(1, min(int(limit), 1000))}).mappings()
+    rows = conn.execute(
+        text(
+            "SELECT id, received_at, sender, subject, outcome, detail, reply_text, finished_at, delivered_at "
+            "FROM mail_letters ORDER BY id DESC LIMIT :n"
+        ),
+        {"n": max(1, min(int(limit), 1000))},
+    ).mappings()
     return [dict(r) for r in rows]
 
 
 def application_data(conn, organization_id, user_id=None):
     """The organisation and (optionally) one of its users, for the registration application (Приложение 1)."""
-    org = conn.execute(text("SELECT id, name, kind, registry_code, ogrn, active FROM organizations WHERE id = :o"),
-                       {"o": organization_id}).mappings().first()
+    org = (
+        conn.execute(
+            text("SELECT id, name, kind, registry_code, ogrn, active FROM organizations WHERE id = :o"),
+            {"o": organization_id},
+        )
+        .mappings()
+        .first()
+    )
     if org is None:
         return None
     user = None
     if user_id is not None:
-        user = conn.execute(text(
-            "SELECT u.id, u.surname, u.first_name, u.patronymic, u.position, u.snils, "
-            "coalesce(array_agg(e.email ORDER BY e.id) FILTER (WHERE e.email IS NOT NULL), '{}') AS emails "
-            "FROM users u LEFT JOIN user_emails e ON e.user_id = u.id WHERE u.id = :u AND u.organization_id = :o "
-            "GROUP BY u.id"), {"u": user_id, "o": organization_id}).mappings().first()
+        user = (
+            conn.execute(
+                text(
+                    "SELECT u.id, u.surname, u.first_name, u.patronymic, u.position, u.snils, "
+                    "coalesce(array_agg(e.email ORDER BY e.id) FILTER (WHERE e.email IS NOT NULL), '{}') AS emails "
+                    "FROM users u LEFT JOIN user_emails e ON e.user_id = u.id WHERE u.id = :u AND u.organization_id = :o "
+                    "GROUP BY u.id"
+                ),
+                {"u": user_id, "o": organization_id},
+            )
+            .mappings()
+            .first()
+        )
         if user is None:
             return None
         user = dict(user)

@@ -3,15 +3,35 @@
 (tests/integration/test_schema_metadata.py). A new migration changes this file in the same commit.
 The journal is the database's only owner; the bridge's shared state (ferzl_bucket, ferzl_circuit, ferzl_archive)
 lives in the same database and is written by the bridge's own statements (README, «Layout»)."""
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, DateTime, Double, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, Table, Text, UniqueConstraint, text)
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s", "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 NOW = text("now()")
 
@@ -23,7 +43,8 @@ def _at(name, **kwargs):
 # ---- the subscriber directory (0001, 0004) ----
 
 organizations = Table(
-    "organizations", metadata,
+    "organizations",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("name", Text, nullable=False),
     Column("kind", Text, nullable=False),  # mo | smo | tfoms
@@ -35,7 +56,8 @@ organizations = Table(
 )
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=False),
     Column("surname", Text, nullable=False),
@@ -50,7 +72,8 @@ users = Table(
 )
 
 user_emails = Table(
-    "user_emails", metadata,
+    "user_emails",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("email", Text, nullable=False),
@@ -59,7 +82,8 @@ user_emails = Table(
 )
 
 cas = Table(
-    "cas", metadata,
+    "cas",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("subject", Text, nullable=False),
     Column("serial_hex", Text, nullable=False),
@@ -73,7 +97,8 @@ cas = Table(
 )
 
 crls = Table(
-    "crls", metadata,
+    "crls",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("ca_id", Integer, ForeignKey("cas.id"), nullable=False),
     _at("this_update", nullable=False),
@@ -84,7 +109,8 @@ crls = Table(
 )
 
 certificates = Table(
-    "certificates", metadata,
+    "certificates",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("issuer", Text, nullable=False),
@@ -105,7 +131,8 @@ certificates = Table(
 # ---- login (0004) ----
 
 auth_challenges = Table(
-    "auth_challenges", metadata,
+    "auth_challenges",
+    metadata,
     Column("id", UUID(as_uuid=False), primary_key=True, server_default=text("gen_random_uuid()")),
     Column("challenge", Text, nullable=False),
     _at("created_at", nullable=False, server_default=NOW),
@@ -114,7 +141,8 @@ auth_challenges = Table(
 )
 
 sessions = Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     Column("token_hash", Text, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=False),
@@ -125,7 +153,8 @@ sessions = Table(
 )
 
 captchas = Table(
-    "captchas", metadata,
+    "captchas",
+    metadata,
     Column("id", UUID(as_uuid=False), primary_key=True, server_default=text("gen_random_uuid()")),
     Column("answer_hash", Text, nullable=False),
     _at("expires_at", nullable=False),
@@ -135,7 +164,8 @@ captchas = Table(
 # ---- requests, groups and their answers (0001, 0006, 0008, 0009) ----
 
 groups = Table(
-    "groups", metadata,
+    "groups",
+    metadata,
     Column("id", BigInteger, primary_key=True),
     Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=False),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
@@ -151,12 +181,18 @@ groups = Table(
     _at("notified_at"),
     Index("ix_groups_org_created", "organization_id", "created_at"),
     Index("ix_groups_unfinished", "id", postgresql_where=text("finished_at IS NULL")),  # 0008
-    Index("uq_groups_org_idempotency_key", "organization_id", "idempotency_key", unique=True,
-          postgresql_where=text("idempotency_key IS NOT NULL")),
+    Index(
+        "uq_groups_org_idempotency_key",
+        "organization_id",
+        "idempotency_key",
+        unique=True,
+        postgresql_where=text("idempotency_key IS NOT NULL"),
+    ),
 )
 
 requests = Table(
-    "requests", metadata,
+    "requests",
+    metadata,
     Column("id", BigInteger, primary_key=True),
     Column("external_id", UUID(as_uuid=False), nullable=False, server_default=text("gen_random_uuid()")),
     Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=False),
@@ -180,18 +216,30 @@ requests = Table(
     # 0008: the dispatch window (requests in flight) and the fair claim (individual first, then per group);
     # 0009 dropped ix_requests_pending (id, status 'sent'): the in-flight index holds the same rows
     Index("ix_requests_in_flight", "dispatched_at", postgresql_where=text("status = 'sent'")),
-    Index("ix_requests_new_single", "id",
-          postgresql_where=text("status = 'sent' AND dispatched_at IS NULL AND group_id IS NULL")),
-    Index("ix_requests_new_group", "group_id", "id",
-          postgresql_where=text("status = 'sent' AND dispatched_at IS NULL AND group_id IS NOT NULL")),
+    Index(
+        "ix_requests_new_single",
+        "id",
+        postgresql_where=text("status = 'sent' AND dispatched_at IS NULL AND group_id IS NULL"),
+    ),
+    Index(
+        "ix_requests_new_group",
+        "group_id",
+        "id",
+        postgresql_where=text("status = 'sent' AND dispatched_at IS NULL AND group_id IS NOT NULL"),
+    ),
     Index("ix_requests_new", "id", postgresql_where=text("status = 'sent' AND dispatched_at IS NULL")),
-    Index("ix_requests_fio_trgm", "fio_search", postgresql_using="gin",  # 0002: search by part of a name
-          postgresql_ops={"fio_search": "gin_trgm_ops"}),
+    Index(
+        "ix_requests_fio_trgm",
+        "fio_search",
+        postgresql_using="gin",  # 0002: search by part of a name
+        postgresql_ops={"fio_search": "gin_trgm_ops"},
+    ),
 )
 
 # One row per state change of a request: the audit trail and the proof of exactly-once answers.
 request_history = Table(
-    "request_history", metadata,
+    "request_history",
+    metadata,
     Column("id", BigInteger, primary_key=True),
     Column("request_id", BigInteger, ForeignKey("requests.id"), nullable=False),
     Column("event", Text, nullable=False),  # created | answered | error
@@ -200,13 +248,15 @@ request_history = Table(
 )
 
 mo_dictionary = Table(
-    "mo_dictionary", metadata,
+    "mo_dictionary",
+    metadata,
     Column("code", Text, primary_key=True),
     Column("name", Text, nullable=False),
 )
 
 audit = Table(
-    "audit", metadata,
+    "audit",
+    metadata,
     Column("id", BigInteger, primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("user_id", Integer),
@@ -220,7 +270,8 @@ audit = Table(
 # ---- certificate mail (0005) ----
 
 mail_letters = Table(
-    "mail_letters", metadata,
+    "mail_letters",
+    metadata,
     Column("id", BigInteger, primary_key=True),
     Column("letter_key", Text, nullable=False),
     Column("message_id", Text),
@@ -245,7 +296,8 @@ mail_letters = Table(
 # ---- the ФЕРЗЛ bridge's shared state (0003): written by ferzl_bridge ----
 
 ferzl_archive = Table(
-    "ferzl_archive", metadata,
+    "ferzl_archive",
+    metadata,
     Column("id", BigInteger, primary_key=True),
     _at("at", nullable=False),
     _at("stored_at", nullable=False, server_default=NOW),
@@ -257,14 +309,16 @@ ferzl_archive = Table(
 )
 
 ferzl_bucket = Table(  # the shared token bucket of FERZL_RATE_LIMIT
-    "ferzl_bucket", metadata,
+    "ferzl_bucket",
+    metadata,
     Column("name", Text, primary_key=True),
     Column("tokens", Double(53), nullable=False),
     _at("updated_at", nullable=False),
 )
 
 ferzl_circuit = Table(  # one row: up | degraded | down
-    "ferzl_circuit", metadata,
+    "ferzl_circuit",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("state", Text, nullable=False),
     Column("reason", Text),

@@ -1,4 +1,5 @@
 """journal: the only owner of PostgreSQL. Thin nameko adapter over services.journal.store."""
+
 import base64
 import logging
 import time
@@ -13,10 +14,10 @@ from nameko.timer import timer
 
 from services import stackcheck
 from services.journal import answers, archive, captcha, crl_refresh, directory, groups, store
-from shared import export, memory, outage
-from shared.heartbeat import Heartbeat
-from shared.gost import GostError, load_certificate, load_crl
 from services.journal.dependencies import Database
+from shared import export, memory, outage
+from shared.gost import GostError, load_certificate, load_crl
+from shared.heartbeat import Heartbeat
 from shared.messages import WORK_QUEUE, load_outcome_chunk
 from shared.queues import answers_queue, declared, work_queue
 
@@ -116,8 +117,9 @@ class JournalService(memory.ReleasesMemory):
     def create_group(self, identity, name, filename, columns, rows, encoding=None, idempotency_key=None):
         """All rows of a file that passed ФЛК become requests in one transaction, then go to ФЕРЗЛ."""
         with self.db.begin() as conn:
-            created = groups.create_group(conn, store.Identity(identity), name, filename, columns, rows,
-                                          encoding, idempotency_key)
+            created = groups.create_group(
+                conn, store.Identity(identity), name, filename, columns, rows, encoding, idempotency_key
+            )
         self._dispatch_quietly()
         return created
 
@@ -129,8 +131,14 @@ class JournalService(memory.ReleasesMemory):
     @rpc
     def list_groups(self, identity, date_from=None, date_to=None, page=1, per_page=50):
         with self.db.connect() as conn:
-            return groups.list_groups(conn, store.Identity(identity), store.parse_date(date_from),
-                                      store.parse_date(date_to), int(page), int(per_page))
+            return groups.list_groups(
+                conn,
+                store.Identity(identity),
+                store.parse_date(date_from),
+                store.parse_date(date_to),
+                int(page),
+                int(per_page),
+            )
 
     @rpc
     def take_finished_notices(self, identity):
@@ -188,12 +196,14 @@ class JournalService(memory.ReleasesMemory):
     @rpc
     def mail_claim(self, letter):
         from services.journal import mail
+
         with self.db.begin() as conn:
             return mail.claim_letter(conn, letter)
 
     @rpc
     def mail_finish(self, key, outcome, reply_text=None, detail=None, user_id=None, deliver=True):
         from services.journal import mail
+
         with self.db.begin() as conn:
             return mail.finish_letter(conn, key, outcome, reply_text, detail, user_id, deliver=deliver)
 
@@ -201,6 +211,7 @@ class JournalService(memory.ReleasesMemory):
     def mail_signature(self, key, signature_key):
         """Bind the DKIM signature that authenticated a letter; False: it already authenticated another (replay)."""
         from services.journal import mail
+
         with self.db.begin() as conn:
             return mail.record_signature(conn, key, signature_key)
 
@@ -211,11 +222,14 @@ class JournalService(memory.ReleasesMemory):
 
         from services.journal import mail
         from shared.gost import load_certificate
+
         cert, ca = load_certificate(base64.b64decode(cert_b64)), load_certificate(base64.b64decode(ca_b64))
         try:
             with self.db.begin() as conn:
-                return {"ok": True, "certificate_id": mail.register_from_mail(conn, key, user_id, cert, ca,
-                                                                              reply_text, detail)}
+                return {
+                    "ok": True,
+                    "certificate_id": mail.register_from_mail(conn, key, user_id, cert, ca, reply_text, detail),
+                }
         except directory.DirectoryError as exc:
             return {"ok": False, "error": str(exc)}
         except IntegrityError:
@@ -224,12 +238,14 @@ class JournalService(memory.ReleasesMemory):
     @rpc
     def mail_delivered(self, key):
         from services.journal import mail
+
         with self.db.begin() as conn:
             mail.mark_delivered(conn, key)
 
     @rpc
     def mail_letters(self, limit=50):
         from services.journal import mail
+
         with self.db.connect() as conn:
             rows = mail.list_letters(conn, limit)
         return [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()} for row in rows]
@@ -237,6 +253,7 @@ class JournalService(memory.ReleasesMemory):
     @rpc
     def mail_application_data(self, organization_id, user_id=None):
         from services.journal import mail
+
         with self.db.connect() as conn:
             return mail.application_data(conn, int(organization_id), None if user_id is None else int(user_id))
 
@@ -255,8 +272,11 @@ class JournalService(memory.ReleasesMemory):
             result = answers.store_chunk(self.db, chunk)
         except Exception as exc:  # only the database away or a lock conflict (services.journal.answers)
             if outage.lock_conflict(exc):
-                log.warning("chunk %s met another transaction (%s); it will be redelivered", chunk["chunk_id"],
-                            type(exc.orig).__name__)
+                log.warning(
+                    "chunk %s met another transaction (%s); it will be redelivered",
+                    chunk["chunk_id"],
+                    type(exc.orig).__name__,
+                )
             else:
                 self._storing.failed(exc)
                 time.sleep(2)  # no hot loop while the database is away
@@ -289,7 +309,7 @@ class JournalService(memory.ReleasesMemory):
             log.exception("archive retention cleanup failed; it runs again in an hour")
 
     _crl_next_run = [0.0]  # monotonic time of the next CRL refresh (_due)
-    _crl_asked = {}  # issuer -> monotonic time of its last on-demand CRL download
+    _crl_asked: dict[str, float] = {}  # issuer -> monotonic time of its last on-demand CRL download
     CRL_ASK_SECONDS = 60.0
 
     @rpc
@@ -352,9 +372,14 @@ class JournalService(memory.ReleasesMemory):
         Each transaction counts what is in flight, claims at most the room left (CLAIM_CHUNKS chunks), publishes
         with confirms and commits; a failed publish rolls back only that claim."""
         size, lease = int(self.config["CHUNK_SIZE"]), int(self.config["DISPATCH_LEASE_SECONDS"])
-        window = store.dispatch_window(size, self.config.get("FERZL_CONCURRENCY", 50), lease,
-                                       self.config.get("FERZL_RATE_LIMIT", 0.0), self.config.get("DISPATCH_WINDOW", 0),
-                                       self._bridges())
+        window = store.dispatch_window(
+            size,
+            self.config.get("FERZL_CONCURRENCY", 50),
+            lease,
+            self.config.get("FERZL_RATE_LIMIT", 0.0),
+            self.config.get("DISPATCH_WINDOW", 0),
+            self._bridges(),
+        )
         budget = MAX_CHUNKS_PER_TICK * size
         sweep = _due(self._next_sweep, SWEEP_SECONDS)
         while budget > 0:

@@ -1,4 +1,5 @@
 """Journal business logic over a SQLAlchemy connection: no nameko here, tested without a broker."""
+
 import json
 from datetime import date
 
@@ -24,16 +25,33 @@ class Identity(dict):
 
 
 def create_request(conn, identity, params, group_id=None, line_no=None):
-    row = conn.execute(text(
-        "INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search) "
-        "VALUES (:org, :user, :group, :line, :name, CAST(:params AS jsonb), :fio) "
-        "RETURNING id, external_id, status, created_at"),
-        {"org": identity.organization_id, "user": identity.user_id, "group": group_id, "line": line_no,
-         "name": params.get("name") or "", "params": json.dumps(params, ensure_ascii=False),
-         "fio": P.fio_search_key(params)}).mappings().one()
+    row = (
+        conn.execute(
+            text(
+                "INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search) "
+                "VALUES (:org, :user, :group, :line, :name, CAST(:params AS jsonb), :fio) "
+                "RETURNING id, external_id, status, created_at"
+            ),
+            {
+                "org": identity.organization_id,
+                "user": identity.user_id,
+                "group": group_id,
+                "line": line_no,
+                "name": params.get("name") or "",
+                "params": json.dumps(params, ensure_ascii=False),
+                "fio": P.fio_search_key(params),
+            },
+        )
+        .mappings()
+        .one()
+    )
     conn.execute(text("INSERT INTO request_history (request_id, event) VALUES (:id, 'created')"), {"id": row["id"]})
-    return {"id": row["id"], "status": row["status"], "status_label": label(row["status"]),
-            "created_at": row["created_at"].isoformat()}
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        "status_label": label(row["status"]),
+        "created_at": row["created_at"].isoformat(),
+    }
 
 
 DISPATCH_LOCK = 0x6F7A7370  # pg advisory lock key ("ozsp"): one dispatcher at a time counts and claims
@@ -42,32 +60,47 @@ FAIR_PASSES = 6  # rounds of sharing the capacity between groups before the catc
 # Every choice reads a partial index holding only its candidates (migration 0008): requests never published
 # (dispatched_at IS NULL) or, by ix_requests_in_flight, those whose lease ran out -- never the rows in flight,
 # which the journal would otherwise walk past on every dispatch (up to the whole window, 5 ms each time).
-_CLAIM = ("UPDATE requests SET dispatched_at = now(), dispatch_count = dispatch_count + 1 "
-          "WHERE id = ANY(ARRAY({ids})) RETURNING id, external_id, params, group_id")
-_CLAIM_EXPIRED = _CLAIM.format(ids=(  # ix_requests_in_flight: published, not answered, lease run out
-    "SELECT id FROM requests WHERE status = 'sent' AND dispatched_at < now() - make_interval(secs => :lease) "
-    "ORDER BY dispatched_at LIMIT :limit FOR UPDATE SKIP LOCKED"))
-_CLAIM_INDIVIDUAL = _CLAIM.format(ids=(  # ix_requests_new_single
-    "SELECT id FROM requests WHERE status = 'sent' AND dispatched_at IS NULL AND group_id IS NULL "
-    "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"))
+_CLAIM = (
+    "UPDATE requests SET dispatched_at = now(), dispatch_count = dispatch_count + 1 "
+    "WHERE id = ANY(ARRAY({ids})) RETURNING id, external_id, params, group_id"
+)
+_CLAIM_EXPIRED = _CLAIM.format(
+    ids=(  # ix_requests_in_flight: published, not answered, lease run out
+        "SELECT id FROM requests WHERE status = 'sent' AND dispatched_at < now() - make_interval(secs => :lease) "
+        "ORDER BY dispatched_at LIMIT :limit FOR UPDATE SKIP LOCKED"
+    )
+)
+_CLAIM_INDIVIDUAL = _CLAIM.format(
+    ids=(  # ix_requests_new_single
+        "SELECT id FROM requests WHERE status = 'sent' AND dispatched_at IS NULL AND group_id IS NULL "
+        "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
+    )
+)
 # Up to :share rows of each group, groups in the given order, from ix_requests_new_group. The group is
 # matched by a range, not "=", so that only that index gives the order (group_id, id): with "=" the planner
 # may walk another index by id and filter, past every pending row of the older groups (measured).
-_CLAIM_GROUPS = _CLAIM.format(ids=(
-    "SELECT r.id FROM unnest(CAST(:groups AS bigint[])) WITH ORDINALITY AS g(id, n) CROSS JOIN LATERAL ("
-    "  SELECT id FROM requests WHERE status = 'sent' AND dispatched_at IS NULL AND group_id IS NOT NULL "
-    "  AND group_id >= g.id AND group_id <= g.id "
-    "  ORDER BY group_id, id LIMIT :share FOR UPDATE SKIP LOCKED) r ORDER BY g.n, r.id LIMIT :limit"))
-_CLAIM_ANY = _CLAIM.format(ids=(  # ix_requests_new
-    "SELECT id FROM requests WHERE status = 'sent' AND dispatched_at IS NULL "
-    "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"))
+_CLAIM_GROUPS = _CLAIM.format(
+    ids=(
+        "SELECT r.id FROM unnest(CAST(:groups AS bigint[])) WITH ORDINALITY AS g(id, n) CROSS JOIN LATERAL ("
+        "  SELECT id FROM requests WHERE status = 'sent' AND dispatched_at IS NULL AND group_id IS NOT NULL "
+        "  AND group_id >= g.id AND group_id <= g.id "
+        "  ORDER BY group_id, id LIMIT :share FOR UPDATE SKIP LOCKED) r ORDER BY g.n, r.id LIMIT :limit"
+    )
+)
+_CLAIM_ANY = _CLAIM.format(
+    ids=(  # ix_requests_new
+        "SELECT id FROM requests WHERE status = 'sent' AND dispatched_at IS NULL "
+        "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
+    )
+)
 
 
 # the dispatcher's turn, and plain index scans for the rest of the transaction (SET LOCAL, in the same round trip)
 _TAKE_TURN = text("SELECT pg_try_advisory_xact_lock(:key) FROM set_config('enable_bitmapscan', 'off', true)")
 _ANY_WORK = text(  # anything to claim: a request never published, or one whose lease ran out
     "SELECT EXISTS (SELECT FROM requests WHERE status = 'sent' AND dispatched_at IS NULL) OR EXISTS ("
-    "SELECT FROM requests WHERE status = 'sent' AND dispatched_at < now() - make_interval(secs => :lease))")
+    "SELECT FROM requests WHERE status = 'sent' AND dispatched_at < now() - make_interval(secs => :lease))"
+)
 
 
 def dispatch_window(chunk_size, concurrency, lease_seconds, rate_limit=0.0, configured=0, bridges=1):
@@ -90,9 +123,13 @@ def dispatch_window(chunk_size, concurrency, lease_seconds, rate_limit=0.0, conf
 
 def in_flight(conn, lease_seconds):
     """Requests published and still awaited: «Отправлен» with a live lease (parked ones have it in the future)."""
-    return conn.execute(text(
-        "SELECT count(*) FROM requests WHERE status = 'sent' "
-        "AND dispatched_at >= now() - make_interval(secs => :lease)"), {"lease": lease_seconds}).scalar_one()
+    return conn.execute(
+        text(
+            "SELECT count(*) FROM requests WHERE status = 'sent' "
+            "AND dispatched_at >= now() - make_interval(secs => :lease)"
+        ),
+        {"lease": lease_seconds},
+    ).scalar_one()
 
 
 def dispatch_room(conn, window, lease_seconds):
@@ -126,14 +163,20 @@ def claim_pending(conn, limit, lease_seconds, sweep=True):
         if limit - len(rows) > 0:
             rows += conn.execute(text(query), {**lease, "limit": limit - len(rows)}).mappings().all()
     remaining = limit - len(rows)
-    active = conn.execute(text("SELECT id FROM groups WHERE finished_at IS NULL ORDER BY id")).scalars().all() \
-        if remaining > 0 else []
+    active = (
+        conn.execute(text("SELECT id FROM groups WHERE finished_at IS NULL ORDER BY id")).scalars().all()
+        if remaining > 0
+        else []
+    )
     for _ in range(FAIR_PASSES):
         if remaining <= 0 or not active:
             break
         share = max(1, remaining // len(active))
-        got = conn.execute(text(_CLAIM_GROUPS), {"groups": list(active), "share": share,
-                                                 "limit": remaining}).mappings().all()
+        got = (
+            conn.execute(text(_CLAIM_GROUPS), {"groups": list(active), "share": share, "limit": remaining})
+            .mappings()
+            .all()
+        )
         per_group = {}
         for r in got:
             per_group[r["group_id"]] = per_group.get(r["group_id"], 0) + 1
@@ -142,8 +185,10 @@ def claim_pending(conn, limit, lease_seconds, sweep=True):
         remaining -= len(got)
     if remaining > 0 and (active or sweep):  # shares not handed out above; with `sweep` also anything missed
         rows += conn.execute(text(_CLAIM_ANY), {"limit": remaining}).mappings().all()
-    return [{"request_id": r["id"], "external_id": str(r["external_id"]), "params": r["params"],
-             "group_id": r["group_id"]} for r in sorted(rows, key=lambda r: r["id"])]
+    return [
+        {"request_id": r["id"], "external_id": str(r["external_id"]), "params": r["params"], "group_id": r["group_id"]}
+        for r in sorted(rows, key=lambda r: r["id"])
+    ]
 
 
 def dispatch_chunks(items, size):
@@ -152,14 +197,15 @@ def dispatch_chunks(items, size):
     size = max(1, int(size))
     single = [i for i in items if i["group_id"] is None]
     grouped = sorted((i for i in items if i["group_id"] is not None), key=lambda i: (i["group_id"], i["request_id"]))
-    return [part[n:n + size] for part in (single, grouped) for n in range(0, len(part), size)]
+    return [part[n : n + size] for part in (single, grouped) for n in range(0, len(part), size)]
 
 
 def mo_names(conn, codes):
     if not codes:
         return {}
-    rows = conn.execute(text("SELECT code, name FROM mo_dictionary WHERE code = ANY(:codes)"),
-                        {"codes": sorted(codes)}).all()
+    rows = conn.execute(
+        text("SELECT code, name FROM mo_dictionary WHERE code = ANY(:codes)"), {"codes": sorted(codes)}
+    ).all()
     return dict(rows)
 
 
@@ -178,7 +224,8 @@ _STORE = text(
     "  error_message = v.error_message, answered_at = v.answered_at "
     "  FROM v WHERE r.id = v.id AND r.status = 'sent' RETURNING r.id, r.status, r.group_id), "
     "h AS (INSERT INTO request_history (request_id, event) SELECT id, status FROM u) "
-    "SELECT id, status, group_id FROM u ORDER BY id")
+    "SELECT id, status, group_id FROM u ORDER BY id"
+)
 
 
 def store_outcomes(conn, outcomes):
@@ -193,10 +240,17 @@ def store_outcomes(conn, outcomes):
         return {"stored": 0, "duplicates": 0}
     codes = {a.get("mo_code") for o in by_id.values() for a in ((o.get("answer") or {}).get("attachments") or [])}
     names = mo_names(conn, codes - {None})
-    records = [{
-        "id": i, "status": o["status"], "answer": _with_mo_names(o.get("answer"), names),
-        "error_code": o.get("error_code"), "error_message": o.get("error_message"), "answered_at": o["answered_at"],
-    } for i, o in sorted(by_id.items())]
+    records = [
+        {
+            "id": i,
+            "status": o["status"],
+            "answer": _with_mo_names(o.get("answer"), names),
+            "error_code": o.get("error_code"),
+            "error_message": o.get("error_message"),
+            "answered_at": o["answered_at"],
+        }
+        for i, o in sorted(by_id.items())
+    ]
     updated = conn.execute(_STORE, {"data": json.dumps(records, ensure_ascii=False)}).mappings().all()
     _count_group_answers(conn, updated)
     return {"stored": len(updated), "duplicates": len(by_id) - len(updated)}
@@ -209,29 +263,43 @@ def _count_group_answers(conn, updated):
             answered, failed = per_group.get(u["group_id"], (0, 0))
             per_group[u["group_id"]] = (answered + (u["status"] == ANSWERED), failed + (u["status"] == ERROR))
     for group_id, (answered, failed) in sorted(per_group.items()):
-        conn.execute(text(
-            "UPDATE groups SET answered = answered + :a, failed = failed + :f, "
-            "finished_at = CASE WHEN answered + :a + failed + :f >= total THEN now() ELSE finished_at END "
-            "WHERE id = :g"), {"a": answered, "f": failed, "g": group_id})
+        conn.execute(
+            text(
+                "UPDATE groups SET answered = answered + :a, failed = failed + :f, "
+                "finished_at = CASE WHEN answered + :a + failed + :f >= total THEN now() ELSE finished_at END "
+                "WHERE id = :g"
+            ),
+            {"a": answered, "f": failed, "g": group_id},
+        )
 
 
 def _card(row):
     params = row["params"]
     return {
-        "id": row["id"], "name": row["name"], "status": row["status"], "status_label": label(row["status"]),
+        "id": row["id"],
+        "name": row["name"],
+        "status": row["status"],
+        "status_label": label(row["status"]),
         "created_at": row["created_at"].isoformat(),
         "answered_at": row["answered_at"].isoformat() if row["answered_at"] else None,
-        "group_id": row["group_id"], "line_no": row["line_no"],
-        "params": params, "params_text": P.describe_text(params),
+        "group_id": row["group_id"],
+        "line_no": row["line_no"],
+        "params": params,
+        "params_text": P.describe_text(params),
         "answer": row["answer"],
         "error": ({"code": row["error_code"], "message": row["error_message"]} if row["status"] == ERROR else None),
     }
 
 
 def get_card(conn, identity, request_id):
-    row = conn.execute(text(
-        "SELECT * FROM requests WHERE id = :id AND organization_id = :org"),
-        {"id": request_id, "org": identity.organization_id}).mappings().first()
+    row = (
+        conn.execute(
+            text("SELECT * FROM requests WHERE id = :id AND organization_id = :org"),
+            {"id": request_id, "org": identity.organization_id},
+        )
+        .mappings()
+        .first()
+    )
     return _card(row) if row else None
 
 
@@ -270,25 +338,52 @@ def list_requests(conn, identity, filters=None, page=1, per_page=50):
     clause = " AND ".join(where)
     order = "line_no, id" if filters.get("group_id") is not None else "created_at DESC, id DESC"
     # Counting is capped: an exact count of a broad filter over millions of rows costs seconds.
-    counted = conn.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM requests WHERE {clause} LIMIT :cap) s"),
-                           {**args, "cap": COUNT_CAP + 1}).scalar_one()
-    rows = conn.execute(text(
-        f"SELECT id, name, params, status, created_at, answered_at, group_id, line_no FROM requests "
-        f"WHERE {clause} ORDER BY {order} LIMIT :limit OFFSET :offset"),
-        {**args, "limit": per_page, "offset": (max(page, 1) - 1) * per_page}).mappings().all()
-    items = [{"id": r["id"], "name": r["name"], "created_at": r["created_at"].isoformat(),
-              "params_text": P.describe_text(r["params"]), "status": r["status"], "status_label": label(r["status"]),
-              "group_id": r["group_id"], "line_no": r["line_no"]} for r in rows]
-    return {"items": items, "total": min(counted, COUNT_CAP), "total_exact": counted <= COUNT_CAP, "page": page,
-            "per_page": per_page}
+    counted = conn.execute(
+        text(f"SELECT count(*) FROM (SELECT 1 FROM requests WHERE {clause} LIMIT :cap) s"),
+        {**args, "cap": COUNT_CAP + 1},
+    ).scalar_one()
+    rows = (
+        conn.execute(
+            text(
+                f"SELECT id, name, params, status, created_at, answered_at, group_id, line_no FROM requests "
+                f"WHERE {clause} ORDER BY {order} LIMIT :limit OFFSET :offset"
+            ),
+            {**args, "limit": per_page, "offset": (max(page, 1) - 1) * per_page},
+        )
+        .mappings()
+        .all()
+    )
+    items = [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "created_at": r["created_at"].isoformat(),
+            "params_text": P.describe_text(r["params"]),
+            "status": r["status"],
+            "status_label": label(r["status"]),
+            "group_id": r["group_id"],
+            "line_no": r["line_no"],
+        }
+        for r in rows
+    ]
+    return {
+        "items": items,
+        "total": min(counted, COUNT_CAP),
+        "total_exact": counted <= COUNT_CAP,
+        "page": page,
+        "per_page": per_page,
+    }
 
 
 def count_recent(conn, identity, seconds):
     """Individual requests the user created in the last `seconds` (the per-user submission limit)."""
-    return conn.execute(text(
-        "SELECT count(*) FROM requests WHERE organization_id = :org AND user_id = :user AND group_id IS NULL "
-        "AND created_at > now() - make_interval(secs => :secs)"),
-        {"org": identity.organization_id, "user": identity.user_id, "secs": float(seconds)}).scalar_one()
+    return conn.execute(
+        text(
+            "SELECT count(*) FROM requests WHERE organization_id = :org AND user_id = :user AND group_id IS NULL "
+            "AND created_at > now() - make_interval(secs => :secs)"
+        ),
+        {"org": identity.organization_id, "user": identity.user_id, "secs": float(seconds)},
+    ).scalar_one()
 
 
 def _escape_like(value):

@@ -8,6 +8,7 @@ Main entry points:
     streebog.digest(data, bits) / streebog.backend()
 Refusals are GostError subclasses with a stable ``reason`` (see errors.py).
 """
+
 from . import errors, streebog
 from .certs import Certificate, Crl, DistinguishedName, load_certificate, load_crl
 from .cms import VerifiedSigner, verify_signed_challenge
@@ -17,8 +18,21 @@ from .errors import GostError, Malformed
 from .trust import TrustStore, verify_certificate
 
 __all__ = [
-    "Certificate", "Crl", "Curve", "DistinguishedName", "GostError", "Malformed",
-    "PrivateKey", "PublicKey", "TrustStore", "VerifiedSigner", "curve_for_oid",
-    "errors", "load_certificate", "load_crl", "streebog", "verify_certificate",
+    "Certificate",
+    "Crl",
+    "Curve",
+    "DistinguishedName",
+    "GostError",
+    "Malformed",
+    "PrivateKey",
+    "PublicKey",
+    "TrustStore",
+    "VerifiedSigner",
+    "curve_for_oid",
+    "errors",
+    "load_certificate",
+    "load_crl",
+    "streebog",
+    "verify_certificate",
     "verify_signed_challenge",
 ]

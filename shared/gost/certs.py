@@ -3,20 +3,20 @@
 asn1crypto cannot read a GOST SubjectPublicKeyInfo, so that part is re-read
 with the small schema below. Every parse error becomes ``Malformed``.
 """
+
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from asn1crypto import keys, core, crl as asn1_crl, x509
+from asn1crypto import core, keys, x509
+from asn1crypto import crl as asn1_crl
 
 from . import oids, streebog
 from .curves import OID_NAMES, curve_for_oid
 from .der import parsing, to_der, to_pem
 from .ec import PublicKey
-from .errors import (CaInvalid, CrlStale, Expired, Malformed, NotYetValid,
-                     UnsupportedAlgorithm)
-
+from .errors import CaInvalid, CrlStale, Expired, Malformed, NotYetValid, UnsupportedAlgorithm
 
 # --- GOST SubjectPublicKeyInfo ---------------------------------------------
 
@@ -79,13 +79,16 @@ def make_spki(key: PublicKey, param_oid: str) -> bytes:
     params = {"public_key_param_set": param_oid}
     if bits == 256:
         params["digest_param_set"] = oids.DIGEST_256
-    return GostSpki({
-        "algorithm": {"algorithm": oids.KEY_OID[bits], "parameters": params},
-        "public_key": core.OctetString(key.to_le_bytes()).dump(),
-    }).dump()
+    return GostSpki(
+        {
+            "algorithm": {"algorithm": oids.KEY_OID[bits], "parameters": params},
+            "public_key": core.OctetString(key.to_le_bytes()).dump(),
+        }
+    ).dump()
 
 
 # --- names -----------------------------------------------------------------
+
 
 def _text(value) -> str:
     v = value.native
@@ -134,12 +137,13 @@ class DistinguishedName:
 
 # --- helpers ---------------------------------------------------------------
 
+
 def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def now_utc(now: datetime | None = None) -> datetime:
-    return datetime.now(timezone.utc) if now is None else _utc(now)
+    return datetime.now(UTC) if now is None else _utc(now)
 
 
 def _ext_value(exts, oid: str):
@@ -189,6 +193,7 @@ def _signed_by(obj, ca) -> bool:
 
 # --- certificate -------------------------------------------------------------
 
+
 class Certificate:
     """A parsed GOST certificate. Build with ``load_certificate``."""
 
@@ -211,16 +216,14 @@ class Certificate:
             ski = _ext_value(exts, oids.EXT_SKI)
             self.subject_key_id: bytes | None = ski.native if ski is not None else None
             aki = _ext_value(exts, oids.EXT_AKI)
-            self.authority_key_id: bytes | None = (
-                aki["key_identifier"].native if aki is not None else None)
+            self.authority_key_id: bytes | None = aki["key_identifier"].native if aki is not None else None
             bc = _ext_value(exts, oids.EXT_BASIC)
             self.is_ca = bool(bc["ca"].native) if bc is not None else False
             self.path_length: int | None = bc["path_len_constraint"].native if bc is not None else None
             ku = _ext_value(exts, oids.EXT_KEY_USAGE)
             self.key_usage: frozenset | None = frozenset(ku.native) if ku is not None else None
             eku = _ext_value(exts, oids.EXT_EKU)
-            self.extended_key_usage: frozenset | None = (
-                frozenset(p.dotted for p in eku) if eku is not None else None)
+            self.extended_key_usage: frozenset | None = frozenset(p.dotted for p in eku) if eku is not None else None
             self.crl_urls: tuple[str, ...] = _crl_urls(_ext_value(exts, oids.EXT_CDP))
             if self.signature_oid not in oids.SIG_BITS:
                 raise UnsupportedAlgorithm("certificate is not signed with GOST R 34.10-2012")
@@ -251,20 +254,29 @@ class Certificate:
         if now > self.not_after:
             raise (CaInvalid if ca else Expired)("certificate has expired")
 
-    def is_issued_by(self, ca: "Certificate") -> bool:
+    def is_issued_by(self, ca: Certificate) -> bool:
         """Names chain and ca's key verifies this certificate's signature."""
         return _signed_by(self, ca)
 
     def info(self) -> dict:
         """Plain fields for display and registration."""
         return {
-            "serial": self.serial, "serial_hex": self.serial_hex,
-            "thumbprint": self.thumbprint, "issuer": str(self.issuer),
-            "subject": str(self.subject), "cn": self.cn, "surname": self.surname,
-            "given_name": self.given_name, "snils": self.snils, "inn": self.inn,
-            "innle": self.innle, "ogrn": self.ogrn,
-            "not_before": self.not_before, "not_after": self.not_after,
-            "key_bits": self.key_bits, "key_param_set": self.key_param_oid,
+            "serial": self.serial,
+            "serial_hex": self.serial_hex,
+            "thumbprint": self.thumbprint,
+            "issuer": str(self.issuer),
+            "subject": str(self.subject),
+            "cn": self.cn,
+            "surname": self.surname,
+            "given_name": self.given_name,
+            "snils": self.snils,
+            "inn": self.inn,
+            "innle": self.innle,
+            "ogrn": self.ogrn,
+            "not_before": self.not_before,
+            "not_after": self.not_after,
+            "key_bits": self.key_bits,
+            "key_param_set": self.key_param_oid,
             "key_param_name": OID_NAMES.get(self.key_param_oid, self.key_param_oid),
         }
 
@@ -286,6 +298,7 @@ def load_certificate(data) -> Certificate:
 
 
 # --- CRL -----------------------------------------------------------------------
+
 
 class Crl:
     """A parsed CRL. Build with ``load_crl``; check with ``is_issued_by``."""

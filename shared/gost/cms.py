@@ -1,4 +1,5 @@
 """Verification of a CAdES-BES signed login challenge (CMS SignedData)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +11,17 @@ from asn1crypto import cms, core, tsp, x509
 from . import oids, streebog
 from .certs import Certificate, load_certificate, now_utc
 from .der import parsing, to_der
-from .errors import (GostError, BadSignature, CertMismatch, ContentMismatch, DigestMismatch,
-                     Malformed, SignerCertMissing, SigningTimeInvalid, UnsupportedAlgorithm)
+from .errors import (
+    BadSignature,
+    CertMismatch,
+    ContentMismatch,
+    DigestMismatch,
+    GostError,
+    Malformed,
+    SignerCertMissing,
+    SigningTimeInvalid,
+    UnsupportedAlgorithm,
+)
 from .trust import TrustStore, verify_certificate
 
 DEFAULT_SKEW = timedelta(minutes=10)
@@ -52,9 +62,23 @@ def _from_cert(name: str) -> property:
     return property(lambda self: getattr(self.certificate, name), doc=f"certificate.{name}")
 
 
-for _name in ("serial", "serial_hex", "thumbprint", "issuer", "subject", "cn", "surname",
-              "given_name", "snils", "inn", "innle", "ogrn", "not_before", "not_after",
-              "key_bits"):
+for _name in (
+    "serial",
+    "serial_hex",
+    "thumbprint",
+    "issuer",
+    "subject",
+    "cn",
+    "surname",
+    "given_name",
+    "snils",
+    "inn",
+    "innle",
+    "ogrn",
+    "not_before",
+    "not_after",
+    "key_bits",
+):
     setattr(VerifiedSigner, _name, _from_cert(_name))
 
 
@@ -115,10 +139,18 @@ def _parse(der: bytes) -> _Parsed:
         for choice in sd["certificates"]:
             if choice.name == "certificate":
                 certs.append(choice.chosen.dump())
-    return _Parsed(content, issuer, serial, ski,
-                   si["digest_algorithm"]["algorithm"].dotted,
-                   si["signature_algorithm"]["algorithm"].dotted,
-                   si["signature"].native, signed_bytes, attrs, certs)
+    return _Parsed(
+        content,
+        issuer,
+        serial,
+        ski,
+        si["digest_algorithm"]["algorithm"].dotted,
+        si["signature_algorithm"]["algorithm"].dotted,
+        si["signature"].native,
+        signed_bytes,
+        attrs,
+        certs,
+    )
 
 
 def _single(attrs: dict, oid: str) -> bytes | None:
@@ -155,8 +187,10 @@ def _ess_hash(alg_oid: str, data: bytes) -> bytes:
 
 def _check_ess(attrs: dict, cert: Certificate) -> None:
     """signingCertificateV2 / signingCertificate, when present, must name cert."""
-    for oid, spec in ((oids.ATTR_SIGNING_CERT_V2, tsp.SigningCertificateV2),
-                      (oids.ATTR_SIGNING_CERT, tsp.SigningCertificate)):
+    for oid, spec in (
+        (oids.ATTR_SIGNING_CERT_V2, tsp.SigningCertificateV2),
+        (oids.ATTR_SIGNING_CERT, tsp.SigningCertificate),
+    ):
         raw = _single(attrs, oid)
         if raw is None:
             continue
@@ -169,10 +203,9 @@ def _check_ess(attrs: dict, cert: Certificate) -> None:
             issuer_serial = first["issuer_serial"]
             if not isinstance(issuer_serial, core.Void):
                 serial = issuer_serial["serial_number"].native
-                names = [g.chosen.chosen.dump() for g in issuer_serial["issuer"]
-                         if g.name == "directory_name"]
+                names = [g.chosen.chosen.dump() for g in issuer_serial["issuer"] if g.name == "directory_name"]
             else:
-                serial, names = None, None
+                serial, names = None, []
         if _ess_hash(alg, cert.der) != cert_hash:
             raise CertMismatch("signing certificate hash does not match")
         if serial is not None and (serial != cert.serial or cert.issuer.der not in names):
@@ -204,9 +237,16 @@ def _signing_time(attrs: dict, now: datetime, skew: timedelta) -> datetime:
     return t
 
 
-def verify_signed_challenge(p7s, challenge: bytes, trusted_cas, crls=(),
-                            now: datetime | None = None, crl_grace: timedelta = timedelta(0),
-                            *, max_clock_skew: timedelta = DEFAULT_SKEW) -> VerifiedSigner:
+def verify_signed_challenge(
+    p7s,
+    challenge: bytes,
+    trusted_cas,
+    crls=(),
+    now: datetime | None = None,
+    crl_grace: timedelta = timedelta(0),
+    *,
+    max_clock_skew: timedelta = DEFAULT_SKEW,
+) -> VerifiedSigner:
     """Verify a CAdES-BES signature of challenge by a certificate of a trusted CA.
 
     p7s: DER, PEM or base64 (CR/LF allowed); attached or detached content.

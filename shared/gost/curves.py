@@ -4,6 +4,7 @@ Constants come from gostcrypto (R 1323565.1.024-2019 sets, all given in
 short Weierstrass form y^2 = x^3 + a*x + b). CryptoPro OIDs map onto the
 equal TC26 sets.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -52,24 +53,28 @@ class Curve:
 
 def _from_gostcrypto(name: str, key: str, oids: tuple) -> Curve:
     c = _SETS[key]
-    return Curve(name=name, p=c["p"], a=c["a"] % c["p"], b=c["b"] % c["p"],
-                 q=c["q"], x=c["x"], y=c["y"], m=c["m"], oids=oids)
+    return Curve(
+        name=name, p=c["p"], a=c["a"] % c["p"], b=c["b"] % c["p"], q=c["q"], x=c["x"], y=c["y"], m=c["m"], oids=oids
+    )
 
 
-TC26_256_A = _from_gostcrypto("tc26-256-A", "id-tc26-gost-3410-2012-256-paramSetA",
-                              ("1.2.643.7.1.2.1.1.1",))
-TC26_256_B = _from_gostcrypto("tc26-256-B", "id-tc26-gost-3410-2012-256-paramSetB",
-                              ("1.2.643.7.1.2.1.1.2", "1.2.643.2.2.35.1", "1.2.643.2.2.36.0"))
-TC26_256_C = _from_gostcrypto("tc26-256-C", "id-tc26-gost-3410-2012-256-paramSetC",
-                              ("1.2.643.7.1.2.1.1.3", "1.2.643.2.2.35.2"))
-TC26_256_D = _from_gostcrypto("tc26-256-D", "id-tc26-gost-3410-2012-256-paramSetD",
-                              ("1.2.643.7.1.2.1.1.4", "1.2.643.2.2.35.3", "1.2.643.2.2.36.1"))
-TC26_512_A = _from_gostcrypto("tc26-512-A", "id-tc26-gost-3410-12-512-paramSetA",
-                              ("1.2.643.7.1.2.1.2.1",))
-TC26_512_B = _from_gostcrypto("tc26-512-B", "id-tc26-gost-3410-12-512-paramSetB",
-                              ("1.2.643.7.1.2.1.2.2",))
-TC26_512_C = _from_gostcrypto("tc26-512-C", "id-tc26-gost-3410-2012-512-paramSetC",
-                              ("1.2.643.7.1.2.1.2.3",))
+TC26_256_A = _from_gostcrypto("tc26-256-A", "id-tc26-gost-3410-2012-256-paramSetA", ("1.2.643.7.1.2.1.1.1",))
+TC26_256_B = _from_gostcrypto(
+    "tc26-256-B",
+    "id-tc26-gost-3410-2012-256-paramSetB",
+    ("1.2.643.7.1.2.1.1.2", "1.2.643.2.2.35.1", "1.2.643.2.2.36.0"),
+)
+TC26_256_C = _from_gostcrypto(
+    "tc26-256-C", "id-tc26-gost-3410-2012-256-paramSetC", ("1.2.643.7.1.2.1.1.3", "1.2.643.2.2.35.2")
+)
+TC26_256_D = _from_gostcrypto(
+    "tc26-256-D",
+    "id-tc26-gost-3410-2012-256-paramSetD",
+    ("1.2.643.7.1.2.1.1.4", "1.2.643.2.2.35.3", "1.2.643.2.2.36.1"),
+)
+TC26_512_A = _from_gostcrypto("tc26-512-A", "id-tc26-gost-3410-12-512-paramSetA", ("1.2.643.7.1.2.1.2.1",))
+TC26_512_B = _from_gostcrypto("tc26-512-B", "id-tc26-gost-3410-12-512-paramSetB", ("1.2.643.7.1.2.1.2.2",))
+TC26_512_C = _from_gostcrypto("tc26-512-C", "id-tc26-gost-3410-2012-512-paramSetC", ("1.2.643.7.1.2.1.2.3",))
 
 # Friendlier aliases of the CryptoPro names.
 CRYPTOPRO_A = TC26_256_B
@@ -78,19 +83,24 @@ CRYPTOPRO_C = TC26_256_D
 CRYPTOPRO_XCH_A = TC26_256_B
 CRYPTOPRO_XCH_B = TC26_256_D
 
-ALL_CURVES = (TC26_256_A, TC26_256_B, TC26_256_C, TC26_256_D,
-              TC26_512_A, TC26_512_B, TC26_512_C)
+ALL_CURVES = (TC26_256_A, TC26_256_B, TC26_256_C, TC26_256_D, TC26_512_A, TC26_512_B, TC26_512_C)
 
 CURVES_BY_OID: dict[str, Curve] = {oid: c for c in ALL_CURVES for oid in c.oids}
 
 # Readable OID names for reports.
 OID_NAMES = {
-    "1.2.643.7.1.2.1.1.1": "tc26-256-A", "1.2.643.7.1.2.1.1.2": "tc26-256-B",
-    "1.2.643.7.1.2.1.1.3": "tc26-256-C", "1.2.643.7.1.2.1.1.4": "tc26-256-D",
-    "1.2.643.2.2.35.1": "CryptoPro-A", "1.2.643.2.2.35.2": "CryptoPro-B",
-    "1.2.643.2.2.35.3": "CryptoPro-C", "1.2.643.2.2.36.0": "CryptoPro-XchA",
-    "1.2.643.2.2.36.1": "CryptoPro-XchB", "1.2.643.7.1.2.1.2.1": "tc26-512-A",
-    "1.2.643.7.1.2.1.2.2": "tc26-512-B", "1.2.643.7.1.2.1.2.3": "tc26-512-C",
+    "1.2.643.7.1.2.1.1.1": "tc26-256-A",
+    "1.2.643.7.1.2.1.1.2": "tc26-256-B",
+    "1.2.643.7.1.2.1.1.3": "tc26-256-C",
+    "1.2.643.7.1.2.1.1.4": "tc26-256-D",
+    "1.2.643.2.2.35.1": "CryptoPro-A",
+    "1.2.643.2.2.35.2": "CryptoPro-B",
+    "1.2.643.2.2.35.3": "CryptoPro-C",
+    "1.2.643.2.2.36.0": "CryptoPro-XchA",
+    "1.2.643.2.2.36.1": "CryptoPro-XchB",
+    "1.2.643.7.1.2.1.2.1": "tc26-512-A",
+    "1.2.643.7.1.2.1.2.2": "tc26-512-B",
+    "1.2.643.7.1.2.1.2.3": "tc26-512-C",
 }
 
 

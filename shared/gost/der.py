@@ -1,4 +1,5 @@
 """Input decoding (DER, PEM, bare base64) and the parse guard."""
+
 from __future__ import annotations
 
 import base64
@@ -66,5 +67,5 @@ def parsing(what: str):
 
 def to_pem(der: bytes, label: str) -> str:
     b64 = base64.b64encode(der).decode("ascii")
-    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+    lines = [b64[i : i + 64] for i in range(0, len(b64), 64)]
     return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n"

@@ -7,6 +7,7 @@ fixed-window table, so k*P costs only additions; other keys use wNAF.
 Byte order as in X.509/CMS: keys X||Y little-endian, digests read
 little-endian, signatures s||r big-endian.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,6 +21,7 @@ _WNAF_W = 5  # variable-base wNAF width
 
 
 # --- field / group arithmetic -------------------------------------------
+
 
 def _dbl(P, p, a):
     """2P in Jacobian coordinates (a is a mod p; a == p-3 takes the short path)."""
@@ -106,6 +108,7 @@ def _affine(P, p):
 
 # --- scalar multiplication ----------------------------------------------
 
+
 class _FixedTable:
     """Signed fixed-window table: rows[i][j-1] = j * 2^(w*i) * P, affine."""
 
@@ -123,7 +126,7 @@ class _FixedTable:
             jac.extend(row)
             base = _dbl(row[-1], p, a)  # 2^w * previous base
         flat = _to_affine_many(jac, p)
-        self.rows = [flat[i * half:(i + 1) * half] for i in range(nwin)]
+        self.rows = [flat[i * half : (i + 1) * half] for i in range(nwin)]
 
     def mul(self, k: int, curve: Curve):
         """k * P (Jacobian), k >= 0."""
@@ -217,6 +220,7 @@ def digest_to_e(curve: Curve, digest: bytes) -> int:
 
 # --- keys ----------------------------------------------------------------
 
+
 class PublicKey:
     """A validated GOST public key."""
 
@@ -228,10 +232,10 @@ class PublicKey:
         if curve.cofactor > 1 and _has_small_order(curve, x, y):
             raise Malformed("public key has a small order")
         self.curve, self.x, self.y = curve, x, y
-        self._table = None
+        self._table: _FixedTable | None = None
 
     @classmethod
-    def from_le_bytes(cls, curve: Curve, raw: bytes) -> "PublicKey":
+    def from_le_bytes(cls, curve: Curve, raw: bytes) -> PublicKey:
         """Parse X||Y little-endian as stored in an X.509 SPKI."""
         n = curve.size
         if len(raw) != 2 * n:
@@ -242,7 +246,7 @@ class PublicKey:
         n = self.curve.size
         return self.x.to_bytes(n, "little") + self.y.to_bytes(n, "little")
 
-    def precompute(self) -> "PublicKey":
+    def precompute(self) -> PublicKey:
         """Build a fixed-base table (worth it for CA keys used many times)."""
         if self._table is None:
             self._table = _FixedTable(self.curve, self.x, self.y)
@@ -278,8 +282,7 @@ class PublicKey:
         return self.verify_rs(digest_to_e(self.curve, digest), r, s)
 
     def __eq__(self, other):
-        return (isinstance(other, PublicKey) and self.curve is other.curve
-                and self.x == other.x and self.y == other.y)
+        return isinstance(other, PublicKey) and self.curve is other.curve and self.x == other.x and self.y == other.y
 
     def __hash__(self):
         return hash((self.curve.name, self.x, self.y))
@@ -294,10 +297,10 @@ class PrivateKey:
         if not 0 < d < curve.q:
             raise ValueError("private key out of range")
         self.curve, self.d = curve, d
-        self._public = None
+        self._public: PublicKey | None = None
 
     @classmethod
-    def from_seed(cls, curve: Curve, seed: bytes) -> "PrivateKey":
+    def from_seed(cls, curve: Curve, seed: bytes) -> PrivateKey:
         """Derive a key deterministically from seed bytes."""
         d = _expand(seed, b"gost-key", curve.q)
         return cls(curve, d)
@@ -319,9 +322,13 @@ class PrivateKey:
         e = e % q or 1
         counter = 0
         while True:
-            kk = k if k is not None else _expand(
-                self.d.to_bytes(c.size, "big") + e.to_bytes(c.size, "big"),
-                b"gost-nonce" + bytes([counter]), q)
+            kk = (
+                k
+                if k is not None
+                else _expand(
+                    self.d.to_bytes(c.size, "big") + e.to_bytes(c.size, "big"), b"gost-nonce" + bytes([counter]), q
+                )
+            )
             counter += 1
             point = base_mul(c, kk)
             r = point[0] % q if point else 0
@@ -342,8 +349,7 @@ def _expand(seed: bytes, label: bytes, q: int) -> int:
     """A non-zero integer below q derived from seed (HMAC-SHA512 stream)."""
     n = 0
     while True:
-        block = b"".join(hmac.new(seed, label + bytes([n, i]), hashlib.sha512).digest()
-                         for i in range(2))
+        block = b"".join(hmac.new(seed, label + bytes([n, i]), hashlib.sha512).digest() for i in range(2))
         v = int.from_bytes(block, "big") % q
         if v:
             return v

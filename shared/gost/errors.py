@@ -121,8 +121,21 @@ class CrlInvalid(GostError):
 
 
 ALL_ERRORS = (
-    Malformed, UnsupportedAlgorithm, BadSignature, DigestMismatch,
-    ContentMismatch, SigningTimeInvalid, CertMismatch, SignerCertMissing,
-    Expired, NotYetValid, UnknownCa, CaInvalid, WrongUsage, Revoked, CrlMissing,
-    CrlStale, CrlInvalid,
+    Malformed,
+    UnsupportedAlgorithm,
+    BadSignature,
+    DigestMismatch,
+    ContentMismatch,
+    SigningTimeInvalid,
+    CertMismatch,
+    SignerCertMissing,
+    Expired,
+    NotYetValid,
+    UnknownCa,
+    CaInvalid,
+    WrongUsage,
+    Revoked,
+    CrlMissing,
+    CrlStale,
+    CrlInvalid,
 )

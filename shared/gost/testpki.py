@@ -10,13 +10,15 @@ deterministic; dates are explicit or fixed defaults.
     crl = ca.crl(revoked=[other.cert.serial])
     p7s = user.sign_challenge(b"challenge")
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from asn1crypto import cms, core, crl as asn1_crl, keys, tsp, x509
+from asn1crypto import cms, core, keys, tsp, x509
+from asn1crypto import crl as asn1_crl
 
 from . import curves, oids, streebog
 from .certs import Certificate, Crl, GostKeyAlgorithm, load_certificate, make_spki
@@ -25,15 +27,15 @@ from .ec import PrivateKey
 
 DEFAULT_CA_NAME = "Тестовый УЦ ОЗСП"
 TEST_CA_MARK = "ТЕСТОВЫЙ УЦ - НЕ ДОВЕРЯТЬ"  # OU of every CA made here
-CA_NOT_BEFORE = datetime(2020, 1, 1, tzinfo=timezone.utc)
-CA_NOT_AFTER = datetime(2120, 1, 1, tzinfo=timezone.utc)
-USER_NOT_BEFORE = datetime(2024, 1, 1, tzinfo=timezone.utc)
-USER_NOT_AFTER = datetime(2074, 1, 1, tzinfo=timezone.utc)
+CA_NOT_BEFORE = datetime(2020, 1, 1, tzinfo=UTC)
+CA_NOT_AFTER = datetime(2120, 1, 1, tzinfo=UTC)
+USER_NOT_BEFORE = datetime(2024, 1, 1, tzinfo=UTC)
+USER_NOT_AFTER = datetime(2074, 1, 1, tzinfo=UTC)
 _NUMERIC = {oids.SNILS, oids.OGRN, oids.OGRNIP, oids.INN, oids.INNLE}
 
 
 def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def _time(dt: datetime) -> x509.Time:
@@ -69,8 +71,7 @@ def _ski(key) -> bytes:
 
 
 class _GostPrivateKeyInfo(core.Sequence):
-    _fields = [("version", core.Integer), ("algorithm", GostKeyAlgorithm),
-               ("private_key", core.OctetString)]
+    _fields = [("version", core.Integer), ("algorithm", GostKeyAlgorithm), ("private_key", core.OctetString)]
 
 
 def export_private_key(key: PrivateKey, param_oid: str | None = None) -> str:
@@ -79,11 +80,13 @@ def export_private_key(key: PrivateKey, param_oid: str | None = None) -> str:
     params = {"public_key_param_set": param_oid}
     if key.curve.bits == 256:
         params["digest_param_set"] = oids.DIGEST_256
-    info = _GostPrivateKeyInfo({
-        "version": 0,
-        "algorithm": {"algorithm": oids.KEY_OID[key.curve.bits], "parameters": params},
-        "private_key": key.to_le_bytes(),
-    })
+    info = _GostPrivateKeyInfo(
+        {
+            "version": 0,
+            "algorithm": {"algorithm": oids.KEY_OID[key.curve.bits], "parameters": params},
+            "private_key": key.to_le_bytes(),
+        }
+    )
     return to_pem(info.dump(), "PRIVATE KEY")
 
 
@@ -110,18 +113,25 @@ def _default_param(curve: curves.Curve) -> str:
 USUAL = "usual"  # the extension as an accredited CA issues it (None: no such extension)
 
 
-def _extensions(ca: bool, key: PrivateKey, issuer_key: PrivateKey, key_usage=USUAL,
-                extended_key_usage=USUAL, path_length: int | None = None, crl_urls=()) -> list:
+def _extensions(
+    ca: bool,
+    key: PrivateKey,
+    issuer_key: PrivateKey,
+    key_usage=USUAL,
+    extended_key_usage=USUAL,
+    path_length: int | None = None,
+    crl_urls=(),
+) -> list:
     basic = {"ca": ca, "path_len_constraint": path_length} if path_length is not None else {"ca": ca}
     exts = [
         {"extn_id": "key_identifier", "extn_value": _ski(key)},
-        {"extn_id": "authority_key_identifier",
-         "extn_value": {"key_identifier": _ski(issuer_key)}},
+        {"extn_id": "authority_key_identifier", "extn_value": {"key_identifier": _ski(issuer_key)}},
         {"extn_id": "basic_constraints", "critical": True, "extn_value": basic},
     ]
     if key_usage == USUAL:
-        key_usage = ({"key_cert_sign", "crl_sign", "digital_signature"} if ca
-                     else {"digital_signature", "non_repudiation"})
+        key_usage = (
+            {"key_cert_sign", "crl_sign", "digital_signature"} if ca else {"digital_signature", "non_repudiation"}
+        )
     if key_usage is not None:
         exts.append({"extn_id": "key_usage", "critical": True, "extn_value": set(key_usage)})
     if extended_key_usage == USUAL:
@@ -129,33 +139,52 @@ def _extensions(ca: bool, key: PrivateKey, issuer_key: PrivateKey, key_usage=USU
     if extended_key_usage is not None:
         exts.append({"extn_id": "extended_key_usage", "extn_value": list(extended_key_usage)})
     if crl_urls:
-        exts.append({"extn_id": "crl_distribution_points", "extn_value": [
-            {"distribution_point": {"full_name": [x509.GeneralName("uniform_resource_identifier", url)]}}
-            for url in crl_urls]})
+        exts.append(
+            {
+                "extn_id": "crl_distribution_points",
+                "extn_value": [
+                    {"distribution_point": {"full_name": [x509.GeneralName("uniform_resource_identifier", url)]}}
+                    for url in crl_urls
+                ],
+            }
+        )
     return exts
 
 
-def make_certificate(issuer: x509.Name, issuer_key: PrivateKey, subject: x509.Name,
-                     key: PrivateKey, param_oid: str, serial: int,
-                     not_before: datetime, not_after: datetime, ca: bool, **extensions) -> Certificate:
+def make_certificate(
+    issuer: x509.Name,
+    issuer_key: PrivateKey,
+    subject: x509.Name,
+    key: PrivateKey,
+    param_oid: str,
+    serial: int,
+    not_before: datetime,
+    not_after: datetime,
+    ca: bool,
+    **extensions,
+) -> Certificate:
     """A certificate of key signed by issuer_key; extensions: key_usage, extended_key_usage,
     path_length, crl_urls (see _extensions)."""
     sig_oid = oids.SIG_OID[issuer_key.curve.bits]
-    tbs_der = x509.TbsCertificate({
-        "version": "v3",
-        "serial_number": serial,
-        "signature": {"algorithm": sig_oid},
-        "issuer": issuer,
-        "validity": {"not_before": _time(not_before), "not_after": _time(not_after)},
-        "subject": subject,
-        "subject_public_key_info": keys.PublicKeyInfo.load(make_spki(key.public_key, param_oid)),
-        "extensions": _extensions(ca, key, issuer_key, **extensions),
-    }).dump()
-    cert = x509.Certificate({
-        "tbs_certificate": x509.TbsCertificate.load(tbs_der),
-        "signature_algorithm": {"algorithm": sig_oid},
-        "signature_value": _sign_tbs(tbs_der, issuer_key),
-    })
+    tbs_der = x509.TbsCertificate(
+        {
+            "version": "v3",
+            "serial_number": serial,
+            "signature": {"algorithm": sig_oid},
+            "issuer": issuer,
+            "validity": {"not_before": _time(not_before), "not_after": _time(not_after)},
+            "subject": subject,
+            "subject_public_key_info": keys.PublicKeyInfo.load(make_spki(key.public_key, param_oid)),
+            "extensions": _extensions(ca, key, issuer_key, **extensions),
+        }
+    ).dump()
+    cert = x509.Certificate(
+        {
+            "tbs_certificate": x509.TbsCertificate.load(tbs_der),
+            "signature_algorithm": {"algorithm": sig_oid},
+            "signature_value": _sign_tbs(tbs_der, issuer_key),
+        }
+    )
     return load_certificate(cert.dump())
 
 
@@ -164,7 +193,7 @@ class TestUser:
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, cert: Certificate, key: PrivateKey, issuer: "TestCa"):
+    def __init__(self, cert: Certificate, key: PrivateKey, issuer: TestCa):
         self.cert, self.key, self.issuer = cert, key, issuer
 
     @property
@@ -179,21 +208,33 @@ class TestUser:
 class TestCa(TestUser):
     """A CA that issues user certificates and CRLs."""
 
-    def __init__(self, pki: "TestPki", cert: Certificate, key: PrivateKey, param_oid: str,
-                 issuer: "TestCa | None" = None):
+    def __init__(self, pki: TestPki, cert: Certificate, key: PrivateKey, param_oid: str, issuer: TestCa | None = None):
         super().__init__(cert, key, issuer or self)
         self.pki, self.param_oid = pki, param_oid
         self._name = x509.Name.load(cert.subject.der)
         self._crl_number = 0
 
-    def issue(self, cn: str = "ТЕСТОВ ТЕСТ ТЕСТОВИЧ", *, surname: str | None = "ТЕСТОВ",
-              given_name: str | None = "ТЕСТ ТЕСТОВИЧ", snils: str | None = "11223344595",
-              inn: str | None = None, ogrn: str | None = None, innle: str | None = None,
-              organization: str | None = None, title: str | None = None,
-              curve: curves.Curve | None = None, param_oid: str | None = None,
-              not_before: datetime = USER_NOT_BEFORE, not_after: datetime = USER_NOT_AFTER,
-              serial: int | None = None, ca: bool = False, label: str | None = None,
-              **extensions) -> TestUser:
+    def issue(
+        self,
+        cn: str = "ТЕСТОВ ТЕСТ ТЕСТОВИЧ",
+        *,
+        surname: str | None = "ТЕСТОВ",
+        given_name: str | None = "ТЕСТ ТЕСТОВИЧ",
+        snils: str | None = "11223344595",
+        inn: str | None = None,
+        ogrn: str | None = None,
+        innle: str | None = None,
+        organization: str | None = None,
+        title: str | None = None,
+        curve: curves.Curve | None = None,
+        param_oid: str | None = None,
+        not_before: datetime = USER_NOT_BEFORE,
+        not_after: datetime = USER_NOT_AFTER,
+        serial: int | None = None,
+        ca: bool = False,
+        label: str | None = None,
+        **extensions,
+    ) -> TestUser:
         """Issue a certificate; curve defaults to CryptoPro-A (256 bit). extensions: key_usage,
         extended_key_usage (names or dotted OIDs; None leaves the extension out), path_length,
         crl_urls (cRLDistributionPoints)."""
@@ -201,30 +242,47 @@ class TestCa(TestUser):
         param_oid = param_oid or _default_param(curve)
         label = label or self.pki.next_label(cn)
         key = self.pki.key(curve, label)
-        fields = (("C", "RU"), ("O", organization), ("OU", TEST_CA_MARK if ca else None),
-                  ("T", title), ("SN", surname), ("G", given_name), ("CN", cn),
-                  ("SNILS", snils), ("INN", inn), ("OGRN", ogrn), ("INNLE", innle))
+        fields = (
+            ("C", "RU"),
+            ("O", organization),
+            ("OU", TEST_CA_MARK if ca else None),
+            ("T", title),
+            ("SN", surname),
+            ("G", given_name),
+            ("CN", cn),
+            ("SNILS", snils),
+            ("INN", inn),
+            ("OGRN", ogrn),
+            ("INNLE", innle),
+        )
         attrs = [(k, v) for k, v in fields if v]
         serial = serial if serial is not None else self.pki.serial(label)
-        cert = make_certificate(self._name, self.key, build_name(attrs), key, param_oid,
-                                serial, not_before, not_after, ca, **extensions)
+        cert = make_certificate(
+            self._name, self.key, build_name(attrs), key, param_oid, serial, not_before, not_after, ca, **extensions
+        )
         if ca:
             return TestCa(self.pki, cert, key, param_oid, issuer=self)
         return TestUser(cert, key, self)
 
-    def crl(self, revoked=(), this_update: datetime = USER_NOT_BEFORE,
-            next_update: datetime | None = CA_NOT_AFTER,
-            revocation_date: datetime | None = None) -> Crl:
+    def crl(
+        self,
+        revoked=(),
+        this_update: datetime = USER_NOT_BEFORE,
+        next_update: datetime | None = CA_NOT_AFTER,
+        revocation_date: datetime | None = None,
+    ) -> Crl:
         """A CRL listing serials (ints, TestUsers or Certificates)."""
         self._crl_number += 1
         entries = []
         for item in revoked:
             serial = item if isinstance(item, int) else getattr(item, "cert", item).serial
-            entries.append({
-                "user_certificate": serial,
-                "revocation_date": _time(revocation_date or this_update),
-                "crl_entry_extensions": [{"extn_id": "crl_reason", "extn_value": "key_compromise"}],
-            })
+            entries.append(
+                {
+                    "user_certificate": serial,
+                    "revocation_date": _time(revocation_date or this_update),
+                    "crl_entry_extensions": [{"extn_id": "crl_reason", "extn_value": "key_compromise"}],
+                }
+            )
         sig_oid = oids.SIG_OID[self.key.curve.bits]
         fields = {
             "version": "v2",
@@ -232,8 +290,7 @@ class TestCa(TestUser):
             "issuer": self._name,
             "this_update": _time(this_update),
             "crl_extensions": [
-                {"extn_id": "authority_key_identifier",
-                 "extn_value": {"key_identifier": _ski(self.key)}},
+                {"extn_id": "authority_key_identifier", "extn_value": {"key_identifier": _ski(self.key)}},
                 {"extn_id": "crl_number", "extn_value": self._crl_number},
             ],
         }
@@ -242,11 +299,13 @@ class TestCa(TestUser):
         if entries:
             fields["revoked_certificates"] = entries
         tbs_der = asn1_crl.TbsCertList(fields).dump()
-        cl = asn1_crl.CertificateList({
-            "tbs_cert_list": asn1_crl.TbsCertList.load(tbs_der),
-            "signature_algorithm": {"algorithm": sig_oid},
-            "signature": _sign_tbs(tbs_der, self.key),
-        })
+        cl = asn1_crl.CertificateList(
+            {
+                "tbs_cert_list": asn1_crl.TbsCertList.load(tbs_der),
+                "signature_algorithm": {"algorithm": sig_oid},
+                "signature": _sign_tbs(tbs_der, self.key),
+            }
+        )
         return Crl(cl.dump())
 
 
@@ -273,18 +332,34 @@ class TestPki:
         h = hashlib.sha256(self.seed + b"/serial/" + label.encode("utf-8")).digest()
         return int.from_bytes(h[:17], "big") >> 7 or 1  # 129 bits, like CryptoPro serials
 
-    def ca(self, name: str = DEFAULT_CA_NAME, *, curve: curves.Curve | None = None,
-           param_oid: str | None = None, not_before: datetime = CA_NOT_BEFORE,
-           not_after: datetime = CA_NOT_AFTER, label: str | None = None) -> TestCa:
+    def ca(
+        self,
+        name: str = DEFAULT_CA_NAME,
+        *,
+        curve: curves.Curve | None = None,
+        param_oid: str | None = None,
+        not_before: datetime = CA_NOT_BEFORE,
+        not_after: datetime = CA_NOT_AFTER,
+        label: str | None = None,
+    ) -> TestCa:
         """A self-signed CA (CryptoPro-A 256 bit by default)."""
         curve = curves.curve_for_oid(param_oid) if param_oid else (curve or curves.CRYPTOPRO_A)
         param_oid = param_oid or _default_param(curve)
         label = label or self.next_label("CA:" + name)
         key = self.key(curve, label)
-        subject = build_name([("C", "RU"), ("O", name), ("OU", TEST_CA_MARK), ("CN", name),
-                              ("OGRN", "1007700000000"), ("INNLE", "7700000009")])
-        cert = make_certificate(subject, key, subject, key, param_oid, self.serial(label),
-                                not_before, not_after, ca=True)
+        subject = build_name(
+            [
+                ("C", "RU"),
+                ("O", name),
+                ("OU", TEST_CA_MARK),
+                ("CN", name),
+                ("OGRN", "1007700000000"),
+                ("INNLE", "7700000009"),
+            ]
+        )
+        cert = make_certificate(
+            subject, key, subject, key, param_oid, self.serial(label), not_before, not_after, ca=True
+        )
         return TestCa(self, cert, key, param_oid)
 
 
@@ -314,6 +389,7 @@ class DevPki:
 
 # --- CMS -------------------------------------------------------------------------
 
+
 def _attr(oid: str, value: core.Asn1Value) -> bytes:
     """DER of an Attribute with one value (independent of asn1crypto's registry)."""
     body = core.ObjectIdentifier(oid).dump() + core.SetOf(contents=value.dump()).dump()
@@ -322,22 +398,36 @@ def _attr(oid: str, value: core.Asn1Value) -> bytes:
 
 def signing_certificate_v2(cert: Certificate, bits: int = 256) -> tsp.SigningCertificateV2:
     """ESS signingCertificateV2 naming cert with a Streebog hash."""
-    return tsp.SigningCertificateV2({"certs": [{
-        "hash_algorithm": {"algorithm": oids.DIGEST_OID[bits]},
-        "cert_hash": streebog.digest(cert.der, bits),
-        "issuer_serial": {
-            "issuer": [x509.GeneralName(name="directory_name",
-                                        value=x509.Name.load(cert.issuer.der))],
-            "serial_number": cert.serial,
-        },
-    }]})
+    return tsp.SigningCertificateV2(
+        {
+            "certs": [
+                {
+                    "hash_algorithm": {"algorithm": oids.DIGEST_OID[bits]},
+                    "cert_hash": streebog.digest(cert.der, bits),
+                    "issuer_serial": {
+                        "issuer": [x509.GeneralName(name="directory_name", value=x509.Name.load(cert.issuer.der))],
+                        "serial_number": cert.serial,
+                    },
+                }
+            ]
+        }
+    )
 
 
-def sign_cms(challenge: bytes, cert: Certificate, key: PrivateKey, *, detached: bool = True,
-             signing_time: datetime | None | bool = True, signing_cert_v2: bool = True,
-             include_cert: bool = True, message_digest: bytes | None = None,
-             ess_cert: Certificate | None = None, extra_certs=(),
-             signed_attributes: bool = True) -> bytes:
+def sign_cms(
+    challenge: bytes,
+    cert: Certificate,
+    key: PrivateKey,
+    *,
+    detached: bool = True,
+    signing_time: datetime | None | bool = True,
+    signing_cert_v2: bool = True,
+    include_cert: bool = True,
+    message_digest: bytes | None = None,
+    ess_cert: Certificate | None = None,
+    extra_certs=(),
+    signed_attributes: bool = True,
+) -> bytes:
     """CAdES-BES SignedData (DER) as the CryptoPro plug-in makes it.
 
     signing_time: True = now, a datetime, or None/False to omit it.
@@ -348,7 +438,7 @@ def sign_cms(challenge: bytes, cert: Certificate, key: PrivateKey, *, detached: 
     bits = key.curve.bits
     digest = streebog.digest(challenge, bits)
     if signing_time is True:
-        signing_time = datetime.now(timezone.utc)
+        signing_time = datetime.now(UTC)
     attrs = [
         _attr(oids.ATTR_CONTENT_TYPE, core.ObjectIdentifier(oids.DATA)),
         _attr(oids.ATTR_MESSAGE_DIGEST, core.OctetString(message_digest or digest)),
@@ -359,21 +449,27 @@ def sign_cms(challenge: bytes, cert: Certificate, key: PrivateKey, *, detached: 
         attrs.append(_attr(oids.ATTR_SIGNING_CERT_V2, signing_certificate_v2(ess_cert or cert)))
     signed_attrs = core.SetOf(contents=b"".join(sorted(attrs))).dump()  # DER: sorted SET OF
     signature = key.sign(streebog.digest(signed_attrs if signed_attributes else challenge, bits))
-    signer = cms.SignerInfo({
-        "version": "v1",
-        "sid": cms.SignerIdentifier(name="issuer_and_serial_number", value={
-            "issuer": x509.Name.load(cert.issuer.der), "serial_number": cert.serial}),
-        "digest_algorithm": {"algorithm": oids.DIGEST_OID[bits]},
-        "signed_attrs": cms.CMSAttributes.load(signed_attrs) if signed_attributes else None,
-        "signature_algorithm": {"algorithm": oids.KEY_OID[bits]},
-        "signature": signature,
-    })
+    signer = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                name="issuer_and_serial_number",
+                value={"issuer": x509.Name.load(cert.issuer.der), "serial_number": cert.serial},
+            ),
+            "digest_algorithm": {"algorithm": oids.DIGEST_OID[bits]},
+            "signed_attrs": cms.CMSAttributes.load(signed_attrs) if signed_attributes else None,
+            "signature_algorithm": {"algorithm": oids.KEY_OID[bits]},
+            "signature": signature,
+        }
+    )
     certs = ([cert] if include_cert else []) + [load_certificate(c) for c in extra_certs]
-    signed = cms.SignedData({
-        "version": "v1",
-        "digest_algorithms": [{"algorithm": oids.DIGEST_OID[bits]}],
-        "encap_content_info": {"content_type": "data", "content": None if detached else challenge},
-        "certificates": [x509.Certificate.load(c.der) for c in certs] or None,
-        "signer_infos": [signer],
-    })
+    signed = cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [{"algorithm": oids.DIGEST_OID[bits]}],
+            "encap_content_info": {"content_type": "data", "content": None if detached else challenge},
+            "certificates": [x509.Certificate.load(c.der) for c in certs] or None,
+            "signer_infos": [signer],
+        }
+    )
     return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()

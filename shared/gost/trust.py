@@ -1,10 +1,11 @@
 """Trusted CAs, their CRLs, and certificate path checks."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .certs import Certificate, Crl, load_certificate, load_crl, now_utc
 from . import oids
+from .certs import Certificate, Crl, load_certificate, load_crl, now_utc
 from .errors import CaInvalid, CrlInvalid, CrlMissing, Revoked, UnknownCa, WrongUsage
 
 MAX_CHAIN = 5
@@ -28,7 +29,7 @@ class TrustStore:
             self.add_crl(crl)
 
     @classmethod
-    def of(cls, trusted_cas, crls=()) -> "TrustStore":
+    def of(cls, trusted_cas, crls=()) -> TrustStore:
         """trusted_cas itself if it is a store (crls added), else a new store."""
         if isinstance(trusted_cas, TrustStore):
             for crl in crls:
@@ -87,8 +88,7 @@ def check_signer_usage(cert: Certificate) -> None:
     (digitalSignature) for client authentication (id-kp-clientAuth or anyExtendedKeyUsage)."""
     if cert.key_usage is not None and "digital_signature" not in cert.key_usage:
         raise WrongUsage("keyUsage does not allow digital signatures")
-    if cert.extended_key_usage is not None and not (
-            cert.extended_key_usage & {oids.EKU_CLIENT_AUTH, oids.EKU_ANY}):
+    if cert.extended_key_usage is not None and not (cert.extended_key_usage & {oids.EKU_CLIENT_AUTH, oids.EKU_ANY}):
         raise WrongUsage("extendedKeyUsage does not allow client authentication")
 
 
@@ -103,8 +103,9 @@ def check_issuer_usage(ca: Certificate, below: int) -> None:
         raise CaInvalid("the chain is longer than the issuer's pathLenConstraint")
 
 
-def check_not_revoked(cert: Certificate, ca: Certificate, store: TrustStore,
-                      now: datetime, crl_grace: timedelta) -> None:
+def check_not_revoked(
+    cert: Certificate, ca: Certificate, store: TrustStore, now: datetime, crl_grace: timedelta
+) -> None:
     if ca.key_usage is not None and "crl_sign" not in ca.key_usage:
         raise CrlInvalid("the CA's keyUsage does not allow signing CRLs")
     crl = store.crl_for(ca)
@@ -113,8 +114,9 @@ def check_not_revoked(cert: Certificate, ca: Certificate, store: TrustStore,
     crl.check_fresh(now, crl_grace)
 
 
-def verify_certificate(cert, trusted_cas, crls=(), now: datetime | None = None,
-                       crl_grace: timedelta = timedelta(0), intermediates=()) -> list[Certificate]:
+def verify_certificate(
+    cert, trusted_cas, crls=(), now: datetime | None = None, crl_grace: timedelta = timedelta(0), intermediates=()
+) -> list[Certificate]:
     """Check dates, key usage, chain to a trusted CA and revocation; return the chain.
 
     intermediates: untrusted CA certificates (e.g. from a CMS) that may link
@@ -131,8 +133,7 @@ def verify_certificate(cert, trusted_cas, crls=(), now: datetime | None = None,
         ca = store.issuer_of(current)
         trusted = ca is not None
         if ca is None:
-            ca = next((c for c in map(load_certificate, intermediates)
-                       if c.is_ca and current.is_issued_by(c)), None)
+            ca = next((c for c in map(load_certificate, intermediates) if c.is_ca and current.is_issued_by(c)), None)
         if ca is None:
             raise UnknownCa("no trusted CA issued the certificate")
         check_issuer_usage(ca, len(chain) - 1)

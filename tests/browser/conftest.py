@@ -3,6 +3,7 @@
 Never `playwright install`: the browser is /usr/bin/chromium (apt package `chromium`, see .ci/run).
 Each test saves screenshots under test-output/browser/.
 """
+
 import os
 import shutil
 from types import SimpleNamespace
@@ -12,17 +13,30 @@ import pytest
 from tests import support
 
 CHROMIUM = os.environ.get("OZSP_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = os.path.join(support.OUTPUT, "browser")
 
 
 def launch():
     """Chromium for the run: the session fixture `browser` lives in tests/conftest.py, so the browser tests and the
     browser attacks of tests/security share it (Playwright's sync API runs one instance at a time)."""
-    support.require(os.path.exists(CHROMIUM) or shutil.which(CHROMIUM), "browser", "apt-get install chromium",
-                    f"no Chromium at {CHROMIUM}")  # a failure under CI
+    support.require(
+        os.path.exists(CHROMIUM) or shutil.which(CHROMIUM),
+        "browser",
+        "apt-get install chromium",
+        f"no Chromium at {CHROMIUM}",
+    )  # a failure under CI
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
@@ -32,8 +46,9 @@ def launch():
 def _page(browser, stack, session=None):
     """A Chromium page on the stack (Moscow time, Russian locale); with session, signed in with that cookie.
     A JavaScript error on the page fails the test."""
-    context = browser.new_context(base_url=stack.base_url, viewport={"width": 1366, "height": 768}, locale="ru-RU",
-                                  timezone_id="Europe/Moscow")
+    context = browser.new_context(
+        base_url=stack.base_url, viewport={"width": 1366, "height": 768}, locale="ru-RU", timezone_id="Europe/Moscow"
+    )
     context.set_default_timeout(15000)
     if session:
         context.add_cookies([{"name": "ozsp_session", "value": session, "url": stack.base_url}])
@@ -66,10 +81,12 @@ def nodev_gateway(stack, output_dir):
     """A second gateway on the stack's vhost and database with DEV_LOGIN off: the login page as users get it
     (no dev stand-in, the production verification path; OZSP_MODE stays dev, which accepts the test CAs)."""
     from services.supervisor import Supervisor, wait_http
+
     url = f"http://127.0.0.1:{support.free_port()}"
     log = open(os.path.join(output_dir, "gateway-nodev.log"), "w", encoding="utf-8")
-    sup = Supervisor(env={**stack.env, "WEB_ADDRESS": url.removeprefix("http://"), "DEV_LOGIN": ""},
-                     restart=False, output=log)
+    sup = Supervisor(
+        env={**stack.env, "WEB_ADDRESS": url.removeprefix("http://"), "DEV_LOGIN": ""}, restart=False, output=log
+    )
     try:
         proc = sup.start("gateway")
         assert wait_http(f"{url}/api/v1/health", 90, proc), "the DEV_LOGIN-off gateway did not start; see its log"
@@ -92,12 +109,16 @@ def token_world(engine):
     organisation with two registered users, and a certificate of that CA registered to nobody."""
     from services.journal import directory as D
     from shared.gost.testpki import TestPki
+
     root = TestPki(seed="browser-plugin").ca("ТЕСТОВЫЙ КОРНЕВОЙ УЦ")
-    ca = root.issue("ТЕСТОВЫЙ УЦ ТОКЕНОВ", ca=True, surname=None, given_name=None, snils=None,
-                    organization="ТЕСТОВЫЙ УЦ ТОКЕНОВ")
-    holders = {"first": ca.issue("ТОКЕНОВ ПЁТР ТЕСТОВИЧ", surname="ТОКЕНОВ", given_name="ПЁТР ТЕСТОВИЧ"),
-               "second": ca.issue("ПЛАГИНОВА АННА ТЕСТОВНА", surname="ПЛАГИНОВА", given_name="АННА ТЕСТОВНА"),
-               "stranger": ca.issue("ЧУЖАКОВ ИВАН ТЕСТОВИЧ", surname="ЧУЖАКОВ", given_name="ИВАН ТЕСТОВИЧ")}
+    ca = root.issue(
+        "ТЕСТОВЫЙ УЦ ТОКЕНОВ", ca=True, surname=None, given_name=None, snils=None, organization="ТЕСТОВЫЙ УЦ ТОКЕНОВ"
+    )
+    holders = {
+        "first": ca.issue("ТОКЕНОВ ПЁТР ТЕСТОВИЧ", surname="ТОКЕНОВ", given_name="ПЁТР ТЕСТОВИЧ"),
+        "second": ca.issue("ПЛАГИНОВА АННА ТЕСТОВНА", surname="ПЛАГИНОВА", given_name="АННА ТЕСТОВНА"),
+        "stranger": ca.issue("ЧУЖАКОВ ИВАН ТЕСТОВИЧ", surname="ЧУЖАКОВ", given_name="ИВАН ТЕСТОВИЧ"),
+    }
     users = {}
     with engine.begin() as conn:
         for authority in (root, ca):

@@ -1,4 +1,5 @@
 """Steps a clerk takes on the pages, shared by the browser tests."""
+
 import re
 
 from playwright.sync_api import expect

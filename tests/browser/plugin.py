@@ -1,6 +1,7 @@
 """The CryptoPro plug-in stand-in of the browser tests (cadesplugin_standin.js, injected before the page's
 scripts): what a workstation's token holds, how its PIN dialog ends, and the Python test signer behind
 CadesSignedData.SignCades, so the server's production verification checks what the page sent."""
+
 import base64
 import hashlib
 import json
@@ -17,8 +18,14 @@ VERSIONS = {"plugin": "2.0.15400", "csp": "5.0.12998", "extension": "1.2.13"}
 CHAIN_EXCEPT_ROOT, WHOLE_CHAIN, END_ENTITY_ONLY = 0, 1, 2
 CADES_BES = 1  # CADESCOM_CADES_BES; PKCS7_TYPE (0xFFFF) signs without signingCertificateV2
 # Name keys as CSP 5.0 shows the Russian attributes (CSP 4.0 writes OID.1.2.643.100.3=...).
-_KEYS = {**oids.NAME_KEYS, oids.SNILS: "СНИЛС", oids.INN: "ИНН", oids.OGRN: "ОГРН", oids.OGRNIP: "ОГРНИП",
-         oids.INNLE: "ИНН ЮЛ"}
+_KEYS = {
+    **oids.NAME_KEYS,
+    oids.SNILS: "СНИЛС",
+    oids.INN: "ИНН",
+    oids.OGRN: "ОГРН",
+    oids.OGRNIP: "ОГРНИП",
+    oids.INNLE: "ИНН ЮЛ",
+}
 
 
 def windows_name(name):
@@ -59,11 +66,19 @@ class Token:
         self.signed = []  # what SignCades was asked to sign: {thumbprint, content, type, detached, include}
 
     def config(self, binding, journal):
-        certs = [{"der": base64.b64encode(h.cert.der).decode(), "thumbprint": h.cert.thumbprint,
-                  "serial": h.cert.serial_hex, "subject": windows_name(h.cert.subject),
-                  "issuer": windows_name(h.cert.issuer), "validFrom": _iso(h.cert.not_before),
-                  "validTo": _iso(h.cert.not_after), "key": h.cert.thumbprint not in self.keyless}
-                 for h in self.holders]
+        certs = [
+            {
+                "der": base64.b64encode(h.cert.der).decode(),
+                "thumbprint": h.cert.thumbprint,
+                "serial": h.cert.serial_hex,
+                "subject": windows_name(h.cert.subject),
+                "issuer": windows_name(h.cert.issuer),
+                "validFrom": _iso(h.cert.not_before),
+                "validTo": _iso(h.cert.not_after),
+                "key": h.cert.thumbprint not in self.keyless,
+            }
+            for h in self.holders
+        ]
         return {"certificates": certs, "binding": binding, "journal": journal, "versions": VERSIONS}
 
     def install(self, page, binding="ozspPluginSign", journal="ozspPluginJournal"):
@@ -98,8 +113,12 @@ class Token:
             return {"error": CANCELLED}
         cas = _chain(holder)
         extra = {END_ENTITY_ONLY: [], CHAIN_EXCEPT_ROOT: cas[:-1], WHOLE_CHAIN: cas}[options["include"]]
-        p7s = holder.sign_challenge(content, detached=options["detached"], extra_certs=[ca.cert for ca in extra],
-                                    signing_cert_v2=options["type"] == CADES_BES)
+        p7s = holder.sign_challenge(
+            content,
+            detached=options["detached"],
+            extra_certs=[ca.cert for ca in extra],
+            signing_cert_v2=options["type"] == CADES_BES,
+        )
         return {"signature": base64.b64encode(p7s).decode()}
 
 
@@ -107,6 +126,8 @@ def signature_shape(signature_b64):
     """What a CMS carries: {detached, certificates (their thumbprints), signed attribute OIDs}."""
     signed = cms.ContentInfo.load(base64.b64decode(signature_b64))["content"]
     info = signed["signer_infos"][0]
-    return {"detached": signed["encap_content_info"]["content"].native is None,
-            "certificates": [hashlib.sha1(c.chosen.dump()).hexdigest().upper() for c in signed["certificates"]],
-            "signed_attributes": sorted(a["type"].dotted for a in info["signed_attrs"])}
+    return {
+        "detached": signed["encap_content_info"]["content"].native is None,
+        "certificates": [hashlib.sha1(c.chosen.dump()).hexdigest().upper() for c in signed["certificates"]],
+        "signed_attributes": sorted(a["type"].dotted for a in info["signed_attrs"]),
+    }

@@ -1,5 +1,6 @@
 """The plug-in stand-in (tests/browser/cadesplugin_standin.js) refuses what the real plug-in refuses, so a
 mistake in login.js's plug-in calls fails a test instead of passing against a lenient fake."""
+
 import base64
 
 from playwright.sync_api import expect
@@ -113,5 +114,10 @@ def test_content_set_before_the_binary_encoding_is_signed_as_utf16_and_refused(n
     result = page.evaluate(WRONG_ORDER, holder.cert.thumbprint)
     as_text = base64.b64encode(result["challenge"].encode()).decode()
     assert token.signed[-1]["content"] == as_text.encode("utf-16-le")  # the plug-in signed the base64 text
-    assert result["answer"] == {"status": 403, "ok": False, "title": signin.TITLE, "serial": holder.cert.serial_hex,
-                                "message": signin.REASONS["digest_mismatch"]}
+    assert result["answer"] == {
+        "status": 403,
+        "ok": False,
+        "title": signin.TITLE,
+        "serial": holder.cert.serial_hex,
+        "message": signin.REASONS["digest_mismatch"],
+    }

@@ -1,5 +1,6 @@
 """Group request upload (manual §5.1, Рисунок 12) and a refused file (§5.2, Рисунок 14): every error listed by
 line, column and message, downloadable as CSV, nothing queued, «Загрузить другой файл»."""
+
 import re
 
 from playwright.sync_api import expect
@@ -15,8 +16,13 @@ def groups_total(stack):
 
 def test_file_with_two_bad_rows_shows_both_errors_and_queues_nothing(page, stack, tmp_path):
     known = stack.samples(3)
-    rows = [G.by_enp("RQ1", known[0]), G.row("RQ2", enp="5036162381095330"), G.by_enp("RQ3", known[1]),
-            G.row("RQ4", snils="112-233-445 00", surname="Проверкина"), G.by_enp("RQ5", known[2])]
+    rows = [
+        G.by_enp("RQ1", known[0]),
+        G.row("RQ2", enp="5036162381095330"),
+        G.by_enp("RQ3", known[1]),
+        G.row("RQ4", snils="112-233-445 00", surname="Проверкина"),
+        G.by_enp("RQ5", known[2]),
+    ]
     path = tmp_path / "ГрупповойЗапрос с ошибками.csv"
     path.write_bytes(G.file_bytes(rows))
     before = groups_total(stack)
@@ -34,9 +40,12 @@ def test_file_with_two_bad_rows_shows_both_errors_and_queues_nothing(page, stack
 
     expect(page.locator("h1")).to_have_text("Результаты ФЛК группового запроса")
     cells = page.locator("#flk-errors tbody tr").evaluate_all(
-        "rows => rows.map(r => Array.from(r.cells, c => c.innerText))")
-    assert cells == [["3", "ЕНП", "Неверный ЕНП: не сходится контрольная цифра. Проверьте правильность ввода"],
-                     ["5", "СНИЛС", "Неверный СНИЛС: не сходится контрольное число. Проверьте правильность ввода"]]
+        "rows => rows.map(r => Array.from(r.cells, c => c.innerText))"
+    )
+    assert cells == [
+        ["3", "ЕНП", "Неверный ЕНП: не сходится контрольная цифра. Проверьте правильность ввода"],
+        ["5", "СНИЛС", "Неверный СНИЛС: не сходится контрольное число. Проверьте правильность ввода"],
+    ]
     expect(page.locator("#flk-notice")).to_contain_text("не принят к исполнению")
     expect(page.locator("#flk-notice")).to_contain_text("Мой Групповой Запрос № 1")
     shot(page, "group-flk-errors")
@@ -74,7 +83,8 @@ def test_a_file_over_20_mb_is_refused_before_it_is_sent(page, stack, tmp_path):
     page.fill("#f-name", "большой")
     page.set_input_files("#f-file", str(path))
     expect(page.locator("#f-file-size-err")).to_have_text(
-        "Размер файла превышает 20 МБ. Разделите список на несколько файлов")
+        "Размер файла превышает 20 МБ. Разделите список на несколько файлов"
+    )
     solve_captcha(page)
     posts = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)

@@ -1,6 +1,7 @@
 """A group request through the pages (manual §5.3, Рисунок 15–16): a Windows-1251 file with mixed delimiters is
 accepted, the journal's progress advances by itself to the end, the pop-up «Завершена обработка групповых
 запросов» appears (on any page, once), and the answer file matches the manual's header and the cards."""
+
 import re
 import time
 from datetime import date
@@ -18,8 +19,12 @@ POPUP = "Завершена обработка групповых запросо
 def drain_notices(stack):
     """Finished groups of earlier tests must not pop up here: wait until none is in progress, then take their
     notices (a group finishing during the test would otherwise join its popup)."""
-    wait_for(lambda: stack.api("GET", "/api/v1/groups").json()["in_progress"] == 0, 120, 0.5,
-             "the groups of earlier tests finished")
+    wait_for(
+        lambda: stack.api("GET", "/api/v1/groups").json()["in_progress"] == 0,
+        120,
+        0.5,
+        "the groups of earlier tests finished",
+    )
     stack.api("GET", "/group/notices")
 
 
@@ -38,21 +43,36 @@ def mixed_rows(stack):
         if i in (10, 30, 50):
             rows.append(G.by_enp(name + " (нет в регистре)", unknown[i // 20]))
         elif i % 3 == 0:
-            rows.append(G.row(name, enp=p["enp"], surname=p["surname"].capitalize(), first_name=p["first_name"],
-                              patronymic=p["patronymic"] or "", birth_date=dotted(p["birth_date"])))
+            rows.append(
+                G.row(
+                    name,
+                    enp=p["enp"],
+                    surname=p["surname"].capitalize(),
+                    first_name=p["first_name"],
+                    patronymic=p["patronymic"] or "",
+                    birth_date=dotted(p["birth_date"]),
+                )
+            )
         elif i % 3 == 1:
             s = p["snils"]
             rows.append(G.row(name, snils=f"{s[:3]}-{s[3:6]}-{s[6:9]} {s[9:]}"))
         else:
-            rows.append(G.row(name, dul_type=p["document"]["type"], dul_series=p["document"]["series"] or "",
-                              dul_number=p["document"]["number"]))
+            rows.append(
+                G.row(
+                    name,
+                    dul_type=p["document"]["type"],
+                    dul_series=p["document"]["series"] or "",
+                    dul_number=p["document"]["number"],
+                )
+            )
     return rows
 
 
 def progress_of(page, group_id):
     """(received, state) read in one step: the live region may be replaced between two separate reads."""
     received, state = page.locator(f"#groups-table tr[data-id='{group_id}']").evaluate(
-        "row => [row.querySelector('.received .count').textContent, row.querySelector('.state').innerText]")
+        "row => [row.querySelector('.received .count').textContent, row.querySelector('.state').innerText]"
+    )
     return int(received), state.strip()
 
 
@@ -71,7 +91,8 @@ def test_cp1251_file_is_processed_with_live_progress_and_exported(page, stack, t
         group_id = int(re.search(r"created=(\d+)", page.url).group(1))
         expect(page.locator("#created-notice")).to_contain_text("Число вложенных запросов: 60")
         expect(page.locator("#processing")).to_have_text(
-            "Идет обработка результатов группового запроса. Пожалуйста ожидайте")
+            "Идет обработка результатов группового запроса. Пожалуйста ожидайте"
+        )
         row = page.locator(f"#groups-table tr[data-id='{group_id}']")
         expect(row.locator("td").nth(1)).to_have_text("Групповой запрос №2")
         expect(row.locator(".total")).to_have_text("60")

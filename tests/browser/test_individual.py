@@ -1,4 +1,5 @@
 """Individual request (manual §4): the form, ФЛК beside the fields, the live summary, the card, «Редактировать»."""
+
 import re
 
 from playwright.sync_api import expect
@@ -85,8 +86,7 @@ def test_valid_request_reaches_received_and_the_card_shows_every_field(page, sta
     expect(attach).to_contain_text(main["mo_name"])
     expect(attach).to_contain_text(format_date(main["date_begin"]))
     expect(attach.locator("abbr.code").first).to_have_attribute("title", ATTACHMENT_STATUSES[main["status"]][1])
-    expect(page.locator("table.sheet abbr.code").first).to_have_attribute(
-        "title", POLICY_STATUSES[policy["status"]][1])
+    expect(page.locator("table.sheet abbr.code").first).to_have_attribute("title", POLICY_STATUSES[policy["status"]][1])
     shot(page, "card-received")
 
     others = page.locator("#other-attachments")

@@ -1,4 +1,5 @@
 """Journal of individual requests (manual §6, Рисунок 17–18): search by ФИО substring, dates and status."""
+
 import re
 from datetime import timedelta
 
@@ -17,13 +18,18 @@ def create(stack, **fields):
 
 
 def final(stack, request_id):
-    return wait_for(lambda: stack.api("GET", f"/api/v1/requests/{request_id}").json()["status"] != "sent" and
-                    stack.api("GET", f"/api/v1/requests/{request_id}").json(), 30, message="a final status")
+    return wait_for(
+        lambda: (
+            stack.api("GET", f"/api/v1/requests/{request_id}").json()["status"] != "sent"
+            and stack.api("GET", f"/api/v1/requests/{request_id}").json()
+        ),
+        30,
+        message="a final status",
+    )
 
 
 def journal_ids(page):
-    return {int(i) for i in page.locator("#journal-table tbody tr").evaluate_all(
-        "rows => rows.map(r => r.dataset.id)")}
+    return {int(i) for i in page.locator("#journal-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.id)")}
 
 
 def test_journal_search_by_fio_dates_and_status(page, stack):
@@ -74,7 +80,8 @@ def test_journal_search_by_fio_dates_and_status(page, stack):
     page.click("#period")
     expect(page.locator("#period-panel")).to_be_visible()
     expect(page.locator(".period-panel .quick")).to_have_text(
-        ["Сегодня", "Вчера", "Последние 7 дней", "Последние 30 дней", "Этот месяц", "Предыдущий месяц"])
+        ["Сегодня", "Вчера", "Последние 7 дней", "Последние 30 дней", "Этот месяц", "Предыдущий месяц"]
+    )
     expect(page.locator("#period-calendar .air-datepicker")).to_be_visible()
     page.click(".quick:text-is('Сегодня')")
     shot(page, "journal-period-panel", full_page=False)

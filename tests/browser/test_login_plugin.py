@@ -2,9 +2,11 @@
 CAdESCOM Store → Find(SHA1) → CPSigner → CadesSignedData.SignCades) against a stand-in for the plug-in
 (tests/browser/plugin.py) whose signatures come from the test PKI, on a gateway with DEV_LOGIN off, so the
 server's production verification decides (manual §3, Рисунки 1, 3, 4)."""
+
 import json
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from services.gateway import signin
@@ -12,8 +14,9 @@ from shared.gost import oids
 from tests.browser.conftest import shot
 from tests.browser.plugin import CANCELLED, Token, signature_shape
 
-CADES_BES_ATTRIBUTES = sorted([oids.ATTR_CONTENT_TYPE, oids.ATTR_MESSAGE_DIGEST, oids.ATTR_SIGNING_TIME,
-                               oids.ATTR_SIGNING_CERT_V2])
+CADES_BES_ATTRIBUTES = sorted(
+    [oids.ATTR_CONTENT_TYPE, oids.ATTR_MESSAGE_DIGEST, oids.ATTR_SIGNING_TIME, oids.ATTR_SIGNING_CERT_V2]
+)
 
 
 def open_login(page, token=None, path="/login"):
@@ -40,11 +43,18 @@ def choose(page, holder):
 def session_of(page, engine):
     """(user_id, certificate serial) of the browser's session."""
     from services.journal.directory import _token_hash
+
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "ozsp_session")
     with engine.connect() as conn:
-        return tuple(conn.execute(text(
-            "SELECT s.user_id, c.serial_hex FROM sessions s JOIN certificates c ON c.id = s.certificate_id "
-            "WHERE s.token_hash = :h"), {"h": _token_hash(token)}).one())
+        return tuple(
+            conn.execute(
+                text(
+                    "SELECT s.user_id, c.serial_hex FROM sessions s JOIN certificates c ON c.id = s.certificate_id "
+                    "WHERE s.token_hash = :h"
+                ),
+                {"h": _token_hash(token)},
+            ).one()
+        )
 
 
 def test_sign_in_with_the_certificate_on_the_token(nodev_page, token_world, engine):
@@ -66,8 +76,11 @@ def test_sign_in_with_the_certificate_on_the_token(nodev_page, token_world, engi
     asked = token.signed[-1]
     assert asked["content"].startswith(b"ozsp-login-") and asked["content"].isascii()
     shape = signature_shape(json.loads(sent.value.post_data)["signature"])
-    assert shape == {"detached": True, "certificates": [holder.cert.thumbprint],
-                     "signed_attributes": CADES_BES_ATTRIBUTES}
+    assert shape == {
+        "detached": True,
+        "certificates": [holder.cert.thumbprint],
+        "signed_attributes": CADES_BES_ATTRIBUTES,
+    }
     assert token.open_stores(page) == set(), "every certificate store the page opened is closed again"
     assert len([e for e in token.events if e["op"] == "open"]) == 2  # crypto-pro's listing, then signing
 
@@ -123,7 +136,8 @@ def test_cancelling_the_pin_dialog_says_so_and_allows_another_try(nodev_page, to
     button = page.get_by_role("button", name="Войти")
     button.click()
     expect(page.locator("#login-error-text")).to_have_text(
-        "Ввод PIN-кода отменён, вход не выполнен. Чтобы войти, нажмите «Войти» и введите PIN-код носителя ключа.")
+        "Ввод PIN-кода отменён, вход не выполнен. Чтобы войти, нажмите «Войти» и введите PIN-код носителя ключа."
+    )
     expect(page.locator("#login-error-serial")).to_have_text("")
     expect(button).to_be_enabled()
     assert CANCELLED not in page.locator("#login-error").inner_text()

@@ -1,10 +1,10 @@
 """Main page (manual §3.2, Таблица 2) and the navigation every page carries."""
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import shot
 
-BUTTONS = ["Индивидуальный запрос", "Журнал Индивидуальных запросов", "Групповой запрос",
-           "Журнал Групповых запросов"]
+BUTTONS = ["Индивидуальный запрос", "Журнал Индивидуальных запросов", "Групповой запрос", "Журнал Групповых запросов"]
 
 
 def test_main_page_has_the_four_buttons_of_table_2(page):

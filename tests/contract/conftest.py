@@ -1,5 +1,6 @@
 """Fixtures of the ФЕРЗЛ contract tests: the emulator of a module, its knobs reset after each test, and the
 report of a check that could not use the official schemas (each module defines its own `schemas`)."""
+
 import pytest
 
 from tests import ferzl_support as support
@@ -23,5 +24,7 @@ def official_checked(schemas):
     """Run the test; at its end, report it skipped when the official schemas could not be checked."""
     yield
     if "official" not in schemas:
-        pytest.skip(f"official ФЕРЗЛ schemas not found in {support.OFFICIAL} (expected ../shared beside the "
-                    f"repo): only contracts/ferzl was checked")
+        pytest.skip(
+            f"official ФЕРЗЛ schemas not found in {support.OFFICIAL} (expected ../shared beside the "
+            f"repo): only contracts/ferzl was checked"
+        )

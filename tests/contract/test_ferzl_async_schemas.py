@@ -1,6 +1,7 @@
 """getMassInsuranceStatusStart/Poll: what the bridge sends and what the emulator answers validate against
 the official 24.2.6 mpiAsyncOperationsSchema (../shared/reference/ferzl-wsdl-24.2.6) and our own
 contracts/ferzl subset; a round trip through the real MassClient and the emulator process (MTOM zip)."""
+
 import base64
 import sys
 import time
@@ -32,8 +33,12 @@ COMMON = "http://ffoms.ru/types/24.2.6/commonTypes"
 XS = "http://www.w3.org/2001/XMLSchema"
 XOP = "{http://www.w3.org/2004/08/xop/include}Include"
 ASYNC_PATH = "/api/t-foms/integration/ws/24.2.6/wsdl/mpiAsyncOperationsServiceWs"
-OPERATIONS = ("getMassInsuranceStatusStartRequest", "getMassInsuranceStatusStartResponse",
-              "getMassInsuranceStatusPollRequest", "getMassInsuranceStatusPollResponse")
+OPERATIONS = (
+    "getMassInsuranceStatusStartRequest",
+    "getMassInsuranceStatusStartResponse",
+    "getMassInsuranceStatusPollRequest",
+    "getMassInsuranceStatusPollResponse",
+)
 
 
 def schema(folder):
@@ -65,7 +70,9 @@ def assert_valid(schemas, envelope):
     element = support.payload(envelope)
     for name, s in schemas.items():
         if not s.validate(element):
-            pytest.fail(f"{etree.QName(element).localname} not valid against the {name} schema: {s.error_log.last_error}")
+            pytest.fail(
+                f"{etree.QName(element).localname} not valid against the {name} schema: {s.error_log.last_error}"
+            )
 
 
 def test_own_elements_keep_the_official_structure(schemas, official_checked):
@@ -81,10 +88,16 @@ def test_own_elements_keep_the_official_structure(schemas, official_checked):
             if node is None:
                 node = doc.find(f"{{{XS}}}complexType[@name='{name}']")
             ext = node.find(f".//{{{XS}}}extension")
-            out[name] = (ext.get("base").split(":")[1] if ext is not None else None,
-                         [(e.get("name"), e.get("minOccurs"), e.get("maxOccurs"))
-                          for e in node.iter(f"{{{XS}}}element") if e is not node])
+            out[name] = (
+                ext.get("base").split(":")[1] if ext is not None else None,
+                [
+                    (e.get("name"), e.get("minOccurs"), e.get("maxOccurs"))
+                    for e in node.iter(f"{{{XS}}}element")
+                    if e is not node
+                ],
+            )
         return out
+
     assert shape(support.OWN) == shape(support.OFFICIAL)
 
 
@@ -93,17 +106,26 @@ def test_start_and_poll_requests_validate(schemas, official_checked):
     client = Client(str(support.OWN / "wsdl" / "mpiAsyncOperationsServiceWs.wsdl"), plugins=[history])
     service = client.create_service(ASYNC_BINDING, "http://127.0.0.1:9/x")
     person = REGISTER.person(3)
-    start = client.create_message(service, "getMassInsuranceStatusStart", externalRequestId=str(uuid.uuid4()),
-                                  requests=[{"enp": person.enp}, {"oip": person.oip, "dt": date(2024, 5, 1)}])
+    start = client.create_message(
+        service,
+        "getMassInsuranceStatusStart",
+        externalRequestId=str(uuid.uuid4()),
+        requests=[{"enp": person.enp}, {"oip": person.oip, "dt": date(2024, 5, 1)}],
+    )
     assert_valid(schemas, etree.tostring(start))
-    poll = client.create_message(service, "getMassInsuranceStatusPoll", externalRequestId=str(uuid.uuid4()),
-                                 opToken="0b7c-token")
+    poll = client.create_message(
+        service, "getMassInsuranceStatusPoll", externalRequestId=str(uuid.uuid4()), opToken="0b7c-token"
+    )
     assert_valid(schemas, etree.tostring(poll))
 
 
 def post(emulator, body, token=None):
-    return requests.post(emulator.base_url + ASYNC_PATH, data=body, timeout=10, headers={
-        "X-Auth-Token": token or emulator.token, "Content-Type": "text/xml; charset=utf-8"})
+    return requests.post(
+        emulator.base_url + ASYNC_PATH,
+        data=body,
+        timeout=10,
+        headers={"X-Auth-Token": token or emulator.token, "Content-Type": "text/xml; charset=utf-8"},
+    )
 
 
 def test_emulator_answers_validate_and_the_round_trip_equals_the_register(emulator, schemas, official_checked):
@@ -112,8 +134,14 @@ def test_emulator_answers_validate_and_the_round_trip_equals_the_register(emulat
     client = MassClient(emulator.base_url + ASYNC_PATH, emulator.token, timeout=10)
     persons = REGISTER.sample(40)
     nobody = REGISTER.sample(1, "unknown")[0]
-    rows = [{"request_id": i, "group_id": 1, "params": support.blank_params(
-        **({"enp": p.enp} if i % 2 else {"oip": p.oip}))} for i, p in enumerate(persons)]
+    rows = [
+        {
+            "request_id": i,
+            "group_id": 1,
+            "params": support.blank_params(**({"enp": p.enp} if i % 2 else {"oip": p.oip})),
+        }
+        for i, p in enumerate(persons)
+    ]
     rows.append({"request_id": 99, "group_id": 1, "params": support.blank_params(enp=nobody.enp)})
     requests_, sent, _ = mass.requests_for(rows)
     token = client.start(requests_, str(uuid.uuid4()), capture)

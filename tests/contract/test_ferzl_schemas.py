@@ -1,6 +1,7 @@
 """What ОЗСП sends to ФЕРЗЛ and what the emulator answers validate against the official 24.2.6 schemas
 (../shared/reference/ferzl-wsdl-24.2.6) and against our own contracts/ferzl; round trips through the
 real client and the emulator running as a separate process."""
+
 import json
 import subprocess
 import sys
@@ -18,8 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import ferzl_support as support  # noqa: E402
 
 from services.ferzl_bridge.client import FerzlClient  # noqa: E402
-from services.ferzl_bridge.errors import (FerzlAuthError, FerzlNotFound, FerzlRejected,  # noqa: E402
-                                          FerzlUnavailable)
+from services.ferzl_bridge.errors import FerzlAuthError, FerzlNotFound, FerzlRejected, FerzlUnavailable  # noqa: E402
 from services.ferzl_emulator.register import Register  # noqa: E402
 
 REGISTER = Register(support.SEED, support.SIZE)
@@ -48,8 +48,10 @@ def assert_valid(schemas, envelope):
     element = support.payload(envelope)
     for name, schema in schemas.items():
         if not schema.validate(element):
-            pytest.fail(f"{etree.QName(element).localname} is not valid against the {name} schema: "
-                        f"{schema.error_log.last_error}")
+            pytest.fail(
+                f"{etree.QName(element).localname} is not valid against the {name} schema: "
+                f"{schema.error_log.last_error}"
+            )
 
 
 def exchanged(history):
@@ -143,13 +145,24 @@ def test_get_insurance_status_validates(emulator, client, schemas, official_chec
 
     def status_call(search, dt=None):
         params = {"personSearchInfo": search, **({"dt": dt} if dt else {})}
-        envelope = client.zeep.create_message(client.service, "getInsuranceStatus",
-                                              externalRequestId=str(uuid.uuid4()), insuranceStatusSearchParams=params)
+        envelope = client.zeep.create_message(
+            client.service,
+            "getInsuranceStatus",
+            externalRequestId=str(uuid.uuid4()),
+            insuranceStatusSearchParams=params,
+        )
         body = etree.tostring(envelope)
         assert_valid(schemas, body)
-        response = requests.post(emulator.soap_url, data=body, timeout=10, headers={
-            "X-Auth-Token": emulator.token, "Content-Type": "text/xml; charset=utf-8",
-            "SOAPAction": '"http://ffoms.ru/services/tfoms/getInsuranceStatus"'})
+        response = requests.post(
+            emulator.soap_url,
+            data=body,
+            timeout=10,
+            headers={
+                "X-Auth-Token": emulator.token,
+                "Content-Type": "text/xml; charset=utf-8",
+                "SOAPAction": '"http://ffoms.ru/services/tfoms/getInsuranceStatus"',
+            },
+        )
         assert response.status_code == 200
         assert_valid(schemas, response.content)
         return support.payload(response.content)
@@ -157,8 +170,9 @@ def test_get_insurance_status_validates(emulator, client, schemas, official_chec
     found = status_call({"pcy": {"enp": person.enp}})
     assert found.findtext(f"{{{TYPES}}}status/{{{TYPES}}}policyNumEnp") == person.enp
     old = person.policies[0]
-    in_the_past = status_call({"pcy": {"pcyType": "С", "pcySer": old.series, "pcyNum": old.number}},
-                              old.date_b + timedelta(days=1))
+    in_the_past = status_call(
+        {"pcy": {"pcyType": "С", "pcySer": old.series, "pcyNum": old.number}}, old.date_b + timedelta(days=1)
+    )
     assert in_the_past.findtext(f"{{{TYPES}}}status/{{{TYPES}}}policyNumEnp") == old.number
     missing = status_call({"oip": REGISTER.sample(1, "unknown")[0].oip})
     assert missing.findtext(f"{{{COMMON}}}errors/{{{COMMON}}}errorItem/{{{COMMON}}}code") == "409"
@@ -232,8 +246,9 @@ def test_own_types_keep_the_official_element_order(schemas):
             doc = etree.parse(str(path))
             for ctype in doc.iter("{http://www.w3.org/2001/XMLSchema}complexType"):
                 if ctype.get("name"):
-                    found[ctype.get("name")] = [e.get("name") for e in
-                                                ctype.iter("{http://www.w3.org/2001/XMLSchema}element")]
+                    found[ctype.get("name")] = [
+                        e.get("name") for e in ctype.iter("{http://www.w3.org/2001/XMLSchema}element")
+                    ]
         return found
 
     official, own = sequences(support.OFFICIAL), sequences(support.OWN)
@@ -250,9 +265,24 @@ def test_own_types_keep_the_official_element_order(schemas):
 def test_many_concurrent_green_threads(emulator):
     """FerzlClient under eventlet monkey patching, 50 green threads, 100 ms latency per call."""
     emulator.admin(latency_ms=100)
-    run = subprocess.run([sys.executable, str(Path(support.__file__)), "--url", emulator.soap_url, "--token",
-                          emulator.token, "--calls", "200", "--concurrency", "50"],
-                         capture_output=True, text=True, timeout=120, cwd=support.ROOT)
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(Path(support.__file__)),
+            "--url",
+            emulator.soap_url,
+            "--token",
+            emulator.token,
+            "--calls",
+            "200",
+            "--concurrency",
+            "50",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=support.ROOT,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["failures"] == 0

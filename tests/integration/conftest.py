@@ -1,5 +1,6 @@
 """Every test under tests/integration carries the `integration` marker (`pytest -m "not integration"` runs the
 rest without RabbitMQ and PostgreSQL)."""
+
 import pathlib
 
 import pytest

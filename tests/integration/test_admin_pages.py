@@ -1,8 +1,8 @@
 """Administrator's pages: only the role «admin» sees the certificate mail and the printable application."""
+
 import pytest
 
 from tests import support
-
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """Every benchmark runs in its quick mode (`bench/<name>.py --quick`: small sizes, one round, the same code paths):
 it exits 0, its last line is the goals line of a quick run (bench/goals.py), and it leaves no vhost, database or
 process behind -- also when it is stopped halfway. Timings are never asserted: they mean nothing in a quick run."""
+
 import os
 import signal
 import subprocess
@@ -24,13 +25,20 @@ RUN_SECONDS = 300  # a quick run takes seconds; this only stops a hung one
 def leftovers(settings, tag):
     """Vhosts, databases and live processes that carry this run's tag."""
     url = make_url(settings.rabbit_management_url.replace("http://", "postgresql://", 1))
-    vhosts = requests.get(f"http://{url.host}:{url.port or 15672}/api/vhosts", timeout=10,
-                          auth=(url.username or "guest", url.password or "guest")).json()
+    vhosts = requests.get(
+        f"http://{url.host}:{url.port or 15672}/api/vhosts",
+        timeout=10,
+        auth=(url.username or "guest", url.password or "guest"),
+    ).json()
     found = [f"vhost {v['name']}" for v in vhosts if tag in v["name"]]
     engine = create_engine(make_url(settings.database_url).set(database="postgres"))
     with engine.connect() as conn:
-        found += [f"database {name}" for name in conn.execute(
-            text("SELECT datname FROM pg_database WHERE strpos(datname, :tag) > 0"), {"tag": tag}).scalars()]
+        found += [
+            f"database {name}"
+            for name in conn.execute(
+                text("SELECT datname FROM pg_database WHERE strpos(datname, :tag) > 0"), {"tag": tag}
+            ).scalars()
+        ]
     engine.dispose()
     marker = f"{TAG_VARIABLE}={tag}".encode()
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -44,9 +52,14 @@ def leftovers(settings, tag):
 
 
 def start(name, tag, *args):
-    return subprocess.Popen([sys.executable, os.path.join("bench", name), *args], cwd=support.ROOT,
-                            env={**os.environ, TAG_VARIABLE: tag}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, os.path.join("bench", name), *args],
+        cwd=support.ROOT,
+        env={**os.environ, TAG_VARIABLE: tag},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(proc, timeout=RUN_SECONDS):

@@ -1,12 +1,22 @@
 """ФЕРЗЛ misbehaving, with every service a real process: random 500s, a 30-second outage, an expired
 token, the bridge killed with SIGKILL in the middle of mass batches. Nothing is lost, nothing fails that
 should wait, every request is answered exactly once."""
+
 import os
 import time
 
 from services.ferzl_emulator.register import Register
-from tests.integration.test_bridge_support import (bridge_state, counters, create, history_counts, knobs, params,
-                                                   statuses, wait_final, wait_state)
+from tests.integration.test_bridge_support import (
+    bridge_state,
+    counters,
+    create,
+    history_counts,
+    knobs,
+    params,
+    statuses,
+    wait_final,
+    wait_state,
+)
 from tests.support import OUTPUT, wait_for
 
 REGISTER = Register.from_settings()
@@ -85,6 +95,7 @@ def test_bridge_killed_mid_mass_batches_answers_each_request_exactly_once(stack,
         def progress():
             counts = statuses(engine, ids)
             return counts if counts.get("answered", 0) > 0 else None
+
         wait_for(progress, 60, 0.05, "the first answers")
         stack.sup.kill("ferzl_bridge")
         assert statuses(engine, ids).get("sent", 0) > 0, "the kill came too late to prove anything"

@@ -1,6 +1,7 @@
 """Through the real journal, broker, bridge and emulator: every identifier kind of the manual round-trips
 (getPersonData), and group rows that go the mass path (getMassInsuranceStatusStart/Poll) get the very
 cards the single path gives for the same persons."""
+
 from datetime import timedelta
 
 import pytest
@@ -13,13 +14,24 @@ REGISTER = Register.from_settings()
 
 # (identifier kind, register sample kind, as of)
 CASES = [
-    ("oip", None, None), ("enp", None, None), ("unified", None, None),
-    ("old_policy", "old_policy", None), ("old_policy", "old_policy", "old"), ("old_policy", "old_style", None),
-    ("temporary", "temporary", "vs"), ("temporary", "temporary_history", None),
-    ("document", "passport", None), ("document", "birth_certificate", None),
-    ("snils", None, None), ("snils_birth", "several_therapeutic", None), ("all", "dental", None),
-    ("enp", "inactive_policy", None), ("enp", "no_attachments", None), ("enp", "moscow", None),
-    ("fio_enp", "no_patronymic", None), ("enp", "dead", None),
+    ("oip", None, None),
+    ("enp", None, None),
+    ("unified", None, None),
+    ("old_policy", "old_policy", None),
+    ("old_policy", "old_policy", "old"),
+    ("old_policy", "old_style", None),
+    ("temporary", "temporary", "vs"),
+    ("temporary", "temporary_history", None),
+    ("document", "passport", None),
+    ("document", "birth_certificate", None),
+    ("snils", None, None),
+    ("snils_birth", "several_therapeutic", None),
+    ("all", "dental", None),
+    ("enp", "inactive_policy", None),
+    ("enp", "no_attachments", None),
+    ("enp", "moscow", None),
+    ("fio_enp", "no_patronymic", None),
+    ("enp", "dead", None),
 ]
 
 
@@ -47,15 +59,23 @@ def test_every_identifier_kind_round_trips(stack, engine):
         assert without_mo_names(row["answer"]) == want
         assert all(a["mo_name"] for a in row["answer"]["attachments"]), "МО names come from the dictionary"
     unknown, mismatch = found[ids[-2]], found[ids[-1]]
-    assert (unknown["status"], unknown["error_code"], unknown["error_message"]) == ("error", "409",
-                                                                                    "Персона не найдена")
+    assert (unknown["status"], unknown["error_code"], unknown["error_message"]) == (
+        "error",
+        "409",
+        "Персона не найдена",
+    )
     assert mismatch["status"] == "error" and "дата рождения не совпадает" in mismatch["error_message"]
 
 
 @pytest.mark.parametrize("by", ["enp", "oip"])
 def test_mass_path_gives_the_cards_of_the_single_path(stack, engine, by):
-    persons = list({p.index: p for kind in ("old_policy", "temporary", "several_attachments", "dental", "moscow",
-                                            "inactive_policy", None) for p in REGISTER.sample(20, kind)}.values())
+    persons = list(
+        {
+            p.index: p
+            for kind in ("old_policy", "temporary", "several_attachments", "dental", "moscow", "inactive_policy", None)
+            for p in REGISTER.sample(20, kind)
+        }.values()
+    )
     rows = []
     for n, person in enumerate(persons):
         p = params(**{by: getattr(person, by)})

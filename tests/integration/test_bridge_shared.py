@@ -1,11 +1,12 @@
 """What bridge processes share and what administrators see: the PostgreSQL rate limit across processes,
 get_state() with queue depth, the support archive (`ozsp archive show`, retention) and `ozsp load-mo`."""
+
 import os
 import subprocess
 import sys
 import time
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import text
@@ -16,8 +17,7 @@ from services.journal.service import JournalService
 from services.supervisor import command
 from shared.messages import WORK_QUEUE, pack_archive
 from shared.queues import declared
-from tests.integration.test_bridge_support import (bridge_state, counters, create, knobs, params, wait_final,
-                                                   wait_state)
+from tests.integration.test_bridge_support import bridge_state, counters, create, knobs, params, wait_final, wait_state
 from tests.support import ROOT, wait_for
 
 REGISTER = Register.from_settings()
@@ -40,9 +40,16 @@ print(n)
 
 def test_two_processes_share_one_rate(database_url):
     start = time.time() + 1.5
-    procs = [subprocess.Popen([sys.executable, "-c", COUNT_TOKENS, database_url, "40", str(start)], cwd=ROOT,
-                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": ROOT})
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", COUNT_TOKENS, database_url, "40", str(start)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": ROOT},
+        )
+        for _ in range(2)
+    ]
     counts = [int(p.communicate(timeout=30)[0].strip()) for p in procs]
     assert all(c > 10 for c in counts), counts  # both got their share
     assert 40 * 3 * 0.8 <= sum(counts) <= 40 * 3 + 2 * 8 + 20, counts  # one rate for both, plus bursts
@@ -56,8 +63,13 @@ def test_two_bridges_keep_to_the_configured_rate_end_to_end(stack, engine):
     try:
         stack.sup.kill("ferzl_bridge")
         stack.sup.start("ferzl_bridge")
-        second = subprocess.Popen(command("ferzl_bridge"), env=stack.sup.env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, start_new_session=True)
+        second = subprocess.Popen(
+            command("ferzl_bridge"),
+            env=stack.sup.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         wait_state(stack, "up", 30)
         time.sleep(2)  # the second process joins the queue
         with knobs(stack, rate_limit=30):
@@ -84,22 +96,32 @@ def test_two_bridges_keep_to_the_configured_rate_end_to_end(stack, engine):
 def test_the_journal_counts_bridge_processes_for_its_automatic_window(stack):
     """Each bridge process is one consumer of the work queue; the journal's automatic window is one bridge's
     prefetch per consumer (JournalService._bridges, here on a stand-in service against the stack's broker)."""
+
     def count():
-        fake = SimpleNamespace(config={"AMQP_URI": stack.env["AMQP_URI"], "DISPATCH_WINDOW": 0},
-                               _next_count=[0.0], _bridges_seen=[1])
+        fake = SimpleNamespace(
+            config={"AMQP_URI": stack.env["AMQP_URI"], "DISPATCH_WINDOW": 0}, _next_count=[0.0], _bridges_seen=[1]
+        )
         return JournalService._bridges(fake)
 
     assert declared(stack.env["AMQP_URI"], [WORK_QUEUE])[WORK_QUEUE][1] == 1 == count()
-    second = subprocess.Popen(command("ferzl_bridge"), env=stack.sup.env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    second = subprocess.Popen(
+        command("ferzl_bridge"),
+        env=stack.sup.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_for(lambda: count() == 2, 60, 0.5, "the second bridge process on the work queue")
     finally:
         os.killpg(second.pid, 9)
         second.wait()
     wait_for(lambda: count() == 1, 60, 0.5, "the work queue back to one consumer")
-    broken = SimpleNamespace(config={"AMQP_URI": "amqp://guest:guest@127.0.0.1:1//", "DISPATCH_WINDOW": 0},
-                             _next_count=[0.0], _bridges_seen=[4])
+    broken = SimpleNamespace(
+        config={"AMQP_URI": "amqp://guest:guest@127.0.0.1:1//", "DISPATCH_WINDOW": 0},
+        _next_count=[0.0],
+        _bridges_seen=[4],
+    )
     assert JournalService._bridges(broken) == 4  # the broker away: the last count stays
 
 
@@ -109,14 +131,25 @@ def test_state_reports_queue_depth_and_metrics(stack):
     assert state["reason"] is None and state["alarm"] is None
     depth = state["queue_depth"]
     assert set(depth) == {"work", "delayed", "total", "queues"}
-    assert set(depth["queues"]) == {"ozsp.ferzl.work", "ozsp.ferzl.retry.500ms", "ozsp.ferzl.retry.1s",
-                                    "ozsp.ferzl.retry.2s", "ozsp.ferzl.retry.4s"}
+    assert set(depth["queues"]) == {
+        "ozsp.ferzl.work",
+        "ozsp.ferzl.retry.500ms",
+        "ozsp.ferzl.retry.1s",
+        "ozsp.ferzl.retry.2s",
+        "ozsp.ferzl.retry.4s",
+    }
     assert "calls" in state["metrics"] or "started" in state["metrics"]
 
 
 def run_cli(stack, *args):
-    return subprocess.run([sys.executable, "-m", "services.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, **stack.env, "PYTHONPATH": ROOT}, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **stack.env, "PYTHONPATH": ROOT},
+        timeout=60,
+    )
 
 
 def test_archive_keeps_each_exchange_for_administrators(stack, engine):
@@ -133,10 +166,12 @@ def test_archive_keeps_each_exchange_for_administrators(stack, engine):
     assert "getMassInsuranceStatusStart HTTP 200" in shown.stdout
     assert "getMassInsuranceStatusPoll HTTP 200" in shown.stdout and "двоичное вложение" in shown.stdout
     with engine.connect() as conn:
-        audited = conn.execute(text("SELECT count(*) FROM audit WHERE action = 'archive_show' AND object_id = :id"),
-                               {"id": str(group[0])}).scalar_one()
-        stored = conn.execute(text("SELECT content FROM ferzl_archive WHERE request_ids @> ARRAY[CAST(:id AS bigint)]"),
-                              {"id": single[0]}).scalar_one()
+        audited = conn.execute(
+            text("SELECT count(*) FROM audit WHERE action = 'archive_show' AND object_id = :id"), {"id": str(group[0])}
+        ).scalar_one()
+        stored = conn.execute(
+            text("SELECT content FROM ferzl_archive WHERE request_ids @> ARRAY[CAST(:id AS bigint)]"), {"id": single[0]}
+        ).scalar_one()
     assert audited == 1
     assert persons[40].enp.encode() not in bytes(stored) and zlib.decompress(bytes(stored)), "stored compressed"
     with engine.connect() as conn:
@@ -146,16 +181,37 @@ def test_archive_keeps_each_exchange_for_administrators(stack, engine):
 
 
 def test_archive_retention(engine):
-    old = datetime.now(timezone.utc) - timedelta(days=40)
+    old = datetime.now(UTC) - timedelta(days=40)
     with engine.begin() as conn:
-        archive.store(conn, [pack_archive([{"at": old.isoformat(), "operation": "getPersonData", "request_ids": [-1],
-                                            "http_status": 200, "duration_ms": 5, "request": b"<r/>",
-                                            "response": None}])])
-        kept = conn.execute(text("SELECT count(*) FROM ferzl_archive WHERE at > now() - interval '30 days'")).scalar_one()
+        archive.store(
+            conn,
+            [
+                pack_archive(
+                    [
+                        {
+                            "at": old.isoformat(),
+                            "operation": "getPersonData",
+                            "request_ids": [-1],
+                            "http_status": 200,
+                            "duration_ms": 5,
+                            "request": b"<r/>",
+                            "response": None,
+                        }
+                    ]
+                )
+            ],
+        )
+        kept = conn.execute(
+            text("SELECT count(*) FROM ferzl_archive WHERE at > now() - interval '30 days'")
+        ).scalar_one()
     with engine.begin() as conn:
         assert archive.purge(conn, 30) >= 1
-        assert conn.execute(text("SELECT count(*) FROM ferzl_archive WHERE request_ids @> ARRAY[CAST(-1 AS bigint)]")) \
-            .scalar_one() == 0
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM ferzl_archive WHERE request_ids @> ARRAY[CAST(-1 AS bigint)]")
+            ).scalar_one()
+            == 0
+        )
         assert conn.execute(text("SELECT count(*) FROM ferzl_archive")).scalar_one() == kept
 
 
@@ -188,19 +244,25 @@ def test_held_requests_keep_their_dispatch_lease_and_claims_carry_the_group(engi
     """In one transaction that is rolled back (the running dispatcher never sees these rows)."""
     from services.journal import held, store
     from tests.integration.test_bridge_support import IDENTITY
+
     with engine.connect() as conn:
         tx = conn.begin()
         try:
-            group_id = conn.execute(text("INSERT INTO groups (organization_id, user_id, name, total) "
-                                         "VALUES (1, 1, 'аренда', 1) RETURNING id")).scalar_one()
+            group_id = conn.execute(
+                text(
+                    "INSERT INTO groups (organization_id, user_id, name, total) VALUES (1, 1, 'аренда', 1) RETURNING id"
+                )
+            ).scalar_one()
             row = store.create_request(conn, IDENTITY, params(enp="5000000000000000"), group_id=group_id, line_no=1)
             claimed = store.claim_pending(conn, 1000, 300)
             assert [c["group_id"] for c in claimed if c["request_id"] == row["id"]] == [group_id]
             assert held.touch(conn, [{"request_id": row["id"], "seconds": 120}, {"request_id": -5, "seconds": 1}]) == 1
-            ahead = conn.execute(text("SELECT dispatched_at - now() FROM requests WHERE id = :id"),
-                                 {"id": row["id"]}).scalar_one()
+            ahead = conn.execute(
+                text("SELECT dispatched_at - now() FROM requests WHERE id = :id"), {"id": row["id"]}
+            ).scalar_one()
             assert timedelta(seconds=110) < ahead <= timedelta(seconds=120)
-            assert row["id"] not in [c["request_id"] for c in store.claim_pending(conn, 1000, 0)], \
+            assert row["id"] not in [c["request_id"] for c in store.claim_pending(conn, 1000, 0)], (
                 "not published again while it waits in a delay queue"
+            )
         finally:
             tx.rollback()

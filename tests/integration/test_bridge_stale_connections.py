@@ -7,6 +7,7 @@ and the archive says why an attempt was repeated.
 First the clients themselves (the fast path, zeep's getPersonData, the mass service) against an emulator process;
 then a small stack of its own -- emulator, journal, ferzl_bridge on a vhost and database of their own, the proxy in
 front of the emulator -- with requests put into the journal's outbox as users' requests are."""
+
 import os
 import subprocess
 import sys
@@ -50,6 +51,7 @@ def at_once(fn, items):
             results[n] = fn(items[n])
         except Exception as exc:  # noqa: BLE001 -- handed to the test
             results[n] = exc
+
     threads = [threading.Thread(target=run, args=(n,)) for n in range(len(items))]
     for t in threads:
         t.start()
@@ -62,6 +64,7 @@ def at_once(fn, items):
 
 
 # ---- the clients against an emulator process ----
+
 
 @pytest.fixture(scope="module")
 def emulator():
@@ -79,8 +82,7 @@ def proxy(emulator):
 
 def single_client(kind, proxy, emulator):
     cls = FastClient if kind == "fast" else FerzlClient
-    return cls(proxy.url(emulator.soap_url), emulator.token, timeout=30, connect_timeout=CONNECT_TIMEOUT,
-               pool_size=10)
+    return cls(proxy.url(emulator.soap_url), emulator.token, timeout=30, connect_timeout=CONNECT_TIMEOUT, pool_size=10)
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -116,14 +118,21 @@ def test_single_lookups_after_the_fault_cost_one_extra_attempt_at_most(emulator,
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_mass_start_and_poll_after_the_fault(emulator, proxy, fault):
-    client = MassClient(proxy.url(emulator.base_url + ferzl_support.SOAP_PATH.replace(
-        "mpiPersonInfoServiceWs", "mpiAsyncOperationsServiceWs")), emulator.token, timeout=30,
-        connect_timeout=CONNECT_TIMEOUT)
+    client = MassClient(
+        proxy.url(
+            emulator.base_url + ferzl_support.SOAP_PATH.replace("mpiPersonInfoServiceWs", "mpiAsyncOperationsServiceWs")
+        ),
+        emulator.token,
+        timeout=30,
+        connect_timeout=CONNECT_TIMEOUT,
+    )
     smo = {code: (name, ogrn) for code, name, ogrn in smo_dictionary()}
 
     def batch(persons):
-        rows = [{"request_id": n, "group_id": 1, "params": ferzl_support.blank_params(enp=p.enp)}
-                for n, p in enumerate(persons)]
+        rows = [
+            {"request_id": n, "group_id": 1, "params": ferzl_support.blank_params(enp=p.enp)}
+            for n, p in enumerate(persons)
+        ]
         requests_, sent, _ = mass.requests_for(rows)
         start, polls = Capture(), Capture()
         token = client.start(requests_, str(uuid.uuid4()), start)
@@ -155,6 +164,7 @@ def test_mass_start_and_poll_after_the_fault(emulator, proxy, fault):
 
 # ---- a stack of its own with the proxy in front of the emulator ----
 
+
 @pytest.fixture(scope="module")
 def proxied_stack(settings, output_dir):
     vhost = support.unique_name("ozsp-stale")
@@ -165,11 +175,20 @@ def proxied_stack(settings, output_dir):
     log_path = os.path.join(output_dir, "services-stale.log")
     try:
         with service_database(settings) as url, open(log_path, "w", encoding="utf-8") as log:
-            env = {"AMQP_URI": support.amqp_uri_for_vhost(settings, vhost), "DATABASE_URL": url,
-                   "EMULATOR_ADDRESS": f"127.0.0.1:{emu}", "FERZL_URL": proxy.url(soap),
-                   "FERZL_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT), "CHUNK_SIZE": "20", "FERZL_MASS_MIN": "10",
-                   "FERZL_MASS_WAIT": "0.1", "FERZL_MASS_POLL": "0.1", "CRL_REFRESH_MINUTES": "0",
-                   "OZSP_MODE": "dev", "PYTHONUNBUFFERED": "1"}
+            env = {
+                "AMQP_URI": support.amqp_uri_for_vhost(settings, vhost),
+                "DATABASE_URL": url,
+                "EMULATOR_ADDRESS": f"127.0.0.1:{emu}",
+                "FERZL_URL": proxy.url(soap),
+                "FERZL_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+                "CHUNK_SIZE": "20",
+                "FERZL_MASS_MIN": "10",
+                "FERZL_MASS_WAIT": "0.1",
+                "FERZL_MASS_POLL": "0.1",
+                "CRL_REFRESH_MINUTES": "0",
+                "OZSP_MODE": "dev",
+                "PYTHONUNBUFFERED": "1",
+            }
             sup = Supervisor(env=env, restart=False, output=log)
             try:
                 assert wait_http(f"http://127.0.0.1:{emu}/emulator/health", 60, sup.start("ferzl_emulator"))
@@ -180,6 +199,7 @@ def proxied_stack(settings, output_dir):
                 stack.proxy = proxy
                 support.wait_for(lambda: _state(stack), 90, 0.5, "the bridge of the proxied stack")
                 from sqlalchemy import create_engine
+
                 stack.engine = create_engine(url)
                 yield stack
                 stack.engine.dispose()
@@ -209,9 +229,10 @@ def metric(state, key):
 def test_requests_after_the_fault_are_answered_in_two_seconds_with_the_reason_archived(proxied_stack, fault):
     stack, engine = proxied_stack, proxied_stack.engine
     offset = {"reset": 0, "blackhole": 40, "close": 80}[fault]
-    persons = REGISTER.sample(1200)[1000 + offset:1040 + offset]
-    warm = create(engine, enp_params(persons[:8], "прогрев")) + create(engine, enp_params(persons[8:20], "прогрев"),
-                                                                       group="прогрев")
+    persons = REGISTER.sample(1200)[1000 + offset : 1040 + offset]
+    warm = create(engine, enp_params(persons[:8], "прогрев")) + create(
+        engine, enp_params(persons[8:20], "прогрев"), group="прогрев"
+    )
     wait_final(engine, warm, 30)
     time.sleep(IDLE)
     assert FAULTS[fault](stack.proxy) >= 2, "the pooled connections were there to break"
@@ -227,8 +248,9 @@ def test_requests_after_the_fault_are_answered_in_two_seconds_with_the_reason_ar
     assert [found[i]["answer"]["oip"] for i in single + grouped] == [p.oip for p in persons[20:40]]
     assert seconds < 2, f"answered in {seconds:.2f} s"
     assert metric(after, "later") == metric(before, "later"), "nothing went to a retry tier"
-    assert {k: v for k, v in after["metrics"].items() if k.startswith("unavailable")} == \
-           {k: v for k, v in before["metrics"].items() if k.startswith("unavailable")}
+    assert {k: v for k, v in after["metrics"].items() if k.startswith("unavailable")} == {
+        k: v for k, v in before["metrics"].items() if k.startswith("unavailable")
+    }
     assert calls_after["getPersonData"] - calls["getPersonData"] == 8, "each request reached ФЕРЗЛ once"
     assert calls_after["getMassInsuranceStatusStart"] - calls["getMassInsuranceStatusStart"] == 1
     repeated = sum(metric(after, k) - metric(before, k) for k in ("http_repeated", "mass_http_repeated"))
@@ -248,8 +270,13 @@ def test_requests_after_the_fault_are_answered_in_two_seconds_with_the_reason_ar
     assert len(shown) == 2 * repeated, "each repeat archived twice: the failed attempt and the repeat, with why"
     if fault != "close":
         repeated_id = next(i for i, es in exchanges.items() if any(e["note"] for e in es))
-        out = subprocess.run([sys.executable, "-m", "services.cli", "archive", "show", str(repeated_id)],
-                             cwd=support.ROOT, capture_output=True, text=True, timeout=60,
-                             env={**os.environ, **stack.env, "PYTHONPATH": support.ROOT})
+        out = subprocess.run(
+            [sys.executable, "-m", "services.cli", "archive", "show", str(repeated_id)],
+            cwd=support.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, **stack.env, "PYTHONPATH": support.ROOT},
+        )
         assert out.returncode == 0, out.stderr
         assert "примечание: " in out.stdout and REPEATED in out.stdout and "повтор на новом соединении: " in out.stdout

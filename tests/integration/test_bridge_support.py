@@ -1,5 +1,6 @@
 """Helpers of the ferzl_bridge integration tests (no tests here): requests put straight into the journal's
 outbox, waiting for their answers, the bridge's state over RPC, the emulator's counters."""
+
 import json
 import time
 from contextlib import contextmanager
@@ -22,39 +23,59 @@ def create(engine, params_list, group=None):
     with engine.begin() as conn:
         group_id = None
         if group:
-            group_id = conn.execute(text(
-                "INSERT INTO groups (organization_id, user_id, name, total) VALUES (1, 1, :name, :total) RETURNING id"),
-                {"name": group, "total": len(params_list)}).scalar_one()
-        return [store.create_request(conn, IDENTITY, p, group_id=group_id, line_no=(n + 1) if group else None)["id"]
-                for n, p in enumerate(params_list)]
+            group_id = conn.execute(
+                text(
+                    "INSERT INTO groups (organization_id, user_id, name, total) VALUES (1, 1, :name, :total) RETURNING id"
+                ),
+                {"name": group, "total": len(params_list)},
+            ).scalar_one()
+        return [
+            store.create_request(conn, IDENTITY, p, group_id=group_id, line_no=(n + 1) if group else None)["id"]
+            for n, p in enumerate(params_list)
+        ]
 
 
 def rows(engine, ids):
     with engine.connect() as conn:
-        found = conn.execute(text(
-            "SELECT id, status, answer, error_code, error_message FROM requests WHERE id = ANY(:ids)"),
-            {"ids": list(ids)}).mappings().all()
+        found = (
+            conn.execute(
+                text("SELECT id, status, answer, error_code, error_message FROM requests WHERE id = ANY(:ids)"),
+                {"ids": list(ids)},
+            )
+            .mappings()
+            .all()
+        )
     return {r["id"]: dict(r) for r in found}
 
 
 def statuses(engine, ids):
     with engine.connect() as conn:
-        return dict(conn.execute(text("SELECT status, count(*) FROM requests WHERE id = ANY(:ids) GROUP BY status"),
-                                 {"ids": list(ids)}).all())
+        return dict(
+            conn.execute(
+                text("SELECT status, count(*) FROM requests WHERE id = ANY(:ids) GROUP BY status"), {"ids": list(ids)}
+            ).all()
+        )
 
 
 def wait_final(engine, ids, timeout=60):
-    wait_for(lambda: statuses(engine, ids).get("sent", 0) == 0, timeout, 0.2,
-             f"all {len(ids)} requests to get an answer")
+    wait_for(
+        lambda: statuses(engine, ids).get("sent", 0) == 0, timeout, 0.2, f"all {len(ids)} requests to get an answer"
+    )
     return rows(engine, ids)
 
 
 def history_counts(engine, ids):
     """{request_id: number of answered/error history rows}: exactly one each when answered once."""
     with engine.connect() as conn:
-        return dict(conn.execute(text(
-            "SELECT request_id, count(*) FROM request_history WHERE event IN ('answered', 'error') "
-            "AND request_id = ANY(:ids) GROUP BY request_id"), {"ids": list(ids)}).all())
+        return dict(
+            conn.execute(
+                text(
+                    "SELECT request_id, count(*) FROM request_history WHERE event IN ('answered', 'error') "
+                    "AND request_id = ANY(:ids) GROUP BY request_id"
+                ),
+                {"ids": list(ids)},
+            ).all()
+        )
 
 
 def without_mo_names(answer):
@@ -67,6 +88,7 @@ def without_mo_names(answer):
 
 def bridge_state(stack):
     from nameko.standalone.rpc import ClusterRpcProxy
+
     with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=10) as rpc:
         return rpc.ferzl_bridge.get_state()
 
@@ -78,6 +100,7 @@ def wait_state(stack, state, timeout=30, reason=None):
         except Exception:  # a bridge being restarted has no RPC queue for a moment (UnknownService)
             return None
         return current if current["state"] == state and (reason is None or current["reason"] == reason) else None
+
     return wait_for(reached, timeout, 0.2, f"ФЕРЗЛ state {state}")
 
 

@@ -1,6 +1,7 @@
 """Hostile letters: size limits, ZIP bombs, nested archives, path traversal, encrypted ZIPs, a non-ZIP named
 .zip, malformed ASN.1, a forged CA signature, broken MIME. Each gets its fitting reply or is dropped, and the
 service keeps running. Also: the intake answers 451 when it cannot hand a letter over."""
+
 import os
 import smtplib
 import subprocess
@@ -10,8 +11,16 @@ import pytest
 
 from services.certmail import messages as M
 from tests import mail_dkim, support
-from tests.integration.test_certmail_kit import (INTAKE_TO, World, cert_zip, journal_row, letter, make_zip, send,
-                                                 send_raw, sink)  # noqa: F401
+from tests.integration.test_certmail_kit import (
+    INTAKE_TO,
+    World,
+    cert_zip,
+    journal_row,
+    letter,
+    make_zip,
+    send,
+    send_raw,  # noqa: F401
+)
 from tests.support import wait_for
 
 pytestmark = pytest.mark.integration
@@ -45,9 +54,22 @@ def forged(der, genuine="ПОДДЕЛОВ", fake="ПОДМЕНОВ"):
     return der.replace(genuine.encode(), fake.encode())
 
 
-@pytest.mark.parametrize("case", ["bomb_total", "bomb_ratio", "nested_zip", "cer_that_is_a_zip", "traversal",
-                                  "absolute_path", "folder", "encrypted", "not_a_zip", "truncated_zip",
-                                  "attachment_too_large"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "bomb_total",
+        "bomb_ratio",
+        "nested_zip",
+        "cer_that_is_a_zip",
+        "traversal",
+        "absolute_path",
+        "folder",
+        "encrypted",
+        "not_a_zip",
+        "truncated_zip",
+        "attachment_too_large",
+    ],
+)
 def test_hostile_archives_get_the_invalid_files_reply(stack, sink, world, case):
     der = world.issue().cert.der
     attachments = {
@@ -66,12 +88,15 @@ def test_hostile_archives_get_the_invalid_files_reply(stack, sink, world, case):
     assert answer(stack, sink, letter(world.user()["email"], attachments=attachments)) == M.INVALID_FILES
 
 
-@pytest.mark.parametrize("content", [b"\x30\x82\xff\xff garbage", b"-----BEGIN CERTIFICATE-----\n!!!\n",
-                                     b"\x30\x03\x02\x01\x01", b""])
+@pytest.mark.parametrize(
+    "content", [b"\x30\x82\xff\xff garbage", b"-----BEGIN CERTIFICATE-----\n!!!\n", b"\x30\x03\x02\x01\x01", b""]
+)
 def test_malformed_asn1_gets_the_installation_error_reply(stack, sink, world, content):
     text_ = answer(stack, sink, letter(world.user()["email"], attachments=[cert_zip(content)]))
-    assert text_ == ("Установка сертификата ключа проверки электронной подписи не может быть выполнена. Ошибка: "
-                     "файл сертификата повреждён или не является сертификатом X.509")
+    assert text_ == (
+        "Установка сертификата ключа проверки электронной подписи не может быть выполнена. Ошибка: "
+        "файл сертификата повреждён или не является сертификатом X.509"
+    )
 
 
 def test_forged_ca_signature_gets_the_invalid_reply(stack, engine, sink, world):
@@ -94,15 +119,19 @@ def test_letter_over_the_size_limit_is_refused_by_the_intake(stack, sink, world)
 def test_broken_mime_is_answered_or_dropped_and_the_service_keeps_running(stack, engine, sink, world):
     user = world.user()
     nested = "".join(f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n' for i in range(60))
-    deep = (f"From: {user['email']}\r\nTo: {INTAKE_TO}\r\nSubject: ADD_CERT\r\nMessage-ID: <deep@mo.example.test>\r\n"
-            f"MIME-Version: 1.0\r\n{nested}Content-Type: text/plain\r\n\r\nhi\r\n").encode()
+    deep = (
+        f"From: {user['email']}\r\nTo: {INTAKE_TO}\r\nSubject: ADD_CERT\r\nMessage-ID: <deep@mo.example.test>\r\n"
+        f"MIME-Version: 1.0\r\n{nested}Content-Type: text/plain\r\n\r\nhi\r\n"
+    ).encode()
     send_raw(stack, mail_dkim.sign(deep), user["email"])  # signed by its domain: only the MIME is hostile
     assert reply_text(sink.wait_reply("<deep@mo.example.test>")) == M.INVALID_FILES
 
-    garbage = (b"From: =?utf-8?b?!!!?= <<<>>>\r\nSubject: =?x-unknown?q?=FF=FE?=\r\n"
-               b"Message-ID: <garbage@mo.example.test>\r\nContent-Type: multipart/mixed\r\n\r\n\xff\xfe\x00" * 3)
+    garbage = (
+        b"From: =?utf-8?b?!!!?= <<<>>>\r\nSubject: =?x-unknown?q?=FF=FE?=\r\n"
+        b"Message-ID: <garbage@mo.example.test>\r\nContent-Type: multipart/mixed\r\n\r\n\xff\xfe\x00" * 3
+    )
     send_raw(stack, garbage, "someone@example.test")
-    no_from = (b"To: reestrin@ozsp.test\r\nSubject: ADD_CERT\r\nMessage-ID: <nofrom@mo.example.test>\r\n\r\nx\r\n")
+    no_from = b"To: reestrin@ozsp.test\r\nSubject: ADD_CERT\r\nMessage-ID: <nofrom@mo.example.test>\r\n\r\nx\r\n"
     send_raw(stack, no_from, "someone@example.test")
     for message_id in ("<garbage@mo.example.test>", "<nofrom@mo.example.test>"):
         assert journal_row(engine, message_id)["outcome"] == "untrusted_sender"
@@ -115,16 +144,27 @@ def test_broken_mime_is_answered_or_dropped_and_the_service_keeps_running(stack,
 
 def test_intake_answers_451_when_the_letter_cannot_be_handed_over(stack):
     port = support.free_port()
-    env = {**os.environ, **stack.env, "AMQP_URI": f"amqp://guest:guest@127.0.0.1:{support.free_port()}/",
-           "SMTP_ADDRESS": f"127.0.0.1:{port}"}
-    proc = subprocess.Popen([sys.executable, "-m", "services.certmail.intake"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    env = {
+        **os.environ,
+        **stack.env,
+        "AMQP_URI": f"amqp://guest:guest@127.0.0.1:{support.free_port()}/",
+        "SMTP_ADDRESS": f"127.0.0.1:{port}",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.certmail.intake"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
+
         def connected():
             try:
                 return smtplib.SMTP("127.0.0.1", port, timeout=5)
             except OSError:
                 return None
+
         smtp = wait_for(connected, 30, 0.2, "the second intake")
         with smtp:
             with pytest.raises(smtplib.SMTPDataError) as refused:

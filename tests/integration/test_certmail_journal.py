@@ -1,5 +1,6 @@
 """The journal's part of certificate mail on a real PostgreSQL: sender facts, the letter journal (each letter
 processed once), and the one-transaction registration."""
+
 import uuid
 
 import pytest
@@ -28,15 +29,27 @@ def user(engine):
 
 
 def letter(holder="copy-1", key=None, sender=None):
-    return {"key": key or "m-" + uuid.uuid4().hex, "holder": holder, "message_id": "<x@mo.test>",
-            "received_at": "2025-05-05T10:00:00+00:00", "sender": sender, "subject": "ADD_CERT"}
+    return {
+        "key": key or "m-" + uuid.uuid4().hex,
+        "holder": holder,
+        "message_id": "<x@mo.test>",
+        "received_at": "2025-05-05T10:00:00+00:00",
+        "sender": sender,
+        "subject": "ADD_CERT",
+    }
 
 
 def test_sender_facts(engine, user):
     with engine.begin() as conn:
         facts = mail.sender_facts(conn, user["email"].upper())
-        assert facts == {"user_id": user["id"], "user_active": True, "snils": None, "organization_id": user["org"],
-                         "organization_active": True, "emails": [user["email"]]}
+        assert facts == {
+            "user_id": user["id"],
+            "user_active": True,
+            "snils": None,
+            "organization_id": user["org"],
+            "organization_active": True,
+            "emails": [user["email"]],
+        }
         D.set_organization_active(conn, user["org"], False)
         assert mail.sender_facts(conn, user["email"])["organization_active"] is False
         assert mail.sender_facts(conn, "nobody@x.test") is None and mail.sender_facts(conn, None) is None
@@ -51,8 +64,14 @@ def test_claim_states(engine, user):
         assert mail.finish_letter(conn, first["key"], "no_cer", "текст")
         assert not mail.finish_letter(conn, first["key"], "installed", "другой")  # the outcome is recorded once
         done = mail.claim_letter(conn, first)
-        assert done == {"state": "done", "outcome": "no_cer", "reply_text": "текст", "reply_due": True,
-                        "detail": None, "sender": mail.sender_facts(conn, user["email"])}
+        assert done == {
+            "state": "done",
+            "outcome": "no_cer",
+            "reply_text": "текст",
+            "reply_due": True,
+            "detail": None,
+            "sender": mail.sender_facts(conn, user["email"]),
+        }
         assert mail.claim_letter(conn, {**first, "holder": "copy-2"})["reply_due"] is False
         mail.mark_delivered(conn, first["key"])
         assert mail.claim_letter(conn, first)["reply_due"] is False
@@ -62,11 +81,15 @@ def test_a_stale_claim_is_taken_over(engine):
     first = letter()
     with engine.begin() as conn:
         mail.claim_letter(conn, first)
-        conn.execute(text("UPDATE mail_letters SET claimed_at = now() - interval '1 hour' WHERE letter_key = :k"),
-                     {"k": first["key"]})
+        conn.execute(
+            text("UPDATE mail_letters SET claimed_at = now() - interval '1 hour' WHERE letter_key = :k"),
+            {"k": first["key"]},
+        )
         assert mail.claim_letter(conn, {**first, "holder": "copy-2"})["state"] == "mine"
-        assert conn.execute(text("SELECT holder FROM mail_letters WHERE letter_key = :k"),
-                            {"k": first["key"]}).scalar() == "copy-2"
+        assert (
+            conn.execute(text("SELECT holder FROM mail_letters WHERE letter_key = :k"), {"k": first["key"]}).scalar()
+            == "copy-2"
+        )
 
 
 def test_nothing_to_send_is_delivered_at_once(engine):
@@ -93,8 +116,12 @@ def test_an_untrusted_sender_is_audited(engine, user):
     with engine.begin() as conn:
         mail.claim_letter(conn, first)
         mail.finish_letter(conn, first["key"], "untrusted_sender", None, "no_dkim_signature", user["id"], deliver=True)
-        row = conn.execute(text("SELECT user_id, details FROM audit WHERE action = 'mail.letter.untrusted_sender' "
-                                "ORDER BY id DESC LIMIT 1")).one()
+        row = conn.execute(
+            text(
+                "SELECT user_id, details FROM audit WHERE action = 'mail.letter.untrusted_sender' "
+                "ORDER BY id DESC LIMIT 1"
+            )
+        ).one()
     assert row.user_id == user["id"]
     assert row.details == {"detail": "no_dkim_signature", "sender": user["email"], "message_id": "<x@mo.test>"}
 
@@ -105,19 +132,32 @@ def test_register_from_mail_in_one_transaction(engine, ca, user):
     with engine.begin() as conn:
         mail.claim_letter(conn, first)
         cert_id = mail.register_from_mail(conn, first["key"], user["id"], cert.cert, ca.cert, "успех")
-        row = conn.execute(text("SELECT surname, first_name, patronymic, snils, position FROM users WHERE id = :u"),
-                           {"u": user["id"]}).one()
-        stored = conn.execute(text("SELECT outcome, certificate_id, user_id FROM mail_letters WHERE letter_key = :k"),
-                              {"k": first["key"]}).one()
+        row = conn.execute(
+            text("SELECT surname, first_name, patronymic, snils, position FROM users WHERE id = :u"), {"u": user["id"]}
+        ).one()
+        stored = conn.execute(
+            text("SELECT outcome, certificate_id, user_id FROM mail_letters WHERE letter_key = :k"), {"k": first["key"]}
+        ).one()
         ca_row = conn.execute(text("SELECT active FROM cas WHERE thumbprint = :t"), {"t": ca.cert.thumbprint}).one()
     assert tuple(row) == ("РЕГИСТРОВ", "ПЁТР", "ПАВЛОВИЧ", "11223344595", "врач")
     assert tuple(stored) == ("installed", cert_id, user["id"]) and ca_row.active
     with engine.connect() as conn:  # the certificate overrode the record: old and new values are audited
-        details = conn.execute(text("SELECT details FROM audit WHERE action = 'mail.user.update_from_certificate' "
-                                    "AND object_id = :u ORDER BY id DESC LIMIT 1"), {"u": str(user["id"])}).scalar()
-    assert details == {"serial": cert.cert.serial_hex, "changes": {
-        "surname": {"old": "ЖУРНАЛОВ", "new": "РЕГИСТРОВ"}, "first_name": {"old": "ИВАН", "new": "ПЁТР"},
-        "patronymic": {"old": None, "new": "ПАВЛОВИЧ"}, "snils": {"old": None, "new": "11223344595"}}}
+        details = conn.execute(
+            text(
+                "SELECT details FROM audit WHERE action = 'mail.user.update_from_certificate' "
+                "AND object_id = :u ORDER BY id DESC LIMIT 1"
+            ),
+            {"u": str(user["id"])},
+        ).scalar()
+    assert details == {
+        "serial": cert.cert.serial_hex,
+        "changes": {
+            "surname": {"old": "ЖУРНАЛОВ", "new": "РЕГИСТРОВ"},
+            "first_name": {"old": "ИВАН", "new": "ПЁТР"},
+            "patronymic": {"old": None, "new": "ПАВЛОВИЧ"},
+            "snils": {"old": None, "new": "11223344595"},
+        },
+    }
 
 
 def test_a_refused_registration_changes_nothing(engine, ca, user):
@@ -132,8 +172,10 @@ def test_a_refused_registration_changes_nothing(engine, ca, user):
         with engine.begin() as conn:
             mail.register_from_mail(conn, first["key"], user["id"], cert.cert, ca.cert, "успех")
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT outcome FROM mail_letters WHERE letter_key = :k"),
-                            {"k": first["key"]}).scalar() is None
+        assert (
+            conn.execute(text("SELECT outcome FROM mail_letters WHERE letter_key = :k"), {"k": first["key"]}).scalar()
+            is None
+        )
         assert conn.execute(text("SELECT surname FROM users WHERE id = :u"), {"u": user["id"]}).scalar() == "ЖУРНАЛОВ"
 
 

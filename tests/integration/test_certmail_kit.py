@@ -2,6 +2,7 @@
 of the stack, a test PKI registered in the directory, users with trusted addresses, letters sent with smtplib —
 DKIM-signed by their domain (mo.example.test, tests/mail_dkim.py) with the envelope sender of From:, as an honest
 mail server sends them, unless a test says otherwise."""
+
 import contextlib
 import email
 import email.policy
@@ -128,14 +129,16 @@ class World:
             if not org_active:
                 org = D.add_organization(conn, 'ГБУЗ МО "ЗАКРЫТАЯ БОЛЬНИЦА"', "mo", "509978", actor="test")
                 D.set_organization_active(conn, org, False, actor="test")
-            user_id = D.add_user(conn, org, surname, first, patronymic, snils=snils, emails=[email_address],
-                                 actor="test")
+            user_id = D.add_user(
+                conn, org, surname, first, patronymic, snils=snils, emails=[email_address], actor="test"
+            )
             if not active:
                 D.set_user_active(conn, user_id, False, actor="test")
         return {"id": user_id, "email": email_address, "organization_id": org}
 
-    def issue(self, cn="ВЫДАНОВ ИВАН ИВАНОВИЧ", surname="ВЫДАНОВ", given_name="ИВАН ИВАНОВИЧ", snils="11223344595",
-              **kw):
+    def issue(
+        self, cn="ВЫДАНОВ ИВАН ИВАНОВИЧ", surname="ВЫДАНОВ", given_name="ИВАН ИВАНОВИЧ", snils="11223344595", **kw
+    ):
         return issue(self.ca, cn, surname=surname, given_name=given_name, snils=snils, **kw)
 
 
@@ -184,11 +187,21 @@ def send_raw(stack, raw, envelope, source=None):
 
 def journal_row(engine, message_id, timeout=30.0):
     """The letter's journal row once its outcome is recorded and delivered."""
+
     def row():
         with engine.connect() as conn:
-            return conn.execute(text(
-                "SELECT * FROM mail_letters WHERE message_id = :m AND outcome IS NOT NULL "
-                "AND delivered_at IS NOT NULL"), {"m": message_id}).mappings().first()
+            return (
+                conn.execute(
+                    text(
+                        "SELECT * FROM mail_letters WHERE message_id = :m AND outcome IS NOT NULL "
+                        "AND delivered_at IS NOT NULL"
+                    ),
+                    {"m": message_id},
+                )
+                .mappings()
+                .first()
+            )
+
     return wait_for(row, timeout, 0.1, f"the outcome of {message_id}")
 
 
@@ -200,10 +213,17 @@ def own_mail_stack(settings, output_dir, folder, name, **env):
     admin.migrate(url)
     vhost = support.unique_name(f"ozsp-{name}")
     delete_vhost = support.create_vhost(settings, vhost)
-    env = {"AMQP_URI": support.amqp_uri_for_vhost(settings, vhost), "DATABASE_URL": url, "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
-           "MAIL_OUTBOX_DIR": str(folder / "outbox"), "CERT_STORE_DIR": str(folder / "store"),
-           "CERT_QUARANTINE_DIR": str(folder / "quarantine"), "PYTHONUNBUFFERED": "1",
-           "DKIM_DNS_FILE": mail_dkim.write_dns_file(str(folder / "dkim-dns.txt")), **env}
+    env = {
+        "AMQP_URI": support.amqp_uri_for_vhost(settings, vhost),
+        "DATABASE_URL": url,
+        "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
+        "MAIL_OUTBOX_DIR": str(folder / "outbox"),
+        "CERT_STORE_DIR": str(folder / "store"),
+        "CERT_QUARANTINE_DIR": str(folder / "quarantine"),
+        "PYTHONUNBUFFERED": "1",
+        "DKIM_DNS_FILE": mail_dkim.write_dns_file(str(folder / "dkim-dns.txt")),
+        **env,
+    }
     log = open(os.path.join(output_dir, f"{name}.log"), "a", encoding="utf-8")
     sup = Supervisor(env=env, restart=False, output=log)
     engine = create_engine(url)

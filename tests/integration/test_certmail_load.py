@@ -1,7 +1,8 @@
 """Many letters at once, and certmail killed: every letter is answered, each exactly once when nothing crashes."""
+
 import collections
 import concurrent.futures
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -22,16 +23,19 @@ def world(engine):
 def _letters(world, n, tag):
     """n letters of five kinds from n // 10 users; returns [(msg, expected reply prefix)]."""
     users = [world.user() for _ in range(max(1, n // 10))]
-    expired = world.issue(not_before=datetime(2020, 1, 1, tzinfo=timezone.utc),
-                          not_after=datetime(2021, 1, 1, tzinfo=timezone.utc))
+    expired = world.issue(not_before=datetime(2020, 1, 1, tzinfo=UTC), not_after=datetime(2021, 1, 1, tzinfo=UTC))
     out = []
     for i in range(n):
         sender = users[i % len(users)]["email"]
         kind = i % 5
         if kind == 0:
             cert = world.issue(f"НАГРУЗОВ {tag} {i}")
-            out.append((letter(sender, attachments=[cert_zip(cert.cert.der)]), "Установка сертификата ключа "
-                        "проверки электронной подписи выполнена успешно."))
+            out.append(
+                (
+                    letter(sender, attachments=[cert_zip(cert.cert.der)]),
+                    "Установка сертификата ключа проверки электронной подписи выполнена успешно.",
+                )
+            )
         elif kind == 1:
             out.append((letter(sender, subject=f"Вопрос {i}"), M.UNKNOWN_TEMPLATE))
         elif kind == 2:
@@ -39,8 +43,12 @@ def _letters(world, n, tag):
         elif kind == 3:
             out.append((letter(sender, attachments=[("a.txt", b"a"), ("b.txt", b"b")]), M.INVALID_FILES))
         else:
-            out.append((letter(sender, attachments=[cert_zip(expired.cert.der)]),
-                        M.CERT_INVALID.format(serial=expired.cert.serial_hex)))
+            out.append(
+                (
+                    letter(sender, attachments=[cert_zip(expired.cert.der)]),
+                    M.CERT_INVALID.format(serial=expired.cert.serial_hex),
+                )
+            )
     return out
 
 
@@ -67,15 +75,21 @@ def test_500_letters_sent_concurrently_are_each_answered_exactly_once(stack, eng
     wait_for(lambda: True, 3, 3)  # time for a wrong second reply to show up
     counts, texts = _replies(sink, ids)
     assert set(counts.values()) == {1}, "each letter answered exactly once"
-    for (msg, expected), message_id in zip(letters, ids):
+    for (_msg, expected), message_id in zip(letters, ids):
         assert texts[message_id].startswith(expected)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT message_id, outcome, delivered_at FROM mail_letters "
-                                 "WHERE message_id = ANY(:ids)"), {"ids": ids}).all()
+        rows = conn.execute(
+            text("SELECT message_id, outcome, delivered_at FROM mail_letters WHERE message_id = ANY(:ids)"),
+            {"ids": ids},
+        ).all()
     assert len(rows) == N and all(r.outcome and r.delivered_at for r in rows)
     assert collections.Counter(r.outcome for r in rows) == {
-        "installed": N // 5, "unknown_template": N // 5, "no_cer": N // 5, "invalid_files": N // 5,
-        "cert_invalid": N // 5}
+        "installed": N // 5,
+        "unknown_template": N // 5,
+        "no_cer": N // 5,
+        "invalid_files": N // 5,
+        "cert_invalid": N // 5,
+    }
 
 
 def test_letters_survive_certmail_being_down_and_killed_mid_flight(stack, engine, sink, world):
@@ -97,7 +111,7 @@ def test_letters_survive_certmail_being_down_and_killed_mid_flight(stack, engine
     duplicates = sum(c - 1 for c in counts.values())
     print(f"duplicates after the kill: {duplicates}")
     assert duplicates <= 10, "only letters in flight at the kill may be answered twice (at-least-once)"
-    for (msg, expected), message_id in zip(letters, ids):
+    for (_msg, expected), message_id in zip(letters, ids):
         assert texts[message_id].startswith(expected)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT outcome FROM mail_letters WHERE message_id = ANY(:ids)"), {"ids": ids}).all()

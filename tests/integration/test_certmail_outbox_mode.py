@@ -1,5 +1,6 @@
 """The `make run` default: no SMTP relay, so replies are written to the local mail folder, which
 certmail.list_outbox lists. Runs journal, certmail and the intake on a database and vhost of their own."""
+
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -38,14 +39,19 @@ def test_the_demo_exchange_ends_in_the_local_outbox(local):
         D.add_user(conn, org, "Демо", "Пользователь", emails=["demo@mo.example.test"], actor="test")
     address = local["env"]["SMTP_ADDRESS"]
     wait_for(lambda: _can_send(prepared / "demo.zip", address), 60, 0.5, "the intake")  # signed with the dev key
-    items = wait_for(lambda: _outbox(local["env"]) if len(_outbox(local["env"])) == 2 else None, 60, 0.3,
-                     "the reply and the notice in the outbox")
+    items = wait_for(
+        lambda: _outbox(local["env"]) if len(_outbox(local["env"])) == 2 else None,
+        60,
+        0.3,
+        "the reply and the notice in the outbox",
+    )
     [item] = [i for i in items if i["subject"] == "Re: ADD_CERT"]
     [added] = [i for i in items if i["subject"] == M.OWNER_SUBJECT]  # the record had no СНИЛС
     assert added["to"] == "demo@mo.example.test" and cert.serial_hex in _read(local["env"], added["name"])["text"]
     assert item["to"] == "demo@mo.example.test" and item["from"] == "reestrin@ozsp.test"
-    assert item["text"].startswith("Установка сертификата ключа проверки электронной подписи выполнена успешно. "
-                                   f"Сертификат выдан: {cert.cn}.")
+    assert item["text"].startswith(
+        f"Установка сертификата ключа проверки электронной подписи выполнена успешно. Сертификат выдан: {cert.cn}."
+    )
     assert (local["folder"] / "store" / f"{cert.thumbprint}.cer").read_bytes() == cert.der
 
     demo.send(None, "demo@mo.example.test", address, subject="ADD_CERT")
@@ -55,8 +61,12 @@ def test_the_demo_exchange_ends_in_the_local_outbox(local):
     assert letter["text"] == M.NO_CER and "In-Reply-To" in letter["raw"]
 
     forged = demo.send(str(prepared / "demo.zip"), "demo@mo.example.test", address, signed=False)
-    notice = wait_for(lambda: [i for i in _outbox(local["env"]) if i["subject"] == M.ADMIN_UNAUTHENTICATED_SUBJECT],
-                      60, 0.3, "the administrator's notice")
+    notice = wait_for(
+        lambda: [i for i in _outbox(local["env"]) if i["subject"] == M.ADMIN_UNAUTHENTICATED_SUBJECT],
+        60,
+        0.3,
+        "the administrator's notice",
+    )
     assert notice[0]["to"] == "admin@ozsp.test" and forged in _read(local["env"], notice[0]["name"])["text"]
     assert sum(i["subject"] == "Re: ADD_CERT" for i in _outbox(local["env"])) == 2  # none to the forged letter
 
@@ -72,4 +82,3 @@ def _can_send(zip_path, address):
         return True
     except OSError:
         return False
-

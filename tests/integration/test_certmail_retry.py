@@ -1,6 +1,7 @@
 """A letter whose reply cannot be sent (the relay is down) waits in delay queues, is parked after MAIL_RETRY_ATTEMPTS
 tries instead of going round for ever, and `ozsp letters requeue` sends it through once the relay is back.
 journal, certmail and the intake run on a database and vhost of their own, with a relay port nobody listens on."""
+
 import os
 import subprocess
 import sys
@@ -23,8 +24,15 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def local(settings, output_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("certmail-retry")
-    with own_mail_stack(settings, output_dir, folder, "certmail-retry", SMTP_RELAY=f"127.0.0.1:{support.free_port()}",
-                        MAIL_RETRY_TIERS="0.3,0.6", MAIL_RETRY_ATTEMPTS="3") as stack:
+    with own_mail_stack(
+        settings,
+        output_dir,
+        folder,
+        "certmail-retry",
+        SMTP_RELAY=f"127.0.0.1:{support.free_port()}",
+        MAIL_RETRY_TIERS="0.3,0.6",
+        MAIL_RETRY_ATTEMPTS="3",
+    ) as stack:
         wait_for(lambda: _port_open(_address(stack["env"]["SMTP_ADDRESS"])), 60, 0.2, "the SMTP intake")
         yield SimpleNamespace(**stack)
 
@@ -35,13 +43,23 @@ def parked(env):
 
 def letter_row(engine, message_id):
     with engine.connect() as conn:
-        return conn.execute(text("SELECT outcome, delivered_at FROM mail_letters WHERE message_id = :m"),
-                            {"m": message_id}).mappings().first()
+        return (
+            conn.execute(
+                text("SELECT outcome, delivered_at FROM mail_letters WHERE message_id = :m"), {"m": message_id}
+            )
+            .mappings()
+            .first()
+        )
 
 
 def requeue(env):
-    done = subprocess.run([sys.executable, "-m", "services.cli", "letters", "requeue"], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "letters", "requeue"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 

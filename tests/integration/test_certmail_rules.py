@@ -1,8 +1,9 @@
 """Приложение 2 end to end: real letters through the SMTP intake, replies captured by a test SMTP sink.
 One test per rule and per reply text; texts are compared literally with services/certmail/messages.py."""
+
 import base64
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -11,7 +12,16 @@ from sqlalchemy import text
 from services.certmail import messages as M
 from services.certmail.rules import moscow_time
 from tests.integration.test_certmail_kit import (  # noqa: F401 (sink is a fixture)
-    World, cert_zip, issue, journal_row, letter, make_ca, make_zip, send, sink)
+    World,
+    cert_zip,
+    issue,
+    journal_row,
+    letter,
+    make_ca,
+    make_zip,
+    send,
+    sink,
+)
 from tests.support import wait_for
 
 pytestmark = pytest.mark.integration
@@ -36,6 +46,7 @@ def no_reply(stack, engine, sink, msg):
 
 # --- rule 1: subject and sender ---------------------------------------------------------------------
 
+
 def test_unknown_subject_from_trusted_address_gets_the_unknown_template_reply(stack, engine, sink, world):
     user = world.user()
     message_id = send(stack, letter(user["email"], subject="Сертификат"))
@@ -59,25 +70,33 @@ def test_subject_of_another_process_is_not_answered(stack, engine, sink, world):
 @pytest.mark.parametrize("who", ["unknown", "inactive_user", "inactive_organisation"])
 def test_add_cert_from_an_untrusted_sender_is_dropped_without_reply(stack, engine, sink, world, who):
     cert = world.issue()
-    sender = {"unknown": lambda: "nobody@nowhere.test",
-              "inactive_user": lambda: world.user(active=False)["email"],
-              "inactive_organisation": lambda: world.user(org_active=False)["email"]}[who]()
+    sender = {
+        "unknown": lambda: "nobody@nowhere.test",
+        "inactive_user": lambda: world.user(active=False)["email"],
+        "inactive_organisation": lambda: world.user(org_active=False)["email"],
+    }[who]()
     row = no_reply(stack, engine, sink, letter(sender, attachments=[cert_zip(cert.cert.der)]))
     assert row["outcome"] == "untrusted_sender"
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM certificates WHERE thumbprint = :t"),
-                            {"t": cert.cert.thumbprint}).scalar() == 0
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM certificates WHERE thumbprint = :t"), {"t": cert.cert.thumbprint}
+            ).scalar()
+            == 0
+        )
 
 
 def test_subject_is_matched_without_case_and_surrounding_spaces(stack, engine, sink, world):
     user = world.user()
     cert = world.issue()
     message_id = send(stack, letter(user["email"], subject="  add_cert ", attachments=[cert_zip(cert.cert.der)]))
-    assert reply_text(sink.wait_reply(message_id)).startswith("Установка сертификата ключа проверки электронной "
-                                                              "подписи выполнена успешно.")
+    assert reply_text(sink.wait_reply(message_id)).startswith(
+        "Установка сертификата ключа проверки электронной подписи выполнена успешно."
+    )
 
 
 # --- rule 2: attachments ----------------------------------------------------------------------------------
+
 
 def _reply_for(stack, sink, sender, attachments):
     message_id = send(stack, letter(sender, attachments=attachments))
@@ -112,12 +131,14 @@ def test_inadmissible_attachments_get_the_invalid_files_reply(stack, engine, sin
 
 # --- rule 3: validation -------------------------------------------------------------------------------------
 
+
 def test_expired_certificate_gets_the_invalid_reply_with_its_serial(stack, sink, world):
-    old = world.issue(not_before=datetime(2020, 1, 1, tzinfo=timezone.utc),
-                      not_after=datetime(2021, 1, 1, tzinfo=timezone.utc))
+    old = world.issue(not_before=datetime(2020, 1, 1, tzinfo=UTC), not_after=datetime(2021, 1, 1, tzinfo=UTC))
     text_, _ = _reply_for(stack, sink, world.user()["email"], [cert_zip(old.cert.der)])
-    assert text_ == ("Сертификат ключа проверки электронной подписи: " + old.cert.serial_hex + " недействителен. "
-                     "Установка сертификата не может быть выполнена")
+    assert text_ == (
+        "Сертификат ключа проверки электронной подписи: " + old.cert.serial_hex + " недействителен. "
+        "Установка сертификата не может быть выполнена"
+    )
 
 
 def test_revoked_certificate_gets_the_invalid_reply_with_its_serial(stack, sink, world):
@@ -130,17 +151,22 @@ def test_certificate_of_an_unknown_ca_is_kept_and_the_administrator_notified(sta
     cert = issue(stranger_ca, "ЧУЖОВ ИВАН ИВАНОВИЧ", surname="ЧУЖОВ", given_name="ИВАН ИВАНОВИЧ")
     user = world.user()
     text_, message_id = _reply_for(stack, sink, user["email"], [cert_zip(cert.cert.der)])
-    assert text_ == ("Сертификат ключа проверки электронной подписи: " + cert.cert.serial_hex + " выдан неизвестным "
-                     "системе удостоверяющим центром. Установка сертификата в автоматическом режиме не может быть "
-                     "выполнена до завершения проверки. О результатах проверки и установке сертификата вы будете "
-                     "уведомлены дополнительно")
+    assert text_ == (
+        "Сертификат ключа проверки электронной подписи: " + cert.cert.serial_hex + " выдан неизвестным "
+        "системе удостоверяющим центром. Установка сертификата в автоматическом режиме не может быть "
+        "выполнена до завершения проверки. О результатах проверки и установке сертификата вы будете "
+        "уведомлены дополнительно"
+    )
     folder = stack.env["CERT_QUARANTINE_DIR"]
     kept = [n for n in os.listdir(folder) if n.startswith(cert.cert.serial_hex)]
     assert len(kept) == 1
     with open(os.path.join(folder, kept[0]), "rb") as f:
         assert f.read() == cert.cert.der
-    notices = sink.wait(lambda rcpt, msg: rcpt == ["admin@ozsp.test"] and cert.cert.serial_hex in str(
-        msg.get_body(("plain",)).get_content()))
+    notices = sink.wait(
+        lambda rcpt, msg: (
+            rcpt == ["admin@ozsp.test"] and cert.cert.serial_hex in str(msg.get_body(("plain",)).get_content())
+        )
+    )
     assert len(notices) == 1
     notice = notices[0]
     assert notice["Subject"] == M.ADMIN_SUBJECT
@@ -148,19 +174,26 @@ def test_certificate_of_an_unknown_ca_is_kept_and_the_administrator_notified(sta
     assert attached.get_filename() == f"{cert.cert.serial_hex}.cer" and attached.get_content() == cert.cert.der
     assert user["email"] in notice.get_body(("plain",)).get_content()
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM certificates WHERE thumbprint = :t"),
-                            {"t": cert.cert.thumbprint}).scalar() == 0
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM certificates WHERE thumbprint = :t"), {"t": cert.cert.thumbprint}
+            ).scalar()
+            == 0
+        )
     assert journal_row(engine, message_id)["outcome"] == "unknown_ca"
 
 
 # --- rule 4: СНИЛС and installation --------------------------------------------------------------------------
 
+
 def test_different_snils_gets_the_snils_reply_and_installs_nothing(stack, engine, sink, world):
     user = world.user(snils="112-233-445 95")
     cert = world.issue(snils="12345678964")
     text_, _ = _reply_for(stack, sink, user["email"], [cert_zip(cert.cert.der)])
-    assert text_ == ("Установка сертификата ключа проверки электронной подписи не может быть выполнена. Причина: "
-                     "СНИЛС, указанный в сертификате отличается от ранее зарегистрированного для данного абонента")
+    assert text_ == (
+        "Установка сертификата ключа проверки электронной подписи не может быть выполнена. Причина: "
+        "СНИЛС, указанный в сертификате отличается от ранее зарегистрированного для данного абонента"
+    )
     assert not os.path.exists(os.path.join(stack.env["CERT_STORE_DIR"], f"{cert.cert.thumbprint}.cer"))
     with engine.connect() as conn:
         count = conn.execute(text("SELECT count(*) FROM certificates WHERE user_id = :u"), {"u": user["id"]}).scalar()
@@ -173,14 +206,18 @@ def test_installation_error_gets_the_error_reply_with_its_message(stack, engine,
     text_, _ = _reply_for(stack, sink, first["email"], [cert_zip(cert.cert.der)])
     assert text_.startswith("Установка сертификата ключа проверки электронной подписи выполнена успешно.")
     text_, message_id = _reply_for(stack, sink, second["email"], [cert_zip(cert.cert.der)])
-    assert text_ == ("Установка сертификата ключа проверки электронной подписи не может быть выполнена. "
-                     "Ошибка: Этот сертификат уже зарегистрирован для другого пользователя.")
+    assert text_ == (
+        "Установка сертификата ключа проверки электронной подписи не может быть выполнена. "
+        "Ошибка: Этот сертификат уже зарегистрирован для другого пользователя."
+    )
     assert journal_row(engine, message_id)["outcome"] == "install_error"
-    assert os.path.exists(os.path.join(stack.env["CERT_STORE_DIR"], f"{cert.cert.thumbprint}.cer")), \
+    assert os.path.exists(os.path.join(stack.env["CERT_STORE_DIR"], f"{cert.cert.thumbprint}.cer")), (
         "the first user's installed file stays"
+    )
 
 
 # --- rule 5: success -----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("form", ["der", "pem", "base64"])
 def test_success_installs_registers_and_updates_the_record(stack, engine, sink, world, form):
@@ -188,26 +225,35 @@ def test_success_installs_registers_and_updates_the_record(stack, engine, sink, 
     earlier = world.issue("РАННИЙ СЕРТИФИКАТ", snils=None)
     with engine.begin() as conn:
         from services.journal import directory as D
+
         D.add_certificate(conn, user["id"], earlier.cert, actor="test")
-    cert = world.issue("НОВИКОВ НИКОЛАЙ НИКОЛАЕВИЧ", surname="НОВИКОВ", given_name="НИКОЛАЙ НИКОЛАЕВИЧ",
-                       snils="11223344595")
-    content = {"der": cert.cert.der, "pem": cert.cert.pem.encode(),
-               "base64": base64.encodebytes(cert.cert.der)}[form]
+    cert = world.issue(
+        "НОВИКОВ НИКОЛАЙ НИКОЛАЕВИЧ", surname="НОВИКОВ", given_name="НИКОЛАЙ НИКОЛАЕВИЧ", snils="11223344595"
+    )
+    content = {"der": cert.cert.der, "pem": cert.cert.pem.encode(), "base64": base64.encodebytes(cert.cert.der)}[form]
     text_, message_id = _reply_for(stack, sink, user["email"], [cert_zip(content, stem="Новиков")])
-    assert text_ == ("Установка сертификата ключа проверки электронной подписи выполнена успешно. "
-                     "Сертификат выдан: НОВИКОВ НИКОЛАЙ НИКОЛАЕВИЧ. Срок действия сертификата: "
-                     f"с {moscow_time(cert.cert.not_before)} по {moscow_time(cert.cert.not_after)}")
+    assert text_ == (
+        "Установка сертификата ключа проверки электронной подписи выполнена успешно. "
+        "Сертификат выдан: НОВИКОВ НИКОЛАЙ НИКОЛАЕВИЧ. Срок действия сертификата: "
+        f"с {moscow_time(cert.cert.not_before)} по {moscow_time(cert.cert.not_after)}"
+    )
     assert text_.endswith("с 01.01.2024 03:00:00 по 01.01.2074 03:00:00")
     with open(os.path.join(stack.env["CERT_STORE_DIR"], f"{cert.cert.thumbprint}.cer"), "rb") as f:
         assert f.read() == cert.cert.der
     with engine.connect() as conn:
-        certs = conn.execute(text("SELECT thumbprint, source FROM certificates WHERE user_id = :u ORDER BY id"),
-                             {"u": user["id"]}).all()
-        record = conn.execute(text("SELECT surname, first_name, patronymic, snils FROM users WHERE id = :u"),
-                              {"u": user["id"]}).one()
-        ca_refresh = conn.execute(text(
-            "SELECT count(*) FROM audit WHERE action = 'directory.ca.import' AND details->>'actor' = 'certmail' "
-            "AND details->>'thumbprint' = :t"), {"t": world.ca.cert.thumbprint}).scalar()
+        certs = conn.execute(
+            text("SELECT thumbprint, source FROM certificates WHERE user_id = :u ORDER BY id"), {"u": user["id"]}
+        ).all()
+        record = conn.execute(
+            text("SELECT surname, first_name, patronymic, snils FROM users WHERE id = :u"), {"u": user["id"]}
+        ).one()
+        ca_refresh = conn.execute(
+            text(
+                "SELECT count(*) FROM audit WHERE action = 'directory.ca.import' AND details->>'actor' = 'certmail' "
+                "AND details->>'thumbprint' = :t"
+            ),
+            {"t": world.ca.cert.thumbprint},
+        ).scalar()
         row = journal_row(engine, message_id)
     assert [tuple(c) for c in certs] == [(earlier.cert.thumbprint, "admin"), (cert.cert.thumbprint, "mail")]
     assert tuple(record) == ("НОВИКОВ", "НИКОЛАЙ", "НИКОЛАЕВИЧ", "11223344595")
@@ -222,7 +268,9 @@ def test_a_record_without_snils_takes_no_certificate_without_one(stack, engine, 
     assert text_ == M.INSTALL_ERROR.format(message=M.ERROR_NO_SNILS)
     assert journal_row(engine, message_id)["outcome"] == "snils_missing"
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM certificates WHERE user_id = :u"), {"u": user["id"]}).scalar() == 0
+        assert (
+            conn.execute(text("SELECT count(*) FROM certificates WHERE user_id = :u"), {"u": user["id"]}).scalar() == 0
+        )
 
 
 def test_a_record_without_snils_hears_of_the_new_certificate_in_a_letter_of_its_own(stack, engine, sink, world):
@@ -230,12 +278,16 @@ def test_a_record_without_snils_hears_of_the_new_certificate_in_a_letter_of_its_
     second = f"second.{user['email']}"
     with engine.begin() as conn:
         from services.journal import directory as D
+
         D.add_email(conn, user["id"], second, actor="test")
     cert = world.issue("ОПОВЕЩЁНОВ ИВАН ИВАНОВИЧ", surname="ОПОВЕЩЁНОВ")
     text_, message_id = _reply_for(stack, sink, user["email"], [cert_zip(cert.cert.der)])
     assert text_.startswith("Установка сертификата ключа проверки электронной подписи выполнена успешно.")
-    [notice] = sink.wait(lambda rcpt, m: m["Subject"] == M.OWNER_SUBJECT and cert.cert.serial_hex in str(
-        m.get_body(("plain",)).get_content()))
+    [notice] = sink.wait(
+        lambda rcpt, m: (
+            m["Subject"] == M.OWNER_SUBJECT and cert.cert.serial_hex in str(m.get_body(("plain",)).get_content())
+        )
+    )
     assert sorted(a.addr_spec for a in notice["To"].addresses) == sorted([user["email"], second])
     body = notice.get_body(("plain",)).get_content()
     assert "ОПОВЕЩЁНОВ ИВАН ИВАНОВИЧ" in body and user["email"] in body and "admin@ozsp.test" in body
@@ -252,6 +304,7 @@ def test_equal_snils_installs(stack, engine, sink, world):
 
 # --- rule 6: once per letter, journaled -------------------------------------------------------------------------
 
+
 def test_a_letter_delivered_twice_is_answered_once(stack, engine, sink, world):
     user = world.user()
     msg = letter(user["email"], subject="Что-то")
@@ -260,8 +313,10 @@ def test_a_letter_delivered_twice_is_answered_once(stack, engine, sink, world):
     message_id = msg["Message-ID"]
     sink.wait_reply(message_id)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM mail_letters WHERE message_id = :m"),
-                            {"m": message_id}).scalar() == 1
+        assert (
+            conn.execute(text("SELECT count(*) FROM mail_letters WHERE message_id = :m"), {"m": message_id}).scalar()
+            == 1
+        )
     wait_for(lambda: True, 1.5, 1.5)  # give a wrong second reply the time to arrive
     assert len(sink.replies_to(message_id)) == 1
 
@@ -275,8 +330,9 @@ def test_a_letter_without_message_id_is_keyed_by_its_content(stack, engine, sink
     found = sink.wait(lambda rcpt, m: m["Subject"] == subject)
     assert len(found) == 1
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT letter_key, message_id FROM mail_letters WHERE subject = :s"),
-                            {"s": str(msg["Subject"])}).all()
+        rows = conn.execute(
+            text("SELECT letter_key, message_id FROM mail_letters WHERE subject = :s"), {"s": str(msg["Subject"])}
+        ).all()
     assert len(rows) == 1 and rows[0].letter_key.startswith("r-") and rows[0].message_id is None
     wait_for(lambda: True, 1.5, 1.5)
     assert len(sink.wait(lambda rcpt, m: m["Subject"] == subject, timeout=0)) == 1
@@ -289,16 +345,19 @@ def test_the_letter_journal_records_time_sender_subject_outcome_and_reply(stack,
     row = journal_row(engine, message_id)
     assert row["sender"] == user["email"] and row["subject"] == "ADD_CERT" and row["outcome"] == "no_cer"
     assert row["reply_text"] == M.NO_CER
-    assert abs(row["received_at"] - datetime.now(timezone.utc)) < timedelta(minutes=5)
+    assert abs(row["received_at"] - datetime.now(UTC)) < timedelta(minutes=5)
     with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=30) as rpc:
         letters = rpc.certmail.letters(500)
-    assert any(item["subject"] == "ADD_CERT" and item["sender"] == user["email"] and item["outcome"] == "no_cer"
-               for item in letters)
+    assert any(
+        item["subject"] == "ADD_CERT" and item["sender"] == user["email"] and item["outcome"] == "no_cer"
+        for item in letters
+    )
     columns = set(letters[0])
     assert {"received_at", "sender", "subject", "outcome", "reply_text"} <= columns
 
 
 # --- administrator's pieces: outbox listing and the application (Приложение 1) --------------------------------
+
 
 def test_outbox_listing_and_the_application_over_rpc(stack, engine, world):
     user = world.user(snils="11223344595")

@@ -1,13 +1,14 @@
 """CRLs downloaded from the distribution points of registered certificates (CRL_REFRESH_MINUTES): stored when newer
 and signed by the CA, ignored otherwise, an alarm when none can be had; by the journal's timer in the stack and by
 `ozsp directory crl-refresh`. A local HTTP server plays the CA's distribution point."""
+
 import logging
 import os
 import subprocess
 import sys
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -21,7 +22,7 @@ from tests.integration.test_certmail_kit import cert_zip, letter, send, sink  # 
 from tests.support import wait_for
 
 pytestmark = pytest.mark.integration
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 class Point(BaseHTTPRequestHandler):
@@ -66,7 +67,11 @@ def world(engine, urls, name="УЦ СПИСКОВ ОТЗЫВА"):
 
 def stored(engine, ca_id):
     with engine.connect() as conn:
-        return conn.execute(text("SELECT this_update FROM crls WHERE ca_id = :c ORDER BY id"), {"c": ca_id}).scalars().all()
+        return (
+            conn.execute(text("SELECT this_update FROM crls WHERE ca_id = :c ORDER BY id"), {"c": ca_id})
+            .scalars()
+            .all()
+        )
 
 
 def test_newer_crls_are_stored_repeats_and_forgeries_are_not(fresh, point):
@@ -87,8 +92,9 @@ def test_newer_crls_are_stored_repeats_and_forgeries_are_not(fresh, point):
     assert crl_refresh.refresh(fresh)[ca_id] == "stored"
     with fresh.connect() as conn:
         assert D.trust_material(conn)["crls"] == [newer.der]
-        audit = conn.execute(text("SELECT details FROM audit WHERE action = 'directory.crl.import' ORDER BY id DESC "
-                                  "LIMIT 1")).scalar_one()
+        audit = conn.execute(
+            text("SELECT details FROM audit WHERE action = 'directory.crl.import' ORDER BY id DESC LIMIT 1")
+        ).scalar_one()
     assert audit == {"actor": "crl-refresh", "ca_id": ca_id, "source": f"{base}/{tag}.crl"}
 
 
@@ -120,8 +126,13 @@ def test_the_command_refreshes_at_once(fresh, point):
     tag = uuid.uuid4().hex
     ca, ca_id = world(fresh, [f"{base}/{tag}.crl"])
     files[f"/{tag}.crl"] = ca.crl(this_update=NOW - timedelta(hours=2), next_update=NOW + timedelta(days=7)).der
-    done = subprocess.run([sys.executable, "-m", "services.cli", "directory", "crl-refresh"], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "DATABASE_URL": fresh.url.render_as_string(False)})
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "directory", "crl-refresh"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DATABASE_URL": fresh.url.render_as_string(False)},
+    )
     assert done.returncode == 0, done.stderr
     assert f"УЦ {ca_id}: загружен новый список отзыва" in done.stdout
     assert len(stored(fresh, ca_id)) == 1
@@ -167,5 +178,8 @@ def test_a_letter_under_a_ca_without_crl_installs_after_the_download(stack, engi
     user = ca.issue("НОВОУЦЕВ ТЕСТ ТЕСТОВИЧ", surname="НОВОУЦЕВ", snils="11223344595", crl_urls=[f"{base}/{tag}.crl"])
     message_id = send(stack, letter(address, attachments=[cert_zip(user.cert.der, "novo")]))
     reply = sink.wait_reply(message_id)
-    assert reply.get_body(("plain",)).get_content().startswith(
-        "Установка сертификата ключа проверки электронной подписи выполнена успешно.")
+    assert (
+        reply.get_body(("plain",))
+        .get_content()
+        .startswith("Установка сертификата ключа проверки электронной подписи выполнена успешно.")
+    )

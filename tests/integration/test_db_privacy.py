@@ -1,5 +1,6 @@
 """A failing SQL statement's message names no parameter: the engines of the services hide them (shared.db), so
 no birth date, policy number or name reaches a log line or an RPC error through a database error."""
+
 from types import SimpleNamespace
 
 import pytest

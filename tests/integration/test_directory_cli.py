@@ -1,4 +1,5 @@
 """`ozsp directory` as an administrator runs it: real process, real database, files from the test PKI."""
+
 import json
 import os
 import subprocess
@@ -11,8 +12,9 @@ from shared.gost.testpki import TestPki
 
 def ozsp(database_url, *args):
     env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", "services.cli", "directory", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", "directory", *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_directory_commands_manage_and_audit(database_url, engine, tmp_path):
@@ -26,12 +28,26 @@ def test_directory_commands_manage_and_audit(database_url, engine, tmp_path):
     r = ozsp(database_url, "org-add", "--name", 'ООО "ТЕСТОВАЯ СМО"', "--kind", "smo", "--code", "50999")
     assert r.returncode == 0, r.stderr
     org = int(r.stdout.split()[1])
-    r = ozsp(database_url, "user-add", "--org", str(org), "--surname", "Командов", "--first-name", "Тест",
-             "--email", "komandov@example.test")
+    r = ozsp(
+        database_url,
+        "user-add",
+        "--org",
+        str(org),
+        "--surname",
+        "Командов",
+        "--first-name",
+        "Тест",
+        "--email",
+        "komandov@example.test",
+    )
     assert r.returncode == 0, r.stderr
     user = int(r.stdout.split()[1])
-    for args in (("ca-import", str(tmp_path / "ca.cer")), ("crl-import", str(tmp_path / "ca.crl")),
-                 ("cert-add", str(user), str(tmp_path / "user.cer")), ("user-deactivate", str(user))):
+    for args in (
+        ("ca-import", str(tmp_path / "ca.cer")),
+        ("crl-import", str(tmp_path / "ca.crl")),
+        ("cert-add", str(user), str(tmp_path / "user.cer")),
+        ("user-deactivate", str(user)),
+    ):
         r = ozsp(database_url, *args)
         assert r.returncode == 0, (args, r.stderr)
     assert user_cert.cert.serial_hex in ozsp(database_url, "cert-add", str(user), str(tmp_path / "user.cer")).stdout
@@ -47,14 +63,23 @@ def test_directory_commands_manage_and_audit(database_url, engine, tmp_path):
     assert missing.returncode == 2 and "не найден" in missing.stderr
 
     with engine.connect() as conn:
-        actions = conn.execute(text("SELECT action FROM audit WHERE details->>'actor' IS NOT NULL "
-                                    "AND (object_id = :u OR object_id = :o)"), {"u": str(user), "o": str(org)}
-                               ).scalars().all()
+        actions = (
+            conn.execute(
+                text(
+                    "SELECT action FROM audit WHERE details->>'actor' IS NOT NULL "
+                    "AND (object_id = :u OR object_id = :o)"
+                ),
+                {"u": str(user), "o": str(org)},
+            )
+            .scalars()
+            .all()
+        )
     assert {"directory.organization.add", "directory.user.add", "directory.user.deactivate"} <= set(actions)
 
 
 def test_an_unreachable_database_is_a_russian_message_not_a_traceback(database_url):
     from sqlalchemy.engine import make_url
+
     closed = make_url(database_url).set(host="127.0.0.1", port=9).render_as_string(False)  # nothing listens on 9
     for args in (("list",), ("crl-refresh",)):
         done = ozsp(closed, *args)

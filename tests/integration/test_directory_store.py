@@ -1,5 +1,6 @@
 """The subscriber directory on a real PostgreSQL: registration, owner look-up, challenges, sessions, audit."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -7,7 +8,7 @@ from sqlalchemy import text
 from services.journal import directory as D
 from shared.gost.testpki import TestPki
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +24,16 @@ def org_user(quiet_engine, pki, request):
     pki["user"] = pki["ca"].issue("КАТАЛОГОВ ТЕСТ")
     with quiet_engine.begin() as conn:
         org = D.add_organization(conn, 'ГБУЗ МО "ТЕСТОВАЯ БОЛЬНИЦА"', "mo", "509999", actor="test")
-        user = D.add_user(conn, org, "Каталогов", "Тест", "Тестович", snils="112-233-445 95",
-                          emails=[f"Katalogov.{request.node.name[:20]}@Example.test"], actor="test")
+        user = D.add_user(
+            conn,
+            org,
+            "Каталогов",
+            "Тест",
+            "Тестович",
+            snils="112-233-445 95",
+            emails=[f"Katalogov.{request.node.name[:20]}@Example.test"],
+            actor="test",
+        )
         cert_id = D.add_certificate(conn, user, pki["user"].cert, actor="test")
     return org, user, cert_id
 
@@ -55,8 +64,14 @@ def test_deactivation_shows_in_the_owner_and_ends_sessions(quiet_engine, pki, or
         D.set_user_active(conn, user, True)
         D.set_organization_active(conn, org, False)
         assert D.session_identity(conn, token) is None
-        actions = conn.execute(text("SELECT action FROM audit WHERE object_id IN (:u, :o) ORDER BY id"),
-                               {"u": str(user), "o": str(org)}).scalars().all()
+        actions = (
+            conn.execute(
+                text("SELECT action FROM audit WHERE object_id IN (:u, :o) ORDER BY id"),
+                {"u": str(user), "o": str(org)},
+            )
+            .scalars()
+            .all()
+        )
     assert "directory.user.deactivate" in actions and "directory.organization.deactivate" in actions
 
 
@@ -79,16 +94,19 @@ def test_the_idle_timer_is_written_at_most_once_a_minute(quiet_engine, org_user)
     with quiet_engine.begin() as conn:
         token = D.create_session(conn, user, org, cert_id)
         h = D._token_hash(token)
-        conn.execute(text("UPDATE sessions SET last_seen_at = now() - interval '20 seconds' WHERE token_hash = :h"),
-                     {"h": h})
+        conn.execute(
+            text("UPDATE sessions SET last_seen_at = now() - interval '20 seconds' WHERE token_hash = :h"), {"h": h}
+        )
         before = conn.execute(text(seen), {"h": h}).scalar_one()
         assert D.session_identity(conn, token)["user_id"] == user
         assert conn.execute(text(seen), {"h": h}).scalar_one() == before
-        conn.execute(text("UPDATE sessions SET last_seen_at = now() - interval '2 minutes' WHERE token_hash = :h"),
-                     {"h": h})
+        conn.execute(
+            text("UPDATE sessions SET last_seen_at = now() - interval '2 minutes' WHERE token_hash = :h"), {"h": h}
+        )
         assert D.session_identity(conn, token)["user_id"] == user
-        assert conn.execute(text("SELECT now() - last_seen_at < interval '1 second' FROM sessions "
-                                 "WHERE token_hash = :h"), {"h": h}).scalar_one()
+        assert conn.execute(
+            text("SELECT now() - last_seen_at < interval '1 second' FROM sessions WHERE token_hash = :h"), {"h": h}
+        ).scalar_one()
 
 
 def test_challenge_is_single_use_and_expires(quiet_engine):
@@ -98,8 +116,8 @@ def test_challenge_is_single_use_and_expires(quiet_engine):
     assert issued["challenge"].isascii() and len(issued["challenge"]) > 40
     with quiet_engine.begin() as conn:
         assert D.consume_challenge(conn, issued["id"]) == issued["challenge"]
-        assert D.consume_challenge(conn, issued["id"]) is None      # replay
-        assert D.consume_challenge(conn, stale["id"]) is None       # expired
+        assert D.consume_challenge(conn, issued["id"]) is None  # replay
+        assert D.consume_challenge(conn, stale["id"]) is None  # expired
         assert D.consume_challenge(conn, "not-a-uuid") is None
 
 
@@ -121,8 +139,12 @@ def test_refused_changes_explain_themselves(quiet_engine, pki, org_user):
     with quiet_engine.begin() as conn:
         with pytest.raises(D.DirectoryError, match="Вид организации"):
             D.add_organization(conn, "X", "bank")
-    for bad in (lambda c: D.add_user(c, 999999, "А", "Б"), lambda c: D.add_email(c, user, "без собаки"),
-                lambda c: D.set_user_active(c, 999999, True), lambda c: D.add_certificate(c, 999999, pki["user"].cert)):
+    for bad in (
+        lambda c: D.add_user(c, 999999, "А", "Б"),
+        lambda c: D.add_email(c, user, "без собаки"),
+        lambda c: D.set_user_active(c, 999999, True),
+        lambda c: D.add_certificate(c, 999999, pki["user"].cert),
+    ):
         with pytest.raises(D.DirectoryError):
             with quiet_engine.begin() as conn:
                 bad(conn)
@@ -133,13 +155,14 @@ def test_the_certificate_limit_counts_only_attempts_that_verified(quiet_engine):
         for verified in (False, False, False, True):
             D.audit(conn, "login.refused", "CERTLIMIT01", {"reason": "x", "address": "h:a", "verified": verified})
         assert D.count_login_attempts(conn, "h:other", "CERTLIMIT01") == 1  # forged ones are not the holder's
-        assert D.count_login_attempts(conn, "h:a", None) >= 4                 # the address counts them all
+        assert D.count_login_attempts(conn, "h:a", None) >= 4  # the address counts them all
 
 
 def test_live_challenges_are_capped(quiet_engine):
     with quiet_engine.begin() as conn:
-        live = conn.execute(text("SELECT count(*) FROM auth_challenges WHERE used_at IS NULL "
-                                 "AND expires_at > now()")).scalar_one()
+        live = conn.execute(
+            text("SELECT count(*) FROM auth_challenges WHERE used_at IS NULL AND expires_at > now()")
+        ).scalar_one()
         assert D.issue_challenge(conn, 60, live_max=live + 1) is not None
         assert D.issue_challenge(conn, 60, live_max=live + 1) is None
         assert D.issue_challenge(conn, 60) is not None  # no cap asked
@@ -152,12 +175,20 @@ def test_purge_drops_expired_challenges_and_old_sessions_only(quiet_engine, org_
         fresh = D.issue_challenge(conn, ttl_seconds=60)
         live, ended = D.create_session(conn, user, org, cert_id), D.create_session(conn, user, org, cert_id)
         D.end_session(conn, ended)
-        conn.execute(text("UPDATE sessions SET ended_at = now() - interval '2 days' WHERE ended_at IS NOT NULL "
-                          "AND user_id = :u"), {"u": user})
+        conn.execute(
+            text(
+                "UPDATE sessions SET ended_at = now() - interval '2 days' WHERE ended_at IS NOT NULL AND user_id = :u"
+            ),
+            {"u": user},
+        )
         challenges, sessions = D.purge_login_state(conn, absolute_hours=12)
         assert challenges >= 1 and sessions >= 1
-        assert D.consume_challenge(conn, fresh["id"]) and not conn.execute(
-            text("SELECT 1 FROM auth_challenges WHERE id = CAST(:id AS uuid)"), {"id": stale["id"]}).first()
+        assert (
+            D.consume_challenge(conn, fresh["id"])
+            and not conn.execute(
+                text("SELECT 1 FROM auth_challenges WHERE id = CAST(:id AS uuid)"), {"id": stale["id"]}
+            ).first()
+        )
         assert D.session_identity(conn, live)["user_id"] == user
 
 
@@ -172,8 +203,10 @@ def test_withdrawing_a_certificate_ends_its_sessions(quiet_engine, pki, org_user
         assert owner["certificate_active"] is False
         D.set_certificate_active(conn, cert_id, True, actor="test")
         assert D.session_identity(conn, token) is None  # an ended session stays ended
-        audited = conn.execute(text("SELECT details FROM audit WHERE action = 'directory.certificate.withdraw' "
-                                    "AND object_id = :id"), {"id": str(cert_id)}).scalar_one()
+        audited = conn.execute(
+            text("SELECT details FROM audit WHERE action = 'directory.certificate.withdraw' AND object_id = :id"),
+            {"id": str(cert_id)},
+        ).scalar_one()
         assert audited["sessions_ended"] == 1
         with pytest.raises(D.DirectoryError):
             D.certificate_by_serial(conn, "00DEAD")

@@ -1,5 +1,6 @@
 """Flow control of the journal's dispatch on a real PostgreSQL, without a broker: the fair order of a claim
 (individual requests first, groups sharing the rest) and the dispatch window (requests in flight)."""
+
 import types
 from datetime import timedelta
 
@@ -72,9 +73,17 @@ def room(db, window, lease=LEASE):
 
 
 def answer(request_ids):
-    return [{"request_id": i, "status": "answered", "answered_at": "2026-11-26T10:00:00+00:00",
-             "answer": {"enp": "1", "policy": None, "attachments": []}, "error_code": None, "error_message": None}
-            for i in request_ids]
+    return [
+        {
+            "request_id": i,
+            "status": "answered",
+            "answered_at": "2026-11-26T10:00:00+00:00",
+            "answer": {"enp": "1", "policy": None, "attachments": []},
+            "error_code": None,
+            "error_message": None,
+        }
+        for i in request_ids
+    ]
 
 
 def per_group(items):
@@ -157,8 +166,10 @@ def test_the_window_holds_back_requests_until_answers_or_lease_expiry(db):
     assert [i["request_id"] for i in claim(db, 20)] == ids[50:70]
     assert room(db, 50) == 0
     with db.begin() as conn:  # ten leases run out (the bridge lost them): they are no longer in flight
-        conn.execute(text("UPDATE requests SET dispatched_at = now() - make_interval(secs => :s) "
-                          "WHERE id = ANY(:ids)"), {"s": LEASE + 5, "ids": ids[20:30]})
+        conn.execute(
+            text("UPDATE requests SET dispatched_at = now() - make_interval(secs => :s) WHERE id = ANY(:ids)"),
+            {"s": LEASE + 5, "ids": ids[20:30]},
+        )
     assert room(db, 50) == 10
     assert [i["request_id"] for i in claim(db, 10)] == ids[20:30]  # ... and are published again, oldest first
 
@@ -169,8 +180,10 @@ def test_no_room_is_counted_when_nothing_waits(db):
     claim(db, 3)
     assert room(db, 50) == 0  # 47 free places, but nothing to put there
     with db.begin() as conn:
-        conn.execute(text("UPDATE requests SET dispatched_at = now() - make_interval(secs => :s) "
-                          "WHERE id = :id"), {"s": LEASE + 5, "id": ids[0]})
+        conn.execute(
+            text("UPDATE requests SET dispatched_at = now() - make_interval(secs => :s) WHERE id = :id"),
+            {"s": LEASE + 5, "id": ids[0]},
+        )
     assert room(db, 50) == 48  # a lease ran out: that one waits again
     individual(db, 99)
     assert room(db, 2) == 0  # waiting, but the window is full
@@ -181,10 +194,13 @@ def test_requests_parked_in_delay_queues_count_as_in_flight(db):
     claim(db, 30)
     with db.begin() as conn:  # the bridge parks 20 (ФЕРЗЛ away); the other 10 leases ran out long ago
         assert held.touch(conn, [{"request_id": i, "seconds": 600} for i in ids[:20]]) == 20
-        conn.execute(text("UPDATE requests SET dispatched_at = now() - interval '1 hour' WHERE id = ANY(:ids)"),
-                     {"ids": ids[20:]})
-        ahead = conn.execute(text("SELECT min(dispatched_at - now()) FROM requests WHERE id = ANY(:ids)"),
-                             {"ids": ids[:20]}).scalar_one()
+        conn.execute(
+            text("UPDATE requests SET dispatched_at = now() - interval '1 hour' WHERE id = ANY(:ids)"),
+            {"ids": ids[20:]},
+        )
+        ahead = conn.execute(
+            text("SELECT min(dispatched_at - now()) FROM requests WHERE id = ANY(:ids)"), {"ids": ids[:20]}
+        ).scalar_one()
     assert ahead > timedelta(seconds=590)  # a lease in the future
     assert room(db, 20) == 0 and room(db, 25) == 5
     with db.begin() as conn:
@@ -214,8 +230,13 @@ class Recorder:
 def dispatcher(db, bridges=1, **config):
     """JournalService._dispatch on this database, with a publisher that records the chunks and `bridges` bridge
     processes counted on the work queue."""
-    conf = {"CHUNK_SIZE": 10, "DISPATCH_LEASE_SECONDS": LEASE, "FERZL_CONCURRENCY": 50, "FERZL_RATE_LIMIT": 0.0,
-            "DISPATCH_WINDOW": 0} | config
+    conf = {
+        "CHUNK_SIZE": 10,
+        "DISPATCH_LEASE_SECONDS": LEASE,
+        "FERZL_CONCURRENCY": 50,
+        "FERZL_RATE_LIMIT": 0.0,
+        "DISPATCH_WINDOW": 0,
+    } | config
     fake = types.SimpleNamespace(config=conf, db=db, publish=Recorder(), _next_sweep=[0.0], _bridges=lambda: bridges)
     return fake, lambda: JournalService._dispatch(fake)
 

@@ -1,4 +1,5 @@
 """One ЕНП lookup from the JSON API through ФЛК, the journal, the bridge and the emulator, and back."""
+
 from sqlalchemy import text
 
 from tests.support import wait_for
@@ -8,6 +9,7 @@ def wait_final(stack, request_id, timeout=30):
     def final():
         card = stack.api("GET", f"/api/v1/requests/{request_id}").json()
         return card if card["status"] != "sent" else None
+
     return wait_for(final, timeout, message=f"request {request_id} to be answered")
 
 

@@ -1,4 +1,5 @@
 """The flk service over the real broker: the RPC adapter around the plain rule modules."""
+
 import base64
 
 import pytest
@@ -34,7 +35,9 @@ def test_group_rows_travel_as_compact_lists(flk):
     assert result["columns"][:3] == ["line", "name", "oip"]
     as_dicts = [dict(zip(result["columns"], row)) for row in result["rows"]]
     assert [(r["line"], r["name"], r["enp"], r["dul_series"]) for r in as_dicts] == [
-        (2, "RQ1", "5096989785000017", None), (3, "RQ2", None, "46 12")]
+        (2, "RQ1", "5096989785000017", None),
+        (3, "RQ2", None, "46 12"),
+    ]
 
 
 def test_group_errors_and_garbage(flk):

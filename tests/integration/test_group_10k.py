@@ -1,5 +1,6 @@
 """A 10,000-row group through the whole service: every row ends «Получен» or «Ошибка» and the answer file has
 a line for each (manual §5.3). Rows by ЕНП from the emulator's samples; 100 unknown persons end in «Ошибка»."""
+
 import time
 
 from tests import group_support as G

@@ -1,5 +1,6 @@
 """The group JSON API end to end (manual §5): upload 202/422/413, Idempotency-Key, list, card, requests with the
 journal's filters, the answer file (CSV in both encodings, XLSX), another organisation's 404."""
+
 import io
 import threading
 
@@ -20,8 +21,14 @@ def people(stack):
 def group(stack, people):
     """Six rows by ЕНП: five known persons and one unknown (ends in «Ошибка»); finished."""
     known, unknown = people
-    rows = [G.by_enp("API-1", known[0]), G.by_enp("API-2", known[1]), G.by_enp("API-3", unknown[0]),
-            G.by_enp("API-4", known[2]), G.by_enp("API-5", known[3]), G.by_enp("API-6", known[4])]
+    rows = [
+        G.by_enp("API-1", known[0]),
+        G.by_enp("API-2", known[1]),
+        G.by_enp("API-3", unknown[0]),
+        G.by_enp("API-4", known[2]),
+        G.by_enp("API-5", known[3]),
+        G.by_enp("API-6", known[4]),
+    ]
     r = G.upload(stack, "API групповой", G.file_bytes(rows))
     assert r.status_code == 202, r.text
     assert r.headers["Location"] == f"/api/v1/groups/{r.json()['id']}"
@@ -57,8 +64,10 @@ def test_requests_of_a_group_with_the_journal_filters(stack, group):
 def test_answer_file_matches_the_cards(stack, group):
     r = stack.api("GET", f"/api/v1/groups/{group['id']}/export.csv")
     assert r.status_code == 200 and r.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert "filename*=UTF-8''API%20%D0%B3%D1%80%D1%83%D0%BF%D0%BF%D0%BE%D0%B2%D0%BE%D0%B9.csv" in \
-        r.headers["Content-Disposition"]
+    assert (
+        "filename*=UTF-8''API%20%D0%B3%D1%80%D1%83%D0%BF%D0%BF%D0%BE%D0%B2%D0%BE%D0%B9.csv"
+        in r.headers["Content-Disposition"]
+    )
     assert r.content.startswith(b"\xef\xbb\xbf")
     lines, rows = G.read_csv(r.content)
     assert rows[0] == G.EXPORT_HEADER and len(lines) == 7
@@ -83,8 +92,12 @@ def test_answer_file_matches_the_cards(stack, group):
 def test_refused_file_is_422_with_every_error_and_queues_nothing(stack, people):
     known = people[0]
     before = groups_total(stack)
-    rows = [G.by_enp("OK", known[0]), G.row("BAD-1", enp="5036162381095330"), G.by_enp("OK2", known[1]),
-            G.row("BAD-2", snils="112-233-445 00")]
+    rows = [
+        G.by_enp("OK", known[0]),
+        G.row("BAD-1", enp="5036162381095330"),
+        G.by_enp("OK2", known[1]),
+        G.row("BAD-2", snils="112-233-445 00"),
+    ]
     r = G.upload(stack, "с ошибками", G.file_bytes(rows))
     assert r.status_code == 422 and r.json()["error"] == "flk"
     assert [(e["line"], e["field"]) for e in r.json()["errors"]] == [(3, "ЕНП"), (5, "СНИЛС")]
@@ -99,8 +112,12 @@ def test_file_over_20_mb_is_413(stack):
     r = G.upload(stack, "большой", b"x" * (20 * 1024 * 1024 + 1))
     assert r.status_code == 413 and r.json()["error"] == "too_big"
     assert "20 МБ" in r.json()["message"] and groups_total(stack) == before
-    page = stack.http.post(stack.base_url + "/group", data={"name": "большой"},  # the page: refused before CSRF
-                           files={"file": ("a.csv", b"x" * (21 * 1024 * 1024))}, timeout=60)
+    page = stack.http.post(
+        stack.base_url + "/group",
+        data={"name": "большой"},  # the page: refused before CSRF
+        files={"file": ("a.csv", b"x" * (21 * 1024 * 1024))},
+        timeout=60,
+    )
     assert page.status_code == 413 and "Размер файла превышает 20 МБ" in page.text
 
 
@@ -112,8 +129,10 @@ def test_idempotency_key_never_creates_a_second_group(stack, people):
     assert again.json()["id"] == first.json()["id"] and again.json()["repeated"] and not first.json()["repeated"]
 
     before, results = groups_total(stack), []
-    threads = [threading.Thread(target=lambda: results.append(G.upload(stack, "гонка", content, key="idem-race")))
-               for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: results.append(G.upload(stack, "гонка", content, key="idem-race")))
+        for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -124,8 +143,9 @@ def test_idempotency_key_never_creates_a_second_group(stack, people):
 
 @pytest.fixture(scope="module")
 def org_b(stack, engine):
-    user, user_id, org = support.registered_user(engine, "groups-api", "УЦ ОРГАНИЗАЦИИ В", "ГРУППОВ",
-                                                 'ГБУЗ "Поликлиника В"')
+    user, user_id, org = support.registered_user(
+        engine, "groups-api", "УЦ ОРГАНИЗАЦИИ В", "ГРУППОВ", 'ГБУЗ "Поликлиника В"'
+    )
     return {"session": stack.login(user.sign_challenge), "identity": {"user_id": user_id, "organization_id": org}}
 
 
@@ -139,8 +159,14 @@ def test_another_organisation_gets_404(stack, group, org_b):
         assert rpc.journal.list_requests(other, {"group_id": gid}, 1, 50)["total"] == 0
         assert gid not in [n["id"] for n in rpc.journal.take_finished_notices(other)]
     b = org_b["session"]
-    for path in (f"/api/v1/groups/{gid}", f"/api/v1/groups/{gid}/requests", f"/api/v1/groups/{gid}/export.csv",
-                 f"/api/v1/groups/{gid}/export.xlsx", f"/group/{gid}", f"/group/{gid}/export.csv"):
+    for path in (
+        f"/api/v1/groups/{gid}",
+        f"/api/v1/groups/{gid}/requests",
+        f"/api/v1/groups/{gid}/export.csv",
+        f"/api/v1/groups/{gid}/export.xlsx",
+        f"/group/{gid}",
+        f"/group/{gid}/export.csv",
+    ):
         r = b.get(stack.base_url + path, timeout=30)
         assert r.status_code == 404 and "API групповой" not in r.text, path
     journal = b.get(stack.base_url + "/group/journal", timeout=30)

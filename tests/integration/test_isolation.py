@@ -1,4 +1,5 @@
 """A user of organisation B tries every read path on organisation A's requests and gets nothing."""
+
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -28,7 +29,7 @@ def a_request(stack):
 def test_api_read_paths(stack, org_b, a_request):
     b = org_b["session"]
     get = lambda path, **params: b.get(stack.base_url + path, params=params, timeout=30)  # noqa: E731
-    assert stack.api("GET", f"/api/v1/requests/{a_request}").status_code == 200   # A sees it
+    assert stack.api("GET", f"/api/v1/requests/{a_request}").status_code == 200  # A sees it
     r = get(f"/api/v1/requests/{a_request}")
     assert r.status_code == 404 and r.json()["message"] == "Запрос не найден."
     for params in ({}, {"fio": SURNAME[:5]}, {"status": "answered"}, {"status": "error"}, {"per_page": "500"}):
@@ -60,15 +61,36 @@ def test_rpc_with_an_explicit_acting_organisation(stack, org_b, a_request):
 def test_group_paths(stack, org_b):
     """Organisation A's group: B gets 404 on the group, its requests and both exports."""
     with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=30) as rpc:
-        fields = ["line", "name", "oip", "enp", "dpfs_type", "dpfs_series", "dpfs_number", "vs_number", "dul_type",
-                  "dul_series", "dul_number", "snils", "surname", "first_name", "patronymic", "birth_date", "as_of"]
+        fields = [
+            "line",
+            "name",
+            "oip",
+            "enp",
+            "dpfs_type",
+            "dpfs_series",
+            "dpfs_number",
+            "vs_number",
+            "dul_type",
+            "dul_series",
+            "dul_number",
+            "snils",
+            "surname",
+            "first_name",
+            "patronymic",
+            "birth_date",
+            "as_of",
+        ]
         row = [2, "RQ1", None, stack.samples(1)[0]["enp"]] + [None] * 11 + [None, "2026-11-26"]
         group = rpc.journal.create_group({"user_id": 1, "organization_id": 1}, "группа А", "a.csv", fields, [row])
         assert rpc.journal.get_group(org_b["identity"], group["id"]) is None
         assert rpc.journal.export_page(org_b["identity"], group["id"], 0, 100) == []
     b = org_b["session"]
-    for path in (f"/api/v1/groups/{group['id']}", f"/api/v1/groups/{group['id']}/requests",
-                 f"/api/v1/groups/{group['id']}/export.csv", f"/api/v1/groups/{group['id']}/export.xlsx"):
+    for path in (
+        f"/api/v1/groups/{group['id']}",
+        f"/api/v1/groups/{group['id']}/requests",
+        f"/api/v1/groups/{group['id']}/export.csv",
+        f"/api/v1/groups/{group['id']}/export.xlsx",
+    ):
         assert b.get(stack.base_url + path, timeout=30).status_code == 404, path
     listed = b.get(stack.base_url + "/api/v1/groups", timeout=30)
     if listed.status_code == 200:  # the group API is wired

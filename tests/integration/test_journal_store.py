@@ -1,4 +1,5 @@
 """Journal logic on a real PostgreSQL database, without a broker."""
+
 import threading
 from datetime import date
 
@@ -19,10 +20,13 @@ def params(**values):
 @pytest.fixture
 def other_org(quiet_engine):
     with quiet_engine.begin() as conn:
-        org = conn.execute(text("INSERT INTO organizations (name, kind) VALUES ('ООО \"ДРУГАЯ\"', 'smo') "
-                                "RETURNING id")).scalar_one()
-        user = conn.execute(text("INSERT INTO users (organization_id, surname, first_name) "
-                                 "VALUES (:o, 'ДРУГОЙ', 'ТЕСТ') RETURNING id"), {"o": org}).scalar_one()
+        org = conn.execute(
+            text("INSERT INTO organizations (name, kind) VALUES ('ООО \"ДРУГАЯ\"', 'smo') RETURNING id")
+        ).scalar_one()
+        user = conn.execute(
+            text("INSERT INTO users (organization_id, surname, first_name) VALUES (:o, 'ДРУГОЙ', 'ТЕСТ') RETURNING id"),
+            {"o": org},
+        ).scalar_one()
     return store.Identity(user_id=user, organization_id=org)
 
 
@@ -32,8 +36,14 @@ def create(quiet_engine, identity=ME, **values):
 
 
 def answer(request_id, status="answered", **extra):
-    return {"request_id": request_id, "status": status, "answered_at": "2026-11-26T10:00:00+00:00",
-            "answer": extra.get("answer"), "error_code": extra.get("code"), "error_message": extra.get("message")}
+    return {
+        "request_id": request_id,
+        "status": status,
+        "answered_at": "2026-11-26T10:00:00+00:00",
+        "answer": extra.get("answer"),
+        "error_code": extra.get("code"),
+        "error_message": extra.get("message"),
+    }
 
 
 def test_created_request_is_pending_and_claimed_once_until_the_lease_ends(quiet_engine):
@@ -61,8 +71,11 @@ def test_answers_are_stored_once_with_mo_names(quiet_engine):
     rid = create(quiet_engine, enp="5072360829000830")
     with quiet_engine.connect() as conn:
         code, name = conn.execute(text("SELECT code, name FROM mo_dictionary LIMIT 1")).one()
-    body = {"enp": "5072360829000830", "policy": {"status": "ДПП"},
-            "attachments": [{"status": "ДПП", "mo_code": code}, {"status": "НСМ", "mo_code": "000000"}]}
+    body = {
+        "enp": "5072360829000830",
+        "policy": {"status": "ДПП"},
+        "attachments": [{"status": "ДПП", "mo_code": code}, {"status": "НСМ", "mo_code": "000000"}],
+    }
     with quiet_engine.begin() as conn:
         assert store.store_outcomes(conn, [answer(rid, answer=body)]) == {"stored": 1, "duplicates": 0}
     with quiet_engine.begin() as conn:
@@ -70,8 +83,11 @@ def test_answers_are_stored_once_with_mo_names(quiet_engine):
         assert store.store_outcomes(conn, [again]) == {"stored": 0, "duplicates": 1}
     with quiet_engine.connect() as conn:
         card = store.get_card(conn, ME, rid)
-        events = conn.execute(text("SELECT event FROM request_history WHERE request_id = :r ORDER BY id"),
-                              {"r": rid}).scalars().all()
+        events = (
+            conn.execute(text("SELECT event FROM request_history WHERE request_id = :r ORDER BY id"), {"r": rid})
+            .scalars()
+            .all()
+        )
     assert card["status"] == "answered" and card["status_label"] == "Получен" and card["error"] is None
     assert [a["mo_name"] for a in card["answer"]["attachments"]] == [name, None]
     assert events == ["created", "answered"]
@@ -101,8 +117,12 @@ def test_the_same_answers_stored_by_two_transactions_at_once_count_once(quiet_en
         second.close()
     assert result == {"stored": 0, "duplicates": 3}  # re-checked after the first commit: no longer «Отправлен»
     with quiet_engine.connect() as conn:
-        events = conn.execute(text("SELECT event, count(*) FROM request_history WHERE request_id = ANY(:ids) "
-                                   "GROUP BY event ORDER BY event"), {"ids": ids}).all()
+        events = conn.execute(
+            text(
+                "SELECT event, count(*) FROM request_history WHERE request_id = ANY(:ids) GROUP BY event ORDER BY event"
+            ),
+            {"ids": ids},
+        ).all()
     assert [tuple(e) for e in events] == [("answered", 3), ("created", 3)]
 
 
@@ -129,11 +149,13 @@ def test_journal_filters(quiet_engine):
     with quiet_engine.begin() as conn:
         store.store_outcomes(conn, [answer(b)])
     with quiet_engine.connect() as conn:
+
         def ids(**filters):
             return {i["id"] for i in store.list_requests(conn, ME, filters, 1, 500)["items"]} & {a, b}
-        assert ids(fio="елк") == {a}          # ё and е are the same, any case
+
+        assert ids(fio="елк") == {a}  # ё and е are the same, any case
         assert ids(fio="Тест") == {a}
-        assert ids(fio="%") == set()          # LIKE wildcards are literal
+        assert ids(fio="%") == set()  # LIKE wildcards are literal
         assert ids(status="answered") == {b}
         assert ids(status="sent") == {a}
         today = clock.today()

@@ -1,5 +1,6 @@
 """What the journal keeps for the web pages: single-use CAPTCHAs, the user's own requests, the submission count,
 the capped journal count. On a real PostgreSQL database, without a broker."""
+
 from sqlalchemy import text
 
 from services.journal import captcha, store
@@ -27,22 +28,28 @@ def test_captcha_is_consumed_by_the_first_check(quiet_engine):
 def test_expired_captcha_fails_and_is_cleaned_up(quiet_engine):
     with quiet_engine.begin() as conn:
         old = captcha.issue(conn, "hash", 300)
-        conn.execute(text("UPDATE captchas SET expires_at = now() - interval '1 second' WHERE id = CAST(:i AS uuid)"),
-                     {"i": old})
+        conn.execute(
+            text("UPDATE captchas SET expires_at = now() - interval '1 second' WHERE id = CAST(:i AS uuid)"), {"i": old}
+        )
     with quiet_engine.begin() as conn:
         assert not captcha.check(conn, old, "hash")
         expired = captcha.issue(conn, "other", 300)
-        conn.execute(text("UPDATE captchas SET expires_at = now() - interval '1 second' WHERE id = CAST(:i AS uuid)"),
-                     {"i": expired})
+        conn.execute(
+            text("UPDATE captchas SET expires_at = now() - interval '1 second' WHERE id = CAST(:i AS uuid)"),
+            {"i": expired},
+        )
         captcha.issue(conn, "third", 300)  # issuing drops what has expired
-        assert conn.execute(text("SELECT count(*) FROM captchas WHERE id = CAST(:i AS uuid)"),
-                            {"i": expired}).scalar_one() == 0
+        assert (
+            conn.execute(text("SELECT count(*) FROM captchas WHERE id = CAST(:i AS uuid)"), {"i": expired}).scalar_one()
+            == 0
+        )
 
 
 def test_mine_and_recent_count_only_the_acting_users_requests(quiet_engine):
     with quiet_engine.begin() as conn:
-        colleague = conn.execute(text("INSERT INTO users (organization_id, surname, first_name) "
-                                      "VALUES (1, 'КОЛЛЕГОВ', 'ТЕСТ') RETURNING id")).scalar_one()
+        colleague = conn.execute(
+            text("INSERT INTO users (organization_id, surname, first_name) VALUES (1, 'КОЛЛЕГОВ', 'ТЕСТ') RETURNING id")
+        ).scalar_one()
         them = store.Identity(user_id=colleague, organization_id=1)
         before = store.count_recent(conn, ME, 60)
         mine = store.create_request(conn, ME, params(enp="5072360829000830"))["id"]

@@ -1,6 +1,7 @@
 """Login by certificate over HTTP against the running services (issue 7; manual §3)."""
+
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -11,7 +12,7 @@ from services.journal import directory as D
 from shared.gost import curves
 from shared.gost.testpki import TestPki
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,9 @@ def world(engine):
         "inactive_user": ca.issue("УВОЛЕНОВ ТЕСТ"),
         "inactive_org": ca.issue("ЗАКРЫТОВ ТЕСТ"),
         "unknown": ca.issue("НЕЗАРЕГИСТРИРОВАНОВ ТЕСТ"),
-        "expired": ca.issue("ПРОСРОЧЕНОВ ТЕСТ", not_before=NOW - timedelta(days=800), not_after=NOW - timedelta(days=1)),
+        "expired": ca.issue(
+            "ПРОСРОЧЕНОВ ТЕСТ", not_before=NOW - timedelta(days=800), not_after=NOW - timedelta(days=1)
+        ),
         "revoked": ca.issue("ОТОЗВАНОВ ТЕСТ"),
         "foreign": foreign.issue("ЧУЖОВ ТЕСТ"),
     }
@@ -56,8 +59,9 @@ def attempt(stack, user, reuse=None):
         issued = session.post(stack.base_url + "/login/challenge", json={}, headers=headers, timeout=30).json()
         signature = base64.b64encode(user.sign_challenge(issued["challenge"].encode())).decode()
         reuse = (issued["id"], signature)
-    r = session.post(stack.base_url + "/login", json={"challenge_id": reuse[0], "signature": reuse[1]},
-                     headers=headers, timeout=30)
+    r = session.post(
+        stack.base_url + "/login", json={"challenge_id": reuse[0], "signature": reuse[1]}, headers=headers, timeout=30
+    )
     return r, session, reuse
 
 
@@ -68,23 +72,30 @@ def test_login_gives_a_session_scoped_to_the_organisation(stack, world, key):
     cookie = r.headers["Set-Cookie"]
     assert "ozsp_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     listed = session.get(stack.base_url + "/api/v1/requests", timeout=30)
-    assert listed.status_code == 200 and listed.json()["total"] == 0   # a new organisation sees nothing yet
+    assert listed.status_code == 200 and listed.json()["total"] == 0  # a new organisation sees nothing yet
 
 
-@pytest.mark.parametrize("key, message", [
-    ("inactive_user", "Пользователь помечен как не действующий в справочнике абонентов"),
-    ("inactive_org", "Организация помечена как не действующая в справочнике абонентов"),
-    ("unknown", signin.UNKNOWN_CERTIFICATE),
-    ("expired", signin.REASONS["expired"]),
-    ("revoked", signin.REASONS["revoked"]),
-    ("foreign", signin.REASONS["unknown_ca"]),
-])
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        ("inactive_user", "Пользователь помечен как не действующий в справочнике абонентов"),
+        ("inactive_org", "Организация помечена как не действующая в справочнике абонентов"),
+        ("unknown", signin.UNKNOWN_CERTIFICATE),
+        ("expired", signin.REASONS["expired"]),
+        ("revoked", signin.REASONS["revoked"]),
+        ("foreign", signin.REASONS["unknown_ca"]),
+    ],
+)
 def test_refusals_show_the_box_with_serial_and_message(stack, world, key, message):
     r, session, _ = attempt(stack, world["certs"][key])
     body = r.json()
     assert r.status_code == 403 and "ozsp_session" not in session.cookies
-    assert body == {"ok": False, "title": "Ошибка аутентификации", "serial": world["certs"][key].cert.serial_hex,
-                    "message": message}
+    assert body == {
+        "ok": False,
+        "title": "Ошибка аутентификации",
+        "serial": world["certs"][key].cert.serial_hex,
+        "message": message,
+    }
 
 
 def test_a_replayed_challenge_is_refused(stack, world):
@@ -97,11 +108,16 @@ def test_a_replayed_challenge_is_refused(stack, world):
 def test_logout_ends_the_session(stack, world):
     r, session, _ = attempt(stack, world["certs"]["ok256"])
     assert session.get(stack.base_url + "/api/v1/requests", timeout=30).status_code == 200
-    out = session.post(stack.base_url + "/logout", allow_redirects=False, timeout=30,
-                       headers={"X-CSRF-Token": session.cookies.get("ozsp_csrf")})  # CSRF: as the API
+    out = session.post(
+        stack.base_url + "/logout",
+        allow_redirects=False,
+        timeout=30,
+        headers={"X-CSRF-Token": session.cookies.get("ozsp_csrf")},
+    )  # CSRF: as the API
     assert out.status_code == 303 and out.headers["Location"].endswith("/login")
-    after = requests.get(stack.base_url + "/api/v1/requests", timeout=30,
-                         cookies={"ozsp_session": r.cookies.get("ozsp_session")})
+    after = requests.get(
+        stack.base_url + "/api/v1/requests", timeout=30, cookies={"ozsp_session": r.cookies.get("ozsp_session")}
+    )
     assert after.status_code == 401
 
 
@@ -126,18 +142,24 @@ def test_every_attempt_is_audited_and_a_flood_is_refused(stack, world, engine):
     user = world["certs"]["ok256"]
     serial = user.cert.serial_hex
     with engine.begin() as conn:
-        before = conn.execute(text("SELECT count(*) FROM audit WHERE action LIKE 'login.%' AND object_id = :s"),
-                              {"s": serial}).scalar_one()
+        before = conn.execute(
+            text("SELECT count(*) FROM audit WHERE action LIKE 'login.%' AND object_id = :s"), {"s": serial}
+        ).scalar_one()
         attempt(stack, user)
-        after = conn.execute(text("SELECT count(*) FROM audit WHERE action LIKE 'login.%' AND object_id = :s"),
-                             {"s": serial}).scalar_one()
+        after = conn.execute(
+            text("SELECT count(*) FROM audit WHERE action LIKE 'login.%' AND object_id = :s"), {"s": serial}
+        ).scalar_one()
         assert after == before + 1
         limit = int(stack.env["LOGIN_ATTEMPTS_PER_MINUTE"])
         # attempts whose signature verified against this certificate (forged ones do not count: tests/security)
-        conn.execute(text("INSERT INTO audit (action, object_id, details) SELECT 'login.refused', :s, "
-                          "'{\"reason\": \"flood\", \"address\": \"h:0\", \"verified\": true}' "
-                          "FROM generate_series(1, :n)"),
-                     {"s": serial, "n": limit})
+        conn.execute(
+            text(
+                "INSERT INTO audit (action, object_id, details) SELECT 'login.refused', :s, "
+                '\'{"reason": "flood", "address": "h:0", "verified": true}\' '
+                "FROM generate_series(1, :n)"
+            ),
+            {"s": serial, "n": limit},
+        )
     r, _, _ = attempt(stack, user)
     assert r.status_code == 403 and r.json()["message"] == signin.TOO_MANY
 
@@ -151,8 +173,16 @@ def test_gateway_refuses_production_with_a_test_ca(database_url, world):
     import os
     import subprocess
     import sys
-    env = {**os.environ, "OZSP_MODE": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": database_url,
-           "DEV_LOGIN": "", "CAPTCHA_TEST_MODE": ""}
-    r = subprocess.run([sys.executable, "-m", "services.cli", "run", "gateway"], env=env, capture_output=True,
-                       text=True, timeout=60)
+
+    env = {
+        **os.environ,
+        "OZSP_MODE": "production",
+        "SECRET_KEY": "s" * 40,
+        "DATABASE_URL": database_url,
+        "DEV_LOGIN": "",
+        "CAPTCHA_TEST_MODE": "",
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "services.cli", "run", "gateway"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert r.returncode != 0 and "тестовый удостоверяющий центр" in r.stderr

@@ -1,4 +1,5 @@
 """`ozsp migrate --wait` on the real PostgreSQL: an answering database is not waited for."""
+
 import time
 
 from services import admin

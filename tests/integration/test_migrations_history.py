@@ -1,4 +1,5 @@
 """The migrations on a real PostgreSQL database: down and up again, the concurrent index builds included."""
+
 from alembic import command
 from sqlalchemy import create_engine, text
 
@@ -12,9 +13,12 @@ def indexes(url):
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text(
-                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = 'requests' AND i.indisvalid")).scalars()
+            rows = conn.execute(
+                text(
+                    "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                    "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = 'requests' AND i.indisvalid"
+                )
+            ).scalars()
             return set(rows)
     finally:
         engine.dispose()

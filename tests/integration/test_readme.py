@@ -1,4 +1,5 @@
 """The README's API example runs as written (against this run's stack instead of make run's addresses)."""
+
 import os
 import re
 import subprocess

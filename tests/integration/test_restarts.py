@@ -4,6 +4,7 @@ is answered exactly once, each answer is its own request's, and the service answ
 
 The broker and database tests are destructive: they run only with OZSP_DESTRUCTIVE_TESTS=1 (make
 test-destructive, .ci/run), the broker one on a RabbitMQ node and a database of its own (private_stack)."""
+
 import concurrent.futures
 import os
 import time
@@ -20,16 +21,20 @@ N = 120
 
 def submit(stack, people, name):
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        responses = list(pool.map(lambda p: stack.api("POST", "/api/v1/requests",
-                                                      json={"name": name, "enp": p["enp"]}), people))
+        responses = list(
+            pool.map(lambda p: stack.api("POST", "/api/v1/requests", json={"name": name, "enp": p["enp"]}), people)
+        )
     assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201][:3]
     return {r.json()["id"]: p["enp"] for r, p in zip(responses, people)}
 
 
 def counts(engine, ids):
     with engine.connect() as conn:
-        return dict(conn.execute(text("SELECT status, count(*) FROM requests WHERE id = ANY(:ids) GROUP BY status"),
-                                 {"ids": list(ids)}).all())
+        return dict(
+            conn.execute(
+                text("SELECT status, count(*) FROM requests WHERE id = ANY(:ids) GROUP BY status"), {"ids": list(ids)}
+            ).all()
+        )
 
 
 def through(stack, engine, disrupt, name):
@@ -46,11 +51,20 @@ def through(stack, engine, disrupt, name):
     finally:
         stack.set_knobs(latency_ms=0, latency_jitter_ms=0)
     with engine.connect() as conn:
-        history = dict(conn.execute(text(
-            "SELECT request_id, count(*) FROM request_history WHERE event IN ('answered', 'error') "
-            "AND request_id = ANY(:ids) GROUP BY request_id"), {"ids": list(expected)}).all())
-        answers = dict(conn.execute(text("SELECT id, answer->>'enp' FROM requests WHERE id = ANY(:ids)"),
-                                    {"ids": list(expected)}).all())
+        history = dict(
+            conn.execute(
+                text(
+                    "SELECT request_id, count(*) FROM request_history WHERE event IN ('answered', 'error') "
+                    "AND request_id = ANY(:ids) GROUP BY request_id"
+                ),
+                {"ids": list(expected)},
+            ).all()
+        )
+        answers = dict(
+            conn.execute(
+                text("SELECT id, answer->>'enp' FROM requests WHERE id = ANY(:ids)"), {"ids": list(expected)}
+            ).all()
+        )
     assert history == {i: 1 for i in expected}, "each request answered exactly once"
     assert answers == expected, "each answer belongs to its own request"
     after = wait_for(lambda: _one_more(stack, name), 90, 1.0, "a new request accepted after the disruption")
@@ -70,6 +84,7 @@ def test_journal_killed_mid_flight(stack, engine):
         stack.sup.kill("journal")  # SIGKILL: answers wait in their queue, claims in flight keep their lease
         time.sleep(1)
         stack.sup.start("journal")
+
     through(stack, engine, disrupt, "журнал-убит")
 
 
@@ -82,6 +97,7 @@ def _log_from(stack):
         with open(path, encoding="utf-8", errors="replace") as f:
             f.seek(start)
             return [line for line in f if line.startswith(f"[{service}]")]
+
     return lines
 
 
@@ -98,6 +114,7 @@ def test_broker_restarted_mid_flight(private_stack):
             time.sleep(2)
         finally:
             node.start_app()
+
     engine = create_engine(stack.env["DATABASE_URL"])
     try:
         through(stack, engine, disrupt, "брокер-перезапущен")
@@ -124,8 +141,9 @@ def test_database_away_mid_flight(stack, engine, database_url):
         with admin.connect() as conn:
             conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
             try:
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
-                             {"d": name})
+                conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": name}
+                )
                 started = time.monotonic()
                 seen["api"] = stack.api("GET", "/api/v1/requests")  # users meanwhile: «try later», not a 500
                 seen["page"] = stack.api("GET", "/individual")
@@ -133,6 +151,7 @@ def test_database_away_mid_flight(stack, engine, database_url):
                 time.sleep(max(0.0, 5 - (time.monotonic() - started)))
             finally:
                 conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+
     try:
         through(stack, engine, disrupt, "база-недоступна")
     finally:

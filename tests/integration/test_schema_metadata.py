@@ -1,5 +1,6 @@
 """services/journal/models.py matches what the migrations build: Alembic's autogenerate, run against a freshly
 migrated database, proposes nothing (it used to propose dropping every table after 0001)."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table
@@ -28,8 +29,11 @@ def test_the_comparison_sees_a_table_the_metadata_lacks(quiet_engine):
             table.to_metadata(partial)
     Table("not_in_the_database", partial, Column("id", Integer, primary_key=True))
     kinds = {(d[0], d[1].name) for d in differences(quiet_engine, partial)}
-    assert kinds == {("remove_table", "captchas"), ("remove_index", "ix_captchas_expires_at"),
-                     ("add_table", "not_in_the_database")}
+    assert kinds == {
+        ("remove_table", "captchas"),
+        ("remove_index", "ix_captchas_expires_at"),
+        ("add_table", "not_in_the_database"),
+    }
 
 
 def test_the_comparison_sees_a_missing_column(quiet_engine):
@@ -39,4 +43,5 @@ def test_the_comparison_sees_a_missing_column(quiet_engine):
         if table.name == "groups":
             copy._columns.remove(copy.c.notified_at)
     assert [(d[0], d[2], d[3].name) for d in differences(quiet_engine, partial)] == [
-        ("remove_column", "groups", "notified_at")]
+        ("remove_column", "groups", "notified_at")
+    ]

@@ -1,5 +1,6 @@
 """A second start beside a running stack refuses with a Russian message instead of joining it (issue 16 §2):
 its ports are taken, or its vhost is consumed by a journal of another database."""
+
 import os
 import subprocess
 import sys
@@ -9,13 +10,22 @@ from tests import support
 
 
 def ozsp(env, *args, timeout=60):
-    return subprocess.run([sys.executable, "-m", "services.cli", *args], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=timeout, cwd=support.ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=support.ROOT,
+    )
 
 
 def free_addresses():
-    return {"WEB_ADDRESS": f"127.0.0.1:{support.free_port()}", "EMULATOR_ADDRESS": f"127.0.0.1:{support.free_port()}",
-            "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}"}
+    return {
+        "WEB_ADDRESS": f"127.0.0.1:{support.free_port()}",
+        "EMULATOR_ADDRESS": f"127.0.0.1:{support.free_port()}",
+        "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
+    }
 
 
 def test_a_second_up_on_the_same_ports_refuses_and_names_each_port(stack):

@@ -1,8 +1,9 @@
 """What the security tests attack with: HTTP clients from other loopback addresses (each address has its own login
 limit), signatures forged with a victim's public certificate, a CMS stuffed with signed attributes, a login as a
 given test user."""
+
 import base64
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 from asn1crypto import cms, core, x509
@@ -44,8 +45,12 @@ def login_attempt(stack, session, sign):
         return issued
     challenge = issued.json()
     signature = base64.b64encode(sign(challenge["challenge"].encode())).decode()
-    answer = session.post(stack.base_url + "/login", json={"challenge_id": challenge["id"], "signature": signature},
-                          headers=headers, timeout=30)
+    answer = session.post(
+        stack.base_url + "/login",
+        json={"challenge_id": challenge["id"], "signature": signature},
+        headers=headers,
+        timeout=30,
+    )
     if answer.status_code == 200:
         session.login_csrf = None  # signed in: the cookie now holds the user's token
     return answer
@@ -67,25 +72,36 @@ def stuffed_cms(user, challenge, attributes=0, blob=0):
 def build_cms(cert, challenge, sign, attributes=0, blob=0):
     """CAdES-BES SignedData (DER) as the plug-in makes it, with extra signed attributes; sign(digest) -> bytes."""
     bits = cert.key_bits
-    attrs = [_attr(oids.ATTR_CONTENT_TYPE, core.ObjectIdentifier(oids.DATA)),
-             _attr(oids.ATTR_MESSAGE_DIGEST, core.OctetString(streebog.digest(challenge, bits))),
-             _attr(oids.ATTR_SIGNING_TIME, _time(datetime.now(timezone.utc))),
-             _attr(oids.ATTR_SIGNING_CERT_V2, signing_certificate_v2(cert, bits))]
+    attrs = [
+        _attr(oids.ATTR_CONTENT_TYPE, core.ObjectIdentifier(oids.DATA)),
+        _attr(oids.ATTR_MESSAGE_DIGEST, core.OctetString(streebog.digest(challenge, bits))),
+        _attr(oids.ATTR_SIGNING_TIME, _time(datetime.now(UTC))),
+        _attr(oids.ATTR_SIGNING_CERT_V2, signing_certificate_v2(cert, bits)),
+    ]
     attrs += [_attr(f"1.2.643.999.{i}", core.OctetString(b"x" * 8)) for i in range(attributes)]
     if blob:
         attrs.append(_attr("1.2.643.999.0.1", core.OctetString(b"y" * blob)))
     signed_attrs = core.SetOf(contents=b"".join(sorted(attrs))).dump()
-    signer = cms.SignerInfo({
-        "version": "v1",
-        "sid": cms.SignerIdentifier(name="issuer_and_serial_number", value={
-            "issuer": x509.Name.load(cert.issuer.der), "serial_number": cert.serial}),
-        "digest_algorithm": {"algorithm": oids.DIGEST_OID[bits]},
-        "signed_attrs": cms.CMSAttributes.load(signed_attrs),
-        "signature_algorithm": {"algorithm": oids.KEY_OID[bits]},
-        "signature": sign(streebog.digest(signed_attrs, bits)),
-    })
-    signed = cms.SignedData({
-        "version": "v1", "digest_algorithms": [{"algorithm": oids.DIGEST_OID[bits]}],
-        "encap_content_info": {"content_type": "data", "content": None},
-        "certificates": [x509.Certificate.load(cert.der)], "signer_infos": [signer]})
+    signer = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                name="issuer_and_serial_number",
+                value={"issuer": x509.Name.load(cert.issuer.der), "serial_number": cert.serial},
+            ),
+            "digest_algorithm": {"algorithm": oids.DIGEST_OID[bits]},
+            "signed_attrs": cms.CMSAttributes.load(signed_attrs),
+            "signature_algorithm": {"algorithm": oids.KEY_OID[bits]},
+            "signature": sign(streebog.digest(signed_attrs, bits)),
+        }
+    )
+    signed = cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [{"algorithm": oids.DIGEST_OID[bits]}],
+            "encap_content_info": {"content_type": "data", "content": None},
+            "certificates": [x509.Certificate.load(cert.der)],
+            "signer_infos": [signer],
+        }
+    )
     return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()

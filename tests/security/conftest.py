@@ -1,13 +1,14 @@
 """A test PKI in the run's directory for the attacks: a CA with its CRL, an organisation and users holding
 certificates (the `stack` and `engine` fixtures come from tests/conftest.py)."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.journal import directory as D
 from shared.gost.testpki import TestPki
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture(scope="session")
@@ -42,5 +43,6 @@ def victim_page(browser, stack):
     """Chromium signed in as the demo user with a session of its own (an attack that worked would not end the
     suite's session)."""
     from shared.gost.testpki import DevPki
+
     session = stack.login(DevPki().sign)
     yield from _page(browser, stack, session.cookies.get("ozsp_session"))

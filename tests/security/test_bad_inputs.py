@@ -1,5 +1,6 @@
 """Issue 17 §3: inputs that answered 500 get a 4xx with a Russian message and change nothing; names refuse NUL,
 CR/LF and bidi controls; the file name of a download is sanitised."""
+
 import re
 from urllib.parse import unquote
 
@@ -17,8 +18,9 @@ def enp(stack):
 
 
 def json_post(stack, body):
-    return stack.api("POST", "/api/v1/requests", data=body.encode("utf-8"),
-                     headers={"Content-Type": "application/json"})
+    return stack.api(
+        "POST", "/api/v1/requests", data=body.encode("utf-8"), headers={"Content-Type": "application/json"}
+    )
 
 
 def russian_4xx(r):
@@ -36,7 +38,7 @@ def cases(stack, enp):
     yield "groups page=10^30", stack.api("GET", "/api/v1/groups", params={"page": "1" + "0" * 30})
     yield "date_to=9999-12-31", stack.api("GET", "/api/v1/requests", params={"date_to": "9999-12-31"})
     yield "groups date_to=9999-12-31", stack.api("GET", "/api/v1/groups", params={"date_to": "9999-12-31"})
-    yield "lone surrogate", json_post(stack, '{"name": "\\ud800", "enp": "%s"}' % enp)
+    yield "lone surrogate", json_post(stack, f'{{"name": "\\ud800", "enp": "{enp}"}}')
     yield "NUL in a group name", upload(stack, "группа\x00", file_bytes([by_enp("x", {"enp": enp})]))
     yield "NUL in Idempotency-Key", upload(stack, "группа", file_bytes([by_enp("x", {"enp": enp})]), key="k\x00")
 
@@ -55,8 +57,11 @@ def test_pages_with_a_period_beyond_the_calendar_say_so(stack):
     assert r.status_code == 200
 
 
-@pytest.mark.parametrize("name", ["до\x00после", "до\r\nпосле", "до\nпосле", "abc\u202egsc.exe", "до\u2066после"],
-                         ids=["NUL", "CRLF", "LF", "RLO", "LRI"])
+@pytest.mark.parametrize(
+    "name",
+    ["до\x00после", "до\r\nпосле", "до\nпосле", "abc\u202egsc.exe", "до\u2066после"],
+    ids=["NUL", "CRLF", "LF", "RLO", "LRI"],
+)
 def test_names_refuse_nul_line_breaks_and_bidi_controls(stack, enp, name):
     single = stack.api("POST", "/api/v1/requests", json={"name": name, "enp": enp})
     assert single.status_code == 422 and single.json()["errors"][0]["field"] == "name", single.text
@@ -69,8 +74,10 @@ def test_the_download_name_is_sanitised(stack, enp, engine):
     assert created.status_code == 202, created.text
     group_id = created.json()["id"]
     with engine.begin() as conn:  # a name stored before names were checked
-        conn.execute(text("UPDATE groups SET name = :n WHERE id = :id"),
-                     {"n": "Ответ\u202e\r\nSet-Cookie: x=1/..\\evil", "id": group_id})
+        conn.execute(
+            text("UPDATE groups SET name = :n WHERE id = :id"),
+            {"n": "Ответ\u202e\r\nSet-Cookie: x=1/..\\evil", "id": group_id},
+        )
         filename = conn.execute(text("SELECT filename FROM groups WHERE id = :id"), {"id": group_id}).scalar_one()
     assert filename == "список.csv"
     r = stack.api("GET", f"/api/v1/groups/{group_id}/export.csv")

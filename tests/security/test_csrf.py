@@ -1,6 +1,7 @@
 """Issue 17 §3: the JSON API and /logout need the CSRF header token or our own Origin; a text/plain or form body is
 refused (tried: a page on another port of the same host created a request in the victim's name — another port is
 the same *site*, so SameSite cookies go along)."""
+
 import json
 
 import pytest
@@ -43,10 +44,21 @@ def test_cross_origin_posts_are_refused_and_create_nothing(stack, victim):
         post(stack, victim, "/api/v1/requests", data={"name": ATTACK_NAME, "enp": enp}, headers=origin),
         post(stack, victim, "/api/v1/requests", data=body, headers={**origin, "Content-Type": "application/json"}),
         post(stack, victim, "/api/v1/requests", data=body, headers={"Content-Type": "text/plain"}),  # no Origin
-        post(stack, victim, "/api/v1/requests", data=body,  # even the token does not help a foreign page
-             headers={**origin, "Content-Type": "application/json", "X-CSRF-Token": victim.token}),
-        post(stack, victim, "/api/v1/groups", data={"name": ATTACK_NAME},
-             files={"file": ("g.csv", b"x", "text/csv")}, headers=origin),
+        post(
+            stack,
+            victim,
+            "/api/v1/requests",
+            data=body,  # even the token does not help a foreign page
+            headers={**origin, "Content-Type": "application/json", "X-CSRF-Token": victim.token},
+        ),
+        post(
+            stack,
+            victim,
+            "/api/v1/groups",
+            data={"name": ATTACK_NAME},
+            files={"file": ("g.csv", b"x", "text/csv")},
+            headers=origin,
+        ),
     ]
     assert [r.status_code for r in attempts] == [403] * len(attempts), [r.text for r in attempts]
     assert all("X-CSRF-Token" in r.json()["message"] for r in attempts)
@@ -56,11 +68,21 @@ def test_cross_origin_posts_are_refused_and_create_nothing(stack, victim):
 def test_a_program_sends_the_header_and_json(stack, victim):
     enp = stack.samples(1)[0]["enp"]
     token = {"X-CSRF-Token": victim.token}
-    plain = post(stack, victim, "/api/v1/requests", data=json.dumps({"name": "Проверка CSRF", "enp": enp}),
-                 headers={**token, "Content-Type": "text/plain"})
+    plain = post(
+        stack,
+        victim,
+        "/api/v1/requests",
+        data=json.dumps({"name": "Проверка CSRF", "enp": enp}),
+        headers={**token, "Content-Type": "text/plain"},
+    )
     assert plain.status_code == 415 and "application/json" in plain.json()["message"]
-    wrong = post(stack, victim, "/api/v1/requests", json={"name": "Проверка CSRF", "enp": enp},
-                 headers={"X-CSRF-Token": victim.token[:-2] + "xx"})
+    wrong = post(
+        stack,
+        victim,
+        "/api/v1/requests",
+        json={"name": "Проверка CSRF", "enp": enp},
+        headers={"X-CSRF-Token": victim.token[:-2] + "xx"},
+    )
     assert wrong.status_code == 403
     created = post(stack, victim, "/api/v1/requests", json={"name": "Проверка CSRF", "enp": enp}, headers=token)
     assert created.status_code == 201, created.text
@@ -68,8 +90,13 @@ def test_a_program_sends_the_header_and_json(stack, victim):
 
 def test_a_page_of_this_site_needs_no_header(stack, victim):
     enp = stack.samples(1)[0]["enp"]
-    r = post(stack, victim, "/api/v1/requests", json={"name": "Со страницы сервиса", "enp": enp},
-             headers={"Origin": stack.base_url})
+    r = post(
+        stack,
+        victim,
+        "/api/v1/requests",
+        json={"name": "Со страницы сервиса", "enp": enp},
+        headers={"Origin": stack.base_url},
+    )
     assert r.status_code == 201, r.text
 
 

@@ -1,5 +1,6 @@
 """Issue 17 §3: answers of the JSON API (and the login calls) are never stored by a browser or proxy and never
 sniffed as another type: Cache-Control: no-store, X-Content-Type-Options: nosniff — successes and refusals alike."""
+
 import requests
 
 
@@ -15,8 +16,12 @@ def answers(stack):
     yield "GET /api/v1/groups bad page", stack.api("GET", "/api/v1/groups", params={"page": "0"})
     yield "GET /api/v1/health", stack.anonymous("GET", "/api/v1/health")
     yield "anonymous 401", stack.anonymous("GET", "/api/v1/requests")
-    yield "413", stack.api("POST", "/api/v1/requests", data=b"x" * (2 * 1024 * 1024),
-                           headers={"Content-Type": "application/json"})
+    yield (
+        "413",
+        stack.api(
+            "POST", "/api/v1/requests", data=b"x" * (2 * 1024 * 1024), headers={"Content-Type": "application/json"}
+        ),
+    )
     yield "GET /group/notices", stack.api("GET", "/group/notices")
     yield "GET /individual/captcha", stack.api("GET", "/individual/captcha")
     session = requests.Session()

@@ -1,5 +1,6 @@
 """Issue 17 §2, against the running stack: login input is bounded, the CMS is checked off the gateway's event loop,
 and the login limits cannot be turned against a user."""
+
 import base64
 import json
 import socket
@@ -8,7 +9,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -27,8 +28,10 @@ def raw_post(stack, path, declared, sent=64 * KB, headers=b""):
     host, port = stack.base_url.split("//")[1].split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         started = time.monotonic()
-        sock.sendall(b"POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: %d\r\n%s\r\n" % (path.encode(), host.encode(), port.encode(), declared, headers))
+        sock.sendall(
+            b"POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n%s\r\n" % (path.encode(), host.encode(), port.encode(), declared, headers)
+        )
         try:
             sock.sendall(b"x" * sent)
         except OSError:  # the server may close before all of it went out
@@ -53,9 +56,17 @@ def raw_post(stack, path, declared, sent=64 * KB, headers=b""):
     return head[0], head[1:], elapsed, closed
 
 
-@pytest.mark.parametrize("path, limit", [("/login/challenge", 4 * KB), ("/dev/sign", 4 * KB), ("/logout", 4 * KB),
-                                         ("/login", 64 * KB), ("/individual", 64 * KB),
-                                         ("/api/v1/requests", 1024 * KB)])
+@pytest.mark.parametrize(
+    "path, limit",
+    [
+        ("/login/challenge", 4 * KB),
+        ("/dev/sign", 4 * KB),
+        ("/logout", 4 * KB),
+        ("/login", 64 * KB),
+        ("/individual", 64 * KB),
+        ("/api/v1/requests", 1024 * KB),
+    ],
+)
 def test_a_body_over_the_route_limit_is_refused_413_before_it_is_read(stack, path, limit):
     status, headers, elapsed, closed = raw_post(stack, path, 20 * 1024 * KB)
     assert status.split()[1] == "413" and "Connection: close" in headers and closed and elapsed < 2, (status, headers)
@@ -71,8 +82,12 @@ def test_bodies_within_the_limits_and_the_group_upload_are_as_before(stack):
     assert challenge.status_code == 200
     big = stack.api("POST", "/api/v1/requests", json={"name": "x" * (900 * KB)})  # under 1 MB: read, ФЛК answers
     assert big.status_code == 422
-    upload = stack.api("POST", "/api/v1/groups", data={"name": "большой"},
-                       files={"file": ("g.csv", b"x" * (21 * 1024 * KB), "text/csv")})
+    upload = stack.api(
+        "POST",
+        "/api/v1/groups",
+        data={"name": "большой"},
+        files={"file": ("g.csv", b"x" * (21 * 1024 * KB), "text/csv")},
+    )
     assert upload.status_code == 413 and upload.json()["error"] == "too_big"  # group upload: 20 MB, as before
 
 
@@ -80,8 +95,10 @@ def test_a_body_of_unknown_length_is_refused_411(stack):
     def chunks():
         for _ in range(100):
             yield b"x" * (64 * KB)
-    r = requests.post(stack.base_url + "/login", data=chunks(), headers={"Content-Type": "application/json"},
-                      timeout=30)
+
+    r = requests.post(
+        stack.base_url + "/login", data=chunks(), headers={"Content-Type": "application/json"}, timeout=30
+    )
     assert r.status_code == 411 and "Content-Length" in r.json()["message"]
 
 
@@ -118,12 +135,17 @@ def attack_in_background(stack, signature):
     def send():
         started = time.monotonic()
         try:
-            r = session.post(stack.base_url + "/login", data=body, timeout=120,
-                             headers={**headers, "Content-Type": "application/json"})
+            r = session.post(
+                stack.base_url + "/login",
+                data=body,
+                timeout=120,
+                headers={**headers, "Content-Type": "application/json"},
+            )
             result.update(status=r.status_code, body=r.json())
         except requests.ConnectionError as exc:  # the server closed while the body was still going out
             result.update(status=None, error=str(exc))
         result["seconds"] = time.monotonic() - started
+
     thread = threading.Thread(target=send)
     thread.start()
     return thread, result
@@ -162,8 +184,9 @@ def test_forged_attempts_with_a_victims_certificate_do_not_lock_the_victim_out(s
     sessions = [client("127.0.17.2") for _ in range(4)]  # four at a time, like a script would
     with ThreadPoolExecutor(len(sessions)) as pool:
         answers = list(pool.map(lambda n: login_attempt(stack, sessions[n % 4], forged(victim)), range(limit)))
-    assert all(r.status_code == 403 and r.json()["message"] == signin.REASONS["bad_signature"] for r in answers), \
-        {r.json()["message"] for r in answers}
+    assert all(r.status_code == 403 and r.json()["message"] == signin.REASONS["bad_signature"] for r in answers), {
+        r.json()["message"] for r in answers
+    }
     first, second = sessions[0], client("127.0.17.3")
     stopped = login_attempt(stack, first, forged(victim))  # the attacker's address: its limit holds
     assert stopped.status_code in (403, 429) and stopped.json()["message"] == signin.TOO_MANY
@@ -178,23 +201,35 @@ def test_verified_attempts_still_count_for_the_certificate(stack, pki, engine):
     user = pki["users"]["hashed"]
     limit = int(stack.env["LOGIN_ATTEMPTS_PER_MINUTE"])
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO audit (action, object_id, details) SELECT 'login.ok', :s, "
-                          "'{\"reason\": \"ok\", \"address\": \"h:elsewhere\", \"verified\": true}' "
-                          "FROM generate_series(1, :n)"), {"s": user.cert.serial_hex, "n": limit})
+        conn.execute(
+            text(
+                "INSERT INTO audit (action, object_id, details) SELECT 'login.ok', :s, "
+                '\'{"reason": "ok", "address": "h:elsewhere", "verified": true}\' '
+                "FROM generate_series(1, :n)"
+            ),
+            {"s": user.cert.serial_hex, "n": limit},
+        )
     try:
         r = login_attempt(stack, client("127.0.17.5"), user.sign_challenge)
         assert r.status_code == 403 and r.json()["message"] == signin.TOO_MANY
     finally:
         with engine.begin() as conn:
-            conn.execute(text("DELETE FROM audit WHERE object_id = :s AND details->>'address' = 'h:elsewhere'"),
-                         {"s": user.cert.serial_hex})
+            conn.execute(
+                text("DELETE FROM audit WHERE object_id = :s AND details->>'address' = 'h:elsewhere'"),
+                {"s": user.cert.serial_hex},
+            )
 
 
 def test_live_challenges_are_capped_for_all_anonymous_callers_together(stack, engine):
     cap = 1000  # LOGIN_CHALLENGES_MAX default
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO auth_challenges (challenge, expires_at) SELECT 'ozsp-login-flood', "
-                          "now() + interval '2 minutes' FROM generate_series(1, :n)"), {"n": cap})
+        conn.execute(
+            text(
+                "INSERT INTO auth_challenges (challenge, expires_at) SELECT 'ozsp-login-flood', "
+                "now() + interval '2 minutes' FROM generate_series(1, :n)"
+            ),
+            {"n": cap},
+        )
     try:
         session = client("127.0.17.6")
         r = session.post(stack.base_url + "/login/challenge", json={}, headers=csrf_header(session, stack), timeout=30)
@@ -210,29 +245,47 @@ def test_challenges_from_one_address_are_limited_without_a_login_attempt(stack):
     session = client("127.0.17.8")
     headers = csrf_header(session, stack)
     limit = int(stack.env["LOGIN_ATTEMPTS_PER_MINUTE"])
-    codes = [session.post(stack.base_url + "/login/challenge", json={}, headers=headers, timeout=30).status_code
-             for _ in range(limit + 1)]
+    codes = [
+        session.post(stack.base_url + "/login/challenge", json={}, headers=headers, timeout=30).status_code
+        for _ in range(limit + 1)
+    ]
     assert codes[:limit] == [200] * limit and codes[-1] == 429
 
 
 def test_expired_challenges_and_finished_sessions_are_purged(stack, engine):
-    old = datetime.now(timezone.utc) - timedelta(days=3)
+    old = datetime.now(UTC) - timedelta(days=3)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO auth_challenges (challenge, created_at, expires_at) "
-                          "VALUES ('ozsp-login-expired', :t, :t)"), {"t": old})
-        conn.execute(text("INSERT INTO sessions (token_hash, user_id, organization_id, created_at, last_seen_at, "
-                          "ended_at) VALUES ('purge-me', 1, 1, :t, :t, :t), ('abandoned', 1, 1, :t, :t, NULL)"),
-                     {"t": old})
-        live = conn.execute(text("SELECT count(*) FROM sessions WHERE ended_at IS NULL AND created_at > now() - "
-                                 "interval '1 hour'")).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO auth_challenges (challenge, created_at, expires_at) VALUES ('ozsp-login-expired', :t, :t)"
+            ),
+            {"t": old},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO sessions (token_hash, user_id, organization_id, created_at, last_seen_at, "
+                "ended_at) VALUES ('purge-me', 1, 1, :t, :t, :t), ('abandoned', 1, 1, :t, :t, NULL)"
+            ),
+            {"t": old},
+        )
+        live = conn.execute(
+            text("SELECT count(*) FROM sessions WHERE ended_at IS NULL AND created_at > now() - interval '1 hour'")
+        ).scalar_one()
         dropped = D.purge_login_state(conn, absolute_hours=12)  # what the journal's timer runs every 10 minutes
         assert dropped[0] >= 1 and dropped[1] >= 2
-        left = conn.execute(text("SELECT count(*) FROM sessions "
-                                 "WHERE token_hash IN ('purge-me', 'abandoned')")).scalar()
-        assert left == 0 and not conn.execute(text(
-            "SELECT 1 FROM auth_challenges WHERE challenge = 'ozsp-login-expired'")).first()
-        assert conn.execute(text("SELECT count(*) FROM sessions WHERE ended_at IS NULL AND created_at > now() - "
-                                 "interval '1 hour'")).scalar_one() == live  # live sessions stay
+        left = conn.execute(
+            text("SELECT count(*) FROM sessions WHERE token_hash IN ('purge-me', 'abandoned')")
+        ).scalar()
+        assert (
+            left == 0
+            and not conn.execute(text("SELECT 1 FROM auth_challenges WHERE challenge = 'ozsp-login-expired'")).first()
+        )
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM sessions WHERE ended_at IS NULL AND created_at > now() - interval '1 hour'")
+            ).scalar_one()
+            == live
+        )  # live sessions stay
     assert stack.api("GET", "/api/v1/requests").status_code == 200
 
 
@@ -241,8 +294,13 @@ def test_withdrawing_a_certificate_ends_its_live_sessions(stack, pki, database_u
     session = client("127.0.17.9")
     assert login_attempt(stack, session, user.sign_challenge).status_code == 200
     assert session.get(stack.base_url + "/api/v1/requests", timeout=30).status_code == 200
-    done = subprocess.run([sys.executable, "-m", "services.cli", "directory", "cert-withdraw", user.cert.serial_hex],
-                          env={**stack.env, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "directory", "cert-withdraw", user.cert.serial_hex],
+        env={**stack.env, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and "завершено сеансов: 1" in done.stdout, done.stdout + done.stderr
     assert session.get(stack.base_url + "/api/v1/requests", timeout=30).status_code == 401
     again = login_attempt(stack, client("127.0.17.9"), user.sign_challenge)

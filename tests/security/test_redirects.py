@@ -1,5 +1,6 @@
 """Issue 17 §3: `next` after login leads only to a path on this site, read as a browser reads a URL
 (tried: /login?next=/%09/evil.example took the browser to evil.example)."""
+
 import base64
 import html
 import re
@@ -8,12 +9,31 @@ import pytest
 
 from tests.security.attack import client, csrf_header
 
-LEAVING = ["/\t/evil.example", "//evil.example", " //evil.example", "\n//evil.example", "/\n/evil.example",
-           "/\r\n/evil.example", "/\\evil.example", "\\\\evil.example", "\\/evil.example", "/\\/evil.example",
-           "\t//evil.example", "\x00//evil.example", "///evil.example", "https://evil.example/",
-           "http:evil.example", "javascript:alert(1)", "evil.example", "/\x0b/evil.example"]
-STAYING = [("/journal?status=sent", "/journal?status=sent"), ("/individual/5", "/individual/5"),
-           ("/group/journal", "/group/journal")]
+LEAVING = [
+    "/\t/evil.example",
+    "//evil.example",
+    " //evil.example",
+    "\n//evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "\\/evil.example",
+    "/\\/evil.example",
+    "\t//evil.example",
+    "\x00//evil.example",
+    "///evil.example",
+    "https://evil.example/",
+    "http:evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+    "/\x0b/evil.example",
+]
+STAYING = [
+    ("/journal?status=sent", "/journal?status=sent"),
+    ("/individual/5", "/individual/5"),
+    ("/group/journal", "/group/journal"),
+]
 
 
 def data_next(stack, value):
@@ -34,8 +54,12 @@ def test_local_paths_are_kept(stack, value, kept):
 
 def test_the_login_answer_redirects_only_within_the_site(stack, pki):
     user = pki["users"]["redirected"]
-    for value, expected in [("/\t/evil.example", "/"), ("/\\evil.example", "/"), ("//evil.example", "/"),
-                            ("/journal", "/journal")]:
+    for value, expected in [
+        ("/\t/evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/journal", "/journal"),
+    ]:
         r = login_with_next(stack, client("127.0.17.10"), user, value)
         assert r.status_code == 200 and r.json()["redirect"] == expected, (value, r.text)
 
@@ -44,8 +68,12 @@ def login_with_next(stack, session, user, value):
     headers = csrf_header(session, stack)
     issued = session.post(stack.base_url + "/login/challenge", json={}, headers=headers, timeout=30).json()
     signature = base64.b64encode(user.sign_challenge(issued["challenge"].encode())).decode()
-    return session.post(stack.base_url + "/login", headers=headers, timeout=30,
-                        json={"challenge_id": issued["id"], "signature": signature, "next": value})
+    return session.post(
+        stack.base_url + "/login",
+        headers=headers,
+        timeout=30,
+        json={"challenge_id": issued["id"], "signature": signature, "next": value},
+    )
 
 
 def test_the_browser_stays_on_the_site_after_login(anonymous_page, stack):

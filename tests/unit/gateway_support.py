@@ -1,5 +1,6 @@
 """Helpers of the gateway page tests: a request as a browser sends it, a form page read like a browser, the
 journal's CAPTCHA calls for fake journals."""
+
 import re
 import uuid
 
@@ -10,8 +11,7 @@ from services.gateway import csrf
 
 
 def page_request(path, method="GET", data=None, cookie=None, query=None):
-    builder = EnvironBuilder(path=path, method=method, data=data, query_string=query,
-                             base_url="http://127.0.0.1:8000")
+    builder = EnvironBuilder(path=path, method=method, data=data, query_string=query, base_url="http://127.0.0.1:8000")
     if cookie:
         builder.headers["Cookie"] = f"{csrf.COOKIE}={cookie}"
     return Request(builder.get_environ())
@@ -23,8 +23,11 @@ def read_form(response):
     cookie = re.search(rf"{csrf.COOKIE}=([^;]+)", response.headers["Set-Cookie"]).group(1)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     captcha_id = re.search(r'name="captcha_id" id="captcha-id" value="([^"]+)"', html).group(1)
-    return html, {"csrf_token": token, "captcha_id": captcha_id,
-                  "captcha": response.headers["X-Captcha-Answer"]}, cookie
+    return (
+        html,
+        {"csrf_token": token, "captcha_id": captcha_id, "captcha": response.headers["X-Captcha-Answer"]},
+        cookie,
+    )
 
 
 class FakeCaptchas:

@@ -1,5 +1,6 @@
 """Every benchmark (a bench/*.py with a main) has a quick mode, ends with bench/goals.py's line, and is listed in the
 README's «Benchmarks» section (its full command and its goal) and in docs/benchmarks.md."""
+
 import os
 import re
 
@@ -15,8 +16,9 @@ def _is_bench(path):
         return 'if __name__ == "__main__":' in f.read()
 
 
-BENCHES = sorted(name for name in os.listdir(BENCH_DIR)
-                 if name.endswith(".py") and _is_bench(os.path.join(BENCH_DIR, name)))
+BENCHES = sorted(
+    name for name in os.listdir(BENCH_DIR) if name.endswith(".py") and _is_bench(os.path.join(BENCH_DIR, name))
+)
 
 
 def _read(*parts):
@@ -32,8 +34,16 @@ def readme_benchmarks():
 
 
 def test_the_known_benchmarks_are_found():
-    assert {"bridge.py", "bridge_core.py", "flk.py", "flk_core.py", "group.py", "journal.py", "login.py",
-            "xlsx.py"} <= set(BENCHES)
+    assert {
+        "bridge.py",
+        "bridge_core.py",
+        "flk.py",
+        "flk_core.py",
+        "group.py",
+        "journal.py",
+        "login.py",
+        "xlsx.py",
+    } <= set(BENCHES)
     assert not {"goals.py", "resources.py", "signin.py"} & set(BENCHES)
 
 
@@ -46,8 +56,9 @@ def test_a_benchmark_has_a_quick_mode_and_the_goals_line(name):
 
 @pytest.mark.parametrize("name", BENCHES)
 def test_a_benchmark_is_in_the_readme_and_the_figures(name):
-    entry = re.search(rf"^- `\.venv/bin/python bench/{re.escape(name)}`(.*?)(?=^- |^$)", readme_benchmarks(),
-                      re.S | re.M)
+    entry = re.search(
+        rf"^- `\.venv/bin/python bench/{re.escape(name)}`(.*?)(?=^- |^$)", readme_benchmarks(), re.S | re.M
+    )
     assert entry, f"README «Benchmarks»: no item «- `.venv/bin/python bench/{name}`»"
     assert re.search(r"Goals?:\s", entry.group(1)), f"README: no goal for bench/{name}"
     assert f"bench/{name}" in _read("docs", "benchmarks.md")

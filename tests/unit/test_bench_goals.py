@@ -1,4 +1,5 @@
 """bench/goals.py: the one shape of every benchmark's last line, written and read back."""
+
 import pytest
 
 from bench import goals
@@ -19,8 +20,9 @@ def test_a_verdict_string_is_kept():
     assert line.endswith("ratio >= 0.9 at 0 ms: undecided (rounds 0.85–1.23, spread 17%); x: y: met")
 
 
-@pytest.mark.parametrize("goal, said", [("", True), ("a; b", True), ("a;b", True), (" padded", True), ("fine", "maybe"),
-                                        ("fine", "met!")])
+@pytest.mark.parametrize(
+    "goal, said", [("", True), ("a; b", True), ("a;b", True), (" padded", True), ("fine", "maybe"), ("fine", "met!")]
+)
 def test_what_would_break_the_shape_is_refused(goal, said):
     with pytest.raises(ValueError):
         goals.line([(goal, said)])
@@ -32,14 +34,28 @@ def test_no_goals_is_refused():
 
 
 def test_parse_reads_back_what_line_writes():
-    written = [("ratio >= 0.9 at 0 ms (shared CPUs, reference only)", "NOT met"),
-               ("100000 rows < 120 s", "met"), ("ratio at 200 ms", "undecided (rounds 0.88–0.93, spread 20%)")]
+    written = [
+        ("ratio >= 0.9 at 0 ms (shared CPUs, reference only)", "NOT met"),
+        ("100000 rows < 120 s", "met"),
+        ("ratio at 200 ms", "undecided (rounds 0.88–0.93, spread 20%)"),
+    ]
     for quick in (False, True):
         assert goals.parse(goals.line(written, quick=quick)) == (quick, written)
 
 
-@pytest.mark.parametrize("text", ["", "goals:", "goals: x", "goals: x: fine", "goal: x: met",
-                                  "goals (slow run): x: met", "rows: 100000", "goals: x: met;y: met"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "goals:",
+        "goals: x",
+        "goals: x: fine",
+        "goal: x: met",
+        "goals (slow run): x: met",
+        "rows: 100000",
+        "goals: x: met;y: met",
+    ],
+)
 def test_parse_refuses_other_lines(text):
     with pytest.raises(ValueError):
         goals.parse(text)

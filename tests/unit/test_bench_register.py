@@ -1,4 +1,5 @@
 """bench/bridge.py's account of the register's time: on a CPU, waiting for one, idle, between two instants."""
+
 import os
 
 from bench.bridge import RegisterSampler, register_shares, register_time

@@ -1,5 +1,6 @@
 """bench/resources.py without a broker or a database: names that never meet `make run`'s, and signals that end a
 benchmark through its cleanup."""
+
 import os
 import signal
 

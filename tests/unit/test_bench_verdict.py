@@ -1,4 +1,5 @@
 """bench/bridge.py's verdict on the ratio goal: decided by the medians unless the machine's drift straddles it."""
+
 from bench.bridge import ratio_verdict
 
 

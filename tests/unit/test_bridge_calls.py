@@ -1,5 +1,6 @@
 """The bridge's call workers: results in order, at most `size` calls at once across callers, errors to the caller,
 workers that end when idle and come back with new calls."""
+
 import eventlet
 import pytest
 

@@ -1,16 +1,27 @@
 """The circuit: trips after failures in a row or at once on a refused token, degrades on a failure
 ratio, one probe per interval, back up on recovery; a failing shared store falls back to memory."""
-import logging
-from datetime import datetime, timedelta, timezone
 
-from services.ferzl_bridge.circuit import (AUTH, DEGRADED, DOWN, LIMITED, OK, REJECTED, UNAVAILABLE, UP, Circuit,
-                                           MemoryStore)
+import logging
+from datetime import UTC, datetime, timedelta
+
+from services.ferzl_bridge.circuit import (
+    AUTH,
+    DEGRADED,
+    DOWN,
+    LIMITED,
+    OK,
+    REJECTED,
+    UNAVAILABLE,
+    UP,
+    Circuit,
+    MemoryStore,
+)
 
 
 class Clock:
     def __init__(self):
         self.t = 1000.0
-        self.wall = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        self.wall = datetime(2026, 1, 1, tzinfo=UTC)
 
     def __call__(self):
         return self.t
@@ -85,6 +96,7 @@ class BrokenStore:
     def __getattr__(self, name):
         def fail(*args):
             raise ConnectionError("database away")
+
         return fail
 
 

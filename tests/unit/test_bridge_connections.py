@@ -2,6 +2,7 @@
 proxy (tests/tcp_proxy.py): idle ones expire, dead ones are dropped before use, a reset or a black hole on a
 reused connection costs one repeated attempt on a new one (with a note for the archive), a busy connection is
 never given the short wait, several errors in a row close the whole pool. No broker, no emulator."""
+
 import select
 import socket
 import threading
@@ -32,6 +33,7 @@ def answers(n, delay=0.0):
     def answer(conn):
         time.sleep(delay)
         conn.sendall(ok(b"<answer/>"))
+
     return [answer] * n
 
 
@@ -92,8 +94,10 @@ def test_a_reset_on_the_next_send_is_repeated_once_on_a_new_connection(proxied):
     started = time.monotonic()
     assert p.post(b"y", {}, capture)[:2] == (200, b"<answer/>")
     assert time.monotonic() - started < 0.5
-    assert notes(capture) == ["соединение сброшено; запрос повторён на новом соединении",
-                              "повтор на новом соединении: соединение сброшено"]
+    assert notes(capture) == [
+        "соединение сброшено; запрос повторён на новом соединении",
+        "повтор на новом соединении: соединение сброшено",
+    ]
     assert [e["http_status"] for e in capture.entries("op", [1])] == [None, 200]
     assert len(server.requests) == 2 and proxy.counts["reset"] == 1 and p.metrics["repeated"] == 1
 
@@ -109,9 +113,10 @@ def test_a_black_hole_on_a_reused_idle_connection_costs_connect_timeout_not_the_
     started = time.monotonic()
     assert p.post(b"y", {}, capture)[0] == 200
     assert 0.4 < time.monotonic() - started < 1.5
-    assert notes(capture) == ["нет ответа за 0.5 с на соединении, простоявшем 5 с; запрос повторён на новом "
-                              "соединении", "повтор на новом соединении: нет ответа за 0.5 с на соединении, "
-                              "простоявшем 5 с"]
+    assert notes(capture) == [
+        "нет ответа за 0.5 с на соединении, простоявшем 5 с; запрос повторён на новом соединении",
+        "повтор на новом соединении: нет ответа за 0.5 с на соединении, простоявшем 5 с",
+    ]
     assert proxy.counts["swallowed"] == 1 and len(server.requests) == 2
 
 
@@ -169,8 +174,11 @@ def test_new_connections_use_the_connect_timeout_keepalive_and_a_user_timeout(mo
     server, proxy, url = proxied
     seen = []
     real = socket.create_connection
-    monkeypatch.setattr(socket, "create_connection",
-                        lambda address, timeout: seen.append((address[1], timeout)) or real(address, timeout))
+    monkeypatch.setattr(
+        socket,
+        "create_connection",
+        lambda address, timeout: seen.append((address[1], timeout)) or real(address, timeout),
+    )
     p = pool(url, timeout=30, connect_timeout=2)
     p.post(b"x", {})
     conn = p.idle[0]

@@ -1,5 +1,6 @@
 """Emulator knobs the bridge's fault tests use (errors by kind, outage windows, token expiry, latency
 distributions, hangs) and its mass operations, through werkzeug's test client."""
+
 import io
 import random
 import time
@@ -21,17 +22,22 @@ GUID = "123e4567-e89b-12d3-a456-426614174000"
 
 
 def start_body(requests_):
-    items = "".join("<a:requests>" + "".join(f"<a:{k}>{v}</a:{k}>" for k, v in r.items()) + "</a:requests>"
-                    for r in requests_)
-    return (f'<s:Envelope xmlns:s="{soap.SOAP}" xmlns:a="{mass.ASYNC}" xmlns:c="{soap.COMMON}"><s:Body>'
-            f"<a:getMassInsuranceStatusStartRequest><c:externalRequestId>{GUID}</c:externalRequestId>{items}"
-            f"</a:getMassInsuranceStatusStartRequest></s:Body></s:Envelope>").encode()
+    items = "".join(
+        "<a:requests>" + "".join(f"<a:{k}>{v}</a:{k}>" for k, v in r.items()) + "</a:requests>" for r in requests_
+    )
+    return (
+        f'<s:Envelope xmlns:s="{soap.SOAP}" xmlns:a="{mass.ASYNC}" xmlns:c="{soap.COMMON}"><s:Body>'
+        f"<a:getMassInsuranceStatusStartRequest><c:externalRequestId>{GUID}</c:externalRequestId>{items}"
+        f"</a:getMassInsuranceStatusStartRequest></s:Body></s:Envelope>"
+    ).encode()
 
 
 def poll_body(token):
-    return (f'<s:Envelope xmlns:s="{soap.SOAP}" xmlns:a="{mass.ASYNC}" xmlns:c="{soap.COMMON}"><s:Body>'
-            f"<a:getMassInsuranceStatusPollRequest><c:externalRequestId>{GUID}</c:externalRequestId>"
-            f"<c:opToken>{token}</c:opToken></a:getMassInsuranceStatusPollRequest></s:Body></s:Envelope>").encode()
+    return (
+        f'<s:Envelope xmlns:s="{soap.SOAP}" xmlns:a="{mass.ASYNC}" xmlns:c="{soap.COMMON}"><s:Body>'
+        f"<a:getMassInsuranceStatusPollRequest><c:externalRequestId>{GUID}</c:externalRequestId>"
+        f"<c:opToken>{token}</c:opToken></a:getMassInsuranceStatusPollRequest></s:Body></s:Envelope>"
+    ).encode()
 
 
 @pytest.fixture
@@ -58,9 +64,18 @@ def codes(data):
     return [e.text for e in etree.fromstring(data).iter(f"{{{soap.COMMON}}}code")]
 
 
-@pytest.mark.parametrize("kind, status, code", [
-    ("item_400", 200, "400"), ("item_409", 200, "409"), ("item_500", 200, "500"), ("http_400", 400, None),
-    ("http_429", 429, None), ("http_500", 500, None), ("http_503", 503, None)])
+@pytest.mark.parametrize(
+    "kind, status, code",
+    [
+        ("item_400", 200, "400"),
+        ("item_409", 200, "409"),
+        ("item_500", 200, "500"),
+        ("http_400", 400, None),
+        ("http_429", 429, None),
+        ("http_500", 500, None),
+        ("http_503", 503, None),
+    ],
+)
 def test_every_kind_of_injected_error(client, kind, status, code):
     knobs(client, errors={kind: 1.0})
     response = post(client, oip_request(REGISTER.person(0).oip))
@@ -131,8 +146,18 @@ def test_mass_start_poll_and_the_zip(app, client):
     knobs(client, mass_delay_ms=100)
     persons = REGISTER.sample(3)
     nobody = REGISTER.sample(1, "unknown")[0]
-    response = post(client, start_body([{"enp": persons[0].enp}, {"dt": "2024-01-01", "oip": persons[1].oip},
-                                        {"enp": nobody.enp}, {"oip": persons[2].oip}]), ASYNC_PATH)
+    response = post(
+        client,
+        start_body(
+            [
+                {"enp": persons[0].enp},
+                {"dt": "2024-01-01", "oip": persons[1].oip},
+                {"enp": nobody.enp},
+                {"oip": persons[2].oip},
+            ]
+        ),
+        ASYNC_PATH,
+    )
     assert response.status_code == 200 and not codes(response.data)
     token = etree.fromstring(response.data).findtext(f".//{{{soap.COMMON}}}opToken")
     running = post(client, poll_body(token), ASYNC_PATH)
@@ -163,8 +188,9 @@ def test_mass_errors(client):
     response = post(client, poll_body("no-such-token"), ASYNC_PATH)
     assert codes(response.data) == ["409"]
     knobs(client, mass_error_rate=1.0, mass_delay_ms=0)
-    token = etree.fromstring(post(client, start_body([{"oip": REGISTER.person(0).oip}]), ASYNC_PATH).data) \
-        .findtext(f".//{{{soap.COMMON}}}opToken")
+    token = etree.fromstring(post(client, start_body([{"oip": REGISTER.person(0).oip}]), ASYNC_PATH).data).findtext(
+        f".//{{{soap.COMMON}}}opToken"
+    )
     failed = post(client, poll_body(token), ASYNC_PATH)
     assert etree.fromstring(failed.data).findtext(f".//{{{soap.COMMON}}}processingStatus") == mass.FAILED
     assert codes(failed.data) == ["500"]

@@ -1,4 +1,5 @@
 """The lxml fast path of getPersonData sends what zeep sends and reads what zeep reads (no network)."""
+
 import sys
 import uuid
 from datetime import timedelta
@@ -21,9 +22,19 @@ from shared import clock  # noqa: E402
 
 REGISTER = Register(support.SEED, support.SIZE)
 ZEEP = FerzlClient("http://127.0.0.1:9/api/t-foms/integration/ws/24.2.6/wsdl/mpiPersonInfoServiceWs", "t")
-KINDS = [("oip", None), ("enp", None), ("unified", None), ("old_policy", "old_policy"), ("temporary", "temporary"),
-         ("document", "passport"), ("document", "birth_certificate"), ("snils", None),
-         ("snils_birth", "several_therapeutic"), ("all", "dental"), ("all", "no_patronymic")]
+KINDS = [
+    ("oip", None),
+    ("enp", None),
+    ("unified", None),
+    ("old_policy", "old_policy"),
+    ("temporary", "temporary"),
+    ("document", "passport"),
+    ("document", "birth_certificate"),
+    ("snils", None),
+    ("snils_birth", "several_therapeutic"),
+    ("all", "dental"),
+    ("all", "no_patronymic"),
+]
 
 
 def tree(xml):
@@ -41,8 +52,7 @@ def cases():
         yield kind, sample, person, params
 
 
-@pytest.mark.parametrize("kind, sample, person, params", list(cases()),
-                         ids=[f"{k}-{s}" for k, s in KINDS])
+@pytest.mark.parametrize("kind, sample, person, params", list(cases()), ids=[f"{k}-{s}" for k, s in KINDS])
 def test_envelope_is_the_one_zeep_sends(kind, sample, person, params):
     external_id = str(uuid.uuid4())
     ours = fast.envelope(mapping.build_request(params, external_id))
@@ -66,12 +76,23 @@ def zeep_reads(body):
     return serialize_object(ZEEP.service._binding.process_reply(ZEEP.zeep, op, response), dict) or {}
 
 
-@pytest.mark.parametrize("sample", [None, "old_policy", "temporary", "several_attachments", "dental", "dead",
-                                    "no_attachments", "inactive_policy", "moscow"])
+@pytest.mark.parametrize(
+    "sample",
+    [
+        None,
+        "old_policy",
+        "temporary",
+        "several_attachments",
+        "dental",
+        "dead",
+        "no_attachments",
+        "inactive_policy",
+        "moscow",
+    ],
+)
 def test_answer_is_read_as_zeep_reads_it(sample):
     for person in REGISTER.sample(3, sample):
-        call = soap.parse(fast.envelope(mapping.build_request(support.blank_params(oip=person.oip),
-                                                              str(uuid.uuid4()))))
+        call = soap.parse(fast.envelope(mapping.build_request(support.blank_params(oip=person.oip), str(uuid.uuid4()))))
         body = soap.respond(REGISTER, call, clock.today())
         ours = mapping.answer_from_response(fast.read_response(body))
         theirs = mapping.answer_from_response(zeep_reads(body))
@@ -82,7 +103,8 @@ def test_error_items_are_read_as_zeep_reads_them():
     body = soap.error_response("getPersonData", str(uuid.uuid4()), [soap.NOT_FOUND, ("400", "Плохо", "pcy/enp", "1")])
     assert fast.read_response(body)["errors"]["errorItem"] == [
         {"code": "409", "message": "Персона не найдена"},
-        {"code": "400", "message": "Плохо", "tag": "pcy/enp", "value": "1"}]
+        {"code": "400", "message": "Плохо", "tag": "pcy/enp", "value": "1"},
+    ]
     with pytest.raises(FerzlRejected) as ours:
         mapping.answer_from_response(fast.read_response(body))
     with pytest.raises(FerzlRejected) as theirs:

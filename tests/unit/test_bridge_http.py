@@ -1,5 +1,6 @@
 """The fast path's HTTP/1.1 exchange against a scripted socket server: Content-Length, chunked bodies,
 interim answers, keep-alive reuse, a server that closed a kept-alive connection, timeouts, refusals."""
+
 import socket
 import threading
 import time
@@ -43,8 +44,9 @@ class Server:
                         return
                     data += chunk
                 head, _, data = data.partition(b"\r\n\r\n")
-                length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0]
-                             .split(b":")[1])
+                length = int(
+                    [h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")][0].split(b":")[1]
+                )
                 while len(data) < length:
                     data += conn.recv(65536)
                 self.requests.append((head, data[:length]))
@@ -77,8 +79,10 @@ def test_content_length_and_the_request_sent():
 
 
 def test_chunked_body_with_trailers_and_an_interim_answer():
-    answer = (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-              b"5;ext=1\r\n<ok>a\r\n7\r\nbc</ok>\r\n0\r\nX-Trailer: 1\r\n\r\n")
+    answer = (
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5;ext=1\r\n<ok>a\r\n7\r\nbc</ok>\r\n0\r\nX-Trailer: 1\r\n\r\n"
+    )
     assert post(Server([answer])) == (200, b"<ok>abc</ok>")
 
 
@@ -86,6 +90,7 @@ def test_answers_split_into_small_packets():
     def slowly(conn):
         for byte in ok(b"<slow/>"):
             conn.sendall(bytes([byte]))
+
     assert post(Server([slowly])) == (200, b"<slow/>")
 
 
@@ -101,6 +106,7 @@ def test_http_1_0_body_up_to_the_close_and_no_body_for_204():
     def old(conn):
         conn.sendall(b"HTTP/1.0 200 OK\r\n\r\n<old/>")
         return "close"
+
     assert post(Server([old])) == (200, b"<old/>")
     assert post(Server([b"HTTP/1.1 204 No Content\r\n\r\n"])) == (204, b"")
 
@@ -109,6 +115,7 @@ def test_a_kept_alive_connection_the_server_closed_is_retried_once_on_a_new_one(
     def closing(conn):
         conn.sendall(ok(b"first"))
         return "close"
+
     server = Server([closing, ok(b"second")])
     pool = Connections(server.url, timeout=2)
     assert pool.post(b"x", {})[:2] == (200, b"first")
@@ -119,6 +126,7 @@ def test_a_kept_alive_connection_the_server_closed_is_retried_once_on_a_new_one(
 def test_failures_become_ferzl_errors():
     def hang(conn):
         time.sleep(1.5)
+
     client = FastClient(Server([hang]).url, "t", timeout=0.3)
     with pytest.raises(FerzlUnavailable) as exc:
         client.exchange(b"<x/>")
@@ -127,6 +135,7 @@ def test_failures_become_ferzl_errors():
     def cut(conn):
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")
         return "close"
+
     with pytest.raises(FerzlUnavailable) as exc:
         FastClient(Server([cut]).url, "t", timeout=2).exchange(b"<x/>")
     assert exc.value.code == "connection"
@@ -142,12 +151,22 @@ def test_failures_become_ferzl_errors():
     assert exc.value.code == "connection"
 
 
-@pytest.mark.parametrize("status, kind, code", [(401, FerzlAuthError, "401"), (403, FerzlAuthError, "403"),
-                                                (400, FerzlRejected, "400"), (503, FerzlUnavailable, "503"),
-                                                (429, FerzlUnavailable, "429"), (500, FerzlUnavailable, "500")])
+@pytest.mark.parametrize(
+    "status, kind, code",
+    [
+        (401, FerzlAuthError, "401"),
+        (403, FerzlAuthError, "403"),
+        (400, FerzlRejected, "400"),
+        (503, FerzlUnavailable, "503"),
+        (429, FerzlUnavailable, "429"),
+        (500, FerzlUnavailable, "500"),
+    ],
+)
 def test_http_statuses(status, kind, code):
-    fault = b"<s:Envelope xmlns:s='http://schemas.xmlsoap.org/soap/envelope/'><s:Body><s:Fault>" \
-            b"<faultcode>s:Client</faultcode><faultstring>Bad</faultstring></s:Fault></s:Body></s:Envelope>"
+    fault = (
+        b"<s:Envelope xmlns:s='http://schemas.xmlsoap.org/soap/envelope/'><s:Body><s:Fault>"
+        b"<faultcode>s:Client</faultcode><faultstring>Bad</faultstring></s:Fault></s:Body></s:Envelope>"
+    )
     answer = b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n" % (status, len(fault)) + fault
     with pytest.raises(kind) as exc:
         FastClient(Server([answer]).url, "t", timeout=2).exchange(b"<x/>")

@@ -1,5 +1,6 @@
 """The mass path in plain logic: who goes there, what is sent, and that the zip answer gives the very
 answer dict the single path gives (the register's expected answer) for the same persons."""
+
 import io
 import sys
 import zipfile
@@ -20,8 +21,13 @@ SMO = {code: (name, ogrn) for code, name, ogrn in smo_dictionary()}
 
 
 def item(i, group_id=7, attempt=0, **params):
-    return {"request_id": i, "external_id": f"00000000-0000-0000-0000-{i:012d}", "group_id": group_id,
-            "attempt": attempt, "params": support.blank_params(**params)}
+    return {
+        "request_id": i,
+        "external_id": f"00000000-0000-0000-0000-{i:012d}",
+        "group_id": group_id,
+        "attempt": attempt,
+        "params": support.blank_params(**params),
+    }
 
 
 def answer_zip(requests_, today=None):
@@ -83,8 +89,9 @@ def test_answers_equal_the_single_paths_for_every_kind_of_person():
 
 def test_answers_are_found_by_identifier_when_the_answer_skips_nobody_or_reorders():
     persons = REGISTER.sample(6)
-    rows = [item(i, enp=p.enp) for i, p in enumerate(persons[:3])] + \
-           [item(i + 3, oip=p.oip) for i, p in enumerate(persons[3:])]
+    rows = [item(i, enp=p.enp) for i, p in enumerate(persons[:3])] + [
+        item(i + 3, oip=p.oip) for i, p in enumerate(persons[3:])
+    ]
     nobody = item(99, enp=REGISTER.sample(1, "unknown")[0].enp)
     requests_, sent, _ = mass.requests_for(rows + [nobody])
     entries = [e for e in mass.read_zip(answer_zip(requests_)) if e]  # ФЕРЗЛ leaving out the unknown
@@ -95,12 +102,14 @@ def test_answers_are_found_by_identifier_when_the_answer_skips_nobody_or_reorder
 
 
 def test_zip_with_another_file_name_and_the_cyrillic_mocode_spelling():
-    xml = ("<?xml version='1.0' encoding='UTF-8'?><Items><item><person><oip>111111111111</oip></person>"
-           "<policy><pcyType>С</pcyType><pcySerNum>5012 0123456789</pcySerNum><pcyStatus>ДПП</pcyStatus>"
-           "<enp>5000000000000001</enp><pcyDateB>2005-01-01</pcyDateB><okato>46000</okato>"
-           "<insurfCode>50001</insurfCode></policy><attachItems><areaType>1</areaType>"
-           "<dateAttachB>2020-01-01</dateAttachB><moСode>501000</moСode><attachStatus>ДПП</attachStatus>"
-           "</attachItems></item></Items>").encode()
+    xml = (
+        "<?xml version='1.0' encoding='UTF-8'?><Items><item><person><oip>111111111111</oip></person>"
+        "<policy><pcyType>С</pcyType><pcySerNum>5012 0123456789</pcySerNum><pcyStatus>ДПП</pcyStatus>"
+        "<enp>5000000000000001</enp><pcyDateB>2005-01-01</pcyDateB><okato>46000</okato>"
+        "<insurfCode>50001</insurfCode></policy><attachItems><areaType>1</areaType>"
+        "<dateAttachB>2020-01-01</dateAttachB><moСode>501000</moСode><attachStatus>ДПП</attachStatus>"
+        "</attachItems></item></Items>"
+    ).encode()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         z.writestr("result_1.XML", xml)
@@ -108,5 +117,6 @@ def test_zip_with_another_file_name_and_the_cyrillic_mocode_spelling():
     answer = mass.answer_of(entry, SMO)
     assert answer["policy"]["series"] == "5012" and answer["policy"]["number"] == "0123456789"
     assert answer["policy"]["smo_name"] == SMO["50001"][0]
-    assert answer["attachments"] == [{"status": "ДПП", "mo_code": "501000", "date_begin": "2020-01-01",
-                                      "date_end": None, "area_type": "1"}]
+    assert answer["attachments"] == [
+        {"status": "ДПП", "mo_code": "501000", "date_begin": "2020-01-01", "date_end": None, "area_type": "1"}
+    ]

@@ -1,5 +1,6 @@
 """The МО dictionary loader reads the FFOMS register of medical organisations (F003): packet/medCompany
 with mcod, nam_mok, nam_mop, tf_okato -- here a small synthetic file in that format."""
+
 from services import admin
 
 F003 = """<?xml version="1.0" encoding="windows-1251"?>
@@ -22,8 +23,11 @@ F003 = """<?xml version="1.0" encoding="windows-1251"?>
 
 def test_short_names_are_preferred_and_broken_rows_skipped():
     rows, skipped = admin.parse_mo_register(F003.encode("cp1251"))
-    assert rows == [("509001", 'ГБУЗ МО "ТЕСТОВАЯ БОЛЬНИЦА № 1"'), ("509002", 'ООО "МАКЕТНАЯ КЛИНИКА"'),
-                    ("779003", 'ГБУЗ "МОСКОВСКАЯ ТЕСТОВАЯ"')]
+    assert rows == [
+        ("509001", 'ГБУЗ МО "ТЕСТОВАЯ БОЛЬНИЦА № 1"'),
+        ("509002", 'ООО "МАКЕТНАЯ КЛИНИКА"'),
+        ("779003", 'ГБУЗ "МОСКОВСКАЯ ТЕСТОВАЯ"'),
+    ]
     assert skipped == 2
 
 

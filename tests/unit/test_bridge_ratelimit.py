@@ -1,5 +1,6 @@
 """The rate limiter: tokens in batches from a bucket, no more than the rate, deadlines honoured.
 (The PostgreSQL bucket shared by processes: tests/integration/test_bridge_shared.py.)"""
+
 from services.ferzl_bridge.ratelimit import LOCAL_TTL, Limiter, MemoryBucket, sizes
 
 

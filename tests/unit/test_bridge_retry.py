@@ -1,6 +1,7 @@
 """Delay tiers, jitter, the horizon and how an item's result becomes done / retry / hold."""
+
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -8,7 +9,7 @@ from services.ferzl_bridge import lookup
 from services.ferzl_bridge.retry import Tiers, past_horizon
 from shared import queues
 
-NOW = datetime(2026, 1, 2, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 2, 12, 0, tzinfo=UTC)
 HORIZON = timedelta(hours=24)
 
 
@@ -31,10 +32,16 @@ def test_jitter_stays_within_the_queue_ttl():
 
 def test_queue_names_carry_their_ttl():
     assert [q.name for q in queues.delay_queues("0.5,5,120")] == [
-        "ozsp.ferzl.retry.500ms", "ozsp.ferzl.retry.5s", "ozsp.ferzl.retry.120s"]
+        "ozsp.ferzl.retry.500ms",
+        "ozsp.ferzl.retry.5s",
+        "ozsp.ferzl.retry.120s",
+    ]
     q = queues.delay_queue(0.5)
-    assert q.queue_arguments == {"x-message-ttl": 500, "x-dead-letter-exchange": "",
-                                 "x-dead-letter-routing-key": "ozsp.ferzl.work"}
+    assert q.queue_arguments == {
+        "x-message-ttl": 500,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": "ozsp.ferzl.work",
+    }
     assert queues.retry_queue.name == "ozsp.ferzl.retry.5s"  # the queue of earlier versions is still a tier
     with pytest.raises(ValueError):
         queues.parse_tiers("0,5")

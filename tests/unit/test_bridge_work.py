@@ -1,6 +1,7 @@
 """A chunk through the bridge with fake clients (eventlet green threads, no network, no broker):
 single calls, mass batches gathered across chunks, holds while down or out of rate tokens, retries,
 fallbacks, and the archive records of every exchange."""
+
 import time
 
 import eventlet
@@ -24,8 +25,14 @@ SMO = {code: (name, ogrn) for code, name, ogrn in smo_dictionary()}
 
 
 def item(i, group_id=None, **params):
-    return {"request_id": i, "external_id": f"00000000-0000-0000-0000-{i:012d}", "group_id": group_id,
-            "attempt": 0, "first_try_at": None, "params": {"enp": None, "oip": None, **params}}
+    return {
+        "request_id": i,
+        "external_id": f"00000000-0000-0000-0000-{i:012d}",
+        "group_id": group_id,
+        "attempt": 0,
+        "first_try_at": None,
+        "params": {"enp": None, "oip": None, **params},
+    }
 
 
 class Single:
@@ -78,17 +85,34 @@ class Mass:
 def bridge(single=None, mass_client=None, rate=0, trip=10, mass_min=5, batch=1000, wait=0.05, **kw):
     circuit = Circuit(MemoryStore(), trip_failures=trip, refresh=0.0)
     limiter = Limiter(MemoryBucket(), rate, sleep=eventlet.sleep)
-    return Bridge(single or Single(), limiter, circuit, Tiers("0.5,1,2"), mass_client=mass_client,
-                  concurrency=20, smo=SMO, mass_min=mass_min, mass_batch=batch, mass_wait=wait,
-                  mass_poll=0.01, mass_timeout=2, **kw)
+    return Bridge(
+        single or Single(),
+        limiter,
+        circuit,
+        Tiers("0.5,1,2"),
+        mass_client=mass_client,
+        concurrency=20,
+        smo=SMO,
+        mass_min=mass_min,
+        mass_batch=batch,
+        mass_wait=wait,
+        mass_poll=0.01,
+        mass_timeout=2,
+        **kw,
+    )
 
 
 def test_every_kind_of_single_result():
     persons = REGISTER.sample(6)
     enps = [p.enp for p in persons]
-    single = Single({enps[1]: FerzlRejected("400", "Неверная контрольная цифра ЕНП"),
-                     enps[2]: FerzlUnavailable("503", "down"), enps[3]: FerzlUnavailable("429", "busy"),
-                     enps[4]: RuntimeError("bug")})
+    single = Single(
+        {
+            enps[1]: FerzlRejected("400", "Неверная контрольная цифра ЕНП"),
+            enps[2]: FerzlUnavailable("503", "down"),
+            enps[3]: FerzlUnavailable("429", "busy"),
+            enps[4]: RuntimeError("bug"),
+        }
+    )
     result = bridge(single).process([item(i, enp=e) for i, e in enumerate(enps)])
     by_id = {o["request_id"]: o for o in result.outcomes}
     assert by_id[0]["status"] == "answered" and by_id[0]["answer"]["enp"] == enps[0]
@@ -103,7 +127,8 @@ def test_every_kind_of_single_result():
     [record] = result.archive
     assert record["request_ids"] == list(range(6)) and record["exchanges"] == 6
     assert {(tuple(e["request_ids"]), e["operation"]) for e in unpack_archive(record["content"])} == {
-        ((i,), "getPersonData") for i in range(6)}
+        ((i,), "getPersonData") for i in range(6)
+    }
 
 
 def test_a_refused_token_holds_everything_and_trips_the_circuit():
@@ -162,8 +187,10 @@ def test_group_rows_go_the_mass_path_in_batches_across_chunks_and_equal_the_sing
     persons = REGISTER.sample(120)
     mass_client = Mass(polls_until_ready=2)
     b = bridge(mass_client=mass_client, batch=50, wait=0.2)
-    chunks = [[item(n * 20 + i, group_id=1, enp=p.enp) for i, p in enumerate(persons[n * 20:(n + 1) * 20])]
-              for n in range(6)]
+    chunks = [
+        [item(n * 20 + i, group_id=1, enp=p.enp) for i, p in enumerate(persons[n * 20 : (n + 1) * 20])]
+        for n in range(6)
+    ]
     pool = eventlet.GreenPool()
     results = list(pool.imap(b.process, chunks))
     assert sorted(mass_client.starts) == [20, 50, 50]
@@ -172,8 +199,10 @@ def test_group_rows_go_the_mass_path_in_batches_across_chunks_and_equal_the_sing
     for n, p in enumerate(persons):
         assert answers[n]["answer"] == REGISTER.answer(p, clock.today())
     entries = [e for res in results for r in res.archive for e in unpack_archive(r["content"])]
-    assert sorted(e["operation"] for e in entries) == ["getMassInsuranceStatusPoll"] * 3 + \
-        ["getMassInsuranceStatusStart"] * 3
+    assert (
+        sorted(e["operation"] for e in entries)
+        == ["getMassInsuranceStatusPoll"] * 3 + ["getMassInsuranceStatusStart"] * 3
+    )
     assert sorted(len(e["request_ids"]) for e in entries) == [20, 20, 50, 50, 50, 50]
 
 
@@ -185,21 +214,30 @@ def test_a_poll_in_progress_is_archived_only_when_it_was_repeated_on_a_new_conne
             return super().poll(token, external_id, capture)
 
     mass_client = Repeating(polls_until_ready=3)
-    result = bridge(mass_client=mass_client).process([item(i, group_id=1, enp=p.enp)
-                                                      for i, p in enumerate(REGISTER.sample(10))])
+    result = bridge(mass_client=mass_client).process(
+        [item(i, group_id=1, enp=p.enp) for i, p in enumerate(REGISTER.sample(10))]
+    )
     assert {o["status"] for o in result.outcomes} == {"answered"}
-    polls = [e for r in result.archive for e in unpack_archive(r["content"])
-             if e["operation"] == "getMassInsuranceStatusPoll"]
+    polls = [
+        e
+        for r in result.archive
+        for e in unpack_archive(r["content"])
+        if e["operation"] == "getMassInsuranceStatusPoll"
+    ]
     assert [(e["http_status"], e.get("note")) for e in polls] == [
-        (None, "соединение сброшено; запрос повторён на новом соединении"), (200, None), (200, None)]
+        (None, "соединение сброшено; запрос повторён на новом соединении"),
+        (200, None),
+        (200, None),
+    ]
 
 
 def test_small_or_mixed_chunks_go_single():
     persons = REGISTER.sample(8)
     mass_client = Mass()
     b = bridge(mass_client=mass_client, mass_min=5)
-    rows = [item(i, group_id=1, enp=p.enp) for i, p in enumerate(persons[:4])] + \
-           [item(10 + i, group_id=1, enp=p.enp, surname=p.surname) for i, p in enumerate(persons[4:])]
+    rows = [item(i, group_id=1, enp=p.enp) for i, p in enumerate(persons[:4])] + [
+        item(10 + i, group_id=1, enp=p.enp, surname=p.surname) for i, p in enumerate(persons[4:])
+    ]
     result = b.process(rows)
     assert mass_client.starts == [] and b.client.calls == 8 and len(result.outcomes) == 8
 
@@ -220,12 +258,14 @@ def test_nobody_in_a_mass_answer_is_not_found():
     rows = [item(i, group_id=1, enp=p.enp) for i, p in enumerate(unknown)]
     result = bridge(mass_client=Mass()).process(rows)
     assert {(o["status"], o["error_code"], o["error_message"]) for o in result.outcomes} == {
-        ("error", "409", "Персона не найдена")}
+        ("error", "409", "Персона не найдена")
+    }
 
 
 def test_batcher_wakes_every_waiter_when_a_batch_fails():
     def run(items):
         raise RuntimeError("boom")
+
     batcher = Batcher(run, size=3, wait=0.01)
     results, extra = batcher.submit([item(i) for i in range(5)])
     assert set(results) == set(range(5)) and all(r[0] == "error" for r in results.values()) and extra == []
@@ -252,7 +292,7 @@ def test_concurrency_is_bounded_for_all_chunks_together():
     b = bridge(Counting())
     b.calls = CallWorkers(7)
     persons = REGISTER.sample(60)
-    chunks = [[item(n * 20 + i, enp=p.enp) for i, p in enumerate(persons[n * 20:(n + 1) * 20])] for n in range(3)]
+    chunks = [[item(n * 20 + i, enp=p.enp) for i, p in enumerate(persons[n * 20 : (n + 1) * 20])] for n in range(3)]
     results = list(eventlet.GreenPool().imap(b.process, chunks))
     assert sum(len(r.outcomes) for r in results) == 60 and peak[0] == 7
 

@@ -1,27 +1,54 @@
 """Приложение 1: the registration application pre-filled from the directory, as a printable page."""
+
 from services.certmail.application import format_snils, render_application, short_name
 
 ORG = {"name": 'ГБУЗ МО "ТЕСТОВАЯ ПОЛИКЛИНИКА"', "registry_code": "509901"}
-USER = {"surname": "ТЕСТОВА", "first_name": "АННА", "patronymic": "СЕРГЕЕВНА", "position": "медицинская сестра",
-        "snils": "11223344595", "emails": ["anna@mo.example.test", "reg@mo.example.test"]}
+USER = {
+    "surname": "ТЕСТОВА",
+    "first_name": "АННА",
+    "patronymic": "СЕРГЕЕВНА",
+    "position": "медицинская сестра",
+    "snils": "11223344595",
+    "emails": ["anna@mo.example.test", "reg@mo.example.test"],
+}
 
 
 def test_prefilled_fields():
     html = render_application(ORG, USER)
-    for expected in ("ГБУЗ МО &#34;ТЕСТОВАЯ ПОЛИКЛИНИКА&#34;", "509901", "anna@mo.example.test, reg@mo.example.test",
-                     "Тестова Анна Сергеевна", "медицинская сестра", "112-233-445 95", "Тестова А.С.",
-                     "Я, Тестова Анна Сергеевна,"):
+    for expected in (
+        "ГБУЗ МО &#34;ТЕСТОВАЯ ПОЛИКЛИНИКА&#34;",
+        "509901",
+        "anna@mo.example.test, reg@mo.example.test",
+        "Тестова Анна Сергеевна",
+        "медицинская сестра",
+        "112-233-445 95",
+        "Тестова А.С.",
+        "Я, Тестова Анна Сергеевна,",
+    ):
         assert expected in html
 
 
 def test_the_form_text_of_the_manual():
     html = render_application(ORG, USER)
-    for text in ("Заявление", "(наименование организации, включая организационно-правовую форму)", "(должность)",
-                 "(фамилия, имя, отчество)", "действующего на основании", "Код медицинской организации, присвоенный",
-                 "Доверенный адрес электронной почты,", "ФИО участника ИВ", "Должность участника ИВ",
-                 "СНИЛС участника ИВ", "152-ФЗ", "Настоящее согласие действует со дня его подписания до дня отзыва "
-                 "в письменной форме.", "Субъект персональных данных", "Должность руководителя организации",
-                 "М.П.", "² Выбрать нужное.", "@page"):
+    for text in (
+        "Заявление",
+        "(наименование организации, включая организационно-правовую форму)",
+        "(должность)",
+        "(фамилия, имя, отчество)",
+        "действующего на основании",
+        "Код медицинской организации, присвоенный",
+        "Доверенный адрес электронной почты,",
+        "ФИО участника ИВ",
+        "Должность участника ИВ",
+        "СНИЛС участника ИВ",
+        "152-ФЗ",
+        "Настоящее согласие действует со дня его подписания до дня отзыва в письменной форме.",
+        "Субъект персональных данных",
+        "Должность руководителя организации",
+        "М.П.",
+        "² Выбрать нужное.",
+        "@page",
+    ):
         assert text in html
 
 
@@ -32,7 +59,7 @@ def test_values_are_escaped():
 
 def test_without_a_user_the_participant_fields_are_blank():
     html = render_application(ORG)
-    assert "ТЕСТОВАЯ ПОЛИКЛИНИКА" in html and "Я, <span class=\"blank\"></span>" in html
+    assert "ТЕСТОВАЯ ПОЛИКЛИНИКА" in html and 'Я, <span class="blank"></span>' in html
 
 
 def test_helpers():

@@ -1,5 +1,6 @@
 """One letter through handling.handle with a fake journal and mailer: installation errors, redelivery,
 duplicates, defects on hostile input, and what is sent to whom."""
+
 import base64
 import io
 import zipfile
@@ -24,14 +25,24 @@ def pki():
 
 class FakeJournal:
     def __init__(self, pki, sender=None, register=None):
-        self.sender = sender if sender is not None else {"user_id": 5, "user_active": True,
-                                                         "organization_active": True, "snils": None,
-                                                         "emails": ["petr@mo.example.test", "p2@mo.example.test"]}
+        self.sender = (
+            sender
+            if sender is not None
+            else {
+                "user_id": 5,
+                "user_active": True,
+                "organization_active": True,
+                "snils": None,
+                "emails": ["petr@mo.example.test", "p2@mo.example.test"],
+            }
+        )
         self.rows = {}
         self.signatures = {}
         self.register_result = register or {"ok": True, "certificate_id": 1}
-        self.material = {"cas": [base64.b64encode(pki["ca"].cert.der).decode()],
-                         "crls": [base64.b64encode(pki["crl"].der).decode()]}
+        self.material = {
+            "cas": [base64.b64encode(pki["ca"].cert.der).decode()],
+            "crls": [base64.b64encode(pki["crl"].der).decode()],
+        }
         self.calls = []
 
     def mail_claim(self, letter):
@@ -41,8 +52,14 @@ class FakeJournal:
             return {"state": "new", "sender": self.sender}
         if row["outcome"] is None:
             return {"state": "mine" if row["holder"] == letter["holder"] else "busy", "sender": self.sender}
-        return {"state": "done", "outcome": row["outcome"], "reply_text": row["reply"], "detail": row["detail"],
-                "reply_due": not row["delivered"] and row["holder"] == letter["holder"], "sender": self.sender}
+        return {
+            "state": "done",
+            "outcome": row["outcome"],
+            "reply_text": row["reply"],
+            "detail": row["detail"],
+            "reply_due": not row["delivered"] and row["holder"] == letter["holder"],
+            "sender": self.sender,
+        }
 
     def mail_signature(self, key, signature_key):
         return self.signatures.setdefault(signature_key, key) == key
@@ -75,13 +92,24 @@ class FakeMailer:
 
 
 def settings(tmp_path, **kw):
-    return config.Settings(cert_store_dir=str(tmp_path / "store"), cert_quarantine_dir=str(tmp_path / "q"),
-                           mail_outbox_dir=str(tmp_path / "out"), ozsp_mode="dev",
-                           dkim_dns_file=dkimdns.DEV_DNS_FILE, **kw)
+    return config.Settings(
+        cert_store_dir=str(tmp_path / "store"),
+        cert_quarantine_dir=str(tmp_path / "q"),
+        mail_outbox_dir=str(tmp_path / "out"),
+        ozsp_mode="dev",
+        dkim_dns_file=dkimdns.DEV_DNS_FILE,
+        **kw,
+    )
 
 
-def body(der=None, subject="ADD_CERT", letter_id="copy-1", message_id="<x@mo.example.test>", signed=True,
-         mail_from="petr@mo.example.test"):
+def body(
+    der=None,
+    subject="ADD_CERT",
+    letter_id="copy-1",
+    message_id="<x@mo.example.test>",
+    signed=True,
+    mail_from="petr@mo.example.test",
+):
     """A queue message as the intake makes it; signed with the dev DKIM key of mo.example.test."""
     msg = EmailMessage()
     msg["From"] = "petr@mo.example.test"
@@ -95,8 +123,13 @@ def body(der=None, subject="ADD_CERT", letter_id="copy-1", message_id="<x@mo.exa
         msg.add_attachment(buf.getvalue(), maintype="application", subtype="zip", filename="petr.zip")
     raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
     raw = dkimdns.sign(raw) if signed else raw
-    return {"letter_id": letter_id, "received_at": "2025-01-01T00:00:00+00:00",
-            "raw_b64": base64.b64encode(raw).decode(), "mail_from": mail_from, "peer": "127.0.0.1"}
+    return {
+        "letter_id": letter_id,
+        "received_at": "2025-01-01T00:00:00+00:00",
+        "raw_b64": base64.b64encode(raw).decode(),
+        "mail_from": mail_from,
+        "peer": "127.0.0.1",
+    }
 
 
 def text_of(msg):
@@ -111,7 +144,8 @@ def test_success_installs_the_file_and_replies(pki, tmp_path):
     assert (tmp_path / "store" / f"{cert.cert.thumbprint}.cer").read_bytes() == cert.cert.der
     reply, added = mailer.sent
     assert reply["To"] == "petr@mo.example.test" and text_of(reply).startswith(
-        "Установка сертификата ключа проверки электронной подписи выполнена успешно.")
+        "Установка сертификата ключа проверки электронной подписи выполнена успешно."
+    )
     assert journal.calls == [("register", 5)] and list(journal.rows.values())[0]["delivered"]
     # the record had no СНИЛС: every address of record hears of it in a letter of its own
     assert added["To"] == "p2@mo.example.test, petr@mo.example.test" and added["Subject"] == M.OWNER_SUBJECT
@@ -138,15 +172,17 @@ def test_the_owner_notice_is_sent_again_after_a_failed_relay(pki, tmp_path):
     assert [m["Subject"] for m in mailer.sent] == ["Re: ADD_CERT", M.OWNER_SUBJECT]
 
 
-@pytest.mark.parametrize("queued, reason", [
-    (dict(signed=False), "no_dkim_signature"),
-    (dict(mail_from="attacker@attacker.example.test"), "envelope_mismatch"),
-])
+@pytest.mark.parametrize(
+    "queued, reason",
+    [
+        (dict(signed=False), "no_dkim_signature"),
+        (dict(mail_from="attacker@attacker.example.test"), "envelope_mismatch"),
+    ],
+)
 def test_an_unauthenticated_sender_is_untrusted_and_the_administrator_told(pki, tmp_path, queued, reason):
     cert = issue(pki["ca"], snils="11223344595")
     journal, mailer = FakeJournal(pki), FakeMailer()
-    assert H.handle(body(cert.cert.der, **queued), H.Context(journal, mailer, settings(tmp_path))) == \
-        "untrusted_sender"
+    assert H.handle(body(cert.cert.der, **queued), H.Context(journal, mailer, settings(tmp_path))) == "untrusted_sender"
     [notice] = mailer.sent
     assert notice["To"] == "admin@ozsp.test" and notice["Subject"] == M.ADMIN_UNAUTHENTICATED_SUBJECT
     assert M.SENDER_REASONS[reason] in text_of(notice) and "petr@mo.example.test" in text_of(notice)
@@ -167,6 +203,7 @@ def test_a_replayed_signature_is_untrusted(pki, tmp_path):
 def test_an_unknown_address_costs_no_dns_lookup(pki, tmp_path):
     def no_dns(name, timeout=5):
         raise AssertionError("looked up")
+
     journal, mailer = FakeJournal(pki, sender={}), FakeMailer()
     ctx = H.Context(journal, mailer, settings(tmp_path), dns=no_dns)
     assert H.handle(body(subject="ADD_CERT"), ctx) == "untrusted_sender" and mailer.sent == []
@@ -175,6 +212,7 @@ def test_an_unknown_address_costs_no_dns_lookup(pki, tmp_path):
 def test_dns_not_answering_retries_the_letter(pki, tmp_path):
     def down(name, timeout=5):
         raise TimeoutError()
+
     journal = FakeJournal(pki)
     with pytest.raises(H.TemporaryFailure):
         H.handle(body(subject="ADD_CERT"), H.Context(journal, FakeMailer(), settings(tmp_path), dns=down))
@@ -183,13 +221,16 @@ def test_dns_not_answering_retries_the_letter(pki, tmp_path):
 
 def test_directory_refusal_becomes_the_error_reply_and_removes_the_new_file(pki, tmp_path):
     cert = issue(pki["ca"], snils="11223344595")
-    journal = FakeJournal(pki, register={"ok": False, "error": "Этот сертификат уже зарегистрирован для другого "
-                                                              "пользователя."})
+    journal = FakeJournal(
+        pki, register={"ok": False, "error": "Этот сертификат уже зарегистрирован для другого пользователя."}
+    )
     mailer = FakeMailer()
     assert H.handle(body(cert.cert.der), H.Context(journal, mailer, settings(tmp_path))) == "install_error"
-    assert text_of(mailer.sent[0]) == ("Установка сертификата ключа проверки электронной подписи не может быть "
-                                       "выполнена. Ошибка: Этот сертификат уже зарегистрирован для другого "
-                                       "пользователя.")
+    assert text_of(mailer.sent[0]) == (
+        "Установка сертификата ключа проверки электронной подписи не может быть "
+        "выполнена. Ошибка: Этот сертификат уже зарегистрирован для другого "
+        "пользователя."
+    )
     assert not (tmp_path / "store" / f"{cert.cert.thumbprint}.cer").exists()
 
 
@@ -236,6 +277,7 @@ def test_a_second_copy_sends_nothing(pki, tmp_path):
 def test_a_defect_is_journaled_without_reply(pki, tmp_path, monkeypatch):
     def explode(*args, **kwargs):
         raise RecursionError("deep")
+
     monkeypatch.setattr(H.rules, "decide", explode)
     journal, mailer = FakeJournal(pki), FakeMailer()
     assert H.handle(body(subject="ADD_CERT"), H.Context(journal, mailer, settings(tmp_path))) == "internal_error"
@@ -262,8 +304,9 @@ def test_sender_tag_hides_the_address():
     assert tag != H.sender_tag("petr@mo.test", "another secret")  # keyed: not confirmable by hashing a guess
 
 
-@pytest.mark.parametrize("queued", [None, [], {"letter_id": "x"}, {"letter_id": "x", "raw_b64": "%%%"},
-                                    {"raw_b64": "QQ=="}])
+@pytest.mark.parametrize(
+    "queued", [None, [], {"letter_id": "x"}, {"letter_id": "x", "raw_b64": "%%%"}, {"raw_b64": "QQ=="}]
+)
 def test_a_queue_message_that_is_not_a_letter_is_dropped(pki, tmp_path, queued):
     journal, mailer = FakeJournal(pki), FakeMailer()
     assert H.handle(queued, H.Context(journal, mailer, settings(tmp_path))) == "not_a_letter"
@@ -274,6 +317,7 @@ def test_a_permanent_refusal_by_the_relay_is_given_up(pki, tmp_path):
     class Refusing:
         def send(self, msg):
             raise H.outbox.PermanentFailure(550)
+
     journal = FakeJournal(pki)
     assert H.handle(body(subject="Вопрос"), H.Context(journal, Refusing(), settings(tmp_path))) == "unknown_template"
     assert list(journal.rows.values())[0]["delivered"]

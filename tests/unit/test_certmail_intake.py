@@ -1,5 +1,6 @@
 """The SMTP intake in-process, with a fake hand-over: 250 only after the hand-over, 451 when it fails, 552 over
 the size limit. (tests/integration/test_certmail_hostile.py checks 451 against an unreachable broker.)"""
+
 import asyncio
 import base64
 import smtplib
@@ -39,6 +40,7 @@ def running(monkeypatch):
             await intake.serve(settings, ready)
         except asyncio.CancelledError:
             pass
+
     task = loop.create_task(run())
     thread = threading.Thread(target=loop.run_until_complete, args=(task,), daemon=True)
     thread.start()

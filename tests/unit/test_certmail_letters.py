@@ -1,4 +1,5 @@
 """Parsing letters (sender, subject, attachments, idempotency key) and building replies."""
+
 import email
 import email.policy
 from email.message import EmailMessage
@@ -6,8 +7,12 @@ from email.message import EmailMessage
 from services.certmail import letters as L
 
 
-def build(sender="Пётр Почтов <Petr.Pochtov@MO.example.test>", subject="ADD_CERT", attachments=(),
-          message_id="<m1@mo.example.test>"):
+def build(
+    sender="Пётр Почтов <Petr.Pochtov@MO.example.test>",
+    subject="ADD_CERT",
+    attachments=(),
+    message_id="<m1@mo.example.test>",
+):
     msg = EmailMessage()
     if sender:
         msg["From"] = sender
@@ -75,8 +80,13 @@ def test_deep_nesting_is_malformed_not_a_crash():
 
 
 def test_garbage_never_raises():
-    for raw in (b"", b"\xff\xfe\x00", b"From: =?utf-8?b?!!!?=\r\nSubject: =?bad?q?=FF?=\r\n\r\n\xff",
-                b"Content-Type: multipart/mixed\r\n\r\n--\r\n" * 50, b"A" * 10000):
+    for raw in (
+        b"",
+        b"\xff\xfe\x00",
+        b"From: =?utf-8?b?!!!?=\r\nSubject: =?bad?q?=FF?=\r\n\r\n\xff",
+        b"Content-Type: multipart/mixed\r\n\r\n--\r\n" * 50,
+        b"A" * 10000,
+    ):
         letter = L.parse(raw)
         assert isinstance(letter.subject, str)
 
@@ -93,10 +103,12 @@ def test_folded_and_encoded_subject_is_one_line():
 
 
 def test_reply_answers_the_letter_with_a_fixed_message_id():
-    reply = L.build_reply("m-abc", "petr@mo.example.test", "Re: ADD_CERT", "Текст ответа", "reestrin@ozsp.test",
-                          "<m1@mo.example.test>")
-    again = L.build_reply("m-abc", "petr@mo.example.test", "Re: ADD_CERT", "Текст ответа", "reestrin@ozsp.test",
-                          "<m1@mo.example.test>")
+    reply = L.build_reply(
+        "m-abc", "petr@mo.example.test", "Re: ADD_CERT", "Текст ответа", "reestrin@ozsp.test", "<m1@mo.example.test>"
+    )
+    again = L.build_reply(
+        "m-abc", "petr@mo.example.test", "Re: ADD_CERT", "Текст ответа", "reestrin@ozsp.test", "<m1@mo.example.test>"
+    )
     assert reply["Message-ID"] == again["Message-ID"] == "<reply.m-abc@ozsp.test>"
     assert reply["In-Reply-To"] == "<m1@mo.example.test>" and reply["Auto-Submitted"] == "auto-replied"
     parsed = email.message_from_bytes(reply.as_bytes(), policy=email.policy.default)

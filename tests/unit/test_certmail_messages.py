@@ -1,4 +1,5 @@
 """Reply texts against the manual (Приложение 2): the quoted texts appear there literally, placeholders aside."""
+
 import os
 import re
 
@@ -17,11 +18,16 @@ def manual():
         return re.sub(r"\s+", " ", f.read())
 
 
-@pytest.mark.parametrize("text", [
-    M.NO_CER, M.INVALID_FILES, M.SNILS_MISMATCH,
-    M.UNKNOWN_CA.format(serial="<Серийный номер сертификата>"),
-    M.INSTALL_ERROR.format(message="<Сообщение об ошибке>"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        M.NO_CER,
+        M.INVALID_FILES,
+        M.SNILS_MISMATCH,
+        M.UNKNOWN_CA.format(serial="<Серийный номер сертификата>"),
+        M.INSTALL_ERROR.format(message="<Сообщение об ошибке>"),
+    ],
+)
 def test_quoted_replies_are_literal(manual, text):
     assert f"«{text}»" in manual
 
@@ -41,5 +47,7 @@ def test_invalid_certificate_reconstruction_keeps_the_manuals_fragments(manual):
     """The manual's text is garbled: «Сертификат ключа проверки электронной подписи: «Сертификата не может быть
     выполнена». The reconstruction follows the unknown-CA text (contracts/certmail.md)."""
     assert "«Сертификат ключа проверки электронной подписи: «Сертификата не может быть выполнена»" in manual
-    assert M.CERT_INVALID == ("Сертификат ключа проверки электронной подписи: {serial} недействителен. "
-                              "Установка сертификата не может быть выполнена")
+    assert M.CERT_INVALID == (
+        "Сертификат ключа проверки электронной подписи: {serial} недействителен. "
+        "Установка сертификата не может быть выполнена"
+    )

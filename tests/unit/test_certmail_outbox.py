@@ -1,4 +1,5 @@
 """Outgoing mail without a relay: .eml files in the local folder, listed newest first for the administrator."""
+
 import os
 import smtplib
 import time
@@ -30,8 +31,11 @@ def test_listing_is_newest_first_with_summaries(tmp_path):
     mailer = outbox.Mailer("", tmp_path)
     mailer.send(reply("m-1", "Первый"))
     time.sleep(0.01)
-    mailer.send(letters.build_notice("m-2", "admin@ozsp.test", "Оповещение", "Второй", "reestrin@ozsp.test",
-                                     ("01.cer", b"\x30\x00")))
+    mailer.send(
+        letters.build_notice(
+            "m-2", "admin@ozsp.test", "Оповещение", "Второй", "reestrin@ozsp.test", ("01.cer", b"\x30\x00")
+        )
+    )
     items = outbox.list_outbox(tmp_path, 10)
     assert [i["text"] for i in items] == ["Второй", "Первый"]
     assert items[0]["to"] == "admin@ozsp.test" and items[0]["subject"] == "Оповещение"
@@ -70,13 +74,16 @@ def test_mailer_with_relay_uses_smtp(tmp_path, monkeypatch):
     assert sent == [("relay.test", 2526), "petr@mo.test"] and os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("error, permanent", [
-    (smtplib.SMTPRecipientsRefused({"petr@mo.test": (550, b"no such user")}), True),
-    (smtplib.SMTPRecipientsRefused({"petr@mo.test": (450, b"try later")}), False),
-    (smtplib.SMTPDataError(554, b"rejected"), True),
-    (smtplib.SMTPDataError(451, b"later"), False),
-    (ConnectionRefusedError(), False),
-])
+@pytest.mark.parametrize(
+    "error, permanent",
+    [
+        (smtplib.SMTPRecipientsRefused({"petr@mo.test": (550, b"no such user")}), True),
+        (smtplib.SMTPRecipientsRefused({"petr@mo.test": (450, b"try later")}), False),
+        (smtplib.SMTPDataError(554, b"rejected"), True),
+        (smtplib.SMTPDataError(451, b"later"), False),
+        (ConnectionRefusedError(), False),
+    ],
+)
 def test_relay_refusals_are_permanent_only_with_5xx(tmp_path, monkeypatch, error, permanent):
     class FailingSmtp:
         def __init__(self, *a, **kw):

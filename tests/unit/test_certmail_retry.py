@@ -1,4 +1,5 @@
 """A letter that cannot be finished: which delay queue it waits in, and when it is parked instead."""
+
 import pytest
 
 from services.certmail import retry
@@ -11,9 +12,13 @@ def test_attempts_walk_up_the_tiers_and_stay_on_the_last():
     for _ in range(5):
         queue, body = retry.next_step(body, "10,60,600", 30)
         seen.append((queue, body["attempt"]))
-    assert seen == [("ozsp.certmail.letters.retry.10s", 1), ("ozsp.certmail.letters.retry.60s", 2),
-                    ("ozsp.certmail.letters.retry.600s", 3), ("ozsp.certmail.letters.retry.600s", 4),
-                    ("ozsp.certmail.letters.retry.600s", 5)]
+    assert seen == [
+        ("ozsp.certmail.letters.retry.10s", 1),
+        ("ozsp.certmail.letters.retry.60s", 2),
+        ("ozsp.certmail.letters.retry.600s", 3),
+        ("ozsp.certmail.letters.retry.600s", 4),
+        ("ozsp.certmail.letters.retry.600s", 5),
+    ]
     assert {k: body[k] for k in BODY} == BODY  # the letter itself travels unchanged
 
 

@@ -1,7 +1,8 @@
 """The rules of Приложение 2 as pure decisions: every outcome and every reply text (literal)."""
+
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,7 +13,7 @@ from services.certmail.letters import Attachment, Letter
 from shared.gost import TrustStore
 from shared.gost.testpki import TestPki
 
-NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
 
 def issue(ca, *args, **kw):
@@ -52,12 +53,15 @@ def decide(pki, letter_, sender=ACTIVE, other=(), verdict=SIGNED):
 
 
 # rule 1
-@pytest.mark.parametrize("sender, outcome, reply", [
-    (ACTIVE, R.UNKNOWN_TEMPLATE, M.UNKNOWN_TEMPLATE),
-    (None, R.UNTRUSTED, None),
-    ({**ACTIVE, "user_active": False}, R.UNTRUSTED, None),
-    ({**ACTIVE, "organization_active": False}, R.UNTRUSTED, None),
-])
+@pytest.mark.parametrize(
+    "sender, outcome, reply",
+    [
+        (ACTIVE, R.UNKNOWN_TEMPLATE, M.UNKNOWN_TEMPLATE),
+        (None, R.UNTRUSTED, None),
+        ({**ACTIVE, "user_active": False}, R.UNTRUSTED, None),
+        ({**ACTIVE, "organization_active": False}, R.UNTRUSTED, None),
+    ],
+)
 def test_unknown_subject(pki, sender, outcome, reply):
     decision = decide(pki, letter("Сертификат"), sender)
     assert (decision.outcome, decision.reply) == (outcome, reply)
@@ -80,10 +84,13 @@ def test_add_cert_from_untrusted_sender_is_dropped(pki, sender):
 
 
 @pytest.mark.parametrize("subject", ["ADD_CERT", "Сертификат"])
-@pytest.mark.parametrize("verdict", [None, S.Verdict(False, S.NO_SIGNATURE), S.Verdict(False, S.ENVELOPE_MISMATCH),
-                                     S.Verdict(False, S.REPLAYED)])
+@pytest.mark.parametrize(
+    "verdict",
+    [None, S.Verdict(False, S.NO_SIGNATURE), S.Verdict(False, S.ENVELOPE_MISMATCH), S.Verdict(False, S.REPLAYED)],
+)
 def test_a_registered_address_without_an_authenticated_sender_is_untrusted_and_the_administrator_told(
-        pki, subject, verdict):
+    pki, subject, verdict
+):
     decision = decide(pki, letter(subject, attachments=[zipped(issue(pki["ca"]).cert.der)]), verdict=verdict)
     assert (decision.outcome, decision.reply, decision.notify_admin) == (R.UNTRUSTED, None, True)
     assert decision.detail == (verdict.reason if verdict else "not_authenticated")
@@ -101,22 +108,29 @@ def test_the_default_is_not_authenticated(pki):
 
 # rule 2
 def test_no_attachment(pki):
-    assert decide(pki, letter()).reply == ("В полученном от Вас письме отсутствует файл сертификата ключа проверки "
-                                           "электронной подписи *.cer. Установка сертификата не может быть выполнена")
+    assert decide(pki, letter()).reply == (
+        "В полученном от Вас письме отсутствует файл сертификата ключа проверки "
+        "электронной подписи *.cer. Установка сертификата не может быть выполнена"
+    )
 
 
-@pytest.mark.parametrize("attachments", [
-    [Attachment("a.zip", b"x", 1), Attachment("b.txt", b"x", 1)],
-    [Attachment("ivanov.cer", b"x", 1)],
-    [Attachment("", b"x", 1)],
-    [Attachment("ivanov.zip", None, 10**7)],
-    [Attachment("ivanov.zip", b"not a zip", 9)],
-])
+@pytest.mark.parametrize(
+    "attachments",
+    [
+        [Attachment("a.zip", b"x", 1), Attachment("b.txt", b"x", 1)],
+        [Attachment("ivanov.cer", b"x", 1)],
+        [Attachment("", b"x", 1)],
+        [Attachment("ivanov.zip", None, 10**7)],
+        [Attachment("ivanov.zip", b"not a zip", 9)],
+    ],
+)
 def test_inadmissible_attachments(pki, attachments):
     decision = decide(pki, letter(attachments=attachments))
     assert decision.outcome == R.INVALID_FILES
-    assert decision.reply == ("К полученному от Вас письму приложены недопустимые файлы. Установка сертификата "
-                              "ключа проверки электронной подписи не может быть выполнена")
+    assert decision.reply == (
+        "К полученному от Вас письму приложены недопустимые файлы. Установка сертификата "
+        "ключа проверки электронной подписи не может быть выполнена"
+    )
 
 
 def test_attachment_name_with_a_client_path_is_reduced_to_its_name(pki):
@@ -134,16 +148,21 @@ def test_malformed_mime_is_inadmissible(pki):
 # rule 3
 def test_expired_revoked_and_not_yet_valid(pki):
     ca = pki["ca"]
-    expired = issue(ca, not_before=datetime(2020, 1, 1, tzinfo=timezone.utc),
-                       not_after=datetime(2021, 1, 1, tzinfo=timezone.utc))
-    future = issue(ca, not_before=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    expired = issue(ca, not_before=datetime(2020, 1, 1, tzinfo=UTC), not_after=datetime(2021, 1, 1, tzinfo=UTC))
+    future = issue(ca, not_before=datetime(2030, 1, 1, tzinfo=UTC))
     mail_only = issue(ca, "ПОЧТОВ", extended_key_usage=["email_protection"])  # may not sign in: refused too
-    for user, reason in ((expired, "expired"), (pki["revoked"], "revoked"), (future, "not_yet_valid"),
-                         (mail_only, "key_usage")):
+    for user, reason in (
+        (expired, "expired"),
+        (pki["revoked"], "revoked"),
+        (future, "not_yet_valid"),
+        (mail_only, "key_usage"),
+    ):
         decision = decide(pki, letter(attachments=[zipped(user.cert.der)]))
         assert decision.outcome == R.CERT_INVALID and decision.detail == reason
-        assert decision.reply == (f"Сертификат ключа проверки электронной подписи: {user.cert.serial_hex} "
-                                  "недействителен. Установка сертификата не может быть выполнена")
+        assert decision.reply == (
+            f"Сертификат ключа проверки электронной подписи: {user.cert.serial_hex} "
+            "недействителен. Установка сертификата не может быть выполнена"
+        )
 
 
 def test_unknown_ca(pki):
@@ -151,8 +170,10 @@ def test_unknown_ca(pki):
     decision = decide(pki, letter(attachments=[zipped(other.cert.der)]))
     assert decision.outcome == R.UNKNOWN_CA and decision.notify_admin and decision.cert == other.cert
     assert decision.reply == M.UNKNOWN_CA.format(serial=other.cert.serial_hex)
-    assert decision.reply.startswith(f"Сертификат ключа проверки электронной подписи: {other.cert.serial_hex} "
-                                     "выдан неизвестным системе удостоверяющим центром.")
+    assert decision.reply.startswith(
+        f"Сертификат ключа проверки электронной подписи: {other.cert.serial_hex} "
+        "выдан неизвестным системе удостоверяющим центром."
+    )
 
 
 def test_same_ca_name_with_another_key_is_unknown_not_forged(pki):
@@ -171,11 +192,13 @@ def test_forged_signature_is_invalid(pki):
 def test_missing_crl_is_an_error_reply_and_a_notice(pki):
     ca = pki["pki"].ca("УЦ БЕЗ СОС")
     user = issue(ca)
-    decision = R.decide(letter(attachments=[zipped(user.cert.der)]), ACTIVE, lambda: TrustStore([ca.cert]), now=NOW,
-                        verdict=SIGNED)
+    decision = R.decide(
+        letter(attachments=[zipped(user.cert.der)]), ACTIVE, lambda: TrustStore([ca.cert]), now=NOW, verdict=SIGNED
+    )
     assert decision.outcome == R.CRL_UNAVAILABLE and decision.notify_admin
-    assert decision.reply == ("Установка сертификата ключа проверки электронной подписи не может быть выполнена. "
-                              "Ошибка: " + M.ERROR_CRL)
+    assert decision.reply == (
+        "Установка сертификата ключа проверки электронной подписи не может быть выполнена. Ошибка: " + M.ERROR_CRL
+    )
 
 
 @pytest.mark.parametrize("content", [b"", b"garbage", b"\x30\x82\xff\xff", b"-----BEGIN CERTIFICATE-----\nAA==\n"])
@@ -188,50 +211,64 @@ def test_malformed_certificate(pki, content):
 def test_trust_store_is_read_only_when_a_certificate_is_found(pki):
     def fail():
         raise AssertionError("not needed")
+
     assert R.decide(letter(), ACTIVE, fail, verdict=SIGNED).outcome == R.NO_CER
 
 
 # rule 4
-@pytest.mark.parametrize("record, in_cert, outcome", [
-    (None, "11223344595", R.INSTALLED),
-    ("", "11223344595", R.INSTALLED),
-    ("112-233-445 95", "11223344595", R.INSTALLED),
-    ("11223344595", "12345678964", R.SNILS_MISMATCH),
-    ("11223344595", None, R.SNILS_MISMATCH),
-    (None, None, R.SNILS_MISSING),
-    ("", None, R.SNILS_MISSING),
-])
+@pytest.mark.parametrize(
+    "record, in_cert, outcome",
+    [
+        (None, "11223344595", R.INSTALLED),
+        ("", "11223344595", R.INSTALLED),
+        ("112-233-445 95", "11223344595", R.INSTALLED),
+        ("11223344595", "12345678964", R.SNILS_MISMATCH),
+        ("11223344595", None, R.SNILS_MISMATCH),
+        (None, None, R.SNILS_MISSING),
+        ("", None, R.SNILS_MISSING),
+    ],
+)
 def test_snils(pki, record, in_cert, outcome):
     user = issue(pki["ca"], snils=in_cert)
     decision = decide(pki, letter(attachments=[zipped(user.cert.der)]), {**ACTIVE, "snils": record})
     assert decision.outcome == outcome
     if outcome == R.INSTALLED:  # the addresses of record hear of a certificate installed for a record without СНИЛС
-        assert decision.notify_owner == (not record) and decision.detail == (None if record else
-                                                                             R.RECORD_WITHOUT_SNILS)
+        assert decision.notify_owner == (not record) and decision.detail == (None if record else R.RECORD_WITHOUT_SNILS)
     if outcome == R.SNILS_MISSING:
-        assert decision.reply == ("Установка сертификата ключа проверки электронной подписи не может быть выполнена. "
-                                  "Ошибка: в сертификате отсутствует СНИЛС владельца, а для данного абонента СНИЛС "
-                                  "не зарегистрирован в справочнике абонентов")
+        assert decision.reply == (
+            "Установка сертификата ключа проверки электронной подписи не может быть выполнена. "
+            "Ошибка: в сертификате отсутствует СНИЛС владельца, а для данного абонента СНИЛС "
+            "не зарегистрирован в справочнике абонентов"
+        )
     if outcome == R.SNILS_MISMATCH:
-        assert decision.reply == ("Установка сертификата ключа проверки электронной подписи не может быть выполнена. "
-                                  "Причина: СНИЛС, указанный в сертификате отличается от ранее зарегистрированного "
-                                  "для данного абонента")
+        assert decision.reply == (
+            "Установка сертификата ключа проверки электронной подписи не может быть выполнена. "
+            "Причина: СНИЛС, указанный в сертификате отличается от ранее зарегистрированного "
+            "для данного абонента"
+        )
 
 
 def test_install_error_text():
-    assert R.install_error("диск заполнен").reply == ("Установка сертификата ключа проверки электронной подписи не "
-                                                      "может быть выполнена. Ошибка: диск заполнен")
+    assert R.install_error("диск заполнен").reply == (
+        "Установка сертификата ключа проверки электронной подписи не может быть выполнена. Ошибка: диск заполнен"
+    )
 
 
 # rule 5
 def test_success_text_with_cn_and_moscow_dates(pki):
-    user = issue(pki["ca"], "ПЕТРОВ ПЁТР ПЕТРОВИЧ", not_before=datetime(2024, 3, 1, 21, 30, tzinfo=timezone.utc),
-                           not_after=datetime(2025, 12, 31, 12, tzinfo=timezone.utc))
+    user = issue(
+        pki["ca"],
+        "ПЕТРОВ ПЁТР ПЕТРОВИЧ",
+        not_before=datetime(2024, 3, 1, 21, 30, tzinfo=UTC),
+        not_after=datetime(2025, 12, 31, 12, tzinfo=UTC),
+    )
     decision = decide(pki, letter(attachments=[zipped(user.cert.der)]))
     assert decision.outcome == R.INSTALLED and decision.ca == pki["ca"].cert
-    assert decision.reply == ("Установка сертификата ключа проверки электронной подписи выполнена успешно. "
-                              "Сертификат выдан: ПЕТРОВ ПЁТР ПЕТРОВИЧ. Срок действия сертификата: "
-                              "с 02.03.2024 00:30:00 по 31.12.2025 15:00:00")
+    assert decision.reply == (
+        "Установка сертификата ключа проверки электронной подписи выполнена успешно. "
+        "Сертификат выдан: ПЕТРОВ ПЁТР ПЕТРОВИЧ. Срок действия сертификата: "
+        "с 02.03.2024 00:30:00 по 31.12.2025 15:00:00"
+    )
 
 
 def test_certificate_of_a_letter_is_read_again(pki):

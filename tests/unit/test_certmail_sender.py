@@ -1,5 +1,6 @@
 """The sender rule (services/certmail/sender.py): a From: address counts only when the sender is authenticated —
 an aligned DKIM signature or a trusted MTA's Authentication-Results, and the envelope sender equal to From:."""
+
 from email.message import EmailMessage
 from pathlib import Path
 from types import SimpleNamespace
@@ -91,16 +92,23 @@ def test_a_second_from_header_is_refused():
     assert verdict(head + b"\r\nFrom: attacker@attacker.example.test\r\n\r\n" + body).reason == S.SEVERAL_FROM
 
 
-@pytest.mark.parametrize("injected, sender, reason", [
-    # a bare CR ends a header for Python's parser, not for dkimpy's: Python reads the victim's From: first
-    (b"X-Note: a\rFrom: petr@mo.example.test\r\n", VICTIM, S.SEVERAL_FROM),
-    # a signature only Python's parser sees is never the one verified: the attacker stays himself
-    (b"X-Note: a\rDKIM-Signature: v=1; d=mo.example.test; s=ozsp-dev; h=from; b=AAAA; bh=AAAA\r\n",
-     "mallory@attacker.example.test", S.DKIM_PASS),
-])
+@pytest.mark.parametrize(
+    "injected, sender, reason",
+    [
+        # a bare CR ends a header for Python's parser, not for dkimpy's: Python reads the victim's From: first
+        (b"X-Note: a\rFrom: petr@mo.example.test\r\n", VICTIM, S.SEVERAL_FROM),
+        # a signature only Python's parser sees is never the one verified: the attacker stays himself
+        (
+            b"X-Note: a\rDKIM-Signature: v=1; d=mo.example.test; s=ozsp-dev; h=from; b=AAAA; bh=AAAA\r\n",
+            "mallory@attacker.example.test",
+            S.DKIM_PASS,
+        ),
+    ],
+)
 def test_headers_that_parsers_split_differently_do_not_lend_the_victims_address(injected, sender, reason):
-    raw = dkimdns.sign(raw_letter(sender="mallory@attacker.example.test"), ATTACKER_KEY, "evil",
-                       "attacker.example.test")
+    raw = dkimdns.sign(
+        raw_letter(sender="mallory@attacker.example.test"), ATTACKER_KEY, "evil", "attacker.example.test"
+    )
     changed = injected + raw
     assert parse(changed).sender == sender
     v = S.authenticate(changed, sender, sender, "127.0.0.1", NO_TRUST, lookup)
@@ -109,8 +117,10 @@ def test_headers_that_parsers_split_differently_do_not_lend_the_victims_address(
 
 def test_a_body_length_tag_is_refused():
     raw = raw_letter()
-    raw = dkim.sign(raw, b"ozsp-dev", b"mo.example.test", DEV_KEY, include_headers=[b"from", b"subject"],
-                    length=True) + raw
+    raw = (
+        dkim.sign(raw, b"ozsp-dev", b"mo.example.test", DEV_KEY, include_headers=[b"from", b"subject"], length=True)
+        + raw
+    )
     assert verdict(raw).reason == S.LENGTH_TAG
 
 
@@ -135,13 +145,18 @@ def test_no_single_from_address():
 def test_dns_not_answering_is_a_temporary_failure():
     def down(name, timeout=5):
         raise dkim.DnsTimeoutError("timeout")
+
     with pytest.raises(S.DnsUnavailable):
         verdict(dkimdns.sign(raw_letter()), dns=down)
 
 
 def test_hostile_signature_headers_do_not_raise():
-    for bad in ("v=1; a=rsa-sha256; d=mo.example.test; s=ozsp-dev; b=!!!; bh=x; h=from", "garbage", ";;;=",
-                "v=1; d=mo.example.test; s=ozsp-dev; h=from; b=AAAA; bh=AAAA; a=rsa-sha256; x=1"):
+    for bad in (
+        "v=1; a=rsa-sha256; d=mo.example.test; s=ozsp-dev; b=!!!; bh=x; h=from",
+        "garbage",
+        ";;;=",
+        "v=1; d=mo.example.test; s=ozsp-dev; h=from; b=AAAA; bh=AAAA; a=rsa-sha256; x=1",
+    ):
         raw = raw_letter(extra_headers=[("DKIM-Signature", bad)])
         assert not verdict(raw).ok
 
@@ -152,6 +167,7 @@ def test_only_aligned_signatures_cost_a_lookup_and_at_most_three():
     def counting(name, timeout=5):
         asked.append(name)
         return lookup(name)
+
     raw = raw_letter()
     for i in range(5):
         raw = dkimdns.sign(raw, DEV_KEY, f"absent{i}", "mo.example.test")
@@ -161,29 +177,36 @@ def test_only_aligned_signatures_cost_a_lookup_and_at_most_three():
 
 # --- Authentication-Results of a trusted MTA ------------------------------------------------------------------
 
+
 def with_ar(value, raw=None):
     return b"Authentication-Results: " + value.encode() + b"\r\n" + (raw or raw_letter())
 
 
-@pytest.mark.parametrize("header, reason", [
-    ("mx.ozsp.test; dmarc=pass header.from=mo.example.test", S.AUTHRES_DMARC),
-    ("mx.ozsp.test; dkim=pass header.d=mo.example.test header.b=abcd", S.AUTHRES_DKIM),
-    ("MX.OZSP.TEST 1; spf=pass smtp.mailfrom=mo.example.test;\r\n dkim=pass header.d=example.test", S.AUTHRES_DKIM),
-])
+@pytest.mark.parametrize(
+    "header, reason",
+    [
+        ("mx.ozsp.test; dmarc=pass header.from=mo.example.test", S.AUTHRES_DMARC),
+        ("mx.ozsp.test; dkim=pass header.d=mo.example.test header.b=abcd", S.AUTHRES_DKIM),
+        ("MX.OZSP.TEST 1; spf=pass smtp.mailfrom=mo.example.test;\r\n dkim=pass header.d=example.test", S.AUTHRES_DKIM),
+    ],
+)
 def test_a_trusted_mta_that_passed_the_letter_authenticates_it(header, reason):
     v = verdict(with_ar(header), peer="10.0.0.7", policy=MTA)
     assert v.ok and v.reason == reason
 
 
-@pytest.mark.parametrize("header, peer", [
-    ("mx.ozsp.test; dmarc=pass header.from=mo.example.test", "127.0.0.1"),  # not handed in by the MTA
-    ("mx.attacker.test; dmarc=pass header.from=mo.example.test", "10.0.0.7"),  # another authserv-id
-    ("mx.ozsp.test; dmarc=pass header.from=attacker.example.test", "10.0.0.7"),  # another domain
-    ("mx.ozsp.test; dkim=pass header.d=attacker.example.test", "10.0.0.7"),  # not aligned
-    ("mx.ozsp.test; dmarc=fail header.from=mo.example.test; dkim=fail header.d=mo.example.test", "10.0.0.7"),
-    ("mx.ozsp.test; spf=pass smtp.mailfrom=petr@mo.example.test", "10.0.0.7"),  # SPF alone is not DMARC
-    ("mx.ozsp.test; ((( broken", "10.0.0.7"),
-])
+@pytest.mark.parametrize(
+    "header, peer",
+    [
+        ("mx.ozsp.test; dmarc=pass header.from=mo.example.test", "127.0.0.1"),  # not handed in by the MTA
+        ("mx.attacker.test; dmarc=pass header.from=mo.example.test", "10.0.0.7"),  # another authserv-id
+        ("mx.ozsp.test; dmarc=pass header.from=attacker.example.test", "10.0.0.7"),  # another domain
+        ("mx.ozsp.test; dkim=pass header.d=attacker.example.test", "10.0.0.7"),  # not aligned
+        ("mx.ozsp.test; dmarc=fail header.from=mo.example.test; dkim=fail header.d=mo.example.test", "10.0.0.7"),
+        ("mx.ozsp.test; spf=pass smtp.mailfrom=petr@mo.example.test", "10.0.0.7"),  # SPF alone is not DMARC
+        ("mx.ozsp.test; ((( broken", "10.0.0.7"),
+    ],
+)
 def test_other_authentication_results_count_for_nothing(header, peer):
     assert verdict(with_ar(header), peer=peer, policy=MTA).reason == S.NO_SIGNATURE
 
@@ -196,15 +219,16 @@ def test_authentication_results_are_ignored_without_a_configured_mta():
 
 def test_the_mta_path_still_needs_the_envelope_sender():
     header = "mx.ozsp.test; dmarc=pass header.from=mo.example.test"
-    assert verdict(with_ar(header), envelope="x@attacker.example.test", peer="10.0.0.7",
-                   policy=MTA).reason == S.ENVELOPE_MISMATCH
+    assert (
+        verdict(with_ar(header), envelope="x@attacker.example.test", peer="10.0.0.7", policy=MTA).reason
+        == S.ENVELOPE_MISMATCH
+    )
 
 
 def test_the_mta_path_keys_the_checked_signature_for_replay_detection():
     signed = dkimdns.sign(raw_letter())
     own = verdict(signed)
-    via_mta = verdict(with_ar("mx.ozsp.test; dkim=pass header.d=mo.example.test", signed), peer="10.0.0.7",
-                      policy=MTA)
+    via_mta = verdict(with_ar("mx.ozsp.test; dkim=pass header.d=mo.example.test", signed), peer="10.0.0.7", policy=MTA)
     assert via_mta.ok and via_mta.signature_key == own.signature_key
 
 
@@ -218,6 +242,7 @@ def test_policy_from_settings():
 
 # --- the DNS of dev mode --------------------------------------------------------------------------------------
 
+
 def test_the_dev_dns_file_publishes_the_dev_key():
     records = dkimdns.read_records(dkimdns.DEV_DNS_FILE)
     assert records == {f"{dkimdns.DEV_SELECTOR}._domainkey.{dkimdns.DEV_DOMAIN}": dkimdns.txt_record(DEV_KEY).encode()}
@@ -228,6 +253,7 @@ def test_the_dev_dns_file_publishes_the_dev_key():
 
 def test_the_dns_file_is_read_only_in_dev_mode():
     from shared import config
+
     dev = config.load({"OZSP_MODE": "dev", "DKIM_DNS_FILE": dkimdns.DEV_DNS_FILE})
     production = config.load({"OZSP_MODE": "production", "DKIM_DNS_FILE": dkimdns.DEV_DNS_FILE})
     assert dkimdns.lookup_for(dev)(b"ozsp-dev._domainkey.mo.example.test.")

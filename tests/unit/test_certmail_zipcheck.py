@@ -1,4 +1,5 @@
 """Safe ZIP inspection: exactly one .cer named like the archive; bombs, nesting, traversal, encryption refused."""
+
 import io
 import zipfile
 
@@ -24,8 +25,10 @@ def refused(name, data):
 
 
 def test_one_cer_named_like_the_archive_is_extracted():
-    assert Z.extract_certificate("Ivanov.ZIP", make_zip([("ivanov.cer", b"\x30\x01")]), LIMITS) == \
-        ("ivanov.cer", b"\x30\x01")
+    assert Z.extract_certificate("Ivanov.ZIP", make_zip([("ivanov.cer", b"\x30\x01")]), LIMITS) == (
+        "ivanov.cer",
+        b"\x30\x01",
+    )
 
 
 def test_cyrillic_names_from_windows_explorer_match():
@@ -38,25 +41,28 @@ def test_cyrillic_names_from_windows_explorer_match():
     assert Z.extract_certificate("И.zip", data, LIMITS)[0] == "И.cer"
 
 
-@pytest.mark.parametrize("entries, reason", [
-    ([], Z.NO_CER),
-    ([("ivanov.txt", b"x")], Z.NO_CER),
-    ([("ivanov.cer", b"x"), ("readme.txt", b"x")], Z.EXTRA),
-    ([("ivanov.cer", b"x"), ("petrov.cer", b"x")], Z.EXTRA),
-    ([("petrov.cer", b"x")], Z.NAME_MISMATCH),
-    ([("../ivanov.cer", b"x")], Z.BAD_NAME),
-    ([("/etc/ivanov.cer", b"x")], Z.BAD_NAME),
-    ([("dir/ivanov.cer", b"x")], Z.BAD_NAME),
-    ([("dir\\ivanov.cer", b"x")], Z.BAD_NAME),
-    ([("c:ivanov.cer", b"x")], Z.BAD_NAME),
-    ([("dir/", b"")], Z.BAD_NAME),
-    ([("ivanov.zip", b"x")], Z.NESTED),
-    ([("ivanov.rar", b"x")], Z.NESTED),
-    ([("ivanov.cer", make_zip([("a.cer", b"x")]))], Z.NESTED),
-    ([("ivanov.cer", b"\0" * 200_000)], Z.BOMB),
-    ([("ivanov.cer", b"\0" * 50_000)], Z.BOMB),  # under the total, over the ratio
-    ([(f"{i}.txt", b"x") for i in range(5)], Z.TOO_MANY),
-])
+@pytest.mark.parametrize(
+    "entries, reason",
+    [
+        ([], Z.NO_CER),
+        ([("ivanov.txt", b"x")], Z.NO_CER),
+        ([("ivanov.cer", b"x"), ("readme.txt", b"x")], Z.EXTRA),
+        ([("ivanov.cer", b"x"), ("petrov.cer", b"x")], Z.EXTRA),
+        ([("petrov.cer", b"x")], Z.NAME_MISMATCH),
+        ([("../ivanov.cer", b"x")], Z.BAD_NAME),
+        ([("/etc/ivanov.cer", b"x")], Z.BAD_NAME),
+        ([("dir/ivanov.cer", b"x")], Z.BAD_NAME),
+        ([("dir\\ivanov.cer", b"x")], Z.BAD_NAME),
+        ([("c:ivanov.cer", b"x")], Z.BAD_NAME),
+        ([("dir/", b"")], Z.BAD_NAME),
+        ([("ivanov.zip", b"x")], Z.NESTED),
+        ([("ivanov.rar", b"x")], Z.NESTED),
+        ([("ivanov.cer", make_zip([("a.cer", b"x")]))], Z.NESTED),
+        ([("ivanov.cer", b"\0" * 200_000)], Z.BOMB),
+        ([("ivanov.cer", b"\0" * 50_000)], Z.BOMB),  # under the total, over the ratio
+        ([(f"{i}.txt", b"x") for i in range(5)], Z.TOO_MANY),
+    ],
+)
 def test_refusals(entries, reason):
     assert refused("ivanov.zip", make_zip(entries)) == reason
 
@@ -75,7 +81,7 @@ def test_truncated_and_corrupted_archives():
     good = make_zip([("ivanov.cer", b"certificate bytes " * 20)])
     assert refused("ivanov.zip", good[:-25]) == Z.NOT_ZIP
     at = good.find(b"ivanov.cer") + len("ivanov.cer") + 5  # inside the compressed data
-    corrupted = good[:at] + bytes([good[at] ^ 0xFF]) + good[at + 1:]
+    corrupted = good[:at] + bytes([good[at] ^ 0xFF]) + good[at + 1 :]
     assert refused("ivanov.zip", corrupted) == Z.NOT_ZIP
 
 
@@ -91,11 +97,13 @@ def test_a_lying_size_in_the_directory_is_caught_while_reading():
     real = b"\0" * 200_000
     data = bytearray(make_zip([("ivanov.cer", real)]))
     central = data.find(b"PK\x01\x02")
-    data[central + 24:central + 28] = (10).to_bytes(4, "little")  # uncompressed size in the central directory
+    data[central + 24 : central + 28] = (10).to_bytes(4, "little")  # uncompressed size in the central directory
     assert refused("ivanov.zip", bytes(data)) in (Z.NOT_ZIP, Z.BOMB)
 
 
-@pytest.mark.parametrize("name, ok", [("a.cer", True), ("..", False), ("", False), ("a\x01.cer", False),
-                                      ("a/b", False), ("Иванов.cer", True)])
+@pytest.mark.parametrize(
+    "name, ok",
+    [("a.cer", True), ("..", False), ("", False), ("a\x01.cer", False), ("a/b", False), ("Иванов.cer", True)],
+)
 def test_safe_name(name, ok):
     assert Z.safe_name(name) is ok

@@ -1,4 +1,5 @@
 """One clock (issue 16): no code reads the process's local date or zone; shared/clock.py answers in Moscow time."""
+
 import ast
 from pathlib import Path
 
@@ -42,8 +43,11 @@ def _local_clock(call):
 
 def offences(source, filename="<sample>"):
     """-> ['file:line: what'] for every call that uses the process's clock or zone."""
-    return [f"{filename}:{node.lineno}: {what}" for node in ast.walk(ast.parse(source, filename))
-            if isinstance(node, ast.Call) and (what := _local_clock(node))]
+    return [
+        f"{filename}:{node.lineno}: {what}"
+        for node in ast.walk(ast.parse(source, filename))
+        if isinstance(node, ast.Call) and (what := _local_clock(node))
+    ]
 
 
 def sources():
@@ -54,20 +58,43 @@ def sources():
                 yield relative, path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("code", [
-    "date.today()", "datetime.date.today()", "datetime.today()", "datetime.now()", "dt.datetime.now()",
-    "time.localtime()", "time.localtime(0)", "localtime()", "datetime.fromtimestamp(0)", "date.fromtimestamp(0)",
-    "datetime.utcnow()", "moment.astimezone()", "x = (\n    date.today()\n)",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "date.today()",
+        "datetime.date.today()",
+        "datetime.today()",
+        "datetime.now()",
+        "dt.datetime.now()",
+        "time.localtime()",
+        "time.localtime(0)",
+        "localtime()",
+        "datetime.fromtimestamp(0)",
+        "date.fromtimestamp(0)",
+        "datetime.utcnow()",
+        "moment.astimezone()",
+        "x = (\n    date.today()\n)",
+    ],
+)
 def test_the_check_finds_a_local_clock(code):
     assert len(offences(code)) == 1
 
 
-@pytest.mark.parametrize("code", [
-    "clock.today()", "clock.now()", "datetime.now(timezone.utc)", "datetime.now(tz=MOSCOW)",
-    "datetime.fromtimestamp(0, MOSCOW)", "datetime.fromtimestamp(0, tz=timezone.utc)", "moment.astimezone(MOSCOW)",
-    "time.time()", "date.fromisoformat('2026-01-01')", "'date.today()'  # text is not a call",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "clock.today()",
+        "clock.now()",
+        "datetime.now(timezone.utc)",
+        "datetime.now(tz=MOSCOW)",
+        "datetime.fromtimestamp(0, MOSCOW)",
+        "datetime.fromtimestamp(0, tz=timezone.utc)",
+        "moment.astimezone(MOSCOW)",
+        "time.time()",
+        "date.fromisoformat('2026-01-01')",
+        "'date.today()'  # text is not a call",
+    ],
+)
 def test_the_check_lets_the_one_clock_pass(code):
     assert offences(code) == []
 

@@ -4,6 +4,7 @@ command, every setting given is one the code reads, the addresses point at the r
 the image holds what the services import and serve. Section 5 of issue 16 adds the rules of a fresh Docker host
 (passwords, ports, healthchecks, one image): each is a function listing problems, run on the file and, mutated,
 shown to catch its fault. `docker compose config` itself runs where a client exists."""
+
 import ast
 import copy
 import functools
@@ -81,8 +82,11 @@ def test_addresses_point_at_the_right_containers_and_ports():
         assert urlsplit(settings["AMQP_URI"]).hostname == "rabbitmq"
         assert urlsplit(settings["DATABASE_URL"]).hostname == "postgres"
         ferzl = urlsplit(settings["FERZL_URL"])
-        assert (ferzl.hostname, ferzl.port, ferzl.path) == ("ferzl_emulator", port(emulator["EMULATOR_ADDRESS"]),
-                                                          SOAP_PATH)
+        assert (ferzl.hostname, ferzl.port, ferzl.path) == (
+            "ferzl_emulator",
+            port(emulator["EMULATOR_ADDRESS"]),
+            SOAP_PATH,
+        )
         assert settings["FERZL_TOKEN"] == emulator["EMULATOR_TOKEN"]
     assert env("migrate")["DATABASE_URL"] == env("journal")["DATABASE_URL"]
     assert port(env("gateway")["WEB_ADDRESS"]) in published("gateway")
@@ -152,8 +156,12 @@ def test_docker_compose_accepts_the_file():
     client = _compose_client()
     if client is None:
         pytest.skip("no docker compose client on this machine")
-    out = subprocess.run([*client, "-f", os.path.join(ROOT, "docker-compose.yml"), "config", "-q"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [*client, "-f", os.path.join(ROOT, "docker-compose.yml"), "config", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
 
 
@@ -183,13 +191,17 @@ def _port_spec(spec):
 
 def _depends(service):
     deps = service.get("depends_on") or {}
-    return {d: "service_started" for d in deps} if isinstance(deps, list) else \
-        {d: (c or {}).get("condition", "service_started") for d, c in deps.items()}
+    return (
+        {d: "service_started" for d in deps}
+        if isinstance(deps, list)
+        else {d: (c or {}).get("condition", "service_started") for d, c in deps.items()}
+    )
 
 
 def _one_shots(compose):
-    return {d for s in compose["services"].values() for d, c in _depends(s).items()
-            if c == "service_completed_successfully"}
+    return {
+        d for s in compose["services"].values() for d, c in _depends(s).items() if c == "service_completed_successfully"
+    }
 
 
 def _long_running(compose):
@@ -218,10 +230,14 @@ def check_store_ports(compose):
         if forwarded.get(port, (None, target, port))[1:] != (target, port) or port not in forwarded:
             problems.append(f"profile `ports` does not forward 127.0.0.1:{port} to {target}:{port}")
     from services import admin  # `ozsp infra --start` starts these forwarders by name
+
     for target, names in admin.FORWARDERS.items():
         for name in names:
-            if name not in services or "ports" not in (services[name].get("profiles") or []) \
-                    or services[name]["command"][1].split(":")[1] != target:
+            if (
+                name not in services
+                or "ports" not in (services[name].get("profiles") or [])
+                or services[name]["command"][1].split(":")[1] != target
+            ):
                 problems.append(f"admin.FORWARDERS names {name}, not a forwarder of {target} in profile `ports`")
     return problems
 
@@ -229,8 +245,11 @@ def check_store_ports(compose):
 def check_broker_users(compose):
     """The broker's one user, password and vhost come from the environment, no guest; every AMQP_URI uses them."""
     rabbit, problems = _env(compose["services"]["rabbitmq"]), []
-    wanted = {"RABBITMQ_DEFAULT_USER": "RABBITMQ_USER", "RABBITMQ_DEFAULT_PASS": "RABBITMQ_PASSWORD",
-              "RABBITMQ_DEFAULT_VHOST": "RABBITMQ_VHOST"}
+    wanted = {
+        "RABBITMQ_DEFAULT_USER": "RABBITMQ_USER",
+        "RABBITMQ_DEFAULT_PASS": "RABBITMQ_PASSWORD",
+        "RABBITMQ_DEFAULT_VHOST": "RABBITMQ_VHOST",
+    }
     for key, variable in wanted.items():
         if not _from_environment(rabbit.get(key), variable):
             problems.append(f"rabbitmq {key} is not ${{{variable}:-...}}")
@@ -242,8 +261,11 @@ def check_broker_users(compose):
         if uri is None:
             continue
         parts = urlsplit(_value(uri))
-        if (unquote(parts.username or ""), unquote(parts.password or ""), unquote(parts.path[1:]) or "/") \
-                != (user, password, vhost) or parts.hostname != "rabbitmq":
+        if (unquote(parts.username or ""), unquote(parts.password or ""), unquote(parts.path[1:]) or "/") != (
+            user,
+            password,
+            vhost,
+        ) or parts.hostname != "rabbitmq":
             problems.append(f"{name}: AMQP_URI is not the rabbitmq user, password and vhost")
         if not all("${" + v + ":-" in uri for v in wanted.values()):
             problems.append(f"{name}: AMQP_URI does not take {', '.join(wanted.values())} from the environment")
@@ -253,6 +275,7 @@ def check_broker_users(compose):
 def check_database_login(compose):
     """scram with a password from the environment, never trust; every DATABASE_URL carries that password."""
     from sqlalchemy.engine import make_url
+
     postgres, problems = _env(compose["services"]["postgres"]), []
     if postgres.get("POSTGRES_HOST_AUTH_METHOD") != "scram-sha-256":
         problems.append(f"postgres POSTGRES_HOST_AUTH_METHOD is {postgres.get('POSTGRES_HOST_AUTH_METHOD')}")
@@ -263,8 +286,11 @@ def check_database_login(compose):
         if url is None:
             continue
         parsed = make_url(_value(url))
-        if (parsed.username, parsed.password, parsed.host) != ("postgres", _value(postgres.get("POSTGRES_PASSWORD")),
-                                                               "postgres") or "${POSTGRES_PASSWORD:-" not in url:
+        if (parsed.username, parsed.password, parsed.host) != (
+            "postgres",
+            _value(postgres.get("POSTGRES_PASSWORD")),
+            "postgres",
+        ) or "${POSTGRES_PASSWORD:-" not in url:
             problems.append(f"{name}: DATABASE_URL lacks the password of POSTGRES_PASSWORD")
     return problems
 
@@ -289,18 +315,23 @@ def check_time_zone(compose):
     return problems
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _serves(service, path):
     """Whether the code of `service` answers GET `path`."""
     if service == "ferzl_emulator":
         from werkzeug.test import Client
+
         from services.ferzl_emulator.register import Register
         from services.ferzl_emulator.server import Emulator
+
         return Client(Emulator(Register(), "token")).get(path).status_code == 200
     module, cls = NAMEKO_SERVICES[service].split(":")
     cls = getattr(importlib.import_module(module), cls)
-    return any(getattr(e, "method", None) == "GET" and getattr(e, "url", None) == path
-               for n in dir(cls) for e in getattr(getattr(cls, n), "nameko_entrypoints", None) or ())
+    return any(
+        getattr(e, "method", None) == "GET" and getattr(e, "url", None) == path
+        for n in dir(cls)
+        for e in getattr(getattr(cls, n), "nameko_entrypoints", None) or ()
+    )
 
 
 def _has_heartbeat(service):
@@ -401,8 +432,17 @@ def check_dependencies(compose):
     return problems
 
 
-CHECKS = [check_store_ports, check_broker_users, check_database_login, check_postgres_healthcheck, check_time_zone,
-          check_healthchecks, check_one_image, check_migrate_waits, check_dependencies]
+CHECKS = [
+    check_store_ports,
+    check_broker_users,
+    check_database_login,
+    check_postgres_healthcheck,
+    check_time_zone,
+    check_healthchecks,
+    check_one_image,
+    check_migrate_waits,
+    check_dependencies,
+]
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
@@ -412,6 +452,7 @@ def test_the_compose_file_passes(check):
 
 def _set(path, value):
     """A mutation: put `value` at services.<path> (dots), or delete it when value is None."""
+
     def mutate(compose):
         *parents, last = path.split(".")
         node = compose["services"]
@@ -422,6 +463,7 @@ def _set(path, value):
             node.pop(last, None)
         else:
             node[last] = value
+
     return mutate
 
 
@@ -434,8 +476,11 @@ FAULTS = [
     (check_broker_users, "rabbitmq.environment.RABBITMQ_DEFAULT_USER", "guest"),
     (check_broker_users, "rabbitmq.environment.RABBITMQ_DEFAULT_PASS", "secret"),
     (check_broker_users, "journal.environment.AMQP_URI", "amqp://guest:guest@rabbitmq:5672/"),
-    (check_broker_users, "gateway.environment.AMQP_URI", "amqp://${RABBITMQ_USER:-ozsp}:${RABBITMQ_PASSWORD:-ozsp-dev}"
-                                                         "@rabbitmq:5672/"),
+    (
+        check_broker_users,
+        "gateway.environment.AMQP_URI",
+        "amqp://${RABBITMQ_USER:-ozsp}:${RABBITMQ_PASSWORD:-ozsp-dev}@rabbitmq:5672/",
+    ),
     (check_database_login, "postgres.environment.POSTGRES_HOST_AUTH_METHOD", "trust"),
     (check_database_login, "postgres.environment.POSTGRES_PASSWORD", "ozsp-dev"),
     (check_database_login, "migrate.environment.DATABASE_URL", "postgresql+psycopg2://postgres@postgres:5432/ozsp"),
@@ -445,19 +490,37 @@ FAULTS = [
     (check_healthchecks, "ferzl_emulator.healthcheck", None),
     (check_healthchecks, "rabbitmq.healthcheck", None),
     (check_healthchecks, "gateway.healthcheck.test", ["CMD", "curl", "-f", "http://127.0.0.1:8000/api/v1/health"]),
-    (check_healthchecks, "gateway.healthcheck.test",
-     ["CMD", "python", "-m", "shared.health", "http", "http://127.0.0.1:8000/api/v1/healthz"]),
-    (check_healthchecks, "ferzl_emulator.healthcheck.test",
-     ["CMD", "python", "-m", "shared.health", "http", "http://127.0.0.1:8100/emulator/healthz"]),
-    (check_healthchecks, "ferzl_emulator.healthcheck.test",
-     ["CMD", "python", "-m", "shared.health", "http", "http://127.0.0.1:8000/emulator/health"]),
+    (
+        check_healthchecks,
+        "gateway.healthcheck.test",
+        ["CMD", "python", "-m", "shared.health", "http", "http://127.0.0.1:8000/api/v1/healthz"],
+    ),
+    (
+        check_healthchecks,
+        "ferzl_emulator.healthcheck.test",
+        ["CMD", "python", "-m", "shared.health", "http", "http://127.0.0.1:8100/emulator/healthz"],
+    ),
+    (
+        check_healthchecks,
+        "ferzl_emulator.healthcheck.test",
+        ["CMD", "python", "-m", "shared.health", "http", "http://127.0.0.1:8000/emulator/health"],
+    ),
     (check_healthchecks, "certmail_intake.healthcheck.test", ["CMD", "python", "-m", "shared.health", "smtp", ":25"]),
-    (check_healthchecks, "journal.healthcheck.test",
-     ["CMD", "python", "-m", "shared.health", "heartbeat", "/tmp/elsewhere", "--max-age", "30"]),
-    (check_healthchecks, "flk.healthcheck.test",
-     ["CMD", "python", "-m", "shared.health", "heartbeat", "/tmp/ozsp-heartbeat", "--max-age", "5"]),
-    (check_healthchecks, "certmail_intake.healthcheck",
-     {"test": ["CMD", "python", "-m", "shared.health", "heartbeat", "/tmp/ozsp-heartbeat"]}),
+    (
+        check_healthchecks,
+        "journal.healthcheck.test",
+        ["CMD", "python", "-m", "shared.health", "heartbeat", "/tmp/elsewhere", "--max-age", "30"],
+    ),
+    (
+        check_healthchecks,
+        "flk.healthcheck.test",
+        ["CMD", "python", "-m", "shared.health", "heartbeat", "/tmp/ozsp-heartbeat", "--max-age", "5"],
+    ),
+    (
+        check_healthchecks,
+        "certmail_intake.healthcheck",
+        {"test": ["CMD", "python", "-m", "shared.health", "heartbeat", "/tmp/ozsp-heartbeat"]},
+    ),
     (check_one_image, "flk.build", "."),
     (check_one_image, "gateway.depends_on", {"rabbitmq": {"condition": "service_healthy"}}),
     (check_one_image, "ferzl_emulator.depends_on", None),
@@ -466,10 +529,16 @@ FAULTS = [
     (check_migrate_waits, "migrate.command", ["sh", "-c", "ozsp migrate && ozsp seed"]),
     (check_migrate_waits, "migrate.command", ["sh", "-c", "ozsp migrate --wait 5 && ozsp seed"]),
     (check_migrate_waits, "migrate.depends_on", {"postgres": {"condition": "service_started"}}),
-    (check_dependencies, "journal.depends_on", {"rabbitmq": {"condition": "service_started"},
-                                                "migrate": {"condition": "service_completed_successfully"}}),
-    (check_dependencies, "gateway.depends_on", {"rabbitmq": {"condition": "service_healthy"},
-                                                "migrate": {"condition": "service_started"}}),
+    (
+        check_dependencies,
+        "journal.depends_on",
+        {"rabbitmq": {"condition": "service_started"}, "migrate": {"condition": "service_completed_successfully"}},
+    ),
+    (
+        check_dependencies,
+        "gateway.depends_on",
+        {"rabbitmq": {"condition": "service_healthy"}, "migrate": {"condition": "service_started"}},
+    ),
 ]
 
 
@@ -482,6 +551,7 @@ def test_each_check_catches_its_fault(check, path, value):
 
 def test_the_migrate_command_of_the_file_is_one_the_cli_takes(monkeypatch):
     from services import admin, cli
+
     calls = []
     monkeypatch.setattr(admin, "migrate", lambda **kw: calls.append(kw))
     cli.main(_migrate_arguments(COMPOSE))

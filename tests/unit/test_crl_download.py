@@ -1,6 +1,7 @@
 """CRL downloads of the journal (crl_refresh.download) through the loopback TCP proxy: no connection is kept to
 go stale, a connection reset or closed before the CRL came is repeated at once on a new one, a silent one costs
 the read timeout only, and the next download is not touched by what happened to the last one."""
+
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

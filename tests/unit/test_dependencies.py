@@ -1,5 +1,6 @@
 """Every dependency pyproject.toml declares is imported somewhere (runtime ones by the services, dev ones by the
 tests or benchmarks), or is named below with the reason it is needed without an import."""
+
 import ast
 import re
 import tomllib
@@ -12,6 +13,8 @@ NOT_IMPORTED = {
     "psycopg2-binary": "SQLAlchemy's driver, named by the postgresql+psycopg2 URL",
     "tzdata": "zone data for zoneinfo where the system has none (shared/clock.py)",
     "pytest-timeout": "a pytest plugin (timeout in pyproject.toml)",
+    "ruff": "a command: make lint (run by make test)",
+    "mypy": "a command: make lint (run by make test)",
 }
 
 
@@ -21,8 +24,7 @@ def _name(requirement):
 
 def declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return ({_name(r) for r in project["dependencies"]},
-            {_name(r) for r in project["optional-dependencies"]["dev"]})
+    return ({_name(r) for r in project["dependencies"]}, {_name(r) for r in project["optional-dependencies"]["dev"]})
 
 
 def imported_modules(folders):

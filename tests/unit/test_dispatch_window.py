@@ -1,5 +1,6 @@
 """The journal's dispatch window and the shape of the chunks it publishes (no database).
 (Counting and claiming on PostgreSQL: tests/integration/test_dispatch_window.py.)"""
+
 import pytest
 
 from services.journal.store import dispatch_chunks, dispatch_window

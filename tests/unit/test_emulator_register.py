@@ -1,4 +1,5 @@
 """The emulator's synthetic register: deterministic, valid checksums, every identifier finds its person."""
+
 import random
 import re
 from datetime import date, timedelta
@@ -15,6 +16,7 @@ FAKE_SURNAMES = {form for pair in names.SURNAMES for form in pair}
 
 
 # Reference check-digit algorithms, written independently of services/ferzl_emulator/ids.py.
+
 
 def enp_valid(enp):
     total = 0
@@ -99,8 +101,17 @@ def test_every_identifier_finds_its_person(index):
             assert r.by_tmpcert(policy.tmpcert) == p
         else:
             assert r.by_enp(p.enp, policy.type) == p
-    assert r.find({"oip": p.oip, "pcy": {"type": None, "enp": p.enp}, "snils": {"snils": p.snils},
-                   "dudl": {"type": doc.type, "series": doc.series, "number": doc.number}}) == p
+    assert (
+        r.find(
+            {
+                "oip": p.oip,
+                "pcy": {"type": None, "enp": p.enp},
+                "snils": {"snils": p.snils},
+                "dudl": {"type": doc.type, "series": doc.series, "number": doc.number},
+            }
+        )
+        == p
+    )
 
 
 def test_passport_series_without_space_and_wrong_details():
@@ -222,12 +233,13 @@ def test_answer_orders_active_therapy_first_then_newest():
     for p in REGISTER.sample(20, "several_attachments"):
         rows = REGISTER.answer(p, REFERENCE_DATE)["attachments"]
         first = [r for r in rows if r["area_type"] == "1" and r["status"][0] == "Д"]
-        assert rows[:len(first)] == first
-        for group in (first, rows[len(first):]):
+        assert rows[: len(first)] == first
+        for group in (first, rows[len(first) :]):
             assert [r["date_begin"] for r in group] == sorted((r["date_begin"] for r in group), reverse=True)
 
 
 def test_register_from_settings():
     from shared import config
+
     r = Register.from_settings(config.load({"EMULATOR_SEED": "7", "EMULATOR_SIZE": "50"}))
     assert (r.seed, r.size) == (7, 50)

@@ -1,4 +1,5 @@
 """The emulator's WSGI app through werkzeug's test client: routes, token, knobs, counters."""
+
 import time
 
 import pytest
@@ -26,8 +27,12 @@ def client(app):
 
 def post(client, body=None, token=TOKEN):
     headers = {"X-Auth-Token": token} if token else {}
-    return client.post(SOAP_PATH, data=body or oip_request(REGISTER.person(0).oip), headers=headers,
-                       content_type="text/xml; charset=utf-8")
+    return client.post(
+        SOAP_PATH,
+        data=body or oip_request(REGISTER.person(0).oip),
+        headers=headers,
+        content_type="text/xml; charset=utf-8",
+    )
 
 
 def error_codes(response):
@@ -93,8 +98,9 @@ def test_bad_envelope_is_http_400(client):
     assert response.status_code == 400 and b"Fault" in response.data
 
 
-@pytest.mark.parametrize("changes", [{"nope": 1}, {"error_rate": 2}, {"down": "yes"}, {"latency_ms": -1},
-                                     {"token": 5}, ["a"]])
+@pytest.mark.parametrize(
+    "changes", [{"nope": 1}, {"error_rate": 2}, {"down": "yes"}, {"latency_ms": -1}, {"token": 5}, ["a"]]
+)
 def test_admin_rejects_bad_knobs(client, changes):
     response = client.post("/emulator/admin", json=changes)
     assert response.status_code == 400 and "error" in response.json

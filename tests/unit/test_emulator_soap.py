@@ -1,4 +1,5 @@
 """The emulator's SOAP layer without HTTP: parsing, validation errors, lookups, schema-valid answers."""
+
 from datetime import date
 from pathlib import Path
 
@@ -32,8 +33,10 @@ def call(operation, search_xml, extra="", guid=GUID):
 
 
 def errors_of(response):
-    return [(i.findtext(f"{{{C}}}code"), i.findtext(f"{{{C}}}message"), i.findtext(f"{{{C}}}tag"))
-            for i in response.iter(f"{{{C}}}errorItem")]
+    return [
+        (i.findtext(f"{{{C}}}code"), i.findtext(f"{{{C}}}message"), i.findtext(f"{{{C}}}tag"))
+        for i in response.iter(f"{{{C}}}errorItem")
+    ]
 
 
 def test_get_person_data_by_enp_answers_policy_and_attachments():
@@ -56,20 +59,26 @@ def test_without_show_every_entity_comes():
     assert pd.findtext(f"{{{T}}}person/{{{T}}}personItems/{{{T}}}surname") == p.surname
 
 
-@pytest.mark.parametrize("search, tag, message", [
-    ("", "personSearchInfo", "Не заданы параметры поиска"),
-    ("<t:oip>12345</t:oip>", "oip", "12 цифр"),
-    ("<t:pcy><c:enp>5096989785000018</c:enp></t:pcy>", "enp", "контрольная цифра ЕНП"),
-    ("<t:pcy><c:enp>50969897</c:enp></t:pcy>", "enp", "16 цифр"),
-    ("<t:pcy><c:pcyType>С</c:pcyType><c:pcySer>5001</c:pcySer></t:pcy>", "pcyNum", "pcyNum"),
-    ("<t:pcy><c:pcyType>В</c:pcyType></t:pcy>", "tmpcertNum", "tmpcertNum"),
-    ("<t:pcy><c:pcyType>Э</c:pcyType></t:pcy>", "enp", "ЕНП"),
-    ("<t:pcy><c:pcyType>Z</c:pcyType></t:pcy>", "pcyType", "тип полиса"),
-    ("<t:dudl><c:dudlNum>123456</c:dudlNum></t:dudl>", "dudlType", "тип ДУДЛ"),
-    ("<t:snilsDr><t:birthDay>2000-01-01</t:birthDay></t:snilsDr>", "snils", "СНИЛС"),
-    ("<t:snilsDr><t:snils>112-233-445 96</t:snilsDr>".replace("</t:snilsDr>", "</t:snils></t:snilsDr>"),
-     "snils", "контрольное число"),
-])
+@pytest.mark.parametrize(
+    "search, tag, message",
+    [
+        ("", "personSearchInfo", "Не заданы параметры поиска"),
+        ("<t:oip>12345</t:oip>", "oip", "12 цифр"),
+        ("<t:pcy><c:enp>5096989785000018</c:enp></t:pcy>", "enp", "контрольная цифра ЕНП"),
+        ("<t:pcy><c:enp>50969897</c:enp></t:pcy>", "enp", "16 цифр"),
+        ("<t:pcy><c:pcyType>С</c:pcyType><c:pcySer>5001</c:pcySer></t:pcy>", "pcyNum", "pcyNum"),
+        ("<t:pcy><c:pcyType>В</c:pcyType></t:pcy>", "tmpcertNum", "tmpcertNum"),
+        ("<t:pcy><c:pcyType>Э</c:pcyType></t:pcy>", "enp", "ЕНП"),
+        ("<t:pcy><c:pcyType>Z</c:pcyType></t:pcy>", "pcyType", "тип полиса"),
+        ("<t:dudl><c:dudlNum>123456</c:dudlNum></t:dudl>", "dudlType", "тип ДУДЛ"),
+        ("<t:snilsDr><t:birthDay>2000-01-01</t:birthDay></t:snilsDr>", "snils", "СНИЛС"),
+        (
+            "<t:snilsDr><t:snils>112-233-445 96</t:snilsDr>".replace("</t:snilsDr>", "</t:snils></t:snilsDr>"),
+            "snils",
+            "контрольное число",
+        ),
+    ],
+)
 def test_malformed_keys_get_400_error_items(search, tag, message):
     errors = errors_of(call("getPersonData", search))
     assert errors and all(code == "400" for code, _, _ in errors)
@@ -86,8 +95,7 @@ def test_bad_guid_and_bad_date():
 def test_not_found_conflict_and_name_mismatch():
     a, b = REGISTER.person(1), REGISTER.person(2)
     unknown = REGISTER.sample(1, "unknown")[0]
-    assert errors_of(call("getPersonData", f"<t:oip>{unknown.oip}</t:oip>")) == [
-        ("409", "Персона не найдена", None)]
+    assert errors_of(call("getPersonData", f"<t:oip>{unknown.oip}</t:oip>")) == [("409", "Персона не найдена", None)]
     both = f"<t:oip>{a.oip}</t:oip><t:snilsDr><t:snils>{b.snils}</t:snils></t:snilsDr>"
     [(code, message, _)] = errors_of(call("getPersonData", both))
     assert code == "409" and "разным персонам" in message
@@ -100,8 +108,10 @@ def test_not_found_conflict_and_name_mismatch():
 def test_get_insurance_status():
     p = REGISTER.sample(1, "old_style")[0]
     policy = p.policies[-1]
-    search = (f"<t:pcy><c:pcyType>С</c:pcyType><c:pcySer>{policy.series}</c:pcySer>"
-              f"<c:pcyNum>{policy.number}</c:pcyNum></t:pcy>")
+    search = (
+        f"<t:pcy><c:pcyType>С</c:pcyType><c:pcySer>{policy.series}</c:pcySer>"
+        f"<c:pcyNum>{policy.number}</c:pcyNum></t:pcy>"
+    )
     status = call("getInsuranceStatus", search).find(f"{{{T}}}status")
     assert status.findtext(f"{{{T}}}policyType") == "С"
     assert status.findtext(f"{{{T}}}policySer") == policy.series

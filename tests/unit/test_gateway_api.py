@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from services.gateway.api import ApiError, COMBINED_FIO, parse_list_args, parse_request_fields
+from services.gateway.api import COMBINED_FIO, ApiError, parse_list_args, parse_request_fields
 
 
 def test_fields_are_read_and_missing_ones_are_none():
@@ -11,11 +11,20 @@ def test_fields_are_read_and_missing_ones_are_none():
     assert len(fields) == 16
 
 
-@pytest.mark.parametrize("raw, code", [
-    (b"", "bad_json"), (b"[1]", "bad_json"), (b"\xff\xfe", "bad_json"), (b"{", "bad_json"),
-    (b'{"enpp": "1"}', "unknown_fields"), (b'{"enp": 5072360829000830}', "flk"),
-    (b"[" * 100000, "bad_json"), (b'{"name": "\\ud800"}', "bad_json"), (b'{"name": ' + b"[" * 5000, "bad_json"),
-])
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        (b"", "bad_json"),
+        (b"[1]", "bad_json"),
+        (b"\xff\xfe", "bad_json"),
+        (b"{", "bad_json"),
+        (b'{"enpp": "1"}', "unknown_fields"),
+        (b'{"enp": 5072360829000830}', "flk"),
+        (b"[" * 100000, "bad_json"),
+        (b'{"name": "\\ud800"}', "bad_json"),
+        (b'{"name": ' + b"[" * 5000, "bad_json"),
+    ],
+)
 def test_bad_bodies_are_refused_in_russian(raw, code):
     with pytest.raises(ApiError) as err:
         parse_request_fields(raw)
@@ -24,8 +33,9 @@ def test_bad_bodies_are_refused_in_russian(raw, code):
 
 
 def test_list_filters():
-    filters, page, per_page = parse_list_args({"fio": " петров ", "status": "answered", "date_from": "2026-01-01",
-                                                "page": "2", "per_page": "1000"})
+    filters, page, per_page = parse_list_args(
+        {"fio": " петров ", "status": "answered", "date_from": "2026-01-01", "page": "2", "per_page": "1000"}
+    )
     assert filters == {"fio": "петров", "status": "answered", "date_from": "2026-01-01"}
     assert (page, per_page) == (2, 500)
     with pytest.raises(ApiError) as err:
@@ -39,31 +49,51 @@ def test_list_filters():
 def _raising(exc):
     def handler(self, request):
         raise exc
+
     return handler
 
 
-@pytest.mark.parametrize("exc, status", [
-    (__import__("nameko.exceptions", fromlist=["UnknownService"]).UnknownService("journal"), 503),
-    (__import__("nameko.exceptions", fromlist=["RemoteError"]).RemoteError(
-        "OperationalError", "FATAL: database is not currently accepting connections"), 503),
-    (__import__("kombu.exceptions", fromlist=["OperationalError"]).OperationalError("ECONNREFUSED"), 503),
-    (__import__("nameko.exceptions", fromlist=["RemoteError"]).RemoteError("KeyError", "'x'"), 500),
-    (ValueError("a bug"), 500),
-], ids=["service-down", "database-away", "broker-away", "remote-bug", "bug"])
+@pytest.mark.parametrize(
+    "exc, status",
+    [
+        (__import__("nameko.exceptions", fromlist=["UnknownService"]).UnknownService("journal"), 503),
+        (
+            __import__("nameko.exceptions", fromlist=["RemoteError"]).RemoteError(
+                "OperationalError", "FATAL: database is not currently accepting connections"
+            ),
+            503,
+        ),
+        (__import__("kombu.exceptions", fromlist=["OperationalError"]).OperationalError("ECONNREFUSED"), 503),
+        (__import__("nameko.exceptions", fromlist=["RemoteError"]).RemoteError("KeyError", "'x'"), 500),
+        (ValueError("a bug"), 500),
+    ],
+    ids=["service-down", "database-away", "broker-away", "remote-bug", "bug"],
+)
 def test_a_service_away_is_503_try_later_a_bug_is_500(exc, status):
     from services.gateway import api, login, pages, signin
+
     response = api.api_call(_raising(exc))(None, None)
     body = json.loads(response.get_data())
     assert response.status_code == status
     assert body["message"] == (api.UNAVAILABLE if status == 503 else "Внутренняя ошибка сервиса.")
     response = login.login_json(_raising(exc))(None, None)  # the sign-in page's script reads JSON
     assert response.status_code == status
-    assert json.loads(response.get_data()) == {"ok": False, "title": signin.TITLE,
-                                               "message": pages.UNAVAILABLE if status == 503 else pages.INTERNAL}
+    assert json.loads(response.get_data()) == {
+        "ok": False,
+        "title": signin.TITLE,
+        "message": pages.UNAVAILABLE if status == 503 else pages.INTERNAL,
+    }
 
 
-@pytest.mark.parametrize("args, key", [({"page": "1" + "0" * 30}, "page"), ({"date_to": "9999-12-31"}, "date_to"),
-                                       ({"date_from": "0001-01-01"}, "date_from"), ({"page": "9" * 5000}, "page")])
+@pytest.mark.parametrize(
+    "args, key",
+    [
+        ({"page": "1" + "0" * 30}, "page"),
+        ({"date_to": "9999-12-31"}, "date_to"),
+        ({"date_from": "0001-01-01"}, "date_from"),
+        ({"page": "9" * 5000}, "page"),
+    ],
+)
 def test_values_the_journal_cannot_take_are_refused_in_russian(args, key):
     with pytest.raises(ApiError) as err:
         parse_list_args(args)
@@ -80,6 +110,7 @@ def test_api_answers_are_no_store_and_nosniff_and_posts_must_be_json():
     from werkzeug.wrappers import Request
 
     from services.gateway.api import json_response, require_json
+
     response = json_response(200, {}, headers={"Location": "/x"})
     assert response.headers["Cache-Control"] == "no-store" and response.headers["X-Content-Type-Options"] == "nosniff"
     for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
@@ -87,5 +118,6 @@ def test_api_answers_are_no_store_and_nosniff_and_posts_must_be_json():
         with pytest.raises(ApiError) as err:
             require_json(request)
         assert err.value.status == 415
-    require_json(Request(EnvironBuilder(method="POST", data=b"{}", content_type="application/json; charset=utf-8")
-                         .get_environ()))
+    require_json(
+        Request(EnvironBuilder(method="POST", data=b"{}", content_type="application/json; charset=utf-8").get_environ())
+    )

@@ -1,4 +1,5 @@
 """Body limits per route and the gateway's JSON reader (issue 17 §2–3): plain functions, no services."""
+
 import pytest
 
 from services.gateway import bodies
@@ -15,11 +16,19 @@ def environ(method, path, length=None, chunked=False):
     return env
 
 
-@pytest.mark.parametrize("method, path, limit", [
-    ("POST", "/login/challenge", 4 * KB), ("POST", "/dev/sign", 4 * KB), ("POST", "/logout", 4 * KB),
-    ("POST", "/login", 64 * KB), ("POST", "/api/v1/requests", 1024 * KB), ("POST", "/individual", 64 * KB),
-    ("POST", "/group/flk-errors.csv", 1024 * KB), ("GET", "/journal", 64 * KB),
-])
+@pytest.mark.parametrize(
+    "method, path, limit",
+    [
+        ("POST", "/login/challenge", 4 * KB),
+        ("POST", "/dev/sign", 4 * KB),
+        ("POST", "/logout", 4 * KB),
+        ("POST", "/login", 64 * KB),
+        ("POST", "/api/v1/requests", 1024 * KB),
+        ("POST", "/individual", 64 * KB),
+        ("POST", "/group/flk-errors.csv", 1024 * KB),
+        ("GET", "/journal", 64 * KB),
+    ],
+)
 def test_each_route_has_its_limit(method, path, limit):
     assert bodies.limit_for(method, path) == limit
     assert bodies.refusal(environ(method, path, limit)) is None
@@ -46,8 +55,10 @@ def test_refusals_speak_the_callers_language():
     assert bodies.refusal_body("/individual", 413, "м") == ("page", "м")
 
 
-@pytest.mark.parametrize("raw", [b"[" * 100000, b'{"a": ' * 5000, b"\xff\xfe", b"{", b'{"name": "\\ud800"}',
-                                 b'{"\\udc00": 1}', b'[["\\ud83d"]]'])
+@pytest.mark.parametrize(
+    "raw",
+    [b"[" * 100000, b'{"a": ' * 5000, b"\xff\xfe", b"{", b'{"name": "\\ud800"}', b'{"\\udc00": 1}', b'[["\\ud83d"]]'],
+)
 def test_json_that_cannot_be_taken_is_bad_json(raw):
     with pytest.raises(bodies.BadJson):
         bodies.load_json(raw)

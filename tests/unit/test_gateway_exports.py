@@ -11,6 +11,7 @@ def pages_of(total):
         calls.append(after)
         lines = [n for n in range(2, total + 2) if n > after][:limit]
         return [{"line_no": n, "cells": [str(n), f"RQ{n}", "Ё-ЛКА №1"] + [""] * 23} for n in lines]
+
     return fetch, calls
 
 

@@ -1,4 +1,5 @@
 """The group JSON API with fake RPC proxies: upload statuses, Idempotency-Key, Server-Timing, 404s, exports."""
+
 import io
 import json
 
@@ -13,8 +14,15 @@ from tests.unit.test_gateway_group_pages import App, Reply
 def call(method, path, data=None, headers=None, query=None, content_type=None):
     if method == "POST":  # a page of this site (CSRF: services/gateway/csrf.py api_allowed)
         headers = {"Origin": "http://127.0.0.1:8000", **(headers or {})}
-    builder = EnvironBuilder(path=path, method=method, data=data, headers=headers, query_string=query,
-                             content_type=content_type, base_url="http://127.0.0.1:8000")
+    builder = EnvironBuilder(
+        path=path,
+        method=method,
+        data=data,
+        headers=headers,
+        query_string=query,
+        content_type=content_type,
+        base_url="http://127.0.0.1:8000",
+    )
     return Request(builder.get_environ())
 
 
@@ -45,8 +53,9 @@ def test_refused_upload_is_422_with_the_report():
 
 def test_missing_name_and_file():
     app = App()
-    response = app.api_create_group(call("POST", "/api/v1/groups", data={"name": ""},
-                                         content_type="multipart/form-data"))
+    response = app.api_create_group(
+        call("POST", "/api/v1/groups", data={"name": ""}, content_type="multipart/form-data")
+    )
     assert response.status_code == 422
     assert [e["field"] for e in body(response)["errors"]] == ["name", "file"]
 
@@ -58,8 +67,10 @@ def test_a_bad_idempotency_key_is_400(key):
 
 def test_not_multipart_is_400_and_a_declared_big_body_is_413():
     app = App()
-    assert app.api_create_group(call("POST", "/api/v1/groups", data=b"{}", content_type="application/json")) \
-        .status_code == 400
+    assert (
+        app.api_create_group(call("POST", "/api/v1/groups", data=b"{}", content_type="application/json")).status_code
+        == 400
+    )
     big = call("POST", "/api/v1/groups", data=b"x", content_type="multipart/form-data; boundary=b")
     big.environ["CONTENT_LENGTH"] = str(groups_api.MAX_UPLOAD + groups_api.MULTIPART_SLACK + 1)
     response = app.api_create_group(big)

@@ -1,5 +1,6 @@
 """Group pages with fake RPC proxies: upload (CSRF, CAPTCHA, fields), the ФЛК page and its CSV, the journal's
 30 days and live part, one group's journal, exports and the completion notices."""
+
 import base64
 import io
 import re
@@ -7,17 +8,35 @@ from datetime import timedelta
 
 import pytest
 
-from tests.unit.gateway_support import FakeCaptchas, page_request, read_form
-from services.gateway import ferzl_state, group_pages, groups_api, pages, views
+from services.gateway import ferzl_state, group_pages, groups_api, pages
 from services.gateway.api import NotAuthenticated
 from shared import clock, export
+from tests.unit.gateway_support import FakeCaptchas, page_request, read_form
 
 SECRET = "unit-secret"
 ME = {"user_id": 1, "organization_id": 1}
-ROW = {"id": 7, "name": "Группа <b>1</b>", "filename": "g.csv", "created_at": "2026-11-20T10:00:00+00:00", "total": 4,
-       "answered": 1, "failed": 1, "received": 2, "status": "sent", "status_label": "Отправлен", "finished_at": None}
-DONE = {**ROW, "id": 8, "name": "Готовая", "answered": 3, "received": 4, "status": "answered",
-        "status_label": "Получен ответ"}
+ROW = {
+    "id": 7,
+    "name": "Группа <b>1</b>",
+    "filename": "g.csv",
+    "created_at": "2026-11-20T10:00:00+00:00",
+    "total": 4,
+    "answered": 1,
+    "failed": 1,
+    "received": 2,
+    "status": "sent",
+    "status_label": "Отправлен",
+    "finished_at": None,
+}
+DONE = {
+    **ROW,
+    "id": 8,
+    "name": "Готовая",
+    "answered": 3,
+    "received": 4,
+    "status": "answered",
+    "status_label": "Получен ответ",
+}
 
 
 class Reply:
@@ -30,6 +49,7 @@ class Reply:
 
 class Call:
     """A fake RPC method: called directly or with call_async(), like nameko's."""
+
     def __init__(self, function):
         self.function = function
 
@@ -58,13 +78,28 @@ class FakeJournal(FakeCaptchas):
     def list_groups(self, identity, date_from, date_to, page, per_page):
         self.list_args = (date_from, date_to, page, per_page)
         items = list(self.groups.values())
-        return {"items": items, "total": len(items), "page": page, "per_page": per_page,
-                "in_progress": self.in_progress}
+        return {
+            "items": items,
+            "total": len(items),
+            "page": page,
+            "per_page": per_page,
+            "in_progress": self.in_progress,
+        }
 
     def list_requests(self, identity, filters, page, per_page):
         self.list_args = filters
-        items = [{"id": 100, "name": "RQ1", "created_at": ROW["created_at"], "params_text": "ЕНП: 5072360829000830",
-                  "status": "answered", "status_label": "Получен", "group_id": 8, "line_no": 2}]
+        items = [
+            {
+                "id": 100,
+                "name": "RQ1",
+                "created_at": ROW["created_at"],
+                "params_text": "ЕНП: 5072360829000830",
+                "status": "answered",
+                "status_label": "Получен",
+                "group_id": 8,
+                "line_no": 2,
+            }
+        ]
         return {"items": items, "total": 1, "total_exact": True, "page": page, "per_page": per_page}
 
     def take_finished_notices(self, identity):
@@ -81,11 +116,27 @@ class FakeFlk:
     def check_group(self, content_b64, filename):
         content = base64.b64decode(content_b64)
         if b"BAD" in content:
-            return {"ok": False, "rows": [], "columns": [], "encoding": "utf-8", "total": 2, "warnings": [],
-                    "errors": [{"line": 2, "field": "ЕНП", "message": "Введите данные в указанном формате. 16 цифр"},
-                               {"line": 3, "field": None, "message": "=HYPERLINK(1) Строка содержит 3 поля"}]}
-        return {"ok": True, "columns": ["line", "name"], "rows": [[2, "RQ1"], [3, "RQ2"]], "errors": [],
-                "warnings": [{"line": 3, "message": "Повтор"}], "encoding": "cp1251", "total": 2}
+            return {
+                "ok": False,
+                "rows": [],
+                "columns": [],
+                "encoding": "utf-8",
+                "total": 2,
+                "warnings": [],
+                "errors": [
+                    {"line": 2, "field": "ЕНП", "message": "Введите данные в указанном формате. 16 цифр"},
+                    {"line": 3, "field": None, "message": "=HYPERLINK(1) Строка содержит 3 поля"},
+                ],
+            }
+        return {
+            "ok": True,
+            "columns": ["line", "name"],
+            "rows": [[2, "RQ1"], [3, "RQ2"]],
+            "errors": [],
+            "warnings": [{"line": 3, "message": "Повтор"}],
+            "encoding": "cp1251",
+            "total": 2,
+        }
 
 
 class FakeBridge:
@@ -95,6 +146,7 @@ class FakeBridge:
             class Reply:
                 def result(self):
                     return {"state": "up"}
+
             return Reply()
 
 
@@ -152,8 +204,10 @@ def test_refused_file_lists_every_error_and_queues_nothing():
     assert response.status_code == 422 and not app.journal.groups_created
     assert "Результаты ФЛК группового запроса" in html and ">Загрузить другой файл<" in html
     rows = re.findall(r"<tr><td class=\"num\">([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", html)
-    assert rows == [("2", "ЕНП", "Введите данные в указанном формате. 16 цифр"),
-                    ("3", "—", "=HYPERLINK(1) Строка содержит 3 поля")]
+    assert rows == [
+        ("2", "ЕНП", "Введите данные в указанном формате. 16 цифр"),
+        ("3", "—", "=HYPERLINK(1) Строка содержит 3 поля"),
+    ]
 
 
 def test_error_list_downloads_as_csv_only_with_the_pages_signed_report():
@@ -161,15 +215,21 @@ def test_error_list_downloads_as_csv_only_with_the_pages_signed_report():
     html = upload(app, b"BAD").get_data(as_text=True)
     report = re.search(r'name="report" value="([^"]+)"', html).group(1)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = app.group_flk_errors(request("/group/flk-errors.csv", "POST", {"csrf_token": token, "report": report},
-                                            cookie=token))
+    response = app.group_flk_errors(
+        request("/group/flk-errors.csv", "POST", {"csrf_token": token, "report": report}, cookie=token)
+    )
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
     text = response.get_data().decode("utf-8")
-    assert text.split("\r\n") == ["\ufeffСтрока;Колонка;Ошибка", "2;ЕНП;Введите данные в указанном формате. 16 цифр",
-                                  "3;;'=HYPERLINK(1) Строка содержит 3 поля", ""]
-    forged = app.group_flk_errors(request("/group/flk-errors.csv", "POST",
-                                          {"csrf_token": token, "report": report[:-2] + "00"}, cookie=token))
+    assert text.split("\r\n") == [
+        "\ufeffСтрока;Колонка;Ошибка",
+        "2;ЕНП;Введите данные в указанном формате. 16 цифр",
+        "3;;'=HYPERLINK(1) Строка содержит 3 поля",
+        "",
+    ]
+    forged = app.group_flk_errors(
+        request("/group/flk-errors.csv", "POST", {"csrf_token": token, "report": report[:-2] + "00"}, cookie=token)
+    )
     assert forged.status_code == 400
     no_csrf = app.group_flk_errors(request("/group/flk-errors.csv", "POST", {"report": report}, cookie=token))
     assert no_csrf.status_code == 403
@@ -204,15 +264,22 @@ def test_a_file_over_20_mb_is_refused_before_flk(monkeypatch):
 
 def test_journal_shows_the_last_30_days_and_the_processing_notice():
     app = App()
-    html = app.group_journal_page(request("/group/journal", query={"created": "42", "warnings": "1"})) \
-        .get_data(as_text=True)
+    html = app.group_journal_page(request("/group/journal", query={"created": "42", "warnings": "1"})).get_data(
+        as_text=True
+    )
     today = clock.today()
     assert app.journal.list_args == ((today - timedelta(days=29)).isoformat(), today.isoformat(), 1, 25)
     assert "Идет обработка результатов группового запроса. Пожалуйста ожидайте" in html
     assert "«Новая» прошёл форматно-логический контроль" in html and "Предупреждений ФЛК: 1" in html
     heads = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', html)
-    assert heads == ["Дата запроса", "Наименование группового запроса", "Число вложенных запросов",
-                     "Получено ответов", "Статус", "Выгрузка"]
+    assert heads == [
+        "Дата запроса",
+        "Наименование группового запроса",
+        "Число вложенных запросов",
+        "Получено ответов",
+        "Статус",
+        "Выгрузка",
+    ]
     assert "Группа &lt;b&gt;1&lt;/b&gt;" in html and "<b>1</b>" not in html
     assert 'data-pending="true"' in html and '<progress class="progress" max="4" value="2"' in html
     assert html.count(">Выгрузить<") == 1 and 'href="/group/8/export.csv"' in html
@@ -237,8 +304,9 @@ def test_journal_period_can_be_chosen_and_a_bad_one_is_explained():
 
 def test_one_groups_journal_uses_the_individual_journals_filters():
     app = App()
-    html = app.group_requests_page(request("/group/8", query={"fio": "иван", "status": "answered"}), 8) \
-        .get_data(as_text=True)
+    html = app.group_requests_page(request("/group/8", query={"fio": "иван", "status": "answered"}), 8).get_data(
+        as_text=True
+    )
     assert app.journal.list_args == {"fio": "иван", "status": "answered", "group_id": 8}
     assert "Журнал Группового запроса" in html and "Готовая" in html and 'action="/group/8"' in html
     assert 'href="/individual/100"' in html and ">Выгрузить<" in html and "Результаты поиска" in html

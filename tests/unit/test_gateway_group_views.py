@@ -1,4 +1,5 @@
 """What the group pages show, as plain data: the 30-day journal, group rows, the ФЛК report and its CSV."""
+
 from datetime import date
 
 from services.gateway import flk_report, views
@@ -21,11 +22,30 @@ def test_group_journal_takes_a_chosen_period_and_refuses_garbage():
 
 
 def test_group_rows_progress_and_export():
-    rows = views.group_rows([
-        {"id": 1, "name": "а", "created_at": "x", "total": 3, "received": 1, "failed": 0, "status": "sent",
-         "status_label": "Отправлен"},
-        {"id": 2, "name": "б", "created_at": "x", "total": 3, "received": 3, "failed": 3, "status": "error",
-         "status_label": "Ошибка"}])
+    rows = views.group_rows(
+        [
+            {
+                "id": 1,
+                "name": "а",
+                "created_at": "x",
+                "total": 3,
+                "received": 1,
+                "failed": 0,
+                "status": "sent",
+                "status_label": "Отправлен",
+            },
+            {
+                "id": 2,
+                "name": "б",
+                "created_at": "x",
+                "total": 3,
+                "received": 3,
+                "failed": 3,
+                "status": "error",
+                "status_label": "Ошибка",
+            },
+        ]
+    )
     assert [(r["percent"], r["finished"]) for r in rows] == [(33, False), (100, True)]
     assert views.any_group_pending({"in_progress": 0}, rows)
     assert not views.any_group_pending({"in_progress": 0}, rows[1:])
@@ -34,12 +54,14 @@ def test_group_rows_progress_and_export():
 
 def test_flk_rows_keep_file_level_errors_without_line():
     assert views.flk_rows([{"line": None, "field": None, "message": "Файл пуст"}]) == [
-        {"line": "", "field": "", "message": "Файл пуст"}]
+        {"line": "", "field": "", "message": "Файл пуст"}
+    ]
 
 
 def test_report_round_trip_is_bound_to_the_user_and_the_secret():
-    errors = [{"line": n, "field": "ЕНП", "message": "Введите данные в указанном формате. 16 цифр"}
-              for n in range(2, 1003)] + [{"line": None, "field": None, "message": "Показаны первые 1000 ошибок"}]
+    errors = [
+        {"line": n, "field": "ЕНП", "message": "Введите данные в указанном формате. 16 цифр"} for n in range(2, 1003)
+    ] + [{"line": None, "field": None, "message": "Показаны первые 1000 ошибок"}]
     token = flk_report.issue("s", 1, errors)
     assert len(token) < 20_000  # repetitive messages compress well: the hidden field stays small
     assert flk_report.read("s", 1, token) == errors
@@ -50,6 +72,7 @@ def test_report_round_trip_is_bound_to_the_user_and_the_secret():
 def test_report_refuses_a_signed_bomb():
     import base64
     import zlib
+
     payload = base64.urlsafe_b64encode(zlib.compress(b"[" + b" " * (flk_report.MAX_JSON + 10) + b"]"))
     token = payload.decode() + "." + flk_report._mac("s", 1, payload)
     assert flk_report.read("s", 1, token) is None

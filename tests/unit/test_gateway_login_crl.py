@@ -1,7 +1,8 @@
 """A login whose CA's CRL is missing: the gateway has the journal download it from the signer certificate's
 distribution point and verifies again (real GOST signatures, a fake journal)."""
+
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -10,7 +11,7 @@ from services.gateway import login, signin
 from shared.gost.testpki import TestPki
 
 CHALLENGE = "ozsp-login-CrlOnDemand0123456789abcdefghijklmnopq"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 class Journal:
@@ -28,8 +29,15 @@ class Journal:
         return self.material
 
     def certificate_owner(self, issuer, serial):
-        return {"certificate_id": 1, "certificate_active": True, "user_id": 2, "user_active": True, "roles": ["web"],
-                "organization_id": 3, "organization_active": True}
+        return {
+            "certificate_id": 1,
+            "certificate_active": True,
+            "user_id": 2,
+            "user_active": True,
+            "roles": ["web"],
+            "organization_id": 3,
+            "organization_active": True,
+        }
 
     def crl_fetch_for(self, cert_b64):
         self.asked.append(base64.b64decode(cert_b64))
@@ -43,8 +51,10 @@ def attempt(urls, fetched):
     user = ca.issue("ВХОДОВ ТЕСТ", crl_urls=urls)
     journal = Journal(ca, ca.crl(this_update=NOW - timedelta(hours=1), next_update=NOW + timedelta(days=7)), fetched)
     gateway = login.LoginMixin()
-    gateway.journal, gateway.config = journal, {"LOGIN_ATTEMPTS_PER_MINUTE": 10, "OZSP_MODE": "dev", "SECRET_KEY": "s",
-                                                "CRL_GRACE_HOURS": 0}
+    gateway.journal, gateway.config = (
+        journal,
+        {"LOGIN_ATTEMPTS_PER_MINUTE": 10, "OZSP_MODE": "dev", "SECRET_KEY": "s", "CRL_GRACE_HOURS": 0},
+    )
     signature = base64.b64encode(user.sign_challenge(CHALLENGE.encode())).decode()
     result = gateway._authenticate(SimpleNamespace(remote_addr="127.0.0.1", headers={}), "id", signature)
     return result, journal, user
@@ -56,9 +66,14 @@ def test_the_crl_is_fetched_and_the_login_succeeds():
     assert journal.asked == [user.cert.der]
 
 
-@pytest.mark.parametrize("urls, fetched, asked", [(["http://cdp.example.test/ca.crl"], "failed", 1),
-                                                   (["http://cdp.example.test/ca.crl"], "throttled", 1),
-                                                   ([], None, 0)])
+@pytest.mark.parametrize(
+    "urls, fetched, asked",
+    [
+        (["http://cdp.example.test/ca.crl"], "failed", 1),
+        (["http://cdp.example.test/ca.crl"], "throttled", 1),
+        ([], None, 0),
+    ],
+)
 def test_without_a_fresh_crl_the_refusal_stays(urls, fetched, asked):
     result, journal, _ = attempt(urls, fetched)
     assert (result.ok, result.reason, result.message) == (False, "crl_missing", signin.REASONS["crl_missing"])

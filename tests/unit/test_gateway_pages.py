@@ -1,4 +1,5 @@
 """Page handlers with fake RPC proxies: CSRF, CAPTCHA, the submission limit, escaping, the ФЕРЗЛ banner."""
+
 import time
 
 import eventlet
@@ -6,9 +7,9 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from tests.unit.gateway_support import FakeCaptchas, page_request, read_form
 from services.gateway import csrf, ferzl_state, pages, static, templating
 from shared.params import FIELDS
+from tests.unit.gateway_support import FakeCaptchas, page_request, read_form
 
 SECRET = "unit-secret"
 ME = {"user_id": 1, "organization_id": 1}
@@ -37,8 +38,11 @@ class FakeFlk:
     def check_request(self, values):
         if values.get("enp") == "5072360829000830":
             return {"ok": True, "errors": [], "normalized": {f: values.get(f) or None for f in FIELDS}}
-        return {"ok": False, "errors": [{"field": "enp", "message": "Введите данные в указанном формате. 16 цифр"}],
-                "normalized": {}}
+        return {
+            "ok": False,
+            "errors": [{"field": "enp", "message": "Введите данные в указанном формате. 16 цифр"}],
+            "normalized": {},
+        }
 
 
 class Reply:
@@ -59,6 +63,7 @@ class FakeBridge:
             def call_async(self):
                 bridge.calls += 1
                 return Reply(state, delay)
+
         self.get_state = GetState()
 
 
@@ -90,17 +95,35 @@ def test_form_page_has_csrf_cookie_token_and_a_fresh_captcha():
     html, form, cookie = open_form(app)
     assert form["csrf_token"] == cookie and csrf.valid(SECRET, 1, cookie)
     assert 'src="data:image/png;base64,' in html and len(app.journal.captchas) == 1
-    for label in ("Имя запроса", "ОИП", "ЕНП", "СНИЛС", "Тип ДПФС", "Серия", "Номер", "Номер ВС", "Тип ДУЛ",
-                  "Серия ДУЛ", "Номер ДУЛ", "По состоянию на дату", "Фамилия", "Имя", "Отчество", "Дата Рождения",
-                  "Обновить", "Направить запрос"):
+    for label in (
+        "Имя запроса",
+        "ОИП",
+        "ЕНП",
+        "СНИЛС",
+        "Тип ДПФС",
+        "Серия",
+        "Номер",
+        "Номер ВС",
+        "Тип ДУЛ",
+        "Серия ДУЛ",
+        "Номер ДУЛ",
+        "По состоянию на дату",
+        "Фамилия",
+        "Имя",
+        "Отчество",
+        "Дата Рождения",
+        "Обновить",
+        "Направить запрос",
+    ):
         assert f">{label}<" in html, label
 
 
 def test_valid_submission_is_created_and_redirected():
     app = Pages()
     _, form, cookie = open_form(app)
-    response = app.individual_submit(request(method="POST", form={**form, "name": "x", "enp": "5072360829000830"},
-                                             cookie=cookie))
+    response = app.individual_submit(
+        request(method="POST", form={**form, "name": "x", "enp": "5072360829000830"}, cookie=cookie)
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith("/individual?sent=101")
     assert app.journal.created[0]["enp"] == "5072360829000830"
 
@@ -118,8 +141,9 @@ def test_captcha_is_single_use():
 def test_missing_csrf_token_is_refused_and_values_stay():
     app = Pages()
     _, form, cookie = open_form(app)
-    response = app.individual_submit(request(method="POST", form={**form, "csrf_token": "", "enp": "5072360829000830"},
-                                             cookie=cookie))
+    response = app.individual_submit(
+        request(method="POST", form={**form, "csrf_token": "", "enp": "5072360829000830"}, cookie=cookie)
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 403 and "Форма устарела" in html and 'value="5072360829000830"' in html
     assert not app.journal.created
@@ -138,8 +162,11 @@ def test_submission_limit_per_minute_comes_from_the_journal():
 def test_flk_errors_are_shown_beside_the_field_and_user_text_is_escaped():
     app = Pages()
     _, form, cookie = open_form(app)
-    response = app.individual_submit(request(method="POST", cookie=cookie, form={
-        **form, "name": '<script>alert("x")</script>', "enp": "507636083600007"}))
+    response = app.individual_submit(
+        request(
+            method="POST", cookie=cookie, form={**form, "name": '<script>alert("x")</script>', "enp": "507636083600007"}
+        )
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="f-enp-err">Введите данные в указанном формате. 16 цифр<' in html
@@ -148,8 +175,16 @@ def test_flk_errors_are_shown_beside_the_field_and_user_text_is_escaped():
 
 def test_summary_escapes_request_names():
     app = Pages()
-    app.journal.items = [{"id": 5, "name": "<img src=x onerror=alert(1)>", "created_at": "2026-06-26T12:09:00+00:00",
-                          "params_text": "ЕНП: 5072360829000830", "status": "sent", "status_label": "Отправлен"}]
+    app.journal.items = [
+        {
+            "id": 5,
+            "name": "<img src=x onerror=alert(1)>",
+            "created_at": "2026-06-26T12:09:00+00:00",
+            "params_text": "ЕНП: 5072360829000830",
+            "status": "sent",
+            "status_label": "Отправлен",
+        }
+    ]
     html = app.individual_summary(request("/individual/summary")).get_data(as_text=True)
     assert "<img src=x" not in html and "&lt;img src=x" in html
     assert 'data-pending="true"' in html and "26-06-2026 15:09" in html
@@ -202,7 +237,9 @@ def test_static_files_have_types_and_long_cache_only_for_the_current_version():
     assert fresh.status_code == 200 and fresh.headers["Content-Type"] == "text/css; charset=utf-8"
     assert "immutable" in fresh.headers["Cache-Control"]
     old = static.response(request("/static/app.js?v=old"), "app.js")
-    assert old.headers["Content-Type"] == "text/javascript; charset=utf-8" and old.headers["Cache-Control"] == "no-cache"
+    assert (
+        old.headers["Content-Type"] == "text/javascript; charset=utf-8" and old.headers["Cache-Control"] == "no-cache"
+    )
     builder = EnvironBuilder(path="/static/app.css", headers={"If-None-Match": f'"{version}"'})
     assert static.response(Request(builder.get_environ()), "app.css").status_code == 304
     assert static.url("app.css") == f"/static/app.css?v={version}"

@@ -1,4 +1,5 @@
 """CSRF tokens, CAPTCHA hashing and images, page settings: plain functions, no services."""
+
 import io
 
 from PIL import Image
@@ -11,8 +12,9 @@ SECRET = "test-secret"
 
 
 def post(form, cookie=None, headers=None):
-    builder = EnvironBuilder(path="/individual", method="POST", data=form, headers=headers or {},
-                             base_url="http://127.0.0.1:8000")
+    builder = EnvironBuilder(
+        path="/individual", method="POST", data=form, headers=headers or {}, base_url="http://127.0.0.1:8000"
+    )
     if cookie:
         builder.headers["Cookie"] = f"{csrf.COOKIE}={cookie}"
     return Request(builder.get_environ())
@@ -24,8 +26,11 @@ def test_csrf_token_is_signed_for_the_user():
     assert not csrf.valid(SECRET, 2, token)  # another user's token
     assert not csrf.valid("other", 1, token)
     nonce, _, _ = token.partition(".")
-    assert not csrf.valid(SECRET, 1, nonce + ".forged") and not csrf.valid(SECRET, 1, "") and \
-        not csrf.valid(SECRET, 1, None)
+    assert (
+        not csrf.valid(SECRET, 1, nonce + ".forged")
+        and not csrf.valid(SECRET, 1, "")
+        and not csrf.valid(SECRET, 1, None)
+    )
 
 
 def test_csrf_double_submit_check():
@@ -37,8 +42,7 @@ def test_csrf_double_submit_check():
     assert not csrf.check(post({csrf.FIELD: token}, cookie=token), SECRET, 2)
     foreign = {"Origin": "http://evil.example"}
     assert not csrf.check(post({csrf.FIELD: token}, cookie=token, headers=foreign), SECRET, 1)
-    assert csrf.check(post({csrf.FIELD: token}, cookie=token, headers={"Origin": "http://127.0.0.1:8000"}),
-                      SECRET, 1)
+    assert csrf.check(post({csrf.FIELD: token}, cookie=token, headers={"Origin": "http://127.0.0.1:8000"}), SECRET, 1)
 
 
 def test_csrf_cookie_is_reused_while_valid():
@@ -67,8 +71,10 @@ def test_captcha_image_is_a_png_of_the_declared_size():
 def test_page_settings_default_to_safe_values():
     conf = settings.load({}, env={})
     assert not conf.captcha_test_mode and conf.captcha_ttl == 300 and conf.submit_limit == 20
-    conf = settings.load({"SECRET_KEY": "s"}, env={"CAPTCHA_TEST_MODE": "1", "SUBMIT_LIMIT_PER_MINUTE": "5",
-                                                     "CAPTCHA_TTL_SECONDS": "120"})
+    conf = settings.load(
+        {"SECRET_KEY": "s"},
+        env={"CAPTCHA_TEST_MODE": "1", "SUBMIT_LIMIT_PER_MINUTE": "5", "CAPTCHA_TTL_SECONDS": "120"},
+    )
     assert conf.captcha_test_mode and conf.submit_limit == 5 and conf.captcha_ttl == 120 and conf.secret_key == "s"
     assert not settings.load({}, env={"CAPTCHA_TEST_MODE": "0"}).captcha_test_mode
 
@@ -84,11 +90,11 @@ def test_api_calls_need_the_header_token_or_our_origin():
     token = csrf.new_token(SECRET, 1)
     assert csrf.api_allowed(api_call({csrf.HEADER: token}, token), SECRET, 1)
     assert csrf.api_allowed(api_call({"Origin": "http://127.0.0.1:8000"}), SECRET, 1)
-    assert not csrf.api_allowed(api_call(), SECRET, 1)                                     # nothing
+    assert not csrf.api_allowed(api_call(), SECRET, 1)  # nothing
     assert not csrf.api_allowed(api_call({"Origin": "http://127.0.0.1:9000"}), SECRET, 1)  # another port
     assert not csrf.api_allowed(api_call({"Origin": "null"}), SECRET, 1)
-    assert not csrf.api_allowed(api_call({csrf.HEADER: token}), SECRET, 1)                 # no cookie
-    assert not csrf.api_allowed(api_call({csrf.HEADER: token}, token), SECRET, 2)          # another user's
+    assert not csrf.api_allowed(api_call({csrf.HEADER: token}), SECRET, 1)  # no cookie
+    assert not csrf.api_allowed(api_call({csrf.HEADER: token}, token), SECRET, 2)  # another user's
     assert not csrf.api_allowed(api_call({csrf.HEADER: token, "Origin": "http://evil.example"}, token), SECRET, 1)
 
 

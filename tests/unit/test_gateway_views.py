@@ -1,4 +1,5 @@
 """What the pages show, without services: form values, card sections, journal filters, paging."""
+
 from datetime import date
 
 import pytest
@@ -15,8 +16,14 @@ def test_blank_form_defaults_the_as_of_date_to_today():
 
 
 def test_edit_prefills_display_forms_of_stored_parameters():
-    params = {f: None for f in FIELDS} | {"name": "Мой", "enp": "5072360829000830", "snils": "15836169489",
-                                          "as_of": "2026-06-19", "birth_date": "2002-07-22", "dul_type": "14"}
+    params = {f: None for f in FIELDS} | {
+        "name": "Мой",
+        "enp": "5072360829000830",
+        "snils": "15836169489",
+        "as_of": "2026-06-19",
+        "birth_date": "2002-07-22",
+        "dul_type": "14",
+    }
     values = views.values_from_params(params)
     assert values["as_of"] == "19-06-2026" and values["birth_date"] == "22-07-2002"
     assert values["snils"] == "158-361-694 89" and values["dul_type"] == "14" and values["oip"] == ""
@@ -28,8 +35,9 @@ def test_posted_values_keep_what_was_typed():
 
 
 def test_flk_errors_go_to_their_fields():
-    errors = views.field_errors([{"field": "enp", "message": "A"}, {"field": "enp", "message": "B"},
-                                 {"field": None, "message": "C"}])
+    errors = views.field_errors(
+        [{"field": "enp", "message": "A"}, {"field": "enp", "message": "B"}, {"field": None, "message": "C"}]
+    )
     assert errors == {"enp": "A B", "_form": "C"}
 
 
@@ -46,14 +54,34 @@ def test_times_are_shown_in_moscow_time():
 
 
 def test_card_shows_status_codes_with_names_and_splits_attachments():
-    card = {"id": 7, "name": "RQ011", "status": "answered", "status_label": "Получен",
-            "created_at": "2024-02-13T06:33:00+00:00", "answered_at": "2024-02-13T06:35:00+00:00", "params_text": "",
-            "error": None, "answer": {"enp": "5055120840001936", "policy": {
-                "type": "П", "status": "НАП", "enp": "5055120840001936", "date_begin": "2013-01-10",
-                "date_end": "2024-01-13", "okato": "46000", "smo_name": "СМО", "smo_ogrn": "1027739099772",
-                "smo_code": "50006"},
-                "attachments": [{"status": "ДПП", "mo_code": "503814", "mo_name": "МО", "date_begin": "2021-10-21"},
-                                {"status": "НСМ", "mo_code": "100020", "mo_name": None, "date_begin": "2014-11-15"}]}}
+    card = {
+        "id": 7,
+        "name": "RQ011",
+        "status": "answered",
+        "status_label": "Получен",
+        "created_at": "2024-02-13T06:33:00+00:00",
+        "answered_at": "2024-02-13T06:35:00+00:00",
+        "params_text": "",
+        "error": None,
+        "answer": {
+            "enp": "5055120840001936",
+            "policy": {
+                "type": "П",
+                "status": "НАП",
+                "enp": "5055120840001936",
+                "date_begin": "2013-01-10",
+                "date_end": "2024-01-13",
+                "okato": "46000",
+                "smo_name": "СМО",
+                "smo_ogrn": "1027739099772",
+                "smo_code": "50006",
+            },
+            "attachments": [
+                {"status": "ДПП", "mo_code": "503814", "mo_name": "МО", "date_begin": "2021-10-21"},
+                {"status": "НСМ", "mo_code": "100020", "mo_name": None, "date_begin": "2014-11-15"},
+            ],
+        },
+    }
     view = views.card_view(card)
     rows = {r["label"]: r for r in view["policy"] + view["smo"]}
     assert rows["Тип полиса"]["value"] == "Бумажный полис ОМС единого образца"
@@ -67,18 +95,29 @@ def test_card_shows_status_codes_with_names_and_splits_attachments():
 
 
 def test_error_card_carries_ferzl_message():
-    view = views.card_view({"id": 1, "name": "x", "status": "error", "created_at": "2026-01-01T00:00:00+00:00",
-                            "answer": None, "error": {"code": "409", "message": "Персона не найдена"}})
+    view = views.card_view(
+        {
+            "id": 1,
+            "name": "x",
+            "status": "error",
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "answer": None,
+            "error": {"code": "409", "message": "Персона не найдена"},
+        }
+    )
     assert view["error"]["message"] == "Персона не найдена" and view["policy"] is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("01.06.2026 – 30.06.2026", (date(2026, 6, 1), date(2026, 6, 30))),
-    ("30.06.2026 - 01.06.2026", (date(2026, 6, 1), date(2026, 6, 30))),
-    ("5.6.2026", (date(2026, 6, 5), date(2026, 6, 5))),
-    ("05-06-2026—07-06-2026", (date(2026, 6, 5), date(2026, 6, 7))),
-    ("", (None, None)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("01.06.2026 – 30.06.2026", (date(2026, 6, 1), date(2026, 6, 30))),
+        ("30.06.2026 - 01.06.2026", (date(2026, 6, 1), date(2026, 6, 30))),
+        ("5.6.2026", (date(2026, 6, 5), date(2026, 6, 5))),
+        ("05-06-2026—07-06-2026", (date(2026, 6, 5), date(2026, 6, 7))),
+        ("", (None, None)),
+    ],
+)
 def test_period_is_read_in_the_manuals_forms(text, expected):
     assert views.parse_period(text)[:2] == expected
 
@@ -90,15 +129,23 @@ def test_bad_period_is_explained(text):
 
 def test_quick_ranges_of_figure_18():
     ranges = {label: (a, b) for label, a, b in views.quick_ranges(date(2026, 3, 15))}
-    assert list(ranges) == ["Сегодня", "Вчера", "Последние 7 дней", "Последние 30 дней", "Этот месяц",
-                            "Предыдущий месяц"]
+    assert list(ranges) == [
+        "Сегодня",
+        "Вчера",
+        "Последние 7 дней",
+        "Последние 30 дней",
+        "Этот месяц",
+        "Предыдущий месяц",
+    ]
     assert ranges["Вчера"] == (date(2026, 3, 14), date(2026, 3, 14))
     assert ranges["Последние 7 дней"] == (date(2026, 3, 9), date(2026, 3, 15))
     assert ranges["Последние 30 дней"] == (date(2026, 2, 14), date(2026, 3, 15))
     assert ranges["Этот месяц"] == (date(2026, 3, 1), date(2026, 3, 31))
     assert ranges["Предыдущий месяц"] == (date(2026, 2, 1), date(2026, 2, 28))
-    assert dict((l, (a, b)) for l, a, b in views.quick_ranges(date(2026, 1, 10)))["Предыдущий месяц"] == \
-        (date(2025, 12, 1), date(2025, 12, 31))
+    assert dict((label, (a, b)) for label, a, b in views.quick_ranges(date(2026, 1, 10)))["Предыдущий месяц"] == (
+        date(2025, 12, 1),
+        date(2025, 12, 31),
+    )
 
 
 def test_journal_query_refuses_a_combined_fio_and_keeps_the_input():
@@ -108,10 +155,15 @@ def test_journal_query_refuses_a_combined_fio_and_keeps_the_input():
 
 
 def test_journal_query_filters():
-    query = views.journal_query({"period": "30.06.2026 - 24.06.2026", "fio": " анастасия ", "status": "error",
-                                 "page": "3"})
-    assert query["filters"] == {"date_from": "2026-06-24", "date_to": "2026-06-30", "fio": "анастасия",
-                                "status": "error"}
+    query = views.journal_query(
+        {"period": "30.06.2026 - 24.06.2026", "fio": " анастасия ", "status": "error", "page": "3"}
+    )
+    assert query["filters"] == {
+        "date_from": "2026-06-24",
+        "date_to": "2026-06-30",
+        "fio": "анастасия",
+        "status": "error",
+    }
     assert query["form"]["period"] == "24.06.2026 – 30.06.2026" and query["page"] == 3
     plain = views.journal_query({"status": "nonsense", "page": "x"})
     assert plain["filters"] == {} and plain["page"] == 1 and not plain["searching"]
@@ -130,6 +182,7 @@ def test_pager():
 
 def test_a_period_beyond_the_calendar_is_a_message_not_a_500():
     from services.gateway import views
+
     assert views.parse_period("31.12.9999") == (None, None, views.PERIOD_RANGE)
     assert views.parse_period("01.01.1899 – 01.01.2000")[2] == views.PERIOD_RANGE
     assert views.parse_period("01.01.1900 – 31.12.2099")[2] is None

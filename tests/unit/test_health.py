@@ -1,4 +1,5 @@
 """Container healthchecks: the nameko heartbeat (shared/heartbeat.py) and the probes of `python -m shared.health`."""
+
 import os
 import socket
 import subprocess
@@ -110,6 +111,7 @@ def server(answer):
             if reply:
                 conn.sendall(reply)
         listener.close()
+
     threading.Thread(target=serve, daemon=True).start()
     return f"127.0.0.1:{listener.getsockname()[1]}"
 

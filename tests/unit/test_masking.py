@@ -15,14 +15,14 @@ def test_short_numbers_and_english_text_stay():
 
 
 def test_filter_masks_formatted_records_and_tracebacks():
-    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "person %s %s", ("ПРИМЕРОВ", "5072360829000830"),
-                               None)
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "person %s %s", ("ПРИМЕРОВ", "5072360829000830"), None)
     assert MaskingFilter().filter(record)
     assert record.getMessage() == "person П*** 50***"
     try:
         raise ValueError("bad snils 15836169489")
     except ValueError:
         import sys
+
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
     MaskingFilter().filter(record)
     assert "15836169489" not in record.exc_text
@@ -39,7 +39,9 @@ def test_percent_encoded_names_in_urls_are_hidden():
 
 def test_keyed_hash_depends_on_the_secret_and_is_not_a_plain_hash():
     import hashlib
+
     from shared.masking import keyed_hash
+
     value = "petr@mo.example.test"
     assert keyed_hash("a", value) == keyed_hash("a", value) != keyed_hash("b", value)
     assert keyed_hash("a", value) != hashlib.sha256(value.encode()).hexdigest() and len(keyed_hash("a", value)) == 64
@@ -49,6 +51,7 @@ def test_address_tags_are_short_keyed_hashes():
     import hashlib
 
     from shared.masking import address_tag, keyed_hash
+
     tag = address_tag("192.0.2.7", secret="one")
     assert tag == "h:" + keyed_hash("one", "192.0.2.7")[:12] == address_tag("192.0.2.7", secret="one")
     assert tag != address_tag("192.0.2.8", secret="one") and tag != address_tag("192.0.2.7", secret="two")

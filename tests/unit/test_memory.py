@@ -1,4 +1,5 @@
 """shared.memory: freed heap goes back to the system (glibc), a no-op elsewhere."""
+
 from nameko.timer import Timer
 
 from shared import memory
@@ -23,6 +24,7 @@ def test_services_with_big_payloads_trim_on_a_timer():
     from services.flk.service import FlkService
     from services.gateway.service import GatewayService
     from services.journal.service import JournalService
+
     for service in (FlkService, JournalService, GatewayService):
         assert issubclass(service, memory.ReleasesMemory), service
     entrypoints = memory.ReleasesMemory.release_memory.nameko_entrypoints

@@ -1,8 +1,9 @@
 """One clock (issue 16): at 00:30 and 23:30 Moscow time, with the process in UTC, UTC+14 and UTC−12, the form
 default, ФЛК, group rows, journal periods, exports and the ФЕРЗЛ emulator all go by the Moscow date."""
+
 import os
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,8 +24,10 @@ from tests.unit.test_gateway_pages import Pages
 from tests.unit.test_gateway_pages import request as page_request
 
 ENP = "5096989785000017"  # synthetic, Luhn-valid
-MOMENTS = {"00:30": datetime(2026, 7, 1, 0, 30, tzinfo=clock.MOSCOW),   # UTC and UTC−12 are still on 30.06
-           "23:30": datetime(2026, 6, 30, 23, 30, tzinfo=clock.MOSCOW)}  # UTC+14 is already on 01.07
+MOMENTS = {
+    "00:30": datetime(2026, 7, 1, 0, 30, tzinfo=clock.MOSCOW),  # UTC and UTC−12 are still on 30.06
+    "23:30": datetime(2026, 6, 30, 23, 30, tzinfo=clock.MOSCOW),
+}  # UTC+14 is already on 01.07
 ZONES = {"UTC": 0, "Pacific/Kiritimati": 14, "Etc/GMT+12": -12}  # TZ -> its UTC offset in hours
 
 
@@ -71,8 +74,9 @@ def test_the_form_page_offers_the_moscow_date(moment):
     assert f'value="{moment:%d-%m-%Y}" class="js-date" data-max="{moment.date().isoformat()}"' in html
 
 
-@pytest.mark.parametrize("field, message", [("as_of", M.AS_OF_FUTURE), ("birth_date", M.BIRTH_FUTURE)],
-                         ids=["as_of", "birth_date"])
+@pytest.mark.parametrize(
+    "field, message", [("as_of", M.AS_OF_FUTURE), ("birth_date", M.BIRTH_FUTURE)], ids=["as_of", "birth_date"]
+)
 def test_today_is_accepted_and_tomorrow_refused(moment, field, message):
     today, tomorrow = moment.date(), moment.date() + timedelta(days=1)
     for text in (f"{today:%d-%m-%Y}", f"{today:%d.%m.%Y}", today.isoformat()):
@@ -104,7 +108,7 @@ def created_bounds(period_text):
 
 
 def moscow_midnight_in_utc(day):
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) - timedelta(hours=3)  # MSK = UTC+3
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=3)  # MSK = UTC+3
 
 
 @pytest.mark.parametrize("label, days", [("Сегодня", 1), ("Последние 30 дней", 30)])
@@ -125,7 +129,7 @@ def test_the_group_journal_shows_the_last_30_moscow_days(moment):
 
 
 def test_exports_and_pages_show_moscow_time(moment):
-    instant = moment.astimezone(timezone.utc)
+    instant = moment.astimezone(UTC)
     assert export.format_moment(instant.isoformat()) == f"{moment:%d.%m.%Y %H:%M}"
     assert export.format_moment(instant.replace(tzinfo=None)) == f"{moment:%d.%m.%Y %H:%M}"  # naive = UTC
     assert views.datetime_text(instant.isoformat()) == f"{moment:%d.%m.%Y %H:%M}"
@@ -135,7 +139,8 @@ def test_exports_and_pages_show_moscow_time(moment):
 def test_the_ferzl_emulator_answers_on_the_moscow_date(moment, monkeypatch):
     asked = []
     respond = soap.respond
-    monkeypatch.setattr(soap, "respond", lambda register, call, today: asked.append(today) or
-                        respond(register, call, today))
+    monkeypatch.setattr(
+        soap, "respond", lambda register, call, today: asked.append(today) or respond(register, call, today)
+    )
     assert post(Client(Emulator(REGISTER, TOKEN))).status_code == 200
     assert asked == [moment.date()]

@@ -1,4 +1,5 @@
 """shared.outage: an outage logged once, with reminders and an end; nameko's tracebacks of redeliveries dropped."""
+
 import logging
 
 import kombu.exceptions
@@ -53,8 +54,11 @@ def test_redeliveries_are_not_logged_again_outages_lose_their_tracebacks_bugs_ke
             raise exc
         except Exception:
             import sys
-            return logging.LogRecord("nameko.containers", logging.ERROR, __file__, 1, "error handling worker", (),
-                                     sys.exc_info())
+
+            return logging.LogRecord(
+                "nameko.containers", logging.ERROR, __file__, 1, "error handling worker", (), sys.exc_info()
+            )
+
     assert quiet.filter(record(outage.Redeliver("chunk 1"))) is False
     bug = record(ValueError("a bug"))
     assert quiet.filter(bug) is True and bug.exc_info is not None
@@ -68,6 +72,7 @@ def test_a_lock_conflict_is_told_by_its_sqlstate():
         def __init__(self, pgcode):
             super().__init__("x")
             self.pgcode = pgcode
+
     assert outage.lock_conflict(OperationalError("UPDATE", {}, Orig("40P01")))  # deadlock detected
     assert outage.lock_conflict(OperationalError("UPDATE", {}, Orig("40001")))  # serialization failure
     assert not outage.lock_conflict(OperationalError("SELECT 1", {}, Orig("57P01")))  # admin shutdown: an outage

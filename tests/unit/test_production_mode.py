@@ -5,18 +5,24 @@ from shared import config
 
 
 def test_production_refuses_dev_flags_and_the_dev_secret():
-    unsafe = config.load({"OZSP_MODE": "production", "DEV_LOGIN": "1", "CAPTCHA_TEST_MODE": "yes",
-                          "DKIM_DNS_FILE": "/tmp/dkim.txt"})
+    unsafe = config.load(
+        {"OZSP_MODE": "production", "DEV_LOGIN": "1", "CAPTCHA_TEST_MODE": "yes", "DKIM_DNS_FILE": "/tmp/dkim.txt"}
+    )
     problems = config.production_problems(unsafe)
     assert len(problems) == 4 and any("DEV_LOGIN" in p for p in problems) and any("SECRET_KEY" in p for p in problems)
     assert any("DKIM_DNS_FILE" in p for p in problems)
     assert config.production_problems(config.load({"OZSP_MODE": "production", "SECRET_KEY": "x" * 32})) == []
-    assert config.production_problems(config.load({"OZSP_MODE": "dev", "DEV_LOGIN": "1",
-                                                   "DKIM_DNS_FILE": "/tmp/dkim.txt"})) == []
+    assert (
+        config.production_problems(
+            config.load({"OZSP_MODE": "dev", "DEV_LOGIN": "1", "DKIM_DNS_FILE": "/tmp/dkim.txt"})
+        )
+        == []
+    )
 
 
 def test_a_service_refuses_to_start_in_unsafe_production():
     env = {"OZSP_MODE": "production", "DEV_LOGIN": "1", "PATH": "/usr/bin:/bin"}
-    r = subprocess.run([sys.executable, "-m", "services.cli", "run", "flk"], env=env, capture_output=True, text=True,
-                       timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "services.cli", "run", "flk"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert r.returncode != 0 and "ОЗСП не запущен в рабочем режиме" in r.stderr and "DEV_LOGIN" in r.stderr

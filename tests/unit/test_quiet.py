@@ -1,4 +1,5 @@
 """shared/quiet.py keeps the Eventlet deprecation notice out of a process's output."""
+
 import subprocess
 import sys
 
@@ -10,6 +11,8 @@ def _stderr(code):
 
 
 def test_the_notice_is_filtered_and_only_it():
-    quiet = _stderr("from shared.quiet import quiet_eventlet; quiet_eventlet(); import eventlet, nameko.rpc; "
-                    "import warnings; warnings.warn('other')")
+    quiet = _stderr(
+        "from shared.quiet import quiet_eventlet; quiet_eventlet(); import eventlet, nameko.rpc; "
+        "import warnings; warnings.warn('other')"
+    )
     assert "Eventlet is deprecated" not in quiet and "UserWarning: other" in quiet

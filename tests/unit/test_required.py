@@ -1,4 +1,5 @@
 """tests/support.py require: a missing prerequisite skips locally (named in the summary), fails under CI."""
+
 import pytest
 
 from tests import support
@@ -14,7 +15,8 @@ def test_a_missing_prerequisite_skips_locally_and_the_summary_names_its_package(
         support.require(False, "browser", "apt-get install chromium", "no Chromium at /usr/bin/chromium")
     other = _report("official schemas not found")
     assert support.skipped_summary([_report(caught.value.msg)] * 12 + [other]) == [
-        "skipped: 12 browser tests — apt-get install chromium"]
+        "skipped: 12 browser tests — apt-get install chromium"
+    ]
 
 
 def test_under_ci_a_missing_prerequisite_fails(monkeypatch):

@@ -1,5 +1,6 @@
 """The login decision with real GOST signatures from the test PKI (same verification path as production)."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -7,7 +8,7 @@ from services.gateway import signin
 from shared.gost import TrustStore, curves
 from shared.gost.testpki import TestPki
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 CHALLENGE = "ozsp-login-TestChallenge0123456789abcdefghijklmnop"
 
 
@@ -29,8 +30,15 @@ def world():
 
 
 def owner(**overrides):
-    base = {"certificate_id": 7, "certificate_active": True, "user_id": 3, "user_active": True, "roles": ["web"],
-            "organization_id": 5, "organization_active": True}
+    base = {
+        "certificate_id": 7,
+        "certificate_active": True,
+        "user_id": 3,
+        "user_active": True,
+        "roles": ["web"],
+        "organization_id": 5,
+        "organization_active": True,
+    }
     return {**base, **overrides}
 
 
@@ -54,22 +62,30 @@ def test_directory_passes_issuer_and_serial(world):
     assert seen == [(str(cert.issuer), cert.serial_hex)]
 
 
-@pytest.mark.parametrize("found, reason, message", [
-    (None, "unknown_certificate", signin.UNKNOWN_CERTIFICATE),
-    (owner(user_active=False), "user_inactive", "Пользователь помечен как не действующий в справочнике абонентов"),
-    (owner(organization_active=False), "organization_inactive",
-     "Организация помечена как не действующая в справочнике абонентов"),
-    (owner(roles=[]), "no_web_role", signin.NO_WEB_ROLE),
-    (owner(certificate_active=False), "certificate_withdrawn", signin.CERTIFICATE_WITHDRAWN),
-])
+@pytest.mark.parametrize(
+    "found, reason, message",
+    [
+        (None, "unknown_certificate", signin.UNKNOWN_CERTIFICATE),
+        (owner(user_active=False), "user_inactive", "Пользователь помечен как не действующий в справочнике абонентов"),
+        (
+            owner(organization_active=False),
+            "organization_inactive",
+            "Организация помечена как не действующая в справочнике абонентов",
+        ),
+        (owner(roles=[]), "no_web_role", signin.NO_WEB_ROLE),
+        (owner(certificate_active=False), "certificate_withdrawn", signin.CERTIFICATE_WITHDRAWN),
+    ],
+)
 def test_directory_refusals_carry_the_manual_text_and_serial(world, found, reason, message):
     result = login(world, "ok256", found)
     assert (result.ok, result.reason, result.message) == (False, reason, message)
     assert result.serial == world["users"]["ok256"].cert.serial_hex
 
 
-@pytest.mark.parametrize("user, reason", [("expired", "expired"), ("revoked", "revoked"),
-                                          ("foreign", "unknown_ca"), ("encryption_only", "key_usage")])
+@pytest.mark.parametrize(
+    "user, reason",
+    [("expired", "expired"), ("revoked", "revoked"), ("foreign", "unknown_ca"), ("encryption_only", "key_usage")],
+)
 def test_certificate_refusals(world, user, reason):
     result = login(world, user, owner())
     assert (result.ok, result.reason, result.message) == (False, reason, signin.REASONS[reason])
@@ -96,12 +112,13 @@ def test_missing_crl_is_refused(world):
 
 def test_only_attempts_whose_signature_verified_count_for_the_certificate(world):
     from shared.gost.testpki import TestPki, sign_cms
+
     outsider = TestPki(seed="signin-outsider").ca("ЧУЖОЙ").issue("ПОДДЕЛОВ")
     victim = world["users"]["ok256"]
     forged = sign_cms(CHALLENGE.encode(), victim.cert, outsider.key, signing_time=NOW)
     result = signin.authenticate(forged, CHALLENGE, world["store"], lambda *key: owner(), now=NOW)
     assert (result.reason, result.verified, result.serial) == ("bad_signature", False, victim.cert.serial_hex)
-    assert login(world, "revoked", owner()).verified           # verified, then the certificate was refused
-    assert login(world, "ok256", None).verified                # verified, unknown to the directory
+    assert login(world, "revoked", owner()).verified  # verified, then the certificate was refused
+    assert login(world, "ok256", None).verified  # verified, unknown to the directory
     assert login(world, "ok256", owner()).verified
     assert not login(world, "ok256", owner(), signed="другое").verified

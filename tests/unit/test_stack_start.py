@@ -1,4 +1,5 @@
 """Before a stack starts (services.stackcheck, shared.broker) and when one of its processes dies (Backoff)."""
+
 import io
 import socket
 import sys
@@ -15,9 +16,16 @@ def test_make_run_uses_a_vhost_of_its_own():
     assert broker.vhost_of(config.Settings().amqp_uri) == "ozsp"
 
 
-@pytest.mark.parametrize("uri, vhost", [
-    ("amqp://u:p@h:5672/ozsp", "ozsp"), ("amqp://u:p@h:5672/", "/"), ("amqp://u:p@h:5672", "/"),
-    ("amqp://u:p@h:5672/%2F", "/"), ("amqp://u:p@h:5672/ozsp-2", "ozsp-2")])
+@pytest.mark.parametrize(
+    "uri, vhost",
+    [
+        ("amqp://u:p@h:5672/ozsp", "ozsp"),
+        ("amqp://u:p@h:5672/", "/"),
+        ("amqp://u:p@h:5672", "/"),
+        ("amqp://u:p@h:5672/%2F", "/"),
+        ("amqp://u:p@h:5672/ozsp-2", "ozsp-2"),
+    ],
+)
 def test_vhost_of(uri, vhost):
     assert broker.vhost_of(uri) == vhost
 
@@ -78,8 +86,9 @@ def test_supervisor_restarts_a_crashing_service_with_growing_delays_and_says_why
 
 def test_a_stopped_supervisor_restarts_nothing():
     out = io.StringIO()
-    sup = Supervisor(restart=True, output=out, commands={"flk": [sys.executable, "-c", "raise SystemExit(1)"]},
-                     backoff=(5, 5, 60))
+    sup = Supervisor(
+        restart=True, output=out, commands={"flk": [sys.executable, "-c", "raise SystemExit(1)"]}, backoff=(5, 5, 60)
+    )
     proc = sup.start("flk")
     proc.wait()
     time.sleep(0.3)

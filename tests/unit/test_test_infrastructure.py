@@ -1,5 +1,6 @@
 """The tests' choice of RabbitMQ and PostgreSQL (tests/infra.py): local where they answer, containers where only
 Docker is, containers always with OZSP_TEST_CONTAINERS=1."""
+
 import contextlib
 import os
 
@@ -8,13 +9,16 @@ import pytest
 from tests import infra
 
 
-@pytest.mark.parametrize("env, local, docker, expected", [
-    ({}, True, True, infra.LOCAL),
-    ({}, True, False, infra.LOCAL),
-    ({}, False, True, infra.CONTAINERS),
-    ({"OZSP_TEST_CONTAINERS": "1"}, True, True, infra.CONTAINERS),
-    ({"OZSP_TEST_CONTAINERS": "0"}, True, True, infra.LOCAL),
-])
+@pytest.mark.parametrize(
+    "env, local, docker, expected",
+    [
+        ({}, True, True, infra.LOCAL),
+        ({}, True, False, infra.LOCAL),
+        ({}, False, True, infra.CONTAINERS),
+        ({"OZSP_TEST_CONTAINERS": "1"}, True, True, infra.CONTAINERS),
+        ({"OZSP_TEST_CONTAINERS": "0"}, True, True, infra.LOCAL),
+    ],
+)
 def test_choice(env, local, docker, expected):
     assert infra.choose(env, local, docker) == expected
 
@@ -32,12 +36,16 @@ def test_containers_point_the_run_at_them_and_the_environment_is_restored(monkey
     monkeypatch.delenv("RABBIT_MANAGEMENT_URL", raising=False)
     monkeypatch.setattr(infra, "local_answers", lambda settings: True)
     monkeypatch.setattr(infra, "docker_available", lambda: True)
-    started = {"AMQP_URI": "amqp://ozsp:x@127.0.0.1:32771/", "RABBIT_MANAGEMENT_URL": "http://ozsp:x@127.0.0.1:32772",
-               "DATABASE_URL": "postgresql+psycopg2://postgres:x@127.0.0.1:32773/ozsp"}
+    started = {
+        "AMQP_URI": "amqp://ozsp:x@127.0.0.1:32771/",
+        "RABBIT_MANAGEMENT_URL": "http://ozsp:x@127.0.0.1:32772",
+        "DATABASE_URL": "postgresql+psycopg2://postgres:x@127.0.0.1:32773/ozsp",
+    }
 
     @contextlib.contextmanager
     def fake_containers():
         yield started
+
     monkeypatch.setattr(infra, "containers", fake_containers)
     report = []
     with infra.for_tests(report) as where:

@@ -1,8 +1,8 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from shared import config as app_config
 from services.journal.models import metadata
+from shared import config as app_config
 
 url = context.config.attributes.get("url") or app_config.load().database_url
 

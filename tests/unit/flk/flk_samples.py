@@ -1,4 +1,5 @@
 """Synthetic request data for the ФЛК tests: obviously fake people, valid checksums, generated on the fly."""
+
 import random
 from datetime import date, timedelta
 
@@ -7,8 +8,8 @@ from services.flk.group import COLUMNS
 from shared.params import FIELDS
 
 TODAY = date(2024, 6, 15)
-ENP = "5096989785000017"        # synthetic, Luhn-valid (ferzl-interface.md §7)
-SNILS = "112-233-445 95"        # synthetic, checksum-valid (ferzl-interface.md §7)
+ENP = "5096989785000017"  # synthetic, Luhn-valid (ferzl-interface.md §7)
+SNILS = "112-233-445 95"  # synthetic, checksum-valid (ferzl-interface.md §7)
 SURNAMES = ("ТЕСТОВ", "ПРИМЕРОВ", "ОБРАЗЦОВ", "ВЫМЫШЛЕНКО")
 
 
@@ -51,11 +52,26 @@ def valid_rows(count, seed=7):
         if kind == 0:
             out.append(row(name=f"RQ{i}", enp=enp(rnd), as_of="19.06.2023"))
         elif kind == 1:
-            out.append(row(name=f"RQ{i}", snils=snils(rnd), surname="тестова", first_name="Анна",
-                           patronymic="Примеровна", birth_date=birth(rnd), as_of="19.06.2023"))
+            out.append(
+                row(
+                    name=f"RQ{i}",
+                    snils=snils(rnd),
+                    surname="тестова",
+                    first_name="Анна",
+                    patronymic="Примеровна",
+                    birth_date=birth(rnd),
+                    as_of="19.06.2023",
+                )
+            )
         elif kind == 2:
-            out.append(row(name=f"RQ{i}", dul_type="14", dul_series=f"{rnd.randrange(100):02d}{rnd.randrange(100):02d}",
-                           dul_number=f"{i:06d}"))
+            out.append(
+                row(
+                    name=f"RQ{i}",
+                    dul_type="14",
+                    dul_series=f"{rnd.randrange(100):02d}{rnd.randrange(100):02d}",
+                    dul_number=f"{i:06d}",
+                )
+            )
         elif kind == 3:
             out.append(row(name=f"RQ{i}", dpfs_type="C", dpfs_series="46-23", dpfs_number=f"{i:06d}"))
         else:

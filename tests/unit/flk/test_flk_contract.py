@@ -1,4 +1,5 @@
 """contracts/flk.md lists every fixed message text of services/flk/messages.py."""
+
 from pathlib import Path
 
 from services.flk import messages as M

@@ -1,4 +1,5 @@
 """F011 dictionary, policy types and the check-digit functions."""
+
 import random
 
 import pytest
@@ -38,7 +39,7 @@ def test_luhn_digit_round_trip_and_single_digit_errors():
         number = body + luhn_digit(body)
         assert luhn_ok(number)
         i = rnd.randrange(16)
-        wrong = number[:i] + str((int(number[i]) + rnd.randrange(1, 10)) % 10) + number[i + 1:]
+        wrong = number[:i] + str((int(number[i]) + rnd.randrange(1, 10)) % 10) + number[i + 1 :]
         assert not luhn_ok(wrong)
 
 
@@ -46,14 +47,28 @@ def test_luhn_matches_the_reference_formula():
     rnd = random.Random(4)
     for _ in range(2000):
         enp = f"{rnd.randrange(10**16):016d}"
-        reference = sum(d if i % 2 == 0 else (2 * d - 9 if 2 * d > 9 else 2 * d)
-                        for i, d in enumerate(map(int, reversed(enp)))) % 10 == 0
+        reference = (
+            sum(d if i % 2 == 0 else (2 * d - 9 if 2 * d > 9 else 2 * d) for i, d in enumerate(map(int, reversed(enp))))
+            % 10
+            == 0
+        )
         assert luhn_ok(enp) == reference
 
 
-@pytest.mark.parametrize("body, control", [
-    ("112233445", 95), ("112855899", 74), ("402102488", 0), ("141141702", 0), ("642185924", 0),
-    ("001474049", 99), ("030356132", 1), ("742363655", 0), ("158361694", 96)])
+@pytest.mark.parametrize(
+    "body, control",
+    [
+        ("112233445", 95),
+        ("112855899", 74),
+        ("402102488", 0),
+        ("141141702", 0),
+        ("642185924", 0),
+        ("001474049", 99),
+        ("030356132", 1),
+        ("742363655", 0),
+        ("158361694", 96),
+    ],
+)
 def test_snils_control(body, control):
     assert snils_control(body) == control
     assert snils_ok(f"{body}{control:02d}")

@@ -1,7 +1,8 @@
 """Group files (manual §5.1–5.2), generated here: encodings, delimiters, quoting, header, rows, limits."""
-import pytest
 
+import pytest
 from flk_samples import ENP, SNILS, TODAY, csv_bytes, row, valid_rows
+
 from services.flk import messages as M
 from services.flk.group import COLUMNS, MAX_BYTES, MAX_ERRORS, MAX_ROWS, check_group
 
@@ -18,8 +19,10 @@ def messages(result):
 
 # --- encodings
 
-@pytest.mark.parametrize("encoding, bom, expected", [
-    ("cp1251", False, "cp1251"), ("utf-8", False, "utf-8"), ("utf-8", True, "utf-8-sig")])
+
+@pytest.mark.parametrize(
+    "encoding, bom, expected", [("cp1251", False, "cp1251"), ("utf-8", False, "utf-8"), ("utf-8", True, "utf-8-sig")]
+)
 @pytest.mark.parametrize("delimiter", [";", ","])
 def test_valid_file_in_each_encoding_and_delimiter(encoding, bom, expected, delimiter):
     rows = valid_rows(25)
@@ -60,6 +63,7 @@ def test_bom_followed_by_invalid_utf8_is_refused():
 
 # --- line ends and blank lines
 
+
 @pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
 def test_line_ends(newline):
     result = check(csv_bytes(valid_rows(4), newline=newline))
@@ -80,6 +84,7 @@ def test_blank_line_in_the_middle_is_skipped_with_a_warning():
 
 
 # --- delimiters
+
 
 def test_mixed_delimiters_line_by_line():
     rows = valid_rows(6)
@@ -112,8 +117,14 @@ def test_quoted_values_with_delimiters_and_doubled_quotes():
     ]
     result = check(csv_bytes(lines))
     assert result["ok"], result["errors"]
-    assert [r["name"] for r in result["rows"]] == ["RQ;1", "RQ,2", 'RQ "3"', ",".join(["x"] * 15),
-                                                    ";".join(["x"] * 15), "RQ 6"]
+    assert [r["name"] for r in result["rows"]] == [
+        "RQ;1",
+        "RQ,2",
+        'RQ "3"',
+        ",".join(["x"] * 15),
+        ";".join(["x"] * 15),
+        "RQ 6",
+    ]
     assert len(result["warnings"]) == 5  # same ЕНП on every line
 
 
@@ -131,6 +142,7 @@ def test_text_after_closing_quote_is_an_error():
 
 
 # --- header
+
 
 def test_header_tolerates_case_and_spaces():
     header = " ; ".join(c.upper() for c in COLUMNS[:-1]) + ";  дата по состоянию на  "
@@ -165,10 +177,13 @@ def test_missing_header_row_of_data_first():
 
 # --- rows
 
+
 def test_manual_example_rows_are_short_and_refused():
-    lines = ["RQST1;;5072360829000830;;;;;;;;;;19.06.2023",
-             "RQST2;;;C;46-23 ;670162;;;;;;;19.06.2023",
-             "RQST5;;;;;;;;158-361-694 89;Петрова;Анастасия;Андреевна;22.05.2002;19.06.2023"]
+    lines = [
+        "RQST1;;5072360829000830;;;;;;;;;;19.06.2023",
+        "RQST2;;;C;46-23 ;670162;;;;;;;19.06.2023",
+        "RQST5;;;;;;;;158-361-694 89;Петрова;Анастасия;Андреевна;22.05.2002;19.06.2023",
+    ]
     result = check(csv_bytes(lines, encoding="cp1251"))
     assert not result["ok"]
     assert result["errors"] == [
@@ -179,12 +194,14 @@ def test_manual_example_rows_are_short_and_refused():
 
 
 def test_manual_example_rows_padded_to_16_fields_pass():
-    lines = ["RQST1;;" + ENP + ";;;;;;;;;;;;;19.06.2023",
-             "RQST2;;;C;46-23 ;670162;;;;;;;;;;19.06.2023",
-             "RQST3;;;B;;;124112965;;;;;;;;;19.06.2023",
-             "RQST4;;;;;;;14;46 03;485468;;;;;;19.06.2023",
-             "RQST5;;;;;;;;;;158-361-694 96;Петрова;Анастасия;Андреевна;22.05.2002;19.06.2023",
-             "RQST6;305245311456;;;;;;;;;;;;;;19.06.2023"]
+    lines = [
+        "RQST1;;" + ENP + ";;;;;;;;;;;;;19.06.2023",
+        "RQST2;;;C;46-23 ;670162;;;;;;;;;;19.06.2023",
+        "RQST3;;;B;;;124112965;;;;;;;;;19.06.2023",
+        "RQST4;;;;;;;14;46 03;485468;;;;;;19.06.2023",
+        "RQST5;;;;;;;;;;158-361-694 96;Петрова;Анастасия;Андреевна;22.05.2002;19.06.2023",
+        "RQST6;305245311456;;;;;;;;;;;;;;19.06.2023",
+    ]
     result = check(csv_bytes(lines, encoding="cp1251"))
     assert result["ok"], result["errors"]
     assert result["rows"][4]["snils"] == "15836169496" and result["rows"][4]["surname"] == "ПЕТРОВА"
@@ -203,7 +220,12 @@ def test_row_errors_carry_line_and_column_name():
     result = check(csv_bytes(rows))
     assert not result["ok"] and result["rows"] == []
     assert [(e["line"], e["field"]) for e in result["errors"]] == [
-        (3, "ЕНП"), (3, "Фамилия"), (3, "Дата рождения"), (5, "Имя запроса"), (5, "СНИЛС")]
+        (3, "ЕНП"),
+        (3, "Фамилия"),
+        (3, "Дата рождения"),
+        (5, "Имя запроса"),
+        (5, "СНИЛС"),
+    ]
     assert result["total"] == 4
 
 
@@ -229,6 +251,7 @@ def test_duplicates_compare_normalized_values():
 
 
 # --- empty files and limits
+
 
 @pytest.mark.parametrize("content", [b"", b"\r\n\r\n", b"   ", b"\xef\xbb\xbf", b";;;\r\n"])
 def test_empty_file(content):

@@ -1,10 +1,11 @@
 """Property-based tests: valid requests pass, one corrupted field is named, no input makes ФЛК raise."""
+
 from datetime import date, timedelta
 
+from flk_samples import TODAY, csv_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flk_samples import TODAY, csv_bytes
 from services.flk.checksums import luhn_digit, luhn_ok, snils_control
 from services.flk.group import check_group
 from services.flk.rules import check_request
@@ -12,8 +13,7 @@ from shared.dictionaries.f011 import F011, FREE_NUMBER
 from shared.params import FIELDS
 
 RU = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя"
-settings.register_profile("flk", max_examples=150, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("flk", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("flk")
 
 digits = lambda n: st.text("0123456789", min_size=n, max_size=n)  # noqa: E731
@@ -116,17 +116,19 @@ def test_normalizing_is_idempotent(fields):
 
 def _corruptions(fields, draw):
     """(field, bad value) pairs applicable to this valid request."""
-    out = [("name", "Я" * 101), ("surname", draw(st.text("ABCXYZabc", min_size=1, max_size=10))),
-           ("first_name", draw(st.text("0123456789!?", min_size=1, max_size=5))),
-           ("birth_date", draw(st.sampled_from(["31.02.2000", "29.02.2023", "01/01/2000", "16.06.2024",
-                                                "31.12.1899"]))),
-           ("as_of", draw(st.sampled_from(["30.02.2020", "2024/01/01", "01.01.2999", "1.1.1"])))]
+    out = [
+        ("name", "Я" * 101),
+        ("surname", draw(st.text("ABCXYZabc", min_size=1, max_size=10))),
+        ("first_name", draw(st.text("0123456789!?", min_size=1, max_size=5))),
+        ("birth_date", draw(st.sampled_from(["31.02.2000", "29.02.2023", "01/01/2000", "16.06.2024", "31.12.1899"]))),
+        ("as_of", draw(st.sampled_from(["30.02.2020", "2024/01/01", "01.01.2999", "1.1.1"]))),
+    ]
     if "oip" in fields:
         out.append(("oip", draw(st.sampled_from([fields["oip"][:-1], fields["oip"] + "1", "x" * 12]))))
     if "enp" in fields:
         enp = fields["enp"]
         i = draw(st.integers(0, 15))
-        changed = enp[:i] + str((int(enp[i]) + draw(st.integers(1, 9))) % 10) + enp[i + 1:]
+        changed = enp[:i] + str((int(enp[i]) + draw(st.integers(1, 9))) % 10) + enp[i + 1 :]
         assert not luhn_ok(changed)  # Luhn catches every single-digit error
         out.append(("enp", draw(st.sampled_from([changed, enp[:-1], enp + "0"]))))
     if "snils" in fields:
@@ -157,9 +159,19 @@ def test_one_corrupted_field_is_refused_and_named(data):
     assert field in {e["field"] for e in result["errors"]}, (field, bad, result["errors"])
 
 
-@given(st.dictionaries(st.sampled_from(FIELDS + ("other",)),
-                       st.one_of(st.none(), st.text(max_size=30), st.integers(), st.booleans(), st.floats(),
-                                 st.lists(st.integers(), max_size=2))))
+@given(
+    st.dictionaries(
+        st.sampled_from(FIELDS + ("other",)),
+        st.one_of(
+            st.none(),
+            st.text(max_size=30),
+            st.integers(),
+            st.booleans(),
+            st.floats(),
+            st.lists(st.integers(), max_size=2),
+        ),
+    )
+)
 def test_arbitrary_fields_never_raise(fields):
     result = check_request(fields, today=TODAY)
     assert set(result) == {"ok", "errors", "normalized"}
@@ -174,8 +186,12 @@ def test_arbitrary_bytes_never_raise(content):
     assert result["ok"] or result["errors"]
 
 
-@given(st.lists(st.text(alphabet=st.sampled_from(list(';,"\r\n \t') + list("0123456789АБЯяABz.-'\ufeff")),
-                        max_size=80), max_size=20))
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list(';,"\r\n \t') + list("0123456789АБЯяABz.-'\ufeff")), max_size=80),
+        max_size=20,
+    )
+)
 def test_arbitrary_text_after_a_valid_header_never_raises(lines):
     cp1251_ok = "\ufeff" not in "".join(lines)
     content = csv_bytes(lines, encoding=("cp1251" if cp1251_ok and len(lines) % 2 else "utf-8"))
@@ -190,8 +206,9 @@ def test_valid_requests_as_a_file_are_accepted(requests, delimiter):
     rows = []
     for fields in requests:
         values = [str(fields.get(key, "")) for key in FIELDS]
-        rows.append(delimiter.join('"' + v.replace('"', '""') + '"' if (delimiter in v or '"' in v) else v
-                                   for v in values))
+        rows.append(
+            delimiter.join('"' + v.replace('"', '""') + '"' if (delimiter in v or '"' in v) else v for v in values)
+        )
     result = check_group(csv_bytes(rows, delimiter=delimiter), "x.csv", today=TODAY)
     assert result["ok"], result["errors"]
     assert [r["line"] for r in result["rows"]] == list(range(2, len(requests) + 2))
@@ -203,7 +220,8 @@ def test_dates_of_a_whole_century_round_trip():
     day = date(1900, 1, 1)
     while day <= TODAY:
         for style in range(3):
-            result = check_request({"name": "RQ", "enp": "5096989785000017", "birth_date": date_text(day, style)},
-                                   today=TODAY)
+            result = check_request(
+                {"name": "RQ", "enp": "5096989785000017", "birth_date": date_text(day, style)}, today=TODAY
+            )
             assert result["ok"] and result["normalized"]["birth_date"] == day.isoformat()
         day += timedelta(days=97)

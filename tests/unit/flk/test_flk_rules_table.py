@@ -1,7 +1,8 @@
 """Table of individual-request cases: every rule of ФЛК and its boundaries (manual §4.1–4.2)."""
-import pytest
 
+import pytest
 from flk_samples import ENP, SNILS, TODAY
+
 from services.flk import messages as M
 from services.flk.rules import check_request
 
@@ -33,8 +34,9 @@ CASES = {
     "name free text": ok({"name": 'Мой запрос; "по ЕНП", №1', "enp": ENP}),
     "name trimmed": ok({"name": "  RQ 7  ", "enp": ENP}, name="RQ 7"),
     # --- at least one identifying group
-    "only fio and birth": err({"surname": "Тестов", "first_name": "Тест", "birth_date": "01.01.1990"},
-                              "oip", M.IDENTITY_REQUIRED),
+    "only fio and birth": err(
+        {"surname": "Тестов", "first_name": "Тест", "birth_date": "01.01.1990"}, "oip", M.IDENTITY_REQUIRED
+    ),
     "only name": err({}, "oip", M.IDENTITY_REQUIRED),
     "only as_of": err({"as_of": "01.01.2024"}, "oip", M.IDENTITY_REQUIRED),
     "only blanks": err({"oip": " ", "enp": "", "snils": "\t"}, "oip", M.IDENTITY_REQUIRED),
@@ -50,8 +52,9 @@ CASES = {
     "enp valid": ok({"enp": ENP}, enp=ENP),
     "enp spaces": ok({"enp": "5096 9897 8500 0017"}, enp=ENP),
     "enp trimmed": ok({"enp": "  5096989785000017 \t"}, enp=ENP),
-    "enp 15 digits (manual figure 7)": err({"enp": "507636083600007"}, "enp",
-                                           "Введите данные в указанном формате. 16 цифр"),
+    "enp 15 digits (manual figure 7)": err(
+        {"enp": "507636083600007"}, "enp", "Введите данные в указанном формате. 16 цифр"
+    ),
     "enp 17 digits": err({"enp": ENP + "0"}, "enp", M.ENP_FORMAT),
     "enp letters": err({"enp": "50969897850000I7"}, "enp", M.ENP_FORMAT),
     "enp luhn last digit": err({"enp": "5096989785000018"}, "enp", M.ENP_CHECKSUM),
@@ -90,8 +93,9 @@ CASES = {
     "snils manual format valid": ok({"snils": "158-361-694 96"}, snils="15836169496"),
     # --- ДПФС: types
     "policy С cyrillic": ok({"dpfs_type": "С", "dpfs_number": "670162"}, dpfs_type="С", dpfs_number="670162"),
-    "policy C latin": ok({"dpfs_type": "C", "dpfs_series": "46-23 ", "dpfs_number": "670162"},
-                         dpfs_type="С", dpfs_series="46-23"),
+    "policy C latin": ok(
+        {"dpfs_type": "C", "dpfs_series": "46-23 ", "dpfs_number": "670162"}, dpfs_type="С", dpfs_series="46-23"
+    ),
     "policy с lower": ok({"dpfs_type": "с", "dpfs_number": "1"}, dpfs_type="С"),
     "policy С series upper": ok({"dpfs_type": "С", "dpfs_series": "мог", "dpfs_number": "1"}, dpfs_series="МОГ"),
     "policy С number 20": ok({"dpfs_type": "С", "dpfs_number": "1" * 20}),
@@ -101,8 +105,9 @@ CASES = {
     "policy С series 10": ok({"dpfs_type": "С", "dpfs_series": "1234567890", "dpfs_number": "1"}),
     "policy С series 11": err({"dpfs_type": "С", "dpfs_series": "12345678901", "dpfs_number": "1"}, "dpfs_series"),
     "policy С series symbol": err({"dpfs_type": "С", "dpfs_series": "46/23!", "dpfs_number": "1"}, "dpfs_series"),
-    "policy С with vs": err({"dpfs_type": "С", "dpfs_number": "1", "vs_number": "124112965"}, "vs_number",
-                            M.VS_ONLY_VS),
+    "policy С with vs": err(
+        {"dpfs_type": "С", "dpfs_number": "1", "vs_number": "124112965"}, "vs_number", M.VS_ONLY_VS
+    ),
     "policy В": ok({"dpfs_type": "В", "vs_number": "124112965"}, dpfs_type="В", vs_number="124112965"),
     "policy B latin": ok({"dpfs_type": "B", "vs_number": "124112965"}, dpfs_type="В"),
     "policy в lower": ok({"dpfs_type": "в", "vs_number": "124112965"}, dpfs_type="В"),
@@ -112,10 +117,12 @@ CASES = {
     "policy В vs 8": err({"dpfs_type": "В", "vs_number": "12411296"}, "vs_number", M.VS_FORMAT),
     "policy В vs 10": err({"dpfs_type": "В", "vs_number": "1241129650"}, "vs_number", M.VS_FORMAT),
     "policy В vs letter": err({"dpfs_type": "В", "vs_number": "12411296O"}, "vs_number", M.VS_FORMAT),
-    "policy В with number": err({"dpfs_type": "В", "vs_number": "124112965", "dpfs_number": "124112965"},
-                                "dpfs_number", M.NUMBER_NOT_FOR_VS),
-    "policy В with series": err({"dpfs_type": "В", "vs_number": "124112965", "dpfs_series": "1"},
-                                "dpfs_series", M.SERIES_ONLY_OLD),
+    "policy В with number": err(
+        {"dpfs_type": "В", "vs_number": "124112965", "dpfs_number": "124112965"}, "dpfs_number", M.NUMBER_NOT_FOR_VS
+    ),
+    "policy В with series": err(
+        {"dpfs_type": "В", "vs_number": "124112965", "dpfs_series": "1"}, "dpfs_series", M.SERIES_ONLY_OLD
+    ),
     "policy П": ok({"dpfs_type": "П", "dpfs_number": ENP}, dpfs_type="П", dpfs_number=ENP),
     "policy P latin": ok({"dpfs_type": "P", "dpfs_number": ENP}, dpfs_type="П"),
     "policy Э": ok({"dpfs_type": "Э", "dpfs_number": ENP}, dpfs_type="Э"),
@@ -126,10 +133,12 @@ CASES = {
     "policy П no number": err({"dpfs_type": "П"}, "dpfs_number", M.DPFS_NUMBER_ENP_REQUIRED),
     "policy П 15 digits": err({"dpfs_type": "П", "dpfs_number": ENP[:-1]}, "dpfs_number", M.DPFS_NUMBER_ENP_FORMAT),
     "policy Э luhn": err({"dpfs_type": "Э", "dpfs_number": "5096989785000018"}, "dpfs_number", M.ENP_CHECKSUM),
-    "policy П with series": err({"dpfs_type": "П", "dpfs_number": ENP, "dpfs_series": "46"}, "dpfs_series",
-                                M.SERIES_ONLY_OLD),
-    "policy Ц with vs": err({"dpfs_type": "Ц", "dpfs_number": ENP, "vs_number": "124112965"}, "vs_number",
-                            M.VS_ONLY_VS),
+    "policy П with series": err(
+        {"dpfs_type": "П", "dpfs_number": ENP, "dpfs_series": "46"}, "dpfs_series", M.SERIES_ONLY_OLD
+    ),
+    "policy Ц with vs": err(
+        {"dpfs_type": "Ц", "dpfs_number": ENP, "vs_number": "124112965"}, "vs_number", M.VS_ONLY_VS
+    ),
     "policy Х not requestable": err({"dpfs_type": "Х", "dpfs_number": ENP}, "dpfs_type", M.DPFS_TYPE_FORMAT),
     "policy М not requestable": err({"dpfs_type": "М", "dpfs_number": ENP}, "dpfs_type", M.DPFS_TYPE_FORMAT),
     "policy Z unknown": err({"dpfs_type": "Z", "dpfs_number": "1"}, "dpfs_type", M.DPFS_TYPE_FORMAT),
@@ -140,19 +149,26 @@ CASES = {
     "policy vs no type": err({"vs_number": "124112965"}, "dpfs_type", M.DPFS_TYPE_REQUIRED),
     "policy bad vs no type": err({"vs_number": "12"}, "vs_number", M.VS_FORMAT),
     # --- ДУЛ 14 паспорт РФ «99 99» + 6–7 digits
-    "dul 14": ok({"dul_type": "14", "dul_series": "46 12", "dul_number": "485468"},
-                 dul_type="14", dul_series="46 12", dul_number="485468"),
+    "dul 14": ok(
+        {"dul_type": "14", "dul_series": "46 12", "dul_number": "485468"},
+        dul_type="14",
+        dul_series="46 12",
+        dul_number="485468",
+    ),
     "dul 14 series no space": ok({"dul_type": "14", "dul_series": "4612", "dul_number": "485468"}, dul_series="46 12"),
     "dul 14 series hyphen": ok({"dul_type": "14", "dul_series": "46-12", "dul_number": "485468"}, dul_series="46 12"),
-    "dul 14 series two spaces": ok({"dul_type": "14", "dul_series": "46  12", "dul_number": "485468"},
-                                   dul_series="46 12"),
+    "dul 14 series two spaces": ok(
+        {"dul_type": "14", "dul_series": "46  12", "dul_number": "485468"}, dul_series="46 12"
+    ),
     "dul 14 number 7": ok({"dul_type": "14", "dul_series": "46 12", "dul_number": "4854681"}),
-    "dul 14 number 5": err({"dul_type": "14", "dul_series": "46 12", "dul_number": "48546"}, "dul_number",
-                           M.fmt("6 или 7 цифр")),
+    "dul 14 number 5": err(
+        {"dul_type": "14", "dul_series": "46 12", "dul_number": "48546"}, "dul_number", M.fmt("6 или 7 цифр")
+    ),
     "dul 14 number 8": err({"dul_type": "14", "dul_series": "46 12", "dul_number": "48546811"}, "dul_number"),
     "dul 14 number letter": err({"dul_type": "14", "dul_series": "46 12", "dul_number": "48546A"}, "dul_number"),
-    "dul 14 series 3 digits": err({"dul_type": "14", "dul_series": "461", "dul_number": "485468"}, "dul_series",
-                                  M.DUL_SERIES_FORMATS["99 99"]),
+    "dul 14 series 3 digits": err(
+        {"dul_type": "14", "dul_series": "461", "dul_number": "485468"}, "dul_series", M.DUL_SERIES_FORMATS["99 99"]
+    ),
     "dul 14 series 5 digits": err({"dul_type": "14", "dul_series": "46123", "dul_number": "485468"}, "dul_series"),
     "dul 14 series letters": err({"dul_type": "14", "dul_series": "АБ 12", "dul_number": "485468"}, "dul_series"),
     "dul 14 no series": err({"dul_type": "14", "dul_number": "485468"}, "dul_series", M.DUL_SERIES_REQUIRED),
@@ -164,22 +180,24 @@ CASES = {
     "dul 3 lower": ok({"dul_type": "3", "dul_series": "iv-мю", "dul_number": "123456"}, dul_series="IV-МЮ"),
     "dul 3 no hyphen": ok({"dul_type": "3", "dul_series": "IVМЮ", "dul_number": "123456"}, dul_series="IV-МЮ"),
     "dul 3 space": ok({"dul_type": "3", "dul_series": "IV МЮ", "dul_number": "123456"}, dul_series="IV-МЮ"),
-    "dul 3 cyrillic roman 1У": ok({"dul_type": "3", "dul_series": "1У-МЮ", "dul_number": "123456"},
-                                  dul_series="IV-МЮ"),
-    "dul 3 cyrillic roman ХII": ok({"dul_type": "3", "dul_series": "ХII-АБ", "dul_number": "123456"},
-                                   dul_series="XII-АБ"),
-    "dul 3 cyrillic roman ЛХ": ok({"dul_type": "3", "dul_series": "лх-аб", "dul_number": "123456"},
-                                  dul_series="LX-АБ"),
-    "dul 3 latin look-alike letters": ok({"dul_type": "3", "dul_series": "IV-MЮ", "dul_number": "123456"},
-                                         dul_series="IV-МЮ"),
-    "dul 3 bad roman IIII": err({"dul_type": "3", "dul_series": "IIII-МЮ", "dul_number": "123456"}, "dul_series",
-                                M.DUL_SERIES_FORMATS["R-ББ"]),
+    "dul 3 cyrillic roman 1У": ok({"dul_type": "3", "dul_series": "1У-МЮ", "dul_number": "123456"}, dul_series="IV-МЮ"),
+    "dul 3 cyrillic roman ХII": ok(
+        {"dul_type": "3", "dul_series": "ХII-АБ", "dul_number": "123456"}, dul_series="XII-АБ"
+    ),
+    "dul 3 cyrillic roman ЛХ": ok({"dul_type": "3", "dul_series": "лх-аб", "dul_number": "123456"}, dul_series="LX-АБ"),
+    "dul 3 latin look-alike letters": ok(
+        {"dul_type": "3", "dul_series": "IV-MЮ", "dul_number": "123456"}, dul_series="IV-МЮ"
+    ),
+    "dul 3 bad roman IIII": err(
+        {"dul_type": "3", "dul_series": "IIII-МЮ", "dul_number": "123456"}, "dul_series", M.DUL_SERIES_FORMATS["R-ББ"]
+    ),
     "dul 3 no roman": err({"dul_type": "3", "dul_series": "-МЮ", "dul_number": "123456"}, "dul_series"),
     "dul 3 one letter": err({"dul_type": "3", "dul_series": "IV-М", "dul_number": "123456"}, "dul_series"),
     "dul 3 three letters": err({"dul_type": "3", "dul_series": "IV-МЮЯ", "dul_number": "123456"}, "dul_series"),
     "dul 3 digits as letters": err({"dul_type": "3", "dul_series": "IV-12", "dul_number": "123456"}, "dul_series"),
-    "dul 3 number 7": err({"dul_type": "3", "dul_series": "IV-МЮ", "dul_number": "1234567"}, "dul_number",
-                          M.fmt("6 цифр")),
+    "dul 3 number 7": err(
+        {"dul_type": "3", "dul_series": "IV-МЮ", "dul_number": "1234567"}, "dul_number", M.fmt("6 цифр")
+    ),
     "dul 3 no series": err({"dul_type": "3", "dul_number": "123456"}, "dul_series", M.DUL_SERIES_REQUIRED),
     # --- ДУЛ 1 паспорт СССР «R-ББ» + 6
     "dul 1": ok({"dul_type": "1", "dul_series": "XXV-АБ", "dul_number": "123456"}),
@@ -188,10 +206,10 @@ CASES = {
     "dul 4": ok({"dul_type": "4", "dul_series": "АБ", "dul_number": "1234567"}),
     "dul 4 lower": ok({"dul_type": "4", "dul_series": "аб", "dul_number": "1234567"}, dul_series="АБ"),
     "dul 4 latin look-alikes": ok({"dul_type": "4", "dul_series": "AB", "dul_number": "1234567"}, dul_series="АВ"),
-    "dul 4 letter digit": err({"dul_type": "4", "dul_series": "А1", "dul_number": "1234567"}, "dul_series",
-                              M.DUL_SERIES_FORMATS["ББ"]),
-    "dul 4 number 6": err({"dul_type": "4", "dul_series": "АБ", "dul_number": "123456"}, "dul_number",
-                          M.fmt("7 цифр")),
+    "dul 4 letter digit": err(
+        {"dul_type": "4", "dul_series": "А1", "dul_number": "1234567"}, "dul_series", M.DUL_SERIES_FORMATS["ББ"]
+    ),
+    "dul 4 number 6": err({"dul_type": "4", "dul_series": "АБ", "dul_number": "123456"}, "dul_number", M.fmt("7 цифр")),
     "dul 6": ok({"dul_type": "6", "dul_series": "МФ", "dul_number": "123456"}),
     "dul 6 number 7": err({"dul_type": "6", "dul_series": "МФ", "dul_number": "1234567"}, "dul_number"),
     "dul 7 six": ok({"dul_type": "7", "dul_series": "ВБ", "dul_number": "123456"}),
@@ -204,8 +222,9 @@ CASES = {
     "dul 17 number 7": err({"dul_type": "17", "dul_series": "ОЗ", "dul_number": "1234567"}, "dul_number"),
     # --- ДУЛ «99» masks: 8, 15, 25 (7 digits)
     "dul 8": ok({"dul_type": "8", "dul_series": "12", "dul_number": "1234567"}),
-    "dul 8 series 1": err({"dul_type": "8", "dul_series": "1", "dul_number": "1234567"}, "dul_series",
-                          M.DUL_SERIES_FORMATS["99"]),
+    "dul 8 series 1": err(
+        {"dul_type": "8", "dul_series": "1", "dul_number": "1234567"}, "dul_series", M.DUL_SERIES_FORMATS["99"]
+    ),
     "dul 8 number 6": err({"dul_type": "8", "dul_series": "12", "dul_number": "123456"}, "dul_number"),
     "dul 15": ok({"dul_type": "15", "dul_series": "75", "dul_number": "1234567"}),
     "dul 15 series letters": err({"dul_type": "15", "dul_series": "АБ", "dul_number": "1234567"}, "dul_series"),
@@ -216,8 +235,9 @@ CASES = {
     "dul 2 number 1": ok({"dul_type": "2", "dul_number": "1"}),
     "dul 2 number 9": err({"dul_type": "2", "dul_number": "123456789"}, "dul_number", M.fmt("от 1 до 8 цифр")),
     "dul 2 free series": ok({"dul_type": "2", "dul_series": "ab 12", "dul_number": "1"}, dul_series="AB 12"),
-    "dul 2 series 11": err({"dul_type": "2", "dul_series": "ABCDEFGHIJK", "dul_number": "1"}, "dul_series",
-                           M.DUL_SERIES_FORMATS["S"]),
+    "dul 2 series 11": err(
+        {"dul_type": "2", "dul_series": "ABCDEFGHIJK", "dul_number": "1"}, "dul_series", M.DUL_SERIES_FORMATS["S"]
+    ),
     "dul 5": ok({"dul_type": "5", "dul_number": "00000001"}),
     "dul 9 ten digits": ok({"dul_type": "9", "dul_series": "X", "dul_number": "1234567890"}),
     "dul 9 eleven digits": err({"dul_type": "9", "dul_number": "12345678901"}, "dul_number", M.fmt("от 1 до 10 цифр")),
@@ -241,8 +261,12 @@ CASES = {
     "dul series no type": err({"dul_series": "46 12"}, "dul_type", M.DUL_TYPE_REQUIRED),
     "dul type only": err({"dul_type": "14"}, "dul_number", M.DUL_NUMBER_REQUIRED),
     # --- ФИО
-    "fio lower to upper": ok({"enp": ENP, "surname": "тестов", "first_name": "тест", "patronymic": "тестович"},
-                             surname="ТЕСТОВ", first_name="ТЕСТ", patronymic="ТЕСТОВИЧ"),
+    "fio lower to upper": ok(
+        {"enp": ENP, "surname": "тестов", "first_name": "тест", "patronymic": "тестович"},
+        surname="ТЕСТОВ",
+        first_name="ТЕСТ",
+        patronymic="ТЕСТОВИЧ",
+    ),
     "fio ё": ok({"enp": ENP, "surname": "Ёлкина", "first_name": "Алёна"}, surname="ЁЛКИНА", first_name="АЛЁНА"),
     "fio hyphen": ok({"enp": ENP, "surname": "Тестова-Примерова"}, surname="ТЕСТОВА-ПРИМЕРОВА"),
     "fio hyphen spaced": ok({"enp": ENP, "surname": "Тестова - Примерова"}, surname="ТЕСТОВА-ПРИМЕРОВА"),
@@ -292,15 +316,29 @@ CASES = {
     "as_of 31.02": err({"enp": ENP, "as_of": "31.02.2024"}, "as_of", M.DATE_NOT_IN_CALENDAR),
     "as_of 1899": err({"enp": ENP, "as_of": "31.12.1899"}, "as_of", M.AS_OF_TOO_EARLY),
     "as_of bad format": err({"enp": ENP, "as_of": "2024.01.31"}, "as_of", M.DATE_FORMAT),
-    "birth after as_of": err({"enp": ENP, "birth_date": "02.01.2020", "as_of": "01.01.2020"}, "birth_date",
-                             M.BIRTH_AFTER_AS_OF),
+    "birth after as_of": err(
+        {"enp": ENP, "birth_date": "02.01.2020", "as_of": "01.01.2020"}, "birth_date", M.BIRTH_AFTER_AS_OF
+    ),
     "birth equals as_of": ok({"enp": ENP, "birth_date": "01.01.2020", "as_of": "2020-01-01"}),
     "birth after bad as_of not compared": err({"enp": ENP, "birth_date": "02.01.2020", "as_of": "x"}, "as_of"),
     # --- several groups at once, types of values
-    "all groups": ok({"oip": "123456789012", "enp": ENP, "dpfs_type": "П", "dpfs_number": ENP, "dul_type": "14",
-                      "dul_series": "4612", "dul_number": "485468", "snils": SNILS, "surname": "Тестов",
-                      "first_name": "Тест", "patronymic": "Тестович", "birth_date": "01.01.1990",
-                      "as_of": "01.06.2024"}),
+    "all groups": ok(
+        {
+            "oip": "123456789012",
+            "enp": ENP,
+            "dpfs_type": "П",
+            "dpfs_number": ENP,
+            "dul_type": "14",
+            "dul_series": "4612",
+            "dul_number": "485468",
+            "snils": SNILS,
+            "surname": "Тестов",
+            "first_name": "Тест",
+            "patronymic": "Тестович",
+            "birth_date": "01.01.1990",
+            "as_of": "01.06.2024",
+        }
+    ),
     "list value": err({"enp": ENP, "snils": ["112"]}, "snils", M.NOT_TEXT),
     "bool value": err({"enp": ENP, "oip": True}, "oip", M.NOT_TEXT),
     "unknown key ignored": ok({"enp": ENP, "captcha": "x"}),
@@ -328,23 +366,46 @@ def test_table_is_big_enough():
 
 
 def test_all_errors_reported_at_once():
-    result = check_request({"oip": "1", "enp": "2", "snils": "3", "surname": "Ivanov", "birth_date": "31.02.2000",
-                            "as_of": "01.01.2999", "dul_type": "14", "dpfs_type": "Z"}, today=TODAY)
+    result = check_request(
+        {
+            "oip": "1",
+            "enp": "2",
+            "snils": "3",
+            "surname": "Ivanov",
+            "birth_date": "31.02.2000",
+            "as_of": "01.01.2999",
+            "dul_type": "14",
+            "dpfs_type": "Z",
+        },
+        today=TODAY,
+    )
     named = {e["field"] for e in result["errors"]}
-    assert {"name", "oip", "enp", "snils", "surname", "birth_date", "as_of", "dul_series", "dul_number",
-            "dpfs_type"} <= named
+    assert {
+        "name",
+        "oip",
+        "enp",
+        "snils",
+        "surname",
+        "birth_date",
+        "as_of",
+        "dul_series",
+        "dul_number",
+        "dpfs_type",
+    } <= named
 
 
 def test_normalized_has_all_sixteen_keys_and_none_for_empty():
     result = check_request({"name": "RQ", "enp": ENP, "surname": " "}, today=TODAY)
     from shared.params import FIELDS
+
     assert list(result["normalized"]) == list(FIELDS)
     assert result["normalized"]["surname"] is None and result["normalized"]["oip"] is None
 
 
 def test_messages_contain_no_input_values():
-    result = check_request({"name": "RQ", "enp": "5096989785000018", "snils": "112-233-445 96",
-                            "surname": "Testov"}, today=TODAY)
+    result = check_request(
+        {"name": "RQ", "enp": "5096989785000018", "snils": "112-233-445 96", "surname": "Testov"}, today=TODAY
+    )
     for error in result["errors"]:
         assert "5096989785000018" not in error["message"] and "Testov" not in error["message"]
 
@@ -356,4 +417,5 @@ def test_non_dict_input_is_refused_not_raised():
 
 def test_today_defaults_to_the_moscow_date():
     from shared import clock
+
     assert check_request({"name": "RQ", "enp": ENP})["normalized"]["as_of"] == clock.today().isoformat()

@@ -1,8 +1,10 @@
 """Fixtures for the GOST tests."""
+
 import pytest
-from .gost_world import Pki
 
 from shared.gost import TrustStore
+
+from .gost_world import Pki
 
 
 @pytest.fixture(scope="session")

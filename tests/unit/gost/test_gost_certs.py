@@ -1,6 +1,6 @@
 import base64
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -29,8 +29,8 @@ def test_serial_thumbprint_dates(world):
     assert int.from_bytes(raw, "big") == c.serial
     assert c.serial_hex == c.serial_hex.upper()
     assert c.thumbprint == hashlib.sha1(c.der).hexdigest().upper()
-    assert c.not_before == datetime(2024, 1, 1, tzinfo=timezone.utc)
-    assert c.not_after == datetime(2074, 1, 1, tzinfo=timezone.utc)
+    assert c.not_before == datetime(2024, 1, 1, tzinfo=UTC)
+    assert c.not_after == datetime(2074, 1, 1, tzinfo=UTC)
     assert c.issuer == world.ca.cert.subject
 
 
@@ -60,7 +60,7 @@ def test_load_forms(world, form):
         "pem": c.pem.encode(),
         "pem_str": c.pem,
         "b64": b64.encode(),
-        "b64_crlf": "\r\n".join(b64[i:i + 76] for i in range(0, len(b64), 76)).encode() + b"\r\n",
+        "b64_crlf": "\r\n".join(b64[i : i + 76] for i in range(0, len(b64), 76)).encode() + b"\r\n",
         "bom_pem": b"\xef\xbb\xbf" + c.pem.replace("\n", "\r\n").encode(),
     }[form]
     assert load_certificate(data) == c
@@ -84,11 +84,14 @@ def test_tampered_certificate_fails_signature(world):
     assert not tampered.is_issued_by(world.ca.cert)
 
 
-@pytest.mark.parametrize("old,new", [
-    ("06082a85030701010101", "06082a85030701010109"),  # key algorithm -> 1.2.643.7.1.1.1.9
-    ("06082a85030701010302", "06082a85030701010309"),  # signature algorithm -> ...3.9
-    ("06072a850302022301", "06072a850302022309"),  # CryptoPro-A param set -> ...35.9
-])
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("06082a85030701010101", "06082a85030701010109"),  # key algorithm -> 1.2.643.7.1.1.1.9
+        ("06082a85030701010302", "06082a85030701010309"),  # signature algorithm -> ...3.9
+        ("06072a850302022301", "06072a850302022309"),  # CryptoPro-A param set -> ...35.9
+    ],
+)
 def test_unknown_algorithms_are_unsupported(world, old, new):
     old, new = bytes.fromhex(old), bytes.fromhex(new)
     assert old in world.user.cert.der
@@ -97,9 +100,20 @@ def test_unknown_algorithms_are_unsupported(world, old, new):
     assert isinstance(exc.value, Malformed)  # parsers raise only Malformed
 
 
-@pytest.mark.parametrize("junk", [b"", b"0", b"\x30\x03\x02\x01", b"hello world",
-                                  b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
-                                  b"-----BEGIN CERTIFICATE-----\nbroken", "кириллица", 42, None])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"",
+        b"0",
+        b"\x30\x03\x02\x01",
+        b"hello world",
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+        b"-----BEGIN CERTIFICATE-----\nbroken",
+        "кириллица",
+        42,
+        None,
+    ],
+)
 def test_junk_is_malformed(junk):
     with pytest.raises(Malformed):
         load_certificate(junk)
@@ -118,15 +132,15 @@ def test_crl_parse_and_signature(world):
     assert crl.is_issued_by(world.ca.cert)
     assert not crl.is_issued_by(world.foreign.cert)
     assert not crl.is_issued_by(world.forged.cert)
-    assert crl.this_update == datetime(2025, 1, 1, tzinfo=timezone.utc)
+    assert crl.this_update == datetime(2025, 1, 1, tzinfo=UTC)
     assert crl.number is not None
     assert crl.issuer == world.ca.cert.subject
 
 
 def test_crl_freshness(world):
     crl = world.crl
-    crl.check_fresh(datetime(2029, 12, 31, tzinfo=timezone.utc))
-    late = datetime(2030, 1, 2, tzinfo=timezone.utc)
+    crl.check_fresh(datetime(2029, 12, 31, tzinfo=UTC))
+    late = datetime(2030, 1, 2, tzinfo=UTC)
     with pytest.raises(CrlStale):
         crl.check_fresh(late)
     crl.check_fresh(late, grace=timedelta(days=2))
@@ -152,6 +166,7 @@ def test_deterministic_with_seed():
 
 def test_private_key_export_roundtrip(world):
     from shared.gost.testpki import load_private_key
+
     key, oid = load_private_key(world.user512.key_pem)
     assert key.d == world.user512.key.d
     assert oid == world.user512.cert.key_param_oid
@@ -159,6 +174,7 @@ def test_private_key_export_roundtrip(world):
 
 def test_test_ca_is_marked(world):
     from shared.gost.testpki import is_test_ca
+
     assert is_test_ca(world.ca.cert) and is_test_ca(world.foreign.cert.der)
     assert not is_test_ca(world.user.cert)
     sub = world.ca.issue("Тестовый подчинённый УЦ", ca=True, snils=None)
@@ -167,8 +183,15 @@ def test_test_ca_is_marked(world):
 
 def test_crl_distribution_points_are_read_http_only_without_repeats():
     from shared.gost.testpki import TestPki
+
     ca = TestPki(seed=b"cdp").ca()
-    cert = ca.issue(crl_urls=["http://cdp.example.test/ca.crl", "ldap://cdp.example.test/cn=ca",
-                              "HTTPS://cdp2.example.test/ca.crl", "http://cdp.example.test/ca.crl"]).cert
+    cert = ca.issue(
+        crl_urls=[
+            "http://cdp.example.test/ca.crl",
+            "ldap://cdp.example.test/cn=ca",
+            "HTTPS://cdp2.example.test/ca.crl",
+            "http://cdp.example.test/ca.crl",
+        ]
+    ).cert
     assert cert.crl_urls == ("http://cdp.example.test/ca.crl", "https://cdp2.example.test/ca.crl")
     assert ca.issue().cert.crl_urls == ()

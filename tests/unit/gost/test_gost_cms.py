@@ -2,11 +2,12 @@ import base64
 from datetime import datetime, timedelta
 
 import pytest
-from .gost_world import CHALLENGE, NOW
 
 from shared.gost import TrustStore, errors, verify_certificate, verify_signed_challenge
 from shared.gost.der import to_pem
 from shared.gost.testpki import TestPki
+
+from .gost_world import CHALLENGE, NOW
 
 
 def sign(user, challenge=CHALLENGE, **kw):
@@ -27,6 +28,7 @@ def refused(exc_class, reason, fn, *args, **kw):
 
 
 # --- accepted ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("who", ["user", "user_xa", "user_tc26a", "user512", "user512c"])
 @pytest.mark.parametrize("detached", [True, False])
@@ -53,7 +55,7 @@ def test_signer_info(world, store):
 def test_accepts_base64_with_crlf_and_pem(world, store):
     p7 = sign(world.user)
     b64 = base64.b64encode(p7).decode()
-    wrapped = "\r\n".join(b64[i:i + 64] for i in range(0, len(b64), 64))
+    wrapped = "\r\n".join(b64[i : i + 64] for i in range(0, len(b64), 64))
     assert verify(wrapped, store).serial == world.user.cert.serial
     assert verify(wrapped.encode(), store).serial == world.user.cert.serial
     assert verify(to_pem(p7, "CMS"), store).serial == world.user.cert.serial
@@ -61,8 +63,7 @@ def test_accepts_base64_with_crlf_and_pem(world, store):
 
 def test_accepts_plain_ca_list_and_str_challenge(world):
     p7 = sign(world.user)
-    signer = verify_signed_challenge(p7, CHALLENGE.decode(), [world.ca.cert.der],
-                                     [world.crl.der], now=NOW)
+    signer = verify_signed_challenge(p7, CHALLENGE.decode(), [world.ca.cert.der], [world.crl.der], now=NOW)
     assert signer.serial == world.user.cert.serial
 
 
@@ -77,6 +78,7 @@ def test_signing_time_within_skew(world, store):
 
 
 # --- refused: signature and content ----------------------------------------------
+
 
 @pytest.mark.parametrize("who", ["user", "user512"])
 def test_bad_signature(world, store, who):
@@ -95,8 +97,7 @@ def test_tampered_signed_attributes(world, store):
 
 def test_other_challenge_is_digest_mismatch(world, store):
     p7 = sign(world.user)
-    refused(errors.DigestMismatch, "digest_mismatch", verify, p7, store,
-            challenge=b"ozsp-login-000000000000000000000")
+    refused(errors.DigestMismatch, "digest_mismatch", verify, p7, store, challenge=b"ozsp-login-000000000000000000000")
 
 
 def test_utf16_challenge_is_digest_mismatch(world, store):
@@ -147,12 +148,12 @@ def test_digest_algorithm_must_fit_key(world, store):
     p7 = sign(world.user)
     s256 = bytes.fromhex("06082a85030701010202")  # Streebog-256 OID
     s512 = bytes.fromhex("06082a85030701010203")
-    exc = refused(errors.UnsupportedAlgorithm, "unsupported_algorithm", verify,
-                  p7.replace(s256, s512), store)
+    exc = refused(errors.UnsupportedAlgorithm, "unsupported_algorithm", verify, p7.replace(s256, s512), store)
     assert isinstance(exc, errors.Malformed)
 
 
 # --- refused: certificate, chain, revocation ---------------------------------------
+
 
 def test_expired(world, store):
     p7 = sign(world.user, signing_time=datetime(2074, 1, 2))
@@ -205,15 +206,13 @@ def test_crl_stale_and_grace(world, store):
     later = datetime(2030, 1, 3)
     p7 = sign(world.user, signing_time=later)
     refused(errors.CrlStale, "crl_stale", verify, p7, store, now=later)
-    refused(errors.CrlStale, "crl_stale", verify, p7, store, now=later,
-            crl_grace=timedelta(days=1))
+    refused(errors.CrlStale, "crl_stale", verify, p7, store, now=later, crl_grace=timedelta(days=1))
     signer = verify(p7, store, now=later, crl_grace=timedelta(days=3))
     assert signer.serial == world.user.cert.serial
 
 
 def test_newest_crl_wins(world):
-    newer = world.ca.crl(revoked=[world.user], this_update=datetime(2025, 3, 1),
-                         next_update=datetime(2030, 1, 1))
+    newer = world.ca.crl(revoked=[world.user], this_update=datetime(2025, 3, 1), next_update=datetime(2030, 1, 1))
     store = world.store(crls=[world.crl, newer])
     refused(errors.Revoked, "revoked", verify, sign(world.user), store)
 
@@ -227,8 +226,7 @@ def test_crl_with_bad_signature(world):
 def test_intermediate_ca_chain():
     pki = TestPki(seed=b"chain")
     root = pki.ca("Тестовый корневой УЦ")
-    sub = root.issue("Тестовый подчинённый УЦ", surname=None, given_name=None, snils=None,
-                     ca=True)
+    sub = root.issue("Тестовый подчинённый УЦ", surname=None, given_name=None, snils=None, ca=True)
     user = sub.issue()
     store = TrustStore([root.cert], [root.crl(), sub.crl()])
     p7 = sign(user, extra_certs=[sub.cert])
@@ -241,8 +239,11 @@ def test_intermediate_ca_chain():
     # the intermediate's own CRL missing
     refused(errors.CrlMissing, "crl_missing", verify, p7, TrustStore([root.cert], [root.crl()]))
     # a leaf certificate cannot act as a CA
-    fake_sub = TestPki(seed=b"chain").ca("Тестовый корневой УЦ").issue(
-        "Тестовый подчинённый УЦ", surname=None, given_name=None, snils=None)
+    fake_sub = (
+        TestPki(seed=b"chain")
+        .ca("Тестовый корневой УЦ")
+        .issue("Тестовый подчинённый УЦ", surname=None, given_name=None, snils=None)
+    )
     assert not fake_sub.cert.is_ca
 
 
@@ -250,16 +251,26 @@ def test_verify_certificate_for_mail_intake(world, store):
     chain = verify_certificate(world.user.cert.der, store, now=NOW)
     assert chain[-1] == world.ca.cert
     refused(errors.Revoked, "revoked", verify_certificate, world.revoked.cert, store, now=NOW)
-    refused(errors.UnknownCa, "unknown_ca", verify_certificate, world.foreign_user.cert, store,
-            now=NOW)
-    refused(errors.Expired, "expired", verify_certificate, world.user.cert, store,
-            now=datetime(2080, 1, 1))
+    refused(errors.UnknownCa, "unknown_ca", verify_certificate, world.foreign_user.cert, store, now=NOW)
+    refused(errors.Expired, "expired", verify_certificate, world.user.cert, store, now=datetime(2080, 1, 1))
 
 
 # --- refused: malformed -------------------------------------------------------------
 
-@pytest.mark.parametrize("junk", [b"", b"\x30\x00", b"not base64 at all!", "", b"\x00" * 100,
-                                  "-----BEGIN CMS-----\nMAA=\n-----END CMS-----", None, 12])
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"",
+        b"\x30\x00",
+        b"not base64 at all!",
+        "",
+        b"\x00" * 100,
+        "-----BEGIN CMS-----\nMAA=\n-----END CMS-----",
+        None,
+        12,
+    ],
+)
 def test_malformed_inputs(store, junk):
     refused(errors.Malformed, "malformed", verify, junk, store)
 
@@ -290,6 +301,7 @@ def test_every_reason_is_distinct():
 
 def test_dev_pki_is_stable_and_verifies():
     from shared.gost.testpki import DevPki
+
     a, b = DevPki(), DevPki()
     assert a.ca.cert.der == b.ca.cert.der and a.user.cert.der == b.user.cert.der
     store = TrustStore([a.ca.cert], [a.crl])
@@ -299,30 +311,36 @@ def test_dev_pki_is_stable_and_verifies():
 
 # --- refused: key usage (RFC 5280 4.2.1.3, 4.2.1.9, 4.2.1.12) -----------------------------------
 
+
 def _usage_world(seed, **ca_extensions):
     pki = TestPki(seed=seed)
     root = pki.ca("Тестовый корневой УЦ")
-    sub = root.issue("Тестовый подчинённый УЦ", surname=None, given_name=None, snils=None, ca=True,
-                     **ca_extensions)
+    sub = root.issue("Тестовый подчинённый УЦ", surname=None, given_name=None, snils=None, ca=True, **ca_extensions)
     return root, sub
 
 
-@pytest.mark.parametrize("extensions", [
-    {"key_usage": {"key_encipherment"}},  # an encryption-only key
-    {"extended_key_usage": ["email_protection"]},  # may protect mail, not authenticate a client
-    {"extended_key_usage": ["code_signing", "time_stamping"]},
-])
+@pytest.mark.parametrize(
+    "extensions",
+    [
+        {"key_usage": {"key_encipherment"}},  # an encryption-only key
+        {"extended_key_usage": ["email_protection"]},  # may protect mail, not authenticate a client
+        {"extended_key_usage": ["code_signing", "time_stamping"]},
+    ],
+)
 def test_signer_usage_must_allow_client_signatures(world, store, extensions):
     user = world.ca.issue("НЕПОДПИСАНОВ ТЕСТ ТЕСТОВИЧ", surname="НЕПОДПИСАНОВ", **extensions)
     refused(errors.WrongUsage, "key_usage", verify, sign(user), store)
     refused(errors.WrongUsage, "key_usage", verify_certificate, user.cert, store, now=NOW)
 
 
-@pytest.mark.parametrize("extensions", [
-    {"key_usage": None, "extended_key_usage": None},  # no restriction at all
-    {"key_usage": {"digital_signature"}, "extended_key_usage": ["client_auth"]},
-    {"extended_key_usage": ["any_extended_key_usage"]},
-])
+@pytest.mark.parametrize(
+    "extensions",
+    [
+        {"key_usage": None, "extended_key_usage": None},  # no restriction at all
+        {"key_usage": {"digital_signature"}, "extended_key_usage": ["client_auth"]},
+        {"extended_key_usage": ["any_extended_key_usage"]},
+    ],
+)
 def test_signer_usage_allowed(world, store, extensions):
     user = world.ca.issue("РАЗРЕШЁНОВ ТЕСТ ТЕСТОВИЧ", surname="РАЗРЕШЁНОВ", **extensions)
     assert verify(sign(user), store).serial == user.cert.serial
@@ -338,8 +356,14 @@ def test_issuer_must_be_allowed_to_sign_certificates():
 def test_crl_issuer_must_be_allowed_to_sign_crls():
     pki = TestPki(seed=b"usage-crl-sign")
     root = pki.ca()
-    sub = root.issue("Тестовый УЦ без crlSign", surname=None, given_name=None, snils=None, ca=True,
-                     key_usage={"key_cert_sign", "digital_signature"})
+    sub = root.issue(
+        "Тестовый УЦ без crlSign",
+        surname=None,
+        given_name=None,
+        snils=None,
+        ca=True,
+        key_usage={"key_cert_sign", "digital_signature"},
+    )
     user = sub.issue()
     store = TrustStore([root.cert], [root.crl(), sub.crl()])
     refused(errors.CrlInvalid, "crl_invalid", verify, sign(user, extra_certs=[sub.cert]), store)
@@ -365,8 +389,10 @@ def test_path_length_constraint():
 
 # --- bounds (issue 17): refused before the parts are parsed -------------------------
 
+
 def _stuffed(user, attributes=0, blob=0):
     from tests.security.attack import build_cms
+
     return build_cms(user.cert, CHALLENGE, user.key.sign, attributes=attributes, blob=blob)
 
 
@@ -374,9 +400,13 @@ def test_signed_attributes_or_certificates_beyond_the_bounds_are_malformed(world
     import time
 
     from shared.gost import cms
-    for der in (_stuffed(world.user, attributes=cms.MAX_SIGNED_ATTRS), _stuffed(world.user, blob=20000),
-                _stuffed(world.user, attributes=3000),
-                sign(world.user, extra_certs=[world.ca.cert] * cms.MAX_CERTS)):
+
+    for der in (
+        _stuffed(world.user, attributes=cms.MAX_SIGNED_ATTRS),
+        _stuffed(world.user, blob=20000),
+        _stuffed(world.user, attributes=3000),
+        sign(world.user, extra_certs=[world.ca.cert] * cms.MAX_CERTS),
+    ):
         started = time.perf_counter()
         refused(errors.Malformed, "malformed", verify, der, store)
         assert time.perf_counter() - started < 0.05
@@ -384,6 +414,7 @@ def test_signed_attributes_or_certificates_beyond_the_bounds_are_malformed(world
 
 def test_a_refusal_says_whether_the_signature_itself_verified(world, store):
     from shared.gost.testpki import sign_cms
+
     assert refused(errors.GostError, "revoked", verify, sign(world.revoked), store).signature_valid
     assert refused(errors.GostError, "unknown_ca", verify, sign(world.foreign_user), store).signature_valid
     forged = sign_cms(CHALLENGE, world.user.cert, world.foreign_user.key, signing_time=NOW)  # someone else's key

@@ -3,18 +3,20 @@
 Skipped, with the reason shown, when the openssl CLI or the engine is absent; under CI a failure
 (tests/support.py require).
 """
+
 import os
 import re
 import shutil
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from .gost_world import CHALLENGE
 
 from shared.gost import TrustStore, errors, load_certificate, load_crl, verify_signed_challenge
 from shared.gost.testpki import load_private_key
 from tests.support import require
+
+from .gost_world import CHALLENGE
 
 CONF = """openssl_conf = openssl_def
 [openssl_def]
@@ -77,6 +79,7 @@ def ossl(tmp_path_factory):
 
 # --- OpenSSL verifies what testpki makes ------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def ca_bundle(world, ossl):
     crl = world.ca.crl(revoked=[world.revoked])  # next update far ahead of the real clock
@@ -92,8 +95,22 @@ def test_openssl_accepts_testpki_cms(world, ossl, ca_bundle, who, detached):
     p7 = ossl.dir / f"{who}-{detached}.p7s"
     p7.write_bytes(user.sign_challenge(CHALLENGE, detached=detached))
     (ossl.dir / "challenge").write_bytes(CHALLENGE)
-    args = ["cms", "-verify", "-binary", "-inform", "DER", "-in", p7.name,
-            "-CAfile", ca_bundle.name, "-crl_check", "-purpose", "any", "-out", "out.bin"]
+    args = [
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        p7.name,
+        "-CAfile",
+        ca_bundle.name,
+        "-crl_check",
+        "-purpose",
+        "any",
+        "-out",
+        "out.bin",
+    ]
     if detached:
         args += ["-content", "challenge"]
     ossl(*args)
@@ -118,8 +135,9 @@ def test_openssl_reads_exported_key(world, ossl):
 
 # --- we verify what OpenSSL makes ---------------------------------------------------
 
-SUBJ = ("/C=RU/SN=ТЕСТОВ/GN=ТЕСТ ТЕСТОВИЧ/CN=ТЕСТОВ ТЕСТ ТЕСТОВИЧ"
-        "/1.2.643.100.3=11223344595/1.2.643.3.131.1.1=500000000029")
+SUBJ = (
+    "/C=RU/SN=ТЕСТОВ/GN=ТЕСТ ТЕСТОВИЧ/CN=ТЕСТОВ ТЕСТ ТЕСТОВИЧ/1.2.643.100.3=11223344595/1.2.643.3.131.1.1=500000000029"
+)
 
 
 @pytest.fixture(scope="module")
@@ -135,20 +153,53 @@ def openssl_pki(ossl):
         return f"pki/{name}"
 
     ossl("genpkey", "-algorithm", "gost2012_256", "-pkeyopt", "paramset:A", "-out", p("ca.key"))
-    ossl("req", "-x509", "-new", "-utf8", "-key", p("ca.key"), "-days", "3650", "-out", p("ca.pem"),
-         "-subj", "/C=RU/O=Тестовый УЦ OpenSSL/CN=Тестовый УЦ OpenSSL",
-         "-addext", "basicConstraints=critical,CA:TRUE",
-         "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    ossl(
+        "req",
+        "-x509",
+        "-new",
+        "-utf8",
+        "-key",
+        p("ca.key"),
+        "-days",
+        "3650",
+        "-out",
+        p("ca.pem"),
+        "-subj",
+        "/C=RU/O=Тестовый УЦ OpenSSL/CN=Тестовый УЦ OpenSSL",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    )
     users = {}
-    for name, alg, paramset, serial in (("u256", "gost2012_256", "XA", "0x00A1B2C3D4E5F60718"),
-                                        ("u512", "gost2012_512", "A", "0x1234567890"),
-                                        ("urev", "gost2012_256", "B", "0x0777")):
+    for name, alg, paramset, serial in (
+        ("u256", "gost2012_256", "XA", "0x00A1B2C3D4E5F60718"),
+        ("u512", "gost2012_512", "A", "0x1234567890"),
+        ("urev", "gost2012_256", "B", "0x0777"),
+    ):
         key, csr = p(f"{name}.key"), p(f"{name}.csr")
         ossl("genpkey", "-algorithm", alg, "-pkeyopt", f"paramset:{paramset}", "-out", key)
         ossl("req", "-new", "-utf8", "-key", key, "-subj", SUBJ, "-out", csr)
-        ossl("x509", "-req", "-in", csr, "-CA", p("ca.pem"), "-CAkey", p("ca.key"),
-             "-set_serial", serial, "-days", "365", "-extfile", p("ca.cnf"),
-             "-extensions", "v3_user", "-out", p(f"{name}.pem"))
+        ossl(
+            "x509",
+            "-req",
+            "-in",
+            csr,
+            "-CA",
+            p("ca.pem"),
+            "-CAkey",
+            p("ca.key"),
+            "-set_serial",
+            serial,
+            "-days",
+            "365",
+            "-extfile",
+            p("ca.cnf"),
+            "-extensions",
+            "v3_user",
+            "-out",
+            p(f"{name}.pem"),
+        )
         users[name] = d / f"{name}.pem"
     ossl("ca", "-config", p("ca.cnf"), "-revoke", p("urev.pem"), "-crl_reason", "keyCompromise")
     ossl("ca", "-config", p("ca.cnf"), "-gencrl", "-out", p("crl.pem"))
@@ -157,9 +208,24 @@ def openssl_pki(ossl):
 
 
 def _openssl_sign(ossl, name, md, detach=True, stream=False):
-    args = ["cms", "-sign", "-binary", "-cades", "-md", md, "-in", "pki/challenge",
-            "-signer", f"pki/{name}.pem", "-inkey", f"pki/{name}.key", "-outform", "DER",
-            "-out", f"pki/{name}.p7s"]
+    args = [
+        "cms",
+        "-sign",
+        "-binary",
+        "-cades",
+        "-md",
+        md,
+        "-in",
+        "pki/challenge",
+        "-signer",
+        f"pki/{name}.pem",
+        "-inkey",
+        f"pki/{name}.key",
+        "-outform",
+        "DER",
+        "-out",
+        f"pki/{name}.p7s",
+    ]
     if not detach:
         args.append("-nodetach")
     if stream:
@@ -183,10 +249,15 @@ def test_we_parse_openssl_certificates(openssl_pki):
     assert crl.is_issued_by(ca) and crl.is_revoked(0x0777)
 
 
-@pytest.mark.parametrize("name,md,detach,stream", [("u256", "streebog256", True, False),
-                                                   ("u256", "streebog256", False, False),
-                                                   ("u256", "streebog256", False, True),
-                                                   ("u512", "streebog512", True, False)])
+@pytest.mark.parametrize(
+    "name,md,detach,stream",
+    [
+        ("u256", "streebog256", True, False),
+        ("u256", "streebog256", False, False),
+        ("u256", "streebog256", False, True),
+        ("u512", "streebog512", True, False),
+    ],
+)
 def test_we_verify_openssl_cms(ossl, openssl_pki, name, md, detach, stream):
     d, users = openssl_pki
     store = TrustStore([(d / "ca.pem").read_bytes()], [(d / "crl.pem").read_bytes()])
@@ -205,7 +276,7 @@ def test_we_refuse_openssl_revoked(ossl, openssl_pki):
     p7 = _openssl_sign(ossl, "urev", "streebog256")
     with pytest.raises(errors.Revoked):
         verify_signed_challenge(p7, CHALLENGE, store)
-    later = datetime.now(timezone.utc) + timedelta(days=20 * 365)
+    later = datetime.now(UTC) + timedelta(days=20 * 365)
     with pytest.raises(errors.GostError):
         verify_signed_challenge(p7, CHALLENGE, store, now=later)
 

@@ -8,8 +8,10 @@ from shared.gost import streebog
 # RFC 6986 / GOST R 34.11-2012 example M1 (63 bytes).
 M1 = b"012345678901234567890123456789012345678901234567890123456789012"
 M1_256 = "9d151eefd8590b89daa6ba6cb74af9275dd051026bb149a452fd84e5e57b5500"
-M1_512 = ("1b54d01a4af5b9d5cc3d86d68d285462b19abc2475222f35c085122be4ba1ffa"
-          "00ad30f8767b3a82384c6574f024c311e2a481332b08ef7f41797891c1646f48")
+M1_512 = (
+    "1b54d01a4af5b9d5cc3d86d68d285462b19abc2475222f35c085122be4ba1ffa"
+    "00ad30f8767b3a82384c6574f024c311e2a481332b08ef7f41797891c1646f48"
+)
 
 
 def test_backend_is_named():
@@ -49,9 +51,12 @@ def test_accepts_bytearray_and_memoryview():
 def test_falls_back_to_python_without_the_provider():
     import subprocess
     import sys
-    code = ("from shared.gost import streebog; "
-            "print(streebog.backend(), streebog.digest(b'0123456789' * 6 + b'012').hex())")
+
+    code = (
+        "from shared.gost import streebog; print(streebog.backend(), streebog.digest(b'0123456789' * 6 + b'012').hex())"
+    )
     env = {"OPENSSL_MODULES": "/nonexistent", "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["python", M1_256]

@@ -1,4 +1,5 @@
 """Issuing certificates never trips over asn1crypto's missing GOST key spec (any names, any seeds)."""
+
 import pytest
 
 from shared.gost import load_certificate
