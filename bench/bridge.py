@@ -33,6 +33,7 @@ sys.path.insert(0, ROOT)
 import requests  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench import sandbox  # noqa: E402
 from bench.goals import report  # noqa: E402
 from bench.resources import Resources  # noqa: E402
 from services.ferzl_emulator.register import Register  # noqa: E402
@@ -40,7 +41,6 @@ from services.journal import groups, store  # noqa: E402
 from services.supervisor import wait_http  # noqa: E402
 from shared import config  # noqa: E402
 from shared import params as P  # noqa: E402
-from tests import support  # noqa: E402
 
 CONCURRENCY = 50
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -359,7 +359,7 @@ def run(res, args):
     amqp_uri = res.vhost()
     url = res.database()
     engine = res.engine(url)
-    emu = support.free_port()
+    emu = sandbox.free_port()
     env = {
         "AMQP_URI": amqp_uri,
         "DATABASE_URL": url,

@@ -33,6 +33,7 @@ import uuid  # noqa: E402
 
 from kombu.utils import json as wire  # noqa: E402
 
+from bench import sandbox  # noqa: E402
 from bench.bridge import cpu_seconds, ratio_verdict  # noqa: E402
 from bench.goals import report  # noqa: E402
 from bench.resources import Resources  # noqa: E402
@@ -47,7 +48,6 @@ from services.supervisor import wait_http  # noqa: E402
 from shared import config  # noqa: E402
 from shared import params as P  # noqa: E402
 from shared.messages import load_work_chunk  # noqa: E402
-from tests import support  # noqa: E402
 
 CONCURRENCY, WORKERS = 50, 60
 SEED, SIZE = 20231, 100_000
@@ -77,7 +77,7 @@ def main():
 def run(res, args):
     chunk_size = res.settings.chunk_size
     url = res.database(seed=False)
-    port = support.free_port()
+    port = sandbox.free_port()
     env = {
         "EMULATOR_ADDRESS": f"127.0.0.1:{port}",
         "EMULATOR_SEED": str(SEED),

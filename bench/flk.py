@@ -21,10 +21,10 @@ from shared.quiet import quiet_eventlet  # noqa: E402
 quiet_eventlet()  # before nameko imports eventlet
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
+from bench import sandbox  # noqa: E402
 from bench.flk_core import make_file  # noqa: E402
 from bench.goals import report  # noqa: E402
 from bench.resources import Resources  # noqa: E402
-from tests import support  # noqa: E402
 
 ROWS, ROUNDS = 100_000, 3
 QUICK_ROWS = 2_000
@@ -52,7 +52,7 @@ def main():
         content = make_file(rows)
         payload = base64.b64encode(content).decode()
         with ClusterRpcProxy({"AMQP_URI": uri}, timeout=120) as rpc:
-            support.wait_for(lambda: _ping(rpc), 60, 0.5, "flk to start")
+            sandbox.wait_for(lambda: _ping(rpc), 60, 0.5, "flk to start")
             timings = []
             for _ in range(rounds):
                 started = time.perf_counter()

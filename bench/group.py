@@ -34,15 +34,16 @@ from shared.quiet import quiet_eventlet  # noqa: E402
 
 quiet_eventlet()  # before shared.memory imports nameko
 
+from bench import sandbox  # noqa: E402
 from bench.goals import report  # noqa: E402
 from bench.resources import Resources  # noqa: E402
 from bench.signin import DEV_ENV, sign_in  # noqa: E402
 from services.ferzl_emulator.register import Register  # noqa: E402
+from services.flk.group import COLUMNS  # noqa: E402
 from services.supervisor import START_ORDER, wait_http  # noqa: E402
 from shared import config  # noqa: E402
 from shared.memory import ReleasesMemory  # noqa: E402
-from tests import group_support as G  # noqa: E402
-from tests import support  # noqa: E402
+from shared.params import FIELDS  # noqa: E402
 
 SEED, SIZE = 20231, 100_000
 CONCURRENCY = 50  # the bridge's FERZL_CONCURRENCY in this run
@@ -118,11 +119,12 @@ def machine_cpu_seconds():
 
 def group_file(register, rows, offset=0):
     """ЕНП rows of the register; every 100th row (from the 51st) asks for nobody."""
-    lines = []
+    lines = [";".join(COLUMNS)]  # the header of the manual (§5.1)
     for i in range(rows):
         index = SIZE + i if i % 100 == 50 else (offset + i) % SIZE
-        lines.append(G.row(f"RQ{i + 1}", enp=register.person(index).enp))
-    return G.file_bytes(lines, delimiters=";")
+        values = {"name": f"RQ{i + 1}", "enp": register.person(index).enp}
+        lines.append(";".join(values.get(field, "") for field in FIELDS))
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
 def server_timing(header):
@@ -193,7 +195,7 @@ def main():
 def run_bench(res, args):
     amqp_uri = res.vhost()
     url = res.database(dev_login=True)
-    web, emu = support.free_port(), support.free_port()
+    web, emu = sandbox.free_port(), sandbox.free_port()
     env = {
         "AMQP_URI": amqp_uri,
         "DATABASE_URL": url,
@@ -205,14 +207,14 @@ def run_bench(res, args):
         "FERZL_CONCURRENCY": str(CONCURRENCY),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
-        "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
+        "SMTP_ADDRESS": f"127.0.0.1:{sandbox.free_port()}",
         **DEV_ENV,
     }
     sup = res.services(env, "bench-group.log")
     soap = config.load({**os.environ, **env})
     register = Register(SEED, SIZE)
-    out_csv = os.path.join(support.OUTPUT, "bench-group.csv")
-    out_xlsx = os.path.join(support.OUTPUT, "bench-group.xlsx")
+    out_csv = os.path.join(sandbox.OUTPUT, "bench-group.csv")
+    out_xlsx = os.path.join(sandbox.OUTPUT, "bench-group.xlsx")
     settle = not args.quick
     procs = {"ferzl_emulator": sup.start("ferzl_emulator")}
     assert wait_http(f"http://127.0.0.1:{emu}/emulator/health", 60, procs["ferzl_emulator"]), "no emulator"

@@ -31,6 +31,7 @@ quiet_eventlet()  # before nameko imports eventlet
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench import sandbox  # noqa: E402
 from bench.goals import report  # noqa: E402
 from bench.resources import Resources, names  # noqa: E402
 from bench.signin import DEV_ENV, sign_in  # noqa: E402
@@ -39,7 +40,6 @@ from services.journal import store  # noqa: E402
 from services.supervisor import wait_http  # noqa: E402
 from shared import clock  # noqa: E402
 from shared import params as P  # noqa: E402
-from tests import support  # noqa: E402
 
 GOAL_P95_MS, GOAL_RATIO = 150.0, 2.0
 QUICK_ROWS, QUICK_QUERIES = 5_000, 3
@@ -300,7 +300,7 @@ def main():
     with Resources() as res:
         amqp_uri = res.vhost()
         if args.keep:
-            url, _ = support.make_test_database(res.settings, prefix=names()[1])
+            url, _ = sandbox.make_test_database(res.settings, prefix=names()[1])
             admin.migrate(url)
             admin.seed(url, dev_login=True)
             print(f"the database stays after the run: {url}")
@@ -310,7 +310,7 @@ def main():
         size = seed(url, args.rows)
         print(f"seeded {args.rows:,} requests with COPY in {time.perf_counter() - t0:.0f} s; table + indexes {size}")
 
-        web = support.free_port()
+        web = sandbox.free_port()
         env = {
             "AMQP_URI": amqp_uri,
             "DATABASE_URL": url,

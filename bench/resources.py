@@ -16,7 +16,7 @@ import os
 import re
 import signal
 
-from tests import support
+from bench import sandbox
 
 TAG_VARIABLE = "OZSP_BENCH_TAG"
 RUNNING = "ozsp"  # the vhost and database of `make run`
@@ -58,7 +58,7 @@ class Resources(contextlib.ExitStack):
 
     def __init__(self, settings=None):
         super().__init__()
-        self.settings = settings or support.base_settings()
+        self.settings = settings or sandbox.base_settings()
 
     def __enter__(self):
         super().__enter__()
@@ -67,16 +67,16 @@ class Resources(contextlib.ExitStack):
 
     def vhost(self):
         """A fresh vhost of the local RabbitMQ; -> its AMQP URI."""
-        name = support.unique_name(names()[0])
+        name = sandbox.unique_name(names()[0])
         assert name != RUNNING
-        self.callback(support.create_vhost(self.settings, name))
-        return support.amqp_uri_for_vhost(self.settings, name)
+        self.callback(sandbox.create_vhost(self.settings, name))
+        return sandbox.amqp_uri_for_vhost(self.settings, name)
 
     def database(self, migrate=True, seed=True, dev_login=False):
         """A fresh database, migrated and seeded (with the dev login's CA and certificate if asked); -> its URL."""
         from services import admin
 
-        url, drop = support.make_test_database(self.settings, prefix=names()[1])
+        url, drop = sandbox.make_test_database(self.settings, prefix=names()[1])
         self.callback(drop)
         if migrate:
             admin.migrate(url)
@@ -98,8 +98,8 @@ class Resources(contextlib.ExitStack):
         from services.supervisor import Supervisor
 
         if log_name:
-            os.makedirs(support.OUTPUT, exist_ok=True)
-            log = open(os.path.join(support.OUTPUT, log_name), "w", encoding="utf-8")
+            os.makedirs(sandbox.OUTPUT, exist_ok=True)
+            log = open(os.path.join(sandbox.OUTPUT, log_name), "w", encoding="utf-8")
         else:
             log = open(os.devnull, "w")
         self.callback(log.close)

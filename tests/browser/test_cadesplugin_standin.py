@@ -3,10 +3,13 @@ mistake in login.js's plug-in calls fails a test instead of passing against a le
 
 import base64
 
+import pytest
 from playwright.sync_api import expect
 
 from services.gateway import signin
 from tests.browser.plugin import Token
+
+pytestmark = pytest.mark.integration
 
 CALLS = """async () => {
   const cp = window.cadesplugin;

@@ -3,11 +3,14 @@ line, column and message, downloadable as CSV, nothing queued, «Загрузи�
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests import group_support as G
 from tests.browser.conftest import shot
 from tests.browser.helpers import solve_captcha
+
+pytestmark = pytest.mark.integration
 
 
 def groups_total(stack):

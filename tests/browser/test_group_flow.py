@@ -6,12 +6,15 @@ import re
 import time
 from datetime import date
 
+import pytest
 from playwright.sync_api import expect
 
 from tests import group_support as G
 from tests.browser.conftest import shot
 from tests.browser.helpers import solve_captcha
 from tests.support import wait_for
+
+pytestmark = pytest.mark.integration
 
 POPUP = "Завершена обработка групповых запросов"
 

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from shared.dictionaries.policy_types import policy_type_name
@@ -9,6 +10,8 @@ from shared.dictionaries.statuses import ATTACHMENT_STATUSES, POLICY_STATUSES
 from shared.params import format_date
 from tests.browser.conftest import shot
 from tests.browser.helpers import fill_form, send_request, solve_captcha, summary_row, wait_final_in_summary
+
+pytestmark = pytest.mark.integration
 
 
 def sheet_value(page, label):

@@ -3,12 +3,15 @@
 import re
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 
 from services.gateway.api import COMBINED_FIO
 from shared import clock
 from tests.browser.conftest import shot
 from tests.support import wait_for
+
+pytestmark = pytest.mark.integration
 
 
 def create(stack, **fields):

@@ -1,7 +1,11 @@
 """The login page in Chromium: the dev stand-in signs in, «Выход» signs out. The plug-in branch (and the page
 without a plug-in) is tested on a gateway with DEV_LOGIN off: test_login_plugin.py."""
 
+import pytest
+
 from tests.browser.conftest import ARGS, CHROMIUM, shot  # noqa: F401
+
+pytestmark = pytest.mark.integration
 
 
 def test_dev_login_and_logout(anonymous_page):

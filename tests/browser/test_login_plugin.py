@@ -5,6 +5,7 @@ server's production verification decides (manual §3, Рисунки 1, 3, 4).""
 
 import json
 
+import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from sqlalchemy import text
@@ -13,6 +14,8 @@ from services.gateway import signin
 from shared.gost import oids
 from tests.browser.conftest import shot
 from tests.browser.plugin import CANCELLED, Token, signature_shape
+
+pytestmark = pytest.mark.integration
 
 CADES_BES_ATTRIBUTES = sorted(
     [oids.ATTR_CONTENT_TYPE, oids.ATTR_MESSAGE_DIGEST, oids.ATTR_SIGNING_TIME, oids.ATTR_SIGNING_CERT_V2]

@@ -1,8 +1,11 @@
 """Main page (manual §3.2, Таблица 2) and the navigation every page carries."""
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import shot
+
+pytestmark = pytest.mark.integration
 
 BUTTONS = ["Индивидуальный запрос", "Журнал Индивидуальных запросов", "Групповой запрос", "Журнал Групповых запросов"]
 

@@ -4,6 +4,8 @@ import pytest
 
 from tests import support
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def clerk(stack, engine):

@@ -19,6 +19,8 @@ from bench.resources import TAG_VARIABLE, Resources
 from tests import support
 from tests.unit.test_bench_docs import BENCHES
 
+pytestmark = pytest.mark.integration
+
 RUN_SECONDS = 300  # a quick run takes seconds; this only stops a hung one
 
 

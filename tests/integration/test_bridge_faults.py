@@ -5,6 +5,8 @@ should wait, every request is answered exactly once."""
 import os
 import time
 
+import pytest
+
 from services.ferzl_emulator.register import Register
 from tests.integration.test_bridge_support import (
     bridge_state,
@@ -18,6 +20,8 @@ from tests.integration.test_bridge_support import (
     wait_state,
 )
 from tests.support import OUTPUT, wait_for
+
+pytestmark = pytest.mark.integration
 
 REGISTER = Register.from_settings()
 

@@ -10,6 +10,8 @@ from services.ferzl_emulator.register import Register
 from tests.ferzl_support import ask_as_of, params_for
 from tests.integration.test_bridge_support import counters, create, params, wait_final, without_mo_names
 
+pytestmark = pytest.mark.integration
+
 REGISTER = Register.from_settings()
 
 # (identifier kind, register sample kind, as of)

@@ -9,6 +9,7 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import text
 
 from services.ferzl_emulator.register import Register
@@ -19,6 +20,8 @@ from shared.messages import WORK_QUEUE, pack_archive
 from shared.queues import declared
 from tests.integration.test_bridge_support import bridge_state, counters, create, knobs, params, wait_final, wait_state
 from tests.support import ROOT, wait_for
+
+pytestmark = pytest.mark.integration
 
 REGISTER = Register.from_settings()
 

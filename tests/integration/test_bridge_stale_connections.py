@@ -31,6 +31,8 @@ from tests.conftest import Stack, service_database
 from tests.integration.test_bridge_support import bridge_state, counters, create, params, wait_final
 from tests.tcp_proxy import TcpProxy
 
+pytestmark = pytest.mark.integration
+
 REGISTER = Register(ferzl_support.SEED, ferzl_support.SIZE)
 FAULTS = {"reset": TcpProxy.reset, "blackhole": TcpProxy.blackhole, "close": TcpProxy.close_idle}
 CONNECT_TIMEOUT = 0.5  # FERZL_CONNECT_TIMEOUT here: a black-holed idle connection is given up after it

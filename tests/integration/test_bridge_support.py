@@ -5,11 +5,14 @@ import json
 import time
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import text
 
 from services.journal import store
 from tests.ferzl_support import blank_params
 from tests.support import wait_for
+
+pytestmark = pytest.mark.integration
 
 IDENTITY = store.Identity({"user_id": 1, "organization_id": 1})
 params = blank_params  # search parameters with every key present

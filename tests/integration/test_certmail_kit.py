@@ -28,6 +28,8 @@ from shared.gost.testpki import TestPki
 from tests import mail_dkim, support
 from tests.support import wait_for
 
+pytestmark = pytest.mark.integration
+
 INTAKE_TO = "reestrin@ozsp.test"
 
 

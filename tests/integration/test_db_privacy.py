@@ -10,6 +10,8 @@ from sqlalchemy.exc import DBAPIError
 from services.journal.dependencies import Database
 from shared import db
 
+pytestmark = pytest.mark.integration
+
 SECRET = {"birth": "1980-02-29", "policy": "ПОЛИС-НОМЕР-TEST"}
 FAILING = text("SELECT CAST(:birth AS text), CAST(:policy AS text), 1 / 0")  # fails for a reason of its own
 

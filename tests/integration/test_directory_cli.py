@@ -5,9 +5,12 @@ import os
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import text
 
 from shared.gost.testpki import TestPki
+
+pytestmark = pytest.mark.integration
 
 
 def ozsp(database_url, *args):

@@ -8,6 +8,8 @@ from sqlalchemy import text
 from services.journal import directory as D
 from shared.gost.testpki import TestPki
 
+pytestmark = pytest.mark.integration
+
 NOW = datetime.now(UTC)
 
 

@@ -13,6 +13,8 @@ from services.journal.service import JournalService
 from shared.params import FIELDS
 from tests import support
 
+pytestmark = pytest.mark.integration
+
 ME = store.Identity(user_id=1, organization_id=1)
 COLUMNS = ["line", *FIELDS]
 LEASE = 300

@@ -1,8 +1,11 @@
 """One ЕНП lookup from the JSON API through ФЛК, the journal, the bridge and the emulator, and back."""
 
+import pytest
 from sqlalchemy import text
 
 from tests.support import wait_for
+
+pytestmark = pytest.mark.integration
 
 
 def wait_final(stack, request_id, timeout=30):

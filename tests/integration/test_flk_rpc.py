@@ -7,6 +7,8 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.flk.group import COLUMNS
 
+pytestmark = pytest.mark.integration
+
 HEADER = ";".join(COLUMNS)
 
 

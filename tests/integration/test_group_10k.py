@@ -3,7 +3,11 @@ a line for each (manual §5.3). Rows by ЕНП from the emulator's samples; 100 
 
 import time
 
+import pytest
+
 from tests import group_support as G
+
+pytestmark = pytest.mark.integration
 
 ROWS = 10_000
 UNKNOWN_EVERY = 100  # one row in a hundred asks for nobody

@@ -11,6 +11,8 @@ from openpyxl import load_workbook
 from tests import group_support as G
 from tests import support
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def people(stack):

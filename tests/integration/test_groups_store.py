@@ -1,10 +1,13 @@
 """Group requests in the journal on a real PostgreSQL."""
 
+import pytest
 from sqlalchemy import text
 
 from services.journal import groups, store
 from shared import export
 from shared.params import FIELDS
+
+pytestmark = pytest.mark.integration
 
 ME = store.Identity(user_id=1, organization_id=1)
 COLUMNS = ["line", *FIELDS]

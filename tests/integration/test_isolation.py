@@ -6,6 +6,8 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from tests import support
 from tests.support import wait_for
 
+pytestmark = pytest.mark.integration
+
 SURNAME = "ИЗОЛЯЦИЕВА"
 
 

@@ -13,6 +13,8 @@ from shared.messages import load_outcome_chunk, pack_archive
 from shared.params import FIELDS
 from tests import support
 
+pytestmark = pytest.mark.integration
+
 ME = store.Identity(user_id=1, organization_id=1)
 
 

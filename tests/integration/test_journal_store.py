@@ -10,6 +10,8 @@ from services.journal import store
 from shared import clock
 from shared.params import FIELDS
 
+pytestmark = pytest.mark.integration
+
 ME = store.Identity(user_id=1, organization_id=1)
 
 

@@ -1,10 +1,13 @@
 """What the journal keeps for the web pages: single-use CAPTCHAs, the user's own requests, the submission count,
 the capped journal count. On a real PostgreSQL database, without a broker."""
 
+import pytest
 from sqlalchemy import text
 
 from services.journal import captcha, store
 from shared.params import FIELDS
+
+pytestmark = pytest.mark.integration
 
 ME = store.Identity(user_id=1, organization_id=1)
 

@@ -12,6 +12,8 @@ from services.journal import directory as D
 from shared.gost import curves
 from shared.gost.testpki import TestPki
 
+pytestmark = pytest.mark.integration
+
 NOW = datetime.now(UTC)
 
 

@@ -2,8 +2,12 @@
 
 import time
 
+import pytest
+
 from services import admin
 from tests import support
+
+pytestmark = pytest.mark.integration
 
 
 def test_wait_returns_at_once_when_postgres_answers(settings, capsys):

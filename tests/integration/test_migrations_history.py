@@ -1,10 +1,13 @@
 """The migrations on a real PostgreSQL database: down and up again, the concurrent index builds included."""
 
+import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 
 from services import admin
 from tests import support
+
+pytestmark = pytest.mark.integration
 
 DISPATCH_INDEXES = {"ix_requests_in_flight", "ix_requests_new", "ix_requests_new_group", "ix_requests_new_single"}
 

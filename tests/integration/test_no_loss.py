@@ -2,9 +2,12 @@
 
 import concurrent.futures
 
+import pytest
 from sqlalchemy import text
 
 from tests.support import wait_for
+
+pytestmark = pytest.mark.integration
 
 N = 200
 

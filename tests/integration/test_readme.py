@@ -5,7 +5,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests import support
+
+pytestmark = pytest.mark.integration
 
 
 def readme_block(marker):

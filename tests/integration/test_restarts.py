@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from services.gateway import api, pages
 from tests.support import wait_for
 
+pytestmark = pytest.mark.integration
+
 N = 120
 
 

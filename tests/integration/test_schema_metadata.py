@@ -1,11 +1,14 @@
 """services/journal/models.py matches what the migrations build: Alembic's autogenerate, run against a freshly
 migrated database, proposes nothing (it used to propose dropping every table after 0001)."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table
 
 from services.journal.models import metadata
+
+pytestmark = pytest.mark.integration
 
 
 def differences(engine, target):

@@ -5,8 +5,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from services import stackcheck
 from tests import support
+
+pytestmark = pytest.mark.integration
 
 
 def ozsp(env, *args, timeout=60):

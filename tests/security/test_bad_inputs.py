@@ -9,6 +9,8 @@ from sqlalchemy import text
 
 from tests.group_support import by_enp, file_bytes, upload
 
+pytestmark = pytest.mark.integration
+
 CYRILLIC = re.compile("[А-Яа-яЁё]")
 
 

@@ -1,10 +1,13 @@
 """Issue 17 §3: /individual/captcha for someone without a session draws nothing and stores nothing, and each
 address gets a limited number of hits a minute (signed-in users a limited number of refreshes)."""
 
+import pytest
 from sqlalchemy import text
 
 from services.gateway.pages import CAPTCHA_REFRESH_PER_MINUTE
 from tests.security.attack import client
+
+pytestmark = pytest.mark.integration
 
 
 def captcha_rows(engine):

@@ -10,6 +10,8 @@ import requests
 from shared.gost.testpki import DevPki
 from tests import support
 
+pytestmark = pytest.mark.integration
+
 ATTACK_NAME = "Подделка CSRF"
 
 

@@ -1,7 +1,10 @@
 """Issue 17 §3: answers of the JSON API (and the login calls) are never stored by a browser or proxy and never
 sniffed as another type: Cache-Control: no-store, X-Content-Type-Options: nosniff — successes and refusals alike."""
 
+import pytest
 import requests
+
+pytestmark = pytest.mark.integration
 
 
 def answers(stack):

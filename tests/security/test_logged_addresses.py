@@ -4,10 +4,13 @@ shared.masking.address_tag), not the address and not a plain SHA-256 anyone can 
 import hashlib
 import time
 
+import pytest
 from sqlalchemy import text
 
 from shared.masking import address_tag
 from tests.security.attack import client, login_attempt
+
+pytestmark = pytest.mark.integration
 
 ADDRESS = "127.0.17.13"
 

@@ -19,6 +19,8 @@ from services.gateway import signin
 from services.journal import directory as D
 from tests.security.attack import client, csrf_header, forged, login_attempt, stuffed_cms
 
+pytestmark = pytest.mark.integration
+
 KB = 1024
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from tests.security.attack import client, csrf_header
 
+pytestmark = pytest.mark.integration
+
 LEAVING = [
     "/\t/evil.example",
     "//evil.example",
