@@ -1,8 +1,7 @@
-"""Helpers of the gateway page tests: a request as a browser sends it, a form page read like a browser, the
-journal's CAPTCHA calls for fake journals."""
+"""Helpers of the gateway page tests: a request as a browser sends it, a form page read like a browser (the fake
+RPC proxies are in tests/fakes)."""
 
 import re
-import uuid
 
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
@@ -28,18 +27,3 @@ def read_form(response):
         {"csrf_token": token, "captcha_id": captcha_id, "captcha": response.headers["X-Captcha-Answer"]},
         cookie,
     )
-
-
-class FakeCaptchas:
-    """The journal's captcha_issue / captcha_check, in memory (a fake journal inherits them)."""
-
-    def __init__(self):
-        self.captchas = {}
-
-    def captcha_issue(self, answer_hash, ttl):
-        captcha_id = str(uuid.uuid4())
-        self.captchas[captcha_id] = answer_hash
-        return captcha_id
-
-    def captcha_check(self, captcha_id, answer_hash):
-        return self.captchas.pop(captcha_id, None) == answer_hash

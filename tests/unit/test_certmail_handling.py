@@ -13,6 +13,7 @@ from services.certmail import handling as H
 from services.certmail import messages as M
 from shared import config
 from shared.gost.testpki import TestPki
+from tests.fakes.journal import FakeJournal
 from tests.unit.test_certmail_rules import issue
 
 
@@ -23,61 +24,26 @@ def pki():
     return {"pki": pki, "ca": ca, "crl": ca.crl()}
 
 
-class FakeJournal:
-    def __init__(self, pki, sender=None, register=None):
-        self.sender = (
-            sender
-            if sender is not None
-            else {
-                "user_id": 5,
-                "user_active": True,
-                "organization_active": True,
-                "snils": None,
-                "emails": ["petr@mo.example.test", "p2@mo.example.test"],
-            }
-        )
-        self.rows = {}
-        self.signatures = {}
-        self.register_result = register or {"ok": True, "certificate_id": 1}
-        self.material = {
-            "cas": [base64.b64encode(pki["ca"].cert.der).decode()],
-            "crls": [base64.b64encode(pki["crl"].der).decode()],
-        }
-        self.calls = []
+SENDER = {
+    "user_id": 5,
+    "user_active": True,
+    "organization_active": True,
+    "snils": None,
+    "emails": ["petr@mo.example.test", "p2@mo.example.test"],
+}
 
-    def mail_claim(self, letter):
-        row = self.rows.get(letter["key"])
-        if row is None:
-            self.rows[letter["key"]] = {"holder": letter["holder"], "outcome": None, "delivered": False}
-            return {"state": "new", "sender": self.sender}
-        if row["outcome"] is None:
-            return {"state": "mine" if row["holder"] == letter["holder"] else "busy", "sender": self.sender}
-        return {
-            "state": "done",
-            "outcome": row["outcome"],
-            "reply_text": row["reply"],
-            "detail": row["detail"],
-            "reply_due": not row["delivered"] and row["holder"] == letter["holder"],
-            "sender": self.sender,
-        }
 
-    def mail_signature(self, key, signature_key):
-        return self.signatures.setdefault(signature_key, key) == key
-
-    def mail_finish(self, key, outcome, reply_text=None, detail=None, user_id=None, deliver=True):
-        self.rows[key].update(outcome=outcome, reply=reply_text, detail=detail, delivered=not deliver)
-
-    def mail_register(self, key, user_id, cert_b64, ca_b64, reply_text, detail=None):
-        self.calls.append(("register", user_id))
-        if self.register_result["ok"]:
-            self.rows[key].update(outcome="installed", reply=reply_text, detail=detail)
-        return self.register_result
-
-    def mail_delivered(self, key):
-        self.rows[key]["delivered"] = True
-
-    def trust_material(self):
-        return self.material
+def journal_for(pki, sender=None, register=None):
+    """The fake journal (tests/fakes/journal.py) with the test CA and its CRL, and the letters' sender."""
+    journal = FakeJournal()
+    journal.sender = sender if sender is not None else dict(SENDER)
+    if register is not None:
+        journal.register_result = register
+    journal.material = {
+        "cas": [base64.b64encode(pki["ca"].cert.der).decode()],
+        "crls": [base64.b64encode(pki["crl"].der).decode()],
+    }
+    return journal
 
 
 class FakeMailer:
@@ -138,7 +104,7 @@ def text_of(msg):
 
 def test_success_installs_the_file_and_replies(pki, tmp_path):
     cert = issue(pki["ca"], snils="11223344595")
-    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal, mailer = journal_for(pki), FakeMailer()
     ctx = H.Context(journal, mailer, settings(tmp_path))
     assert H.handle(body(cert.cert.der), ctx) == "installed"
     assert (tmp_path / "store" / f"{cert.cert.thumbprint}.cer").read_bytes() == cert.cert.der
@@ -156,7 +122,7 @@ def test_success_installs_the_file_and_replies(pki, tmp_path):
 
 def test_a_record_with_a_snils_gets_no_separate_notice(pki, tmp_path):
     cert = issue(pki["ca"], snils="11223344595")
-    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal, mailer = journal_for(pki), FakeMailer()
     journal.sender = {**journal.sender, "snils": "112-233-445 95"}
     assert H.handle(body(cert.cert.der), H.Context(journal, mailer, settings(tmp_path))) == "installed"
     assert len(mailer.sent) == 1
@@ -164,7 +130,7 @@ def test_a_record_with_a_snils_gets_no_separate_notice(pki, tmp_path):
 
 def test_the_owner_notice_is_sent_again_after_a_failed_relay(pki, tmp_path):
     cert = issue(pki["ca"], snils="11223344595")
-    journal, mailer = FakeJournal(pki), FakeMailer(fail=1)
+    journal, mailer = journal_for(pki), FakeMailer(fail=1)
     ctx = H.Context(journal, mailer, settings(tmp_path))
     with pytest.raises(OSError):
         H.handle(body(cert.cert.der), ctx)
@@ -181,7 +147,7 @@ def test_the_owner_notice_is_sent_again_after_a_failed_relay(pki, tmp_path):
 )
 def test_an_unauthenticated_sender_is_untrusted_and_the_administrator_told(pki, tmp_path, queued, reason):
     cert = issue(pki["ca"], snils="11223344595")
-    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal, mailer = journal_for(pki), FakeMailer()
     assert H.handle(body(cert.cert.der, **queued), H.Context(journal, mailer, settings(tmp_path))) == "untrusted_sender"
     [notice] = mailer.sent
     assert notice["To"] == "admin@ozsp.test" and notice["Subject"] == M.ADMIN_UNAUTHENTICATED_SUBJECT
@@ -190,7 +156,7 @@ def test_an_unauthenticated_sender_is_untrusted_and_the_administrator_told(pki, 
 
 
 def test_a_replayed_signature_is_untrusted(pki, tmp_path):
-    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal, mailer = journal_for(pki), FakeMailer()
     ctx = H.Context(journal, mailer, settings(tmp_path))
     first = body(subject="Вопрос")
     assert H.handle(first, ctx) == "unknown_template"
@@ -204,7 +170,7 @@ def test_an_unknown_address_costs_no_dns_lookup(pki, tmp_path):
     def no_dns(name, timeout=5):
         raise AssertionError("looked up")
 
-    journal, mailer = FakeJournal(pki, sender={}), FakeMailer()
+    journal, mailer = journal_for(pki, sender={}), FakeMailer()
     ctx = H.Context(journal, mailer, settings(tmp_path), dns=no_dns)
     assert H.handle(body(subject="ADD_CERT"), ctx) == "untrusted_sender" and mailer.sent == []
 
@@ -213,7 +179,7 @@ def test_dns_not_answering_retries_the_letter(pki, tmp_path):
     def down(name, timeout=5):
         raise TimeoutError()
 
-    journal = FakeJournal(pki)
+    journal = journal_for(pki)
     with pytest.raises(H.TemporaryFailure):
         H.handle(body(subject="ADD_CERT"), H.Context(journal, FakeMailer(), settings(tmp_path), dns=down))
     assert list(journal.rows.values())[0]["outcome"] is None
@@ -221,7 +187,7 @@ def test_dns_not_answering_retries_the_letter(pki, tmp_path):
 
 def test_directory_refusal_becomes_the_error_reply_and_removes_the_new_file(pki, tmp_path):
     cert = issue(pki["ca"], snils="11223344595")
-    journal = FakeJournal(
+    journal = journal_for(
         pki, register={"ok": False, "error": "Этот сертификат уже зарегистрирован для другого пользователя."}
     )
     mailer = FakeMailer()
@@ -238,7 +204,7 @@ def test_store_that_cannot_be_written_is_an_installation_error(pki, tmp_path):
     blocker = tmp_path / "store"
     blocker.write_text("a file where the folder should be")
     cert = issue(pki["ca"], snils="11223344595")
-    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal, mailer = journal_for(pki), FakeMailer()
     assert H.handle(body(cert.cert.der), H.Context(journal, mailer, settings(tmp_path))) == "install_error"
     assert text_of(mailer.sent[0]) == M.INSTALL_ERROR.format(message=M.ERROR_STORE)
     assert journal.calls == []
@@ -246,7 +212,7 @@ def test_store_that_cannot_be_written_is_an_installation_error(pki, tmp_path):
 
 def test_unknown_ca_is_quarantined_and_the_administrator_gets_the_certificate(pki, tmp_path):
     cert = issue(pki["pki"].ca("ЧУЖОЙ УЦ"))
-    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal, mailer = journal_for(pki), FakeMailer()
     assert H.handle(body(cert.cert.der), H.Context(journal, mailer, settings(tmp_path))) == "unknown_ca"
     assert [p.read_bytes() for p in (tmp_path / "q").iterdir()] == [cert.cert.der]
     reply, notice = mailer.sent
@@ -256,7 +222,7 @@ def test_unknown_ca_is_quarantined_and_the_administrator_gets_the_certificate(pk
 
 
 def test_failed_relay_retries_the_letter_and_the_redelivery_sends_the_journaled_reply(pki, tmp_path):
-    journal, mailer = FakeJournal(pki), FakeMailer(fail=1)
+    journal, mailer = journal_for(pki), FakeMailer(fail=1)
     ctx = H.Context(journal, mailer, settings(tmp_path))
     with pytest.raises(OSError):
         H.handle(body(subject="Вопрос"), ctx)
@@ -267,7 +233,7 @@ def test_failed_relay_retries_the_letter_and_the_redelivery_sends_the_journaled_
 
 
 def test_a_second_copy_sends_nothing(pki, tmp_path):
-    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal, mailer = journal_for(pki), FakeMailer()
     ctx = H.Context(journal, mailer, settings(tmp_path))
     H.handle(body(subject="Вопрос", letter_id="copy-1"), ctx)
     assert H.handle(body(subject="Вопрос", letter_id="copy-2"), ctx) == "duplicate"
@@ -279,13 +245,13 @@ def test_a_defect_is_journaled_without_reply(pki, tmp_path, monkeypatch):
         raise RecursionError("deep")
 
     monkeypatch.setattr(H.rules, "decide", explode)
-    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal, mailer = journal_for(pki), FakeMailer()
     assert H.handle(body(subject="ADD_CERT"), H.Context(journal, mailer, settings(tmp_path))) == "internal_error"
     assert mailer.sent == [] and list(journal.rows.values())[0]["delivered"]
 
 
 def test_journal_unavailable_for_trust_material_retries(pki, tmp_path):
-    journal = FakeJournal(pki)
+    journal = journal_for(pki)
     journal.trust_material = lambda: (_ for _ in ()).throw(TimeoutError())
     with pytest.raises(H.TemporaryFailure):
         H.handle(body(issue(pki["ca"]).cert.der), H.Context(journal, FakeMailer(), settings(tmp_path)))
@@ -293,7 +259,7 @@ def test_journal_unavailable_for_trust_material_retries(pki, tmp_path):
 
 
 def test_an_unknown_address_is_journaled_as_delivered_with_nothing_sent(pki, tmp_path):
-    journal, mailer = FakeJournal(pki, sender={}), FakeMailer()
+    journal, mailer = journal_for(pki, sender={}), FakeMailer()
     assert H.handle(body(subject="ADD_CERT"), H.Context(journal, mailer, settings(tmp_path))) == "untrusted_sender"
     assert mailer.sent == [] and list(journal.rows.values())[0]["delivered"]
 
@@ -308,7 +274,7 @@ def test_sender_tag_hides_the_address():
     "queued", [None, [], {"letter_id": "x"}, {"letter_id": "x", "raw_b64": "%%%"}, {"raw_b64": "QQ=="}]
 )
 def test_a_queue_message_that_is_not_a_letter_is_dropped(pki, tmp_path, queued):
-    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal, mailer = journal_for(pki), FakeMailer()
     assert H.handle(queued, H.Context(journal, mailer, settings(tmp_path))) == "not_a_letter"
     assert journal.rows == {} and mailer.sent == []
 
@@ -318,7 +284,7 @@ def test_a_permanent_refusal_by_the_relay_is_given_up(pki, tmp_path):
         def send(self, msg):
             raise H.outbox.PermanentFailure(550)
 
-    journal = FakeJournal(pki)
+    journal = journal_for(pki)
     assert H.handle(body(subject="Вопрос"), H.Context(journal, Refusing(), settings(tmp_path))) == "unknown_template"
     assert list(journal.rows.values())[0]["delivered"]
 
@@ -333,7 +299,7 @@ def test_where_names_the_place_not_the_message():
 
 def test_a_missing_crl_is_fetched_from_the_certificates_distribution_point_and_the_letter_installs(pki, tmp_path):
     cert = issue(pki["ca"], snils="11223344595", crl_urls=["http://cdp.example.test/ca.crl"])
-    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal, mailer = journal_for(pki), FakeMailer()
     journal.material = {**journal.material, "crls": []}  # the directory has the CA, not yet its CRL
 
     def crl_fetch_for(cert_b64):
@@ -349,7 +315,7 @@ def test_a_missing_crl_is_fetched_from_the_certificates_distribution_point_and_t
 @pytest.mark.parametrize("fetched, urls", [("failed", ["http://cdp.example.test/ca.crl"]), (None, [])])
 def test_a_crl_that_cannot_be_had_stays_the_crl_error(pki, tmp_path, fetched, urls):
     cert = issue(pki["ca"], snils="11223344595", crl_urls=urls)
-    journal, mailer = FakeJournal(pki), FakeMailer()
+    journal, mailer = journal_for(pki), FakeMailer()
     journal.material = {**journal.material, "crls": []}
     journal.crl_fetch_for = lambda cert_b64: journal.calls.append("crl_fetch_for") or fetched
     assert H.handle(body(cert.cert.der), H.Context(journal, mailer, settings(tmp_path))) == "crl_unavailable"

@@ -8,7 +8,8 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from services.gateway import exports, groups_api
-from tests.unit.test_gateway_group_pages import App, Reply
+from tests.fakes.rpc import Reply
+from tests.unit.test_gateway_group_pages import BAD, GOOD, App
 
 
 def call(method, path, data=None, headers=None, query=None, content_type=None):
@@ -30,7 +31,7 @@ def body(response):
     return json.loads(response.get_data(as_text=True))
 
 
-def post(app, content=b"ok", name="Группа", headers=None):
+def post(app, content=GOOD, name="Группа", headers=None):
     data = {"name": name, "file": (io.BytesIO(content), "g.csv")}
     return app.api_create_group(call("POST", "/api/v1/groups", data=data, headers=headers))
 
@@ -45,7 +46,7 @@ def test_accepted_upload_is_202_with_location_and_stage_times():
 
 
 def test_refused_upload_is_422_with_the_report():
-    response = post(App(), b"BAD")
+    response = post(App(), BAD)
     report = body(response)
     assert response.status_code == 422 and report["error"] == "flk"
     assert [e["line"] for e in report["errors"]] == [2, 3]

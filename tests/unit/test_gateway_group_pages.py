@@ -1,17 +1,21 @@
 """Group pages with fake RPC proxies: upload (CSRF, CAPTCHA, fields), the ФЛК page and its CSV, the journal's
 30 days and live part, one group's journal, exports and the completion notices."""
 
-import base64
 import io
 import re
 from datetime import timedelta
 
 import pytest
 
+from services.flk.group import COLUMNS
 from services.gateway import ferzl_state, group_pages, groups_api, pages
 from services.gateway.api import NotAuthenticated
-from shared import clock, export
-from tests.unit.gateway_support import FakeCaptchas, page_request, read_form
+from shared import clock
+from shared.params import FIELDS
+from tests.fakes.ferzl_bridge import FakeBridge
+from tests.fakes.flk import FakeFlk
+from tests.fakes.journal import FakeJournal
+from tests.unit.gateway_support import page_request, read_form
 
 SECRET = "unit-secret"
 ME = {"user_id": 1, "organization_id": 1}
@@ -39,120 +43,37 @@ DONE = {
 }
 
 
-class Reply:
-    def __init__(self, value):
-        self.value = value
-
-    def result(self):
-        return self.value
-
-
-class Call:
-    """A fake RPC method: called directly or with call_async(), like nameko's."""
-
-    def __init__(self, function):
-        self.function = function
-
-    def __call__(self, *args):
-        return self.function(*args)
-
-    def call_async(self, *args):
-        return Reply(self.function(*args))
+ENP = "5096989785000017"  # Luhn-valid: the real ФЛК (tests/fakes/flk.py) takes it
+NEW = {**ROW, "id": 42, "name": "Новая", "total": 2}  # the group the fake journal makes (FakeJournal.new_group_id)
+REQUEST = {
+    "id": 100,
+    "name": "RQ1",
+    "created_at": ROW["created_at"],
+    "params_text": "ЕНП: 5072360829000830",
+    "status": "answered",
+    "status_label": "Получен",
+    "group_id": 8,
+    "line_no": 2,
+}
 
 
-class FakeJournal(FakeCaptchas):
-    def __init__(self):
-        super().__init__()
-        self.groups_created, self.list_args, self.notices = [], None, []
-        self.groups = {7: ROW, 8: DONE}
-        self.in_progress = 1
-        self.export_page = Call(self._export_page)
-
-    def create_group(self, identity, name, filename, columns, rows, encoding, key):
-        self.groups_created.append((name, filename, rows, key))
-        return {"id": 42, "total": len(rows), "repeated": False}
-
-    def get_group(self, identity, group_id):
-        return {**ROW, "id": 42, "name": "Новая", "total": 2} if group_id == 42 else self.groups.get(group_id)
-
-    def list_groups(self, identity, date_from, date_to, page, per_page):
-        self.list_args = (date_from, date_to, page, per_page)
-        items = list(self.groups.values())
-        return {
-            "items": items,
-            "total": len(items),
-            "page": page,
-            "per_page": per_page,
-            "in_progress": self.in_progress,
-        }
-
-    def list_requests(self, identity, filters, page, per_page):
-        self.list_args = filters
-        items = [
-            {
-                "id": 100,
-                "name": "RQ1",
-                "created_at": ROW["created_at"],
-                "params_text": "ЕНП: 5072360829000830",
-                "status": "answered",
-                "status_label": "Получен",
-                "group_id": 8,
-                "line_no": 2,
-            }
-        ]
-        return {"items": items, "total": 1, "total_exact": True, "page": page, "per_page": per_page}
-
-    def take_finished_notices(self, identity):
-        taken, self.notices = self.notices, []
-        return taken
-
-    def _export_page(self, identity, group_id, after, limit, form="cells"):
-        cells = ["2", "RQ1"] + [""] * 24
-        item = {"line_no": 2, "csv": export.csv_lines([cells])[0]} if form == "csv" else {"line_no": 2, "cells": cells}
-        return [item] if after == 0 else []
+def group_file(*lines):
+    """A group file as the manual has it (§5.1): the header, then lines of name=value fields, or ready-made ones."""
+    rows = [ln if isinstance(ln, str) else ";".join(ln.get(f, "") for f in FIELDS) for ln in lines]
+    return ("\r\n".join([";".join(COLUMNS), *rows]) + "\r\n").encode("cp1251")
 
 
-class FakeFlk:
-    def check_group(self, content_b64, filename):
-        content = base64.b64decode(content_b64)
-        if b"BAD" in content:
-            return {
-                "ok": False,
-                "rows": [],
-                "columns": [],
-                "encoding": "utf-8",
-                "total": 2,
-                "warnings": [],
-                "errors": [
-                    {"line": 2, "field": "ЕНП", "message": "Введите данные в указанном формате. 16 цифр"},
-                    {"line": 3, "field": None, "message": "=HYPERLINK(1) Строка содержит 3 поля"},
-                ],
-            }
-        return {
-            "ok": True,
-            "columns": ["line", "name"],
-            "rows": [[2, "RQ1"], [3, "RQ2"]],
-            "errors": [],
-            "warnings": [{"line": 3, "message": "Повтор"}],
-            "encoding": "cp1251",
-            "total": 2,
-        }
-
-
-class FakeBridge:
-    class get_state:  # noqa: N801 - the proxy's attribute name
-        @staticmethod
-        def call_async():
-            class Reply:
-                def result(self):
-                    return {"state": "up"}
-
-            return Reply()
+# The real ФЛК takes this one with a warning (line 3 repeats line 2) and refuses BAD: line 2's ЕНП, line 3's fields.
+GOOD = group_file({"name": "RQ1", "enp": ENP}, {"name": "RQ2", "enp": ENP})
+BAD = group_file({"name": "RQ1", "enp": ENP[:-1]}, "=HYPERLINK(1);x;y")
 
 
 class App(group_pages.GroupPagesMixin, groups_api.GroupsApiMixin, pages.PagesMixin):
     def __init__(self, signed_in=True):
         self.journal, self.flk, self.bridge = FakeJournal(), FakeFlk(), FakeBridge()
+        self.journal.groups, self.journal.in_progress = {7: ROW, 8: DONE, 42: NEW}, 1
+        self.journal.items = [REQUEST]
+        self.journal.export_lines = {2: ["2", "RQ1"] + [""] * 24}
         self.config = {"SECRET_KEY": SECRET, "CAPTCHA_TEST_MODE": "1"}
         self.signed_in = signed_in
 
@@ -175,7 +96,7 @@ def open_upload(app):
     return read_form(app.group_page(request()))
 
 
-def upload(app, content=b"ok", name="Мой групповой запрос", **changes):
+def upload(app, content=GOOD, name="Мой групповой запрос", **changes):
     _, form, cookie = open_upload(app)
     data = {**form, "name": name, "file": (io.BytesIO(content), "список.csv"), **changes}
     return app.group_submit(request(method="POST", data=data, cookie=cookie))
@@ -194,25 +115,26 @@ def test_valid_file_creates_the_group_and_redirects_to_the_journal():
     assert response.status_code == 303
     assert response.headers["Location"] == "/group/journal?created=42&warnings=1"
     name, filename, rows, key = app.journal.groups_created[0]
-    assert (name, filename, rows, key) == ("Мой групповой запрос", "список.csv", [[2, "RQ1"], [3, "RQ2"]], None)
+    assert (name, filename, key) == ("Мой групповой запрос", "список.csv", None)
+    assert [row[:2] for row in rows] == [[2, "RQ1"], [3, "RQ2"]]
 
 
 def test_refused_file_lists_every_error_and_queues_nothing():
     app = App()
-    response = upload(app, b"BAD")
+    response = upload(app, BAD)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and not app.journal.groups_created
     assert "Результаты ФЛК группового запроса" in html and ">Загрузить другой файл<" in html
     rows = re.findall(r"<tr><td class=\"num\">([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", html)
     assert rows == [
         ("2", "ЕНП", "Введите данные в указанном формате. 16 цифр"),
-        ("3", "—", "=HYPERLINK(1) Строка содержит 3 поля"),
+        ("3", "—", "Строка содержит 3 поля, ожидается 16"),
     ]
 
 
 def test_error_list_downloads_as_csv_only_with_the_pages_signed_report():
     app = App()
-    html = upload(app, b"BAD").get_data(as_text=True)
+    html = upload(app, BAD).get_data(as_text=True)
     report = re.search(r'name="report" value="([^"]+)"', html).group(1)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     response = app.group_flk_errors(
@@ -224,7 +146,7 @@ def test_error_list_downloads_as_csv_only_with_the_pages_signed_report():
     assert text.split("\r\n") == [
         "\ufeffСтрока;Колонка;Ошибка",
         "2;ЕНП;Введите данные в указанном формате. 16 цифр",
-        "3;;'=HYPERLINK(1) Строка содержит 3 поля",
+        "3;;Строка содержит 3 поля, ожидается 16",
         "",
     ]
     forged = app.group_flk_errors(

@@ -9,47 +9,20 @@ import pytest
 
 from services.gateway import login, signin
 from shared.gost.testpki import TestPki
+from tests.fakes.journal import FakeJournal
 
 CHALLENGE = "ozsp-login-CrlOnDemand0123456789abcdefghijklmnopq"
 NOW = datetime.now(UTC)
 
 
-class Journal:
-    def __init__(self, ca, crl, fetched):
-        self.material = {"cas": [base64.b64encode(ca.cert.der).decode()], "crls": []}
-        self.crl, self.fetched, self.asked = crl, fetched, []
-
-    def count_login_attempts(self, address, serial, seconds):
-        return 0
-
-    def consume_challenge(self, challenge_id):
-        return CHALLENGE
-
-    def trust_material(self):
-        return self.material
-
-    def certificate_owner(self, issuer, serial):
-        return {
-            "certificate_id": 1,
-            "certificate_active": True,
-            "user_id": 2,
-            "user_active": True,
-            "roles": ["web"],
-            "organization_id": 3,
-            "organization_active": True,
-        }
-
-    def crl_fetch_for(self, cert_b64):
-        self.asked.append(base64.b64decode(cert_b64))
-        if self.fetched == "stored":
-            self.material = {**self.material, "crls": [base64.b64encode(self.crl.der).decode()]}
-        return self.fetched
-
-
 def attempt(urls, fetched):
     ca = TestPki(seed=f"login-crl-{fetched}-{len(urls)}").ca("УЦ ВХОДА БЕЗ СПИСКА")
     user = ca.issue("ВХОДОВ ТЕСТ", crl_urls=urls)
-    journal = Journal(ca, ca.crl(this_update=NOW - timedelta(hours=1), next_update=NOW + timedelta(days=7)), fetched)
+    journal = FakeJournal()
+    journal.challenge, journal.crl_answer = CHALLENGE, fetched
+    journal.material = {"cas": [base64.b64encode(ca.cert.der).decode()], "crls": []}
+    crl = ca.crl(this_update=NOW - timedelta(hours=1), next_update=NOW + timedelta(days=7))
+    journal.crl_downloadable = base64.b64encode(crl.der).decode()
     gateway = login.LoginMixin()
     gateway.journal, gateway.config = (
         journal,
@@ -63,7 +36,7 @@ def attempt(urls, fetched):
 def test_the_crl_is_fetched_and_the_login_succeeds():
     result, journal, user = attempt(["http://cdp.example.test/ca.crl"], "stored")
     assert result.ok, result.message
-    assert journal.asked == [user.cert.der]
+    assert journal.crl_asked == [user.cert.der]
 
 
 @pytest.mark.parametrize(
@@ -77,4 +50,4 @@ def test_the_crl_is_fetched_and_the_login_succeeds():
 def test_without_a_fresh_crl_the_refusal_stays(urls, fetched, asked):
     result, journal, _ = attempt(urls, fetched)
     assert (result.ok, result.reason, result.message) == (False, "crl_missing", signin.REASONS["crl_missing"])
-    assert len(journal.asked) == asked
+    assert len(journal.crl_asked) == asked

@@ -8,21 +8,14 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from services.gateway import csrf, login
+from tests.fakes.journal import FakeJournal
 
 SECRET = "unit-test-secret"
 
 
-class Journal:
-    def count_login_attempts(self, address, serial, seconds):
-        return 0
-
-    def issue_challenge(self, ttl, live_max=None):
-        return {"id": "c1", "challenge": "ozsp-login-x"}
-
-
 def gateway(**config):
     g = login.LoginMixin()
-    g.journal = Journal()
+    g.journal = FakeJournal()
     g.config = {
         "SECRET_KEY": SECRET,
         "SESSION_COOKIE_SECURE": "auto",

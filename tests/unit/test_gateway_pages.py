@@ -2,69 +2,19 @@
 
 import time
 
-import eventlet
 import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from services.gateway import csrf, ferzl_state, pages, static, templating
-from shared.params import FIELDS
-from tests.unit.gateway_support import FakeCaptchas, page_request, read_form
+from tests.fakes.ferzl_bridge import FakeBridge
+from tests.fakes.flk import FakeFlk
+from tests.fakes.journal import FakeJournal
+from tests.unit.gateway_support import page_request, read_form
 
 SECRET = "unit-secret"
 ME = {"user_id": 1, "organization_id": 1}
-
-
-class FakeJournal(FakeCaptchas):
-    def __init__(self):
-        super().__init__()
-        self.created, self.recent, self.items = [], 0, []
-
-    def count_recent_requests(self, identity, seconds):
-        return self.recent
-
-    def list_requests(self, identity, filters, page, per_page):
-        return {"items": self.items, "total": len(self.items), "total_exact": True, "page": page, "per_page": per_page}
-
-    def create_request(self, identity, params):
-        self.created.append(params)
-        return {"id": 100 + len(self.created), "status": "sent"}
-
-    def get_request(self, identity, request_id):
-        return None
-
-
-class FakeFlk:
-    def check_request(self, values):
-        if values.get("enp") == "5072360829000830":
-            return {"ok": True, "errors": [], "normalized": {f: values.get(f) or None for f in FIELDS}}
-        return {
-            "ok": False,
-            "errors": [{"field": "enp", "message": "Введите данные в указанном формате. 16 цифр"}],
-            "normalized": {},
-        }
-
-
-class Reply:
-    def __init__(self, value, delay=0.0):
-        self.value, self.delay = value, delay
-
-    def result(self):
-        eventlet.sleep(self.delay)
-        return self.value
-
-
-class FakeBridge:
-    def __init__(self, state, delay=0.0):
-        self.calls = 0
-        bridge = self
-
-        class GetState:
-            def call_async(self):
-                bridge.calls += 1
-                return Reply(state, delay)
-
-        self.get_state = GetState()
+ENP = "5096989785000017"  # Luhn-valid: the real ФЛК (tests/fakes/flk.py) takes it
 
 
 class Pages(pages.PagesMixin):
@@ -121,17 +71,15 @@ def test_form_page_has_csrf_cookie_token_and_a_fresh_captcha():
 def test_valid_submission_is_created_and_redirected():
     app = Pages()
     _, form, cookie = open_form(app)
-    response = app.individual_submit(
-        request(method="POST", form={**form, "name": "x", "enp": "5072360829000830"}, cookie=cookie)
-    )
+    response = app.individual_submit(request(method="POST", form={**form, "name": "x", "enp": ENP}, cookie=cookie))
     assert response.status_code == 303 and response.headers["Location"].endswith("/individual?sent=101")
-    assert app.journal.created[0]["enp"] == "5072360829000830"
+    assert app.journal.created[0]["enp"] == ENP
 
 
 def test_captcha_is_single_use():
     app = Pages()
     _, form, cookie = open_form(app)
-    ok = {**form, "name": "x", "enp": "5072360829000830"}
+    ok = {**form, "name": "x", "enp": ENP}
     assert app.individual_submit(request(method="POST", form=ok, cookie=cookie)).status_code == 303
     again = app.individual_submit(request(method="POST", form=ok, cookie=cookie))
     assert again.status_code == 422 and "Символы с картинки введены неверно" in again.get_data(as_text=True)
@@ -141,11 +89,9 @@ def test_captcha_is_single_use():
 def test_missing_csrf_token_is_refused_and_values_stay():
     app = Pages()
     _, form, cookie = open_form(app)
-    response = app.individual_submit(
-        request(method="POST", form={**form, "csrf_token": "", "enp": "5072360829000830"}, cookie=cookie)
-    )
+    response = app.individual_submit(request(method="POST", form={**form, "csrf_token": "", "enp": ENP}, cookie=cookie))
     html = response.get_data(as_text=True)
-    assert response.status_code == 403 and "Форма устарела" in html and 'value="5072360829000830"' in html
+    assert response.status_code == 403 and "Форма устарела" in html and f'value="{ENP}"' in html
     assert not app.journal.created
 
 
@@ -153,7 +99,7 @@ def test_submission_limit_per_minute_comes_from_the_journal():
     app = Pages(SUBMIT_LIMIT_PER_MINUTE="3")
     _, form, cookie = open_form(app)
     app.journal.recent = 3
-    response = app.individual_submit(request(method="POST", form={**form, "enp": "5072360829000830"}, cookie=cookie))
+    response = app.individual_submit(request(method="POST", form={**form, "enp": ENP}, cookie=cookie))
     assert response.status_code == 429
     assert "Превышено допустимое число запросов: не более 3 в минуту" in response.get_data(as_text=True)
     assert not app.journal.created
