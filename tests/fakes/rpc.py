@@ -46,6 +46,15 @@ class FakeProxy:
             return Method(value, object.__getattribute__(self, "delay"))
         return value
 
+    def __setattr__(self, name, value):
+        """A test may put its own function in place of a method for one case, with the method's parameters."""
+        methods = type(self).rpc_methods()
+        if name in methods and callable(value):
+            wanted = list(inspect.signature(methods[name]).parameters)[1:]
+            if list(inspect.signature(value).parameters) != wanted:
+                raise TypeError(f"{type(self).__name__}.{name} takes {wanted}, not {inspect.signature(value)}")
+        object.__setattr__(self, name, value)
+
     @classmethod
     def rpc_methods(cls):
         """{name: function} of the methods that stand for RPC methods (all public ones)."""

@@ -122,3 +122,15 @@ def test_a_fake_method_answers_directly_and_through_call_async():
     fake = Fake()
     assert fake.lookup(1, page=2) == fake.lookup.call_async(1, page=2).result() == (1, None, 2)
     assert str(inspect.signature(fake.lookup)) == "(identity, filters=None, page=1)"
+
+
+def test_a_function_put_in_place_of_a_method_keeps_its_parameters():
+    class Fake(FakeProxy):
+        def lookup(self, identity, filters=None):
+            return identity
+
+    fake = Fake()
+    fake.lookup = lambda identity, filters=None: "replaced"
+    assert fake.lookup(1) == "replaced"
+    with pytest.raises(TypeError, match="lookup takes"):
+        fake.lookup = lambda identity: None
