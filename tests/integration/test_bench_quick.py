@@ -24,15 +24,26 @@ pytestmark = pytest.mark.integration
 RUN_SECONDS = 300  # a quick run takes seconds; this only stops a hung one
 
 
+def vhost_names(settings):
+    """The broker's vhosts: the management API, else rabbitmqctl on this machine (as shared.broker creates them)."""
+    url = make_url(settings.rabbit_management_url.replace("http://", "postgresql://", 1))
+    try:
+        vhosts = requests.get(
+            f"http://{url.host}:{url.port or 15672}/api/vhosts",
+            timeout=10,
+            auth=(url.username or "guest", url.password or "guest"),
+        )
+        vhosts.raise_for_status()
+        return [v["name"] for v in vhosts.json()]
+    except requests.RequestException:
+        done = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, f"neither the management API nor rabbitmqctl lists the vhosts: {done.stderr}"
+        return [line.strip() for line in done.stdout.splitlines() if line.strip() and line.strip() != "name"]
+
+
 def leftovers(settings, tag):
     """Vhosts, databases and live processes that carry this run's tag."""
-    url = make_url(settings.rabbit_management_url.replace("http://", "postgresql://", 1))
-    vhosts = requests.get(
-        f"http://{url.host}:{url.port or 15672}/api/vhosts",
-        timeout=10,
-        auth=(url.username or "guest", url.password or "guest"),
-    ).json()
-    found = [f"vhost {v['name']}" for v in vhosts if tag in v["name"]]
+    found = [f"vhost {name}" for name in vhost_names(settings) if tag in name]
     engine = create_engine(make_url(settings.database_url).set(database="postgres"))
     with engine.connect() as conn:
         found += [

@@ -20,6 +20,7 @@ from tests.integration.test_certmail_kit import (
     make_zip,
     send,
     send_raw,  # noqa: F401
+    sink,  # noqa: F401 - a fixture, requested by name
 )
 from tests.support import wait_for
 
