@@ -23,6 +23,7 @@ from zeep.transports import Transport
 from services.ferzl_bridge import mapping
 from services.ferzl_bridge.connections import IDLE_SECONDS, Connections, one_line, send
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlError, FerzlRejected, FerzlUnavailable
+from shared.domain import Answer
 
 
 def _contracts():
@@ -167,8 +168,8 @@ class FerzlClient:
         self.service = self.zeep.create_service(BINDING, url)
         self.url = url
 
-    def get_person_data(self, params: dict, external_id: str, capture=None) -> dict:
-        """The answer dict for one search (see mapping.answer_from_response); raises FerzlError subclasses."""
+    def get_person_data(self, params: dict, external_id: str, capture=None) -> Answer:
+        """The Answer of one search (see mapping.answer_from_response); raises FerzlError subclasses."""
         request = mapping.build_request(params, external_id)
         with _Captured(self.zeep.transport, capture):
             result = _call(self.service.getPersonData, request, lambda r: serialize_object(r, dict) or {})

@@ -17,6 +17,7 @@ from lxml import etree
 from services.ferzl_bridge import mapping
 from services.ferzl_bridge.connections import IDLE_SECONDS, Connections, one_line, send
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected, FerzlUnavailable
+from shared.domain import Answer
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 TYPES = "http://ffoms.ru/types/24.2.6/mpiPersonInfoSchema"
@@ -195,7 +196,7 @@ class FastClient:
             raise FerzlUnavailable(code, f"ФЕРЗЛ ответил HTTP {code}")
         return data
 
-    def get_person_data(self, params: dict, external_id: str, capture=None) -> dict:
+    def get_person_data(self, params: dict, external_id: str, capture=None) -> Answer:
         body = envelope(mapping.build_request(params, external_id))
         response = read_response(self.exchange(body, capture))
         return mapping.answer_from_response(response, params.get("birth_date"))

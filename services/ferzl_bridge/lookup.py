@@ -8,33 +8,34 @@ An item ends in one of three ways:
            problem never fails the work: it waits until the token is fixed.
 """
 
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from services.ferzl_bridge.retry import past_horizon
+from shared.domain import Answer, Outcome
+
+Item = Mapping[str, Any]  # a shared.messages.WorkItem
 
 INTERNAL_ERROR = "Внутренняя ошибка обработки ответа ФЕРЗЛ. Обратитесь в службу поддержки."
 GAVE_UP = "ФЕРЗЛ не ответил на запрос в течение установленного времени. Направьте запрос повторно."
 
 
-def now_iso():
+def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def answered(item, answer):
-    return {"request_id": item["request_id"], "status": "answered", "answer": answer, "answered_at": now_iso()}
+def answered(item: Item, answer: Answer) -> dict[str, Any]:
+    """The outcome message (shared.messages.Outcome) of an answer."""
+    return Outcome.answered(item["request_id"], answer, now_iso()).to_dict()
 
 
-def failed(item, code, message):
-    return {
-        "request_id": item["request_id"],
-        "status": "error",
-        "error_code": str(code),
-        "error_message": message,
-        "answered_at": now_iso(),
-    }
+def failed(item: Item, code: object, message: str) -> dict[str, Any]:
+    """The outcome message of an error: ФЕРЗЛ's code or ours (timeout, internal)."""
+    return Outcome.failed(item["request_id"], str(code), message, now_iso()).to_dict()
 
 
-def settle(item, kind, value, now, horizon):
+def settle(item: Item, kind: str, value: Any, now: datetime, horizon: timedelta) -> tuple[str, Any]:
     """("done", outcome) | ("retry", reason) | ("hold", reason) -> the item's disposition.
 
     Returns ("done", outcome), ("retry", next item) or ("hold", next item). The next item keeps

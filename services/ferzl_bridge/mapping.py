@@ -1,4 +1,4 @@
-"""Pure mapping: ОЗСП search parameters -> getPersonData request, and its response -> the answer dict.
+"""Pure mapping: ОЗСП search parameters -> getPersonData request, and its response -> the Answer.
 
 The request is the keyword arguments zeep takes for getPersonData; the response is the plain
 dict zeep.helpers.serialize_object makes of the answer (dates as datetime.date, or ISO strings).
@@ -6,15 +6,27 @@ Choices where the contract has no exact place for a parameter are listed in cont
 """
 
 import re
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
-from services.ferzl_bridge.errors import FerzlAuthError, FerzlNotFound, FerzlRejected, FerzlUnavailable
-from shared.dictionaries.policy_types import LATIN_TO_CYRILLIC
+from services.ferzl_bridge.errors import (
+    FerzlAuthError,
+    FerzlError,
+    FerzlNotFound,
+    FerzlRejected,
+    FerzlUnavailable,
+)
+from shared.dictionaries.policy_types import (
+    LATIN_TO_CYRILLIC,
+    OLD_POLICY_TYPE,
+    TEMPORARY_POLICY_TYPES,
+    UNIFIED_POLICY_TYPES,
+)
 from shared.dictionaries.statuses import is_active
+from shared.domain import Answer, Attachment, Policy, RequestParams, sorted_attachments
 
 SHOW = ("Person", "OmsPolicy", "Attach")
-UNIFIED = ("П", "Э", "К", "Ц")  # the policy number is the ЕНП
-TEMPORARY = ("В", "Е")  # temporary certificates: tmpcertNum
 NOT_FOUND = "Персона не найдена"
 BIRTH_DATE_MISMATCH = "Персона не найдена: дата рождения не совпадает со сведениями ФЕРЗЛ"
 NO_KEYS = "Не заданы параметры поиска: ОИП, ЕНП, документ о страховании, документ личности или СНИЛС"
@@ -23,57 +35,58 @@ NO_KEYS = "Не заданы параметры поиска: ОИП, ЕНП, д
 # ---------------- request ----------------
 
 
-def build_request(params: dict, external_id: str) -> dict:
+def build_request(params: Mapping[str, Any], external_id: str) -> dict[str, Any]:
     """{"externalRequestId", "personDataSearchParams"} for zeep's getPersonData."""
-    info = search_info(params)
+    p = RequestParams.from_dict(params)
+    info = search_info(p)
     if not info:
         raise FerzlRejected("400", NO_KEYS)
     search: dict[str, object] = {"personSearchInfo": info}
-    for key, name in (("surname", "surname"), ("first_name", "firstName"), ("patronymic", "patronymic")):
-        if params.get(key):
-            search[name] = params[key]
+    for value, name in ((p.surname, "surname"), (p.first_name, "firstName"), (p.patronymic, "patronymic")):
+        if value:
+            search[name] = value
     search["show"] = list(SHOW)
-    if params.get("as_of"):
-        search["dt"] = to_date(params["as_of"])
+    if p.as_of:
+        search["dt"] = to_date(p.as_of)
     return {"externalRequestId": external_id, "personDataSearchParams": search}
 
 
-def search_info(params: dict) -> dict:
+def search_info(p: RequestParams) -> dict[str, Any]:
     """personSearchInfo: oip, pcy, dudl, snilsDr -- only the groups the parameters fill."""
-    info = {}
-    if params.get("oip"):
-        info["oip"] = params["oip"]
-    pcy = policy_keys(params)
+    info: dict[str, Any] = {}
+    if p.oip:
+        info["oip"] = p.oip
+    pcy = policy_keys(p)
     if pcy:
         info["pcy"] = pcy
-    if params.get("dul_type") and params.get("dul_number"):
-        dudl = {"dudlType": params["dul_type"], "dudlNum": params["dul_number"]}
-        if params.get("dul_series"):
-            dudl["dudlSer"] = document_series(params["dul_type"], params["dul_series"])
+    if p.dul_type and p.dul_number:
+        dudl = {"dudlType": p.dul_type, "dudlNum": p.dul_number}
+        if p.dul_series:
+            dudl["dudlSer"] = document_series(p.dul_type, p.dul_series)
         info["dudl"] = dudl
-    if params.get("snils"):
-        snils = {"snils": params["snils"]}
-        if params.get("birth_date"):
-            snils["birthDay"] = to_date(params["birth_date"])
+    if p.snils:
+        snils: dict[str, Any] = {"snils": p.snils}
+        if p.birth_date:
+            snils["birthDay"] = to_date(p.birth_date)
         info["snilsDr"] = snils
     return info
 
 
-def policy_keys(params: dict) -> dict | None:
+def policy_keys(p: RequestParams) -> dict[str, Any] | None:
     """PcyData for the policy the parameters describe. ЕНП, when given, wins over an С/В/Е document."""
-    kind = (params.get("dpfs_type") or "").strip().upper().translate(LATIN_TO_CYRILLIC) or None
-    enp, number = params.get("enp"), params.get("dpfs_number")
+    kind = (p.dpfs_type or "").strip().upper().translate(LATIN_TO_CYRILLIC) or None
+    enp, number = p.enp, p.dpfs_number
     if enp:
-        return {"pcyType": kind, "enp": enp} if kind in UNIFIED else {"enp": enp}
-    if kind == "С" and number:
-        keys = {"pcyType": "С", "pcyNum": number}
-        if params.get("dpfs_series"):
-            keys["pcySer"] = params["dpfs_series"]
+        return {"pcyType": kind, "enp": enp} if kind in UNIFIED_POLICY_TYPES else {"enp": enp}
+    if kind == OLD_POLICY_TYPE and number:
+        keys = {"pcyType": kind, "pcyNum": number}
+        if p.dpfs_series:
+            keys["pcySer"] = p.dpfs_series
         return keys
-    temporary = params.get("vs_number") or (number if kind in TEMPORARY else None)
-    if temporary and kind in TEMPORARY + (None,):
+    temporary = p.vs_number or (number if kind in TEMPORARY_POLICY_TYPES else None)
+    if temporary and kind in TEMPORARY_POLICY_TYPES + (None,):
         return {"pcyType": kind or "В", "tmpcertNum": temporary}
-    if kind in UNIFIED and number:
+    if kind in UNIFIED_POLICY_TYPES and number:
         return {"pcyType": kind, "enp": number}
     if kind is None and number and re.fullmatch(r"\d{16}", number):
         return {"enp": number}
@@ -88,15 +101,15 @@ def document_series(doc_type: str, series: str) -> str:
     return series
 
 
-def to_date(value):
+def to_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 # ---------------- response ----------------
 
 
-def answer_from_response(response: dict, birth_date=None) -> dict:
-    """The answer dict, or a FerzlError when ФЕРЗЛ reports errors or finds nobody."""
+def answer_from_response(response: Mapping[str, Any], birth_date: date | str | None = None) -> Answer:
+    """The Answer, or a FerzlError when ФЕРЗЛ reports errors or finds nobody."""
     items = [i for i in ((response.get("errors") or {}).get("errorItem") or []) if i]
     if items:
         raise error_from_items(items)
@@ -106,17 +119,11 @@ def answer_from_response(response: dict, birth_date=None) -> dict:
     if birth_date and not _birth_date_matches(pd, to_date(birth_date)):
         raise FerzlNotFound("409", BIRTH_DATE_MISMATCH)
     policy = pick_policy(_items(pd, "policy", "policyItems"))
-    attachments = [map_attachment(a) for a in _items(pd, "attach", "attachItems")]
-    attachments.sort(key=attachment_order)
-    return {
-        "oip": pd.get("oip"),
-        "enp": policy["enp"] if policy else None,
-        "policy": policy,
-        "attachments": attachments,
-    }
+    attachments = sorted_attachments(map_attachment(a) for a in _items(pd, "attach", "attachItems"))
+    return Answer(pd.get("oip"), policy, attachments)
 
 
-def error_from_items(items):
+def error_from_items(items: list[Mapping[str, Any]]) -> FerzlError:
     """One exception for the errorItems: any 5xx -> unavailable, 401/403 -> auth, else rejected."""
     codes = [str(i.get("code") or "").strip() for i in items]
     message = "; ".join(dict.fromkeys((i.get("message") or "").strip() for i in items if i.get("message")))
@@ -132,7 +139,7 @@ def error_from_items(items):
     return FerzlRejected(codes[0], message)
 
 
-def pick_policy(items):
+def pick_policy(items: list[Mapping[str, Any]]) -> Policy | None:
     """The policy to show: the latest-started active one, else the latest-started of all."""
     if not items:
         return None
@@ -141,42 +148,35 @@ def pick_policy(items):
     return map_policy(chosen)
 
 
-def map_policy(p):
+def map_policy(p: Mapping[str, Any]) -> Policy:
     kind = p.get("pcyType")
-    number = p.get("pcyNum") or (p.get("tmpcertNum") if kind in TEMPORARY else None) or p.get("enp")
-    return {
-        "type": kind,
-        "series": p.get("pcySer"),
-        "number": number,
-        "enp": p.get("enp"),
-        "status": p.get("pcyStatus"),
-        "date_begin": iso(p.get("pcyDateB")),
-        "date_end": iso(p.get("pcyDateE") or p.get("tmpcertDateE")),
-        "okato": p.get("okato"),
-        "smo_name": p.get("insurfName") or p.get("insurName"),
-        "smo_ogrn": p.get("insurfOgrn") or p.get("insurOgrn"),
-        "smo_code": p.get("insurfCode") or p.get("insurCode"),
-    }
+    number = p.get("pcyNum") or (p.get("tmpcertNum") if kind in TEMPORARY_POLICY_TYPES else None) or p.get("enp")
+    return Policy(
+        type=kind,
+        series=p.get("pcySer"),
+        number=number,
+        enp=p.get("enp"),
+        status=p.get("pcyStatus"),
+        date_begin=iso(p.get("pcyDateB")),
+        date_end=iso(p.get("pcyDateE") or p.get("tmpcertDateE")),
+        okato=p.get("okato"),
+        smo_name=p.get("insurfName") or p.get("insurName"),
+        smo_ogrn=p.get("insurfOgrn") or p.get("insurOgrn"),
+        smo_code=p.get("insurfCode") or p.get("insurCode"),
+    )
 
 
-def map_attachment(a):
-    return {
-        "status": a.get("attachStatus"),
-        "mo_code": a.get("moCode"),
-        "date_begin": iso(a.get("dateAttachB")),
-        "date_end": iso(a.get("dateAttachE")),
-        "area_type": None if a.get("areaType") is None else str(a.get("areaType")),
-    }
+def map_attachment(a: Mapping[str, Any]) -> Attachment:
+    return Attachment(
+        status=a.get("attachStatus"),
+        mo_code=a.get("moCode"),
+        date_begin=iso(a.get("dateAttachB")),
+        date_end=iso(a.get("dateAttachE")),
+        area_type=None if a.get("areaType") is None else str(a.get("areaType")),
+    )
 
 
-def attachment_order(item):
-    """Active therapy (areaType 1) attachments first, then the rest; each group newest first."""
-    active_therapy = item["area_type"] == "1" and is_active(item["status"])
-    begin = item["date_begin"]
-    return not active_therapy, -date.fromisoformat(begin).toordinal() if begin else 0
-
-
-def iso(value):
+def iso(value: object) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, date):
@@ -184,10 +184,10 @@ def iso(value):
     return str(value)[:10]
 
 
-def _items(pd, group, name):
+def _items(pd: Mapping[str, Any], group: str, name: str) -> list[Mapping[str, Any]]:
     return [i for i in ((pd.get(group) or {}).get(name) or []) if i]
 
 
-def _birth_date_matches(pd, wanted):
+def _birth_date_matches(pd: Mapping[str, Any], wanted: date) -> bool:
     persons = _items(pd, "person", "personItems")
     return not persons or any(iso(p.get("birthDay")) == wanted.isoformat() for p in persons)

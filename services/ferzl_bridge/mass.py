@@ -1,5 +1,5 @@
 """The mass path (getMassInsuranceStatusStart/Poll) in plain logic: who goes there, what is sent, how
-the zip answer becomes the same answer dict the single path (getPersonData) gives.
+the zip answer becomes the same Answer the single path (getPersonData) gives.
 
 A work item goes the mass path when it is a row of a group searched only by ЕНП or only by ОИП
 (optionally as of a date) and has not failed there repeatedly; anything else (a policy type, a
@@ -11,45 +11,44 @@ names do from F003 in the journal.
 
 import io
 import zipfile
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
 
 from lxml import etree
 
 from services.ferzl_bridge import mapping
+from shared.dictionaries.policy_types import OLD_POLICY_TYPE
+from shared.domain import Answer, Policy, RequestParams, sorted_attachments
+from shared.params import FIELDS
+
+Item = Mapping[str, Any]  # a shared.messages.WorkItem
+Entry = dict[str, Any]  # an `item` of the answer document
+Smo = Mapping[str, tuple[str | None, str | None]]  # СМО code -> (name, ОГРН)
 
 MAX_PERSONS = 1000
 MAX_MASS_ATTEMPTS = 3  # after that many failed tries a row goes the single path
-OTHER_KEYS = (
-    "dpfs_type",
-    "dpfs_series",
-    "dpfs_number",
-    "vs_number",
-    "dul_type",
-    "dul_series",
-    "dul_number",
-    "snils",
-    "surname",
-    "first_name",
-    "patronymic",
-    "birth_date",
-)
+OTHER_KEYS = tuple(f for f in FIELDS if f not in ("name", "oip", "enp", "as_of"))
 REPEATED = {"item", "attachItems"}
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
-def key(item):
+def key(item: Item) -> tuple[str, str] | None:
     """("enp", value) or ("oip", value) for an item the mass path can answer, else None."""
     if item.get("group_id") is None or item.get("attempt", 0) >= MAX_MASS_ATTEMPTS:
         return None
-    params = item.get("params") or {}
-    if any(params.get(k) for k in OTHER_KEYS):
+    params = RequestParams.from_dict(item.get("params"))
+    if any(getattr(params, k) for k in OTHER_KEYS):
         return None
-    enp, oip = params.get("enp"), params.get("oip")
-    if bool(enp) == bool(oip):
-        return None
-    return ("enp", enp) if enp else ("oip", oip)
+    enp, oip = params.enp, params.oip
+    if enp and not oip:
+        return ("enp", enp)
+    if oip and not enp:
+        return ("oip", oip)
+    return None
 
 
-def split(items, minimum):
+def split(items: list[Item], minimum: int) -> tuple[list[Item], list[Item]]:
     """(mass items, single items): the mass path only when at least `minimum` rows of the chunk qualify."""
     eligible = [i for i in items if key(i)]
     if len(eligible) < max(minimum, 1):
@@ -58,12 +57,15 @@ def split(items, minimum):
     return eligible, [i for i in items if id(i) not in chosen]
 
 
-def requests_for(items):
+def requests_for(items: list[Item]) -> tuple[list[dict[str, Any]], list[Item], list[Item]]:
     """(PersonRequest dicts for getMassInsuranceStatusStart, items sent, items that must go single).
 
     The same person asked twice as of different dates cannot be told apart in the answer: the later
     ones go the single path."""
-    sent, single, seen, requests = [], [], {}, []
+    sent: list[Item] = []
+    single: list[Item] = []
+    seen: dict[tuple[str, str], str | None] = {}
+    requests: list[dict[str, Any]] = []
     for item in items:
         k = key(item)
         as_of = item["params"].get("as_of") or None
@@ -71,7 +73,7 @@ def requests_for(items):
             single.append(item)
             continue
         seen[k] = as_of
-        request = {k[0]: k[1]}
+        request: dict[str, str | date] = {k[0]: k[1]}
         if as_of:
             request["dt"] = mapping.to_date(as_of)
         requests.append(request)
@@ -79,7 +81,7 @@ def requests_for(items):
     return requests, sent, single
 
 
-def read_zip(content: bytes):
+def read_zip(content: bytes) -> list[Entry]:
     """The list of `item` dicts of the answer's XML document (by local names; lists for repeats)."""
     with zipfile.ZipFile(io.BytesIO(content)) as z:
         names = [n for n in z.namelist() if n.lower().endswith(".xml")] or z.namelist()
@@ -89,12 +91,12 @@ def read_zip(content: bytes):
     return [_plain(el) for el in root if isinstance(el.tag, str) and _local(el.tag) == "item"]
 
 
-def _local(tag):
+def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _plain(el):
-    out = {}
+def _plain(el: Any) -> Entry:
+    out: Entry = {}
     for child in el:
         if not isinstance(child.tag, str):
             continue
@@ -108,61 +110,56 @@ def _plain(el):
     return out
 
 
-def answer_of(entry, smo):
-    """The answer dict (as mapping.answer_from_response gives) of one item; None for an empty item."""
+def answer_of(entry: Entry, smo: Smo) -> Answer | None:
+    """The Answer (as mapping.answer_from_response gives) of one item; None for an empty item."""
     person = entry.get("person") or {}
     if not person and not entry.get("policy"):
         return None
     policy = entry.get("policy")
-    chosen = None
-    if policy:
-        kind, ser_num = policy.get("pcyType"), policy.get("pcySerNum")
-        series, number = None, ser_num
-        if kind == "С" and ser_num and " " in ser_num.strip():
-            series, number = ser_num.strip().rsplit(" ", 1)
-        code = policy.get("insurfCode")
-        name, ogrn = smo.get(code, (None, None))
-        chosen = {
-            "type": kind,
-            "series": series,
-            "number": number or policy.get("enp"),
-            "enp": policy.get("enp"),
-            "status": policy.get("pcyStatus"),
-            "date_begin": mapping.iso(policy.get("pcyDateB")),
-            "date_end": mapping.iso(policy.get("pcyDateE")),
-            "okato": policy.get("okato"),
-            "smo_name": name,
-            "smo_ogrn": ogrn,
-            "smo_code": code,
-        }
-    attachments = [mapping.map_attachment(a) for a in entry.get("attachItems") or [] if a]
-    attachments.sort(key=mapping.attachment_order)
-    return {
-        "oip": person.get("oip"),
-        "enp": chosen["enp"] if chosen else None,
-        "policy": chosen,
-        "attachments": attachments,
-    }
+    attachments = sorted_attachments(mapping.map_attachment(a) for a in entry.get("attachItems") or [] if a)
+    return Answer(person.get("oip"), _policy(policy, smo) if policy else None, attachments)
 
 
-def _consistent(item, entry):
+def _policy(policy: Entry, smo: Smo) -> Policy:
+    kind, ser_num = policy.get("pcyType"), policy.get("pcySerNum")
+    series, number = None, ser_num
+    if kind == OLD_POLICY_TYPE and ser_num and " " in ser_num.strip():
+        series, number = ser_num.strip().rsplit(" ", 1)
+    code = policy.get("insurfCode")
+    name, ogrn = smo.get(code or "", (None, None))
+    return Policy(
+        type=kind,
+        series=series,
+        number=number or policy.get("enp"),
+        enp=policy.get("enp"),
+        status=policy.get("pcyStatus"),
+        date_begin=mapping.iso(policy.get("pcyDateB")),
+        date_end=mapping.iso(policy.get("pcyDateE")),
+        okato=policy.get("okato"),
+        smo_name=name,
+        smo_ogrn=ogrn,
+        smo_code=code,
+    )
+
+
+def _consistent(item: Item, entry: Entry | None) -> bool:
     kind, value = key(item) or (None, None)
     if not entry:
         return True
     if kind == "oip":
-        return (entry.get("person") or {}).get("oip") == value
+        return bool((entry.get("person") or {}).get("oip") == value)
     policy = entry.get("policy")
     return policy is None or policy.get("enp") == value
 
 
-def match(items, entries, smo):
-    """{request_id: answer dict or None (nobody)} for the items sent, in the answer's order.
+def match(items: list[Item], entries: list[Entry | None], smo: Smo) -> dict[int, Answer | None]:
+    """{request_id: Answer or None (nobody)} for the items sent, in the answer's order.
 
     One item per request in request order is used as such (checked against the identifiers);
     otherwise items are found by ОИП (person/oip) or ЕНП (policy/enp)."""
     if len(entries) == len(items) and all(_consistent(i, e) for i, e in zip(items, entries)):
         return {i["request_id"]: answer_of(e, smo) if e else None for i, e in zip(items, entries)}
-    by_key = {}
+    by_key: dict[tuple[str, str], Entry] = {}
     for entry in entries:
         if not entry:
             continue
@@ -172,8 +169,9 @@ def match(items, entries, smo):
             by_key.setdefault(("oip", oip), entry)
         if enp:
             by_key.setdefault(("enp", enp), entry)
-    out = {}
+    out: dict[int, Answer | None] = {}
     for item in items:
-        entry = by_key.get(key(item))
+        k = key(item)
+        entry = by_key.get(k) if k else None
         out[item["request_id"]] = answer_of(entry, smo) if entry else None
     return out

@@ -21,11 +21,12 @@ from services.ferzl_bridge.circuit import AUTH, DOWN, LIMITED, OK, REJECTED, UNA
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected, FerzlUnavailable
 from services.ferzl_bridge.lookup import INTERNAL_ERROR, answered, failed, settle
 from services.ferzl_bridge.mapping import NOT_FOUND
+from shared.domain import RequestParams
 from shared.messages import pack_archive
 
 log = logging.getLogger(__name__)
 
-PROBE_PARAMS = {"oip": "000000000000"}  # a well-formed ОИП of nobody: any real answer means ФЕРЗЛ is up
+PROBE_PARAMS = RequestParams(oip="000000000000")  # a well-formed ОИП of nobody: any real answer means ФЕРЗЛ is up
 READY = ("готов", "ready", "completed", "done", "success")
 FAILED = ("ошибка", "error", "failed", "fail")
 MASS_FAILED = "ФЕРЗЛ не выполнил массовый запрос (processingStatus «ошибка»)"
@@ -249,9 +250,8 @@ class Bridge:
         """One real call while the shared state is down (whoever claims the probe); up again on any answer."""
         if self.circuit.state()["state"] != DOWN or not self.circuit.claim_probe():
             return None
-        params = {**{k: None for k in mass.OTHER_KEYS + ("oip", "enp", "as_of", "name")}, **PROBE_PARAMS}
         try:
-            self.client.get_person_data(params, str(uuid.uuid4()))
+            self.client.get_person_data(PROBE_PARAMS.to_dict(), str(uuid.uuid4()))
         except FerzlRejected:
             pass
         except FerzlAuthError:

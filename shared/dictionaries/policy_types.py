@@ -19,5 +19,11 @@ REQUEST_POLICY_TYPES = ("С", "В", "Е", "П", "Э", "К", "Ц")
 LATIN_TO_CYRILLIC = str.maketrans({"C": "С", "B": "В", "E": "Е", "P": "П", "K": "К", "X": "Х", "M": "М"})
 
 
-def policy_type_name(code):
+def policy_type_name(code: str | None) -> str:
     return POLICY_TYPES.get(code or "", code or "")
+
+
+# Groups by what the number is (manual §4.1): С has its own series and number.
+OLD_POLICY_TYPE = "С"
+UNIFIED_POLICY_TYPES = ("П", "Э", "К", "Ц")  # the number is the 16-digit ЕНП
+TEMPORARY_POLICY_TYPES = ("В", "Е")  # temporary certificates: a 9-digit number (tmpcertNum)

@@ -153,7 +153,7 @@ def test_emulator_answers_validate_and_the_round_trip_equals_the_register(emulat
     smo = {code: (name, ogrn) for code, name, ogrn in smo_dictionary()}
     found = mass.match(sent, mass.read_zip(content), smo)
     assert found[99] is None
-    assert all(found[i] == REGISTER.answer(p, clock.today()) for i, p in enumerate(persons))
+    assert all(found[i].to_dict() == REGISTER.answer(p, clock.today()) for i, p in enumerate(persons))
 
     (_, start_req, start_resp, _, _, _), _, (_, _, ready, _, _, _) = capture.exchanges
     assert_valid(schemas, start_req)

@@ -8,6 +8,7 @@ import pytest
 from services.ferzl_bridge import lookup
 from services.ferzl_bridge.retry import Tiers, past_horizon
 from shared import queues
+from shared.domain import Answer
 
 NOW = datetime(2026, 1, 2, 12, 0, tzinfo=UTC)
 HORIZON = timedelta(hours=24)
@@ -54,7 +55,7 @@ def test_horizon():
 
 
 def test_settle_done_retry_hold():
-    outcome = lookup.answered(item(), {"enp": "1"})
+    outcome = lookup.answered(item(), Answer(oip="1"))
     assert lookup.settle(item(), "done", outcome, NOW, HORIZON) == ("done", outcome)
     kind, retry = lookup.settle(item(attempt=2), "retry", "unavailable", NOW, HORIZON)
     assert kind == "retry" and retry["attempt"] == 3 and retry["first_try_at"] == NOW.isoformat()

@@ -18,6 +18,7 @@ from services.ferzl_emulator import mass as emulator_mass
 from services.ferzl_emulator.register import Register
 from shared import clock
 from shared.dictionaries.mo import smo_dictionary
+from shared.domain import Answer
 from shared.messages import unpack_archive
 
 REGISTER = Register(20231, 100_000)
@@ -53,7 +54,7 @@ class Single:
         person = REGISTER.by_enp(params["enp"]) if params.get("enp") else REGISTER.by_oip(params.get("oip"))
         if person is None:
             raise FerzlNotFound("409", "Персона не найдена")
-        return REGISTER.answer(person, clock.today())
+        return Answer.from_dict(REGISTER.answer(person, clock.today()))
 
 
 class Mass:

@@ -143,7 +143,7 @@ def response(policies=(), attachments=(), persons=None, errors=None):
 
 def test_full_answer():
     answer = mapping.answer_from_response(response([policy_item()], [attach_item("1", "ДПП", date(2020, 1, 2))]))
-    assert answer == {
+    assert answer.to_dict() == {
         "oip": "123456789012",
         "enp": ENP,
         "policy": {
@@ -175,28 +175,26 @@ def test_several_attachments_are_ordered_active_therapy_first_then_newest():
         None,
     ]
     answer = mapping.answer_from_response(response([policy_item()], rows))
-    assert [a["mo_code"] for a in answer["attachments"]] == ["new-active", "old-active", "3", "2", "closed"]
-    assert answer["attachments"][-1]["date_end"] == "2018-12-31"
+    assert [a.mo_code for a in answer.attachments] == ["new-active", "old-active", "3", "2", "closed"]
+    assert answer.attachments[-1].date_end == "2018-12-31"
 
 
 def test_old_style_and_temporary_policies():
     old = mapping.answer_from_response(response([policy_item(pcyType="С", pcySer="5012", pcyNum="0012345678")]))
-    assert old["policy"]["series"] == "5012" and old["policy"]["number"] == "0012345678"
+    assert old.policy.series == "5012" and old.policy.number == "0012345678"
     temporary = policy_item(
         pcyType="В", tmpcertNum="123456789", pcyStatus="ДНП", pcyDateE=None, tmpcertDateE=date(2026, 2, 1)
     )
     answer = mapping.answer_from_response(response([temporary]))
-    assert answer["policy"]["number"] == "123456789" and answer["policy"]["date_end"] == "2026-02-01"
+    assert answer.policy.number == "123456789" and answer.policy.date_end == "2026-02-01"
 
 
 def test_choice_among_several_policies():
     closed = policy_item(pcyType="С", pcyNum="1", pcyStatus="НАП", pcyDateB=date(2001, 1, 1), pcyDateE=date(2014, 1, 1))
     newer_closed = policy_item(pcyStatus="НСН", pcyDateB=date(2016, 1, 1), pcyDateE=date(2020, 1, 1))
     active = policy_item(pcyDateB=date(2015, 1, 1))
-    assert (
-        mapping.answer_from_response(response([closed, active, newer_closed]))["policy"]["date_begin"] == "2015-01-01"
-    )
-    assert mapping.answer_from_response(response([closed, newer_closed]))["policy"]["status"] == "НСН"
+    assert mapping.answer_from_response(response([closed, active, newer_closed])).policy.date_begin == "2015-01-01"
+    assert mapping.answer_from_response(response([closed, newer_closed])).policy.status == "НСН"
 
 
 def test_missing_optional_fields():
@@ -213,11 +211,11 @@ def test_missing_optional_fields():
     answer = mapping.answer_from_response(
         {"externalRequestId": GUID, "pd": {"oip": "123456789012", "policy": {"policyItems": [minimal]}, "attach": None}}
     )
-    assert answer["policy"]["smo_code"] == "50002" and answer["policy"]["date_begin"] == "2015-03-04"
-    assert answer["policy"]["series"] is None and answer["policy"]["date_end"] is None
-    assert answer["attachments"] == []
+    assert answer.policy.smo_code == "50002" and answer.policy.date_begin == "2015-03-04"
+    assert answer.policy.series is None and answer.policy.date_end is None
+    assert answer.attachments == ()
     empty = mapping.answer_from_response({"externalRequestId": GUID, "pd": {"oip": "123456789012"}})
-    assert empty == {"oip": "123456789012", "enp": None, "policy": None, "attachments": []}
+    assert empty.to_dict() == {"oip": "123456789012", "enp": None, "policy": None, "attachments": []}
 
 
 def test_error_items_become_exceptions():
@@ -244,7 +242,7 @@ def test_no_person_data_is_not_found():
 def test_birth_date_is_checked_against_the_person():
     person = [{"surname": "ТЕСТОВ", "birthDay": date(1990, 1, 2)}]
     ok = mapping.answer_from_response(response([policy_item()], persons=person), birth_date="1990-01-02")
-    assert ok["oip"] == "123456789012"
+    assert ok.oip == "123456789012"
     with pytest.raises(FerzlNotFound) as exc:
         mapping.answer_from_response(response([policy_item()], persons=person), birth_date="1990-01-03")
     assert "дата рождения" in exc.value.message
