@@ -6,11 +6,11 @@ import zlib
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from shared.status import ANSWERED, ERROR
+
 WORK_QUEUE = "ozsp.ferzl.work"  # journal -> bridge: chunks of requests to look up
 RETRY_QUEUE = "ozsp.ferzl.retry"  # prefix of the delay queues: bridge -> itself (dead-letter into WORK_QUEUE)
 ANSWERS_QUEUE = "ozsp.journal.answers"  # bridge -> journal: chunks of outcomes
-
-STATUSES = ("sent", "answered", "error")
 
 
 class WorkItem(Schema):
@@ -38,7 +38,7 @@ class Outcome(Schema):
         unknown = EXCLUDE
 
     request_id = fields.Integer(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(("answered", "error")))
+    status = fields.String(required=True, validate=validate.OneOf((ANSWERED, ERROR)))
     answer = fields.Dict(load_default=None, allow_none=True)
     error_code = fields.String(load_default=None, allow_none=True)
     error_message = fields.String(load_default=None, allow_none=True)
@@ -147,7 +147,7 @@ def load_outcome_chunk(body):
             if not (
                 isinstance(o, dict)
                 and type(o.get("request_id")) is int
-                and o.get("status") in ("answered", "error")
+                and o.get("status") in (ANSWERED, ERROR)
                 and isinstance(o.get("answered_at"), str)
             ):
                 raise _Unusual

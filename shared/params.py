@@ -58,7 +58,8 @@ _ORDER = (
 )
 
 
-def format_snils(digits):
+def format_snils(digits: str | None) -> str | None:
+    """'11223344595' -> '112-233-445 95' (the manual's and ФЕРЗЛ's form); anything else as it is."""
     if digits and len(digits) == 11 and digits.isdigit():
         return f"{digits[:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:]}"
     return digits

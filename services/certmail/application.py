@@ -5,6 +5,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from shared import params as P
+
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -14,10 +16,8 @@ _env = Environment(
 
 
 def format_snils(value):
-    digits = "".join(ch for ch in (value or "") if ch.isdigit())
-    if len(digits) != 11:
-        return digits
-    return f"{digits[:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:]}"
+    """Any spelling of a СНИЛС -> '112-233-445 95'; its digits as they are when they are not 11."""
+    return P.format_snils("".join(ch for ch in (value or "") if ch.isdigit()))
 
 
 def _name(value):

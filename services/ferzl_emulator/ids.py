@@ -3,6 +3,8 @@
 import math
 import random
 
+from shared.params import format_snils as format_snils  # the form ФЕРЗЛ answers with (soap.py)
+
 
 def luhn_digit(body: str) -> str:
     """The digit that makes body + digit pass the Luhn (mod 10) check, as ЕНП uses."""
@@ -32,11 +34,6 @@ def snils_ok(digits: str) -> bool:
     if len(digits) != 11 or not digits.isdigit() or digits == "0" * 11:
         return False
     return int(digits[:9]) <= SNILS_UNCHECKED_MAX or snils_control(digits[:9]) == digits[9:]
-
-
-def format_snils(digits: str) -> str:
-    """'12345678901' -> '123-456-789 01', the form ФЕРЗЛ answers with."""
-    return f"{digits[:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:]}"
 
 
 class Permutation:

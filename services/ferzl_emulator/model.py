@@ -4,9 +4,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from shared.dictionaries.mo import smo_dictionary
+from shared.dictionaries.policy_types import TEMPORARY_POLICY_TYPES as TEMPORARY
 
-TEMPORARY = ("В", "Е")  # temporary certificates: a tmpcertNum
-UNIFIED = ("П", "Э", "К", "Ц")  # unified policies: the number is the ЕНП
 SMO = {code: (name, ogrn) for code, name, ogrn in smo_dictionary()}
 
 

@@ -16,7 +16,6 @@ from services.ferzl_emulator.ids import SNILS_UNCHECKED_MAX, Permutation, luhn_d
 from services.ferzl_emulator.model import (
     SMO,
     TEMPORARY,
-    UNIFIED,
     Attachment,
     Document,
     Person,
@@ -25,6 +24,7 @@ from services.ferzl_emulator.model import (
     iso,
 )
 from shared.dictionaries.mo import mo_codes, smo_okato
+from shared.dictionaries.policy_types import UNIFIED_POLICY_TYPES as UNIFIED
 
 DEFAULT_SEED = 20231
 DEFAULT_SIZE = 100_000

@@ -12,7 +12,12 @@ from services.flk import messages as M
 from services.flk.checksums import luhn_ok, snils_ok
 from services.flk.dul import DUL_RULES, dul_code
 from shared import clock, text
-from shared.dictionaries.policy_types import LATIN_TO_CYRILLIC, REQUEST_POLICY_TYPES
+from shared.dictionaries.policy_types import (
+    LATIN_TO_CYRILLIC,
+    OLD_POLICY_TYPE,
+    REQUEST_POLICY_TYPES,
+    TEMPORARY_POLICY_TYPES,
+)
 from shared.params import FIELDS
 
 assert len(FIELDS) == 16 and FIELDS[0] == "name" and FIELDS[-1] == "as_of"
@@ -21,8 +26,6 @@ IDENTITY_FIELDS = FIELDS[1:11]  # oip .. snils: the fields that identify a perso
 NAME_MAX = 100
 FIO_MAX = 40
 EARLIEST = date(1900, 1, 1)
-ENP_TYPES = frozenset("ПЭКЦ")  # policy types whose number is the 16-digit ЕНП
-VS_TYPES = frozenset("ВЕ")  # temporary certificates: 9-digit number in vs_number
 
 _NAME = re.compile(f"[^{text.UNSAFE_CLASS}]{{1,{NAME_MAX}}}")  # no controls, line breaks, bidi, surrogates
 _D9 = re.compile(r"[0-9]{9}")
@@ -262,7 +265,7 @@ def _check_policy(add, dpfs_type, series, number, vs_number):
             if e:
                 add(("vs_number", e))
         return dpfs_type, series, number, vs_number
-    if kind == "С":
+    if kind == OLD_POLICY_TYPE:
         if series:
             series, e = check_old_series(series)
             if e:
@@ -275,7 +278,7 @@ def _check_policy(add, dpfs_type, series, number, vs_number):
             add(("dpfs_number", M.DPFS_NUMBER_REQUIRED))
         if vs_number:
             add(("vs_number", M.VS_ONLY_VS))
-    elif kind in VS_TYPES:
+    elif kind in TEMPORARY_POLICY_TYPES:
         if series:
             add(("dpfs_series", M.SERIES_ONLY_OLD))
         if number:
@@ -286,7 +289,7 @@ def _check_policy(add, dpfs_type, series, number, vs_number):
                 add(("vs_number", e))
         else:
             add(("vs_number", M.VS_REQUIRED))
-    else:  # ENP_TYPES
+    else:  # UNIFIED_POLICY_TYPES
         if series:
             add(("dpfs_series", M.SERIES_ONLY_OLD))
         if number:

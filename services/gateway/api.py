@@ -3,6 +3,7 @@
 import json
 
 from shared.params import FIELDS
+from shared.status import STATUSES
 
 NOT_JSON = "Тело запроса должно быть объектом JSON в кодировке UTF-8."
 NOT_JSON_TYPE = "Тело запроса передаётся в формате JSON: заголовок Content-Type: application/json."
@@ -89,7 +90,7 @@ def parse_list_args(args) -> tuple:
             filters[key] = _iso_date(key, value)
     status = args.get("status")
     if status:
-        if status not in ("sent", "answered", "error"):
+        if status not in STATUSES:
             raise ApiError(400, "bad_filter", BAD_FILTER.format("status"))
         filters["status"] = status
     fio = (args.get("fio") or "").strip()

@@ -13,6 +13,7 @@ from werkzeug.wsgi import wrap_file
 from services.gateway import exports
 from services.gateway.api import ApiError, _iso_date, api_call, json_response, parse_list_args, writer
 from shared import text
+from shared.status import SENT, group_label
 
 MAX_UPLOAD = 20 * 1024 * 1024
 MULTIPART_SLACK = 64 * 1024  # boundaries and the name field around the file
@@ -101,7 +102,8 @@ class GroupsApiMixin:
             idempotency_key,
         )
         timing["journal"] = (time.perf_counter() - started) * 1000
-        return 202, {**created, "status": "sent", "status_label": "Отправлен", "warnings": checked.get("warnings", [])}
+        status = {"status": SENT, "status_label": group_label(SENT)}
+        return 202, {**created, **status, "warnings": checked.get("warnings", [])}
 
     @http("POST", "/api/v1/groups")
     @api_call

@@ -9,7 +9,8 @@ from shared import params as P
 from shared.dictionaries.f011 import dul_type_choices
 from shared.dictionaries.policy_types import POLICY_TYPES, REQUEST_POLICY_TYPES, policy_type_name
 from shared.dictionaries.statuses import ATTACHMENT_STATUSES, POLICY_STATUSES
-from shared.status import ANSWERED, ERROR, SENT, label
+from shared.domain import Attachment, Policy, answer_of
+from shared.status import ANSWERED, ERROR, SENT, STATUSES, label
 
 DATE_FIELDS = ("as_of", "birth_date")
 SUMMARY_SIZE = 10
@@ -168,38 +169,38 @@ def _row(label_text, value=None, status=None):
     return {"label": label_text, "value": value or "", "status": status}
 
 
-def policy_rows(policy):
+def policy_rows(policy: Policy):
     return [
-        _row("ЕНП", policy.get("enp")),
-        _row("Дата начала действия полиса", date_text(policy.get("date_begin"))),
-        _row("Дата окончания действия полиса", date_text(policy.get("date_end"))),
-        _row("Тип полиса", policy_type_name(policy.get("type"))),
-        _row("Статус полиса", status=_status(policy.get("status"), POLICY_STATUSES)),
+        _row("ЕНП", policy.enp),
+        _row("Дата начала действия полиса", date_text(policy.date_begin)),
+        _row("Дата окончания действия полиса", date_text(policy.date_end)),
+        _row("Тип полиса", policy_type_name(policy.type)),
+        _row("Статус полиса", status=_status(policy.status, POLICY_STATUSES)),
     ]
 
 
-def smo_rows(policy):
+def smo_rows(policy: Policy):
     return [
-        _row("ОКАТО территории ОМС", policy.get("okato")),
-        _row("Наименование СМО", policy.get("smo_name")),
-        _row("ОГРН СМО", policy.get("smo_ogrn")),
-        _row("Реестровый код СМО", policy.get("smo_code")),
+        _row("ОКАТО территории ОМС", policy.okato),
+        _row("Наименование СМО", policy.smo_name),
+        _row("ОГРН СМО", policy.smo_ogrn),
+        _row("Реестровый код СМО", policy.smo_code),
     ]
 
 
-def attachment_rows(item):
+def attachment_rows(item: Attachment):
     return [
-        _row("Статус прикрепления", status=_status(item.get("status"), ATTACHMENT_STATUSES)),
-        _row("Код МО прикрепления", item.get("mo_code")),
-        _row("Наименование МО прикрепления", item.get("mo_name")),
-        _row("Дата начала прикрепления", date_text(item.get("date_begin"))),
+        _row("Статус прикрепления", status=_status(item.status, ATTACHMENT_STATUSES)),
+        _row("Код МО прикрепления", item.mo_code),
+        _row("Наименование МО прикрепления", item.mo_name),
+        _row("Дата начала прикрепления", date_text(item.date_begin)),
     ]
 
 
 def card_view(card):
-    answer = card.get("answer") or {}
-    policy = answer.get("policy")
-    attachments = [attachment_rows(a) for a in answer.get("attachments") or []]
+    answer = answer_of(card.get("answer"))
+    policy = answer.policy if answer else None
+    attachments = [attachment_rows(a) for a in answer.attachments] if answer else []
     return {
         "id": card["id"],
         "name": card["name"],
@@ -212,7 +213,7 @@ def card_view(card):
         "pending": card["status"] == SENT,
         "answered": card["status"] == ANSWERED,
         "error": card.get("error") if card["status"] == ERROR else None,
-        "enp": answer.get("enp"),
+        "enp": answer.enp if answer else None,
         "policy": policy_rows(policy) if policy else None,
         "smo": smo_rows(policy) if policy else None,
         "main_attachment": attachments[0] if attachments else None,
@@ -222,7 +223,7 @@ def card_view(card):
 
 # ---------------- the journal's filters (§6, Рисунок 17–18) ----------------
 
-STATUS_CHOICES = [("", "Все"), (SENT, label(SENT)), (ANSWERED, label(ANSWERED)), (ERROR, label(ERROR))]
+STATUS_CHOICES = [("", "Все")] + [(s, label(s)) for s in STATUSES]
 PERIOD_FORMAT = "Укажите период в формате ДД.ММ.ГГГГ – ДД.ММ.ГГГГ или одну дату ДД.ММ.ГГГГ."
 PERIOD_RANGE = "Укажите даты периода с 01.01.1900 по 31.12.2099."
 PERIOD_EARLIEST, PERIOD_LATEST = date(1900, 1, 1), date(2099, 12, 31)
@@ -292,7 +293,7 @@ def journal_query(args):
             errors["fio"] = COMBINED_FIO
         else:
             filters["fio"] = values["fio"]
-    if values["status"] in (SENT, ANSWERED, ERROR):
+    if values["status"] in STATUSES:
         filters["status"] = values["status"]
     else:
         values["status"] = ""

@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, datetime
 
 from services.journal import archive, held, store
+from shared.domain import Outcome
 from shared.outage import database_away
 
 log = logging.getLogger(__name__)
@@ -58,14 +59,7 @@ def _one_by_one(engine, chunk):
 
 
 def refused(request_id):
-    return {
-        "request_id": request_id,
-        "status": "error",
-        "answer": None,
-        "error_code": "internal",
-        "error_message": NOT_STORED,
-        "answered_at": datetime.now(UTC).isoformat(),
-    }
+    return Outcome.failed(request_id, "internal", NOT_STORED, datetime.now(UTC).isoformat()).to_dict()
 
 
 def _quietly(engine, what, step, data):

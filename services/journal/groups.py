@@ -6,16 +6,17 @@ from sqlalchemy import text
 
 from services.journal.store import where_created
 from shared import params as P
+from shared.domain import Answer
+from shared.status import ANSWERED, ERROR, SENT, group_label
 
-GROUP_LABELS = {"sent": "Отправлен", "answered": "Получен ответ", "error": "Ошибка"}
 INSERT_BATCH = 5_000
 
 
 def group_status(total, answered, failed):
     """«Отправлен» while rows wait; then «Ошибка» if ФЕРЗЛ answered no row at all, else «Получен ответ»."""
     if answered + failed < total:
-        return "sent"
-    return "error" if total and answered == 0 else "answered"
+        return SENT
+    return ERROR if total and answered == 0 else ANSWERED
 
 
 def create_group(conn, identity, name, filename, columns, rows, encoding=None, idempotency_key=None):
@@ -99,7 +100,7 @@ def _group(row):
         "failed": row["failed"],
         "received": row["answered"] + row["failed"],
         "status": status,
-        "status_label": GROUP_LABELS[status],
+        "status_label": group_label(status),
         "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
     }
 
@@ -186,11 +187,9 @@ def export_page(conn, identity, group_id, after_line=0, limit=5000):
             "status": r[3],
             "error_message": r[4],
             "answered_at": r[5],
-            "answer": {
-                "enp": r[6],
-                "policy": dict(zip(POLICY_FIELDS, r[8:17])) if r[7] else None,
-                "attachments": r[17],
-            },
+            "answer": Answer.from_dict(
+                {"enp": r[6], "policy": dict(zip(POLICY_FIELDS, r[8:17])) if r[7] else None, "attachments": r[17]}
+            ),
         }
         for r in rows
     ]

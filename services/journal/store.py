@@ -7,7 +7,8 @@ from sqlalchemy import text
 
 from shared import clock
 from shared import params as P
-from shared.status import ANSWERED, ERROR, SENT, label
+from shared.domain import Outcome
+from shared.status import ANSWERED, ERROR, STATUSES, label
 
 COUNT_CAP = 10_000  # list_requests counts up to this many; beyond it "total_exact" is false
 
@@ -209,14 +210,6 @@ def mo_names(conn, codes):
     return dict(rows)
 
 
-def _with_mo_names(answer, names):
-    if not answer:
-        return answer
-    for item in answer.get("attachments") or []:
-        item["mo_name"] = names.get(item.get("mo_code"))
-    return answer
-
-
 _STORE = text(
     "WITH v AS (SELECT * FROM jsonb_to_recordset(CAST(:data AS jsonb)) AS v(id bigint, status text, answer jsonb, "
     "  error_code text, error_message text, answered_at timestamptz) ORDER BY id), "
@@ -235,19 +228,19 @@ def store_outcomes(conn, outcomes):
     row itself (a row answered meanwhile by another transaction is re-checked and skipped), and a separate lock
     wrote every row twice (~13 µs a row of PostgreSQL's time). Two transactions storing the same requests at
     once (a redelivered chunk) may deadlock: PostgreSQL ends one, its message is redelivered, nothing is lost."""
-    by_id = {o["request_id"]: o for o in outcomes}
+    by_id = {o.request_id: o for o in map(Outcome.from_dict, outcomes)}
     if not by_id:
         return {"stored": 0, "duplicates": 0}
-    codes = {a.get("mo_code") for o in by_id.values() for a in ((o.get("answer") or {}).get("attachments") or [])}
+    codes = {a.mo_code for o in by_id.values() if o.answer for a in o.answer.attachments}
     names = mo_names(conn, codes - {None})
     records = [
         {
             "id": i,
-            "status": o["status"],
-            "answer": _with_mo_names(o.get("answer"), names),
-            "error_code": o.get("error_code"),
-            "error_message": o.get("error_message"),
-            "answered_at": o["answered_at"],
+            "status": o.status,
+            "answer": o.answer.with_mo_names(names).to_dict(named=True) if o.answer else None,
+            "error_code": o.error_code,
+            "error_message": o.error_message,
+            "answered_at": o.answered_at,
         }
         for i, o in sorted(by_id.items())
     ]
@@ -329,7 +322,7 @@ def list_requests(conn, identity, filters=None, page=1, per_page=50):
         where.append("user_id = :user")
         args["user"] = identity.user_id
     where_created(where, args, filters.get("date_from"), filters.get("date_to"))
-    if filters.get("status") in (SENT, ANSWERED, ERROR):
+    if filters.get("status") in STATUSES:
         where.append("status = :status")
         args["status"] = filters["status"]
     if filters.get("fio"):

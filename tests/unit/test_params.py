@@ -17,3 +17,8 @@ def test_describe_follows_the_manual_labels_and_formats():
 def test_fio_key_is_upper_case_and_folds_yo():
     assert P.fio_search_key(full(surname="Тёмкина", first_name="алёна")) == "ТЕМКИНА АЛЕНА"
     assert P.fio_search_key(full()) == ""
+
+
+def test_format_snils():
+    assert P.format_snils("11223344595") == "112-233-445 95"
+    assert P.format_snils("123") == "123" and P.format_snils(None) is None and P.format_snils("") == ""
