@@ -9,25 +9,25 @@ import requests
 DEFAULT_VHOST = "ozsp"
 
 
-def vhost_of(amqp_uri):
+def vhost_of(amqp_uri: str) -> str:
     """'amqp://u:p@host:5672/ozsp' -> 'ozsp'; no path or '/' -> '/' (RabbitMQ's default vhost)."""
     path = urlsplit(amqp_uri).path
     return unquote(path[1:]) if len(path) > 1 else "/"
 
 
-def with_vhost(amqp_uri, vhost):
+def with_vhost(amqp_uri: str, vhost: str) -> str:
     """The same broker address with another vhost."""
     parts = urlsplit(amqp_uri)
     return parts._replace(path="/" + quote(vhost, safe="")).geturl()
 
 
-def _management(management_url):
+def _management(management_url: str) -> tuple[str, tuple[str, str]]:
     parts = urlsplit(management_url)
     api = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}/api"
     return api, (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
 
 
-def ensure_vhost(amqp_uri, management_url, timeout=10):
+def ensure_vhost(amqp_uri: str, management_url: str, timeout: float = 10) -> str | None:
     """Create the vhost of amqp_uri with full rights for its user, when missing (management API, else
     rabbitmqctl on this machine). -> None when it exists now, else a Russian reason."""
     vhost = vhost_of(amqp_uri)
@@ -61,7 +61,7 @@ def ensure_vhost(amqp_uri, management_url, timeout=10):
         )
 
 
-def delete_vhost(amqp_uri, management_url, timeout=10):
+def delete_vhost(amqp_uri: str, management_url: str, timeout: float = 10) -> None:
     vhost = vhost_of(amqp_uri)
     api, auth = _management(management_url)
     try:

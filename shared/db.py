@@ -1,9 +1,11 @@
 """The one way the services open PostgreSQL."""
 
-from sqlalchemy import create_engine
+from typing import Any
+
+from sqlalchemy import Engine, create_engine
 
 
-def engine(url, **options):
+def engine(url: str, **options: Any) -> Engine:
     """create_engine with hide_parameters: otherwise a failing statement's message carries its parameters —
     names, СНИЛС, policy numbers — into the logs and into RPC errors."""
     return create_engine(url, hide_parameters=True, **options)

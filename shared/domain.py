@@ -18,7 +18,7 @@ from shared.status import ANSWERED, ERROR
 Data = Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RequestParams:
     """The 16 parameters of a request as ФЛК normalised them (None: not given)."""
 
@@ -49,7 +49,7 @@ class RequestParams:
         return {f: getattr(self, f) for f in FIELDS}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Policy:
     """The policy (ДПФС) an answer shows; `enp` is the answer's ЕНП."""
 
@@ -98,7 +98,7 @@ class Policy:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Attachment:
     """Attachment of the person to an МО; mo_name comes from the journal's МО dictionary (ФЕРЗЛ sends codes)."""
 
@@ -132,7 +132,7 @@ class Attachment:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Answer:
     """What ФЕРЗЛ says of the person: the policy shown and the attachments in display order."""
 
@@ -149,8 +149,11 @@ class Answer:
         return [a for a in self.attachments if a.active][:limit]
 
     def with_mo_names(self, names: Mapping[str, str]) -> Answer:
-        attachments = tuple(replace(a, mo_name=names.get(a.mo_code or "")) for a in self.attachments)
-        return replace(self, attachments=attachments)
+        attachments = tuple(
+            Attachment(a.status, a.mo_code, a.date_begin, a.date_end, a.area_type, names.get(a.mo_code or ""))
+            for a in self.attachments
+        )
+        return Answer(self.oip, self.policy, attachments)
 
     @classmethod
     def from_dict(cls, data: Data) -> Answer:
@@ -177,7 +180,7 @@ def answer_of(value: Answer | Data | None) -> Answer | None:
     return Answer.from_dict(value) if value else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
     """How a request ended: answered (with the answer) or error (with ФЕРЗЛ's or our code and message)."""
 

@@ -15,13 +15,13 @@ import urllib.request
 TIMEOUT = 5.0
 
 
-def touch(path):
+def touch(path: str) -> None:
     with open(path, "a"):
         pass
     os.utime(path)
 
 
-def check_heartbeat(path, max_age):
+def check_heartbeat(path: str, max_age: float) -> tuple[bool, str]:
     """(healthy, message) for a heartbeat file at most max_age seconds old."""
     try:
         age = time.time() - os.stat(path).st_mtime
@@ -32,7 +32,7 @@ def check_heartbeat(path, max_age):
     return True, f"сервис жив: {path} обновлён {age:.0f} с назад"
 
 
-def check_http(url, timeout=TIMEOUT):
+def check_http(url: str, timeout: float = TIMEOUT) -> tuple[bool, str]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return True, f"{url}: HTTP {response.status}"
@@ -40,7 +40,7 @@ def check_http(url, timeout=TIMEOUT):
         return False, f"{url} не отвечает: {exc}"
 
 
-def check_smtp(address, timeout=TIMEOUT):
+def check_smtp(address: str, timeout: float = TIMEOUT) -> tuple[bool, str]:
     host, _, port = address.rpartition(":")
     try:
         server = smtplib.SMTP(host or "127.0.0.1", int(port), timeout=timeout)  # reads the 220 greeting
@@ -50,7 +50,7 @@ def check_smtp(address, timeout=TIMEOUT):
         return False, f"SMTP {address} не отвечает: {exc}"
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m shared.health", description="проверка живости контейнера")
     sub = parser.add_subparsers(dest="kind", required=True)
     p = sub.add_parser("heartbeat", help="файл сердцебиения сервиса nameko свежий")
@@ -61,7 +61,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.kind == "heartbeat":
         healthy, message = check_heartbeat(args.file, args.max_age)

@@ -3,6 +3,7 @@ by HEARTBEAT_FILE is touched every few seconds; `python -m shared.health heartbe
 An empty HEARTBEAT_FILE (the default, `make run`) turns it off."""
 
 import logging
+from typing import Any
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -17,22 +18,22 @@ INTERVAL = 5.0  # seconds between touches; compose allows --max-age 30
 class Heartbeat(DependencyProvider):
     interval = INTERVAL
 
-    def setup(self):
-        self.path = self.container.config.get("HEARTBEAT_FILE") or ""
-        self._thread = None
+    def setup(self) -> None:
+        self.path: str = self.container.config.get("HEARTBEAT_FILE") or ""
+        self._thread: Any = None
 
-    def start(self):
+    def start(self) -> None:
         if self.path:
             self._thread = self.container.spawn_managed_thread(self._beat, identifier="heartbeat")
 
-    def stop(self):
+    def stop(self) -> None:
         if self._thread is not None:
             self._thread.kill()
             self._thread = None
 
     kill = stop
 
-    def _beat(self):
+    def _beat(self) -> None:
         failing = False
         while True:
             try:
@@ -44,5 +45,5 @@ class Heartbeat(DependencyProvider):
                 failing = True
             eventlet.sleep(self.interval)
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: object) -> None:
         return None

@@ -27,14 +27,14 @@ def keyed_hash(secret: str, value: str) -> str:
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
-def address_tag(value, secret=None) -> str:
+def address_tag(value: object, secret: str | None = None) -> str:
     """ "h:" + 12 hex of keyed_hash: how an address appears in logs and the audit (certmail's sender tags look the
     same). secret: SECRET_KEY of the environment unless given."""
     secret = secret if secret is not None else (os.environ.get("SECRET_KEY") or _dev_secret())
     return "h:" + keyed_hash(secret, str(value).encode("utf-8", "surrogatepass").decode("utf-8", "replace"))[:12]
 
 
-def _dev_secret():
+def _dev_secret() -> str:
     from shared import config
 
     return config.Settings.secret_key
@@ -43,7 +43,7 @@ def _dev_secret():
 class MaskingFilter(logging.Filter):
     """Applied to every handler: formats the record, then masks the result."""
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a broken format string must not break logging

@@ -7,13 +7,15 @@ so a process's RSS would stay at its peak. malloc_trim(0) returns them; elsewher
 import ctypes
 import ctypes.util
 import gc
+from collections.abc import Callable
+from typing import Any
 
 from nameko.timer import timer
 
-_libc = None
+_libc: Any = None  # the C library once loaded; False where it cannot be
 
 
-def _trim_function():
+def _trim_function() -> Callable[[int], int] | None:
     global _libc
     if _libc is None:
         try:
@@ -24,7 +26,7 @@ def _trim_function():
     return _libc.malloc_trim if _libc else None
 
 
-def release():
+def release() -> bool:
     """Collect cyclic garbage, then trim every malloc arena. Returns True when the heap was trimmed."""
     gc.collect()
     trim = _trim_function()
@@ -37,5 +39,5 @@ class ReleasesMemory:
     RELEASE_SECONDS = 20
 
     @timer(interval=RELEASE_SECONDS)
-    def release_memory(self):
+    def release_memory(self) -> None:
         release()

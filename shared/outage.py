@@ -4,6 +4,7 @@ times a second, every chunk of answers comes back every 2 s)."""
 
 import logging
 import time
+from collections.abc import Callable
 
 import amqp.exceptions
 import kombu.exceptions
@@ -19,17 +20,17 @@ BROKER_ERRORS = (
 )
 
 
-def database_away(exc):
+def database_away(exc: BaseException) -> bool:
     """The database unreachable, restarting or refusing connections (also a deadlock: tried again later)."""
     return isinstance(exc, (OperationalError, InterfaceError)) or bool(getattr(exc, "connection_invalidated", False))
 
 
-def unavailable(exc):
+def unavailable(exc: BaseException) -> bool:
     """The database or the broker away: the same work succeeds once it is back."""
     return database_away(exc) or isinstance(exc, BROKER_ERRORS)
 
 
-def lock_conflict(exc):
+def lock_conflict(exc: BaseException) -> bool:
     """A deadlock or serialization failure (SQLSTATE 40P01, 40001): PostgreSQL ended one transaction; retried, it
     succeeds."""
     return getattr(getattr(exc, "orig", None), "pgcode", None) in ("40P01", "40001")
@@ -44,7 +45,7 @@ class QuietOutages(logging.Filter):
     """On every handler: a Redeliver is not logged again; an error of the database or the broker being away keeps
     its line but not its traceback, which says nothing new and would come with every call during an outage."""
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, Redeliver):
             return False
@@ -56,12 +57,19 @@ class QuietOutages(logging.Filter):
 class Outage:
     """One per process and dependency user: `failed(exc)` at every failed try, `ok()` after a successful one."""
 
-    def __init__(self, log, what, remind=REMIND_SECONDS, clock=time.monotonic):
+    def __init__(
+        self,
+        log: logging.Logger,
+        what: str,
+        remind: float = REMIND_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.log, self.what, self.remind, self.clock = log, what, remind, clock
-        self.since = self.reminded = None
+        self.since: float | None = None
+        self.reminded: float = 0.0
         self.failures = 0
 
-    def failed(self, exc):
+    def failed(self, exc: BaseException) -> None:
         now = self.clock()
         self.failures += 1
         reason = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
@@ -76,10 +84,10 @@ class Outage:
                 "%s: still unavailable after %d s, %d tries (%s)", self.what, now - self.since, self.failures, reason
             )
 
-    def ok(self):
+    def ok(self) -> None:
         if self.since is not None:
             self.log.warning(
                 "%s: available again after %d s, %d failed tries", self.what, self.clock() - self.since, self.failures
             )
-            self.since = self.reminded = None
+            self.since = None
             self.failures = 0

@@ -1,6 +1,8 @@
 """Request parameters: the 16 fields, their Russian labels, and the «Параметры» text of journals."""
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 FIELDS = (
     "name",
@@ -65,7 +67,7 @@ def format_snils(digits: str | None) -> str | None:
     return digits
 
 
-def format_date(iso):
+def format_date(iso: str | None) -> str | None:
     """ISO 'YYYY-MM-DD' -> 'ДД.ММ.ГГГГ' (the manual's display form)."""
     if not iso:
         return iso
@@ -75,7 +77,7 @@ def format_date(iso):
         return iso
 
 
-def display_value(field, value):
+def display_value(field: str, value: str | None) -> str | None:
     if field == "snils":
         return format_snils(value)
     if field in ("as_of", "birth_date"):
@@ -83,20 +85,20 @@ def display_value(field, value):
     return value
 
 
-def describe(params: dict) -> list:
+def describe(params: Mapping[str, Any]) -> list[tuple[str, str | None]]:
     """[(label, value)] of the filled parameters, in the manual's order."""
     return [(LABELS[f], display_value(f, params[f])) for f in _ORDER if params.get(f)]
 
 
-def describe_text(params: dict) -> str:
+def describe_text(params: Mapping[str, Any]) -> str:
     return " ".join(f"{label}: {value}" for label, value in describe(params))
 
 
-def fio_search_key(params: dict) -> str:
+def fio_search_key(params: Mapping[str, Any]) -> str:
     """Upper-case ФИО with Ё folded to Е, for case- and ё-insensitive substring search."""
     parts = (params.get("surname"), params.get("first_name"), params.get("patronymic"))
     return fold(" ".join(p for p in parts if p))
 
 
-def fold(text: str) -> str:
+def fold(text: str | None) -> str:
     return (text or "").upper().replace("Ё", "Е")

@@ -5,6 +5,8 @@ TTL is part of its name (queue arguments cannot change once declared) and which 
 into the work queue. Tiers come from FERZL_RETRY_TIERS (seconds), e.g. "5,30,120,600".
 """
 
+from collections.abc import Iterable
+
 from kombu import Connection, Queue
 
 from shared.messages import ANSWERS_QUEUE, RETRY_QUEUE, WORK_QUEUE
@@ -16,7 +18,7 @@ work_queue = Queue(WORK_QUEUE, durable=True)
 answers_queue = Queue(ANSWERS_QUEUE, durable=True)
 
 
-def parse_tiers(text):
+def parse_tiers(text: object) -> list[float]:
     """ "5,30,120,600" -> [5.0, 30.0, 120.0, 600.0] (sorted, positive, no repeats)."""
     tiers = sorted({float(part) for part in str(text or DEFAULT_TIERS).replace(";", ",").split(",") if part.strip()})
     if not tiers or tiers[0] <= 0:
@@ -24,13 +26,13 @@ def parse_tiers(text):
     return tiers
 
 
-def tier_name(seconds, prefix=RETRY_QUEUE):
+def tier_name(seconds: float, prefix: str = RETRY_QUEUE) -> str:
     """Queue name with the TTL in it: ozsp.ferzl.retry.5s, ozsp.ferzl.retry.500ms."""
     ms = int(round(seconds * 1000))
     return f"{prefix}.{ms // 1000}s" if ms % 1000 == 0 else f"{prefix}.{ms}ms"
 
 
-def delay_queue(seconds, target=WORK_QUEUE, prefix=RETRY_QUEUE):
+def delay_queue(seconds: float, target: str = WORK_QUEUE, prefix: str = RETRY_QUEUE) -> Queue:
     """A queue where messages wait `seconds`, then dead-letter back into `target` (the work queue)."""
     return Queue(
         tier_name(seconds, prefix),
@@ -43,7 +45,9 @@ def delay_queue(seconds, target=WORK_QUEUE, prefix=RETRY_QUEUE):
     )
 
 
-def delay_queues(tiers_text=DEFAULT_TIERS, target=WORK_QUEUE, prefix=RETRY_QUEUE):
+def delay_queues(
+    tiers_text: object = DEFAULT_TIERS, target: str = WORK_QUEUE, prefix: str = RETRY_QUEUE
+) -> list[Queue]:
     return [delay_queue(s, target, prefix) for s in parse_tiers(tiers_text)]
 
 
@@ -51,10 +55,10 @@ def delay_queues(tiers_text=DEFAULT_TIERS, target=WORK_QUEUE, prefix=RETRY_QUEUE
 retry_queue = delay_queue(RETRY_DELAY_MS / 1000)
 
 
-def declared(amqp_uri, names, timeout=3):
+def declared(amqp_uri: str, names: Iterable[str], timeout: float = 3) -> dict[str, tuple[int, int]]:
     """{queue: (ready messages, consumers)} by passive queue_declare; a queue not declared yet gives (0, 0).
     Unacknowledged messages are not counted."""
-    found = {}
+    found: dict[str, tuple[int, int]] = {}
     with Connection(amqp_uri, connect_timeout=timeout) as conn:
         channel = conn.channel()
         try:

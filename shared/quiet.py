@@ -11,5 +11,5 @@ import warnings
 EVENTLET_NOTICE = r"\s*Eventlet is deprecated"
 
 
-def quiet_eventlet():
+def quiet_eventlet() -> None:
     warnings.filterwarnings("ignore", message=EVENTLET_NOTICE)

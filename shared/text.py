@@ -13,10 +13,10 @@ UNSAFE_CLASS = (
 _UNSAFE = re.compile(f"[{UNSAFE_CLASS}]")
 
 
-def is_clean(value):
+def is_clean(value: str | None) -> bool:
     return not _UNSAFE.search(value or "")
 
 
-def cleaned(value):
+def cleaned(value: str | None) -> str:
     """value without the refused characters (for a file name shown or sent back; names themselves are refused)."""
     return _UNSAFE.sub("", value or "")

@@ -42,6 +42,6 @@ F011 = {
 INFERRED_MASKS = frozenset({18, 21, 22, 23, 24, 25, 26, 27, 28})
 
 
-def dul_type_choices():
+def dul_type_choices() -> list[tuple[int, str]]:
     """(code, name) pairs for a drop-down, in code order."""
     return [(code, F011[code][0]) for code in sorted(F011)]

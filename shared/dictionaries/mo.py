@@ -18,8 +18,9 @@ _MO_KINDS = (
 )
 
 
-def _build_mo():
-    rows, i = [], 0
+def _build_mo() -> tuple[tuple[str, str, str], ...]:
+    rows: list[tuple[str, str, str]] = []
+    i = 0
     for template, profile, count in _MO_KINDS:
         for n in range(1, count + 1):
             code = f"50{1000 + (i * 7919) % 9000:04d}"  # 7919 is prime to 9000: codes never repeat
@@ -31,12 +32,12 @@ def _build_mo():
 _MO = _build_mo()
 
 
-def mo_dictionary():
+def mo_dictionary() -> list[tuple[str, str]]:
     """[(code, name)]: 200 МО, 6-digit codes 50xxxx, sorted by code."""
     return [(code, name) for code, name, _ in _MO]
 
 
-def mo_codes(profile):
+def mo_codes(profile: str) -> list[str]:
     """Codes of the МО of one profile: general, children, women or dental."""
     return [code for code, _, p in _MO if p == profile]
 
@@ -58,7 +59,7 @@ _SMO = (
 )
 
 
-def smo_dictionary():
+def smo_dictionary() -> list[tuple[str, str, str]]:
     """[(code, name, ogrn)]: the synthetic СМО, 5-digit codes, 13-digit ОГРН with a valid check digit."""
     return [(code, name, first12 + ogrn_check_digit(first12)) for code, name, first12 in _SMO]
 

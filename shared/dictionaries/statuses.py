@@ -98,6 +98,6 @@ ATTACHMENT_STATUSES = {
 }
 
 
-def is_active(code):
+def is_active(code: str | None) -> bool:
     """Codes starting with Д are active (действующий), with Н inactive."""
-    return bool(code) and code[0] == "Д"
+    return code is not None and code[:1] == "Д"

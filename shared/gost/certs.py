@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from asn1crypto import core, keys, x509
 from asn1crypto import crl as asn1_crl
@@ -25,7 +26,7 @@ from .errors import CaInvalid, CrlStale, Expired, Malformed, NotYetValid, Unsupp
 _known_key_spec = keys.PublicKeyInfo._public_key_spec
 
 
-def _public_key_spec(info):
+def _public_key_spec(info: keys.PublicKeyInfo) -> type:
     try:
         return _known_key_spec(info)
     except KeyError:
@@ -90,7 +91,7 @@ def make_spki(key: PublicKey, param_oid: str) -> bytes:
 # --- names -----------------------------------------------------------------
 
 
-def _text(value) -> str:
+def _text(value: Any) -> str:
     v = value.native
     if isinstance(v, bytes):
         return v.hex().upper()
@@ -128,10 +129,10 @@ class DistinguishedName:
             parts.append(f"{oids.NAME_KEYS.get(k, k)}={v}")
         return ", ".join(parts)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, DistinguishedName) and self.der == other.der
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self.der)
 
 
@@ -146,7 +147,7 @@ def now_utc(now: datetime | None = None) -> datetime:
     return datetime.now(UTC) if now is None else _utc(now)
 
 
-def _ext_value(exts, oid: str):
+def _ext_value(exts: Any, oid: str) -> Any:
     """Parsed value of an extension (asn1crypto object) or None."""
     if isinstance(exts, core.Void):
         return None
@@ -156,9 +157,9 @@ def _ext_value(exts, oid: str):
     return None
 
 
-def _crl_urls(points) -> tuple[str, ...]:
+def _crl_urls(points: Any) -> tuple[str, ...]:
     """http(s) URLs of the full names in cRLDistributionPoints (others, e.g. ldap:, are skipped)."""
-    urls = []
+    urls: list[str] = []
     for point in points or ():
         name = point["distribution_point"]
         if name.name != "full_name":
@@ -181,7 +182,7 @@ def verify_tbs(sig_oid: str, tbs: bytes, signature: bytes, issuer_key: PublicKey
     return issuer_key.verify(streebog.digest(tbs, bits), signature)
 
 
-def _signed_by(obj, ca) -> bool:
+def _signed_by(obj: Certificate | Crl, ca: Certificate) -> bool:
     """obj (certificate or CRL) names ca as issuer and ca's key verifies it."""
     if obj.issuer != ca.subject:
         return False
@@ -283,14 +284,17 @@ class Certificate:
     def __repr__(self) -> str:
         return f"Certificate(serial={self.serial_hex}, thumbprint={self.thumbprint})"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Certificate) and self.der == other.der
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self.der)
 
 
-def load_certificate(data) -> Certificate:
+CertData = Certificate | bytes | str  # a certificate, or its DER, PEM or base64
+
+
+def load_certificate(data: CertData) -> Certificate:
     """Parse a certificate from DER, PEM or bare base64 (bytes or str)."""
     if isinstance(data, Certificate):
         return data
@@ -347,7 +351,10 @@ class Crl:
         return f"Crl(issuer={self.issuer}, revoked={len(self.revoked)})"
 
 
-def load_crl(data) -> Crl:
+CrlData = Crl | bytes | str  # a CRL, or its DER, PEM or base64
+
+
+def load_crl(data: CrlData) -> Crl:
     """Parse a CRL from DER, PEM or bare base64."""
     if isinstance(data, Crl):
         return data

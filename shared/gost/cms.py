@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from asn1crypto import cms, core, tsp, x509
 
 from . import oids, streebog
-from .certs import Certificate, load_certificate, now_utc
+from .certs import CertData, Certificate, CrlData, load_certificate, now_utc
 from .der import parsing, to_der
 from .errors import (
     BadSignature,
@@ -238,10 +239,10 @@ def _signing_time(attrs: dict, now: datetime, skew: timedelta) -> datetime:
 
 
 def verify_signed_challenge(
-    p7s,
-    challenge: bytes,
-    trusted_cas,
-    crls=(),
+    p7s: bytes | str,
+    challenge: bytes | str,
+    trusted_cas: TrustStore | Iterable[CertData],
+    crls: Iterable[CrlData] = (),
     now: datetime | None = None,
     crl_grace: timedelta = timedelta(0),
     *,
@@ -280,7 +281,7 @@ def verify_signed_challenge(
     return VerifiedSigner(cert, tuple(chain), signing_time)
 
 
-def signer_certificate(p7s) -> Certificate | None:
+def signer_certificate(p7s: bytes | str) -> Certificate | None:
     """The signer's certificate as carried in the CMS, unverified (for messages); None if unreadable."""
     try:
         with parsing("CMS"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from .errors import GostError, Malformed
@@ -14,7 +15,7 @@ _PEM = re.compile(rb"-----BEGIN ([A-Z0-9 #]+)-----(.*?)-----END \1-----", re.S)
 _WS = re.compile(rb"\s+")
 
 
-def to_der(data, labels: tuple[str, ...] = ()) -> bytes:
+def to_der(data: object, labels: tuple[str, ...] = ()) -> bytes:
     """DER bytes from DER, PEM (one of labels, any if empty) or bare base64."""
     if isinstance(data, str):
         data = data.encode("utf-8", "replace")
@@ -55,7 +56,7 @@ def _b64(text: bytes) -> bytes:
 
 
 @contextmanager
-def parsing(what: str):
+def parsing(what: str) -> Iterator[None]:
     """Turn any parser failure into Malformed (GostError passes through)."""
     try:
         yield

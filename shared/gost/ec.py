@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import cast
 
 from .curves import Curve
 from .errors import Malformed
+
+Jacobian = tuple[int, int, int]
+Point = Jacobian | None  # None: infinity
+Affine = tuple[int, int]
 
 _FIXED_W = 7  # fixed-base window bits
 _WNAF_W = 5  # variable-base wNAF width
@@ -23,7 +28,7 @@ _WNAF_W = 5  # variable-base wNAF width
 # --- field / group arithmetic -------------------------------------------
 
 
-def _dbl(P, p, a):
+def _dbl(P: Point, p: int, a: int) -> Point:
     """2P in Jacobian coordinates (a is a mod p; a == p-3 takes the short path)."""
     if P is None:
         return None
@@ -41,7 +46,7 @@ def _dbl(P, p, a):
     return x3, (m * (s - x3) - 8 * yy * yy) % p, 2 * Y * Z % p
 
 
-def _madd(P, x2, y2, p, a):
+def _madd(P: Point, x2: int, y2: int, p: int, a: int) -> Point:
     """P + (x2, y2) with the second point affine."""
     if P is None:
         return x2, y2, 1
@@ -58,7 +63,7 @@ def _madd(P, x2, y2, p, a):
     return x3, (r * (v - x3) - Y * hhh) % p, Z * h % p
 
 
-def _add(P, Q, p, a):
+def _add(P: Point, Q: Point, p: int, a: int) -> Point:
     """P + Q, both Jacobian."""
     if P is None:
         return Q
@@ -81,7 +86,7 @@ def _add(P, Q, p, a):
     return x3, (r * (v - x3) - s1 * hhh) % p, Z1 * Z2 * h % p
 
 
-def _to_affine_many(points, p):
+def _to_affine_many(points: list[Jacobian], p: int) -> list[Affine]:
     """Affine forms of non-infinite Jacobian points with one inversion."""
     acc = [1] * len(points)
     run = 1
@@ -89,7 +94,7 @@ def _to_affine_many(points, p):
         acc[i] = run
         run = run * z % p
     inv = pow(run, -1, p)
-    out = [None] * len(points)
+    out: list[Affine] = [(0, 0)] * len(points)
     for i in range(len(points) - 1, -1, -1):
         x, y, z = points[i]
         zi = inv * acc[i] % p
@@ -99,7 +104,7 @@ def _to_affine_many(points, p):
     return out
 
 
-def _affine(P, p):
+def _affine(P: Jacobian, p: int) -> Affine:
     X, Y, Z = P
     zi = pow(Z, -1, p)
     zi2 = zi * zi % p
@@ -117,22 +122,22 @@ class _FixedTable:
         self.w = w
         half = 1 << (w - 1)
         nwin = curve.q.bit_length() // w + 2
-        jac = []
-        base = (x, y, 1)
+        jac: list[Jacobian] = []
+        base: Jacobian = (x, y, 1)
         for _ in range(nwin):
             row = [base]
-            for _ in range(half - 1):
-                row.append(_add(row[-1], base, p, a))
+            for _ in range(half - 1):  # multiples of a point of large order: never infinity
+                row.append(cast(Jacobian, _add(row[-1], base, p, a)))
             jac.extend(row)
-            base = _dbl(row[-1], p, a)  # 2^w * previous base
+            base = cast(Jacobian, _dbl(row[-1], p, a))  # 2^w * previous base
         flat = _to_affine_many(jac, p)
         self.rows = [flat[i * half : (i + 1) * half] for i in range(nwin)]
 
-    def mul(self, k: int, curve: Curve):
+    def mul(self, k: int, curve: Curve) -> Point:
         """k * P (Jacobian), k >= 0."""
         p, a, w = curve.p, curve.a, self.w
         mask, full, half = (1 << w) - 1, 1 << w, 1 << (w - 1)
-        acc = None
+        acc: Point = None
         for row in self.rows:
             if not k:
                 break
@@ -150,7 +155,7 @@ class _FixedTable:
         return acc
 
 
-def _wnaf(k: int, w: int) -> list:
+def _wnaf(k: int, w: int) -> list[int]:
     """Width-w NAF digits, least significant first."""
     out = []
     full, half = 1 << w, 1 << (w - 1)
@@ -167,36 +172,36 @@ def _wnaf(k: int, w: int) -> list:
     return out
 
 
-def _var_mul(curve: Curve, x: int, y: int, k: int):
+def _var_mul(curve: Curve, x: int, y: int, k: int) -> Point:
     """k * (x, y) by wNAF with affine odd multiples."""
     p, a = curve.p, curve.a
-    base = (x, y, 1)
+    base: Jacobian = (x, y, 1)
     two = _dbl(base, p, a)
     odd = [base]
-    for _ in range((1 << (_WNAF_W - 2)) - 1):
-        odd.append(_add(odd[-1], two, p, a))
-    odd = _to_affine_many(odd, p)  # no infinity: keys of small order are refused
-    acc = None
+    for _ in range((1 << (_WNAF_W - 2)) - 1):  # no infinity: keys of small order are refused
+        odd.append(cast(Jacobian, _add(odd[-1], two, p, a)))
+    table = _to_affine_many(odd, p)
+    acc: Point = None
     for d in reversed(_wnaf(k, _WNAF_W)):
         acc = _dbl(acc, p, a)
         if d > 0:
-            ox, oy = odd[d >> 1]
+            ox, oy = table[d >> 1]
             acc = _madd(acc, ox, oy, p, a)
         elif d < 0:
-            ox, oy = odd[(-d) >> 1]
+            ox, oy = table[(-d) >> 1]
             acc = _madd(acc, ox, p - oy, p, a)
     return acc
 
 
 def _has_small_order(curve: Curve, x: int, y: int) -> bool:
     """True if the point's order divides the cofactor (1, 2 or 4 here)."""
-    P = (x, y, 1)
+    P: Point = (x, y, 1)
     for _ in range(curve.cofactor.bit_length() - 1):
         P = _dbl(P, curve.p, curve.a)
     return P is None
 
 
-_BASE_TABLES: dict = {}
+_BASE_TABLES: dict[str, _FixedTable] = {}
 
 
 def _base_table(curve: Curve) -> _FixedTable:
@@ -206,7 +211,7 @@ def _base_table(curve: Curve) -> _FixedTable:
     return t
 
 
-def base_mul(curve: Curve, k: int):
+def base_mul(curve: Curve, k: int) -> Affine | None:
     """k * G as affine (x, y), or None for infinity."""
     P = _base_table(curve).mul(k % curve.q, curve)
     return None if P is None else _affine(P, curve.p)
@@ -252,7 +257,7 @@ class PublicKey:
             self._table = _FixedTable(self.curve, self.x, self.y)
         return self
 
-    def _mul(self, k: int):
+    def _mul(self, k: int) -> Point:
         if self._table is not None:
             return self._table.mul(k, self.curve)
         return _var_mul(self.curve, self.x, self.y, k)
@@ -281,10 +286,10 @@ class PublicKey:
         r = int.from_bytes(signature[n:], "big")
         return self.verify_rs(digest_to_e(self.curve, digest), r, s)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, PublicKey) and self.curve is other.curve and self.x == other.x and self.y == other.y
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.curve.name, self.x, self.y))
 
 
@@ -308,7 +313,7 @@ class PrivateKey:
     @property
     def public_key(self) -> PublicKey:
         if self._public is None:
-            x, y = base_mul(self.curve, self.d)
+            x, y = cast(Affine, base_mul(self.curve, self.d))  # 0 < d < q: never infinity
             self._public = PublicKey(self.curve, x, y)
         return self._public
 

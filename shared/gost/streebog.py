@@ -25,7 +25,7 @@ _OSSL_NAMES = {256: "md_gost12_256", 512: "md_gost12_512"}
 # --- pure Python -----------------------------------------------------------
 
 
-def _load_tables():
+def _load_tables() -> tuple[list[list[int]], list[int]]:
     from gostcrypto.gosthash import gost_34_11_2012 as ref
 
     tables = [list(t) for t in ref._T]

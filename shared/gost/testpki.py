@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from asn1crypto import cms, core, keys, tsp, x509
 from asn1crypto import crl as asn1_crl
 
 from . import curves, oids, streebog
-from .certs import Certificate, Crl, GostKeyAlgorithm, load_certificate, make_spki
+from .certs import CertData, Certificate, Crl, GostKeyAlgorithm, load_certificate, make_spki
 from .der import to_der, to_pem
 from .ec import PrivateKey
 
@@ -43,7 +45,7 @@ def _time(dt: datetime) -> x509.Time:
     return x509.Time(name="utc_time" if 1950 <= dt.year < 2050 else "general_time", value=dt)
 
 
-def build_name(attrs) -> x509.Name:
+def build_name(attrs: Iterable[tuple[str, str]]) -> x509.Name:
     """x509.Name from (key or OID, value) pairs, in encoding order."""
     rdns = []
     for key, value in attrs:
@@ -65,7 +67,7 @@ def _sign_tbs(tbs_der: bytes, key: PrivateKey) -> bytes:
     return key.sign(streebog.digest(tbs_der, key.curve.bits))
 
 
-def _ski(key) -> bytes:
+def _ski(key: PrivateKey) -> bytes:
     """Key identifier: SHA-1 of the public key bits (RFC 5280 method 1)."""
     return hashlib.sha1(key.public_key.to_le_bytes()).digest()
 
@@ -90,7 +92,7 @@ def export_private_key(key: PrivateKey, param_oid: str | None = None) -> str:
     return to_pem(info.dump(), "PRIVATE KEY")
 
 
-def load_private_key(data) -> tuple[PrivateKey, str]:
+def load_private_key(data: bytes | str) -> tuple[PrivateKey, str]:
     """(key, parameter-set OID) from export_private_key output."""
     info = _GostPrivateKeyInfo.load(to_der(data, ("PRIVATE KEY",)))
     param_oid = info["algorithm"]["parameters"]["public_key_param_set"].dotted
@@ -117,11 +119,11 @@ def _extensions(
     ca: bool,
     key: PrivateKey,
     issuer_key: PrivateKey,
-    key_usage=USUAL,
-    extended_key_usage=USUAL,
+    key_usage: Iterable[str] | str | None = USUAL,
+    extended_key_usage: Iterable[str] | str | None = USUAL,
     path_length: int | None = None,
-    crl_urls=(),
-) -> list:
+    crl_urls: Iterable[str] = (),
+) -> list[Any]:
     basic = {"ca": ca, "path_len_constraint": path_length} if path_length is not None else {"ca": ca}
     exts = [
         {"extn_id": "key_identifier", "extn_value": _ski(key)},
@@ -161,7 +163,7 @@ def make_certificate(
     not_before: datetime,
     not_after: datetime,
     ca: bool,
-    **extensions,
+    **extensions: Any,
 ) -> Certificate:
     """A certificate of key signed by issuer_key; extensions: key_usage, extended_key_usage,
     path_length, crl_urls (see _extensions)."""
@@ -200,7 +202,7 @@ class TestUser:
     def key_pem(self) -> str:
         return export_private_key(self.key, self.cert.key_param_oid)
 
-    def sign_challenge(self, challenge: bytes, **options) -> bytes:
+    def sign_challenge(self, challenge: bytes, **options: Any) -> bytes:
         """CAdES-BES CMS (DER) over challenge; see ``sign_cms`` for options."""
         return sign_cms(challenge, self.cert, self.key, **options)
 
@@ -233,7 +235,7 @@ class TestCa(TestUser):
         serial: int | None = None,
         ca: bool = False,
         label: str | None = None,
-        **extensions,
+        **extensions: Any,
     ) -> TestUser:
         """Issue a certificate; curve defaults to CryptoPro-A (256 bit). extensions: key_usage,
         extended_key_usage (names or dotted OIDs; None leaves the extension out), path_length,
@@ -266,7 +268,7 @@ class TestCa(TestUser):
 
     def crl(
         self,
-        revoked=(),
+        revoked: Iterable[int | TestUser | Certificate] = (),
         this_update: datetime = USER_NOT_BEFORE,
         next_update: datetime | None = CA_NOT_AFTER,
         revocation_date: datetime | None = None,
@@ -275,7 +277,7 @@ class TestCa(TestUser):
         self._crl_number += 1
         entries = []
         for item in revoked:
-            serial = item if isinstance(item, int) else getattr(item, "cert", item).serial
+            serial = item if isinstance(item, int) else (item.cert if isinstance(item, TestUser) else item).serial
             entries.append(
                 {
                     "user_certificate": serial,
@@ -363,7 +365,7 @@ class TestPki:
         return TestCa(self, cert, key, param_oid)
 
 
-def is_test_ca(cert) -> bool:
+def is_test_ca(cert: CertData) -> bool:
     """True for a CA certificate made by this module (production must refuse it)."""
     cert = load_certificate(cert)
     return any(k == oids.NAME_OIDS["OU"] and v == TEST_CA_MARK for k, v in cert.subject.attrs)
@@ -425,7 +427,7 @@ def sign_cms(
     include_cert: bool = True,
     message_digest: bytes | None = None,
     ess_cert: Certificate | None = None,
-    extra_certs=(),
+    extra_certs: Iterable[Certificate] = (),
     signed_attributes: bool = True,
 ) -> bytes:
     """CAdES-BES SignedData (DER) as the CryptoPro plug-in makes it.

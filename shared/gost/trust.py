@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from . import oids
-from .certs import Certificate, Crl, load_certificate, load_crl, now_utc
+from .certs import CertData, Certificate, Crl, CrlData, load_certificate, load_crl, now_utc
 from .errors import CaInvalid, CrlInvalid, CrlMissing, Revoked, UnknownCa, WrongUsage
 
 MAX_CHAIN = 5
@@ -18,7 +19,7 @@ class TrustStore:
     signature is checked once, on first use.
     """
 
-    def __init__(self, cas=(), crls=(), precompute: bool = True):
+    def __init__(self, cas: Iterable[CertData] = (), crls: Iterable[CrlData] = (), precompute: bool = True) -> None:
         self._precompute = precompute
         self._cas: dict[bytes, list[Certificate]] = {}
         self._crls: dict[bytes, list[Crl]] = {}
@@ -29,7 +30,7 @@ class TrustStore:
             self.add_crl(crl)
 
     @classmethod
-    def of(cls, trusted_cas, crls=()) -> TrustStore:
+    def of(cls, trusted_cas: TrustStore | Iterable[CertData], crls: Iterable[CrlData] = ()) -> TrustStore:
         """trusted_cas itself if it is a store (crls added), else a new store."""
         if isinstance(trusted_cas, TrustStore):
             for crl in crls:
@@ -37,7 +38,7 @@ class TrustStore:
             return trusted_cas
         return cls(trusted_cas, crls, precompute=False)
 
-    def add_ca(self, cert) -> Certificate:
+    def add_ca(self, cert: CertData) -> Certificate:
         cert = load_certificate(cert)
         bucket = self._cas.setdefault(cert.subject.der, [])
         if cert not in bucket:
@@ -46,7 +47,7 @@ class TrustStore:
                 cert.public_key.precompute()
         return cert
 
-    def add_crl(self, crl) -> Crl:
+    def add_crl(self, crl: CrlData) -> Crl:
         crl = load_crl(crl)
         bucket = self._crls.setdefault(crl.issuer.der, [])
         if all(c.der != crl.der for c in bucket):
@@ -115,7 +116,12 @@ def check_not_revoked(
 
 
 def verify_certificate(
-    cert, trusted_cas, crls=(), now: datetime | None = None, crl_grace: timedelta = timedelta(0), intermediates=()
+    cert: CertData,
+    trusted_cas: TrustStore | Iterable[CertData],
+    crls: Iterable[CrlData] = (),
+    now: datetime | None = None,
+    crl_grace: timedelta = timedelta(0),
+    intermediates: Iterable[CertData] = (),
 ) -> list[Certificate]:
     """Check dates, key usage, chain to a trusted CA and revocation; return the chain.
 
