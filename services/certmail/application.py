@@ -1,7 +1,9 @@
 """Приложение 1 of the manual: the application for registration of a participant, pre-filled from the
 directory as a printable HTML page (services/certmail/templates/application.html)."""
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -15,28 +17,28 @@ _env = Environment(
 )
 
 
-def format_snils(value):
+def format_snils(value: str | None) -> str:
     """Any spelling of a СНИЛС -> '112-233-445 95'; its digits as they are when they are not 11."""
-    return P.format_snils("".join(ch for ch in (value or "") if ch.isdigit()))
+    return P.format_snils("".join(ch for ch in (value or "") if ch.isdigit())) or ""
 
 
-def _name(value):
+def _name(value: str | None) -> str:
     return (value or "").strip().title()
 
 
-def full_name(user):
+def full_name(user: Mapping[str, Any]) -> str:
     return " ".join(
         p for p in (_name(user.get("surname")), _name(user.get("first_name")), _name(user.get("patronymic"))) if p
     )
 
 
-def short_name(user):
+def short_name(user: Mapping[str, Any]) -> str:
     """«Фамилия И.О.» under a signature."""
     initials = "".join(f"{p[0]}." for p in (_name(user.get("first_name")), _name(user.get("patronymic"))) if p)
     return f"{_name(user.get('surname'))} {initials}".strip()
 
 
-def render_application(org, user=None):
+def render_application(org: Mapping[str, Any], user: Mapping[str, Any] | None = None) -> str:
     """HTML of the application for the organisation org (dict: name, registry_code, ...) and, when given, the
     participant user (dict: surname, first_name, patronymic, position, snils, emails)."""
     user = user or {}

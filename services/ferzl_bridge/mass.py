@@ -11,7 +11,7 @@ names do from F003 in the journal.
 
 import io
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -152,7 +152,7 @@ def _consistent(item: Item, entry: Entry | None) -> bool:
     return policy is None or policy.get("enp") == value
 
 
-def match(items: list[Item], entries: list[Entry | None], smo: Smo) -> dict[int, Answer | None]:
+def match(items: Sequence[Item], entries: Sequence[Entry | None], smo: Smo) -> dict[int, Answer | None]:
     """{request_id: Answer or None (nobody)} for the items sent, in the answer's order.
 
     One item per request in request order is used as such (checked against the identifiers);

@@ -9,19 +9,24 @@ import logging
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import eventlet
 
 from services.ferzl_bridge import archive, mass
 from services.ferzl_bridge.batcher import Batcher
 from services.ferzl_bridge.calls import CallWorkers
-from services.ferzl_bridge.circuit import AUTH, DOWN, LIMITED, OK, REJECTED, UNAVAILABLE
+from services.ferzl_bridge.circuit import AUTH, DOWN, LIMITED, OK, REJECTED, UNAVAILABLE, Circuit
+from services.ferzl_bridge.client import MassClient
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected, FerzlUnavailable
 from services.ferzl_bridge.lookup import INTERNAL_ERROR, answered, failed, settle
 from services.ferzl_bridge.mapping import NOT_FOUND
-from shared.domain import RequestParams
+from services.ferzl_bridge.ratelimit import Limiter
+from services.ferzl_bridge.retry import Tiers
+from shared.domain import Answer, RequestParams
 from shared.messages import pack_archive
 
 log = logging.getLogger(__name__)
@@ -33,36 +38,48 @@ MASS_FAILED = "ФЕРЗЛ не выполнил массовый запрос (p
 MASS_TIMEOUT = "ФЕРЗЛ не подготовил ответ на массовый запрос за отведённое время"
 
 
+Item = Mapping[str, Any]  # a shared.messages.WorkItem
+Found = tuple[Any, ...]  # ("done", outcome) | ("retry", reason) | ("hold", reason) | ("single",)
+
+
 @dataclass
 class Result:
-    outcomes: list = field(default_factory=list)
-    later: dict = field(default_factory=lambda: defaultdict(list))  # delay seconds -> items
-    held: list = field(default_factory=list)  # [{"request_id", "seconds"}] for the journal's lease
-    archive: list = field(default_factory=list)  # 0 or 1 shared.messages.ArchiveRecord
+    outcomes: list[dict[str, Any]] = field(default_factory=list)  # shared.messages.Outcome
+    later: dict[float, list[Any]] = field(default_factory=lambda: defaultdict(list))  # delay seconds -> items
+    held: list[dict[str, Any]] = field(default_factory=list)  # [{"request_id", "seconds"}] for the journal's lease
+    archive: list[dict[str, Any]] = field(default_factory=list)  # 0 or 1 shared.messages.ArchiveRecord
+
+
+class PersonClient(Protocol):
+    """getPersonData: FerzlClient (zeep) or FastClient."""
+
+    def get_person_data(
+        self, params: dict[str, Any], external_id: str, capture: archive.Capture | None = None
+    ) -> Answer: ...
 
 
 class Bridge:
     def __init__(
         self,
-        client,
-        limiter,
-        circuit,
-        tiers,
+        client: PersonClient,
+        limiter: Limiter,
+        circuit: Circuit,
+        tiers: Tiers,
         *,
-        mass_client=None,
-        concurrency=50,
-        smo=None,
-        horizon_hours=24.0,
-        hold_budget=120.0,
-        mass_min=50,
-        mass_batch=1000,
-        mass_wait=0.5,
-        mass_poll=1.0,
-        mass_timeout=600.0,
-        archive=True,
-        clock=time.monotonic,
-        sleep=eventlet.sleep,
-    ):
+        mass_client: MassClient | None = None,
+        concurrency: int = 50,
+        smo: mass.Smo | None = None,
+        horizon_hours: float = 24.0,
+        hold_budget: float = 120.0,
+        mass_min: int = 50,
+        mass_batch: int = 1000,
+        mass_wait: float = 0.5,
+        mass_poll: float = 1.0,
+        mass_timeout: float = 600.0,
+        archive: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = eventlet.sleep,
+    ) -> None:
         self.client, self.mass_client = client, mass_client
         self.limiter, self.circuit, self.tiers = limiter, circuit, tiers
         self.calls = CallWorkers(concurrency)
@@ -72,14 +89,17 @@ class Bridge:
         self.clock, self.sleep = clock, sleep
         self.keep_archive = archive  # keep the raw exchanges (FERZL_ARCHIVE_DAYS > 0)
         self.batcher = Batcher(self._run_mass, min(mass_batch, mass.MAX_PERSONS), mass_wait)
-        self.metrics = Counter()
+        self.metrics: Counter[str] = Counter()
 
     # ---- a chunk ----
 
-    def process(self, items):
+    def process(self, items: list[Item]) -> Result:
         now = datetime.now(UTC)
         deadline = self.clock() + self.hold_budget
-        found, records = {}, []
+        found: dict[int, Found] = {}
+        records: list[dict[str, Any]] = []
+        items_single: list[Item]
+        items_mass: list[Item]
         if not self.circuit.allows():
             found = {i["request_id"]: ("hold", "down") for i in items}
             items_single, items_mass = [], []
@@ -104,20 +124,22 @@ class Bridge:
             self._singles(again, deadline, found, records)
         return self._settle(items, found, records, now)
 
-    def failed_chunk(self, items):
+    def failed_chunk(self, items: list[Item]) -> Result:
         """A chunk whose processing broke unexpectedly (a bug): every item is retried later like an
         unavailable call -- never requeued at once, which would call ФЕРЗЛ again in a hot loop -- and
         past the horizon it ends in «Ошибка»."""
         now = datetime.now(UTC)
         return self._settle(items, {i["request_id"]: ("retry", "unavailable") for i in items}, [], now)
 
-    def _singles(self, items, deadline, found, records):
+    def _singles(
+        self, items: list[Item], deadline: float, found: dict[int, Found], records: list[dict[str, Any]]
+    ) -> None:
         # the process's call workers: FERZL_CONCURRENCY calls in flight for all chunks together
         for item, result, exchanges in self.calls.map(lambda i: self._single(i, deadline), items):
             found[item["request_id"]] = result
             records.extend(exchanges)
 
-    def _single(self, item, deadline):
+    def _single(self, item: Item, deadline: float) -> tuple[Item, Found, list[dict[str, Any]]]:
         if not self.circuit.allows():
             return item, ("hold", "down"), []
         if self.clock() > deadline:  # the chunk waited its budget for a free slot: no more calls for it
@@ -126,6 +148,7 @@ class Bridge:
             return item, ("hold", "rate"), []
         capture = archive.Capture() if self.keep_archive else None
         self.metrics["calls"] += 1
+        result: Found
         try:
             answer = self.client.get_person_data(item["params"], item["external_id"], capture)
             self.circuit.record(OK)
@@ -145,10 +168,12 @@ class Bridge:
             result = ("done", failed(item, "internal", INTERNAL_ERROR))
         return item, result, capture.entries("getPersonData", [item["request_id"]]) if capture else []
 
-    def _settle(self, items, found, entries, now):
+    def _settle(
+        self, items: list[Item], found: dict[int, Found], entries: list[dict[str, Any]], now: datetime
+    ) -> Result:
         packed = pack_archive(entries) if self.keep_archive else None  # the chunk's exchanges in one record
         out = Result(archive=[packed] if packed else [])
-        reasons = Counter()
+        reasons: Counter[str] = Counter()
         for item in items:
             kind, value = found.get(item["request_id"], ("retry", "unavailable"))
             if kind != "done":
@@ -173,14 +198,14 @@ class Bridge:
 
     # ---- a mass batch (runs in the batcher's green thread) ----
 
-    def _run_mass(self, items):
+    def _run_mass(self, items: list[Item]) -> tuple[dict[int, Found], list[dict[str, Any]]]:
         requests, sent, single = mass.requests_for(items)
-        results = {i["request_id"]: ("single",) for i in single}
+        results: dict[int, Found] = {i["request_id"]: ("single",) for i in single}
         if not sent:
             return results, []
         ids = [i["request_id"] for i in sent]
 
-        def all_(result):
+        def all_(result: Found) -> dict[int, Found]:
             results.update({i: result for i in ids})
             return results
 
@@ -218,8 +243,10 @@ class Bridge:
         entries = start.entries("getMassInsuranceStatusStart", ids) + final.entries("getMassInsuranceStatusPoll", ids)
         return results, entries
 
-    def _mass_call(self, requests, start, final):
-        token = self.mass_client.start(requests, str(uuid.uuid4()), start)
+    def _mass_call(self, requests: list[dict[str, Any]], start: archive.Capture, final: archive.Capture) -> bytes:
+        client = self.mass_client
+        assert client is not None  # the batcher gets items only with a mass client
+        token = client.start(requests, str(uuid.uuid4()), start)
         self.circuit.record(OK)
         began = self.clock()
         while True:
@@ -230,7 +257,7 @@ class Bridge:
                 continue
             capture = archive.Capture()
             try:
-                status, content = self.mass_client.poll(token, str(uuid.uuid4()), capture)
+                status, content = client.poll(token, str(uuid.uuid4()), capture)
             except Exception:
                 final.exchanges.extend(capture.exchanges)  # a failed poll is archived too
                 raise
@@ -246,7 +273,7 @@ class Bridge:
 
     # ---- while down ----
 
-    def probe(self):
+    def probe(self) -> str | None:
         """One real call while the shared state is down (whoever claims the probe); up again on any answer."""
         if self.circuit.state()["state"] != DOWN or not self.circuit.claim_probe():
             return None

@@ -7,18 +7,23 @@ redelivered and the same chunk succeeds later (storing is idempotent). Any other
 """
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine
 
 from services.journal import archive, held, store
 from shared.domain import Outcome
 from shared.outage import database_away
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NOT_STORED = "Ответ ФЕРЗЛ не сохранён в журнале (внутренняя ошибка). Направьте запрос повторно."
 
 
-def store_chunk(engine, chunk):
+def store_chunk(engine: Engine, chunk: dict[str, Any]) -> dict[str, int]:
     """Store a loaded shared.messages.OutcomeChunk -> {"stored", "duplicates", "refused"}; raises only
     transient errors."""
     try:
@@ -40,7 +45,7 @@ def store_chunk(engine, chunk):
     return result
 
 
-def _one_by_one(engine, chunk):
+def _one_by_one(engine: Engine, chunk: dict[str, Any]) -> dict[str, int]:
     totals = {"stored": 0, "duplicates": 0, "refused": 0}
     _quietly(engine, "archive of chunk " + chunk["chunk_id"], archive.store, chunk["archive"])
     for outcome in chunk["outcomes"]:
@@ -58,11 +63,11 @@ def _one_by_one(engine, chunk):
     return totals
 
 
-def refused(request_id):
+def refused(request_id: int) -> dict[str, Any]:
     return Outcome.failed(request_id, "internal", NOT_STORED, datetime.now(UTC).isoformat()).to_dict()
 
 
-def _quietly(engine, what, step, data):
+def _quietly(engine: Engine, what: str, step: Callable[[Connection, Any], T], data: Any) -> T | None:
     """step(conn, data) in a transaction of its own -> its result; None when the database refused it."""
     try:
         with engine.begin() as conn:

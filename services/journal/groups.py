@@ -1,10 +1,13 @@
 """Group requests (manual §5): creation in one transaction, counters, status, journal, export pages."""
 
 import json
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, RowMapping, text
 
-from services.journal.store import where_created
+from services.journal.store import Identity, where_created
 from shared import params as P
 from shared.domain import Answer
 from shared.status import ANSWERED, ERROR, SENT, group_label
@@ -12,14 +15,23 @@ from shared.status import ANSWERED, ERROR, SENT, group_label
 INSERT_BATCH = 5_000
 
 
-def group_status(total, answered, failed):
+def group_status(total: int, answered: int, failed: int) -> str:
     """«Отправлен» while rows wait; then «Ошибка» if ФЕРЗЛ answered no row at all, else «Получен ответ»."""
     if answered + failed < total:
         return SENT
     return ERROR if total and answered == 0 else ANSWERED
 
 
-def create_group(conn, identity, name, filename, columns, rows, encoding=None, idempotency_key=None):
+def create_group(
+    conn: Connection,
+    identity: Identity,
+    name: str,
+    filename: str | None,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    encoding: str | None = None,
+    idempotency_key: str | None = None,
+) -> dict[str, Any] | None:
     """Insert the group and all its requests (rows as lists in `columns` order, from flk.check_group).
     A repeated idempotency key returns the group created the first time."""
     if idempotency_key:
@@ -67,7 +79,7 @@ def create_group(conn, identity, name, filename, columns, rows, encoding=None, i
     return {"id": group_id, "total": len(rows), "repeated": False}
 
 
-def _by_key(conn, identity, idempotency_key):
+def _by_key(conn: Connection, identity: Identity, idempotency_key: str | None) -> dict[str, Any] | None:
     found = conn.execute(
         text("SELECT id, total FROM groups WHERE organization_id = :o AND idempotency_key = :k"),
         {"o": identity.organization_id, "k": idempotency_key},
@@ -75,7 +87,7 @@ def _by_key(conn, identity, idempotency_key):
     return {"id": found.id, "total": found.total, "repeated": True} if found else None
 
 
-def _records(columns, rows):
+def _records(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     """Rows as flk.check_group sends them -> records for the insert (COPY is not available under eventlet's
     green psycopg2, and one JSON parameter per batch is as quick)."""
     out = []
@@ -88,7 +100,7 @@ def _records(columns, rows):
     return out
 
 
-def _group(row):
+def _group(row: RowMapping) -> dict[str, Any]:
     status = group_status(row["total"], row["answered"], row["failed"])
     return {
         "id": row["id"],
@@ -105,7 +117,7 @@ def _group(row):
     }
 
 
-def get_group(conn, identity, group_id):
+def get_group(conn: Connection, identity: Identity, group_id: int) -> dict[str, Any] | None:
     row = (
         conn.execute(
             text("SELECT * FROM groups WHERE id = :g AND organization_id = :o"),
@@ -117,12 +129,20 @@ def get_group(conn, identity, group_id):
     return _group(row) if row else None
 
 
-def list_groups(conn, identity, date_from=None, date_to=None, page=1, per_page=50):
+def list_groups(
+    conn: Connection,
+    identity: Identity,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> dict[str, Any]:
     """Groups of the organisation, newest first (the page defaults to the last 30 days)."""
-    where, args = ["organization_id = :o"], {"o": identity.organization_id}
+    where = ["organization_id = :o"]
+    args: dict[str, Any] = {"o": identity.organization_id}
     where_created(where, args, date_from, date_to)
     clause = " AND ".join(where)
-    total = conn.execute(text(f"SELECT count(*) FROM groups WHERE {clause}"), args).scalar_one()
+    total: int = conn.execute(text(f"SELECT count(*) FROM groups WHERE {clause}"), args).scalar_one()
     rows = (
         conn.execute(
             text(f"SELECT * FROM groups WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"),
@@ -142,7 +162,7 @@ def list_groups(conn, identity, date_from=None, date_to=None, page=1, per_page=5
     }
 
 
-def take_finished_notices(conn, identity):
+def take_finished_notices(conn: Connection, identity: Identity) -> list[dict[str, Any]]:
     """Groups of this user that finished and were not announced yet; marks them announced (once per group)."""
     rows = (
         conn.execute(
@@ -169,7 +189,9 @@ _EXPORT_SQL = (
 )
 
 
-def export_page(conn, identity, group_id, after_line=0, limit=5000):
+def export_page(
+    conn: Connection, identity: Identity, group_id: int, after_line: int = 0, limit: int = 5000
+) -> list[dict[str, Any]]:
     """Requests of a group in file order, after a line number: the export streams page by page.
     Each as shared.export.row takes it; of the answer only what the file shows (PostgreSQL picks the fields:
     decoding whole answers in Python was a third of an export)."""

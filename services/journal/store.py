@@ -1,9 +1,11 @@
 """Journal business logic over a SQLAlchemy connection: no nameko here, tested without a broker."""
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, RowMapping, text
 
 from shared import clock
 from shared import params as P
@@ -17,15 +19,21 @@ class Identity(dict):
     """Who acts: {"user_id", "organization_id"}; every read is scoped to the organisation."""
 
     @property
-    def organization_id(self):
+    def organization_id(self) -> int:
         return int(self["organization_id"])
 
     @property
-    def user_id(self):
+    def user_id(self) -> int:
         return int(self["user_id"])
 
 
-def create_request(conn, identity, params, group_id=None, line_no=None):
+def create_request(
+    conn: Connection,
+    identity: Identity,
+    params: Mapping[str, Any],
+    group_id: int | None = None,
+    line_no: int | None = None,
+) -> dict[str, Any]:
     row = (
         conn.execute(
             text(
@@ -104,7 +112,14 @@ _ANY_WORK = text(  # anything to claim: a request never published, or one whose 
 )
 
 
-def dispatch_window(chunk_size, concurrency, lease_seconds, rate_limit=0.0, configured=0, bridges=1):
+def dispatch_window(
+    chunk_size: int,
+    concurrency: int,
+    lease_seconds: float,
+    rate_limit: float | None = 0.0,
+    configured: int | None = 0,
+    bridges: int | None = 1,
+) -> int:
     """How many requests the journal keeps in flight (published, not answered, lease alive).
 
     `configured` (DISPATCH_WINDOW) > 0 is the window; 0 means automatic: what the bridge processes prefetch,
@@ -122,7 +137,7 @@ def dispatch_window(chunk_size, concurrency, lease_seconds, rate_limit=0.0, conf
     return max(1, window)
 
 
-def in_flight(conn, lease_seconds):
+def in_flight(conn: Connection, lease_seconds: float) -> int:
     """Requests published and still awaited: «Отправлен» with a live lease (parked ones have it in the future)."""
     return conn.execute(
         text(
@@ -133,7 +148,7 @@ def in_flight(conn, lease_seconds):
     ).scalar_one()
 
 
-def dispatch_room(conn, window, lease_seconds):
+def dispatch_room(conn: Connection, window: int, lease_seconds: float) -> int:
     """How many requests this transaction may claim: window − in flight; 0 when nothing waits to be claimed or
     while another dispatcher's transaction has the turn (a transaction-scoped advisory lock, so two journal
     processes never overshoot).
@@ -148,7 +163,7 @@ def dispatch_room(conn, window, lease_seconds):
     return max(0, int(window) - in_flight(conn, lease_seconds))
 
 
-def claim_pending(conn, limit, lease_seconds, sweep=True):
+def claim_pending(conn: Connection, limit: int, lease_seconds: float, sweep: bool = True) -> list[dict[str, Any]]:
     """Take up to `limit` requests that wait for ФЕРЗЛ and have no live dispatch; mark them dispatched.
 
     Fair order: requests whose lease ran out (published long ago, rare) first; then individual requests (a user
@@ -159,12 +174,12 @@ def claim_pending(conn, limit, lease_seconds, sweep=True):
     shares to hand out or with `sweep` — the service sweeps every few seconds, not at every dispatch.
     Returns [{request_id, external_id, params, group_id}] sorted by request_id."""
     lease = {"lease": lease_seconds}
-    rows = []
+    rows: list[RowMapping] = []
     for query in (_CLAIM_EXPIRED, _CLAIM_INDIVIDUAL):
         if limit - len(rows) > 0:
             rows += conn.execute(text(query), {**lease, "limit": limit - len(rows)}).mappings().all()
     remaining = limit - len(rows)
-    active = (
+    active: Sequence[int] = (
         conn.execute(text("SELECT id FROM groups WHERE finished_at IS NULL ORDER BY id")).scalars().all()
         if remaining > 0
         else []
@@ -178,7 +193,7 @@ def claim_pending(conn, limit, lease_seconds, sweep=True):
             .mappings()
             .all()
         )
-        per_group = {}
+        per_group: dict[int, int] = {}
         for r in got:
             per_group[r["group_id"]] = per_group.get(r["group_id"], 0) + 1
         active = [g for g in active if per_group.get(g, 0) >= share]  # the others have nothing more now
@@ -192,7 +207,7 @@ def claim_pending(conn, limit, lease_seconds, sweep=True):
     ]
 
 
-def dispatch_chunks(items, size):
+def dispatch_chunks(items: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
     """Claimed items -> work chunks of up to `size`: individual requests first, in chunks of their own; then
     group rows, each group's rows together (the bridge's mass path wants many rows of a group in one chunk)."""
     size = max(1, int(size))
@@ -201,7 +216,7 @@ def dispatch_chunks(items, size):
     return [part[n : n + size] for part in (single, grouped) for n in range(0, len(part), size)]
 
 
-def mo_names(conn, codes):
+def mo_names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
     if not codes:
         return {}
     rows = conn.execute(
@@ -221,7 +236,7 @@ _STORE = text(
 )
 
 
-def store_outcomes(conn, outcomes):
+def store_outcomes(conn: Connection, outcomes: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """Store answers idempotently: only requests still «Отправлен» change; repeats are counted and ignored.
 
     One statement a chunk: the rows, their history events. No SELECT … FOR UPDATE first: the UPDATE locks each
@@ -232,7 +247,7 @@ def store_outcomes(conn, outcomes):
     if not by_id:
         return {"stored": 0, "duplicates": 0}
     codes = {a.mo_code for o in by_id.values() if o.answer for a in o.answer.attachments}
-    names = mo_names(conn, codes - {None})
+    names = mo_names(conn, {c for c in codes if c is not None})
     records = [
         {
             "id": i,
@@ -249,8 +264,8 @@ def store_outcomes(conn, outcomes):
     return {"stored": len(updated), "duplicates": len(by_id) - len(updated)}
 
 
-def _count_group_answers(conn, updated):
-    per_group = {}
+def _count_group_answers(conn: Connection, updated: Sequence[RowMapping]) -> None:
+    per_group: dict[int, tuple[int, int]] = {}
     for u in updated:
         if u["group_id"] is not None:
             answered, failed = per_group.get(u["group_id"], (0, 0))
@@ -266,7 +281,7 @@ def _count_group_answers(conn, updated):
         )
 
 
-def _card(row):
+def _card(row: RowMapping) -> dict[str, Any]:
     params = row["params"]
     return {
         "id": row["id"],
@@ -284,7 +299,7 @@ def _card(row):
     }
 
 
-def get_card(conn, identity, request_id):
+def get_card(conn: Connection, identity: Identity, request_id: int) -> dict[str, Any] | None:
     row = (
         conn.execute(
             text("SELECT * FROM requests WHERE id = :id AND organization_id = :org"),
@@ -296,7 +311,7 @@ def get_card(conn, identity, request_id):
     return _card(row) if row else None
 
 
-def where_created(where, args, date_from, date_to):
+def where_created(where: list[str], args: dict[str, Any], date_from: date | None, date_to: date | None) -> None:
     """Add the created_at conditions of an inclusive Moscow date range to a WHERE list and its arguments."""
     start, end = clock.day_bounds(date_from, date_to)
     if start:
@@ -307,12 +322,14 @@ def where_created(where, args, date_from, date_to):
         args["end"] = end
 
 
-def list_requests(conn, identity, filters=None, page=1, per_page=50):
+def list_requests(
+    conn: Connection, identity: Identity, filters: Mapping[str, Any] | None = None, page: int = 1, per_page: int = 50
+) -> dict[str, Any]:
     """A page of the journal, newest first; one group's requests in the order of its file.
     Filters: date_from, date_to (date), fio, status, group_id, mine."""
     filters = filters or {}
     where = ["organization_id = :org"]
-    args = {"org": identity.organization_id}
+    args: dict[str, Any] = {"org": identity.organization_id}
     if filters.get("group_id") is not None:
         where.append("group_id = :group")
         args["group"] = int(filters["group_id"])
@@ -331,7 +348,7 @@ def list_requests(conn, identity, filters=None, page=1, per_page=50):
     clause = " AND ".join(where)
     order = "line_no, id" if filters.get("group_id") is not None else "created_at DESC, id DESC"
     # Counting is capped: an exact count of a broad filter over millions of rows costs seconds.
-    counted = conn.execute(
+    counted: int = conn.execute(
         text(f"SELECT count(*) FROM (SELECT 1 FROM requests WHERE {clause} LIMIT :cap) s"),
         {**args, "cap": COUNT_CAP + 1},
     ).scalar_one()
@@ -368,7 +385,7 @@ def list_requests(conn, identity, filters=None, page=1, per_page=50):
     }
 
 
-def count_recent(conn, identity, seconds):
+def count_recent(conn: Connection, identity: Identity, seconds: float) -> int:
     """Individual requests the user created in the last `seconds` (the per-user submission limit)."""
     return conn.execute(
         text(
@@ -379,11 +396,11 @@ def count_recent(conn, identity, seconds):
     ).scalar_one()
 
 
-def _escape_like(value):
+def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def parse_date(value):
+def parse_date(value: date | str | None) -> date | None:
     if value in (None, ""):
         return None
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
