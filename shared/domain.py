@@ -53,17 +53,17 @@ class RequestParams:
 class Policy:
     """The policy (ДПФС) an answer shows; `enp` is the answer's ЕНП."""
 
-    type: str | None = None
-    series: str | None = None
-    number: str | None = None
-    enp: str | None = None
-    status: str | None = None
-    date_begin: str | None = None
-    date_end: str | None = None
-    okato: str | None = None
-    smo_name: str | None = None
-    smo_ogrn: str | None = None
-    smo_code: str | None = None
+    type: str | None
+    series: str | None
+    number: str | None
+    enp: str | None
+    status: str | None
+    date_begin: str | None
+    date_end: str | None
+    okato: str | None
+    smo_name: str | None
+    smo_ogrn: str | None
+    smo_code: str | None
 
     @classmethod
     def from_dict(cls, data: Data) -> Policy:
@@ -102,11 +102,11 @@ class Policy:
 class Attachment:
     """Attachment of the person to an МО; mo_name comes from the journal's МО dictionary (ФЕРЗЛ sends codes)."""
 
-    status: str | None = None
-    mo_code: str | None = None
-    date_begin: str | None = None
-    date_end: str | None = None
-    area_type: str | None = None
+    status: str | None
+    mo_code: str | None
+    date_begin: str | None
+    date_end: str | None
+    area_type: str | None
     mo_name: str | None = None
 
     @property

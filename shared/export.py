@@ -70,7 +70,7 @@ def current_attachments(answer: Answer | None) -> list[Attachment]:
     return answer.current_attachments(MAX_ATTACHMENTS) if answer else []
 
 
-_NO_ATTACHMENT = Attachment()
+_NO_ATTACHMENT = Attachment(None, None, None, None, None)
 
 
 def row(request: Mapping[str, Any]) -> list[str]:

@@ -4,19 +4,19 @@ from shared.domain import Answer, Attachment, Outcome, Policy, RequestParams, an
 from shared.params import FIELDS
 
 ENP = "5096989785000017"
-POLICY = {
-    "type": "П",
-    "series": None,
-    "number": ENP,
-    "enp": ENP,
-    "status": "ДПП",
-    "date_begin": "2013-01-10",
-    "date_end": None,
-    "okato": "46000",
-    "smo_name": 'АО "ТЕСТОВАЯ СК"',
-    "smo_ogrn": "1055000004047",
-    "smo_code": "50004",
-}
+POLICY = dict(
+    type="П",
+    series=None,
+    number=ENP,
+    enp=ENP,
+    status="ДПП",
+    date_begin="2013-01-10",
+    date_end=None,
+    okato="46000",
+    smo_name='АО "ТЕСТОВАЯ СК"',
+    smo_ogrn="1055000004047",
+    smo_code="50004",
+)
 ATTACHMENT = {"status": "ДПП", "mo_code": "501000", "date_begin": "2020-01-02", "date_end": None, "area_type": "1"}
 ANSWER = {"oip": "123456789012", "enp": ENP, "policy": POLICY, "attachments": [ATTACHMENT]}
 
@@ -55,19 +55,19 @@ def test_mo_names_are_part_of_the_stored_form_only():
 
 def test_current_attachments_are_the_active_ones_in_order():
     codes = ["ДПП", "НСМ", "ДПУ", "ДВП", "ДПП"]
-    answer = Answer(attachments=tuple(Attachment(status=s, mo_code=str(i)) for i, s in enumerate(codes)))
+    answer = Answer(attachments=tuple(Attachment(s, str(i), None, None, None) for i, s in enumerate(codes)))
     assert [a.mo_code for a in answer.current_attachments()] == ["0", "2", "3", "4"]
     assert [a.mo_code for a in answer.current_attachments(3)] == ["0", "2", "3"]
 
 
 def test_display_order_active_therapy_first_then_newest():
     rows = [
-        Attachment("ДПП", "3", "2023-01-01", area_type="3"),
-        Attachment("ДПП", "old-active", "2019-01-01", area_type="1"),
-        Attachment("НСМ", "closed", "2015-01-01", "2018-12-31", area_type="1"),
-        Attachment("ДПУ", "new-active", "2021-05-05", area_type="1"),
-        Attachment("ДПП", "undated", None, area_type="2"),
-        Attachment("ДПП", "2", "2016-01-01", area_type="2"),
+        Attachment("ДПП", "3", "2023-01-01", None, "3"),
+        Attachment("ДПП", "old-active", "2019-01-01", None, "1"),
+        Attachment("НСМ", "closed", "2015-01-01", "2018-12-31", "1"),
+        Attachment("ДПУ", "new-active", "2021-05-05", None, "1"),
+        Attachment("ДПП", "undated", None, None, "2"),
+        Attachment("ДПП", "2", "2016-01-01", None, "2"),
     ]
     order = [a.mo_code for a in sorted_attachments(rows)]
     assert order == ["new-active", "old-active", "3", "2", "closed", "undated"]
