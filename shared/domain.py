@@ -173,7 +173,7 @@ class Answer:
         }
 
 
-def answer_of(value: Answer | Data | None) -> Answer | None:
+def as_answer(value: Answer | Data | None) -> Answer | None:
     """An Answer from an Answer, its dict form, or nothing (None or an empty dict)."""
     if isinstance(value, Answer) or value is None:
         return value
@@ -205,7 +205,7 @@ class Outcome:
             data["request_id"],
             data["status"],
             data["answered_at"],
-            answer_of(data.get("answer")),
+            as_answer(data.get("answer")),
             data.get("error_code"),
             data.get("error_message"),
         )

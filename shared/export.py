@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.clock import MOSCOW, to_moscow
 from shared.dictionaries.policy_types import policy_type_name
-from shared.domain import Answer, Attachment, answer_of
+from shared.domain import Answer, Attachment, as_answer
 from shared.params import format_date
 from shared.status import ERROR, label
 
@@ -76,7 +76,7 @@ _NO_ATTACHMENT = Attachment(None, None, None, None, None)
 def row(request: Mapping[str, Any]) -> list[str]:
     """request: {line_no, name, created_at, status, error_message, answer, answered_at} -> the export cells;
     the answer an Answer or its dict form."""
-    answer = answer_of(request.get("answer"))
+    answer = as_answer(request.get("answer"))
     policy = answer.policy if answer else None
     status = label(request["status"])
     if request["status"] == ERROR and request.get("error_message"):

@@ -9,7 +9,7 @@ from shared import params as P
 from shared.dictionaries.f011 import dul_type_choices
 from shared.dictionaries.policy_types import POLICY_TYPES, REQUEST_POLICY_TYPES, policy_type_name
 from shared.dictionaries.statuses import ATTACHMENT_STATUSES, POLICY_STATUSES
-from shared.domain import Attachment, Policy, answer_of
+from shared.domain import Attachment, Policy, as_answer
 from shared.status import ANSWERED, ERROR, SENT, STATUSES, label
 
 DATE_FIELDS = ("as_of", "birth_date")
@@ -198,7 +198,7 @@ def attachment_rows(item: Attachment):
 
 
 def card_view(card):
-    answer = answer_of(card.get("answer"))
+    answer = as_answer(card.get("answer"))
     policy = answer.policy if answer else None
     attachments = [attachment_rows(a) for a in answer.attachments] if answer else []
     return {

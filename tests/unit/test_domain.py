@@ -1,6 +1,6 @@
 """shared.domain: the domain types and their dict forms (messages, database rows)."""
 
-from shared.domain import Answer, Attachment, Outcome, Policy, RequestParams, answer_of, sorted_attachments
+from shared.domain import Answer, Attachment, Outcome, Policy, RequestParams, as_answer, sorted_attachments
 from shared.params import FIELDS
 
 ENP = "5096989785000017"
@@ -75,9 +75,9 @@ def test_display_order_active_therapy_first_then_newest():
 
 def test_answer_of_takes_either_form():
     answer = Answer.from_dict(ANSWER)
-    assert answer_of(answer) is answer
-    assert answer_of(ANSWER) == answer
-    assert answer_of(None) is None and answer_of({}) is None
+    assert as_answer(answer) is answer
+    assert as_answer(ANSWER) == answer
+    assert as_answer(None) is None and as_answer({}) is None
 
 
 def test_outcome_message_forms():
