@@ -16,6 +16,8 @@ import time
 from collections import Counter, deque
 from datetime import UTC, datetime
 
+from shared.config import Settings
+
 log = logging.getLogger(__name__)
 
 UP, DEGRADED, DOWN = "up", "degraded", "down"
@@ -74,11 +76,11 @@ class Circuit:
     def __init__(
         self,
         store,
-        trip_failures=10,
-        degraded_ratio=0.2,
+        trip_failures=Settings.ferzl_trip_failures,
+        degraded_ratio=Settings.ferzl_degraded_ratio,
         window=30.0,
         min_calls=10,
-        probe_seconds=15.0,
+        probe_seconds=Settings.ferzl_probe_seconds,
         refresh=1.0,
         clock=time.monotonic,
     ):

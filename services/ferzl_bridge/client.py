@@ -1,9 +1,9 @@
 """zeep clients of ФЕРЗЛ: built once per process, shared by many green threads.
 
-The WSDL is our own contracts/ferzl file (ФЕРЗЛ is on a closed network); the binding is pointed
-at the configured URL. The token goes in the X-Auth-Token header of every call. Calls go over the
-bridge's own HTTP stack (connections.py), as the fast path's do. Nothing of a request or an answer is
-logged: they hold personal data. A call may pass an archive.Capture: the transport then records the
+The WSDL is our own contracts/ferzl file of FERZL_API_VERSION (shared.ferzl_api; ФЕРЗЛ is on a closed
+network); the binding is pointed at the configured URL. The token goes in the X-Auth-Token header of every
+call. Calls go over the bridge's own HTTP stack (connections.py), as the fast path's do. Nothing of a request
+or an answer is logged: they hold personal data. A call may pass an archive.Capture: the transport then records the
 raw exchanges (for the support archive, never for logs).
 """
 
@@ -11,6 +11,7 @@ import ssl
 import threading
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from requests.structures import CaseInsensitiveDict
@@ -23,18 +24,9 @@ from zeep.transports import Transport
 from services.ferzl_bridge import mapping
 from services.ferzl_bridge.connections import IDLE_SECONDS, Connections, one_line, send
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlError, FerzlRejected, FerzlUnavailable
+from shared import config, ferzl_api
 
-
-def _contracts():
-    """contracts/ferzl of the source tree, else of the working directory (a non-editable install)."""
-    beside = Path(__file__).resolve().parents[2] / "contracts" / "ferzl"
-    return beside if beside.exists() else Path.cwd() / "contracts" / "ferzl"
-
-
-WSDL = _contracts() / "wsdl" / "mpiPersonInfoServiceWs.wsdl"
-BINDING = "{http://ffoms.ru/services/24.2.6/mpiPersonInfoService}TFOMS_SoapBinding"
-ASYNC_WSDL = _contracts() / "wsdl" / "mpiAsyncOperationsServiceWs.wsdl"
-ASYNC_BINDING = "{http://ffoms.ru/services/24.2.6/mpiAsyncOperationsService}TFOMS_SoapBinding"
+ASYNC_BINDING = ferzl_api.DEFAULT.async_binding  # of the default version; a client takes its FerzlApi's
 AUTH_MESSAGES = {
     "401": "ФЕРЗЛ отклонил токен доступа (ошибка аутентификации)",
     "403": "Нет прав на вызов метода ФЕРЗЛ (ошибка доступа к ресурсу)",
@@ -150,21 +142,21 @@ def _call(operation, kwargs, result_of):
 class FerzlClient:
     def __init__(
         self,
-        url,
-        token,
-        timeout=30,
-        wsdl_path=None,
-        pool_size=100,
-        plugins=None,
-        verify=True,
-        connect_timeout=None,
-        idle_seconds=IDLE_SECONDS,
-    ):
+        url: str,
+        token: str,
+        timeout: float = config.Settings.ferzl_timeout,
+        wsdl_path: str | Path | None = None,
+        pool_size: int = 100,
+        plugins: list[Any] | None = None,
+        verify: bool = True,
+        connect_timeout: float | None = None,
+        idle_seconds: float = IDLE_SECONDS,
+        api: ferzl_api.FerzlApi = ferzl_api.DEFAULT,
+    ) -> None:
         transport = _Transport(token, timeout, connect_timeout, idle_seconds, pool_size, verify)
-        self.zeep = Client(
-            str(wsdl_path or WSDL), transport=transport, settings=Settings(strict=False), plugins=plugins or []
-        )
-        self.service = self.zeep.create_service(BINDING, url)
+        wsdl = wsdl_path or api.wsdl(ferzl_api.PERSON_INFO)
+        self.zeep = Client(str(wsdl), transport=transport, settings=Settings(strict=False), plugins=plugins or [])
+        self.service = self.zeep.create_service(api.binding, url)
         self.url = url
 
     def get_person_data(self, params: dict, external_id: str, capture=None) -> dict:
@@ -185,18 +177,20 @@ class MassClient:
 
     def __init__(
         self,
-        url,
-        token,
-        timeout=30,
-        wsdl_path=None,
-        pool_size=20,
-        verify=True,
-        connect_timeout=None,
-        idle_seconds=IDLE_SECONDS,
-    ):
+        url: str,
+        token: str,
+        timeout: float = config.Settings.ferzl_timeout,
+        wsdl_path: str | Path | None = None,
+        pool_size: int = 20,
+        verify: bool = True,
+        connect_timeout: float | None = None,
+        idle_seconds: float = IDLE_SECONDS,
+        api: ferzl_api.FerzlApi = ferzl_api.DEFAULT,
+    ) -> None:
         transport = _Transport(token, timeout, connect_timeout, idle_seconds, pool_size, verify)
-        self.zeep = Client(str(wsdl_path or ASYNC_WSDL), transport=transport, settings=Settings(strict=False))
-        self.service = self.zeep.create_service(ASYNC_BINDING, url)
+        wsdl = wsdl_path or api.wsdl(ferzl_api.ASYNC_OPERATIONS)
+        self.zeep = Client(str(wsdl), transport=transport, settings=Settings(strict=False))
+        self.service = self.zeep.create_service(api.async_binding, url)
         self.url = url
 
     def start(self, requests_, external_id, capture=None) -> str:

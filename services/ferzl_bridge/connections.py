@@ -32,10 +32,11 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from services.ferzl_bridge.errors import FerzlUnavailable
+from shared.config import Settings
 
 log = logging.getLogger(__name__)
 
-IDLE_SECONDS = 50.0  # default of FERZL_IDLE_SECONDS: below common firewall and server keep-alive timeouts
+IDLE_SECONDS = Settings.ferzl_idle_seconds  # below common firewall and server keep-alive timeouts
 SUSPECT_IDLE = 1.0  # a reused connection idle this long gets the short wait for the answer's head
 DROP_AFTER = 3  # connection errors in a row after which every idle connection is closed
 KEEPALIVE = (15, 5, 3)  # seconds idle before the first probe, seconds between probes, probes

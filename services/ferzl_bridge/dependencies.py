@@ -1,4 +1,4 @@
-"""The bridge's collaborators, built once per process from the nameko config."""
+"""The bridge's collaborators, built once per process from shared.config.Settings."""
 
 import logging
 import time
@@ -10,23 +10,17 @@ from nameko.extensions import DependencyProvider
 from services.ferzl_bridge import state as shared_state
 from services.ferzl_bridge.circuit import Circuit
 from services.ferzl_bridge.client import FerzlClient, MassClient
-from services.ferzl_bridge.connections import IDLE_SECONDS
 from services.ferzl_bridge.fast import FastClient
 from services.ferzl_bridge.ratelimit import Limiter, SharedBucket
 from services.ferzl_bridge.retry import Tiers
 from services.ferzl_bridge.work import Bridge
-from shared import db
+from shared import config, db
 from shared.dictionaries.mo import smo_dictionary
 from shared.messages import WORK_QUEUE
 from shared.queues import tier_name
 
 log = logging.getLogger(__name__)
 DEPTH_TTL = 2.0  # seconds a queue-depth reading is reused
-
-
-def _get(config, key, default, kind=float):
-    value = config.get(key)
-    return default if value in (None, "") else kind(value)
 
 
 class Ferzl:
@@ -96,48 +90,44 @@ class Ferzl:
 
 class FerzlProvider(DependencyProvider):
     def setup(self):
-        config = self.container.config
-        url, token, timeout = config["FERZL_URL"], config["FERZL_TOKEN"], float(config["FERZL_TIMEOUT"])
-        concurrency = int(config["FERZL_CONCURRENCY"])
+        s = config.from_nameko(self.container.config)
+        token, concurrency, api = s.ferzl_token, s.ferzl_concurrency, s.ferzl_api
         http = {
-            "timeout": timeout,
-            "connect_timeout": _get(config, "FERZL_CONNECT_TIMEOUT", 5.0),
-            "idle_seconds": _get(config, "FERZL_IDLE_SECONDS", IDLE_SECONDS),
+            "timeout": s.ferzl_timeout,
+            "connect_timeout": s.ferzl_connect_timeout,
+            "idle_seconds": s.ferzl_idle_seconds,
         }
-        self.engine = db.engine(
-            config["DATABASE_URL"], pool_size=4, max_overflow=4, pool_pre_ping=True, pool_recycle=1800
-        )
-        if config.get("FERZL_CLIENT", "fast") == "zeep":
-            client = FerzlClient(url, token, pool_size=concurrency, **http)
+        self.engine = db.engine(s.database_url, pool_size=4, max_overflow=4, pool_pre_ping=True, pool_recycle=1800)
+        if s.ferzl_client == "zeep":
+            client = FerzlClient(s.effective_ferzl_url, token, pool_size=concurrency, api=api, **http)
         else:
-            client = FastClient(url, token, pool_size=concurrency, **http)
-        async_url = config.get("FERZL_ASYNC_URL") or url.rsplit("/", 1)[0] + "/mpiAsyncOperationsServiceWs"
-        self.tiers = Tiers(config.get("FERZL_RETRY_TIERS") or "5,30,120,600")
-        limiter = Limiter(SharedBucket(self.engine), _get(config, "FERZL_RATE_LIMIT", 0.0), sleep=eventlet.sleep)
+            client = FastClient(s.effective_ferzl_url, token, pool_size=concurrency, api=api, **http)
+        self.tiers = Tiers(s.ferzl_retry_tiers)
+        limiter = Limiter(SharedBucket(self.engine), s.ferzl_rate_limit, sleep=eventlet.sleep)
         circuit = Circuit(
             shared_state.PgCircuitStore(self.engine),
-            trip_failures=_get(config, "FERZL_TRIP_FAILURES", 10, int),
-            degraded_ratio=_get(config, "FERZL_DEGRADED_RATIO", 0.2),
-            probe_seconds=_get(config, "FERZL_PROBE_SECONDS", 15.0),
+            trip_failures=s.ferzl_trip_failures,
+            degraded_ratio=s.ferzl_degraded_ratio,
+            probe_seconds=s.ferzl_probe_seconds,
         )
         self.bridge = Bridge(
             client,
             limiter,
             circuit,
             self.tiers,
-            mass_client=MassClient(async_url, token, **http),
+            mass_client=MassClient(s.effective_ferzl_async_url, token, api=api, **http),
             concurrency=concurrency,
             smo={code: (name, ogrn) for code, name, ogrn in smo_dictionary()},
-            horizon_hours=_get(config, "FERZL_RETRY_HORIZON_HOURS", 24.0),
-            hold_budget=_get(config, "FERZL_HOLD_BUDGET", 120.0),
-            mass_min=_get(config, "FERZL_MASS_MIN", 50, int),
-            mass_batch=_get(config, "FERZL_MASS_BATCH", 1000, int),
-            mass_wait=_get(config, "FERZL_MASS_WAIT", 0.5),
-            mass_poll=_get(config, "FERZL_MASS_POLL", 1.0),
-            mass_timeout=_get(config, "FERZL_MASS_TIMEOUT", 600.0),
-            archive=_get(config, "FERZL_ARCHIVE_DAYS", 30, int) > 0,
+            horizon_hours=s.ferzl_retry_horizon_hours,
+            hold_budget=s.ferzl_hold_budget,
+            mass_min=s.ferzl_mass_min,
+            mass_batch=s.ferzl_mass_batch,
+            mass_wait=s.ferzl_mass_wait,
+            mass_poll=s.ferzl_mass_poll,
+            mass_timeout=s.ferzl_mass_timeout,
+            archive=s.ferzl_archive_days > 0,
         )
-        self.amqp_uri = config["AMQP_URI"]
+        self.amqp_uri = s.amqp_uri
         self.started = datetime.now(UTC).isoformat()
         self.synced, self.depth, self.depth_at = 0.0, None, 0.0
 

@@ -5,22 +5,24 @@ Why: zeep costs about 1.7 ms of CPU per call on the 2-core test machine (request
 parsing and object building ~0.7 ms, the envelope ~0.1 ms); this path costs about 0.2 ms (see
 docs/benchmarks.md). The contract is unchanged: zeep still loads the WSDL (FerzlClient), serves the
 async service and every other call, and the tests check that both paths send the same envelope and
-read the same answer (tests/unit/test_bridge_fast.py, tests/contract). Element names, namespaces and
-order follow contracts/ferzl/xsd; the answer is read into the same plain dict zeep's
+read the same answer (tests/unit/test_bridge_fast.py, tests/contract). Element names and order follow
+contracts/ferzl/xsd, the namespaces are those of FERZL_API_VERSION (shared.ferzl_api); the answer is read into the same plain dict zeep's
 serialize_object makes, and mapping.answer_from_response does the rest.
 """
 
 import re
+import ssl
 
 from lxml import etree
 
 from services.ferzl_bridge import mapping
 from services.ferzl_bridge.connections import IDLE_SECONDS, Connections, one_line, send
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected, FerzlUnavailable
+from shared import ferzl_api
+from shared.config import Settings
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
-TYPES = "http://ffoms.ru/types/24.2.6/mpiPersonInfoSchema"
-COMMON = "http://ffoms.ru/types/24.2.6/commonTypes"
+TYPES, COMMON = ferzl_api.DEFAULT.types, ferzl_api.DEFAULT.common  # of the default version
 ACTION = '"http://ffoms.ru/services/tfoms/getPersonData"'
 AUTH_MESSAGES = {
     "401": "ФЕРЗЛ отклонил токен доступа (ошибка аутентификации)",
@@ -80,11 +82,11 @@ def _elements(values, order, out):
         out.append(f"</{ns}:{name}>")
 
 
-def envelope(request: dict) -> bytes:
-    """The SOAP 1.1 envelope for mapping.build_request's dict, as zeep would send it."""
+def envelope(request: dict, api: ferzl_api.FerzlApi = ferzl_api.DEFAULT) -> bytes:
+    """The SOAP 1.1 envelope for mapping.build_request's dict, as zeep would send it, in api's namespaces."""
     out = [
         f'<?xml version="1.0" encoding="utf-8"?><soap-env:Envelope xmlns:soap-env="{SOAP}"><soap-env:Body>'
-        f'<t:getPersonDataRequest xmlns:t="{TYPES}" xmlns:c="{COMMON}">'
+        f'<t:getPersonDataRequest xmlns:t="{api.types}" xmlns:c="{api.common}">'
         f"<c:externalRequestId>{_text(request['externalRequestId'])}</c:externalRequestId>"
         f"<t:personDataSearchParams>"
     ]
@@ -172,9 +174,17 @@ class FastClient:
     """get_person_data like FerzlClient's, without zeep."""
 
     def __init__(
-        self, url, token, timeout=30, pool_size=100, context=None, connect_timeout=None, idle_seconds=IDLE_SECONDS
-    ):
-        self.url = url
+        self,
+        url: str,
+        token: str,
+        timeout: float = Settings.ferzl_timeout,
+        pool_size: int = 100,
+        context: ssl.SSLContext | None = None,
+        connect_timeout: float | None = None,
+        idle_seconds: float = IDLE_SECONDS,
+        api: ferzl_api.FerzlApi = ferzl_api.DEFAULT,
+    ) -> None:
+        self.url, self.api = url, api
         self.connections = Connections(url, timeout, pool_size, context, connect_timeout, idle_seconds)
         self.headers = {
             "Content-Type": "text/xml; charset=utf-8",
@@ -196,6 +206,6 @@ class FastClient:
         return data
 
     def get_person_data(self, params: dict, external_id: str, capture=None) -> dict:
-        body = envelope(mapping.build_request(params, external_id))
+        body = envelope(mapping.build_request(params, external_id), self.api)
         response = read_response(self.exchange(body, capture))
         return mapping.answer_from_response(response, params.get("birth_date"))

@@ -10,13 +10,13 @@ together do not come back together (a message can wait at most 25 % longer behin
 import random
 from datetime import datetime, timedelta
 
-from shared.queues import parse_tiers
+from shared.queues import DEFAULT_TIERS, parse_tiers
 
 JITTER = 0.25
 
 
 class Tiers:
-    def __init__(self, text="5,30,120,600", rng=None):
+    def __init__(self, text=DEFAULT_TIERS, rng=None):
         self.seconds = parse_tiers(text)
         self.rng = rng or random.Random()
 

@@ -15,10 +15,11 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.ferzl_bridge.dependencies import FerzlProvider
-from shared import outage
+from shared import config, outage
 from shared.heartbeat import Heartbeat
 from shared.messages import ANSWERS_QUEUE, load_work_chunk
 from shared.queues import answers_queue, delay_queues, tier_name, work_queue
+from shared.settings import SettingsProvider
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,8 @@ log = logging.getLogger(__name__)
 class TierPublisher(Publisher):
     """A Publisher that also declares the delay queues of FERZL_RETRY_TIERS (known only at setup)."""
 
-    def setup(self):
-        tiers = self.container.config.get("FERZL_RETRY_TIERS") or "5,30,120,600"
+    def setup(self) -> None:
+        tiers = config.from_nameko(self.container.config).ferzl_retry_tiers
         self.declare = [answers_queue, work_queue] + delay_queues(tiers)
         super().setup()
 
@@ -35,6 +36,7 @@ class TierPublisher(Publisher):
 class FerzlBridgeService:
     name = "ferzl_bridge"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
+    settings = SettingsProvider()
     ferzl = FerzlProvider()
     publish = TierPublisher()
 

@@ -21,6 +21,7 @@ from services.ferzl_bridge.circuit import AUTH, DOWN, LIMITED, OK, REJECTED, UNA
 from services.ferzl_bridge.errors import FerzlAuthError, FerzlRejected, FerzlUnavailable
 from services.ferzl_bridge.lookup import INTERNAL_ERROR, answered, failed, settle
 from services.ferzl_bridge.mapping import NOT_FOUND
+from shared.config import Settings
 from shared.messages import pack_archive
 
 log = logging.getLogger(__name__)
@@ -49,15 +50,15 @@ class Bridge:
         tiers,
         *,
         mass_client=None,
-        concurrency=50,
+        concurrency=Settings.ferzl_concurrency,
         smo=None,
-        horizon_hours=24.0,
-        hold_budget=120.0,
-        mass_min=50,
-        mass_batch=1000,
-        mass_wait=0.5,
-        mass_poll=1.0,
-        mass_timeout=600.0,
+        horizon_hours=Settings.ferzl_retry_horizon_hours,
+        hold_budget=Settings.ferzl_hold_budget,
+        mass_min=Settings.ferzl_mass_min,
+        mass_batch=Settings.ferzl_mass_batch,
+        mass_wait=Settings.ferzl_mass_wait,
+        mass_poll=Settings.ferzl_mass_poll,
+        mass_timeout=Settings.ferzl_mass_timeout,
         archive=True,
         clock=time.monotonic,
         sleep=eventlet.sleep,

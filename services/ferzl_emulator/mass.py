@@ -21,21 +21,20 @@ from lxml import etree
 
 from services.ferzl_emulator.model import TEMPORARY
 from services.ferzl_emulator.soap import (
-    COMMON,
     GUID,
     NIL_GUID,
     SOAP,
     XS_DATE,
     _bytes,
-    _c,
     _el,
     _envelope,
     _opt,
     _text,
     add_errors,
 )
+from shared.ferzl_api import DEFAULT, FerzlApi
 
-ASYNC = "http://ffoms.ru/types/24.2.6/mpiAsyncOperationsSchema"
+ASYNC = DEFAULT.async_types  # of the default version
 XOP = "http://www.w3.org/2004/08/xop/include"
 OPERATIONS = {
     "getMassInsuranceStatusStartRequest": "getMassInsuranceStatusStart",
@@ -63,11 +62,7 @@ class Call:
     errors: list = field(default_factory=list)  # [(code, message, tag, value)]
 
 
-def _a(name):
-    return f"{{{ASYNC}}}{name}"
-
-
-def parse(body: bytes) -> Call:
+def parse(body: bytes, api: FerzlApi = DEFAULT) -> Call:
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError:
@@ -75,10 +70,10 @@ def parse(body: bytes) -> Call:
     soap_body = root.find(f"{{{SOAP}}}Body") if root.tag == f"{{{SOAP}}}Envelope" else None
     payload = next(iter(soap_body.iterchildren(tag=etree.Element)), None) if soap_body is not None else None
     qname = etree.QName(payload) if payload is not None else None
-    if payload is None or qname is None or qname.namespace != ASYNC or qname.localname not in OPERATIONS:
+    if payload is None or qname is None or qname.namespace != api.async_types or qname.localname not in OPERATIONS:
         raise BadEnvelope("Ошибка в формате запроса: неизвестная операция")
     call = Call(OPERATIONS[qname.localname], NIL_GUID)
-    external_id = _text(payload, _c("externalRequestId"))
+    external_id = _text(payload, api.c("externalRequestId"))
     if external_id and GUID.fullmatch(external_id):
         call.external_id = external_id
     else:
@@ -86,17 +81,17 @@ def parse(body: bytes) -> Call:
             ("400", "Идентификатор запроса externalRequestId должен быть GUID", "externalRequestId", external_id)
         )
     if call.operation == "getMassInsuranceStatusPoll":
-        call.op_token = _text(payload, _c("opToken"))
+        call.op_token = _text(payload, api.c("opToken"))
         if not call.op_token:
             call.errors.append(("400", "Не указан токен операции (opToken)", "opToken", None))
         return call
-    items = payload.findall(_a("requests"))
+    items = payload.findall(api.a("requests"))
     if not items:
         call.errors.append(("400", "Не указан список персон (requests)", "requests", None))
     if len(items) > MAX_PERSONS:
         call.errors.append(("400", f"Не более {MAX_PERSONS} персон в запросе", "requests", str(len(items))))
     for n, item in enumerate(items):
-        dt_raw, enp, oip = _text(item, _a("dt")), _text(item, _a("enp")), _text(item, _a("oip"))
+        dt_raw, enp, oip = _text(item, api.a("dt")), _text(item, api.a("enp")), _text(item, api.a("oip"))
         dt = None
         if dt_raw:
             m = XS_DATE.fullmatch(dt_raw)
@@ -184,30 +179,30 @@ def zipped(xml: bytes) -> bytes:
 # ---------------- SOAP answers ----------------
 
 
-def _response(operation, external_id):
+def _response(operation, external_id, api):
     env, body = _envelope()
-    resp = etree.SubElement(body, _a(f"{operation}Response"), nsmap={"ns2": COMMON, "ns4": ASYNC})
-    _el(resp, _c("externalRequestId"), external_id)
+    resp = etree.SubElement(body, api.a(f"{operation}Response"), nsmap={"ns2": api.common, "ns4": api.async_types})
+    _el(resp, api.c("externalRequestId"), external_id)
     return env, resp
 
 
-def start_response(external_id, op_token=None, errors=()) -> bytes:
-    env, resp = _response("getMassInsuranceStatusStart", external_id)
+def start_response(external_id, op_token=None, errors=(), api: FerzlApi = DEFAULT) -> bytes:
+    env, resp = _response("getMassInsuranceStatusStart", external_id, api)
     if errors:
-        add_errors(resp, errors)
-    _opt(resp, _c("opToken"), op_token)
+        add_errors(resp, errors, api)
+    _opt(resp, api.c("opToken"), op_token)
     return _bytes(env)
 
 
-def poll_response(external_id, op_token, status, content_id=None, errors=()) -> bytes:
+def poll_response(external_id, op_token, status, content_id=None, errors=(), api: FerzlApi = DEFAULT) -> bytes:
     """processingStatus and, when content_id is given, an xop:Include pointing at the zip part."""
-    env, resp = _response("getMassInsuranceStatusPoll", external_id)
+    env, resp = _response("getMassInsuranceStatusPoll", external_id, api)
     if errors:
-        add_errors(resp, errors)
-    _opt(resp, _c("opToken"), op_token)
-    _el(resp, _c("processingStatus"), status)
+        add_errors(resp, errors, api)
+    _opt(resp, api.c("opToken"), op_token)
+    _el(resp, api.c("processingStatus"), status)
     if content_id:
-        content = _el(resp, _a("content"))
+        content = _el(resp, api.a("content"))
         etree.SubElement(content, f"{{{XOP}}}Include", nsmap={"xop": XOP}, href=f"cid:{content_id}")
     return _bytes(env)
 

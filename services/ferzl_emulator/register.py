@@ -24,10 +24,11 @@ from services.ferzl_emulator.model import (
     attachment_order,
     iso,
 )
+from shared.config import Settings
 from shared.dictionaries.mo import mo_codes, smo_okato
 
-DEFAULT_SEED = 20231
-DEFAULT_SIZE = 100_000
+DEFAULT_SEED = Settings.emulator_seed
+DEFAULT_SIZE = Settings.emulator_size
 MAX_SIZE = 10_000_000
 REFERENCE_DATE = date(2026, 1, 1)  # the register's "now": nothing in it starts later
 DAY = timedelta(days=1)

@@ -11,23 +11,19 @@ import time
 import uuid
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import eventlet
 from werkzeug.wrappers import Request, Response
 
 from services.ferzl_emulator import mass, soap
 from services.ferzl_emulator.register import KINDS
-from shared import clock
+from shared import clock, ferzl_api
 
-BASE = "/api/t-foms/integration/ws/24.2.6"
-SOAP_PATH = f"{BASE}/wsdl/mpiPersonInfoServiceWs"
-ASYNC_PATH = f"{BASE}/wsdl/mpiAsyncOperationsServiceWs"
-WSDL_FILES = {SOAP_PATH: "mpiPersonInfoServiceWs.wsdl", ASYNC_PATH: "mpiAsyncOperationsServiceWs.wsdl"}
-CONTRACTS = Path(__file__).resolve().parents[2] / "contracts" / "ferzl"
-if not CONTRACTS.exists():  # a non-editable install: the contracts sit in the working directory
-    CONTRACTS = Path.cwd() / "contracts" / "ferzl"
-WSDL_PLACEHOLDER = "http://localhost:8080" + SOAP_PATH
+# paths of the default version; an Emulator serves those of its FerzlApi (FERZL_API_VERSION)
+BASE = ferzl_api.DEFAULT.base_path
+SOAP_PATH = ferzl_api.DEFAULT.person_info_path
+ASYNC_PATH = ferzl_api.DEFAULT.async_path
+WSDL_HOST = "http://localhost:8080"  # soap:address of the contract WSDL files, replaced by the request's host
 XML = "text/xml; charset=utf-8"
 MAX_BODY = 1024 * 1024
 MAX_SAMPLE = 1000
@@ -62,8 +58,9 @@ def _text(message, status, **headers):
 
 
 class Emulator:
-    def __init__(self, register, token, **knobs):
-        self.register = register
+    def __init__(self, register, token, api=ferzl_api.DEFAULT, **knobs):
+        self.register, self.api = register, api
+        self.services = {api.person_info_path: ferzl_api.PERSON_INFO, api.async_path: ferzl_api.ASYNC_OPERATIONS}
         self.defaults = {name: default for name, (_, default) in KNOBS.items()}
         self.defaults.update(token=token, **self._checked(knobs))
         self.knobs = dict(self.defaults)
@@ -83,14 +80,14 @@ class Emulator:
 
     def dispatch(self, request):
         path, method = request.path, request.method
-        if path == SOAP_PATH and method == "POST":
+        if path == self.api.person_info_path and method == "POST":
             return self.soap(request)
-        if path == ASYNC_PATH and method == "POST":
+        if path == self.api.async_path and method == "POST":
             return self.soap_async(request)
         endpoint = path[: -len(".wsdl")] if path.endswith(".wsdl") else path
-        if endpoint in WSDL_FILES and (path != endpoint or "wsdl" in request.args) and method == "GET":
+        if endpoint in self.services and (path != endpoint or "wsdl" in request.args) and method == "GET":
             return self.wsdl(request, endpoint)
-        if path.startswith(f"{BASE}/xsd/") and method == "GET":
+        if path.startswith(f"{self.api.base_path}/xsd/") and method == "GET":
             return self.xsd(path.rsplit("/", 1)[1])
         if path == "/emulator/health":
             return _json(
@@ -99,7 +96,7 @@ class Emulator:
                     "down": self._down(),
                     "seed": self.register.seed,
                     "size": self.register.size,
-                    "api_version": "24.2.6",
+                    "api_version": self.api.version,
                 }
             )
         if path == "/emulator/sample" and method == "GET":
@@ -164,7 +161,7 @@ class Emulator:
         if failure is not None:
             return failure, None, None
         try:
-            call = parse(request.get_data())
+            call = parse(request.get_data(), self.api)
         except bad_envelope as exc:
             self.counters["http_400"] += 1
             return Response(soap.fault(str(exc)), 400, content_type=XML), None, None
@@ -181,9 +178,9 @@ class Emulator:
         if response is not None:
             return response
         if item is not None:
-            body = soap.error_response(call.operation, call.external_id, [item])
+            body = soap.error_response(call.operation, call.external_id, [item], self.api)
         else:
-            body = soap.respond(self.register, call, clock.today())
+            body = soap.respond(self.register, call, clock.today(), self.api)
         return Response(body, 200, content_type=XML)
 
     def soap_async(self, request):
@@ -194,15 +191,19 @@ class Emulator:
         errors = [item] if item is not None else call.errors
         if call.operation == "getMassInsuranceStatusStart":
             if errors:
-                return Response(mass.start_response(call.external_id, errors=errors), 200, content_type=XML)
+                return Response(
+                    mass.start_response(call.external_id, errors=errors, api=self.api), 200, content_type=XML
+                )
             self.counters["mass_persons"] += len(call.requests)
             content = mass.zipped(mass.items_xml(self.register, call.requests, clock.today()))
             failed = bool(self.knobs["mass_error_rate"]) and self.rng.random() < self.knobs["mass_error_rate"]
             token = self.jobs.add(content, self.knobs["mass_delay_ms"] / 1000, failed)
-            return Response(mass.start_response(call.external_id, token), 200, content_type=XML)
+            return Response(mass.start_response(call.external_id, token, api=self.api), 200, content_type=XML)
         if errors:
             return Response(
-                mass.poll_response(call.external_id, call.op_token, mass.FAILED, errors=errors), 200, content_type=XML
+                mass.poll_response(call.external_id, call.op_token, mass.FAILED, errors=errors, api=self.api),
+                200,
+                content_type=XML,
             )
         job = self.jobs.get(call.op_token)
         if job is None:
@@ -212,20 +213,25 @@ class Emulator:
                     call.op_token,
                     mass.FAILED,
                     errors=[("409", "Операция с указанным токеном не найдена", "opToken", call.op_token)],
+                    api=self.api,
                 ),
                 200,
                 content_type=XML,
             )
         if not self.jobs.ready(job):
-            return Response(mass.poll_response(call.external_id, call.op_token, mass.RUNNING), 200, content_type=XML)
+            return Response(
+                mass.poll_response(call.external_id, call.op_token, mass.RUNNING, api=self.api), 200, content_type=XML
+            )
         if job.content is None:
             return Response(
-                mass.poll_response(call.external_id, call.op_token, mass.FAILED, errors=[soap.SYSTEM_ERROR]),
+                mass.poll_response(
+                    call.external_id, call.op_token, mass.FAILED, errors=[soap.SYSTEM_ERROR], api=self.api
+                ),
                 200,
                 content_type=XML,
             )
         content_id = f"{uuid.uuid4()}@ozsp.emulator"
-        envelope = mass.poll_response(call.external_id, call.op_token, mass.READY, content_id)
+        envelope = mass.poll_response(call.external_id, call.op_token, mass.READY, content_id, api=self.api)
         body, content_type = mass.mtom(envelope, content_id, job.content)
         return Response(body, 200, content_type=content_type)
 
@@ -262,13 +268,14 @@ class Emulator:
 
     # ---- contract files ----
 
-    def wsdl(self, request, endpoint=SOAP_PATH):
-        text = (CONTRACTS / "wsdl" / WSDL_FILES[endpoint]).read_text(encoding="utf-8")
-        text = text.replace("http://localhost:8080" + endpoint, request.host_url.rstrip("/") + endpoint)
+    def wsdl(self, request, endpoint=None):
+        endpoint = endpoint or self.api.person_info_path
+        text = self.api.wsdl(self.services[endpoint]).read_text(encoding="utf-8")
+        text = text.replace(WSDL_HOST + endpoint, request.host_url.rstrip("/") + endpoint)
         return Response(text.encode("utf-8"), 200, content_type=XML)
 
     def xsd(self, name):
-        files = {p.name: p for p in (CONTRACTS / "xsd").glob("*.xsd")}
+        files = self.api.xsd_files()
         if name not in files:
             return _text("Not Found", 404)
         return Response(files[name].read_bytes(), 200, content_type=XML)
