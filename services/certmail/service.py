@@ -4,7 +4,6 @@ The rules live in plain modules (rules, zipcheck, letters, messages); this class
 
 import logging
 
-from nameko.extensions import DependencyProvider
 from nameko.messaging import Publisher, consume
 from nameko.rpc import RpcProxy, rpc
 
@@ -13,25 +12,17 @@ from services.certmail.application import render_application
 from services.certmail.queues import letters_queue
 from shared import config
 from shared.heartbeat import Heartbeat
+from shared.settings import SettingsProvider
 
 log = logging.getLogger(__name__)
-
-
-class MailSettings(DependencyProvider):
-    """shared.config settings (environment variables), read once per process."""
-
-    def setup(self):
-        self.settings = config.load()
-
-    def get_dependency(self, worker_ctx):
-        return self.settings
 
 
 class RetryPublisher(Publisher):
     """Publishes to the delay queues of MAIL_RETRY_TIERS and the parked queue (declared at setup)."""
 
     def setup(self):
-        self.declare = [letters_queue, retry.parked_queue] + retry.retry_queues(config.load().mail_retry_tiers)
+        tiers = config.from_nameko(self.container.config).mail_retry_tiers
+        self.declare = [letters_queue, retry.parked_queue] + retry.retry_queues(tiers)
         super().setup()
 
 
@@ -39,7 +30,7 @@ class CertmailService:
     name = "certmail"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
     journal = RpcProxy("journal")
-    settings = MailSettings()
+    settings = SettingsProvider()
     later = RetryPublisher()
 
     @rpc

@@ -11,6 +11,7 @@ from services.flk.messages import FILE_NOT_BASE64
 from shared import memory
 from shared.heartbeat import Heartbeat
 from shared.params import FIELDS
+from shared.settings import SettingsProvider
 
 # Group checks run on native threads; glibc gives each thread its own heap arena, so keep them few.
 CHECK_THREADS = 2
@@ -20,6 +21,7 @@ tpool.set_num_threads(CHECK_THREADS)
 class FlkService(memory.ReleasesMemory):
     name = "flk"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
+    settings = SettingsProvider()
 
     @rpc
     def ping(self):
