@@ -50,7 +50,7 @@ from shared import params as P  # noqa: E402
 from shared.messages import load_work_chunk  # noqa: E402
 
 CONCURRENCY, WORKERS = 50, 60
-SEED, SIZE = 20231, 100_000
+SEED, SIZE = config.Settings.emulator_seed, config.Settings.emulator_size  # the default register
 GOAL_RATIO = 0.9
 QUICK_CALLS = 400  # two chunks of 200
 
@@ -97,7 +97,7 @@ def run(res, args):
         return prepared[i % len(prepared)]
 
     def client():
-        return FastClient(loaded.effective_ferzl_url, loaded.ferzl_token, timeout=30, pool_size=CONCURRENCY)
+        return FastClient(loaded.effective_ferzl_url, loaded.ferzl_token, pool_size=CONCURRENCY)
 
     emulator = sup.start("ferzl_emulator")
     assert wait_http(f"http://127.0.0.1:{port}/emulator/health", 60, emulator), "emulator did not start"
@@ -120,7 +120,7 @@ def run(res, args):
             client(),
             Limiter(SharedBucket(engine), 0, sleep=eventlet.sleep),
             Circuit(state.PgCircuitStore(engine)),
-            Tiers("5,30,120,600"),
+            Tiers(),
             concurrency=CONCURRENCY,
         )
 

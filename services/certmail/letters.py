@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses
 
+from shared.config import Settings
+
 MAX_DEPTH = 10  # MIME nesting deeper than this is treated as an inadmissible attachment
 _SPACES = re.compile(r"\s+")
 
@@ -61,7 +63,7 @@ def _sender(msg):
     return addresses[0].strip().lower()
 
 
-def parse(raw, max_attachment=1_000_000):
+def parse(raw, max_attachment=Settings.mail_max_attachment_bytes):
     """A Letter from the raw bytes of an e-mail."""
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.default)

@@ -11,6 +11,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from shared.config import Settings
+
 
 class PermanentFailure(Exception):
     """The relay refused the letter with a 5xx code: sending it again will not help."""
@@ -29,7 +31,7 @@ def _parse_address(address):
 
 
 class Mailer:
-    def __init__(self, relay="", outbox_dir="var/mail/outbox", timeout=30.0):
+    def __init__(self, relay="", outbox_dir=Settings.mail_outbox_dir, timeout=30.0):
         self.relay = relay.strip()
         self.outbox_dir = Path(outbox_dir)
         self.timeout = timeout

@@ -9,6 +9,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from shared.config import Settings
+
 NO_CER = "no_cer"
 NOT_ZIP = "not_zip"
 ENCRYPTED = "encrypted"
@@ -25,9 +27,9 @@ ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8
 
 @dataclass(frozen=True)
 class Limits:
-    max_entries: int = 16
-    max_total: int = 1_000_000  # uncompressed bytes of all entries together
-    max_ratio: int = 100  # uncompressed / compressed, per entry
+    max_entries: int = Settings.zip_max_entries
+    max_total: int = Settings.zip_max_total_bytes  # uncompressed bytes of all entries together
+    max_ratio: int = Settings.zip_max_ratio  # uncompressed / compressed, per entry
 
 
 class Refused(Exception):
