@@ -3,9 +3,14 @@ dictionary, read the ФЕРЗЛ archive."""
 
 import argparse
 import sys
+from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.config import Settings
 
 
-def run_service(name):
+def run_service(name: str) -> None:
     if name in ("certmail_intake", "ferzl_emulator"):  # plain processes, no eventlet
         import runpy
 
@@ -35,7 +40,7 @@ def run_service(name):
     run([getattr(importlib.import_module(module), cls)], nameko_config)
 
 
-def refuse_unsafe_production(settings, name):
+def refuse_unsafe_production(settings: "Settings", name: str) -> None:
     """Production mode never runs with dev flags, the dev secret, or a test CA in the directory."""
     from shared import config
 
@@ -52,7 +57,7 @@ def refuse_unsafe_production(settings, name):
         )
 
 
-def refuse_other_stack(settings):
+def refuse_other_stack(settings: "Settings") -> None:
     """Stop when a journal with another database already consumes this vhost's queues."""
     from services import stackcheck
 
@@ -65,7 +70,7 @@ def refuse_other_stack(settings):
         sys.exit(problem)
 
 
-def refuse_taken_ports(settings, with_emulator):
+def refuse_taken_ports(settings: "Settings", with_emulator: bool) -> None:
     from services import stackcheck
 
     addresses = {"веб-интерфейс, WEB_ADDRESS": settings.web_address, "приём почты, SMTP_ADDRESS": settings.smtp_address}
@@ -76,11 +81,11 @@ def refuse_taken_ports(settings, with_emulator):
         sys.exit(stackcheck.ports_message(taken))
 
 
-def _interrupt(signum, frame):
+def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def up(with_emulator=True):
+def up(with_emulator: bool = True) -> None:
     import signal
     import time
 
@@ -114,7 +119,7 @@ def up(with_emulator=True):
     print("Все сервисы остановлены.")
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     from shared.quiet import quiet_eventlet
 
     quiet_eventlet()  # before eventlet/nameko are imported (shared/quiet.py)

@@ -8,7 +8,8 @@ An item ends in one of three ways:
            problem never fails the work: it waits until the token is fixed.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from services.ferzl_bridge.retry import past_horizon
 
@@ -16,15 +17,15 @@ INTERNAL_ERROR = "Внутренняя ошибка обработки отве�
 GAVE_UP = "ФЕРЗЛ не ответил на запрос в течение установленного времени. Направьте запрос повторно."
 
 
-def now_iso():
+def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def answered(item, answer):
+def answered(item: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
     return {"request_id": item["request_id"], "status": "answered", "answer": answer, "answered_at": now_iso()}
 
 
-def failed(item, code, message):
+def failed(item: dict[str, Any], code: object, message: str) -> dict[str, Any]:
     return {
         "request_id": item["request_id"],
         "status": "error",
@@ -34,7 +35,9 @@ def failed(item, code, message):
     }
 
 
-def settle(item, kind, value, now, horizon):
+def settle(
+    item: dict[str, Any], kind: str, value: Any, now: datetime, horizon: timedelta
+) -> tuple[str, dict[str, Any]]:
     """("done", outcome) | ("retry", reason) | ("hold", reason) -> the item's disposition.
 
     Returns ("done", outcome), ("retry", next item) or ("hold", next item). The next item keeps

@@ -8,6 +8,7 @@ journal ignores repeated answers.
 
 import logging
 import uuid
+from typing import Any
 
 from marshmallow import ValidationError
 from nameko.messaging import Publisher, consume
@@ -15,6 +16,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.ferzl_bridge.dependencies import FerzlProvider
+from services.ferzl_bridge.work import Result
 from shared import config, outage
 from shared.heartbeat import Heartbeat
 from shared.messages import ANSWERS_QUEUE, load_work_chunk
@@ -41,7 +43,7 @@ class FerzlBridgeService:
     publish = TierPublisher()
 
     @consume(work_queue, requeue_on_error=True)
-    def handle_work(self, body):
+    def handle_work(self, body: dict[str, Any]) -> None:
         try:
             chunk = load_work_chunk(body)
         except ValidationError as exc:
@@ -64,7 +66,7 @@ class FerzlBridgeService:
 
     _publishing = outage.Outage(log, "publishing answers to the journal")  # per process
 
-    def _publish(self, chunk_id, result):
+    def _publish(self, chunk_id: str, result: Result) -> None:
         tiers = self.ferzl.provider.tiers
         for seconds, items in sorted(result.later.items()):
             self.publish(
@@ -80,7 +82,7 @@ class FerzlBridgeService:
             )
 
     @timer(interval=0.5)
-    def tick(self):
+    def tick(self) -> None:
         """About once a second: share this process's view of ФЕРЗЛ; while down, probe when it is our turn."""
         try:
             self.ferzl.tick()
@@ -88,6 +90,6 @@ class FerzlBridgeService:
             log.exception("FERZL state tick failed")
 
     @rpc
-    def get_state(self):
+    def get_state(self) -> dict[str, Any]:
         """{"state": up|degraded|down, "since", "reason", "alarm", "queue_depth", "metrics"} across processes."""
         return self.ferzl.state()
