@@ -3,6 +3,7 @@
 import logging
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -13,7 +14,7 @@ from services.ferzl_bridge.client import FerzlClient, MassClient
 from services.ferzl_bridge.fast import FastClient
 from services.ferzl_bridge.ratelimit import Limiter, SharedBucket
 from services.ferzl_bridge.retry import Tiers
-from services.ferzl_bridge.work import Bridge
+from services.ferzl_bridge.work import Bridge, Result
 from shared import config, db
 from shared.dictionaries.mo import smo_dictionary
 from shared.messages import WORK_QUEUE
@@ -26,14 +27,14 @@ DEPTH_TTL = 2.0  # seconds a queue-depth reading is reused
 class Ferzl:
     """What the service's workers use: the Bridge plus state for get_state()."""
 
-    def __init__(self, provider):
+    def __init__(self, provider: "FerzlProvider") -> None:
         self.provider = provider
         self.bridge = provider.bridge
 
-    def process(self, items):
+    def process(self, items: list[dict[str, Any]]) -> Result:
         return self.bridge.process(items)
 
-    def tick(self):
+    def tick(self) -> None:
         p = self.provider
         now = time.monotonic()
         if now - p.synced >= 1.0:
@@ -41,7 +42,7 @@ class Ferzl:
             self.bridge.circuit.sync()
         self.bridge.probe()
 
-    def state(self):
+    def state(self) -> dict[str, Any]:
         p = self.provider
         out = shared_state.view(self.bridge.circuit.state())
         out["queue_depth"] = self.queue_depth()
@@ -55,7 +56,7 @@ class Ferzl:
         out["alarm"] = "token" if out["reason"] == "auth" else None
         return out
 
-    def connection_metrics(self):
+    def connection_metrics(self) -> dict[str, int]:
         """http_* of the single calls' connections, mass_http_* of the mass service's (connections.py)."""
         out = {}
         for prefix, client in (("http", self.bridge.client), ("mass_http", self.bridge.mass_client)):
@@ -68,7 +69,7 @@ class Ferzl:
             out.update({f"{prefix}_{k}": v for k, v in counts.items()})
         return out
 
-    def queue_depth(self):
+    def queue_depth(self) -> dict[str, Any] | None:
         p = self.provider
         if p.depth is not None and time.monotonic() - p.depth_at < DEPTH_TTL:
             return p.depth
@@ -89,17 +90,19 @@ class Ferzl:
 
 
 class FerzlProvider(DependencyProvider):
-    def setup(self):
+    def setup(self) -> None:
         s = config.from_nameko(self.container.config)
         token, concurrency, api = s.ferzl_token, s.ferzl_concurrency, s.ferzl_api
-        http = {
+        http: dict[str, Any] = {
             "timeout": s.ferzl_timeout,
             "connect_timeout": s.ferzl_connect_timeout,
             "idle_seconds": s.ferzl_idle_seconds,
         }
         self.engine = db.engine(s.database_url, pool_size=4, max_overflow=4, pool_pre_ping=True, pool_recycle=1800)
         if s.ferzl_client == "zeep":
-            client = FerzlClient(s.effective_ferzl_url, token, pool_size=concurrency, api=api, **http)
+            client: FerzlClient | FastClient = FerzlClient(
+                s.effective_ferzl_url, token, pool_size=concurrency, api=api, **http
+            )
         else:
             client = FastClient(s.effective_ferzl_url, token, pool_size=concurrency, api=api, **http)
         self.tiers = Tiers(s.ferzl_retry_tiers)
@@ -129,10 +132,11 @@ class FerzlProvider(DependencyProvider):
         )
         self.amqp_uri = s.amqp_uri
         self.started = datetime.now(UTC).isoformat()
-        self.synced, self.depth, self.depth_at = 0.0, None, 0.0
+        self.synced, self.depth_at = 0.0, 0.0
+        self.depth: dict[str, Any] | None = None
 
-    def stop(self):
+    def stop(self) -> None:
         self.engine.dispose()
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> Ferzl:
         return Ferzl(self)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from shared.dictionaries.mo import smo_dictionary
 
@@ -32,7 +33,7 @@ class Policy:
     number: str | None = None  # С only
     tmpcert: str | None = None  # В/Е only
 
-    def on(self, dt):
+    def on(self, dt: date) -> tuple[str | None, date | None]:
         """(status, end date to show) as of dt."""
         if self.date_e is None or dt <= self.date_e:
             return self.status_open, (self.date_e if self.type in TEMPORARY else None)
@@ -49,7 +50,7 @@ class Attachment:
     status_open: str
     status_closed: str | None
 
-    def on(self, dt):
+    def on(self, dt: date) -> tuple[str | None, date | None]:
         if self.date_e is None or dt <= self.date_e:
             return self.status_open, None
         return self.status_closed, self.date_e
@@ -72,20 +73,20 @@ class Person:
     policies: tuple  # of Policy, by start date; the last one is current
     attachments: tuple  # of Attachment, by start date
 
-    def policy_on(self, dt):
+    def policy_on(self, dt: date) -> Policy | None:
         """The policy in force on dt: the latest one started by then (None before the first)."""
         started = [p for p in self.policies if p.date_b <= dt]
         return started[-1] if started else None
 
-    def attachments_on(self, dt):
+    def attachments_on(self, dt: date) -> list[Attachment]:
         return [a for a in self.attachments if a.date_b <= dt]
 
 
-def iso(d):
+def iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def attachment_order(item):
+def attachment_order(item: dict[str, Any]) -> tuple[bool, int]:
     """Active therapy (areaType 1) attachments first, then the rest; each group newest first."""
     active_therapy = item["area_type"] == "1" and (item["status"] or "").startswith("Д")
     return not active_therapy, -date.fromisoformat(item["date_begin"]).toordinal()
