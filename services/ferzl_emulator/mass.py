@@ -14,17 +14,20 @@ import re
 import time
 import uuid
 import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from lxml import etree
 
-from services.ferzl_emulator.model import TEMPORARY
+from services.ferzl_emulator.model import TEMPORARY, Person, Policy
+from services.ferzl_emulator.register import Register
 from services.ferzl_emulator.soap import (
     GUID,
     NIL_GUID,
     SOAP,
     XS_DATE,
+    ErrorItem,
     _bytes,
     _el,
     _envelope,
@@ -46,6 +49,7 @@ RESULT_NAME = "massInsuranceStatus.xml"
 JOB_TTL = 600.0  # seconds a result stays available
 MAX_JOBS = 64  # and at most this many (about 10 MB of zips): memory stays flat under a long run
 
+Request = tuple[date | None, str | None, str | None]  # (dt, enp, oip) of one person
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
 
 
@@ -57,9 +61,9 @@ class BadEnvelope(Exception):
 class Call:
     operation: str
     external_id: str
-    requests: list = field(default_factory=list)  # [(dt, enp, oip)]
+    requests: list[Request] = field(default_factory=list)
     op_token: str | None = None
-    errors: list = field(default_factory=list)  # [(code, message, tag, value)]
+    errors: list[ErrorItem] = field(default_factory=list)
 
 
 def parse(body: bytes, api: FerzlApi = DEFAULT) -> Call:
@@ -114,7 +118,7 @@ def parse(body: bytes, api: FerzlApi = DEFAULT) -> Call:
 # ---------------- the result document ----------------
 
 
-def _find(register, enp, oip):
+def _find(register: Register, enp: str | None, oip: str | None) -> Person | None:
     """The person both identifiers name (each given one must match), else None."""
     by_enp = register.by_enp(enp) if enp else None
     by_oip = register.by_oip(oip) if oip else None
@@ -123,7 +127,7 @@ def _find(register, enp, oip):
     return by_enp or by_oip
 
 
-def _ser_num(policy):
+def _ser_num(policy: Policy) -> str | None:
     if policy.type == "С":
         return f"{policy.series} {policy.number}" if policy.series else policy.number
     if policy.type in TEMPORARY:
@@ -131,7 +135,7 @@ def _ser_num(policy):
     return policy.enp
 
 
-def items_xml(register, requests, today) -> bytes:
+def items_xml(register: Register, requests: Iterable[Request], today: date) -> bytes:
     """Items/item for every request, in order; nobody found -> an empty item."""
     root = etree.Element("Items")
     for dt, enp, oip in requests:
@@ -179,14 +183,16 @@ def zipped(xml: bytes) -> bytes:
 # ---------------- SOAP answers ----------------
 
 
-def _response(operation, external_id, api):
+def _response(operation: str, external_id: str, api: FerzlApi) -> tuple[etree._Element, etree._Element]:
     env, body = _envelope()
     resp = etree.SubElement(body, api.a(f"{operation}Response"), nsmap={"ns2": api.common, "ns4": api.async_types})
     _el(resp, api.c("externalRequestId"), external_id)
     return env, resp
 
 
-def start_response(external_id, op_token=None, errors=(), api: FerzlApi = DEFAULT) -> bytes:
+def start_response(
+    external_id: str, op_token: str | None = None, errors: Sequence[ErrorItem] = (), api: FerzlApi = DEFAULT
+) -> bytes:
     env, resp = _response("getMassInsuranceStatusStart", external_id, api)
     if errors:
         add_errors(resp, errors, api)
@@ -194,7 +200,14 @@ def start_response(external_id, op_token=None, errors=(), api: FerzlApi = DEFAUL
     return _bytes(env)
 
 
-def poll_response(external_id, op_token, status, content_id=None, errors=(), api: FerzlApi = DEFAULT) -> bytes:
+def poll_response(
+    external_id: str,
+    op_token: str | None,
+    status: str,
+    content_id: str | None = None,
+    errors: Sequence[ErrorItem] = (),
+    api: FerzlApi = DEFAULT,
+) -> bytes:
     """processingStatus and, when content_id is given, an xop:Include pointing at the zip part."""
     env, resp = _response("getMassInsuranceStatusPoll", external_id, api)
     if errors:
@@ -207,7 +220,7 @@ def poll_response(external_id, op_token, status, content_id=None, errors=(), api
     return _bytes(env)
 
 
-def mtom(envelope: bytes, content_id: str, attachment: bytes):
+def mtom(envelope: bytes, content_id: str, attachment: bytes) -> tuple[bytes, str]:
     """(body, Content-Type) of a multipart/related MTOM message: the envelope, then the zip."""
     boundary = f"uuid:{uuid.uuid4()}"
     root_id = "<root.message@ozsp.emulator>"
@@ -240,30 +253,30 @@ class Job:
 class Jobs:
     """opToken -> Job, kept JOB_TTL seconds (at most MAX_JOBS): a repeated Poll gets the same result."""
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self.jobs = {}
+        self.jobs: dict[str, Job] = {}
 
-    def add(self, content, delay_s, failed=False):
+    def add(self, content: bytes, delay_s: float, failed: bool = False) -> str:
         self._expire()
         token = str(uuid.uuid4())
         now = self.clock()
         self.jobs[token] = Job(now + delay_s, None if failed else content, now)
         return token
 
-    def get(self, token):
+    def get(self, token: str | None) -> Job | None:
         self._expire()
-        return self.jobs.get(token)
+        return self.jobs.get(token) if token else None
 
-    def ready(self, job):
+    def ready(self, job: Job) -> bool:
         return self.clock() >= job.ready_at
 
-    def _expire(self):
+    def _expire(self) -> None:
         now = self.clock()
         for token in [t for t, j in self.jobs.items() if now - j.created > JOB_TTL]:
             del self.jobs[token]
         while len(self.jobs) > MAX_JOBS:
             del self.jobs[next(iter(self.jobs))]
 
-    def clear(self):
+    def clear(self) -> None:
         self.jobs.clear()

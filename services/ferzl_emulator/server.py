@@ -10,14 +10,19 @@ import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import eventlet
 from werkzeug.wrappers import Request, Response
 
 from services.ferzl_emulator import mass, soap
-from services.ferzl_emulator.register import KINDS
+from services.ferzl_emulator.register import KINDS, Register
 from shared import clock, ferzl_api
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 # paths of the default version; an Emulator serves those of its FerzlApi (FERZL_API_VERSION)
 BASE = ferzl_api.DEFAULT.base_path
@@ -49,36 +54,38 @@ KNOBS = {
 ERROR_KINDS = ("item_400", "item_409", "item_500", "http_400", "http_429", "http_500", "http_503", "hang")
 
 
-def _json(data, status=200):
+def _json(data: object, status: int = 200) -> Response:
     return Response(json.dumps(data, ensure_ascii=False), status, mimetype="application/json")
 
 
-def _text(message, status, **headers):
+def _text(message: str, status: int, **headers: str) -> Response:
     return Response(message, status, headers=headers, content_type="text/plain; charset=utf-8")
 
 
 class Emulator:
-    def __init__(self, register, token, api=ferzl_api.DEFAULT, **knobs):
+    def __init__(
+        self, register: Register, token: str | None, api: ferzl_api.FerzlApi = ferzl_api.DEFAULT, **knobs: Any
+    ) -> None:
         self.register, self.api = register, api
         self.services = {api.person_info_path: ferzl_api.PERSON_INFO, api.async_path: ferzl_api.ASYNC_OPERATIONS}
-        self.defaults = {name: default for name, (_, default) in KNOBS.items()}
+        self.defaults: dict[str, Any] = {name: default for name, (_, default) in KNOBS.items()}
         self.defaults.update(token=token, **self._checked(knobs))
         self.knobs = dict(self.defaults)
-        self.counters = Counter()
+        self.counters: Counter[str] = Counter()
         self.rng = random.Random()
         self._second, self._calls_this_second = 0, 0
-        self._samples = {}
+        self._samples: dict[tuple[int, str | None, date], list[dict[str, Any]]] = {}
         self.jobs = mass.Jobs()
         self._outage_until = 0.0  # time.monotonic() until which the outage window lasts
-        self._token_expires = None  # time.monotonic() after which the token is refused
+        self._token_expires: float | None = None  # time.monotonic() after which the token is refused
         self._apply_timers(self.knobs)
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
         request = Request(environ)
         request.max_content_length = MAX_BODY
         return self.dispatch(request)(environ, start_response)
 
-    def dispatch(self, request):
+    def dispatch(self, request: Request) -> Response:
         path, method = request.path, request.method
         if path == self.api.person_info_path and method == "POST":
             return self.soap(request)
@@ -107,7 +114,7 @@ class Emulator:
 
     # ---- SOAP ----
 
-    def _gate(self, request):
+    def _gate(self, request: Request) -> Response | None:
         """The Response every SOAP call of the moment gets regardless of its body, or None to go on."""
         knobs = self.knobs
         if self._down():
@@ -122,7 +129,7 @@ class Emulator:
             return self._refuse(503, "Service Unavailable")
         return None
 
-    def _injected(self):
+    def _injected(self) -> str | None:
         """One of ERROR_KINDS drawn by the "errors" knob, or None."""
         shares = self.knobs["errors"] or {}
         r = self.rng.random() if shares else 1.0
@@ -132,7 +139,7 @@ class Emulator:
                 return kind
         return None
 
-    def _http_failure(self, kind):
+    def _http_failure(self, kind: str | None) -> Response | None:
         """HTTP-level injected failures (and the hang, which then answers normally)."""
         if kind == "hang":
             self.counters["hang"] += 1
@@ -150,7 +157,9 @@ class Emulator:
             return self._refuse(429, "Too Many Requests", **{"Retry-After": "1"})
         return None
 
-    def _preflight(self, request, parse, bad_envelope):
+    def _preflight(
+        self, request: Request, parse: Callable[[bytes, ferzl_api.FerzlApi], Any], bad_envelope: type[Exception]
+    ) -> tuple[Response | None, Any, soap.ErrorItem | None]:
         """What both SOAP services do first: token, injected HTTP failures, envelope, injected errorItem.
         -> (response, None, None) when the call ends here, else (None, call, errorItem or None)."""
         refused = self._gate(request)
@@ -166,14 +175,14 @@ class Emulator:
             self.counters["http_400"] += 1
             return Response(soap.fault(str(exc)), 400, content_type=XML), None, None
         self.counters[call.operation] += 1
-        item = {"item_400": soap.FORMAT_ERROR, "item_409": soap.CONFLICT, "item_500": soap.SYSTEM_ERROR}.get(kind)
+        item = {"item_400": soap.FORMAT_ERROR, "item_409": soap.CONFLICT, "item_500": soap.SYSTEM_ERROR}.get(kind or "")
         if item is None and self.knobs["error_rate"] and self.rng.random() < self.knobs["error_rate"]:
             item = soap.SYSTEM_ERROR
         if item is not None:
             self.counters[f"error_{item[0]}"] += 1
         return None, call, item
 
-    def soap(self, request):
+    def soap(self, request: Request) -> Response:
         response, call, item = self._preflight(request, soap.parse, soap.BadEnvelope)
         if response is not None:
             return response
@@ -183,7 +192,7 @@ class Emulator:
             body = soap.respond(self.register, call, clock.today(), self.api)
         return Response(body, 200, content_type=XML)
 
-    def soap_async(self, request):
+    def soap_async(self, request: Request) -> Response:
         """getMassInsuranceStatusStart / Poll: the same knobs as the person service."""
         response, call, item = self._preflight(request, mass.parse, mass.BadEnvelope)
         if response is not None:
@@ -235,13 +244,13 @@ class Emulator:
         body, content_type = mass.mtom(envelope, content_id, job.content)
         return Response(body, 200, content_type=content_type)
 
-    def _down(self):
+    def _down(self) -> bool:
         return self.knobs["down"] or time.monotonic() < self._outage_until
 
-    def _token_expired(self):
+    def _token_expired(self) -> bool:
         return self._token_expires is not None and time.monotonic() >= self._token_expires
 
-    def _apply_timers(self, changes):
+    def _apply_timers(self, changes: Mapping[str, Any]) -> None:
         """outage_s opens an outage window now; token_ttl_s (or a new token) restarts the token's clock."""
         now = time.monotonic()
         if "outage_s" in changes:
@@ -250,31 +259,31 @@ class Emulator:
             ttl = self.knobs["token_ttl_s"]
             self._token_expires = now + ttl if ttl else None
 
-    def _refuse(self, status, message, **headers):
+    def _refuse(self, status: int, message: str, **headers: str) -> Response:
         self.counters[f"http_{status}"] += 1
         return _text(message, status, **headers)
 
-    def _over_rate(self, limit):
+    def _over_rate(self, limit: int) -> bool:
         second = int(time.monotonic())
         if second != self._second:
             self._second, self._calls_this_second = second, 0
         self._calls_this_second += 1
         return self._calls_this_second > limit
 
-    def _delay(self):
+    def _delay(self) -> None:
         delay = latency(self.rng, self.knobs["latency_ms"], self.knobs["latency_jitter_ms"], self.knobs["latency_dist"])
         if delay:
             eventlet.sleep(delay / 1000)
 
     # ---- contract files ----
 
-    def wsdl(self, request, endpoint=None):
+    def wsdl(self, request: Request, endpoint: str | None = None) -> Response:
         endpoint = endpoint or self.api.person_info_path
         text = self.api.wsdl(self.services[endpoint]).read_text(encoding="utf-8")
         text = text.replace(WSDL_HOST + endpoint, request.host_url.rstrip("/") + endpoint)
         return Response(text.encode("utf-8"), 200, content_type=XML)
 
-    def xsd(self, name):
+    def xsd(self, name: str) -> Response:
         files = self.api.xsd_files()
         if name not in files:
             return _text("Not Found", 404)
@@ -282,7 +291,7 @@ class Emulator:
 
     # ---- test helpers ----
 
-    def sample(self, request):
+    def sample(self, request: Request) -> Response:
         try:
             n = min(max(int(request.args.get("n", 10)), 1), MAX_SAMPLE)
             kind = request.args.get("kind") or None
@@ -299,7 +308,7 @@ class Emulator:
             self._samples[key] = [self.register.describe(p, dt) for p in self.register.sample(n, kind)]
         return _json(self._samples[key])
 
-    def admin(self, request):
+    def admin(self, request: Request) -> Response:
         if request.method == "POST":
             try:
                 changes = json.loads(request.get_data() or b"{}")
@@ -327,7 +336,7 @@ class Emulator:
         )
 
     @staticmethod
-    def _checked(changes):
+    def _checked(changes: dict[str, Any]) -> dict[str, Any]:
         out = {}
         for name, value in changes.items():
             if name not in KNOBS:
@@ -356,7 +365,7 @@ class Emulator:
 LATENCY_DISTS = ("normal", "lognormal", "uniform")
 
 
-def latency(rng, mean, spread, dist="normal"):
+def latency(rng: random.Random, mean: float, spread: float, dist: str = "normal") -> float:
     """One added delay in ms: normal(mean, sd), lognormal with median mean, or uniform mean ± spread."""
     if not mean and not spread:
         return 0.0
@@ -368,7 +377,7 @@ def latency(rng, mean, spread, dist="normal"):
     return max(0.0, rng.gauss(mean, spread) if spread else mean)
 
 
-def _error_shares(name, value):
+def _error_shares(name: str, value: object) -> dict[str, float] | None:
     """{"http_500": 0.05, ...}: known kinds, shares within 0..1 that add up to at most 1 (None clears)."""
     if value is None:
         return None

@@ -7,14 +7,16 @@ an envelope that cannot be read at all is answered with a SOAP Fault (HTTP 400).
 """
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from lxml import etree
 
 from services.ferzl_emulator.ids import format_snils, luhn_ok, snils_ok
-from services.ferzl_emulator.model import SMO, TEMPORARY
-from services.ferzl_emulator.register import Conflict
+from services.ferzl_emulator.model import SMO, TEMPORARY, Attachment, Person, Policy
+from services.ferzl_emulator.register import Conflict, Register
 from shared.ferzl_api import DEFAULT, FerzlApi
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -38,6 +40,9 @@ AUTH_FAULT = "Ошибка аутентификации: неверный или
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False)
 
 
+ErrorItem = tuple[str | None, ...]  # (code, message[, tag[, value]])
+
+
 class BadEnvelope(Exception):
     """Not a SOAP request we can read: answered with a Fault, HTTP 400."""
 
@@ -49,20 +54,20 @@ class Call:
     query: dict = field(default_factory=dict)
     dt: date | None = None
     show: tuple = SHOW_NAMES
-    errors: list = field(default_factory=list)  # [(code, message, tag, value)]
+    errors: list[ErrorItem] = field(default_factory=list)
 
 
 # ---------------- parsing ----------------
 
 
-def _text(parent, tag):
+def _text(parent: etree._Element | None, tag: str) -> str | None:
     el = parent.find(tag) if parent is not None else None
     if el is None or el.text is None:
         return None
     return el.text.strip() or None
 
 
-def _date(parent, tag, path, errors):
+def _date(parent: etree._Element | None, tag: str, path: str, errors: list[ErrorItem]) -> date | None:
     raw = _text(parent, tag)
     if raw is None:
         return None
@@ -120,12 +125,12 @@ def parse(body: bytes, api: FerzlApi = DEFAULT) -> Call:
     return call
 
 
-def _search(info, path, errors, api):
+def _search(info: etree._Element | None, path: str, errors: list[ErrorItem], api: FerzlApi) -> dict[str, Any]:
     """personSearchInfo -> the register's query; problems go to errors as 400 items."""
     if info is None:
         errors.append(("400", "Не указан элемент personSearchInfo", path, None))
         return {}
-    query = {"oip": _text(info, api.t("oip")), "pcy": None, "dudl": None, "snils": None}
+    query: dict[str, Any] = {"oip": _text(info, api.t("oip")), "pcy": None, "dudl": None, "snils": None}
     if query["oip"] is not None and not re.fullmatch(r"\d{12}", query["oip"]):
         errors.append(("400", "ОИП должен состоять из 12 цифр", f"{path}/oip", query["oip"]))
 
@@ -173,7 +178,7 @@ def _search(info, path, errors, api):
     return query
 
 
-def _check_pcy(pcy, path, errors):
+def _check_pcy(pcy: dict[str, Any], path: str, errors: list[ErrorItem]) -> None:
     kind, enp = pcy["type"], pcy["enp"]
     if kind is not None and not re.fullmatch("[СВЕПЭКХМЦ]", kind):
         errors.append(("400", "Недопустимый тип полиса (pcyType)", f"{path}/pcyType", kind))
@@ -202,35 +207,35 @@ def _check_pcy(pcy, path, errors):
 # ---------------- building ----------------
 
 
-def _el(parent, tag, value=None):
+def _el(parent: etree._Element, tag: str, value: object = None) -> etree._Element:
     el = etree.SubElement(parent, tag)
     if value is not None:
         el.text = value if isinstance(value, str) else value.isoformat() if isinstance(value, date) else str(value)
     return el
 
 
-def _opt(parent, tag, value):
+def _opt(parent: etree._Element, tag: str, value: object) -> None:
     if value is not None:
         _el(parent, tag, value)
 
 
-def _envelope():
+def _envelope() -> tuple[etree._Element, etree._Element]:
     env = etree.Element(f"{{{SOAP}}}Envelope", nsmap={"soap": SOAP})
     etree.SubElement(env, f"{{{SOAP}}}Header")
     return env, etree.SubElement(env, f"{{{SOAP}}}Body")
 
 
-def _response(body, operation, external_id, api):
+def _response(body: etree._Element, operation: str, external_id: str, api: FerzlApi) -> etree._Element:
     resp = etree.SubElement(body, api.t(f"{operation}Response"), nsmap={"ns2": api.common, "ns3": api.types})
     _el(resp, api.c("externalRequestId"), external_id)
     return resp
 
 
-def _bytes(env):
+def _bytes(env: etree._Element) -> bytes:
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
 
 
-def add_errors(resp, errors, api=DEFAULT):
+def add_errors(resp: etree._Element, errors: Iterable[Sequence[str | None]], api: FerzlApi = DEFAULT) -> None:
     """errors/errorItem elements into a response; errors: [(code, message[, tag[, value]])]."""
     items = _el(resp, api.c("errors"))
     for code, message, *rest in errors:
@@ -242,14 +247,16 @@ def add_errors(resp, errors, api=DEFAULT):
         _opt(item, api.c("value"), value)
 
 
-def error_response(operation, external_id, errors, api: FerzlApi = DEFAULT) -> bytes:
+def error_response(
+    operation: str, external_id: str, errors: Iterable[Sequence[str | None]], api: FerzlApi = DEFAULT
+) -> bytes:
     """A response with errors/errorItem and nothing else."""
     env, body = _envelope()
     add_errors(_response(body, operation, external_id, api), errors, api)
     return _bytes(env)
 
 
-def fault(message, code="Client") -> bytes:
+def fault(message: str, code: str = "Client") -> bytes:
     """A SOAP 1.1 Fault (faultcode soap:Client or soap:Server)."""
     env, body = _envelope()
     f = _el(body, f"{{{SOAP}}}Fault")
@@ -258,7 +265,7 @@ def fault(message, code="Client") -> bytes:
     return _bytes(env)
 
 
-def respond(register, call: Call, today: date, api: FerzlApi = DEFAULT) -> bytes:
+def respond(register: Register, call: Call, today: date, api: FerzlApi = DEFAULT) -> bytes:
     """The HTTP 200 body for a parsed call, looked up in the register as of call.dt (or today)."""
     if call.errors:
         return error_response(call.operation, call.external_id, call.errors, api)
@@ -277,7 +284,7 @@ def respond(register, call: Call, today: date, api: FerzlApi = DEFAULT) -> bytes
     return _bytes(env)
 
 
-def _insurance_status(call, person, dt, api):
+def _insurance_status(call: Call, person: Person, dt: date, api: FerzlApi) -> bytes:
     policy = person.policy_on(dt)
     if policy is None:
         return error_response(
@@ -305,7 +312,7 @@ def _insurance_status(call, person, dt, api):
     return _bytes(env)
 
 
-def _person_data(pd, person, dt, show, api):
+def _person_data(pd: etree._Element, person: Person, dt: date, show: Sequence[str], api: FerzlApi) -> None:
     """PersonData children in schema order: oip, person, policy, dudl, attach, snils."""
     _el(pd, api.t("oip"), person.oip)
     if "Person" in show:
@@ -337,7 +344,7 @@ def _person_data(pd, person, dt, show, api):
         _el(item, api.t("statusSnils"), "ДПП")
 
 
-def _policy(item, person, policy, dt, api):
+def _policy(item: etree._Element, person: Person, policy: Policy, dt: date, api: FerzlApi) -> None:
     """OmsPolicy: every child in the commonTypes namespace, in schema order."""
     status, date_e = policy.on(dt)
     name, ogrn = SMO[policy.smo_code]
@@ -365,7 +372,7 @@ def _policy(item, person, policy, dt, api):
     _el(item, api.c("birthDay"), person.birth_date)
 
 
-def _document(item, person, api):
+def _document(item: etree._Element, person: Person, api: FerzlApi) -> None:
     """PersonDocIdent: base fields in commonTypes, the extension's fields in the mpiPersonInfoSchema namespace."""
     doc = person.document
     _el(item, api.c("dudlSer"), doc.series)
@@ -378,7 +385,7 @@ def _document(item, person, api):
     _el(item, api.t("gender"), person.sex)
 
 
-def _attachment(item, a, dt, api):
+def _attachment(item: etree._Element, a: Attachment, dt: date, api: FerzlApi) -> None:
     status, date_e = a.on(dt)
     _el(item, api.c("areaType"), a.area_type)
     _el(item, api.c("attachMethod"), a.method)
