@@ -2,6 +2,7 @@
 
 import logging
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,8 +59,9 @@ class Ferzl:
 
     def connection_metrics(self) -> dict[str, int]:
         """http_* of the single calls' connections, mass_http_* of the mass service's (connections.py)."""
-        out = {}
+        out: dict[str, int] = {}
         for prefix, client in (("http", self.bridge.client), ("mass_http", self.bridge.mass_client)):
+            counts: Mapping[str, int]
             if isinstance(client, FastClient):
                 counts = client.connections.metrics
             elif client is not None:
