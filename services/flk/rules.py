@@ -6,7 +6,9 @@ group check too, hence plain locals, precompiled patterns and caches for dates.
 """
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 from services.flk import messages as M
 from services.flk.checksums import luhn_ok, snils_ok
@@ -14,6 +16,9 @@ from services.flk.dul import DUL_RULES, dul_code
 from shared import clock, text
 from shared.dictionaries.policy_types import LATIN_TO_CYRILLIC, REQUEST_POLICY_TYPES
 from shared.params import FIELDS
+
+Checked = tuple[str, str | None]  # (normalised value, None) or (the value as given, the message)
+Add = Callable[[tuple[str, str]], None]  # adds (field, message) to the errors
 
 assert len(FIELDS) == 16 and FIELDS[0] == "name" and FIELDS[-1] == "as_of"
 IDENTITY_FIELDS = FIELDS[1:11]  # oip .. snils: the fields that identify a person
@@ -46,38 +51,38 @@ for _latin, _letter in LATIN_TO_CYRILLIC.items():
         _DPFS_TYPES[chr(_latin)] = _DPFS_TYPES[chr(_latin).lower()] = _letter
 
 
-def _compact(value):
+def _compact(value: str) -> str:
     return value.replace(" ", "") if " " in value else value
 
 
-def check_oip(value):
+def check_oip(value: str) -> Checked:
     digits = _compact(value)
     return (digits, None) if _D12.fullmatch(digits) else (value, M.OIP_FORMAT)
 
 
-def check_enp(value, format_message=M.ENP_FORMAT):
+def check_enp(value: str, format_message: str = M.ENP_FORMAT) -> Checked:
     digits = _compact(value)
     if not _D16.fullmatch(digits):
         return value, format_message
     return (digits, None) if luhn_ok(digits) else (value, M.ENP_CHECKSUM)
 
 
-def check_vs_number(value):
+def check_vs_number(value: str) -> Checked:
     digits = _compact(value)
     return (digits, None) if _D9.fullmatch(digits) else (value, M.VS_FORMAT)
 
 
-def check_old_number(value):
+def check_old_number(value: str) -> Checked:
     digits = _compact(value)
     return (digits, None) if _OLD_NUMBER.fullmatch(digits) else (value, M.DPFS_NUMBER_OLD_FORMAT)
 
 
-def check_old_series(value):
+def check_old_series(value: str) -> Checked:
     text = _SPACES.sub(" ", value.upper())
     return (text, None) if _OLD_SERIES.fullmatch(text) else (value, M.DPFS_SERIES_FORMAT)
 
 
-def check_snils(value):
+def check_snils(value: str) -> Checked:
     """`112-233-445 95`, `11223344595`, `112 233 445 95` -> 11 digits; checksum; all zeros refused."""
     m = _SNILS.fullmatch(value)
     if not m:
@@ -88,7 +93,7 @@ def check_snils(value):
     return (digits, None) if snils_ok(digits) else (value, M.SNILS_CHECKSUM)
 
 
-def check_fio(value):
+def check_fio(value: str) -> Checked:
     """Cyrillic letters, hyphen, apostrophe, space; stored upper-case, inner spaces collapsed."""
     text = value.upper()
     if len(text) <= FIO_MAX and _FIO.fullmatch(text):
@@ -103,7 +108,7 @@ def check_fio(value):
     return value, M.FIO_SHAPE
 
 
-def parse_date(value):
+def parse_date(value: str) -> tuple[date | None, str | None]:
     """`ДД-ММ-ГГГГ`, `ДД.ММ.ГГГГ` (day and month may have one digit) or ISO `ГГГГ-ММ-ДД` -> (date, None)."""
     m = _DMY.fullmatch(value)
     if m:
@@ -119,10 +124,10 @@ def parse_date(value):
         return None, M.DATE_NOT_IN_CALENDAR
 
 
-def check_date(value, today, future_message, early_message):
+def check_date(value: str, today: date, future_message: str, early_message: str) -> Checked:
     """-> (ISO text, None) or (value, message): a real date between 01-01-1900 and today."""
     parsed, error = parse_date(value)
-    if error:
+    if parsed is None:
         return value, error
     if parsed > today:
         return value, future_message
@@ -134,13 +139,13 @@ def check_date(value, today, future_message, early_message):
 class RowChecker:
     """Checks rows of 16 trimmed strings ('' = absent) against one `today` (default: Moscow today); caches dates."""
 
-    def __init__(self, today=None):
+    def __init__(self, today: date | None = None) -> None:
         self.today = today or clock.today()
         self.today_iso = self.today.isoformat()
-        self._births = {}
-        self._as_ofs = {}
+        self._births: dict[str, Checked] = {}
+        self._as_ofs: dict[str, Checked] = {}
 
-    def check(self, values):
+    def check(self, values: Sequence[str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         """-> (normalized dict with the 16 FIELDS, [(field, message), ...])."""
         (
             name,
@@ -160,7 +165,7 @@ class RowChecker:
             birth_date,
             as_of,
         ) = values
-        errors = []
+        errors: list[tuple[str, str]] = []
         add = errors.append
 
         if not name:
@@ -252,7 +257,7 @@ class RowChecker:
         }, errors
 
 
-def _check_policy(add, dpfs_type, series, number, vs_number):
+def _check_policy(add: Add, dpfs_type: str, series: str, number: str, vs_number: str) -> tuple[str, str, str, str]:
     """Policy group: the type decides which of series / number / vs_number belong to it."""
     kind = _DPFS_TYPES.get(dpfs_type) if dpfs_type else None
     if kind is None:
@@ -300,7 +305,7 @@ def _check_policy(add, dpfs_type, series, number, vs_number):
     return kind, series, number, vs_number
 
 
-def _check_dul(add, dul_type, series, number):
+def _check_dul(add: Add, dul_type: str, series: str, number: str) -> tuple[str, str, str]:
     """ДУЛ group: type from F011, then series and number by the type's masks."""
     if not dul_type:
         add(("dul_type", M.DUL_TYPE_REQUIRED))
@@ -326,7 +331,7 @@ def _check_dul(add, dul_type, series, number):
     return code, series, number
 
 
-def check_request(fields, today=None):
+def check_request(fields: object, today: date | None = None) -> dict[str, Any]:
     """ФЛК of an individual request.
 
     fields: {field: str | int | None} (unknown keys ignored); whitespace is trimmed, '' = absent.
