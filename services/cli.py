@@ -119,7 +119,7 @@ def up(with_emulator: bool = True) -> None:
     print("Все сервисы остановлены.")
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int | None:
     from shared.quiet import quiet_eventlet
 
     quiet_eventlet()  # before eventlet/nameko are imported (shared/quiet.py)
