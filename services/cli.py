@@ -166,15 +166,19 @@ def main(argv: list[str] | None = None) -> int | None:
     args = parser.parse_args(argv)
 
     if args.command == "run":
-        return run_service(args.service)
+        run_service(args.service)
+        return None
     if args.command == "up":
-        return up(with_emulator=not args.no_emulator)
+        up(with_emulator=not args.no_emulator)
+        return None
     from services import admin
 
     if args.command == "migrate":
-        return admin.migrate(wait=args.wait)
+        admin.migrate(wait=args.wait)
+        return None
     if args.command == "seed":
-        return admin.seed()
+        admin.seed()
+        return None
     if args.command == "load-mo":
         loaded, _ = admin.load_mo(args.file, okato=args.okato)
         sys.exit(0 if loaded else 1)
@@ -185,6 +189,7 @@ def main(argv: list[str] | None = None) -> int | None:
         return admin.letters_requeue()
     if args.command == "infra":
         sys.exit(0 if admin.check_infra(start=args.start, containers_ok=args.or_containers) else 1)
+    return None
 
 
 if __name__ == "__main__":
