@@ -30,6 +30,7 @@ import resource  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from dataclasses import replace  # noqa: E402
 
 from kombu.utils import json as wire  # noqa: E402
 
@@ -121,7 +122,7 @@ def run(res, args):
             Limiter(SharedBucket(engine), 0, sleep=eventlet.sleep),
             Circuit(state.PgCircuitStore(engine)),
             Tiers(),
-            concurrency=CONCURRENCY,
+            settings=replace(config.Settings(), ferzl_concurrency=CONCURRENCY),
         )
 
         def chunk(k):

@@ -39,36 +39,16 @@ def unsupported_message(version: str) -> str:
 
 @dataclass(frozen=True)
 class FerzlApi:
-    """One API version: its namespaces, the paths of its endpoints and the files of its contract."""
+    """One API version: its namespaces, the paths of its endpoints and the files of its contract (api() makes it)."""
 
     version: str
-    contracts: Path = CONTRACTS
-
-    @property
-    def types(self) -> str:
-        return f"http://ffoms.ru/types/{self.version}/mpiPersonInfoSchema"
-
-    @property
-    def common(self) -> str:
-        return f"http://ffoms.ru/types/{self.version}/commonTypes"
-
-    @property
-    def async_types(self) -> str:
-        return f"http://ffoms.ru/types/{self.version}/mpiAsyncOperationsSchema"
-
-    @property
-    def binding(self) -> str:
-        """The zeep binding name of mpiPersonInfoService."""
-        return f"{{http://ffoms.ru/services/{self.version}/mpiPersonInfoService}}TFOMS_SoapBinding"
-
-    @property
-    def async_binding(self) -> str:
-        return f"{{http://ffoms.ru/services/{self.version}/mpiAsyncOperationsService}}TFOMS_SoapBinding"
-
-    @property
-    def base_path(self) -> str:
-        """%хост_стенда%/api/t-foms/integration/ws/%номер_версии% without the host."""
-        return f"/api/t-foms/integration/ws/{self.version}"
+    contracts: Path
+    types: str  # mpiPersonInfoSchema
+    common: str  # commonTypes
+    async_types: str  # mpiAsyncOperationsSchema
+    binding: str  # zeep's name of the mpiPersonInfoService binding
+    async_binding: str
+    base_path: str  # %хост_стенда%/api/t-foms/integration/ws/%номер_версии% without the host
 
     @property
     def person_info_path(self) -> str:
@@ -101,7 +81,17 @@ def api(version: str = DEFAULT_VERSION) -> FerzlApi:
     contracts = SUPPORTED.get(version)
     if contracts is None:
         raise UnsupportedVersion(unsupported_message(version))
-    return FerzlApi(version, contracts)
+    types, services = f"http://ffoms.ru/types/{version}", f"http://ffoms.ru/services/{version}"
+    return FerzlApi(
+        version,
+        contracts,
+        types=f"{types}/mpiPersonInfoSchema",
+        common=f"{types}/commonTypes",
+        async_types=f"{types}/mpiAsyncOperationsSchema",
+        binding=f"{{{services}/mpiPersonInfoService}}TFOMS_SoapBinding",
+        async_binding=f"{{{services}/mpiAsyncOperationsService}}TFOMS_SoapBinding",
+        base_path=f"/api/t-foms/integration/ws/{version}",
+    )
 
 
 DEFAULT = api()

@@ -121,16 +121,8 @@ class FerzlProvider(DependencyProvider):
             circuit,
             self.tiers,
             mass_client=MassClient(s.effective_ferzl_async_url, token, api=api, **http),
-            concurrency=concurrency,
             smo={code: (name, ogrn) for code, name, ogrn in smo_dictionary()},
-            horizon_hours=s.ferzl_retry_horizon_hours,
-            hold_budget=s.ferzl_hold_budget,
-            mass_min=s.ferzl_mass_min,
-            mass_batch=s.ferzl_mass_batch,
-            mass_wait=s.ferzl_mass_wait,
-            mass_poll=s.ferzl_mass_poll,
-            mass_timeout=s.ferzl_mass_timeout,
-            archive=s.ferzl_archive_days > 0,
+            settings=s,
         )
         self.amqp_uri = s.amqp_uri
         self.started = datetime.now(UTC).isoformat()

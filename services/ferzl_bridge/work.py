@@ -25,6 +25,7 @@ from shared.config import Settings
 from shared.messages import pack_archive
 
 log = logging.getLogger(__name__)
+DEFAULTS = Settings()
 
 PROBE_PARAMS = {"oip": "000000000000"}  # a well-formed ОИП of nobody: any real answer means ФЕРЗЛ is up
 READY = ("готов", "ready", "completed", "done", "success")
@@ -50,28 +51,21 @@ class Bridge:
         tiers,
         *,
         mass_client=None,
-        concurrency=Settings.ferzl_concurrency,
         smo=None,
-        horizon_hours=Settings.ferzl_retry_horizon_hours,
-        hold_budget=Settings.ferzl_hold_budget,
-        mass_min=Settings.ferzl_mass_min,
-        mass_batch=Settings.ferzl_mass_batch,
-        mass_wait=Settings.ferzl_mass_wait,
-        mass_poll=Settings.ferzl_mass_poll,
-        mass_timeout=Settings.ferzl_mass_timeout,
-        archive=True,
+        settings=DEFAULTS,
         clock=time.monotonic,
         sleep=eventlet.sleep,
     ):
         self.client, self.mass_client = client, mass_client
         self.limiter, self.circuit, self.tiers = limiter, circuit, tiers
-        self.calls = CallWorkers(concurrency)
+        s = settings  # FERZL_CONCURRENCY, FERZL_RETRY_HORIZON_HOURS, FERZL_HOLD_BUDGET, FERZL_MASS_*, FERZL_ARCHIVE_DAYS
+        self.calls = CallWorkers(s.ferzl_concurrency)
         self.smo = smo or {}
-        self.horizon, self.hold_budget = timedelta(hours=horizon_hours), hold_budget
-        self.mass_min, self.mass_poll, self.mass_timeout = mass_min, mass_poll, mass_timeout
+        self.horizon, self.hold_budget = timedelta(hours=s.ferzl_retry_horizon_hours), s.ferzl_hold_budget
+        self.mass_min, self.mass_poll, self.mass_timeout = s.ferzl_mass_min, s.ferzl_mass_poll, s.ferzl_mass_timeout
         self.clock, self.sleep = clock, sleep
-        self.keep_archive = archive  # keep the raw exchanges (FERZL_ARCHIVE_DAYS > 0)
-        self.batcher = Batcher(self._run_mass, min(mass_batch, mass.MAX_PERSONS), mass_wait)
+        self.keep_archive = s.ferzl_archive_days > 0  # keep the raw exchanges
+        self.batcher = Batcher(self._run_mass, min(s.ferzl_mass_batch, mass.MAX_PERSONS), s.ferzl_mass_wait)
         self.metrics = Counter()
 
     # ---- a chunk ----

@@ -57,14 +57,6 @@ def default_of(function, parameter):
         (circuit.Circuit, "trip_failures", "ferzl_trip_failures"),
         (circuit.Circuit, "degraded_ratio", "ferzl_degraded_ratio"),
         (circuit.Circuit, "probe_seconds", "ferzl_probe_seconds"),
-        (work.Bridge, "concurrency", "ferzl_concurrency"),
-        (work.Bridge, "horizon_hours", "ferzl_retry_horizon_hours"),
-        (work.Bridge, "hold_budget", "ferzl_hold_budget"),
-        (work.Bridge, "mass_min", "ferzl_mass_min"),
-        (work.Bridge, "mass_batch", "ferzl_mass_batch"),
-        (work.Bridge, "mass_wait", "ferzl_mass_wait"),
-        (work.Bridge, "mass_poll", "ferzl_mass_poll"),
-        (work.Bridge, "mass_timeout", "ferzl_mass_timeout"),
         (fast.FastClient, "timeout", "ferzl_timeout"),
         (fast.FastClient, "idle_seconds", "ferzl_idle_seconds"),
         (connections.Connections, "idle_seconds", "ferzl_idle_seconds"),
@@ -78,6 +70,10 @@ def default_of(function, parameter):
 )
 def test_a_module_default_is_the_setting_default(function, parameter, setting):
     assert default_of(function, parameter) == getattr(config.Settings, setting)
+
+
+def test_the_bridge_takes_the_settings_whole():
+    assert default_of(work.Bridge, "settings") == config.Settings()
 
 
 def test_the_first_retry_tier_is_the_old_single_retry_queue():
