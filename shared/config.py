@@ -150,11 +150,14 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     return settings
 
 
-def from_nameko(nameko: Mapping[str, Any]) -> Settings:
-    """The Settings a nameko config was made from (nameko_config), else those of the environment: the one way
-    a service reads its settings (shared.settings.SettingsProvider)."""
+def from_nameko(nameko: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
+    """The Settings a nameko config was made from (nameko_config), else those of the environment with the config's
+    own upper-case keys first: the one way a service reads its settings (shared.settings.SettingsProvider)."""
     found = nameko.get(SETTINGS_KEY)
-    return found if isinstance(found, Settings) else load()
+    if isinstance(found, Settings):
+        return found
+    given = {k: str(v) for k, v in nameko.items() if k.isupper() and isinstance(v, str | int | float) and v != ""}
+    return load({**(os.environ if env is None else env), **given})
 
 
 def nameko_config(settings: Settings, service: str) -> dict[str, Any]:

@@ -7,7 +7,6 @@ SUBMIT_LIMIT_PER_MINUTE  individual requests one user may send per minute throug
 SECRET_KEY             signs CSRF tokens and CAPTCHA answer hashes
 """
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,16 +23,8 @@ class PageSettings:
     submit_limit: int = Settings.submit_limit_per_minute
 
 
-def _settings(config: Mapping[str, Any] | None, env: Mapping[str, str] | None) -> Settings:
-    found = (config or {}).get(shared_config.SETTINGS_KEY)
-    if isinstance(found, Settings):
-        return found
-    given = {k: str(v) for k, v in (config or {}).items() if k.isupper() and v not in (None, "")}
-    return shared_config.load({**(os.environ if env is None else env), **given})
-
-
 def load(config: Mapping[str, Any] | None, env: Mapping[str, str] | None = None) -> PageSettings:
-    s = _settings(config, env)
+    s = shared_config.from_nameko(config or {}, env)
     return PageSettings(
         secret_key=s.secret_key,
         captcha_test_mode=flag(s.captcha_test_mode),
