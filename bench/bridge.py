@@ -55,7 +55,7 @@ QUICK = {
 GOALS = {"ratio": 0.9, "rate_200ms": 200.0, "mass_seconds": 120.0}
 ME = store.Identity(user_id=1, organization_id=1)
 ISOLATED = "register on a CPU of its own"
-SEED, SIZE = 20231, 100_000
+SEED, SIZE = config.Settings.emulator_seed, config.Settings.emulator_size  # the default register
 
 RAW = """
 import warnings; warnings.filterwarnings("ignore")
@@ -68,11 +68,11 @@ from services.ferzl_bridge.fast import FastClient
 from services.ferzl_emulator.register import Register
 url, token, calls, concurrency, kind = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 register_pid = int(sys.argv[7])
-register = Register(20231, 100000)
+register = Register()  # the default register (SEED, SIZE)
 keys = ("name", "oip", "enp", "dpfs_type", "dpfs_series", "dpfs_number", "vs_number", "dul_type", "dul_series",
         "dul_number", "snils", "surname", "first_name", "patronymic", "birth_date", "as_of")
-params = [dict({k: None for k in keys}, enp=register.person((i * 7919) % 100000).enp) for i in range(calls)]
-client = (FerzlClient if kind == "zeep" else FastClient)(url, token, timeout=30, pool_size=concurrency)
+params = [dict({k: None for k in keys}, enp=register.person((i * 7919) % register.size).enp) for i in range(calls)]
+client = (FerzlClient if kind == "zeep" else FastClient)(url, token, pool_size=concurrency)
 for p in params[:concurrency]:
     client.get_person_data(p, str(uuid.uuid4()))  # warm up: connections, the register's cache
 pool = eventlet.GreenPool(concurrency)

@@ -30,6 +30,7 @@ import resource  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from dataclasses import replace  # noqa: E402
 
 from kombu.utils import json as wire  # noqa: E402
 
@@ -50,7 +51,7 @@ from shared import params as P  # noqa: E402
 from shared.messages import load_work_chunk  # noqa: E402
 
 CONCURRENCY, WORKERS = 50, 60
-SEED, SIZE = 20231, 100_000
+SEED, SIZE = config.Settings.emulator_seed, config.Settings.emulator_size  # the default register
 GOAL_RATIO = 0.9
 QUICK_CALLS = 400  # two chunks of 200
 
@@ -97,7 +98,7 @@ def run(res, args):
         return prepared[i % len(prepared)]
 
     def client():
-        return FastClient(loaded.effective_ferzl_url, loaded.ferzl_token, timeout=30, pool_size=CONCURRENCY)
+        return FastClient(loaded.effective_ferzl_url, loaded.ferzl_token, pool_size=CONCURRENCY)
 
     emulator = sup.start("ferzl_emulator")
     assert wait_http(f"http://127.0.0.1:{port}/emulator/health", 60, emulator), "emulator did not start"
@@ -120,8 +121,8 @@ def run(res, args):
             client(),
             Limiter(SharedBucket(engine), 0, sleep=eventlet.sleep),
             Circuit(state.PgCircuitStore(engine)),
-            Tiers("5,30,120,600"),
-            concurrency=CONCURRENCY,
+            Tiers(),
+            settings=replace(config.Settings(), ferzl_concurrency=CONCURRENCY),
         )
 
         def chunk(k):

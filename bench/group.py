@@ -45,7 +45,7 @@ from shared import config  # noqa: E402
 from shared.memory import ReleasesMemory  # noqa: E402
 from shared.params import FIELDS  # noqa: E402
 
-SEED, SIZE = 20231, 100_000
+SEED, SIZE = config.Settings.emulator_seed, config.Settings.emulator_size  # the default register
 CONCURRENCY = 50  # the bridge's FERZL_CONCURRENCY in this run
 GOALS = {"flk_s": 3.0, "rows_per_s": 1000.0, "export_s": 5.0, "growth_mb": 5.0}
 SERVICES = ("ferzl_emulator", "flk", "journal", "ferzl_bridge", "gateway")
@@ -81,7 +81,7 @@ from shared.params import FIELDS
 url, token, calls, concurrency = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 register = Register(int(sys.argv[6]), int(sys.argv[7]))
 asks = [dict({f: None for f in FIELDS}, enp=register.person((i * 7919) % register.size).enp) for i in range(calls)]
-client = FerzlClient(url, token, timeout=30, pool_size=concurrency)
+client = FerzlClient(url, token, pool_size=concurrency)
 pool = eventlet.GreenPool(concurrency)
 for _ in pool.imap(lambda p: client.get_person_data(p, str(uuid.uuid4())), asks[:concurrency]):
     pass  # warm-up: connections, the WSDL, the register's cache

@@ -4,13 +4,18 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 
 from shared import config, db
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +29,7 @@ DEMO_USER = {
 }
 
 
-def _rabbit_ok(uri):
+def _rabbit_ok(uri: str) -> bool:
     from kombu import Connection
 
     try:
@@ -35,7 +40,7 @@ def _rabbit_ok(uri):
         return False
 
 
-def _postgres_error(url):
+def _postgres_error(url: str) -> str | None:
     """None when PostgreSQL at `url` accepts a connection (to its `postgres` database), else the reason."""
     try:
         engine = db.engine(make_url(url).set(database="postgres"), connect_args={"connect_timeout": 3})
@@ -50,11 +55,11 @@ def _postgres_error(url):
         return reason.splitlines()[0] if reason else type(exc).__name__
 
 
-def _postgres_ok(url):
+def _postgres_ok(url: str) -> bool:
     return _postgres_error(url) is None
 
 
-def wait_for_database(url, seconds, interval=2.0):
+def wait_for_database(url: str, seconds: float, interval: float = 2.0) -> None:
     """Return once PostgreSQL answers; stop with a Russian message when it has not within `seconds`."""
     where = make_url(url).render_as_string(hide_password=True)
     deadline = time.monotonic() + seconds
@@ -73,7 +78,7 @@ def wait_for_database(url, seconds, interval=2.0):
         time.sleep(min(interval, left))
 
 
-def _vhost_ready(settings):
+def _vhost_ready(settings: config.Settings) -> str | None:
     """The stack's RabbitMQ vhost exists (created when missing) -> None, else a Russian reason."""
     from shared import broker
 
@@ -85,7 +90,7 @@ def _vhost_ready(settings):
     return problem
 
 
-def check_infra(start=False, containers_ok=False):
+def check_infra(start: bool = False, containers_ok: bool = False) -> bool:
     """True when RabbitMQ (with the stack's vhost) and PostgreSQL answer; start: from docker-compose.yml where
     Docker is; containers_ok: for the tests, which start containers of their own (tests/infra.py)."""
     settings = config.load()
@@ -124,7 +129,7 @@ def check_infra(start=False, containers_ok=False):
     return False
 
 
-def _broker_listening(amqp_uri):
+def _broker_listening(amqp_uri: str) -> bool:
     """Whether RabbitMQ accepts connections at all, whatever the stack's own vhost."""
     import socket
 
@@ -136,7 +141,7 @@ def _broker_listening(amqp_uri):
         return False
 
 
-def report_vhost(settings):
+def report_vhost(settings: config.Settings) -> bool:
     problem = _vhost_ready(settings)
     if problem:
         print(problem, flush=True)
@@ -148,7 +153,7 @@ def report_vhost(settings):
 FORWARDERS = {"rabbitmq": ["rabbitmq_port", "rabbitmq_management_port"], "postgres": ["postgres_port"]}
 
 
-def compose_command():
+def compose_command() -> list[str] | None:
     """`docker compose` (v2) when it answers, else `docker-compose` (v1); None without either."""
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
         return ["docker", "compose"]
@@ -157,16 +162,16 @@ def compose_command():
     return None
 
 
-def _docker_engine_ok():
+def _docker_engine_ok() -> bool:
     """False when the docker client says no engine answers (docker-compose v1 alone: let it try)."""
     return not shutil.which("docker") or subprocess.run(["docker", "info"], capture_output=True).returncode == 0
 
 
-def compose_environment(settings):
+def compose_environment(settings: config.Settings) -> tuple[dict[str, str], list[str]]:
     """(docker-compose.yml variables matching the local settings, problems): the containers have no guest
     and no password-less login, so the settings must name such users."""
     amqp, database = urlsplit(settings.amqp_uri), make_url(settings.database_url)
-    problems = []
+    problems: list[str] = []
     if not amqp.username or unquote(amqp.username) == "guest" or not amqp.password:
         problems.append("в AMQP_URI нужен пользователь RabbitMQ с паролем, не guest")
     if database.username != "postgres" or not database.password:
@@ -180,7 +185,7 @@ def compose_environment(settings):
     return env, problems
 
 
-def start_in_docker(settings, names):
+def start_in_docker(settings: config.Settings, names: Sequence[str]) -> bool:
     """Start `names` (rabbitmq, postgres) with their 127.0.0.1 forwarders (compose profile `ports`)."""
     client = compose_command()
     if client is None or not _docker_engine_ok():
@@ -203,18 +208,18 @@ def start_in_docker(settings, names):
     return done.returncode == 0
 
 
-def create_database(url):
-    url = make_url(url)
-    engine = db.engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+def create_database(url: str) -> bool:
+    parsed = make_url(url)
+    engine = db.engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first()
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).first()
         if not exists:
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     engine.dispose()
     return not exists
 
 
-def alembic_config(url):
+def alembic_config(url: str) -> "Config":
     """Alembic's configuration for the journal's migrations on the database at `url`."""
     from alembic.config import Config
 
@@ -224,7 +229,7 @@ def alembic_config(url):
     return cfg
 
 
-def migrate(url=None, wait=0):
+def migrate(url: str | None = None, wait: float = 0) -> None:
     """Create the database when missing and apply the migrations; wait up to `wait` seconds for PostgreSQL."""
     from alembic import command
 
@@ -235,7 +240,7 @@ def migrate(url=None, wait=0):
     command.upgrade(alembic_config(url), "head")
 
 
-def seed(url=None, dev_login=None):
+def seed(url: str | None = None, dev_login: bool | None = None) -> None:
     """Idempotent demo data: one organisation, one user, the МО dictionary; with dev login also the dev test CA,
     its CRL and the dev certificate registered for the demo user."""
     from shared.dictionaries.mo import mo_dictionary
@@ -284,7 +289,7 @@ def seed(url=None, dev_login=None):
     )
 
 
-def _seed_dev_pki(conn):
+def _seed_dev_pki(conn: Connection) -> None:
     from services.journal import directory
     from shared.gost.testpki import DevPki
 
@@ -304,7 +309,7 @@ def _seed_dev_pki(conn):
         directory.add_certificate(conn, DEMO_USER["id"], dev.user.cert, source="admin", actor="seed")
 
 
-def test_cas_in_directory(url=None):
+def test_cas_in_directory(url: str | None = None) -> list[str]:
     """Thumbprints of test-PKI CAs in the directory: production refuses to start with any."""
     from shared.gost import load_certificate
     from shared.gost.testpki import is_test_ca
@@ -312,7 +317,7 @@ def test_cas_in_directory(url=None):
     engine = db.engine(url or config.load().database_url)
     try:
         with engine.connect() as conn:
-            ders = conn.execute(text("SELECT der FROM cas WHERE active")).scalars().all()
+            ders: list[bytes] = list(conn.execute(text("SELECT der FROM cas WHERE active")).scalars())
     finally:
         engine.dispose()
     return [load_certificate(bytes(d)).thumbprint for d in ders if is_test_ca(bytes(d))]
@@ -321,7 +326,7 @@ def test_cas_in_directory(url=None):
 # ---- МО dictionary from the FFOMS register of medical organisations (F003) ----
 
 
-def parse_mo_register(data: bytes, okato=None):
+def parse_mo_register(data: bytes, okato: str | None = None) -> tuple[list[tuple[str, str]], int]:
     """(rows [(code, name)], skipped) from an F003 XML file (packet/medCompany with mcod, nam_mok, nam_mop).
 
     Element names are matched without regard to case or namespace; the short name (nam_mok) is used,
@@ -330,10 +335,11 @@ def parse_mo_register(data: bytes, okato=None):
 
     root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
 
-    def local(el):
+    def local(el: Any) -> str:
         return etree.QName(el).localname.lower() if isinstance(el.tag, str) else ""
 
-    rows, skipped = {}, 0
+    rows: dict[str, str] = {}
+    skipped = 0
     for record in root.iter():
         if local(record) not in ("medcompany", "zap"):
             continue
@@ -348,7 +354,7 @@ def parse_mo_register(data: bytes, okato=None):
     return sorted(rows.items()), skipped
 
 
-def load_mo(path, url=None, okato=None):
+def load_mo(path: str | Path, url: str | None = None, okato: str | None = None) -> tuple[int, int]:
     """Upsert the МО dictionary from an F003 XML file; returns (loaded, skipped)."""
     rows, skipped = parse_mo_register(Path(path).read_bytes(), okato)
     if rows:
@@ -369,7 +375,9 @@ def load_mo(path, url=None, okato=None):
 # ---- the support archive of ФЕРЗЛ exchanges (administrators only) ----
 
 
-def archive_show(request_id, url=None, out=None, actor="admin"):
+def archive_show(
+    request_id: int, url: str | None = None, out: str | None = None, actor: str = "admin"
+) -> list[dict[str, Any]]:
     """Print the raw ФЕРЗЛ exchanges of a request; with out, also save them as files. Each read is audited."""
     from services.journal import archive
 
@@ -403,7 +411,7 @@ def archive_show(request_id, url=None, out=None, actor="admin"):
     return records
 
 
-def _printable(data):
+def _printable(data: bytes | None) -> str:
     """XML as text; the binary parts of an MTOM message (the zip) are summarised, not printed."""
     if data is None:
         return "(нет)"
@@ -419,7 +427,7 @@ def _printable(data):
     return "\n".join(out)
 
 
-def letters_requeue(amqp_uri=None):
+def letters_requeue(amqp_uri: str | None = None) -> int:
     """Send the parked certificate-registration letters (MAIL_RETRY_ATTEMPTS failed tries) through again."""
     from services.certmail import retry
 

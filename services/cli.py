@@ -3,9 +3,14 @@ dictionary, read the ФЕРЗЛ archive."""
 
 import argparse
 import sys
+from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.config import Settings
 
 
-def run_service(name):
+def run_service(name: str) -> None:
     if name in ("certmail_intake", "ferzl_emulator"):  # plain processes, no eventlet
         import runpy
 
@@ -35,7 +40,7 @@ def run_service(name):
     run([getattr(importlib.import_module(module), cls)], nameko_config)
 
 
-def refuse_unsafe_production(settings, name):
+def refuse_unsafe_production(settings: "Settings", name: str) -> None:
     """Production mode never runs with dev flags, the dev secret, or a test CA in the directory."""
     from shared import config
 
@@ -52,7 +57,7 @@ def refuse_unsafe_production(settings, name):
         )
 
 
-def refuse_other_stack(settings):
+def refuse_other_stack(settings: "Settings") -> None:
     """Stop when a journal with another database already consumes this vhost's queues."""
     from services import stackcheck
 
@@ -65,7 +70,7 @@ def refuse_other_stack(settings):
         sys.exit(problem)
 
 
-def refuse_taken_ports(settings, with_emulator):
+def refuse_taken_ports(settings: "Settings", with_emulator: bool) -> None:
     from services import stackcheck
 
     addresses = {"веб-интерфейс, WEB_ADDRESS": settings.web_address, "приём почты, SMTP_ADDRESS": settings.smtp_address}
@@ -76,11 +81,11 @@ def refuse_taken_ports(settings, with_emulator):
         sys.exit(stackcheck.ports_message(taken))
 
 
-def _interrupt(signum, frame):
+def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def up(with_emulator=True):
+def up(with_emulator: bool = True) -> None:
     import signal
     import time
 
@@ -114,7 +119,7 @@ def up(with_emulator=True):
     print("Все сервисы остановлены.")
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int | None:
     from shared.quiet import quiet_eventlet
 
     quiet_eventlet()  # before eventlet/nameko are imported (shared/quiet.py)
@@ -161,15 +166,19 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     if args.command == "run":
-        return run_service(args.service)
+        run_service(args.service)
+        return None
     if args.command == "up":
-        return up(with_emulator=not args.no_emulator)
+        up(with_emulator=not args.no_emulator)
+        return None
     from services import admin
 
     if args.command == "migrate":
-        return admin.migrate(wait=args.wait)
+        admin.migrate(wait=args.wait)
+        return None
     if args.command == "seed":
-        return admin.seed()
+        admin.seed()
+        return None
     if args.command == "load-mo":
         loaded, _ = admin.load_mo(args.file, okato=args.okato)
         sys.exit(0 if loaded else 1)
@@ -180,6 +189,7 @@ def main(argv=None):
         return admin.letters_requeue()
     if args.command == "infra":
         sys.exit(0 if admin.check_infra(start=args.start, containers_ok=args.or_containers) else 1)
+    return None
 
 
 if __name__ == "__main__":

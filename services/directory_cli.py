@@ -6,14 +6,16 @@ import getpass
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from services.journal import directory as D
 from shared import config, db
 
 
-def _parser():
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ozsp directory", description="Справочник абонентов")
     sub = p.add_subparsers(dest="action", required=True)
     a = sub.add_parser("org-add", help="добавить организацию")
@@ -54,7 +56,7 @@ def _parser():
     return p
 
 
-def run(args, conn, actor):
+def run(args: argparse.Namespace, conn: Connection, actor: str) -> str | None:
     from shared.gost import load_certificate, load_crl
 
     act = args.action
@@ -102,9 +104,10 @@ def run(args, conn, actor):
         return f"Список отозванных сертификатов загружен (запись {D.import_crl(conn, load_crl(args.file.read_bytes()), actor)})."
     if act == "list":
         return json.dumps(D.listing(conn), ensure_ascii=False, indent=2, default=str)
+    return None
 
 
-def main(argv=None, out=sys.stdout):
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     from shared.gost import GostError
 
     args = _parser().parse_args(argv)
@@ -137,7 +140,7 @@ REFRESH_WORDS = {
 }
 
 
-def _crl_refresh(engine, out):
+def _crl_refresh(engine: Engine, out: TextIO) -> int:
     from services.journal import crl_refresh
 
     results = crl_refresh.refresh(engine)

@@ -6,20 +6,23 @@ messages meant for the first one's journal and answer them from another database
 import errno
 import hashlib
 import socket
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from shared import broker, db
 
 JOURNAL_QUEUE = "rpc-journal"  # nameko's RPC queue of the journal service
 
 
-def _split(address):
+def _split(address: str) -> tuple[str, int]:
     host, _, port = address.rpartition(":")
     return (host.strip("[]") or "127.0.0.1"), int(port)
 
 
-def port_taken(address):
+def port_taken(address: str) -> bool:
     """True when nothing may listen on HOST:PORT now (bound by another process). SO_REUSEADDR as the servers
     use it (a closed connection's TIME_WAIT does not count), never SO_REUSEPORT."""
     host, port = _split(address)
@@ -35,12 +38,12 @@ def port_taken(address):
     return False
 
 
-def taken_ports(named_addresses):
+def taken_ports(named_addresses: Mapping[str, str]) -> list[tuple[str, str]]:
     """[(what, address)] of the given {what: address} whose port is taken."""
     return [(what, address) for what, address in named_addresses.items() if port_taken(address)]
 
 
-def ports_message(taken):
+def ports_message(taken: Iterable[tuple[str, str]]) -> str:
     lines = [
         f"Порт {address} ({what}) уже занят: вероятно, уже работает другая копия ОЗСП или другая программа."
         for what, address in taken
@@ -51,7 +54,7 @@ def ports_message(taken):
     )
 
 
-def database_identity(conn):
+def database_identity(conn: Connection) -> dict[str, Any]:
     """A short fingerprint of the database a journal writes to: the cluster's system identifier and the
     database's name (the same name on another server is another database)."""
     name = conn.execute(text("SELECT current_database()")).scalar()
@@ -66,7 +69,7 @@ def database_identity(conn):
     return {"database": name, "fingerprint": digest}
 
 
-def local_identity(database_url):
+def local_identity(database_url: str) -> dict[str, Any]:
     engine = db.engine(database_url, connect_args={"connect_timeout": 5})
     try:
         with engine.connect() as conn:
@@ -75,7 +78,7 @@ def local_identity(database_url):
         engine.dispose()
 
 
-def running_identity(amqp_uri, timeout=10):
+def running_identity(amqp_uri: str, timeout: float = 10) -> dict[str, Any] | None:
     """The database identity of the journal(s) already consuming this vhost's queues, or None when no journal
     runs there."""
     from shared.queues import declared
@@ -91,7 +94,7 @@ def running_identity(amqp_uri, timeout=10):
         return {"database": "неизвестна", "fingerprint": None}
 
 
-def conflict_message(amqp_uri, ours, theirs):
+def conflict_message(amqp_uri: str, ours: Mapping[str, Any], theirs: Mapping[str, Any]) -> str:
     vhost = broker.vhost_of(amqp_uri)
     return (
         f"В RabbitMQ (виртуальный узел «{vhost}») уже работает ОЗСП с другой базой данных "
@@ -101,7 +104,7 @@ def conflict_message(amqp_uri, ours, theirs):
     )
 
 
-def other_stack_problem(amqp_uri, database_url):
+def other_stack_problem(amqp_uri: str, database_url: str) -> str | None:
     """A Russian message when a journal with another database consumes this vhost's queues, else None."""
     theirs = running_identity(amqp_uri)
     if theirs is None:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
+from typing import TextIO
 
 NAMEKO_SERVICES = {
     "journal": "services.journal.service:JournalService",
@@ -17,7 +19,7 @@ NAMEKO_SERVICES = {
 START_ORDER = ("journal", "flk", "ferzl_bridge", "certmail", "certmail_intake", "gateway")
 
 
-def command(name):
+def command(name: str) -> list[str]:
     if name == "ferzl_emulator":
         return [sys.executable, "-m", "services.ferzl_emulator"]
     if name == "certmail_intake":  # plain asyncio (aiosmtpd), not a nameko service
@@ -29,17 +31,17 @@ class Backoff:
     """Delays between restarts of one service: `first` seconds doubling up to `cap`; back to `first` once the
     service has run for `stable` seconds."""
 
-    def __init__(self, first=1.0, cap=60.0, stable=60.0):
+    def __init__(self, first: float = 1.0, cap: float = 60.0, stable: float = 60.0) -> None:
         self.first, self.cap, self.stable = first, cap, stable
         self.delay = 0.0
 
-    def after(self, ran_for):
+    def after(self, ran_for: float) -> float:
         """The delay before the next start of a process that ran `ran_for` seconds."""
         self.delay = self.first if ran_for >= self.stable or not self.delay else min(self.cap, self.delay * 2)
         return self.delay
 
 
-def _seconds(value):
+def _seconds(value: float) -> str:
     return f"{value:g} с" if value >= 1 else f"{value * 1000:.0f} мс"
 
 
@@ -47,19 +49,26 @@ class Supervisor:
     """Owns child processes; optionally restarts one that dies on its own, with a growing delay (Backoff)
     and the reason: its exit code and its last line of output."""
 
-    def __init__(self, env=None, restart=True, output=sys.stdout, commands=None, backoff=(1.0, 60.0, 60.0)):
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        restart: bool = True,
+        output: TextIO = sys.stdout,
+        commands: Mapping[str, list[str]] | None = None,
+        backoff: tuple[float, float, float] = (1.0, 60.0, 60.0),
+    ) -> None:
         self.env = {**os.environ, **(env or {})}
         self.restart = restart
         self.output = output
         self.commands = commands or {}
         self.backoff_settings = backoff
-        self.backoffs = {}
-        self.procs = {}
+        self.backoffs: dict[str, Backoff] = {}
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.stopping = False
         self._lock = threading.Lock()
         self._stopped = threading.Event()
 
-    def start(self, name):
+    def start(self, name: str) -> "subprocess.Popen[bytes]":
         proc = subprocess.Popen(
             self.commands.get(name) or command(name),
             env=self.env,
@@ -72,9 +81,9 @@ class Supervisor:
         threading.Thread(target=self._pump, args=(name, proc, time.monotonic()), daemon=True).start()
         return proc
 
-    def _pump(self, name, proc, started):
+    def _pump(self, name: str, proc: "subprocess.Popen[bytes]", started: float) -> None:
         last = ""
-        for line in proc.stdout:
+        for line in proc.stdout or ():  # a PIPE: never None
             text = line.decode("utf-8", "replace")
             last = text.strip() or last
             self.output.write(f"[{name}] {text}")
@@ -91,12 +100,12 @@ class Supervisor:
             if not self._stopped.wait(delay) and not self.stopping:
                 self.start(name)
 
-    def kill(self, name, sig=signal.SIGKILL):
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         proc = self.procs[name]
         os.killpg(proc.pid, sig)
         proc.wait(timeout=30)
 
-    def stop(self, timeout=20):
+    def stop(self, timeout: float = 20) -> None:
         self.stopping = True
         self._stopped.set()
         procs = list(self.procs.values())
@@ -115,7 +124,7 @@ class Supervisor:
                 proc.wait()
 
 
-def wait_http(url, timeout=60.0, proc=None):
+def wait_http(url: str, timeout: float = 60.0, proc: "subprocess.Popen[bytes] | None" = None) -> bool:
     """Poll url until it answers 200; False on timeout or when proc has exited."""
     import requests
 

@@ -1,19 +1,20 @@
 """All configuration in one place: environment variables with working local defaults."""
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
-API_VERSION = "24.2.6"
+from shared import ferzl_api
+
+API_VERSION = ferzl_api.DEFAULT_VERSION
+SETTINGS_KEY = "OZSP_SETTINGS"  # the Settings object in a nameko config (nameko_config, from_nameko)
 _VAR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "var")  # git-ignored
-
-
-def _ferzl_url(base: str, version: str) -> str:
-    return f"{base}/api/t-foms/integration/ws/{version}/wsdl/mpiPersonInfoServiceWs"
 
 
 def _async_url(person_info_url: str) -> str:
     """mpiAsyncOperationsServiceWs beside mpiPersonInfoServiceWs (same host, version and path scheme)."""
-    return person_info_url.rsplit("/", 1)[0] + "/mpiAsyncOperationsServiceWs"
+    return person_info_url.rsplit("/", 1)[0] + "/" + ferzl_api.ASYNC_OPERATIONS
 
 
 @dataclass(frozen=True)
@@ -92,23 +93,28 @@ class Settings:
     dkim_dns_file: str = ""  # dev mode only: DKIM TXT records from this file instead of DNS ("<name> <TXT>" lines)
 
     @property
+    def ferzl_api(self) -> ferzl_api.FerzlApi:
+        """Namespaces, paths and contract files of FERZL_API_VERSION (load() refuses an unknown one)."""
+        return ferzl_api.api(self.ferzl_api_version)
+
+    @property
     def effective_ferzl_url(self) -> str:
-        return self.ferzl_url or _ferzl_url(f"http://{self.emulator_address}", self.ferzl_api_version)
+        return self.ferzl_url or f"http://{self.emulator_address}{self.ferzl_api.person_info_path}"
 
     @property
     def effective_ferzl_async_url(self) -> str:
         return self.ferzl_async_url or _async_url(self.effective_ferzl_url)
 
 
-def flag(value) -> bool:
+def flag(value: object) -> bool:
     return str(value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def production_problems(settings: Settings) -> list:
+def production_problems(settings: Settings) -> list[str]:
     """Why this configuration must not run in production mode (empty when it may)."""
     if settings.ozsp_mode != "production":
         return []
-    problems = []
+    problems: list[str] = []
     if flag(settings.dev_login):
         problems.append("DEV_LOGIN включён (вход без сертификата-токена допустим только при OZSP_MODE=dev)")
     if flag(settings.captcha_test_mode):
@@ -124,8 +130,9 @@ class SettingError(ValueError):
     """A setting that cannot be read; the message is for the operator, in Russian."""
 
 
-def load(env=None) -> Settings:
-    """Read every setting from its upper-case environment variable, e.g. AMQP_URI."""
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    """Read every setting from its upper-case environment variable, e.g. AMQP_URI. An unknown
+    FERZL_API_VERSION is refused here, so no service starts with namespaces ФЕРЗЛ would not understand."""
     env = os.environ if env is None else env
     values: dict[str, object] = {}
     for f in fields(Settings):
@@ -137,23 +144,32 @@ def load(env=None) -> Settings:
         except ValueError:
             kind = "целое число" if f.type is int else "число"
             raise SettingError(f"Настройка {f.name.upper()}: нужно {kind}, а задано «{raw}».") from None
-    return Settings(**values)  # type: ignore[arg-type]  # each value converted to its field's type above
+    settings = Settings(**values)  # type: ignore[arg-type]  # each value converted to its field's type above
+    if settings.ferzl_api_version not in ferzl_api.SUPPORTED:
+        raise SettingError(ferzl_api.unsupported_message(settings.ferzl_api_version))
+    return settings
 
 
-def nameko_config(settings: Settings, service: str) -> dict:
-    """The dict nameko's ServiceRunner takes, for one service process."""
+def from_nameko(nameko: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
+    """The Settings a nameko config was made from (nameko_config), else those of the environment with the config's
+    own upper-case keys first: the one way a service reads its settings (shared.settings.SettingsProvider)."""
+    found = nameko.get(SETTINGS_KEY)
+    if isinstance(found, Settings):
+        return found
+    given = {k: str(v) for k, v in nameko.items() if k.isupper() and isinstance(v, str | int | float) and v != ""}
+    return load({**(os.environ if env is None else env), **given})
+
+
+def nameko_config(settings: Settings, service: str) -> dict[str, Any]:
+    """The dict nameko's ServiceRunner takes, for one service process: the Settings themselves (SETTINGS_KEY),
+    nameko's own keys, and the upper-case keys the gateway's handlers still read from it."""
     workers = {"ferzl_bridge": max(10, settings.ferzl_concurrency + 10), "gateway": 50}.get(service, 10)
     return {
+        SETTINGS_KEY: settings,
         "AMQP_URI": settings.amqp_uri,
-        "DATABASE_URL": settings.database_url,
-        "CHUNK_SIZE": settings.chunk_size,
-        "DEMO_USER_ID": settings.demo_user_id,
         "SECRET_KEY": settings.secret_key,
         "OZSP_MODE": settings.ozsp_mode,
         "DEV_LOGIN": settings.dev_login,
-        "CAPTCHA_TEST_MODE": settings.captcha_test_mode,
-        "CAPTCHA_TTL_SECONDS": settings.captcha_ttl_seconds,
-        "SUBMIT_LIMIT_PER_MINUTE": settings.submit_limit_per_minute,
         "SESSION_IDLE_MINUTES": settings.session_idle_minutes,
         "SESSION_ABSOLUTE_HOURS": settings.session_absolute_hours,
         "SESSION_COOKIE_SECURE": settings.session_cookie_secure,
@@ -161,31 +177,6 @@ def nameko_config(settings: Settings, service: str) -> dict:
         "LOGIN_CHALLENGES_MAX": settings.login_challenges_max,
         "TRUSTED_PROXIES": settings.trusted_proxies,
         "CRL_GRACE_HOURS": settings.crl_grace_hours,
-        "DEMO_ORGANIZATION_ID": settings.demo_organization_id,
-        "FERZL_URL": settings.effective_ferzl_url,
-        "FERZL_TOKEN": settings.ferzl_token,
-        "FERZL_TIMEOUT": settings.ferzl_timeout,
-        "FERZL_CONNECT_TIMEOUT": settings.ferzl_connect_timeout,
-        "FERZL_IDLE_SECONDS": settings.ferzl_idle_seconds,
-        "FERZL_CONCURRENCY": settings.ferzl_concurrency,
-        "DISPATCH_LEASE_SECONDS": settings.dispatch_lease_seconds,
-        "DISPATCH_WINDOW": settings.dispatch_window,
-        "FERZL_ASYNC_URL": settings.effective_ferzl_async_url,
-        "FERZL_CLIENT": settings.ferzl_client,
-        "FERZL_RATE_LIMIT": settings.ferzl_rate_limit,
-        "FERZL_RETRY_TIERS": settings.ferzl_retry_tiers,
-        "FERZL_RETRY_HORIZON_HOURS": settings.ferzl_retry_horizon_hours,
-        "FERZL_HOLD_BUDGET": settings.ferzl_hold_budget,
-        "FERZL_PROBE_SECONDS": settings.ferzl_probe_seconds,
-        "FERZL_TRIP_FAILURES": settings.ferzl_trip_failures,
-        "FERZL_DEGRADED_RATIO": settings.ferzl_degraded_ratio,
-        "FERZL_MASS_MIN": settings.ferzl_mass_min,
-        "FERZL_MASS_BATCH": settings.ferzl_mass_batch,
-        "FERZL_MASS_WAIT": settings.ferzl_mass_wait,
-        "FERZL_MASS_POLL": settings.ferzl_mass_poll,
-        "FERZL_MASS_TIMEOUT": settings.ferzl_mass_timeout,
-        "FERZL_ARCHIVE_DAYS": settings.ferzl_archive_days,
-        "CRL_REFRESH_MINUTES": settings.crl_refresh_minutes,
         "WEB_SERVER_ADDRESS": settings.web_address,
         "max_workers": workers,
         "parent_calls_tracked": 10,
@@ -195,7 +186,7 @@ def nameko_config(settings: Settings, service: str) -> dict:
     }
 
 
-def logging_config(level: str) -> dict:
+def logging_config(level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -2,24 +2,24 @@
 
 Retries wait in delay queues: RabbitMQ has no per-message delay, so each tier is a queue whose fixed
 TTL is part of its name (queue arguments cannot change once declared) and which dead-letters back
-into the work queue. Tiers come from FERZL_RETRY_TIERS (seconds), e.g. "5,30,120,600".
+into the work queue. Tiers come from FERZL_RETRY_TIERS (seconds; default in shared/config.py).
 """
 
 from collections.abc import Iterable
 
 from kombu import Connection, Queue
 
+from shared.config import Settings
 from shared.messages import ANSWERS_QUEUE, RETRY_QUEUE, WORK_QUEUE
 
-RETRY_DELAY_MS = 5000
-DEFAULT_TIERS = "5,30,120,600"
+DEFAULT_TIERS = Settings.ferzl_retry_tiers
 
 work_queue = Queue(WORK_QUEUE, durable=True)
 answers_queue = Queue(ANSWERS_QUEUE, durable=True)
 
 
 def parse_tiers(text: object) -> list[float]:
-    """ "5,30,120,600" -> [5.0, 30.0, 120.0, 600.0] (sorted, positive, no repeats)."""
+    """ "5,30,120,600" -> [5.0, 30.0, 120.0, 600.0] (sorted, positive, no repeats); empty: DEFAULT_TIERS."""
     tiers = sorted({float(part) for part in str(text or DEFAULT_TIERS).replace(";", ",").split(",") if part.strip()})
     if not tiers or tiers[0] <= 0:
         raise ValueError(f"retry tiers must be positive seconds, got {text!r}")
@@ -51,8 +51,8 @@ def delay_queues(
     return [delay_queue(s, target, prefix) for s in parse_tiers(tiers_text)]
 
 
-# Messages wait RETRY_DELAY_MS, then dead-letter back into the work queue (the first default tier).
-retry_queue = delay_queue(RETRY_DELAY_MS / 1000)
+# The first default tier (the single retry queue of earlier versions).
+retry_queue = delay_queue(parse_tiers(DEFAULT_TIERS)[0])
 
 
 def declared(amqp_uri: str, names: Iterable[str], timeout: float = 3) -> dict[str, tuple[int, int]]:

@@ -5,8 +5,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from shared.gost.certs import Certificate
 
-def _write_once(folder, name, der):
+
+def _write_once(folder: str | Path, name: str, der: bytes) -> tuple[Path, bool]:
     """(path, created): created is False when the file was already there."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -27,11 +29,11 @@ def _write_once(folder, name, der):
     return path, True
 
 
-def install(store_dir, cert):
+def install(store_dir: str | Path, cert: Certificate) -> tuple[Path, bool]:
     return _write_once(store_dir, f"{cert.thumbprint}.cer", cert.der)
 
 
-def uninstall(path):
+def uninstall(path: str | Path) -> None:
     """Undo an install that the directory then refused (only a file this letter created)."""
     try:
         os.unlink(path)
@@ -39,5 +41,5 @@ def uninstall(path):
         pass
 
 
-def quarantine(folder, cert):
+def quarantine(folder: str | Path, cert: Certificate) -> Path:
     return _write_once(folder, f"{cert.serial_hex}-{cert.thumbprint[:8]}.cer", cert.der)[0]

@@ -16,22 +16,25 @@ import argparse
 import io
 import os
 import smtplib
-import sys
 import zipfile
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 from services.certmail import dkimdns
 from shared import config
+from shared.gost.certs import Certificate
 from shared.gost.testpki import DevPki
 
 DEMO_SNILS = "11223344595"  # synthetic (112-233-445 95): a record without СНИЛС takes only a certificate with one
 
 
-def prepare(folder, name="demo", cn="ДЕМОНСТРАЦИОННЫЙ ПОЛЬЗОВАТЕЛЬ ТЕСТОВИЧ", snils=DEMO_SNILS):
+def prepare(
+    folder: str, name: str = "demo", cn: str = "ДЕМОНСТРАЦИОННЫЙ ПОЛЬЗОВАТЕЛЬ ТЕСТОВИЧ", snils: str = DEMO_SNILS
+) -> Certificate:
     os.makedirs(folder, exist_ok=True)
     dev = DevPki()
-    fields = dict(
+    fields: dict[str, Any] = dict(
         surname=cn.split()[0],
         given_name=" ".join(cn.split()[1:]) or None,
         snils=snils,
@@ -52,15 +55,15 @@ def prepare(folder, name="demo", cn="ДЕМОНСТРАЦИОННЫЙ ПОЛЬЗ
 
 
 def send(
-    zip_path,
-    sender,
-    smtp_address,
-    subject="ADD_CERT",
-    signed=True,
-    dkim_key=None,
-    selector=dkimdns.DEV_SELECTOR,
-    domain=dkimdns.DEV_DOMAIN,
-):
+    zip_path: str | None,
+    sender: str,
+    smtp_address: str,
+    subject: str = "ADD_CERT",
+    signed: bool = True,
+    dkim_key: str | None = None,
+    selector: str = dkimdns.DEV_SELECTOR,
+    domain: str = dkimdns.DEV_DOMAIN,
+) -> str:
     """Send an ADD_CERT letter to the intake, DKIM-signed (the dev key by default) unless signed=False."""
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, config.load().mail_from, subject
@@ -83,7 +86,7 @@ def send(
     return msg["Message-ID"]
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m services.certmail.demo", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prepare", help="тестовый УЦ, СОС и сертификат в ZIP")
@@ -120,4 +123,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -8,23 +8,27 @@ File format: one record a line, `<name> <TXT value>`; blank lines and lines star
 import base64
 import logging
 import os
+from collections.abc import Callable, Iterable
 
 import dkim.dnsplug
 from asn1crypto import keys
+
+from shared.config import Settings
 
 DEV_KEY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "devkey", "dkim-private.pem")
 DEV_DNS_FILE = os.path.join(os.path.dirname(DEV_KEY), "dkim-dns.txt")
 DEV_SELECTOR = "ozsp-dev"
 DEV_DOMAIN = "mo.example.test"
+Lookup = Callable[..., bytes | None]  # dkimpy's dnsfunc: (name, timeout=5) -> TXT value or None
 
 
-def _name(value):
+def _name(value: str) -> str:
     return value.strip().rstrip(".").lower()
 
 
-def read_records(path):
+def read_records(path: str) -> dict[str, bytes]:
     """{name: TXT value} of a DKIM DNS file."""
-    records = {}
+    records: dict[str, bytes] = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             line = line.strip()
@@ -35,10 +39,10 @@ def read_records(path):
     return records
 
 
-def file_lookup(path):
+def file_lookup(path: str) -> Lookup:
     """A lookup answering from the file (read at each call: a test may add records while the stack runs)."""
 
-    def lookup(name, timeout=5):
+    def lookup(name: str | bytes, timeout: float = 5) -> bytes | None:
         if isinstance(name, bytes):
             name = name.decode("ascii", "replace")
         return read_records(path).get(_name(name))
@@ -46,14 +50,14 @@ def file_lookup(path):
     return lookup
 
 
-def lookup_for(settings):
+def lookup_for(settings: Settings) -> Lookup:
     """The DNS lookup certmail uses: the file only in dev mode (production refuses to start with it set)."""
     if settings.dkim_dns_file and settings.ozsp_mode == "dev":
         return file_lookup(settings.dkim_dns_file)
     return dkim.dnsplug.get_txt
 
 
-def txt_record(private_pem):
+def txt_record(private_pem: bytes) -> str:
     """The TXT value publishing the public half of a PEM RSA private key (PKCS#1, as dkimpy signs with)."""
     body = b"".join(line for line in private_pem.strip().splitlines() if not line.startswith(b"-----"))
     private = keys.RSAPrivateKey.load(base64.b64decode(body))
@@ -62,7 +66,7 @@ def txt_record(private_pem):
     return "v=DKIM1; k=rsa; p=" + base64.b64encode(spki.dump()).decode()
 
 
-def record_line(selector, domain, private_pem):
+def record_line(selector: str, domain: str, private_pem: bytes) -> str:
     return f"{selector}._domainkey.{domain} {txt_record(private_pem)}"
 
 
@@ -74,7 +78,13 @@ _quiet.addHandler(logging.NullHandler())
 _quiet.propagate = False
 
 
-def sign(raw, private_pem=None, selector=DEV_SELECTOR, domain=DEV_DOMAIN, headers=SIGNED_HEADERS):
+def sign(
+    raw: bytes,
+    private_pem: bytes | None = None,
+    selector: str = DEV_SELECTOR,
+    domain: str = DEV_DOMAIN,
+    headers: Iterable[str] = SIGNED_HEADERS,
+) -> bytes:
     """The letter (bytes with CRLF line ends, as sent) with a DKIM-Signature header prepended, the dev key by
     default: what the sender's MTA does. Only for the demo and the tests."""
     if private_pem is None:

@@ -7,11 +7,16 @@ import hashlib
 import json
 import logging
 import traceback
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
 
 from services.certmail import certfiles, dkimdns, letters, outbox, rules, sender, zipcheck
 from services.certmail import messages as M
-from shared.gost import TrustStore, load_certificate, load_crl
+from shared.config import Settings
+from shared.gost import Certificate, TrustStore, load_certificate, load_crl
 from shared.masking import keyed_hash
 
 log = logging.getLogger(__name__)
@@ -23,32 +28,34 @@ class TemporaryFailure(Exception):
 
 @dataclass
 class Context:
-    journal: object  # mail_claim, mail_signature, mail_finish, mail_register, mail_delivered, trust_material
-    mailer: object  # send(EmailMessage)
-    settings: object  # shared.config.Settings
-    dns: object = None  # DKIM key lookup (services/certmail/dkimdns.py); None: the one the settings choose
+    journal: Any  # mail_claim, mail_signature, mail_finish, mail_register, mail_delivered, trust_material
+    mailer: Any  # send(EmailMessage)
+    settings: Settings
+    dns: dkimdns.Lookup | None = (
+        None  # DKIM key lookup (services/certmail/dkimdns.py); None: the one the settings choose
+    )
 
     @property
-    def lookup(self):
+    def lookup(self) -> dkimdns.Lookup:
         return self.dns or dkimdns.lookup_for(self.settings)
 
     @property
-    def policy(self):
+    def policy(self) -> sender.Policy:
         return sender.Policy.from_settings(self.settings)
 
     @property
-    def limits(self):
+    def limits(self) -> zipcheck.Limits:
         s = self.settings
         return zipcheck.Limits(
             max_entries=s.zip_max_entries, max_total=s.zip_max_total_bytes, max_ratio=s.zip_max_ratio
         )
 
     @property
-    def other_templates(self):
+    def other_templates(self) -> set[str]:
         return {t.strip().upper() for t in self.settings.mail_other_templates.split(",") if t.strip()}
 
 
-def where(exc):
+def where(exc: BaseException) -> str:
     """An exception as its type and innermost code location: its message may carry an address or a name."""
     frames = traceback.extract_tb(exc.__traceback__)
     place = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
@@ -64,7 +71,7 @@ class Queued:
     peer: str | None  # the address that handed the letter to the intake
 
 
-def queued_letter(body):
+def queued_letter(body: object) -> Queued | None:
     """The Queued letter of a queue message, or None when it is not one of the intake's."""
     if not isinstance(body, dict) or not body.get("letter_id") or not isinstance(body.get("raw_b64"), str):
         return None
@@ -73,7 +80,7 @@ def queued_letter(body):
     except (binascii.Error, ValueError):
         return None
 
-    def text_or_none(v):
+    def text_or_none(v: object) -> str | None:
         return v if isinstance(v, str) else None
 
     return Queued(
@@ -85,7 +92,7 @@ def queued_letter(body):
     )
 
 
-def sender_tag(address, secret):
+def sender_tag(address: str | None, secret: str) -> str:
     """A log-safe stand-in for an e-mail address (personal data never reaches the logs): a keyed hash, so a
     reader of the logs cannot confirm a guessed address without SECRET_KEY."""
     if not address:
@@ -93,10 +100,10 @@ def sender_tag(address, secret):
     return "h:" + keyed_hash(secret, address.lower())[:12]
 
 
-_stores: dict = {}
+_stores: dict[str, TrustStore] = {}
 
 
-def trust_store(journal):
+def trust_store(journal: Any) -> TrustStore:
     """The directory's CAs and CRLs as a TrustStore, rebuilt only when they change."""
     try:
         material = journal.trust_material()
@@ -109,7 +116,7 @@ def trust_store(journal):
         for kind, add, load in (("cas", store.add_ca, load_certificate), ("crls", store.add_crl, load_crl)):
             for item in material.get(kind, []):
                 try:
-                    add(load(base64.b64decode(item)))
+                    add(load(base64.b64decode(item)))  # type: ignore[arg-type]  # add and load paired above
                 except Exception:
                     log.error("an unreadable %s entry of the directory is ignored", kind)
         _stores.clear()
@@ -117,7 +124,7 @@ def trust_store(journal):
     return store
 
 
-def handle(body, ctx, now=None):
+def handle(body: object, ctx: Context, now: datetime | None = None) -> str:
     """Process one queued letter {letter_id, received_at, raw_b64}; returns its outcome code.
     Raises (the message is redelivered) only when the journal or the relay fails."""
     s = ctx.settings
@@ -154,7 +161,7 @@ def handle(body, ctx, now=None):
         return "duplicate"
     verdict = authenticate(ctx, letter, queued, claim["sender"])
 
-    def decide():
+    def decide() -> rules.Decision:
         return rules.decide(
             letter, claim["sender"], lambda: trust_store(ctx.journal), ctx.limits, ctx.other_templates, now, verdict
         )
@@ -170,7 +177,7 @@ def handle(body, ctx, now=None):
         decision = rules.Decision(rules.INTERNAL_ERROR, None, detail="exception")
 
     user_id = (claim["sender"] or {}).get("user_id")
-    if decision.outcome == rules.UNKNOWN_CA:  # kept in the technical folder before anything is journaled
+    if decision.outcome == rules.UNKNOWN_CA and decision.cert is not None:  # kept in the technical folder first
         certfiles.quarantine(s.cert_quarantine_dir, decision.cert)
     if decision.outcome == rules.INSTALLED:
         decision = install(ctx, letter, user_id, decision)
@@ -197,7 +204,9 @@ def handle(body, ctx, now=None):
     return decision.outcome
 
 
-def authenticate(ctx, letter, queued, facts):
+def authenticate(
+    ctx: Context, letter: letters.Letter, queued: Queued, facts: Mapping[str, Any] | None
+) -> sender.Verdict | None:
     """The sender.Verdict of a letter naming a registered address (facts), None for any other letter: an unknown
     address is untrusted anyway, and its domain's DNS (perhaps an attacker's, slow on purpose) is never asked.
     A signature that already authenticated another letter makes this one a replay."""
@@ -215,7 +224,7 @@ def authenticate(ctx, letter, queued, facts):
     return verdict
 
 
-def fetch_crl(ctx, letter, cert):
+def fetch_crl(ctx: Context, letter: letters.Letter, cert: Certificate | None) -> str | None:
     """Ask the journal to download the CRL of the certificate's CA from the certificate's distribution points."""
     if cert is None or not cert.crl_urls:
         return None
@@ -231,9 +240,10 @@ def fetch_crl(ctx, letter, cert):
     return result
 
 
-def install(ctx, letter, user_id, decision):
+def install(ctx: Context, letter: letters.Letter, user_id: int | None, decision: rules.Decision) -> rules.Decision:
     """Rule 4: the .cer into the store, then the directory (one transaction in the journal)."""
-    cert = decision.cert
+    cert, ca = decision.cert, decision.ca
+    assert cert is not None and ca is not None  # an INSTALLED decision names both
     try:
         path, created = certfiles.install(ctx.settings.cert_store_dir, cert)
     except OSError:
@@ -245,7 +255,7 @@ def install(ctx, letter, user_id, decision):
         letter.key,
         user_id,
         base64.b64encode(cert.der).decode(),
-        base64.b64encode(decision.ca.der).decode(),
+        base64.b64encode(ca.der).decode(),
         decision.reply,
         decision.detail,
     )
@@ -258,7 +268,7 @@ def install(ctx, letter, user_id, decision):
     return decision
 
 
-def _send(ctx, letter, msg):
+def _send(ctx: Context, letter: letters.Letter, msg: EmailMessage) -> None:
     """Send; a permanent refusal by the relay (5xx) is logged and given up, anything else is retried."""
     try:
         ctx.mailer.send(msg)
@@ -266,7 +276,15 @@ def _send(ctx, letter, msg):
         log.warning("letter %s: the relay refused a reply for good (%s)", letter.key[:12], exc.code)
 
 
-def deliver(ctx, letter, outcome, reply_text, cert, detail=None, facts=None):
+def deliver(
+    ctx: Context,
+    letter: letters.Letter,
+    outcome: str,
+    reply_text: str | None,
+    cert: Certificate | None,
+    detail: str | None = None,
+    facts: Mapping[str, Any] | None = None,
+) -> None:
     """The reply to the sender; for a certificate installed for a record without СНИЛС, the notice to the
     addresses of record; for an unauthenticated sender naming a registered address, a certificate of an unknown
     CA or one without a CRL, the administrator's notice."""
@@ -282,7 +300,7 @@ def deliver(ctx, letter, outcome, reply_text, cert, detail=None, facts=None):
         tell_owner(ctx, letter, cert, (facts or {}).get("emails") or [letter.sender])
     if outcome == rules.UNTRUSTED and s.admin_email:
         text = M.ADMIN_UNAUTHENTICATED_BODY.format(
-            reason=M.SENDER_REASONS.get(detail, M.SENDER_REASON_OTHER),
+            reason=M.SENDER_REASONS.get(detail or "", M.SENDER_REASON_OTHER),
             sender=letter.sender,
             subject=letters.one_line(letter.subject, 200) or "-",
             message_id=letter.message_id or "-",
@@ -317,7 +335,7 @@ def deliver(ctx, letter, outcome, reply_text, cert, detail=None, facts=None):
         _send(ctx, letter, letters.build_notice(letter.key, s.admin_email, M.ADMIN_CRL_SUBJECT, text, s.mail_from))
 
 
-def tell_owner(ctx, letter, cert, addresses):
+def tell_owner(ctx: Context, letter: letters.Letter, cert: Certificate, addresses: Iterable[str | None]) -> None:
     """A separate letter to the addresses of record: a certificate was registered, and how to report a mistake."""
     s = ctx.settings
     contact = M.OWNER_CONTACT.format(admin=s.admin_email) if s.admin_email else M.OWNER_CONTACT_NO_ADDRESS

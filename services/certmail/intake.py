@@ -10,12 +10,14 @@ import base64
 import logging
 import logging.config
 import signal
+import sys
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from kombu import Connection, Producer
 
 from services.certmail.queues import LETTERS_QUEUE, letters_queue
@@ -30,12 +32,12 @@ TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please try again later"
 class Handoff:
     """Publishes letters with publisher confirms; one connection per executor thread, reopened after a failure."""
 
-    def __init__(self, amqp_uri, timeout=10.0):
+    def __init__(self, amqp_uri: str, timeout: float = 10.0) -> None:
         self.amqp_uri = amqp_uri
         self.timeout = timeout
         self._local = threading.local()
 
-    def _producer(self):
+    def _producer(self) -> Producer:
         producer = getattr(self._local, "producer", None)
         if producer is None:
             conn = Connection(self.amqp_uri, connect_timeout=self.timeout, transport_options={"confirm_publish": True})
@@ -44,7 +46,7 @@ class Handoff:
             self._local.conn, self._local.producer = conn, producer
         return producer
 
-    def publish(self, body):
+    def publish(self, body: dict[str, Any]) -> None:
         try:
             self._producer().publish(
                 body,
@@ -61,7 +63,7 @@ class Handoff:
             self.reset()
             raise
 
-    def reset(self):
+    def reset(self) -> None:
         conn = getattr(self._local, "conn", None)
         self._local.conn = self._local.producer = None
         if conn is not None:
@@ -74,11 +76,11 @@ class Handoff:
 class IntakeHandler:
     """aiosmtpd handler: every recipient is accepted; the letter is queued raw, decisions come later."""
 
-    def __init__(self, handoff, executor):
+    def __init__(self, handoff: Handoff, executor: Executor) -> None:
         self.handoff = handoff
         self.executor = executor
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         letter_id = uuid.uuid4().hex
         peer = session.peer[0] if isinstance(session.peer, tuple) and session.peer else None
@@ -98,12 +100,12 @@ class IntakeHandler:
         return f"250 2.0.0 Ok: queued as {letter_id}"
 
 
-def _address(value):
+def _address(value: str) -> tuple[str, int]:
     host, _, port = value.rpartition(":")
     return host or "127.0.0.1", int(port)
 
 
-async def serve(settings, ready=None):
+async def serve(settings: config.Settings, ready: asyncio.Event | None = None) -> None:
     """Run the intake until cancelled; `ready` (an asyncio.Event) is set once the port listens."""
     executor = ThreadPoolExecutor(HANDOFF_THREADS, thread_name_prefix="handoff")
     handler = IntakeHandler(Handoff(settings.amqp_uri), executor)
@@ -131,13 +133,17 @@ async def serve(settings, ready=None):
         executor.shutdown(wait=False, cancel_futures=True)
 
 
-def main():
-    settings = config.load()
+def main() -> None:
+    try:
+        settings = config.load()
+    except config.SettingError as exc:
+        sys.exit(str(exc))
     logging.config.dictConfig(config.logging_config(settings.log_level))
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter shows peers
 
-    async def run():
+    async def run() -> None:
         task = asyncio.current_task()
+        assert task is not None  # run() is the task asyncio.run made
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, task.cancel)

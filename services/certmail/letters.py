@@ -5,8 +5,10 @@ import email.policy
 import hashlib
 import re
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import EmailMessage, Message, MIMEPart
 from email.utils import formatdate, getaddresses
+
+from shared.config import Settings
 
 MAX_DEPTH = 10  # MIME nesting deeper than this is treated as an inadmissible attachment
 _SPACES = re.compile(r"\s+")
@@ -30,17 +32,17 @@ class Letter:
     auto_submitted: bool = False  # RFC 3834: written by a robot (auto-reply, bounce): never answered
 
 
-def letter_key(message_id, raw):
+def letter_key(message_id: str | None, raw: bytes) -> str:
     if message_id:
         return "m-" + hashlib.sha256(message_id.encode("utf-8", "replace")).hexdigest()
     return "r-" + hashlib.sha256(raw).hexdigest()
 
 
-def one_line(value, limit=500):
+def one_line(value: object, limit: int = 500) -> str:
     return _SPACES.sub(" ", str(value or "")).strip()[:limit]
 
 
-def _header(msg, name):
+def _header(msg: Message, name: str) -> str | None:
     try:
         value = msg.get(name)
     except Exception:  # an undecodable header reads as absent
@@ -48,7 +50,7 @@ def _header(msg, name):
     return one_line(value) if value is not None else None
 
 
-def _sender(msg):
+def _sender(msg: Message) -> str | None:
     value = _header(msg, "From")
     if not value:
         return None
@@ -61,7 +63,7 @@ def _sender(msg):
     return addresses[0].strip().lower()
 
 
-def parse(raw, max_attachment=1_000_000):
+def parse(raw: bytes, max_attachment: int = Settings.mail_max_attachment_bytes) -> Letter:
     """A Letter from the raw bytes of an e-mail."""
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
@@ -83,7 +85,7 @@ def parse(raw, max_attachment=1_000_000):
     return letter
 
 
-def _collect(part, out, max_attachment, depth):
+def _collect(part: MIMEPart, out: list[Attachment], max_attachment: int, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise ValueError("MIME nesting too deep")
     content_type = part.get_content_type()
@@ -105,23 +107,25 @@ def _collect(part, out, max_attachment, depth):
     disposition = part.get_content_disposition()
     if filename is None and disposition != "attachment" and content_type in ("text/plain", "text/html"):
         return  # the body: «Содержание письма (body) роли не играет»
-    payload = part.get_payload(decode=True) or b""
-    size = len(payload)
+    data = part.get_payload(decode=True) or b""
+    size = len(data)
     out.append(
-        Attachment(filename=one_line(filename or ""), content=payload if size <= max_attachment else None, size=size)
+        Attachment(filename=one_line(filename or ""), content=data if size <= max_attachment else None, size=size)  # type: ignore[arg-type]
     )
 
 
 # --- replies -----------------------------------------------------------------------------------
 
 
-def reply_id(key, kind, mail_from):
+def reply_id(key: str, kind: str, mail_from: str) -> str:
     """A Message-ID fixed by the letter, so a repeated reply is recognisably the same letter."""
     domain = mail_from.rsplit("@", 1)[-1] or "ozsp.local"
     return f"<{kind}.{key[:40]}@{domain}>"
 
 
-def build_reply(letter_key_, to, subject, text, mail_from, in_reply_to=None):
+def build_reply(
+    letter_key_: str, to: str, subject: str, text: str, mail_from: str, in_reply_to: str | None = None
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = mail_from
     msg["To"] = to
@@ -136,7 +140,15 @@ def build_reply(letter_key_, to, subject, text, mail_from, in_reply_to=None):
     return msg
 
 
-def build_notice(letter_key_, to, subject, text, mail_from, attachment=None, kind="notice"):
+def build_notice(
+    letter_key_: str,
+    to: str,
+    subject: str,
+    text: str,
+    mail_from: str,
+    attachment: tuple[str, bytes] | None = None,
+    kind: str = "notice",
+) -> EmailMessage:
     """An administrative notice; attachment = (filename, bytes)."""
     msg = EmailMessage()
     msg["From"] = mail_from

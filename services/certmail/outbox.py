@@ -9,13 +9,17 @@ import re
 import smtplib
 import tempfile
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
+
+from shared.config import Settings
 
 
 class PermanentFailure(Exception):
     """The relay refused the letter with a 5xx code: sending it again will not help."""
 
-    def __init__(self, code):
+    def __init__(self, code: int) -> None:
         super().__init__(f"refused with {code}")
         self.code = code
 
@@ -23,18 +27,20 @@ class PermanentFailure(Exception):
 NAME = re.compile(r"^[0-9]{8}-[0-9]{12}-[0-9a-f]{16}\.eml$")
 
 
-def _parse_address(address):
+def _parse_address(address: str) -> tuple[str, int]:
     host, _, port = address.rpartition(":")
     return host or "127.0.0.1", int(port)
 
 
 class Mailer:
-    def __init__(self, relay="", outbox_dir="var/mail/outbox", timeout=30.0):
+    def __init__(
+        self, relay: str = "", outbox_dir: str | Path = Settings.mail_outbox_dir, timeout: float = 30.0
+    ) -> None:
         self.relay = relay.strip()
         self.outbox_dir = Path(outbox_dir)
         self.timeout = timeout
 
-    def send(self, msg):
+    def send(self, msg: EmailMessage) -> Path | None:
         """Send one EmailMessage; PermanentFailure on a 5xx refusal, other errors are temporary."""
         if self.relay:
             host, port = _parse_address(self.relay)
@@ -54,7 +60,7 @@ class Mailer:
         return write_outbox(self.outbox_dir, msg)
 
 
-def write_outbox(folder, msg):
+def write_outbox(folder: str | Path, msg: EmailMessage) -> Path:
     """Write msg as <date>-<time>-<hash of Message-ID>.eml; the same Message-ID is written once."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -73,9 +79,9 @@ def write_outbox(folder, msg):
     return path
 
 
-def _summary(path, with_text=False):
+def _summary(path: Path, with_text: bool = False) -> dict[str, Any]:
     msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    item = {
+    item: dict[str, Any] = {
         "name": path.name,
         "date": str(msg["Date"] or ""),
         "from": str(msg["From"] or ""),
@@ -90,7 +96,7 @@ def _summary(path, with_text=False):
     return item
 
 
-def list_outbox(folder, limit=50):
+def list_outbox(folder: str | Path, limit: int = 50) -> list[dict[str, Any]]:
     """The newest letters first: name, date, from, to, subject, size, attachments, text (first 300 chars)."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -99,7 +105,7 @@ def list_outbox(folder, limit=50):
     return [_summary(folder / name) for name in names[: max(0, int(limit))]]
 
 
-def read_outbox(folder, name):
+def read_outbox(folder: str | Path, name: object) -> dict[str, Any] | None:
     """One letter with its whole text; None for a name that is not an outbox letter."""
     if not isinstance(name, str) or not NAME.match(name):
         return None

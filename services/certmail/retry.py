@@ -3,6 +3,8 @@ a delay queue and comes back; after MAIL_RETRY_ATTEMPTS tries it is parked in a 
 going round for ever, and `ozsp letters requeue` puts the parked letters back once the cause is fixed.
 No nameko here: the service publishes what next_step decides."""
 
+from typing import Any
+
 from kombu import Connection, Queue
 
 from services.certmail.queues import LETTERS_QUEUE, letters_queue
@@ -14,12 +16,12 @@ PARKED_QUEUE = f"{LETTERS_QUEUE}.parked"
 parked_queue = Queue(PARKED_QUEUE, durable=True)
 
 
-def retry_queues(tiers_text):
+def retry_queues(tiers_text: str) -> list[Queue]:
     """The delay queues of MAIL_RETRY_TIERS; each dead-letters back into the letters queue."""
     return delay_queues(tiers_text, target=LETTERS_QUEUE, prefix=DELAY_PREFIX)
 
 
-def next_step(body, tiers_text, max_attempts):
+def next_step(body: dict[str, Any], tiers_text: str, max_attempts: int) -> tuple[str, dict[str, Any]]:
     """(routing key, message) for a letter whose try failed: the delay queue of its attempt number, or the
     parked queue once it has been tried max_attempts times. The message counts the attempts."""
     attempt = int(body.get("attempt") or 0) + 1
@@ -30,7 +32,7 @@ def next_step(body, tiers_text, max_attempts):
     return tier_name(tiers[min(attempt, len(tiers)) - 1], DELAY_PREFIX), message
 
 
-def requeue_parked(amqp_uri, limit=None):
+def requeue_parked(amqp_uri: str, limit: int | None = None) -> int:
     """Move parked letters back into the letters queue with their attempts reset; -> how many."""
     moved = 0
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:

@@ -1,12 +1,19 @@
 """The rules of Приложение 2, in the manual's order: given a parsed letter and the directory's facts, the outcome
 and the reply text. No I/O here: the caller installs, journals and sends what the Decision says."""
 
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from services.certmail import messages as M
 from services.certmail import zipcheck
+from services.certmail.letters import Letter
+from services.certmail.sender import Verdict
 from shared.clock import to_moscow
-from shared.gost import errors, load_certificate, verify_certificate
+from shared.gost import Certificate, TrustStore, errors, load_certificate, verify_certificate
+
+Sender = Mapping[str, Any] | None  # the journal's record of the From: address, None when unknown
 
 # Outcome codes (the letter journal's `outcome`); contracts/certmail.md describes each.
 AUTO_SUBMITTED = "auto_submitted"
@@ -34,8 +41,8 @@ class Decision:
     outcome: str
     reply: str | None  # None: the letter is left without a reply
     detail: str | None = None  # a reason code for the journal (never personal data)
-    cert: object = None  # shared.gost Certificate once parsed
-    ca: object = None  # the directory CA that issued it (for INSTALLED)
+    cert: Certificate | None = None  # once parsed
+    ca: Certificate | None = None  # the directory CA that issued it (for INSTALLED)
     notify_admin: bool = False  # UNKNOWN_CA, CRL_UNAVAILABLE, an unauthenticated registered address: a notice
     notify_owner: bool = False  # INSTALLED for a record without СНИЛС: the addresses of record are told
 
@@ -44,22 +51,22 @@ class Decision:
 RECORD_WITHOUT_SNILS = "record_without_snils"
 
 
-def digits(value):
+def digits(value: str | None) -> str:
     return "".join(ch for ch in (value or "") if ch.isdigit())
 
 
-def authenticated(verdict):
+def authenticated(verdict: Verdict | None) -> bool:
     """The sender is who From: says (services/certmail/sender.py); no verdict counts as not authenticated."""
     return bool(verdict is not None and verdict.ok)
 
 
-def trusted(sender, verdict):
+def trusted(sender: Sender, verdict: Verdict | None) -> bool:
     """Rule 1: «с доверенного адреса» — a registered address of an active user of an active organisation, and
     the letter really from it (an authenticated sender)."""
     return bool(sender and sender.get("user_active") and sender.get("organization_active") and authenticated(verdict))
 
 
-def untrusted(sender, verdict):
+def untrusted(sender: Sender, verdict: Verdict | None) -> Decision:
     """No reply. A registered address named by an unauthenticated sender: the administrator is told."""
     if not sender:
         return Decision(UNTRUSTED, None, detail="unknown_address")
@@ -68,7 +75,9 @@ def untrusted(sender, verdict):
     return Decision(UNTRUSTED, None, detail="inactive")
 
 
-def check_subject_and_sender(letter, sender, other_templates=(), verdict=None):
+def check_subject_and_sender(
+    letter: Letter, sender: Sender, other_templates: Collection[str] = (), verdict: Verdict | None = None
+) -> Decision | None:
     subject = letter.subject.strip().upper()
     if subject != M.ADD_CERT:
         if subject in other_templates:
@@ -84,11 +93,11 @@ def check_subject_and_sender(letter, sender, other_templates=(), verdict=None):
 DEFAULT_LIMITS = zipcheck.Limits()
 
 
-def _basename(name):
+def _basename(name: str) -> str:
     return name.replace("\\", "/").rsplit("/", 1)[-1].strip()
 
 
-def check_attachments(letter, limits=DEFAULT_LIMITS):
+def check_attachments(letter: Letter, limits: zipcheck.Limits = DEFAULT_LIMITS) -> Decision | tuple[str, bytes]:
     """Rule 2: a Decision refusing the letter, or (cer name, cer bytes)."""
     if letter.malformed:
         return Decision(INVALID_FILES, M.INVALID_FILES, detail="malformed_mime")
@@ -110,7 +119,7 @@ def check_attachments(letter, limits=DEFAULT_LIMITS):
         return Decision(INVALID_FILES, M.INVALID_FILES, detail=refused.reason)
 
 
-def forged(cert, store):
+def forged(cert: Certificate, store: TrustStore) -> bool:
     """Names a directory CA (and its key id) as issuer, yet no directory CA's key verifies the signature.
     A CA with the same name but another key id is a new CA key: unknown, not forged."""
     for ca in store.cas:
@@ -121,7 +130,9 @@ def forged(cert, store):
     return False
 
 
-def check_certificate(data, trust_store, now=None):
+def check_certificate(
+    data: bytes, trust_store: Callable[[], TrustStore], now: datetime | None = None
+) -> Decision | tuple[Certificate, Certificate]:
     """Rule 3: a Decision refusing the certificate, or (certificate, issuing CA). trust_store: a callable
     returning the shared.gost TrustStore of the directory (called only when a certificate was found)."""
     try:
@@ -156,7 +167,7 @@ def check_certificate(data, trust_store, now=None):
     return cert, chain[-1]
 
 
-def check_snils(cert, sender):
+def check_snils(cert: Certificate, sender: Mapping[str, Any]) -> Decision | None:
     """Rule 4: equal, or empty in the record; a certificate without СНИЛС differs from a non-empty record.
     Beyond the manual: a record without СНИЛС takes only a certificate with one (who it belongs to must be
     known, and the record keeps it from then on)."""
@@ -170,11 +181,11 @@ def check_snils(cert, sender):
     return None
 
 
-def moscow_time(moment):
+def moscow_time(moment: datetime) -> str:
     return to_moscow(moment).strftime("%d.%m.%Y %H:%M:%S")
 
 
-def success(cert, ca, record_without_snils=False):
+def success(cert: Certificate, ca: Certificate, record_without_snils: bool = False) -> Decision:
     """Rule 5: the reply once the certificate is installed."""
     text = M.SUCCESS.format(
         cn=cert.cn or str(cert.subject), not_before=moscow_time(cert.not_before), not_after=moscow_time(cert.not_after)
@@ -184,11 +195,19 @@ def success(cert, ca, record_without_snils=False):
     return Decision(INSTALLED, text, cert=cert, ca=ca)
 
 
-def install_error(message, cert=None):
+def install_error(message: str, cert: Certificate | None = None) -> Decision:
     return Decision(INSTALL_ERROR, M.INSTALL_ERROR.format(message=message), detail="install", cert=cert)
 
 
-def decide(letter, sender, trust_store, limits=DEFAULT_LIMITS, other_templates=(), now=None, verdict=None):
+def decide(
+    letter: Letter,
+    sender: Sender,
+    trust_store: Callable[[], TrustStore],
+    limits: zipcheck.Limits = DEFAULT_LIMITS,
+    other_templates: Collection[str] = (),
+    now: datetime | None = None,
+    verdict: Verdict | None = None,
+) -> Decision:
     """Rules 1-5 up to the installation: the Decision for one letter. verdict: services/certmail/sender.Verdict
     of the letter (None: not authenticated)."""
     if letter.auto_submitted:  # an auto-reply or a bounce: answering it could start a loop between robots
@@ -203,10 +222,11 @@ def decide(letter, sender, trust_store, limits=DEFAULT_LIMITS, other_templates=(
     if isinstance(checked, Decision):
         return checked
     cert, ca = checked
-    return check_snils(cert, sender) or success(cert, ca, record_without_snils=not digits(sender.get("snils")))
+    record = sender or {}  # trusted: never None here
+    return check_snils(cert, record) or success(cert, ca, record_without_snils=not digits(record.get("snils")))
 
 
-def certificate_of(letter, limits=DEFAULT_LIMITS):
+def certificate_of(letter: Letter, limits: zipcheck.Limits = DEFAULT_LIMITS) -> Certificate | None:
     """The certificate in a letter, re-read when a reply is sent again after a restart; None if absent."""
     found = check_attachments(letter, limits)
     if isinstance(found, Decision):

@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from email import policy as email_policy
+from email.message import Message
 from email.parser import BytesHeaderParser
 
 import authres
@@ -21,6 +22,10 @@ import authres.dmarc  # noqa: F401 (registers the dmarc method with authres)
 import dkim
 from dkim.util import parse_tag_value
 
+from services.certmail.dkimdns import Lookup
+from shared.config import Settings
+
+Tags = dict[bytes, bytes]  # the tags of one DKIM-Signature header
 MAX_SIGNATURES = 3  # aligned DKIM signatures verified at most (each may cost a DNS lookup)
 
 # Verdict reasons (the letter journal's detail when the sender is not authenticated).
@@ -63,7 +68,7 @@ class Policy:
     mta_networks: tuple = field(default_factory=tuple)
 
     @classmethod
-    def from_settings(cls, settings):
+    def from_settings(cls, settings: Settings) -> "Policy":
         ids = frozenset(i.strip().lower() for i in settings.mail_trusted_authserv_ids.split(",") if i.strip())
         networks = tuple(
             ipaddress.ip_network(a.strip(), strict=False)
@@ -72,7 +77,7 @@ class Policy:
         )
         return cls(ids, networks)
 
-    def trusts_peer(self, peer):
+    def trusts_peer(self, peer: object) -> bool:
         if not (self.authserv_ids and self.mta_networks and peer):
             return False
         try:
@@ -82,29 +87,29 @@ class Policy:
         return any(address in network for network in self.mta_networks)
 
 
-def aligned(signing_domain, from_domain):
+def aligned(signing_domain: str | None, from_domain: str | None) -> bool:
     """DKIM d= aligned with the From: domain: the same domain or a parent of it (with at least two labels)."""
     d = (signing_domain or "").strip().rstrip(".").lower()
     f = (from_domain or "").strip().rstrip(".").lower()
     return "." in d and (f == d or f.endswith("." + d))
 
 
-def envelope_address(value):
+def envelope_address(value: str | None) -> str | None:
     """The SMTP MAIL FROM address, lower case; None for the null sender <> or nothing."""
     value = (value or "").strip().strip("<>").strip().lower()
     return value or None
 
 
-def signature_key(tags):
+def signature_key(tags: Tags) -> str:
     """A stable key of one DKIM signature: its domain and b= value."""
     b = re.sub(rb"\s+", b"", tags.get(b"b", b""))
     return "s-" + hashlib.sha256(tags.get(b"d", b"").lower() + b"|" + b).hexdigest()
 
 
-def _signatures(verifier):
+def _signatures(verifier: dkim.DKIM) -> list[tuple[int, Tags]]:
     """(index among DKIM-Signature headers, tags) of each parseable signature, as dkimpy itself sees the headers
     (its index is the one verify() takes; another parser may split headers differently)."""
-    found = []
+    found: list[tuple[int, Tags]] = []
     values = [value for name, value in verifier.headers if name.lower() == b"dkim-signature"]
     for index, value in enumerate(values):
         try:
@@ -114,25 +119,25 @@ def _signatures(verifier):
     return found
 
 
-def _from_count(verifier):
+def _from_count(verifier: dkim.DKIM) -> int:
     return sum(1 for name, _ in verifier.headers if name.lower() == b"from")
 
 
-def _domain(tags):
+def _domain(tags: Tags) -> str:
     return tags.get(b"d", b"").decode("ascii", "replace")
 
 
-def _signed_headers(tags):
+def _signed_headers(tags: Tags) -> set[bytes]:
     return {h.strip().lower() for h in tags.get(b"h", b"").split(b":")}
 
 
 class _Lookup:
     """Wraps the DNS lookup to tell a missing key from DNS not answering (dkimpy reports both as False)."""
 
-    def __init__(self, lookup):
+    def __init__(self, lookup: Lookup) -> None:
         self.lookup, self.unavailable, self.missing = lookup, False, False
 
-    def __call__(self, name, timeout=5):
+    def __call__(self, name: bytes, timeout: float = 5) -> bytes | None:
         try:
             value = self.lookup(name, timeout=timeout)
         except Exception as exc:
@@ -143,7 +148,7 @@ class _Lookup:
         return value
 
 
-def check_dkim(verifier, from_domain, signatures, lookup):
+def check_dkim(verifier: dkim.DKIM, from_domain: str, signatures: list[tuple[int, Tags]], lookup: Lookup) -> Verdict:
     """A Verdict from the letter's own DKIM signatures aligned with the From: domain (verifier: dkim.DKIM)."""
     if not signatures:
         return Verdict(False, NO_SIGNATURE)
@@ -175,11 +180,13 @@ def check_dkim(verifier, from_domain, signatures, lookup):
     return Verdict(False, reason)
 
 
-def _unfold(value):
+def _unfold(value: object) -> str:
     return re.sub(r"\r?\n[ \t]+", " ", str(value))
 
 
-def check_authentication_results(headers, from_domain, policy, signatures):
+def check_authentication_results(
+    headers: Message, from_domain: str, policy: Policy, signatures: list[tuple[int, Tags]]
+) -> Verdict | None:
     """A passing Verdict from a trusted MTA's Authentication-Results header, or None."""
     for value in headers.get_all("Authentication-Results") or []:
         try:
@@ -201,7 +208,7 @@ def check_authentication_results(headers, from_domain, policy, signatures):
     return None
 
 
-def _matching_key(signatures, domain, b_prefix):
+def _matching_key(signatures: list[tuple[int, Tags]], domain: str, b_prefix: str) -> str | None:
     """The key of the letter's DKIM signature the MTA checked (aligned, starting with header.b), if present."""
     for _, tags in signatures:
         b = re.sub(rb"\s+", b"", tags.get(b"b", b"")).decode("ascii", "replace")
@@ -210,7 +217,9 @@ def _matching_key(signatures, domain, b_prefix):
     return None
 
 
-def authenticate(raw, sender, envelope_from, peer, policy, lookup):
+def authenticate(
+    raw: bytes, sender: str | None, envelope_from: str | None, peer: object, policy: Policy, lookup: Lookup
+) -> Verdict:
     """The Verdict for a letter whose From: address parsed as `sender` (services/certmail/letters.py).
     Raises DnsUnavailable when a key could not be looked up for want of DNS."""
     if not sender or "@" not in sender:

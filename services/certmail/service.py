@@ -3,8 +3,8 @@ for the administrator's pages (outgoing letters, the letter journal) and the reg
 The rules live in plain modules (rules, zipcheck, letters, messages); this class only adapts them."""
 
 import logging
+from typing import Any
 
-from nameko.extensions import DependencyProvider
 from nameko.messaging import Publisher, consume
 from nameko.rpc import RpcProxy, rpc
 
@@ -13,25 +13,17 @@ from services.certmail.application import render_application
 from services.certmail.queues import letters_queue
 from shared import config
 from shared.heartbeat import Heartbeat
+from shared.settings import SettingsProvider
 
 log = logging.getLogger(__name__)
-
-
-class MailSettings(DependencyProvider):
-    """shared.config settings (environment variables), read once per process."""
-
-    def setup(self):
-        self.settings = config.load()
-
-    def get_dependency(self, worker_ctx):
-        return self.settings
 
 
 class RetryPublisher(Publisher):
     """Publishes to the delay queues of MAIL_RETRY_TIERS and the parked queue (declared at setup)."""
 
-    def setup(self):
-        self.declare = [letters_queue, retry.parked_queue] + retry.retry_queues(config.load().mail_retry_tiers)
+    def setup(self) -> None:
+        tiers = config.from_nameko(self.container.config).mail_retry_tiers
+        self.declare = [letters_queue, retry.parked_queue] + retry.retry_queues(tiers)
         super().setup()
 
 
@@ -39,15 +31,15 @@ class CertmailService:
     name = "certmail"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
     journal = RpcProxy("journal")
-    settings = MailSettings()
+    settings = SettingsProvider()
     later = RetryPublisher()
 
     @rpc
-    def ping(self):
+    def ping(self) -> str:
         return "ok"
 
     @consume(letters_queue, requeue_on_error=True)
-    def handle_letter(self, body):
+    def handle_letter(self, body: dict[str, Any]) -> None:
         """Acked after the outcome is journaled and the reply sent. When that fails (journal or relay away), the
         letter waits in a delay queue and comes back; after MAIL_RETRY_ATTEMPTS tries it is parked. Only if
         even that publish fails does the exception requeue the letter."""
@@ -77,26 +69,26 @@ class CertmailService:
                     queue,
                 )
 
-    def _mailer(self):
+    def _mailer(self) -> outbox.Mailer:
         s = self.settings
         return outbox.Mailer(s.smtp_relay, s.mail_outbox_dir)
 
     @rpc
-    def list_outbox(self, limit=50):
+    def list_outbox(self, limit: int = 50) -> list[dict[str, Any]]:
         """Letters in the local mail folder (when no relay is configured), newest first."""
         return outbox.list_outbox(self.settings.mail_outbox_dir, limit)
 
     @rpc
-    def read_outbox(self, name):
+    def read_outbox(self, name: str) -> dict[str, Any] | None:
         return outbox.read_outbox(self.settings.mail_outbox_dir, name)
 
     @rpc
-    def letters(self, limit=50):
+    def letters(self, limit: int = 50) -> Any:
         """The letter journal (received time, sender, subject, outcome, reply text), newest first."""
         return self.journal.mail_letters(limit)
 
     @rpc
-    def application(self, organization_id, user_id=None):
+    def application(self, organization_id: int, user_id: int | None = None) -> str | None:
         """Приложение 1 as printable HTML, pre-filled from the directory; None if not found."""
         data = self.journal.mail_application_data(organization_id, user_id)
         if data is None:

@@ -9,6 +9,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from shared.config import Settings
+
 NO_CER = "no_cer"
 NOT_ZIP = "not_zip"
 ENCRYPTED = "encrypted"
@@ -25,22 +27,22 @@ ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8
 
 @dataclass(frozen=True)
 class Limits:
-    max_entries: int = 16
-    max_total: int = 1_000_000  # uncompressed bytes of all entries together
-    max_ratio: int = 100  # uncompressed / compressed, per entry
+    max_entries: int = Settings.zip_max_entries
+    max_total: int = Settings.zip_max_total_bytes  # uncompressed bytes of all entries together
+    max_ratio: int = Settings.zip_max_ratio  # uncompressed / compressed, per entry
 
 
 class Refused(Exception):
-    def __init__(self, reason):
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
-def _stem(name, suffix):
+def _stem(name: str, suffix: str) -> str | None:
     return name[: -len(suffix)] if name.lower().endswith(suffix) else None
 
 
-def safe_name(name):
+def safe_name(name: str) -> bool:
     """A plain file name: no folders, no drive, no parent references, no control characters."""
     return (
         bool(name)
@@ -50,7 +52,7 @@ def safe_name(name):
     )
 
 
-def extract_certificate(zip_name, data, limits=Limits()):
+def extract_certificate(zip_name: str, data: bytes, limits: Limits = Limits()) -> tuple[str, bytes]:
     """(cer name, cer bytes) from the archive `zip_name` with content `data`; raises Refused."""
     try:
         # Names without the UTF-8 flag are in the OEM code page: cp866 for Windows in Russian.
@@ -77,7 +79,7 @@ def extract_certificate(zip_name, data, limits=Limits()):
     if len(entries) > 1:
         raise Refused(EXTRA)
     cert = certs[0]
-    if (_stem(zip_name, ".zip") or "").lower() != _stem(cert.filename, ".cer").lower():
+    if (_stem(zip_name, ".zip") or "").lower() != (_stem(cert.filename, ".cer") or "").lower():
         raise Refused(NAME_MISMATCH)
     content = _read_bounded(archive, cert, limits.max_total)
     if content.startswith(ARCHIVE_MAGIC):
@@ -85,7 +87,7 @@ def extract_certificate(zip_name, data, limits=Limits()):
     return cert.filename, content
 
 
-def _read_bounded(archive, info, limit):
+def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     """The entry's bytes, never more than limit (declared sizes may lie); CRC errors refuse the archive."""
     try:
         with archive.open(info) as stream:

@@ -7,7 +7,9 @@ and compressing once costs a tenth of the CPU (layout: shared.messages.pack_arch
 The content is personal data: it travels only inside the broker and the database and is never logged.
 """
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 
 class Capture:
@@ -15,17 +17,24 @@ class Capture:
     A note says why an attempt was repeated («…; запрос повторён на новом соединении») or is a repeat («повтор на
     новом соединении: соединение сброшено»); None for an ordinary exchange."""
 
-    def __init__(self):
-        self.exchanges = []
+    def __init__(self) -> None:
+        self.exchanges: list[tuple[datetime, bytes, bytes | None, int | None, float | None, str | None]] = []
 
-    def add(self, request, response, status, duration_ms, note=None):
+    def add(
+        self,
+        request: bytes,
+        response: bytes | None,
+        status: int | None,
+        duration_ms: float | None,
+        note: str | None = None,
+    ) -> None:
         self.exchanges.append((datetime.now(UTC), request, response, status, duration_ms, note))
 
-    def repeated(self):
+    def repeated(self) -> bool:
         """True when an attempt was repeated on a new connection (the archive keeps why)."""
         return any(e[5] for e in self.exchanges)
 
-    def entries(self, operation, request_ids):
+    def entries(self, operation: str, request_ids: Iterable[int]) -> list[dict[str, Any]]:
         """The exchanges as archive entries of `operation` concerning `request_ids`."""
         return [
             {

@@ -7,31 +7,40 @@ The chunks stay unacked until then (bounded by the mass timeout, far below Rabbi
 a crash loses nothing: RabbitMQ hands the chunks out again.
 """
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import eventlet
 from eventlet.event import Event
 
+Item = Mapping[str, Any]  # a work item of shared.messages
+Run = Callable[[list[Item]], tuple[dict[int, Any], list[Any]]]
+
 
 class Batch:
-    def __init__(self):
-        self.items, self.done, self.results, self.extra = [], Event(), None, None
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self.done = Event()
+        self.results: dict[int, Any] = {}
+        self.extra: list[Any] | None = None
         self.open = True
 
-    def take_extra(self):
+    def take_extra(self) -> list[Any]:
         """The batch's extra data (archive records) goes to the first worker that asks."""
         extra, self.extra = self.extra, None
         return extra or []
 
 
 class Batcher:
-    def __init__(self, run, size=1000, wait=0.5):
+    def __init__(self, run: Run, size: int = 1000, wait: float = 0.5) -> None:
         """run(items) -> ({request_id: result}, extra) is called once per batch, in a green thread."""
         self.run, self.size, self.wait = run, size, wait
-        self.current = None
+        self.current: Batch | None = None
         self.running = 0
 
-    def submit(self, items):
+    def submit(self, items: list[Item]) -> tuple[dict[int, Any], list[Any]]:
         """Results of these items ({request_id: result}) and the extra data of their batches."""
-        batches = []
+        batches: list[Batch] = []
         rest = list(items)
         while rest:
             batch = self.current if self.current is not None and self.current.open else self._open()
@@ -42,7 +51,8 @@ class Batcher:
                 batches.append(batch)
             if len(batch.items) >= self.size:
                 self._close(batch)
-        results, extra = {}, []
+        results: dict[int, Any] = {}
+        extra: list[Any] = []
         for batch in batches:
             batch.done.wait()
             results.update(
@@ -51,13 +61,13 @@ class Batcher:
             extra.extend(batch.take_extra())
         return results, extra
 
-    def _open(self):
+    def _open(self) -> Batch:
         batch = Batch()
         self.current = batch
         eventlet.spawn_after(self.wait, self._close, batch)
         return batch
 
-    def _close(self, batch):
+    def _close(self, batch: Batch) -> None:
         if not batch.open:
             return
         batch.open = False
@@ -65,7 +75,7 @@ class Batcher:
             self.current = None
         eventlet.spawn_n(self._run, batch)
 
-    def _run(self, batch):
+    def _run(self, batch: Batch) -> None:
         self.running += 1
         try:
             batch.results, batch.extra = self.run(batch.items)

@@ -14,7 +14,11 @@ every process and the web banner agree:
 import logging
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from shared.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -22,21 +26,37 @@ UP, DEGRADED, DOWN = "up", "degraded", "down"
 OK, REJECTED, UNAVAILABLE, LIMITED, AUTH = "ok", "rejected", "unavailable", "limited", "auth"
 
 
-def utcnow():
+class Store(Protocol):
+    """The row all bridge processes share (state.PgCircuitStore; MemoryStore in one process)."""
+
+    def read(self) -> dict[str, Any]: ...
+    def trip(self, reason: str) -> bool: ...
+    def report(self, degraded: bool, window: float) -> None: ...
+    def claim_probe(self, interval: float) -> bool: ...
+    def recover(self) -> bool: ...
+
+
+def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 class MemoryStore:
     """The shared row kept in this process only: for tests, and while PostgreSQL is unreachable."""
 
-    def __init__(self, clock=utcnow):
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
         self.clock = clock
-        self.row = {"state": UP, "reason": None, "since": clock(), "probe_at": None, "degraded_until": None}
+        self.row: dict[str, Any] = {
+            "state": UP,
+            "reason": None,
+            "since": clock(),
+            "probe_at": None,
+            "degraded_until": None,
+        }
 
-    def read(self):
+    def read(self) -> dict[str, Any]:
         return dict(self.row)
 
-    def trip(self, reason):
+    def trip(self, reason: str) -> bool:
         """-> True when the state changed to down (or its reason changed)."""
         old = dict(self.row)
         if old["state"] != DOWN:
@@ -44,7 +64,7 @@ class MemoryStore:
         self.row["reason"] = reason
         return old["state"] != DOWN or old["reason"] != reason
 
-    def report(self, degraded, window):
+    def report(self, degraded: bool, window: float) -> None:
         now = self.clock()
         if degraded:
             until = now.timestamp() + window
@@ -54,7 +74,7 @@ class MemoryStore:
         elif self.row["state"] == DEGRADED and (self.row["degraded_until"] or 0) < now.timestamp():
             self.row.update(state=UP, since=now, degraded_until=None)
 
-    def claim_probe(self, interval):
+    def claim_probe(self, interval: float) -> bool:
         now = self.clock()
         if self.row["state"] != DOWN:
             return False
@@ -63,7 +83,7 @@ class MemoryStore:
         self.row["probe_at"] = now
         return True
 
-    def recover(self):
+    def recover(self) -> bool:
         if self.row["state"] != DOWN:
             return False
         self.row.update(state=UP, reason=None, since=self.clock(), degraded_until=None)
@@ -73,28 +93,29 @@ class MemoryStore:
 class Circuit:
     def __init__(
         self,
-        store,
-        trip_failures=10,
-        degraded_ratio=0.2,
-        window=30.0,
-        min_calls=10,
-        probe_seconds=15.0,
-        refresh=1.0,
-        clock=time.monotonic,
-    ):
+        store: Store,
+        trip_failures: int = Settings.ferzl_trip_failures,
+        degraded_ratio: float = Settings.ferzl_degraded_ratio,
+        window: float = 30.0,
+        min_calls: int = 10,
+        probe_seconds: float = Settings.ferzl_probe_seconds,
+        refresh: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store, self.fallback = store, MemoryStore()
         self.trip_failures, self.degraded_ratio = trip_failures, degraded_ratio
         self.window, self.min_calls, self.probe_seconds, self.refresh = window, min_calls, probe_seconds, refresh
         self.clock = clock
         self.consecutive = 0
-        self.events = deque()  # (monotonic time, failed)
-        self.metrics = Counter()
-        self._shared, self._read_at = None, None
-        self._warned = None  # when the last "shared store unavailable" warning was logged
+        self.events: deque[tuple[float, bool]] = deque()  # (monotonic time, failed)
+        self.metrics: Counter[str] = Counter()
+        self._shared: dict[str, Any] | None = None
+        self._read_at = 0.0
+        self._warned: float | None = None  # when the last "shared store unavailable" warning was logged
 
     # ---- what the process sees ----
 
-    def state(self):
+    def state(self) -> dict[str, Any]:
         """{"state", "reason", "since"}: the shared row, read at most every `refresh` seconds."""
         now = self.clock()
         if self._shared is None or now - self._read_at >= self.refresh:
@@ -106,12 +127,12 @@ class Circuit:
             self._shared, self._read_at = new, now
         return self._shared
 
-    def allows(self):
+    def allows(self) -> bool:
         return self.state()["state"] != DOWN
 
     # ---- what the process reports ----
 
-    def record(self, kind):
+    def record(self, kind: str) -> None:
         """One call's result: ok, rejected (a real answer), unavailable, limited (429) or auth."""
         self.metrics[kind] += 1
         now = self.clock()
@@ -131,9 +152,9 @@ class Circuit:
             if current["state"] != DOWN or current["reason"] != AUTH:
                 self.trip(AUTH)
 
-    def trip(self, reason):
+    def trip(self, reason: str) -> None:
         changed = self._call("trip", reason)
-        self._shared, self._read_at = None, None
+        self._shared, self._read_at = None, 0.0
         self.state()
         if changed and reason == AUTH:
             self.metrics["auth_alarms"] += 1
@@ -148,31 +169,31 @@ class Circuit:
                 self.probe_seconds,
             )
 
-    def failure_ratio(self):
+    def failure_ratio(self) -> float:
         now = self.clock()
         while self.events and now - self.events[0][0] > self.window:
             self.events.popleft()
         calls = len(self.events)
         return (sum(1 for _, f in self.events if f) / calls) if calls >= self.min_calls else 0.0
 
-    def sync(self):
+    def sync(self) -> dict[str, Any]:
         """Called about once a second: report degraded (or not), refresh the shared view."""
         self._call("report", self.failure_ratio() >= self.degraded_ratio, self.window)
-        self._shared, self._read_at = None, None
+        self._shared, self._read_at = None, 0.0
         return self.state()
 
     # ---- probing while down ----
 
-    def claim_probe(self):
+    def claim_probe(self) -> bool:
         return self._call("claim_probe", self.probe_seconds)
 
-    def recovered(self):
+    def recovered(self) -> None:
         self.consecutive = 0
         if self._call("recover"):
             log.warning("FERZL answers again: the circuit is up, held work resumes")
-        self._shared, self._read_at = None, None
+        self._shared, self._read_at = None, 0.0
 
-    def _call(self, name, *args):
+    def _call(self, name: str, *args: Any) -> Any:
         """The shared store, or this process's own memory while the shared store fails."""
         try:
             return getattr(self.store, name)(*args)

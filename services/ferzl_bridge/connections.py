@@ -29,13 +29,17 @@ import ssl
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
+from services.ferzl_bridge.archive import Capture
 from services.ferzl_bridge.errors import FerzlUnavailable
+from shared.config import Settings
 
 log = logging.getLogger(__name__)
 
-IDLE_SECONDS = 50.0  # default of FERZL_IDLE_SECONDS: below common firewall and server keep-alive timeouts
+IDLE_SECONDS = Settings.ferzl_idle_seconds  # below common firewall and server keep-alive timeouts
 SUSPECT_IDLE = 1.0  # a reused connection idle this long gets the short wait for the answer's head
 DROP_AFTER = 3  # connection errors in a row after which every idle connection is closed
 KEEPALIVE = (15, 5, 3)  # seconds idle before the first probe, seconds between probes, probes
@@ -44,7 +48,7 @@ NO_CONNECTION = "Нет соединения с ФЕРЗЛ"
 REPEATED = "запрос повторён на новом соединении"
 
 
-def _original_poll():
+def _original_poll() -> Callable[[], Any]:
     """select.poll as it was: eventlet's monkey patching removes it from the select module."""
     if "eventlet" in sys.modules:
         from eventlet.patcher import original
@@ -68,7 +72,14 @@ class Connection:
 
     MAX_HEAD, MAX_BODY = 64 * 1024, 64 * 1024 * 1024
 
-    def __init__(self, host, port, timeout, context=None, connect_timeout=None):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        timeout: float,
+        context: ssl.SSLContext | None = None,
+        connect_timeout: float | None = None,
+    ) -> None:
         connect_timeout = connect_timeout or timeout
         sock = socket.create_connection((host, port), timeout=connect_timeout)
         _tune(sock, connect_timeout)
@@ -80,7 +91,7 @@ class Connection:
         self.answered = False  # the head of the current answer has arrived
         self.idle_since = 0.0
 
-    def exchange(self, request, head_within=None):
+    def exchange(self, request: bytes, head_within: float | None = None) -> tuple[int, bytes, bool, dict[bytes, bytes]]:
         """Send one request (head and body bytes); -> (status, body, keep_alive, headers). head_within: seconds
         the answer's status line and headers may take (then the read timeout again)."""
         sock = self.sock
@@ -98,7 +109,7 @@ class Connection:
         self.answered = True
         if head_within is not None:
             sock.settimeout(self.timeout)
-        headers = {}
+        headers: dict[bytes, bytes] = {}
         for line in lines[1:]:
             name, _, value = line.partition(b":")
             headers[name.strip().lower()] = value.strip()
@@ -113,13 +124,13 @@ class Connection:
             body, keep = self._to_close(), False
         return status, body, keep, headers
 
-    def _recv(self):
+    def _recv(self) -> bytes:
         data = self.sock.recv(65536)
         if not data:
             raise Closed("connection closed by the server")
         return data
 
-    def _until(self, marker, limit):
+    def _until(self, marker: bytes, limit: int) -> bytes:
         while marker not in self.buffer:
             if len(self.buffer) > limit:
                 raise ValueError("HTTP header too long")
@@ -127,7 +138,7 @@ class Connection:
         found, _, self.buffer = self.buffer.partition(marker)
         return found
 
-    def _exactly(self, size):
+    def _exactly(self, size: int) -> bytes:
         if size > self.MAX_BODY:
             raise ValueError("HTTP body too long")
         while len(self.buffer) < size:
@@ -135,8 +146,9 @@ class Connection:
         found, self.buffer = self.buffer[:size], self.buffer[size:]
         return found
 
-    def _chunked(self):
-        parts, total = [], 0
+    def _chunked(self) -> bytes:
+        parts: list[bytes] = []
+        total = 0
         while True:
             size = int(self._until(b"\r\n", 1024).split(b";")[0], 16)
             if size == 0:
@@ -147,7 +159,7 @@ class Connection:
             parts.append(self._exactly(size) if total <= self.MAX_BODY else self._exactly(self.MAX_BODY + 1))
             self._exactly(2)
 
-    def _to_close(self):
+    def _to_close(self) -> bytes:
         parts = [self.buffer]
         self.buffer = b""
         while True:
@@ -156,20 +168,20 @@ class Connection:
                 return b"".join(parts)
             parts.append(data)
 
-    def dead(self):
+    def dead(self) -> bool:
         """True when the peer closed or reset the connection while it was idle (or sent something unasked)."""
         poller = _poll()
         poller.register(self.sock.fileno(), _POLLIN)
         return bool(poller.poll(0))
 
-    def close(self):
+    def close(self) -> None:
         try:
             self.sock.close()
         except OSError:
             pass
 
 
-def _tune(sock, connect_timeout):
+def _tune(sock: socket.socket, connect_timeout: float) -> None:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     if hasattr(socket, "TCP_KEEPIDLE"):
@@ -179,7 +191,7 @@ def _tune(sock, connect_timeout):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, max(1000, int(connect_timeout * 1000)))
 
 
-def stale(exc, conn, head_within, idle):
+def stale(exc: BaseException, conn: Connection, head_within: float | None, idle: float) -> str | None:
     """Why a reused connection failed as a stale one (Russian, for the archive), or None: then the failure is
     ФЕРЗЛ's or the network's and is not repeated."""
     if conn.answered:
@@ -204,27 +216,27 @@ class Connections:
 
     def __init__(
         self,
-        url,
-        timeout,
-        size=100,
-        context=None,
-        connect_timeout=None,
-        idle_seconds=IDLE_SECONDS,
-        clock=time.monotonic,
-    ):
+        url: str,
+        timeout: float,
+        size: int = 100,
+        context: ssl.SSLContext | None = None,
+        connect_timeout: float | None = None,
+        idle_seconds: float = IDLE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         parts = urlsplit(url)
         https = parts.scheme == "https"
-        self.host, self.port = parts.hostname, parts.port or (443 if https else 80)
+        self.host, self.port = parts.hostname or "", parts.port or (443 if https else 80)
         self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self.context = context if context is not None else (ssl.create_default_context() if https else None)
         self.timeout, self.size = timeout, size
         self.connect_timeout = min(connect_timeout or timeout, timeout)
         self.idle_seconds, self.clock = idle_seconds, clock
-        self.idle = []  # oldest first: a connection is appended when it is given back
+        self.idle: list[Connection] = []  # oldest first: a connection is appended when it is given back
         self.errors_in_row = 0
-        self.metrics = Counter()  # opened, repeated, expired, dead, dropped
+        self.metrics: Counter[str] = Counter()  # opened, repeated, expired, dead, dropped
 
-    def head(self, headers, length):
+    def head(self, headers: Mapping[str, str], length: int) -> bytes:
         lines = [
             f"POST {self.path} HTTP/1.1",
             f"Host: {self.host}:{self.port}",
@@ -235,7 +247,9 @@ class Connections:
         ]
         return "\r\n".join(lines).encode("latin-1")
 
-    def post(self, body, headers, capture=None):
+    def post(
+        self, body: bytes, headers: Mapping[str, str], capture: Capture | None = None
+    ) -> tuple[int, bytes, dict[bytes, bytes]]:
         """-> (status, body bytes, headers {lower-case bytes: bytes}). Raises OSError (TimeoutError when the
         answer did not come in time), ValueError or IndexError (not an HTTP answer). Each attempt is added to
         capture (an archive.Capture) when given."""
@@ -246,7 +260,7 @@ class Connections:
             idle = started - conn.idle_since
             head_within = self.connect_timeout if idle >= SUSPECT_IDLE else None
             try:
-                status, data, headers = self._use(conn, request, head_within)
+                status, data, answer = self._use(conn, request, head_within)
             except Exception as exc:
                 why = stale(exc, conn, head_within, idle)
                 _record(capture, body, None, None, started, self.clock(), why and f"{why}; {REPEATED}")
@@ -256,17 +270,19 @@ class Connections:
                 note = f"повтор на новом соединении: {why}"
             else:
                 _record(capture, body, data, status, started, self.clock(), None)
-                return status, data, headers
+                return status, data, answer
         started = self.clock()
         try:
-            status, data, headers = self._use(None, request, None)
+            status, data, answer = self._use(None, request, None)
         except BaseException:
             _record(capture, body, None, None, started, self.clock(), note)
             raise
         _record(capture, body, data, status, started, self.clock(), note)
-        return status, data, headers
+        return status, data, answer
 
-    def _use(self, conn, request, head_within):
+    def _use(
+        self, conn: Connection | None, request: bytes, head_within: float | None
+    ) -> tuple[int, bytes, dict[bytes, bytes]]:
         try:
             if conn is None:
                 conn = Connection(self.host, self.port, self.timeout, self.context, self.connect_timeout)
@@ -286,7 +302,7 @@ class Connections:
             conn.close()
         return status, data, headers
 
-    def _pooled(self):
+    def _pooled(self) -> Connection | None:
         """The most recently used idle connection fit for another call, or None."""
         idle = self.idle
         if not idle:
@@ -302,7 +318,7 @@ class Connections:
             conn.close()
         return None
 
-    def _expire(self, now):
+    def _expire(self, now: float) -> None:
         idle = self.idle
         old = 0
         while old < len(idle) and now - idle[old].idle_since > self.idle_seconds:
@@ -311,7 +327,7 @@ class Connections:
         del idle[:old]
         self.metrics["expired"] += old
 
-    def _failed(self):
+    def _failed(self) -> None:
         self.errors_in_row += 1
         if self.errors_in_row >= DROP_AFTER and self.idle:
             self.metrics["dropped"] += len(self.idle)
@@ -324,19 +340,29 @@ class Connections:
             )
             self.drop()
 
-    def drop(self):
+    def drop(self) -> None:
         """Close every idle connection."""
         idle, self.idle = self.idle, []
         for conn in idle:
             conn.close()
 
 
-def _record(capture, body, data, status, started, ended, note):
+def _record(
+    capture: Capture | None,
+    body: bytes,
+    data: bytes | None,
+    status: int | None,
+    started: float,
+    ended: float,
+    note: str | None,
+) -> None:
     if capture is not None:
         capture.add(body, data, status, (ended - started) * 1000, note)
 
 
-def send(connections, body, headers, capture=None):
+def send(
+    connections: Connections, body: bytes, headers: Mapping[str, str], capture: Capture | None = None
+) -> tuple[int, bytes, dict[bytes, bytes]]:
     """connections.post with its failures as FerzlUnavailable ("timeout" or "connection")."""
     try:
         return connections.post(body, headers, capture)
@@ -346,7 +372,7 @@ def send(connections, body, headers, capture=None):
         raise FerzlUnavailable("connection", NO_CONNECTION) from None
 
 
-def one_line(value, name):
+def one_line(value: str, name: str) -> str:
     """A header value as given, refused when it could inject headers (a token read from the environment)."""
     if any(c in str(value) for c in "\r\n"):
         raise ValueError(f"{name} must be one line")

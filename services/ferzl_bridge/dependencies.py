@@ -1,8 +1,10 @@
-"""The bridge's collaborators, built once per process from the nameko config."""
+"""The bridge's collaborators, built once per process from shared.config.Settings."""
 
 import logging
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -10,12 +12,11 @@ from nameko.extensions import DependencyProvider
 from services.ferzl_bridge import state as shared_state
 from services.ferzl_bridge.circuit import Circuit
 from services.ferzl_bridge.client import FerzlClient, MassClient
-from services.ferzl_bridge.connections import IDLE_SECONDS
 from services.ferzl_bridge.fast import FastClient
 from services.ferzl_bridge.ratelimit import Limiter, SharedBucket
 from services.ferzl_bridge.retry import Tiers
-from services.ferzl_bridge.work import Bridge
-from shared import db
+from services.ferzl_bridge.work import Bridge, Result
+from shared import config, db
 from shared.dictionaries.mo import smo_dictionary
 from shared.messages import WORK_QUEUE
 from shared.queues import tier_name
@@ -24,22 +25,17 @@ log = logging.getLogger(__name__)
 DEPTH_TTL = 2.0  # seconds a queue-depth reading is reused
 
 
-def _get(config, key, default, kind=float):
-    value = config.get(key)
-    return default if value in (None, "") else kind(value)
-
-
 class Ferzl:
     """What the service's workers use: the Bridge plus state for get_state()."""
 
-    def __init__(self, provider):
+    def __init__(self, provider: "FerzlProvider") -> None:
         self.provider = provider
         self.bridge = provider.bridge
 
-    def process(self, items):
+    def process(self, items: list[Mapping[str, Any]]) -> Result:
         return self.bridge.process(items)
 
-    def tick(self):
+    def tick(self) -> None:
         p = self.provider
         now = time.monotonic()
         if now - p.synced >= 1.0:
@@ -47,7 +43,7 @@ class Ferzl:
             self.bridge.circuit.sync()
         self.bridge.probe()
 
-    def state(self):
+    def state(self) -> dict[str, Any]:
         p = self.provider
         out = shared_state.view(self.bridge.circuit.state())
         out["queue_depth"] = self.queue_depth()
@@ -61,20 +57,21 @@ class Ferzl:
         out["alarm"] = "token" if out["reason"] == "auth" else None
         return out
 
-    def connection_metrics(self):
+    def connection_metrics(self) -> dict[str, int]:
         """http_* of the single calls' connections, mass_http_* of the mass service's (connections.py)."""
-        out = {}
+        out: dict[str, int] = {}
         for prefix, client in (("http", self.bridge.client), ("mass_http", self.bridge.mass_client)):
+            counts: Mapping[str, int]
             if isinstance(client, FastClient):
                 counts = client.connections.metrics
-            elif client is not None:
+            elif isinstance(client, (FerzlClient, MassClient)):
                 counts = client.zeep.transport.metrics()
             else:
                 counts = {}
             out.update({f"{prefix}_{k}": v for k, v in counts.items()})
         return out
 
-    def queue_depth(self):
+    def queue_depth(self) -> dict[str, Any] | None:
         p = self.provider
         if p.depth is not None and time.monotonic() - p.depth_at < DEPTH_TTL:
             return p.depth
@@ -95,54 +92,45 @@ class Ferzl:
 
 
 class FerzlProvider(DependencyProvider):
-    def setup(self):
-        config = self.container.config
-        url, token, timeout = config["FERZL_URL"], config["FERZL_TOKEN"], float(config["FERZL_TIMEOUT"])
-        concurrency = int(config["FERZL_CONCURRENCY"])
-        http = {
-            "timeout": timeout,
-            "connect_timeout": _get(config, "FERZL_CONNECT_TIMEOUT", 5.0),
-            "idle_seconds": _get(config, "FERZL_IDLE_SECONDS", IDLE_SECONDS),
+    def setup(self) -> None:
+        s = config.from_nameko(self.container.config)
+        token, concurrency, api = s.ferzl_token, s.ferzl_concurrency, s.ferzl_api
+        http: dict[str, Any] = {
+            "timeout": s.ferzl_timeout,
+            "connect_timeout": s.ferzl_connect_timeout,
+            "idle_seconds": s.ferzl_idle_seconds,
         }
-        self.engine = db.engine(
-            config["DATABASE_URL"], pool_size=4, max_overflow=4, pool_pre_ping=True, pool_recycle=1800
-        )
-        if config.get("FERZL_CLIENT", "fast") == "zeep":
-            client = FerzlClient(url, token, pool_size=concurrency, **http)
+        self.engine = db.engine(s.database_url, pool_size=4, max_overflow=4, pool_pre_ping=True, pool_recycle=1800)
+        if s.ferzl_client == "zeep":
+            client: FerzlClient | FastClient = FerzlClient(
+                s.effective_ferzl_url, token, pool_size=concurrency, api=api, **http
+            )
         else:
-            client = FastClient(url, token, pool_size=concurrency, **http)
-        async_url = config.get("FERZL_ASYNC_URL") or url.rsplit("/", 1)[0] + "/mpiAsyncOperationsServiceWs"
-        self.tiers = Tiers(config.get("FERZL_RETRY_TIERS") or "5,30,120,600")
-        limiter = Limiter(SharedBucket(self.engine), _get(config, "FERZL_RATE_LIMIT", 0.0), sleep=eventlet.sleep)
+            client = FastClient(s.effective_ferzl_url, token, pool_size=concurrency, api=api, **http)
+        self.tiers = Tiers(s.ferzl_retry_tiers)
+        limiter = Limiter(SharedBucket(self.engine), s.ferzl_rate_limit, sleep=eventlet.sleep)
         circuit = Circuit(
             shared_state.PgCircuitStore(self.engine),
-            trip_failures=_get(config, "FERZL_TRIP_FAILURES", 10, int),
-            degraded_ratio=_get(config, "FERZL_DEGRADED_RATIO", 0.2),
-            probe_seconds=_get(config, "FERZL_PROBE_SECONDS", 15.0),
+            trip_failures=s.ferzl_trip_failures,
+            degraded_ratio=s.ferzl_degraded_ratio,
+            probe_seconds=s.ferzl_probe_seconds,
         )
         self.bridge = Bridge(
             client,
             limiter,
             circuit,
             self.tiers,
-            mass_client=MassClient(async_url, token, **http),
-            concurrency=concurrency,
+            mass_client=MassClient(s.effective_ferzl_async_url, token, api=api, **http),
             smo={code: (name, ogrn) for code, name, ogrn in smo_dictionary()},
-            horizon_hours=_get(config, "FERZL_RETRY_HORIZON_HOURS", 24.0),
-            hold_budget=_get(config, "FERZL_HOLD_BUDGET", 120.0),
-            mass_min=_get(config, "FERZL_MASS_MIN", 50, int),
-            mass_batch=_get(config, "FERZL_MASS_BATCH", 1000, int),
-            mass_wait=_get(config, "FERZL_MASS_WAIT", 0.5),
-            mass_poll=_get(config, "FERZL_MASS_POLL", 1.0),
-            mass_timeout=_get(config, "FERZL_MASS_TIMEOUT", 600.0),
-            archive=_get(config, "FERZL_ARCHIVE_DAYS", 30, int) > 0,
+            settings=s,
         )
-        self.amqp_uri = config["AMQP_URI"]
+        self.amqp_uri = s.amqp_uri
         self.started = datetime.now(UTC).isoformat()
-        self.synced, self.depth, self.depth_at = 0.0, None, 0.0
+        self.synced, self.depth_at = 0.0, 0.0
+        self.depth: dict[str, Any] | None = None
 
-    def stop(self):
+    def stop(self) -> None:
         self.engine.dispose()
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> Ferzl:
         return Ferzl(self)

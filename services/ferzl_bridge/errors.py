@@ -6,12 +6,12 @@ FerzlRejected is final: the request itself is wrong or nobody matches it (messag
 
 
 class FerzlError(Exception):
-    def __init__(self, code, message):
+    def __init__(self, code: object, message: str) -> None:
         super().__init__(code, message)
         self.code = str(code)
         self.message = message
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.code}: {self.message}"
 
 

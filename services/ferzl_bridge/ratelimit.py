@@ -10,15 +10,25 @@ about 1.2 x the rate in any one second.
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import Protocol
 
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 LOCAL_TTL = 1.0
 BUCKET = "ferzl"
+Clock = Callable[[], float]
 
 
-def sizes(rate):
+class Bucket(Protocol):
+    def take(self, n: int, rate: float, burst: float) -> tuple[int, float]:
+        """-> (granted, available before the take)."""
+        ...
+
+
+def sizes(rate: float) -> tuple[int, float]:
     """(batch, burst) for a rate: tokens taken per round trip, bucket capacity."""
     batch = max(1, min(20, int(rate / 10)))
     burst = max(float(batch), rate / 5)
@@ -28,11 +38,12 @@ def sizes(rate):
 class MemoryBucket:
     """The same bucket in this process: for tests and when PostgreSQL is unreachable."""
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock: Clock = time.monotonic) -> None:
         self.clock = clock
-        self.tokens, self.at = None, None
+        self.tokens: float | None = None
+        self.at = 0.0
 
-    def take(self, n, rate, burst):
+    def take(self, n: int, rate: float, burst: float) -> tuple[int, float]:
         """-> (granted, available before the take)."""
         now = self.clock()
         if self.tokens is None:
@@ -54,10 +65,10 @@ class SharedBucket:
         "RETURNING LEAST(:n, GREATEST(floor(b.avail), 0))::int AS granted, b.avail::float AS avail"
     )
 
-    def __init__(self, engine, name=BUCKET):
+    def __init__(self, engine: Engine, name: str = BUCKET) -> None:
         self.engine, self.name = engine, name
 
-    def take(self, n, rate, burst):
+    def take(self, n: int, rate: float, burst: float) -> tuple[int, float]:
         with self.engine.begin() as conn:
             row = conn.execute(self.SQL, {"n": n, "rate": rate, "burst": burst, "name": self.name}).first()
             if row is None:  # first use: a full bucket
@@ -75,7 +86,14 @@ class SharedBucket:
 class Limiter:
     """acquire(deadline) -> True when a call may go now, False when it could not within the deadline."""
 
-    def __init__(self, bucket, rate, clock=time.monotonic, sleep=time.sleep, fallback=None):
+    def __init__(
+        self,
+        bucket: Bucket,
+        rate: float,
+        clock: Clock = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        fallback: Bucket | None = None,
+    ) -> None:
         self.bucket, self.rate = bucket, float(rate)
         self.batch, self.burst = sizes(self.rate) if self.rate > 0 else (0, 0.0)
         self.clock, self.sleep = clock, sleep
@@ -83,13 +101,13 @@ class Limiter:
         self.tokens, self.until = 0, 0.0
         self.lock = threading.Lock()  # green under monkey patching: one refill at a time
         self.granted = 0  # tokens this process took (metrics)
-        self._warned = None
+        self._warned: float | None = None
 
     @property
-    def enabled(self):
+    def enabled(self) -> bool:
         return self.rate > 0
 
-    def acquire(self, deadline):
+    def acquire(self, deadline: float) -> bool:
         if not self.enabled:
             return True
         while True:
@@ -108,13 +126,13 @@ class Limiter:
                 return False
             self.sleep(wait)
 
-    def _take_local(self):
+    def _take_local(self) -> bool:
         if self.tokens > 0 and self.clock() < self.until:
             self.tokens -= 1
             return True
         return False
 
-    def _refill(self):
+    def _refill(self) -> tuple[int, float]:
         try:
             return self.bucket.take(self.batch, self.rate, self.burst)
         except Exception as exc:

@@ -10,31 +10,31 @@ together do not come back together (a message can wait at most 25 % longer behin
 import random
 from datetime import datetime, timedelta
 
-from shared.queues import parse_tiers
+from shared.queues import DEFAULT_TIERS, parse_tiers
 
 JITTER = 0.25
 
 
 class Tiers:
-    def __init__(self, text="5,30,120,600", rng=None):
+    def __init__(self, text: str = DEFAULT_TIERS, rng: random.Random | None = None) -> None:
         self.seconds = parse_tiers(text)
         self.rng = rng or random.Random()
 
-    def for_attempt(self, attempt):
+    def for_attempt(self, attempt: int) -> float:
         """Seconds to wait before try number attempt + 1 (attempt >= 1: tries already failed)."""
         return self.seconds[min(max(attempt, 1), len(self.seconds)) - 1]
 
     @property
-    def hold(self):
+    def hold(self) -> float:
         """Where work waits while it cannot be tried: the second tier (30 s by default)."""
         return self.seconds[min(1, len(self.seconds) - 1)]
 
-    def expiration(self, seconds):
+    def expiration(self, seconds: float) -> float:
         """Per-message TTL in seconds, jittered down from the queue's TTL."""
         return seconds * (1 - JITTER * self.rng.random())
 
 
-def past_horizon(first_try_at, now, horizon: timedelta):
+def past_horizon(first_try_at: str | None, now: datetime, horizon: timedelta) -> bool:
     """True when a request first tried at first_try_at (ISO) has been retried for longer than horizon."""
     if not first_try_at:
         return False

@@ -8,6 +8,7 @@ journal ignores repeated answers.
 
 import logging
 import uuid
+from typing import Any
 
 from marshmallow import ValidationError
 from nameko.messaging import Publisher, consume
@@ -15,10 +16,12 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.ferzl_bridge.dependencies import FerzlProvider
-from shared import outage
+from services.ferzl_bridge.work import Result
+from shared import config, outage
 from shared.heartbeat import Heartbeat
 from shared.messages import ANSWERS_QUEUE, load_work_chunk
 from shared.queues import answers_queue, delay_queues, tier_name, work_queue
+from shared.settings import SettingsProvider
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +29,8 @@ log = logging.getLogger(__name__)
 class TierPublisher(Publisher):
     """A Publisher that also declares the delay queues of FERZL_RETRY_TIERS (known only at setup)."""
 
-    def setup(self):
-        tiers = self.container.config.get("FERZL_RETRY_TIERS") or "5,30,120,600"
+    def setup(self) -> None:
+        tiers = config.from_nameko(self.container.config).ferzl_retry_tiers
         self.declare = [answers_queue, work_queue] + delay_queues(tiers)
         super().setup()
 
@@ -35,11 +38,12 @@ class TierPublisher(Publisher):
 class FerzlBridgeService:
     name = "ferzl_bridge"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
+    settings = SettingsProvider()
     ferzl = FerzlProvider()
     publish = TierPublisher()
 
     @consume(work_queue, requeue_on_error=True)
-    def handle_work(self, body):
+    def handle_work(self, body: dict[str, Any]) -> None:
         try:
             chunk = load_work_chunk(body)
         except ValidationError as exc:
@@ -62,7 +66,7 @@ class FerzlBridgeService:
 
     _publishing = outage.Outage(log, "publishing answers to the journal")  # per process
 
-    def _publish(self, chunk_id, result):
+    def _publish(self, chunk_id: str, result: Result) -> None:
         tiers = self.ferzl.provider.tiers
         for seconds, items in sorted(result.later.items()):
             self.publish(
@@ -78,7 +82,7 @@ class FerzlBridgeService:
             )
 
     @timer(interval=0.5)
-    def tick(self):
+    def tick(self) -> None:
         """About once a second: share this process's view of ФЕРЗЛ; while down, probe when it is our turn."""
         try:
             self.ferzl.tick()
@@ -86,6 +90,6 @@ class FerzlBridgeService:
             log.exception("FERZL state tick failed")
 
     @rpc
-    def get_state(self):
+    def get_state(self) -> dict[str, Any]:
         """{"state": up|degraded|down, "since", "reason", "alarm", "queue_depth", "metrics"} across processes."""
         return self.ferzl.state()

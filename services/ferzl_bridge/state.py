@@ -4,7 +4,11 @@ The row ferzl_circuit (id = 1) of migration 0003 holds state, reason, since, pro
 degraded_until; every statement is one short UPDATE or SELECT.
 """
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from services.ferzl_bridge.circuit import DOWN, UP
 from shared.queues import declared
@@ -37,37 +41,37 @@ _RECOVER = text(
 
 
 class PgCircuitStore:
-    def __init__(self, engine):
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def read(self):
+    def read(self) -> dict[str, Any]:
         with self.engine.connect() as conn:
             row = conn.execute(text("SELECT state, reason, since FROM ferzl_circuit WHERE id = 1")).first()
         if row is None:
             raise LookupError("ferzl_circuit has no row; run ozsp migrate")
         return {"state": row.state, "reason": row.reason, "since": row.since}
 
-    def trip(self, reason):
+    def trip(self, reason: str) -> bool:
         with self.engine.begin() as conn:
             row = conn.execute(_TRIP, {"reason": reason}).first()
         return row is not None and (row.old_state != DOWN or row.old_reason != reason)
 
-    def report(self, degraded, window):
+    def report(self, degraded: bool, window: float) -> None:
         with self.engine.begin() as conn:
             conn.execute(_DEGRADED if degraded else _HEALTHY, {"window": float(window)})
 
-    def claim_probe(self, interval):
+    def claim_probe(self, interval: float) -> bool:
         with self.engine.begin() as conn:
             return conn.execute(_PROBE, {"interval": float(interval)}).first() is not None
 
-    def recover(self):
+    def recover(self) -> bool:
         with self.engine.begin() as conn:
             return conn.execute(_RECOVER).first() is not None
 
 
-def view(state):
+def view(state: Mapping[str, Any]) -> dict[str, Any]:
     """The state for get_state(): since as ISO text."""
-    since = state.get("since")
+    since: Any = state.get("since")
     return {
         "state": state.get("state") or UP,
         "reason": state.get("reason"),
@@ -75,6 +79,6 @@ def view(state):
     }
 
 
-def queue_depths(amqp_uri, names, timeout=3):
+def queue_depths(amqp_uri: str, names: Iterable[str], timeout: float = 3) -> dict[str, int]:
     """{queue: ready messages} (unacknowledged messages are not counted)."""
     return {name: ready for name, (ready, _) in declared(amqp_uri, names, timeout).items()}

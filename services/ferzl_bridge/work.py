@@ -26,10 +26,12 @@ from services.ferzl_bridge.lookup import INTERNAL_ERROR, answered, failed, settl
 from services.ferzl_bridge.mapping import NOT_FOUND
 from services.ferzl_bridge.ratelimit import Limiter
 from services.ferzl_bridge.retry import Tiers
+from shared.config import Settings
 from shared.domain import Answer, RequestParams
 from shared.messages import pack_archive
 
 log = logging.getLogger(__name__)
+DEFAULTS = Settings()
 
 PROBE_PARAMS = RequestParams(oip="000000000000")  # a well-formed ОИП of nobody: any real answer means ФЕРЗЛ is up
 READY = ("готов", "ready", "completed", "done", "success")
@@ -67,28 +69,21 @@ class Bridge:
         tiers: Tiers,
         *,
         mass_client: MassClient | None = None,
-        concurrency: int = 50,
         smo: mass.Smo | None = None,
-        horizon_hours: float = 24.0,
-        hold_budget: float = 120.0,
-        mass_min: int = 50,
-        mass_batch: int = 1000,
-        mass_wait: float = 0.5,
-        mass_poll: float = 1.0,
-        mass_timeout: float = 600.0,
-        archive: bool = True,
+        settings: Settings = DEFAULTS,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = eventlet.sleep,
     ) -> None:
         self.client, self.mass_client = client, mass_client
         self.limiter, self.circuit, self.tiers = limiter, circuit, tiers
-        self.calls = CallWorkers(concurrency)
+        s = settings  # FERZL_CONCURRENCY, FERZL_RETRY_HORIZON_HOURS, FERZL_HOLD_BUDGET, FERZL_MASS_*, FERZL_ARCHIVE_DAYS
+        self.calls = CallWorkers(s.ferzl_concurrency)
         self.smo = smo or {}
-        self.horizon, self.hold_budget = timedelta(hours=horizon_hours), hold_budget
-        self.mass_min, self.mass_poll, self.mass_timeout = mass_min, mass_poll, mass_timeout
+        self.horizon, self.hold_budget = timedelta(hours=s.ferzl_retry_horizon_hours), s.ferzl_hold_budget
+        self.mass_min, self.mass_poll, self.mass_timeout = s.ferzl_mass_min, s.ferzl_mass_poll, s.ferzl_mass_timeout
         self.clock, self.sleep = clock, sleep
-        self.keep_archive = archive  # keep the raw exchanges (FERZL_ARCHIVE_DAYS > 0)
-        self.batcher = Batcher(self._run_mass, min(mass_batch, mass.MAX_PERSONS), mass_wait)
+        self.keep_archive = s.ferzl_archive_days > 0  # keep the raw exchanges
+        self.batcher = Batcher(self._run_mass, min(s.ferzl_mass_batch, mass.MAX_PERSONS), s.ferzl_mass_wait)
         self.metrics: Counter[str] = Counter()
 
     # ---- a chunk ----
@@ -263,12 +258,12 @@ class Bridge:
                 raise
             self.circuit.record(OK)
             word = (status or "").strip().lower()
-            ready = word in READY and content
+            ready = word in READY and content is not None and len(content) > 0
             if word in FAILED or ready or capture.repeated():  # «в обработке» polls only when one was repeated
                 final.exchanges.extend(capture.exchanges)
             if word in FAILED:
                 raise FerzlUnavailable("500", MASS_FAILED)
-            if ready:
+            if ready and content:
                 return content
 
     # ---- while down ----

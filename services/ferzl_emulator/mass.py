@@ -14,28 +14,30 @@ import re
 import time
 import uuid
 import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from lxml import etree
 
-from services.ferzl_emulator.model import TEMPORARY
+from services.ferzl_emulator.model import TEMPORARY, Person, Policy
+from services.ferzl_emulator.register import Register
 from services.ferzl_emulator.soap import (
-    COMMON,
     GUID,
     NIL_GUID,
     SOAP,
     XS_DATE,
+    ErrorItem,
     _bytes,
-    _c,
     _el,
     _envelope,
     _opt,
     _text,
     add_errors,
 )
+from shared.ferzl_api import DEFAULT, FerzlApi
 
-ASYNC = "http://ffoms.ru/types/24.2.6/mpiAsyncOperationsSchema"
+ASYNC = DEFAULT.async_types  # of the default version
 XOP = "http://www.w3.org/2004/08/xop/include"
 OPERATIONS = {
     "getMassInsuranceStatusStartRequest": "getMassInsuranceStatusStart",
@@ -47,6 +49,7 @@ RESULT_NAME = "massInsuranceStatus.xml"
 JOB_TTL = 600.0  # seconds a result stays available
 MAX_JOBS = 64  # and at most this many (about 10 MB of zips): memory stays flat under a long run
 
+Request = tuple[date | None, str | None, str | None]  # (dt, enp, oip) of one person
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
 
 
@@ -58,16 +61,12 @@ class BadEnvelope(Exception):
 class Call:
     operation: str
     external_id: str
-    requests: list = field(default_factory=list)  # [(dt, enp, oip)]
+    requests: list[Request] = field(default_factory=list)
     op_token: str | None = None
-    errors: list = field(default_factory=list)  # [(code, message, tag, value)]
+    errors: list[ErrorItem] = field(default_factory=list)
 
 
-def _a(name):
-    return f"{{{ASYNC}}}{name}"
-
-
-def parse(body: bytes) -> Call:
+def parse(body: bytes, api: FerzlApi = DEFAULT) -> Call:
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError:
@@ -75,10 +74,10 @@ def parse(body: bytes) -> Call:
     soap_body = root.find(f"{{{SOAP}}}Body") if root.tag == f"{{{SOAP}}}Envelope" else None
     payload = next(iter(soap_body.iterchildren(tag=etree.Element)), None) if soap_body is not None else None
     qname = etree.QName(payload) if payload is not None else None
-    if payload is None or qname is None or qname.namespace != ASYNC or qname.localname not in OPERATIONS:
+    if payload is None or qname is None or qname.namespace != api.async_types or qname.localname not in OPERATIONS:
         raise BadEnvelope("Ошибка в формате запроса: неизвестная операция")
     call = Call(OPERATIONS[qname.localname], NIL_GUID)
-    external_id = _text(payload, _c("externalRequestId"))
+    external_id = _text(payload, api.c("externalRequestId"))
     if external_id and GUID.fullmatch(external_id):
         call.external_id = external_id
     else:
@@ -86,17 +85,17 @@ def parse(body: bytes) -> Call:
             ("400", "Идентификатор запроса externalRequestId должен быть GUID", "externalRequestId", external_id)
         )
     if call.operation == "getMassInsuranceStatusPoll":
-        call.op_token = _text(payload, _c("opToken"))
+        call.op_token = _text(payload, api.c("opToken"))
         if not call.op_token:
             call.errors.append(("400", "Не указан токен операции (opToken)", "opToken", None))
         return call
-    items = payload.findall(_a("requests"))
+    items = payload.findall(api.a("requests"))
     if not items:
         call.errors.append(("400", "Не указан список персон (requests)", "requests", None))
     if len(items) > MAX_PERSONS:
         call.errors.append(("400", f"Не более {MAX_PERSONS} персон в запросе", "requests", str(len(items))))
     for n, item in enumerate(items):
-        dt_raw, enp, oip = _text(item, _a("dt")), _text(item, _a("enp")), _text(item, _a("oip"))
+        dt_raw, enp, oip = _text(item, api.a("dt")), _text(item, api.a("enp")), _text(item, api.a("oip"))
         dt = None
         if dt_raw:
             m = XS_DATE.fullmatch(dt_raw)
@@ -119,7 +118,7 @@ def parse(body: bytes) -> Call:
 # ---------------- the result document ----------------
 
 
-def _find(register, enp, oip):
+def _find(register: Register, enp: str | None, oip: str | None) -> Person | None:
     """The person both identifiers name (each given one must match), else None."""
     by_enp = register.by_enp(enp) if enp else None
     by_oip = register.by_oip(oip) if oip else None
@@ -128,7 +127,7 @@ def _find(register, enp, oip):
     return by_enp or by_oip
 
 
-def _ser_num(policy):
+def _ser_num(policy: Policy) -> str | None:
     if policy.type == "С":
         return f"{policy.series} {policy.number}" if policy.series else policy.number
     if policy.type in TEMPORARY:
@@ -136,7 +135,7 @@ def _ser_num(policy):
     return policy.enp
 
 
-def items_xml(register, requests, today) -> bytes:
+def items_xml(register: Register, requests: Iterable[Request], today: date) -> bytes:
     """Items/item for every request, in order; nobody found -> an empty item."""
     root = etree.Element("Items")
     for dt, enp, oip in requests:
@@ -184,35 +183,44 @@ def zipped(xml: bytes) -> bytes:
 # ---------------- SOAP answers ----------------
 
 
-def _response(operation, external_id):
+def _response(operation: str, external_id: str, api: FerzlApi) -> tuple[etree._Element, etree._Element]:
     env, body = _envelope()
-    resp = etree.SubElement(body, _a(f"{operation}Response"), nsmap={"ns2": COMMON, "ns4": ASYNC})
-    _el(resp, _c("externalRequestId"), external_id)
+    resp = etree.SubElement(body, api.a(f"{operation}Response"), nsmap={"ns2": api.common, "ns4": api.async_types})
+    _el(resp, api.c("externalRequestId"), external_id)
     return env, resp
 
 
-def start_response(external_id, op_token=None, errors=()) -> bytes:
-    env, resp = _response("getMassInsuranceStatusStart", external_id)
+def start_response(
+    external_id: str, op_token: str | None = None, errors: Sequence[ErrorItem] = (), api: FerzlApi = DEFAULT
+) -> bytes:
+    env, resp = _response("getMassInsuranceStatusStart", external_id, api)
     if errors:
-        add_errors(resp, errors)
-    _opt(resp, _c("opToken"), op_token)
+        add_errors(resp, errors, api)
+    _opt(resp, api.c("opToken"), op_token)
     return _bytes(env)
 
 
-def poll_response(external_id, op_token, status, content_id=None, errors=()) -> bytes:
+def poll_response(
+    external_id: str,
+    op_token: str | None,
+    status: str,
+    content_id: str | None = None,
+    errors: Sequence[ErrorItem] = (),
+    api: FerzlApi = DEFAULT,
+) -> bytes:
     """processingStatus and, when content_id is given, an xop:Include pointing at the zip part."""
-    env, resp = _response("getMassInsuranceStatusPoll", external_id)
+    env, resp = _response("getMassInsuranceStatusPoll", external_id, api)
     if errors:
-        add_errors(resp, errors)
-    _opt(resp, _c("opToken"), op_token)
-    _el(resp, _c("processingStatus"), status)
+        add_errors(resp, errors, api)
+    _opt(resp, api.c("opToken"), op_token)
+    _el(resp, api.c("processingStatus"), status)
     if content_id:
-        content = _el(resp, _a("content"))
+        content = _el(resp, api.a("content"))
         etree.SubElement(content, f"{{{XOP}}}Include", nsmap={"xop": XOP}, href=f"cid:{content_id}")
     return _bytes(env)
 
 
-def mtom(envelope: bytes, content_id: str, attachment: bytes):
+def mtom(envelope: bytes, content_id: str, attachment: bytes) -> tuple[bytes, str]:
     """(body, Content-Type) of a multipart/related MTOM message: the envelope, then the zip."""
     boundary = f"uuid:{uuid.uuid4()}"
     root_id = "<root.message@ozsp.emulator>"
@@ -245,30 +253,30 @@ class Job:
 class Jobs:
     """opToken -> Job, kept JOB_TTL seconds (at most MAX_JOBS): a repeated Poll gets the same result."""
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self.jobs = {}
+        self.jobs: dict[str, Job] = {}
 
-    def add(self, content, delay_s, failed=False):
+    def add(self, content: bytes, delay_s: float, failed: bool = False) -> str:
         self._expire()
         token = str(uuid.uuid4())
         now = self.clock()
         self.jobs[token] = Job(now + delay_s, None if failed else content, now)
         return token
 
-    def get(self, token):
+    def get(self, token: str | None) -> Job | None:
         self._expire()
-        return self.jobs.get(token)
+        return self.jobs.get(token) if token else None
 
-    def ready(self, job):
+    def ready(self, job: Job) -> bool:
         return self.clock() >= job.ready_at
 
-    def _expire(self):
+    def _expire(self) -> None:
         now = self.clock()
         for token in [t for t, j in self.jobs.items() if now - j.created > JOB_TTL]:
             del self.jobs[token]
         while len(self.jobs) > MAX_JOBS:
             del self.jobs[next(iter(self.jobs))]
 
-    def clear(self):
+    def clear(self) -> None:
         self.jobs.clear()

@@ -34,6 +34,6 @@ PATRONYMICS = (
 )
 
 
-def fold(text):
+def fold(text: str | None) -> str:
     """Upper case with Ё read as Е: how names are compared."""
     return (text or "").strip().upper().replace("Ё", "Е")

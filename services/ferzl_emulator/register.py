@@ -8,8 +8,10 @@ way for indexes at or above size have valid checksums but belong to nobody.
 
 import random
 import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any, TypeVar, cast
 
 from services.ferzl_emulator import names
 from services.ferzl_emulator.ids import SNILS_UNCHECKED_MAX, Permutation, luhn_digit, snils_control
@@ -23,11 +25,14 @@ from services.ferzl_emulator.model import (
     attachment_order,
     iso,
 )
+from shared.config import Settings
 from shared.dictionaries.mo import mo_codes, smo_okato
 from shared.dictionaries.policy_types import UNIFIED_POLICY_TYPES as UNIFIED
 
-DEFAULT_SEED = 20231
-DEFAULT_SIZE = 100_000
+T = TypeVar("T")
+
+DEFAULT_SEED = Settings.emulator_seed
+DEFAULT_SIZE = Settings.emulator_size
 MAX_SIZE = 10_000_000
 REFERENCE_DATE = date(2026, 1, 1)  # the register's "now": nothing in it starts later
 DAY = timedelta(days=1)
@@ -90,7 +95,7 @@ class Conflict(Exception):
     """Search groups that identify different persons."""
 
 
-def _weighted(rng, pairs):
+def _weighted(rng: random.Random, pairs: Sequence[tuple[T, float]]) -> T:
     r = rng.random() * sum(w for _, w in pairs)
     for value, weight in pairs:
         r -= weight
@@ -99,29 +104,29 @@ def _weighted(rng, pairs):
     return pairs[-1][0]
 
 
-def _add_years(d, years):
+def _add_years(d: date, years: int) -> date:
     try:
         return d.replace(year=d.year + years)
     except ValueError:  # 29 February
         return d.replace(year=d.year + years, day=28)
 
 
-def _age(birth, on):
+def _age(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def _between(rng, lo, hi):
+def _between(rng: random.Random, lo: date, hi: date) -> date:
     """A random date in [lo, hi]; lo when the range is empty."""
     span = (hi - lo).days
     return lo + timedelta(days=rng.randint(0, span)) if span > 0 else lo
 
 
-def _digits(text):
+def _digits(text: str | None) -> str:
     return re.sub(r"\D", "", text or "")
 
 
 class Register:
-    def __init__(self, seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE):
+    def __init__(self, seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE) -> None:
         if not 1 <= size <= MAX_SIZE:
             raise ValueError(f"register size must be 1..{MAX_SIZE}, got {size}")
         self.seed, self.size = seed, size
@@ -135,7 +140,7 @@ class Register:
         self.person = lru_cache(maxsize=8192)(self._build)
 
     @classmethod
-    def from_settings(cls, settings=None):
+    def from_settings(cls, settings: Settings | None = None) -> "Register":
         """The register shared.config describes (EMULATOR_SEED, EMULATOR_SIZE): the one the emulator serves."""
         from shared import config
 
@@ -144,37 +149,37 @@ class Register:
 
     # ---- identifiers of index i ----
 
-    def oip_of(self, i):
+    def oip_of(self, i: int) -> str:
         return f"{self._oip.forward(i):012d}"
 
-    def enp_of(self, i, okato):
+    def enp_of(self, i: int, okato: str) -> str:
         body = ("77" if okato == "45000" else "50") + f"{self._enp.forward(i):013d}"
         return body + luhn_digit(body)
 
-    def snils_of(self, i):
+    def snils_of(self, i: int) -> str:
         body = f"{self._snils.forward(i) + SNILS_UNCHECKED_MAX + 1:09d}"
         return body + snils_control(body)
 
-    def passport_of(self, i, okato):
+    def passport_of(self, i: int, okato: str) -> tuple[str, str]:
         v = self._passport.forward(i)
         return f"{'45' if okato == '45000' else '46'} {v // 10**6:02d}", f"{v % 10**6:06d}"
 
-    def birth_certificate_of(self, i):
+    def birth_certificate_of(self, i: int) -> tuple[str, str]:
         v = self._birth.forward(i)
         rest = v // 10**6
         roman, rest = ROMAN[rest % len(ROMAN)], rest // len(ROMAN)
         letters = LETTERS[rest % len(LETTERS)] + LETTERS[rest // len(LETTERS)]
         return f"{roman}-{letters}", f"{v % 10**6:06d}"
 
-    def old_number_of(self, i):
+    def old_number_of(self, i: int) -> str:
         return f"{self._old.forward(i):010d}"
 
-    def tmpcert_of(self, i):
+    def tmpcert_of(self, i: int) -> str:
         return f"{self._tmp.forward(i):09d}"
 
     # ---- building a person ----
 
-    def _build(self, index):
+    def _build(self, index: int) -> Person:
         rng = random.Random(f"{self.seed}:{index}")
         sex = rng.choice((1, 2))
         female = sex == 2
@@ -207,7 +212,7 @@ class Register:
             attachments,
         )
 
-    def _document(self, index, rng, birth, okato):
+    def _document(self, index: int, rng: random.Random, birth: date, okato: str) -> Document:
         age = _age(birth, REFERENCE_DATE)
         if age >= 14:
             milestone = 45 if age >= 45 else 20 if age >= 20 else 14
@@ -218,12 +223,12 @@ class Register:
         series, number = self.birth_certificate_of(index)
         return Document("3", series, number, issued)
 
-    def _start(self, rng, kind, birth):
+    def _start(self, rng: random.Random, kind: str, birth: date) -> date:
         lo, hi = PERIODS[kind]
         lo = max(lo, birth + 5 * DAY)
         return min(_between(rng, lo, hi), REFERENCE_DATE - DAY) if lo <= hi else min(lo, REFERENCE_DATE - DAY)
 
-    def _policies(self, index, rng, birth, okato):
+    def _policies(self, index: int, rng: random.Random, birth: date, okato: str) -> tuple[Policy, ...]:
         kind = _weighted(rng, POLICY_KINDS)
         if kind in ("С", "П", "К") and birth + 5 * DAY > PERIODS[kind][1]:
             kind = "Ц" if birth >= PERIODS["Ц"][0] else "Э"  # born too late for that kind of policy
@@ -302,14 +307,14 @@ class Register:
                 )
         return tuple(history + [current])
 
-    def _attachments(self, rng, birth, sex, current):
+    def _attachments(self, rng: random.Random, birth: date, sex: int, current: Policy) -> tuple[Attachment, ...]:
         if rng.random() < 0.08:
             return ()
         adult_on = _add_years(birth, 18)
         last = REFERENCE_DATE - DAY
         method = _weighted(rng, METHODS)
 
-        def therapy_mo(on):
+        def therapy_mo(on: date) -> str:
             return rng.choice(MO["children"] if on < adult_on else MO["general"])
 
         items = []
@@ -333,6 +338,7 @@ class Register:
             items.append(Attachment("2", rng.choice(MO["women"]), "2", b, None, "ДПП", None))
         if current.status_closed in ENDS_ATTACHMENTS:  # death or loss of status annuls attachments
             end = current.date_e
+            assert end is not None  # a policy closed by death or loss of status has its end date
             items = [
                 a
                 if a.date_e is not None
@@ -344,18 +350,18 @@ class Register:
 
     # ---- lookups: each returns a known Person or None ----
 
-    def _known(self, index, check):
+    def _known(self, index: int | None, check: Callable[[Person], bool]) -> Person | None:
         if index is None or index >= self.size:
             return None
         person = self.person(index)
         return person if check(person) else None
 
-    def by_oip(self, oip):
+    def by_oip(self, oip: str) -> Person | None:
         if not re.fullmatch(r"\d{12}", oip or ""):
             return None
         return self._known(self._oip.back(int(oip)), lambda p: p.oip == oip)
 
-    def by_enp(self, enp, policy_type=None):
+    def by_enp(self, enp: str, policy_type: str | None = None) -> Person | None:
         """By ЕНП; with a type, the person must have had a policy of that type."""
         if not re.fullmatch(r"\d{16}", enp or ""):
             return None
@@ -364,14 +370,14 @@ class Register:
             lambda p: p.enp == enp and (policy_type is None or any(x.type == policy_type for x in p.policies)),
         )
 
-    def by_snils(self, snils, birth_date=None):
+    def by_snils(self, snils: str | None, birth_date: date | None = None) -> Person | None:
         digits = _digits(snils)
         if len(digits) != 11 or int(digits[:9]) <= SNILS_UNCHECKED_MAX:
             return None
         index = self._snils.back(int(digits[:9]) - SNILS_UNCHECKED_MAX - 1)
         return self._known(index, lambda p: p.snils == digits and birth_date in (None, p.birth_date))
 
-    def by_old_policy(self, series, number):
+    def by_old_policy(self, series: str | None, number: str) -> Person | None:
         """Old-style policy (С): by number, and by series too when given."""
         if not re.fullmatch(r"\d{10}", number or ""):
             return None
@@ -381,12 +387,14 @@ class Register:
             lambda p: any(x.type == "С" and x.number == number and wanted in (None, x.series) for x in p.policies),
         )
 
-    def by_tmpcert(self, number):
+    def by_tmpcert(self, number: str) -> Person | None:
         if not re.fullmatch(r"\d{9}", number or ""):
             return None
         return self._known(self._tmp.back(int(number)), lambda p: any(x.tmpcert == number for x in p.policies))
 
-    def by_document(self, doc_type, series, number, date_b=None):
+    def by_document(
+        self, doc_type: str | None, series: str | None, number: str | None, date_b: date | None = None
+    ) -> Person | None:
         """Passport of the RF (14: series '46 12' or '4612') or birth certificate (3: series 'IV-МЮ')."""
         number = (number or "").strip()
         if not re.fullmatch(r"\d{6}", number):
@@ -414,24 +422,24 @@ class Register:
             ),
         )
 
-    def by_policy(self, pcy):
+    def by_policy(self, pcy: Mapping[str, Any]) -> Person | None:
         """pcy: dict with type, enp, series, number, tmpcert (None when absent)."""
         kind = pcy.get("type")
         if kind == "С":
-            return self.by_old_policy(pcy.get("series"), pcy.get("number"))
+            return self.by_old_policy(pcy.get("series"), pcy.get("number") or "")
         if kind in TEMPORARY:
-            return self.by_tmpcert(pcy.get("tmpcert"))
+            return self.by_tmpcert(pcy.get("tmpcert") or "")
         if kind in UNIFIED or kind is None:
-            return self.by_enp(pcy.get("enp"), kind)
+            return self.by_enp(pcy.get("enp") or "", kind)
         return None  # Х, М: states, not documents
 
-    def find(self, query):
+    def find(self, query: Mapping[str, Any]) -> Person | None:
         """The person every given group identifies, or None. Raises Conflict when groups disagree.
 
         query: oip, pcy (dict), dudl (type, series, number, date_b), snils (snils, birth_date),
         surname, first_name, patronymic -- each None when absent.
         """
-        found = []
+        found: list[Person | None] = []
         if query.get("oip"):
             found.append(self.by_oip(query["oip"]))
         if query.get("pcy"):
@@ -443,9 +451,10 @@ class Register:
             found.append(self.by_snils(query["snils"].get("snils"), query["snils"].get("birth_date")))
         if not found or None in found:
             return None
-        if len({p.index for p in found}) > 1:
+        persons = cast(list[Person], found)
+        if len({p.index for p in persons}) > 1:
             raise Conflict()
-        person = found[0]
+        person = persons[0]
         for key in ("surname", "first_name", "patronymic"):
             if query.get(key) and names.fold(query[key]) != names.fold(getattr(person, key)):
                 return None
@@ -453,7 +462,7 @@ class Register:
 
     # ---- what the register says ----
 
-    def answer(self, person, dt):
+    def answer(self, person: Person, dt: date) -> dict[str, Any]:
         """The answer ОЗСП should derive from getPersonData for this person as of dt (bridge answer shape)."""
         pol = person.policy_on(dt)
         policy = None
@@ -488,7 +497,7 @@ class Register:
         attachments.sort(key=attachment_order)
         return {"oip": person.oip, "enp": pol.enp if pol else None, "policy": policy, "attachments": attachments}
 
-    def tags(self, person):
+    def tags(self, person: Person) -> list[str]:
         """Kinds this person is an example of (as of REFERENCE_DATE), for /emulator/sample."""
         current, history = person.policies[-1], person.policies[:-1]
         open_therapy = [a for a in person.attachments if a.area_type == "1" and a.date_e is None]
@@ -510,7 +519,7 @@ class Register:
         }
         return sorted(k for k, v in checks.items() if v)
 
-    def sample(self, n=10, kind=None):
+    def sample(self, n: int = 10, kind: str | None = None) -> list[Person]:
         """The first n persons of a kind (any when None), scanning from index 0; 'unknown' gives nobody's ids."""
         if kind is not None and kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
@@ -525,7 +534,7 @@ class Register:
                     break
         return out
 
-    def describe(self, person, dt):
+    def describe(self, person: Person, dt: date) -> dict[str, Any]:
         """Everything about a person as JSON-ready data: identifiers, history, the expected answer."""
         known = person.index < self.size
         doc = person.document

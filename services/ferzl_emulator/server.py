@@ -10,24 +10,25 @@ import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import eventlet
 from werkzeug.wrappers import Request, Response
 
 from services.ferzl_emulator import mass, soap
-from services.ferzl_emulator.register import KINDS
-from shared import clock
+from services.ferzl_emulator.register import KINDS, Register
+from shared import clock, ferzl_api
 
-BASE = "/api/t-foms/integration/ws/24.2.6"
-SOAP_PATH = f"{BASE}/wsdl/mpiPersonInfoServiceWs"
-ASYNC_PATH = f"{BASE}/wsdl/mpiAsyncOperationsServiceWs"
-WSDL_FILES = {SOAP_PATH: "mpiPersonInfoServiceWs.wsdl", ASYNC_PATH: "mpiAsyncOperationsServiceWs.wsdl"}
-CONTRACTS = Path(__file__).resolve().parents[2] / "contracts" / "ferzl"
-if not CONTRACTS.exists():  # a non-editable install: the contracts sit in the working directory
-    CONTRACTS = Path.cwd() / "contracts" / "ferzl"
-WSDL_PLACEHOLDER = "http://localhost:8080" + SOAP_PATH
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+# paths of the default version; an Emulator serves those of its FerzlApi (FERZL_API_VERSION)
+BASE = ferzl_api.DEFAULT.base_path
+SOAP_PATH = ferzl_api.DEFAULT.person_info_path
+ASYNC_PATH = ferzl_api.DEFAULT.async_path
+WSDL_HOST = "http://localhost:8080"  # soap:address of the contract WSDL files, replaced by the request's host
 XML = "text/xml; charset=utf-8"
 MAX_BODY = 1024 * 1024
 MAX_SAMPLE = 1000
@@ -53,44 +54,47 @@ KNOBS = {
 ERROR_KINDS = ("item_400", "item_409", "item_500", "http_400", "http_429", "http_500", "http_503", "hang")
 
 
-def _json(data, status=200):
+def _json(data: object, status: int = 200) -> Response:
     return Response(json.dumps(data, ensure_ascii=False), status, mimetype="application/json")
 
 
-def _text(message, status, **headers):
+def _text(message: str, status: int, **headers: str) -> Response:
     return Response(message, status, headers=headers, content_type="text/plain; charset=utf-8")
 
 
 class Emulator:
-    def __init__(self, register, token, **knobs):
-        self.register = register
-        self.defaults = {name: default for name, (_, default) in KNOBS.items()}
+    def __init__(
+        self, register: Register, token: str | None, api: ferzl_api.FerzlApi = ferzl_api.DEFAULT, **knobs: Any
+    ) -> None:
+        self.register, self.api = register, api
+        self.services = {api.person_info_path: ferzl_api.PERSON_INFO, api.async_path: ferzl_api.ASYNC_OPERATIONS}
+        self.defaults: dict[str, Any] = {name: default for name, (_, default) in KNOBS.items()}
         self.defaults.update(token=token, **self._checked(knobs))
         self.knobs = dict(self.defaults)
-        self.counters = Counter()
+        self.counters: Counter[str] = Counter()
         self.rng = random.Random()
         self._second, self._calls_this_second = 0, 0
-        self._samples = {}
+        self._samples: dict[tuple[int, str | None, date], list[dict[str, Any]]] = {}
         self.jobs = mass.Jobs()
         self._outage_until = 0.0  # time.monotonic() until which the outage window lasts
-        self._token_expires = None  # time.monotonic() after which the token is refused
+        self._token_expires: float | None = None  # time.monotonic() after which the token is refused
         self._apply_timers(self.knobs)
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
         request = Request(environ)
         request.max_content_length = MAX_BODY
         return self.dispatch(request)(environ, start_response)
 
-    def dispatch(self, request):
+    def dispatch(self, request: Request) -> Response:
         path, method = request.path, request.method
-        if path == SOAP_PATH and method == "POST":
+        if path == self.api.person_info_path and method == "POST":
             return self.soap(request)
-        if path == ASYNC_PATH and method == "POST":
+        if path == self.api.async_path and method == "POST":
             return self.soap_async(request)
         endpoint = path[: -len(".wsdl")] if path.endswith(".wsdl") else path
-        if endpoint in WSDL_FILES and (path != endpoint or "wsdl" in request.args) and method == "GET":
+        if endpoint in self.services and (path != endpoint or "wsdl" in request.args) and method == "GET":
             return self.wsdl(request, endpoint)
-        if path.startswith(f"{BASE}/xsd/") and method == "GET":
+        if path.startswith(f"{self.api.base_path}/xsd/") and method == "GET":
             return self.xsd(path.rsplit("/", 1)[1])
         if path == "/emulator/health":
             return _json(
@@ -99,7 +103,7 @@ class Emulator:
                     "down": self._down(),
                     "seed": self.register.seed,
                     "size": self.register.size,
-                    "api_version": "24.2.6",
+                    "api_version": self.api.version,
                 }
             )
         if path == "/emulator/sample" and method == "GET":
@@ -110,7 +114,7 @@ class Emulator:
 
     # ---- SOAP ----
 
-    def _gate(self, request):
+    def _gate(self, request: Request) -> Response | None:
         """The Response every SOAP call of the moment gets regardless of its body, or None to go on."""
         knobs = self.knobs
         if self._down():
@@ -125,7 +129,7 @@ class Emulator:
             return self._refuse(503, "Service Unavailable")
         return None
 
-    def _injected(self):
+    def _injected(self) -> str | None:
         """One of ERROR_KINDS drawn by the "errors" knob, or None."""
         shares = self.knobs["errors"] or {}
         r = self.rng.random() if shares else 1.0
@@ -135,7 +139,7 @@ class Emulator:
                 return kind
         return None
 
-    def _http_failure(self, kind):
+    def _http_failure(self, kind: str | None) -> Response | None:
         """HTTP-level injected failures (and the hang, which then answers normally)."""
         if kind == "hang":
             self.counters["hang"] += 1
@@ -153,7 +157,9 @@ class Emulator:
             return self._refuse(429, "Too Many Requests", **{"Retry-After": "1"})
         return None
 
-    def _preflight(self, request, parse, bad_envelope):
+    def _preflight(
+        self, request: Request, parse: Callable[[bytes, ferzl_api.FerzlApi], Any], bad_envelope: type[Exception]
+    ) -> tuple[Response | None, Any, soap.ErrorItem | None]:
         """What both SOAP services do first: token, injected HTTP failures, envelope, injected errorItem.
         -> (response, None, None) when the call ends here, else (None, call, errorItem or None)."""
         refused = self._gate(request)
@@ -164,29 +170,29 @@ class Emulator:
         if failure is not None:
             return failure, None, None
         try:
-            call = parse(request.get_data())
+            call = parse(request.get_data(), self.api)
         except bad_envelope as exc:
             self.counters["http_400"] += 1
             return Response(soap.fault(str(exc)), 400, content_type=XML), None, None
         self.counters[call.operation] += 1
-        item = {"item_400": soap.FORMAT_ERROR, "item_409": soap.CONFLICT, "item_500": soap.SYSTEM_ERROR}.get(kind)
+        item = {"item_400": soap.FORMAT_ERROR, "item_409": soap.CONFLICT, "item_500": soap.SYSTEM_ERROR}.get(kind or "")
         if item is None and self.knobs["error_rate"] and self.rng.random() < self.knobs["error_rate"]:
             item = soap.SYSTEM_ERROR
         if item is not None:
             self.counters[f"error_{item[0]}"] += 1
         return None, call, item
 
-    def soap(self, request):
+    def soap(self, request: Request) -> Response:
         response, call, item = self._preflight(request, soap.parse, soap.BadEnvelope)
         if response is not None:
             return response
         if item is not None:
-            body = soap.error_response(call.operation, call.external_id, [item])
+            body = soap.error_response(call.operation, call.external_id, [item], self.api)
         else:
-            body = soap.respond(self.register, call, clock.today())
+            body = soap.respond(self.register, call, clock.today(), self.api)
         return Response(body, 200, content_type=XML)
 
-    def soap_async(self, request):
+    def soap_async(self, request: Request) -> Response:
         """getMassInsuranceStatusStart / Poll: the same knobs as the person service."""
         response, call, item = self._preflight(request, mass.parse, mass.BadEnvelope)
         if response is not None:
@@ -194,15 +200,19 @@ class Emulator:
         errors = [item] if item is not None else call.errors
         if call.operation == "getMassInsuranceStatusStart":
             if errors:
-                return Response(mass.start_response(call.external_id, errors=errors), 200, content_type=XML)
+                return Response(
+                    mass.start_response(call.external_id, errors=errors, api=self.api), 200, content_type=XML
+                )
             self.counters["mass_persons"] += len(call.requests)
             content = mass.zipped(mass.items_xml(self.register, call.requests, clock.today()))
             failed = bool(self.knobs["mass_error_rate"]) and self.rng.random() < self.knobs["mass_error_rate"]
             token = self.jobs.add(content, self.knobs["mass_delay_ms"] / 1000, failed)
-            return Response(mass.start_response(call.external_id, token), 200, content_type=XML)
+            return Response(mass.start_response(call.external_id, token, api=self.api), 200, content_type=XML)
         if errors:
             return Response(
-                mass.poll_response(call.external_id, call.op_token, mass.FAILED, errors=errors), 200, content_type=XML
+                mass.poll_response(call.external_id, call.op_token, mass.FAILED, errors=errors, api=self.api),
+                200,
+                content_type=XML,
             )
         job = self.jobs.get(call.op_token)
         if job is None:
@@ -212,30 +222,35 @@ class Emulator:
                     call.op_token,
                     mass.FAILED,
                     errors=[("409", "Операция с указанным токеном не найдена", "opToken", call.op_token)],
+                    api=self.api,
                 ),
                 200,
                 content_type=XML,
             )
         if not self.jobs.ready(job):
-            return Response(mass.poll_response(call.external_id, call.op_token, mass.RUNNING), 200, content_type=XML)
+            return Response(
+                mass.poll_response(call.external_id, call.op_token, mass.RUNNING, api=self.api), 200, content_type=XML
+            )
         if job.content is None:
             return Response(
-                mass.poll_response(call.external_id, call.op_token, mass.FAILED, errors=[soap.SYSTEM_ERROR]),
+                mass.poll_response(
+                    call.external_id, call.op_token, mass.FAILED, errors=[soap.SYSTEM_ERROR], api=self.api
+                ),
                 200,
                 content_type=XML,
             )
         content_id = f"{uuid.uuid4()}@ozsp.emulator"
-        envelope = mass.poll_response(call.external_id, call.op_token, mass.READY, content_id)
+        envelope = mass.poll_response(call.external_id, call.op_token, mass.READY, content_id, api=self.api)
         body, content_type = mass.mtom(envelope, content_id, job.content)
         return Response(body, 200, content_type=content_type)
 
-    def _down(self):
+    def _down(self) -> bool:
         return self.knobs["down"] or time.monotonic() < self._outage_until
 
-    def _token_expired(self):
+    def _token_expired(self) -> bool:
         return self._token_expires is not None and time.monotonic() >= self._token_expires
 
-    def _apply_timers(self, changes):
+    def _apply_timers(self, changes: Mapping[str, Any]) -> None:
         """outage_s opens an outage window now; token_ttl_s (or a new token) restarts the token's clock."""
         now = time.monotonic()
         if "outage_s" in changes:
@@ -244,38 +259,39 @@ class Emulator:
             ttl = self.knobs["token_ttl_s"]
             self._token_expires = now + ttl if ttl else None
 
-    def _refuse(self, status, message, **headers):
+    def _refuse(self, status: int, message: str, **headers: str) -> Response:
         self.counters[f"http_{status}"] += 1
         return _text(message, status, **headers)
 
-    def _over_rate(self, limit):
+    def _over_rate(self, limit: int) -> bool:
         second = int(time.monotonic())
         if second != self._second:
             self._second, self._calls_this_second = second, 0
         self._calls_this_second += 1
         return self._calls_this_second > limit
 
-    def _delay(self):
+    def _delay(self) -> None:
         delay = latency(self.rng, self.knobs["latency_ms"], self.knobs["latency_jitter_ms"], self.knobs["latency_dist"])
         if delay:
             eventlet.sleep(delay / 1000)
 
     # ---- contract files ----
 
-    def wsdl(self, request, endpoint=SOAP_PATH):
-        text = (CONTRACTS / "wsdl" / WSDL_FILES[endpoint]).read_text(encoding="utf-8")
-        text = text.replace("http://localhost:8080" + endpoint, request.host_url.rstrip("/") + endpoint)
+    def wsdl(self, request: Request, endpoint: str | None = None) -> Response:
+        endpoint = endpoint or self.api.person_info_path
+        text = self.api.wsdl(self.services[endpoint]).read_text(encoding="utf-8")
+        text = text.replace(WSDL_HOST + endpoint, request.host_url.rstrip("/") + endpoint)
         return Response(text.encode("utf-8"), 200, content_type=XML)
 
-    def xsd(self, name):
-        files = {p.name: p for p in (CONTRACTS / "xsd").glob("*.xsd")}
+    def xsd(self, name: str) -> Response:
+        files = self.api.xsd_files()
         if name not in files:
             return _text("Not Found", 404)
         return Response(files[name].read_bytes(), 200, content_type=XML)
 
     # ---- test helpers ----
 
-    def sample(self, request):
+    def sample(self, request: Request) -> Response:
         try:
             n = min(max(int(request.args.get("n", 10)), 1), MAX_SAMPLE)
             kind = request.args.get("kind") or None
@@ -292,7 +308,7 @@ class Emulator:
             self._samples[key] = [self.register.describe(p, dt) for p in self.register.sample(n, kind)]
         return _json(self._samples[key])
 
-    def admin(self, request):
+    def admin(self, request: Request) -> Response:
         if request.method == "POST":
             try:
                 changes = json.loads(request.get_data() or b"{}")
@@ -320,7 +336,7 @@ class Emulator:
         )
 
     @staticmethod
-    def _checked(changes):
+    def _checked(changes: dict[str, Any]) -> dict[str, Any]:
         out = {}
         for name, value in changes.items():
             if name not in KNOBS:
@@ -349,7 +365,7 @@ class Emulator:
 LATENCY_DISTS = ("normal", "lognormal", "uniform")
 
 
-def latency(rng, mean, spread, dist="normal"):
+def latency(rng: random.Random, mean: float, spread: float, dist: str = "normal") -> float:
     """One added delay in ms: normal(mean, sd), lognormal with median mean, or uniform mean ± spread."""
     if not mean and not spread:
         return 0.0
@@ -361,7 +377,7 @@ def latency(rng, mean, spread, dist="normal"):
     return max(0.0, rng.gauss(mean, spread) if spread else mean)
 
 
-def _error_shares(name, value):
+def _error_shares(name: str, value: object) -> dict[str, float] | None:
     """{"http_500": 0.05, ...}: known kinds, shares within 0..1 that add up to at most 1 (None clears)."""
     if value is None:
         return None

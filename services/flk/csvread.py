@@ -62,7 +62,7 @@ _OPENS_QUOTE = re.compile(r'[ \t]*"')
 UNCLOSED, TRAILING = "unclosed", "trailing"  # quoting problems
 
 
-def parse_quoted(line: str, delimiter: str):
+def parse_quoted(line: str, delimiter: str) -> tuple[list[str] | None, str | None]:
     """RFC 4180 split of one line -> (fields, None) or (None, UNCLOSED | TRAILING)."""
     quoted = _QUOTED[delimiter]
     fields, pos, end = [], 0, len(line)
@@ -87,7 +87,7 @@ def parse_quoted(line: str, delimiter: str):
         pos = nxt + 1
 
 
-def split_line(line: str, preferred: str):
+def split_line(line: str, preferred: str) -> tuple[list[str] | None, str, str | None]:
     """Fields of one line with the delimiter that fits it -> (fields, delimiter, quoting problem or None).
 
     The line is split with `;` and with `,`; the one giving 16 fields wins (with both, `preferred`,

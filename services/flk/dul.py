@@ -5,6 +5,7 @@ Each rule returns (normalized, None) or (value as given, message). Obvious forms
 """
 
 import re
+from collections.abc import Callable
 
 from services.flk import messages as M
 from shared.dictionaries.f011 import F011, FREE_NUMBER
@@ -19,30 +20,32 @@ _PASSPORT_SERIES = re.compile(r"([0-9]{2})[\s-]*([0-9]{2})")
 _FREE_SERIES = re.compile(r"[0-9A-ZА-ЯЁ -]{1,10}")
 _FREE_NUMBER = re.compile(r"[0-9A-ZА-ЯЁ -]{1,20}")
 _SPACES = re.compile(r"\s+")
+Checked = tuple[str, str | None]  # (normalised value, None) or (the value as given, the format message)
+Rule = Callable[[str], Checked]
 
 
-def _series_passport(value):
+def _series_passport(value: str) -> Checked:
     m = _PASSPORT_SERIES.fullmatch(value)
     if m:
         return f"{m.group(1)} {m.group(2)}", None
     return value, M.DUL_SERIES_FORMATS["99 99"]
 
 
-def _series_two_digits(value):
+def _series_two_digits(value: str) -> Checked:
     compact = value.replace(" ", "")
     if _TWO_DIGITS.fullmatch(compact):
         return compact, None
     return value, M.DUL_SERIES_FORMATS["99"]
 
 
-def _series_two_letters(value):
+def _series_two_letters(value: str) -> Checked:
     letters = value.replace(" ", "").upper().translate(_LATIN_TO_CYRILLIC)
     if _TWO_RU.fullmatch(letters):
         return letters, None
     return value, M.DUL_SERIES_FORMATS["ББ"]
 
 
-def _series_roman_letters(value):
+def _series_roman_letters(value: str) -> Checked:
     """R-ББ: Roman numeral, hyphen, two Russian letters; separator may be a hyphen, spaces or nothing."""
     upper = value.upper()
     letters = upper[-2:].translate(_LATIN_TO_CYRILLIC)
@@ -52,7 +55,7 @@ def _series_roman_letters(value):
     return value, M.DUL_SERIES_FORMATS["R-ББ"]
 
 
-def _series_free(value):
+def _series_free(value: str) -> Checked:
     text = _SPACES.sub(" ", value.upper())
     if _FREE_SERIES.fullmatch(text):
         return text, None
@@ -69,11 +72,11 @@ _SERIES = {
 }
 
 
-def _number_rule(mask):
+def _number_rule(mask: str) -> Rule:
     """Digit masks: `9` required digit, `0` optional digit -> between count('9') and len(mask) digits."""
     if mask == FREE_NUMBER:
 
-        def free(value):
+        def free(value: str) -> Checked:
             text = _SPACES.sub(" ", value.upper())
             return (text, None) if _FREE_NUMBER.fullmatch(text) else (value, M.DUL_NUMBER_FREE_FORMAT)
 
@@ -81,7 +84,7 @@ def _number_rule(mask):
     low, high = mask.count("9"), len(mask)
     pattern, message = re.compile(f"[0-9]{{{low},{high}}}"), M.fmt(M.digits(low, high))
 
-    def digits(value):
+    def digits(value: str) -> Checked:
         compact = value.replace(" ", "")
         return (compact, None) if pattern.fullmatch(compact) else (value, message)
 
@@ -96,7 +99,7 @@ DUL_RULES = {
 _CODE = re.compile(r"0*([0-9]{1,3})")
 
 
-def dul_code(value):
+def dul_code(value: str) -> str:
     """'14', '014' -> '14'; anything else unchanged."""
     if value in DUL_RULES:
         return value

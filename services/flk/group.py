@@ -5,7 +5,9 @@ in the header, message); line numbers are those of the file, the header being li
 errors carry line None; row-level ones (field count, quoting) carry field None.
 """
 
+from datetime import date
 from operator import itemgetter
+from typing import Any
 
 from services.flk import messages as M
 from services.flk.csvread import BLANK_CHARS, EXPECTED_FIELDS, UNCLOSED, FileRefused, decode, split_line, split_lines
@@ -39,7 +41,7 @@ COLUMN_OF = dict(zip(FIELDS, COLUMNS))
 _HEADER_PUNCT = str.maketrans({"[": " ", "]": " ", ".": " ", "…": " ", "ё": "е"})
 
 
-def _header_key(text):
+def _header_key(text: str) -> str:
     """Case, spaces, brackets and dots do not matter: «Дата [по состоянию на...]» = «дата по состоянию на»."""
     return " ".join(text.lower().translate(_HEADER_PUNCT).split())
 
@@ -48,12 +50,12 @@ _HEADER_KEYS = tuple(_header_key(c) for c in COLUMNS)
 _identity = itemgetter(*IDENTITY_FIELDS)
 
 
-def check_group(content, filename=None, today=None):
+def check_group(content: bytes, filename: str | None = None, today: date | None = None) -> dict[str, Any]:
     """-> {"ok", "rows", "errors", "warnings", "encoding", "total"}; never raises on any bytes.
 
     filename is accepted for the journal but not checked: the manual lets the user name the file freely.
     """
-    result = {"ok": False, "rows": [], "errors": [], "warnings": [], "encoding": None, "total": 0}
+    result: dict[str, Any] = {"ok": False, "rows": [], "errors": [], "warnings": [], "encoding": None, "total": 0}
     if not isinstance(content, (bytes, bytearray, memoryview)):
         raise TypeError("content must be bytes")
     content = bytes(content)
@@ -79,12 +81,12 @@ def check_group(content, filename=None, today=None):
     return result
 
 
-def _refused(result, message):
+def _refused(result: dict[str, Any], message: str) -> dict[str, Any]:
     result["errors"] = [{"line": None, "field": None, "message": message}]
     return result
 
 
-def _check_header(line):
+def _check_header(line: str) -> tuple[str, list[dict[str, Any]]]:
     """-> (the header's delimiter, errors)."""
     parts, delimiter, _problem = split_line(line.lstrip("\ufeff"), ";")
     if parts is None or len(parts) != EXPECTED_FIELDS:
@@ -97,10 +99,13 @@ def _check_header(line):
     ]
 
 
-def _check_rows(lines, delimiter, checker, result):
+def _check_rows(lines: list[str], delimiter: str, checker: RowChecker, result: dict[str, Any]) -> None:
     """Every data line through RowChecker; fills result in place (rows only if no row fails)."""
     check, column_of = checker.check, COLUMN_OF
-    rows, errors, warnings, seen = [], [], [], {}
+    rows: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    seen: dict[tuple[Any, ...], int] = {}
     n_errors = n_warnings = 0
     for number in range(2, len(lines) + 1):
         line = lines[number - 1]

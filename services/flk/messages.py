@@ -3,6 +3,8 @@
 Messages never contain the user's values, so they can be logged without exposing personal data.
 """
 
+from collections.abc import Iterable
+
 
 def plural(n: int, one: str, few: str, many: str) -> str:
     """Russian plural form for n: 1 цифра, 2 цифры, 5 цифр, 11 цифр, 21 цифра."""
@@ -117,7 +119,7 @@ def too_many_rows(n: int, limit: int) -> str:
     )
 
 
-def header_count(n: int, columns) -> str:
+def header_count(n: int, columns: Iterable[str]) -> str:
     return f"Первая строка должна содержать 16 заголовков колонок: {'; '.join(columns)}. Получено {n}"
 
 

@@ -148,7 +148,7 @@ class RowChecker:
         self._births: dict[str, Checked] = {}
         self._as_ofs: dict[str, Checked] = {}
 
-    def check(self, values: Sequence[str]) -> tuple[dict[str, str | None], list[tuple[str, str]]]:
+    def check(self, values: Sequence[str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         """-> (normalized dict with the 16 FIELDS, [(field, message), ...])."""
         (
             name,

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+from typing import Any
 
 from eventlet import tpool
 from nameko.rpc import rpc
@@ -11,6 +12,7 @@ from services.flk.messages import FILE_NOT_BASE64
 from shared import memory
 from shared.heartbeat import Heartbeat
 from shared.params import FIELDS
+from shared.settings import SettingsProvider
 
 # Group checks run on native threads; glibc gives each thread its own heap arena, so keep them few.
 CHECK_THREADS = 2
@@ -20,17 +22,18 @@ tpool.set_num_threads(CHECK_THREADS)
 class FlkService(memory.ReleasesMemory):
     name = "flk"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
+    settings = SettingsProvider()
 
     @rpc
-    def ping(self):
+    def ping(self) -> str:
         return "ok"
 
     @rpc
-    def check_request(self, fields):
+    def check_request(self, fields: dict[str, Any] | None) -> dict[str, Any]:
         return rules.check_request(fields or {})
 
     @rpc
-    def check_group(self, content_b64, filename):
+    def check_group(self, content_b64: str | None, filename: str | None) -> dict[str, Any]:
         try:
             content = base64.b64decode(content_b64 or "", validate=True)
         except (binascii.Error, ValueError, TypeError):
@@ -49,7 +52,7 @@ class FlkService(memory.ReleasesMemory):
 ROW_COLUMNS = ["line", *FIELDS]
 
 
-def _checked_group(content, filename):
+def _checked_group(content: bytes, filename: str) -> dict[str, Any]:
     """check_group with rows sent compactly: {"columns": [...], "rows": [[line, v1..v16], ...]}."""
     result = group.check_group(content, filename)
     result["columns"] = ROW_COLUMNS

@@ -1,41 +1,33 @@
-"""Settings of the web pages: from the nameko config when it carries them, else from the environment.
+"""Settings of the web pages, taken from shared.config.Settings (defaults there): those the nameko config carries
+(config.nameko_config), else the environment's with the config's own upper-case keys first.
 
 CAPTCHA_TEST_MODE      off unless "1"/"true"/"yes"; exposes CAPTCHA answers for browser tests. Never in production.
-CAPTCHA_TTL_SECONDS    how long a CAPTCHA may be answered (300)
-SUBMIT_LIMIT_PER_MINUTE  individual requests one user may send per minute through the form (20)
-SECRET_KEY             signs CSRF tokens and CAPTCHA answer hashes (shared/config.py)
+CAPTCHA_TTL_SECONDS    how long a CAPTCHA may be answered
+SUBMIT_LIMIT_PER_MINUTE  individual requests one user may send per minute through the form
+SECRET_KEY             signs CSRF tokens and CAPTCHA answer hashes
 """
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-DEV_SECRET = "dev-secret-change-me"
+from shared import config as shared_config
+from shared.config import Settings, flag
 
 
 @dataclass(frozen=True)
 class PageSettings:
-    secret_key: str = DEV_SECRET
+    secret_key: str = Settings.secret_key
     captcha_test_mode: bool = False
-    captcha_ttl: int = 300
-    submit_limit: int = 20
+    captcha_ttl: int = Settings.captcha_ttl_seconds
+    submit_limit: int = Settings.submit_limit_per_minute
 
 
-def _read(config, env, key):
-    value = config.get(key) if config else None
-    return env.get(key) if value in (None, "") else value
-
-
-def _flag(value):
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
-def load(config, env=None):
-    env = os.environ if env is None else env
-    ttl = _read(config, env, "CAPTCHA_TTL_SECONDS")
-    limit = _read(config, env, "SUBMIT_LIMIT_PER_MINUTE")
+def load(config: Mapping[str, Any] | None, env: Mapping[str, str] | None = None) -> PageSettings:
+    s = shared_config.from_nameko(config or {}, env)
     return PageSettings(
-        secret_key=str(_read(config, env, "SECRET_KEY") or DEV_SECRET),
-        captcha_test_mode=_flag(_read(config, env, "CAPTCHA_TEST_MODE") or ""),
-        captcha_ttl=max(30, int(ttl)) if ttl not in (None, "") else 300,
-        submit_limit=max(1, int(limit)) if limit not in (None, "") else 20,
+        secret_key=s.secret_key,
+        captcha_test_mode=flag(s.captcha_test_mode),
+        captcha_ttl=max(30, s.captcha_ttl_seconds),
+        submit_limit=max(1, s.submit_limit_per_minute),
     )

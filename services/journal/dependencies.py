@@ -2,16 +2,14 @@
 
 from nameko.extensions import DependencyProvider
 
-from shared import db
+from shared import config, db
 
 
 class Database(DependencyProvider):
     def setup(self):
-        config = self.container.config
-        workers = int(config.get("max_workers", 10))
-        self.engine = db.engine(
-            config["DATABASE_URL"], pool_size=workers, max_overflow=5, pool_pre_ping=True, pool_recycle=1800
-        )
+        workers = int(self.container.config.get("max_workers", 10))
+        url = config.from_nameko(self.container.config).database_url
+        self.engine = db.engine(url, pool_size=workers, max_overflow=5, pool_pre_ping=True, pool_recycle=1800)
 
     def stop(self):
         self.engine.dispose()

@@ -7,7 +7,6 @@ import uuid
 
 from eventlet import tpool
 from marshmallow import ValidationError
-from nameko.dependency_providers import Config
 from nameko.messaging import Publisher, consume
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -16,10 +15,12 @@ from services import stackcheck
 from services.journal import answers, archive, captcha, crl_refresh, directory, groups, store
 from services.journal.dependencies import Database
 from shared import export, memory, outage
+from shared.config import Settings
 from shared.gost import GostError, load_certificate, load_crl
 from shared.heartbeat import Heartbeat
 from shared.messages import WORK_QUEUE, load_outcome_chunk
 from shared.queues import answers_queue, declared, work_queue
+from shared.settings import SettingsProvider
 
 log = logging.getLogger(__name__)
 MAX_CHUNKS_PER_TICK = 50  # at most this many chunks per dispatch, and never beyond the dispatch window
@@ -47,7 +48,7 @@ class JournalService(memory.ReleasesMemory):
     name = "journal"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
     db = Database()
-    config = Config()
+    settings = SettingsProvider()
     publish = Publisher(declare=[work_queue])
 
     @rpc
@@ -291,7 +292,9 @@ class JournalService(memory.ReleasesMemory):
         """Expired login challenges and long-finished sessions are dropped (the audit keeps every login)."""
         try:
             with self.db.begin() as conn:
-                directory.purge_login_state(conn, int(self.config.get("SESSION_ABSOLUTE_HOURS") or 12))
+                directory.purge_login_state(
+                    conn, self.settings.session_absolute_hours or Settings.session_absolute_hours
+                )
         except Exception as exc:
             if not outage.unavailable(exc):
                 log.exception("login state cleanup failed; it runs again in 10 minutes")
@@ -299,7 +302,7 @@ class JournalService(memory.ReleasesMemory):
     @timer(interval=3600)
     def purge_archive(self):
         """Drop ФЕРЗЛ exchanges older than FERZL_ARCHIVE_DAYS, a batch at a time."""
-        days = int(self.config.get("FERZL_ARCHIVE_DAYS") or 30)
+        days = self.settings.ferzl_archive_days or Settings.ferzl_archive_days
         try:
             while True:
                 with self.db.begin() as conn:
@@ -331,7 +334,7 @@ class JournalService(memory.ReleasesMemory):
     @timer(interval=10)
     def refresh_crls(self):
         """Every CRL_REFRESH_MINUTES (0: never) the CRLs of the CAs from their distribution points."""
-        minutes = float(self.config.get("CRL_REFRESH_MINUTES") or 0)
+        minutes = self.settings.crl_refresh_minutes
         if minutes <= 0 or not _due(self._crl_next_run, minutes * 60):
             return
         try:
@@ -346,9 +349,9 @@ class JournalService(memory.ReleasesMemory):
     def _bridges(self):
         """How many bridge processes take work (consumers of the work queue), counted every BRIDGES_SECONDS; the
         automatic dispatch window is one bridge's prefetch times this. Only when DISPATCH_WINDOW is automatic."""
-        if int(self.config.get("DISPATCH_WINDOW") or 0) <= 0 and _due(self._next_count, BRIDGES_SECONDS):
+        if self.settings.dispatch_window <= 0 and _due(self._next_count, BRIDGES_SECONDS):
             try:
-                self._bridges_seen[0] = max(1, declared(self.config["AMQP_URI"], [WORK_QUEUE])[WORK_QUEUE][1])
+                self._bridges_seen[0] = max(1, declared(self.settings.amqp_uri, [WORK_QUEUE])[WORK_QUEUE][1])
             except Exception as exc:  # the broker away: keep the last count; the publish will tell
                 log.warning("bridge processes not counted (%s); the dispatch window stays", type(exc).__name__)
         return self._bridges_seen[0]
@@ -371,14 +374,10 @@ class JournalService(memory.ReleasesMemory):
         """Publish pending requests while fewer than the dispatch window are in flight (docs/decisions.md).
         Each transaction counts what is in flight, claims at most the room left (CLAIM_CHUNKS chunks), publishes
         with confirms and commits; a failed publish rolls back only that claim."""
-        size, lease = int(self.config["CHUNK_SIZE"]), int(self.config["DISPATCH_LEASE_SECONDS"])
+        s = self.settings
+        size, lease = s.chunk_size, s.dispatch_lease_seconds
         window = store.dispatch_window(
-            size,
-            self.config.get("FERZL_CONCURRENCY", 50),
-            lease,
-            self.config.get("FERZL_RATE_LIMIT", 0.0),
-            self.config.get("DISPATCH_WINDOW", 0),
-            self._bridges(),
+            size, s.ferzl_concurrency, lease, s.ferzl_rate_limit, s.dispatch_window, self._bridges()
         )
         budget = MAX_CHUNKS_PER_TICK * size
         sweep = _due(self._next_sweep, SWEEP_SECONDS)

@@ -16,6 +16,7 @@ from services.ferzl_emulator.register import Register
 from services.journal import archive
 from services.journal.service import JournalService
 from services.supervisor import command
+from shared import config
 from shared.messages import WORK_QUEUE, pack_archive
 from shared.queues import declared
 from tests.integration.test_bridge_support import bridge_state, counters, create, knobs, params, wait_final, wait_state
@@ -102,7 +103,9 @@ def test_the_journal_counts_bridge_processes_for_its_automatic_window(stack):
 
     def count():
         fake = SimpleNamespace(
-            config={"AMQP_URI": stack.env["AMQP_URI"], "DISPATCH_WINDOW": 0}, _next_count=[0.0], _bridges_seen=[1]
+            settings=config.from_nameko({"AMQP_URI": stack.env["AMQP_URI"], "DISPATCH_WINDOW": 0}),
+            _next_count=[0.0],
+            _bridges_seen=[1],
         )
         return JournalService._bridges(fake)
 
@@ -121,7 +124,7 @@ def test_the_journal_counts_bridge_processes_for_its_automatic_window(stack):
         second.wait()
     wait_for(lambda: count() == 1, 60, 0.5, "the work queue back to one consumer")
     broken = SimpleNamespace(
-        config={"AMQP_URI": "amqp://guest:guest@127.0.0.1:1//", "DISPATCH_WINDOW": 0},
+        settings=config.from_nameko({"AMQP_URI": "amqp://guest:guest@127.0.0.1:1//", "DISPATCH_WINDOW": 0}),
         _next_count=[0.0],
         _bridges_seen=[4],
     )

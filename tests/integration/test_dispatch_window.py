@@ -10,6 +10,7 @@ from sqlalchemy import text
 from services.flk.checksums import luhn_digit
 from services.journal import groups, held, store
 from services.journal.service import JournalService
+from shared.config import from_nameko
 from shared.params import FIELDS
 from tests import support
 
@@ -239,7 +240,9 @@ def dispatcher(db, bridges=1, **config):
         "FERZL_RATE_LIMIT": 0.0,
         "DISPATCH_WINDOW": 0,
     } | config
-    fake = types.SimpleNamespace(config=conf, db=db, publish=Recorder(), _next_sweep=[0.0], _bridges=lambda: bridges)
+    fake = types.SimpleNamespace(
+        settings=from_nameko(conf), db=db, publish=Recorder(), _next_sweep=[0.0], _bridges=lambda: bridges
+    )
     return fake, lambda: JournalService._dispatch(fake)
 
 

@@ -3,6 +3,7 @@ single calls, mass batches gathered across chunks, holds while down or out of ra
 fallbacks, and the archive records of every exchange."""
 
 import time
+from dataclasses import replace
 
 import eventlet
 
@@ -17,6 +18,7 @@ from services.ferzl_bridge.work import Bridge
 from services.ferzl_emulator import mass as emulator_mass
 from services.ferzl_emulator.register import Register
 from shared import clock
+from shared.config import Settings
 from shared.dictionaries.mo import smo_dictionary
 from shared.domain import Answer
 from shared.messages import unpack_archive
@@ -83,23 +85,24 @@ class Mass:
         return "готов", job[0]
 
 
-def bridge(single=None, mass_client=None, rate=0, trip=10, mass_min=5, batch=1000, wait=0.05, **kw):
+def bridge(
+    single=None,
+    mass_client=None,
+    rate=0,
+    trip=10,
+    mass_min=5,
+    batch=1000,
+    wait=0.05,
+    hold_budget=Settings.ferzl_hold_budget,
+):
     circuit = Circuit(MemoryStore(), trip_failures=trip, refresh=0.0)
     limiter = Limiter(MemoryBucket(), rate, sleep=eventlet.sleep)
+    settings = replace(Settings(), ferzl_concurrency=20, ferzl_hold_budget=hold_budget, ferzl_mass_poll=0.01)
+    settings = replace(
+        settings, ferzl_mass_min=mass_min, ferzl_mass_batch=batch, ferzl_mass_wait=wait, ferzl_mass_timeout=2
+    )
     return Bridge(
-        single or Single(),
-        limiter,
-        circuit,
-        Tiers("0.5,1,2"),
-        mass_client=mass_client,
-        concurrency=20,
-        smo=SMO,
-        mass_min=mass_min,
-        mass_batch=batch,
-        mass_wait=wait,
-        mass_poll=0.01,
-        mass_timeout=2,
-        **kw,
+        single or Single(), limiter, circuit, Tiers("0.5,1,2"), mass_client=mass_client, smo=SMO, settings=settings
     )
 
 

@@ -43,7 +43,7 @@ def test_the_setting_reaches_the_nameko_config():
     assert config.load({}).dispatch_window == 0
     settings = config.load({"DISPATCH_WINDOW": "3000"})
     assert settings.dispatch_window == 3_000
-    assert config.nameko_config(settings, "journal")["DISPATCH_WINDOW"] == 3_000
+    assert config.from_nameko(config.nameko_config(settings, "journal")).dispatch_window == 3_000
 
 
 def item(request_id, group_id=None):

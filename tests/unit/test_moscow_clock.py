@@ -140,7 +140,7 @@ def test_the_ferzl_emulator_answers_on_the_moscow_date(moment, monkeypatch):
     asked = []
     respond = soap.respond
     monkeypatch.setattr(
-        soap, "respond", lambda register, call, today: asked.append(today) or respond(register, call, today)
+        soap, "respond", lambda register, call, today, *api: asked.append(today) or respond(register, call, today, *api)
     )
     assert post(Client(Emulator(REGISTER, TOKEN))).status_code == 200
     assert asked == [moment.date()]
