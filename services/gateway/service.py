@@ -6,9 +6,8 @@ from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 
-from services.gateway import bodies
-from services.gateway.admin_pages import AdminMixin
-from services.gateway.api import (
+from services.gateway.api.groups import GroupsApiMixin
+from services.gateway.api.parsing import (
     FLK_FAILED,
     NOT_FOUND,
     ApiError,
@@ -18,13 +17,14 @@ from services.gateway.api import (
     require_json,
     writer,
 )
-from services.gateway.api import api_call as api
-from services.gateway.group_pages import GroupPagesMixin
-from services.gateway.groups_api import GroupsApiMixin
-from services.gateway.login import LoginMixin
-from services.gateway.pages import PagesMixin
-from services.gateway.templating import render
-from services.gateway.web import install_body_limits, install_exclusive_port, install_nodelay
+from services.gateway.api.parsing import api_call as api
+from services.gateway.auth.login import LoginMixin
+from services.gateway.pages.admin import AdminMixin
+from services.gateway.pages.groups import GroupPagesMixin
+from services.gateway.pages.individual import PagesMixin
+from services.gateway.web import bodies
+from services.gateway.web.server import install_body_limits, install_exclusive_port, install_nodelay
+from services.gateway.web.templating import render
 from shared import memory
 from shared.heartbeat import Heartbeat
 

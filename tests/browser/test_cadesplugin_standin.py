@@ -6,7 +6,7 @@ import base64
 import pytest
 from playwright.sync_api import expect
 
-from services.gateway import signin
+from services.gateway.auth import signin
 from tests.browser.plugin import Token
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from services.gateway import signin
+from services.gateway.auth import signin
 from shared.gost import oids
 from tests.browser.conftest import shot
 from tests.browser.plugin import CANCELLED, Token, signature_shape

@@ -7,7 +7,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from services.gateway import signin
+from services.gateway.auth import signin
 from services.journal import directory as D
 from shared.gost import curves
 from shared.gost.testpki import TestPki

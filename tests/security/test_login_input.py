@@ -15,7 +15,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from services.gateway import signin
+from services.gateway.auth import signin
 from services.journal import directory as D
 from tests.security.attack import client, csrf_header, forged, login_attempt, stuffed_cms
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from services.gateway.api import COMBINED_FIO, ApiError, parse_list_args, parse_request_fields
+from services.gateway.api.parsing import COMBINED_FIO, ApiError, parse_list_args, parse_request_fields
 
 
 def test_fields_are_read_and_missing_ones_are_none():
@@ -70,18 +70,20 @@ def _raising(exc):
     ids=["service-down", "database-away", "broker-away", "remote-bug", "bug"],
 )
 def test_a_service_away_is_503_try_later_a_bug_is_500(exc, status):
-    from services.gateway import api, login, pages, signin
+    from services.gateway.api import parsing
+    from services.gateway.auth import login, signin
+    from services.gateway.pages import individual
 
-    response = api.api_call(_raising(exc))(None, None)
+    response = parsing.api_call(_raising(exc))(None, None)
     body = json.loads(response.get_data())
     assert response.status_code == status
-    assert body["message"] == (api.UNAVAILABLE if status == 503 else "Внутренняя ошибка сервиса.")
+    assert body["message"] == (parsing.UNAVAILABLE if status == 503 else "Внутренняя ошибка сервиса.")
     response = login.login_json(_raising(exc))(None, None)  # the sign-in page's script reads JSON
     assert response.status_code == status
     assert json.loads(response.get_data()) == {
         "ok": False,
         "title": signin.TITLE,
-        "message": pages.UNAVAILABLE if status == 503 else pages.INTERNAL,
+        "message": individual.UNAVAILABLE if status == 503 else individual.INTERNAL,
     }
 
 
@@ -109,7 +111,7 @@ def test_api_answers_are_no_store_and_nosniff_and_posts_must_be_json():
     from werkzeug.test import EnvironBuilder
     from werkzeug.wrappers import Request
 
-    from services.gateway.api import json_response, require_json
+    from services.gateway.api.parsing import json_response, require_json
 
     response = json_response(200, {}, headers={"Location": "/x"})
     assert response.headers["Cache-Control"] == "no-store" and response.headers["X-Content-Type-Options"] == "nosniff"

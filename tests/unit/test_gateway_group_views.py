@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from services.gateway import flk_report, views
+from services.gateway.files import flk_report
+from services.gateway.pages import views
 
 TODAY = date(2026, 11, 26)
 

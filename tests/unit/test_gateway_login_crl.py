@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.gateway import login, signin
+from services.gateway.auth import login, signin
 from shared.gost.testpki import TestPki
 from tests.fakes.journal import FakeJournal
 

@@ -7,7 +7,8 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.gateway import csrf, login
+from services.gateway.auth import login
+from services.gateway.web import csrf
 from tests.fakes.journal import FakeJournal
 
 SECRET = "unit-test-secret"

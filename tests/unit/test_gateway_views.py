@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from services.gateway import views
-from services.gateway.api import COMBINED_FIO
+from services.gateway.api.parsing import COMBINED_FIO
+from services.gateway.pages import views
 from shared.params import FIELDS
 
 
@@ -181,7 +181,7 @@ def test_pager():
 
 
 def test_a_period_beyond_the_calendar_is_a_message_not_a_500():
-    from services.gateway import views
+    from services.gateway.pages import views
 
     assert views.parse_period("31.12.9999") == (None, None, views.PERIOD_RANGE)
     assert views.parse_period("01.01.1899 – 01.01.2000")[2] == views.PERIOD_RANGE

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.gateway import signin
+from services.gateway.auth import signin
 from shared.gost import TrustStore, curves
 from shared.gost.testpki import TestPki
 

@@ -10,8 +10,8 @@ from werkzeug import Response
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import wrap_file
 
-from services.gateway import exports
-from services.gateway.api import ApiError, _iso_date, api_call, json_response, parse_list_args, writer
+from services.gateway.api.parsing import ApiError, _iso_date, api_call, json_response, parse_list_args, writer
+from services.gateway.files import exports
 from shared import text
 from shared.status import SENT, group_label
 

@@ -44,7 +44,7 @@ class ApiError(Exception):
 
 def parse_request_fields(raw: bytes) -> dict:
     """Body of POST /api/v1/requests -> the 16 fields as strings (absent = None)."""
-    from services.gateway.bodies import BadJson, load_json
+    from services.gateway.web.bodies import BadJson, load_json
 
     try:
         data = load_json(raw) if raw else None
@@ -66,7 +66,7 @@ def parse_request_fields(raw: bytes) -> dict:
 def writer(service, request):
     """service.identity() of a call that changes something through the JSON API: the X-CSRF-Token header or our
     Origin (services/gateway/csrf.py), else ApiError 403. NotAuthenticated (401) comes first."""
-    from services.gateway import csrf
+    from services.gateway.web import csrf
 
     identity = service.identity(request)
     if not csrf.api_allowed(request, service.config["SECRET_KEY"], identity["user_id"]):

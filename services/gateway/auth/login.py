@@ -16,11 +16,12 @@ from nameko.web.handlers import http
 from werkzeug import Response
 from werkzeug.utils import redirect
 
-from services.gateway import bodies, csrf, signin, throttle
-from services.gateway.api import API_HEADERS, NotAuthenticated, failure_status
-from services.gateway.pages import INTERNAL, UNAVAILABLE
-from services.gateway.redirects import safe_next
-from services.gateway.templating import render
+from services.gateway.api.parsing import API_HEADERS, NotAuthenticated, failure_status
+from services.gateway.auth import signin
+from services.gateway.auth.redirects import safe_next
+from services.gateway.pages.individual import INTERNAL, UNAVAILABLE
+from services.gateway.web import bodies, csrf, throttle
+from services.gateway.web.templating import render
 from shared.config import flag
 from shared.masking import address_tag
 

@@ -4,7 +4,7 @@ import tempfile
 from collections import deque
 from urllib.parse import quote
 
-from services.gateway import xlsx
+from services.gateway.files import xlsx
 from shared import export, text
 
 SPOOL_BYTES = 4 * 1024 * 1024

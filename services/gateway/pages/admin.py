@@ -7,9 +7,9 @@ from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug import Response
 
-from services.gateway.api import NotAuthenticated, failure_status
-from services.gateway.pages import INTERNAL, UNAVAILABLE
-from services.gateway.templating import PAGE_HEADERS, render
+from services.gateway.api.parsing import NotAuthenticated, failure_status
+from services.gateway.pages.individual import INTERNAL, UNAVAILABLE
+from services.gateway.web.templating import PAGE_HEADERS, render
 
 ADMINS_ONLY = "Раздел доступен только администраторам Сервиса ОЗСП."
 NO_LETTER = "Письмо не найдено."

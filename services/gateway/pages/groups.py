@@ -9,11 +9,14 @@ from werkzeug import Response
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import redirect
 
-from services.gateway import captcha, csrf, exports, flk_report, groups_api, views
-from services.gateway.api import CSRF_REFUSED, ApiError, api_call, json_response
-from services.gateway.groups_api import FILE_TOO_BIG, GROUP_NOT_FOUND, upload_form
-from services.gateway.pages import CAPTCHA_REQUIRED, CAPTCHA_WRONG, CSRF_FAILED, page
-from services.gateway.templating import render
+from services.gateway.api import groups as groups_api
+from services.gateway.api.groups import FILE_TOO_BIG, GROUP_NOT_FOUND, upload_form
+from services.gateway.api.parsing import CSRF_REFUSED, ApiError, api_call, json_response
+from services.gateway.files import exports, flk_report
+from services.gateway.pages import captcha, views
+from services.gateway.pages.individual import CAPTCHA_REQUIRED, CAPTCHA_WRONG, CSRF_FAILED, page
+from services.gateway.web import csrf
+from services.gateway.web.templating import render
 from shared import clock
 
 FLK_NOTICE = "Исправьте поля, отмеченные ниже, и выберите файл снова."

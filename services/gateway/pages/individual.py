@@ -10,9 +10,11 @@ from nameko.web.handlers import http
 from werkzeug import Response
 from werkzeug.utils import redirect
 
-from services.gateway import captcha, csrf, ferzl_state, settings, static, throttle, views
-from services.gateway.api import ApiError, NotAuthenticated, api_call, failure_status, json_response
-from services.gateway.templating import render
+from services.gateway import settings
+from services.gateway.api.parsing import ApiError, NotAuthenticated, api_call, failure_status, json_response
+from services.gateway.pages import captcha, ferzl_state, views
+from services.gateway.web import csrf, static, throttle
+from services.gateway.web.templating import render
 from shared import clock
 
 CSRF_FAILED = (

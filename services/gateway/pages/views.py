@@ -3,7 +3,7 @@
 import re
 from datetime import date, datetime, timedelta
 
-from services.gateway.api import COMBINED_FIO
+from services.gateway.api.parsing import COMBINED_FIO
 from shared import clock
 from shared import params as P
 from shared.dictionaries.f011 import dul_type_choices

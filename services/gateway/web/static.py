@@ -9,9 +9,9 @@ import os
 from werkzeug import Response
 from werkzeug.security import safe_join
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OWN = os.path.join(HERE, "static")
-NODE_MODULES = os.path.join(os.path.dirname(os.path.dirname(HERE)), "node_modules")
+GATEWAY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OWN = os.path.join(GATEWAY, "static")
+NODE_MODULES = os.path.join(os.path.dirname(os.path.dirname(GATEWAY)), "node_modules")
 
 # URL name -> path inside node_modules: only what the pages use.
 VENDOR = {

@@ -5,10 +5,11 @@ import os
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from werkzeug import Response
 
-from services.gateway import static, views
+from services.gateway.pages import views
+from services.gateway.web import static
 from shared import clock
 
-TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
 
 # Pages carry personal data: never cached; no inline script or style; not framed.
 PAGE_HEADERS = {
