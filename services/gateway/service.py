@@ -6,10 +6,9 @@ from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 
+from services.gateway import messages
 from services.gateway.api.groups import GroupsApiMixin
 from services.gateway.api.parsing import (
-    FLK_FAILED,
-    NOT_FOUND,
     ApiError,
     json_response,
     parse_list_args,
@@ -72,7 +71,7 @@ class GatewayService(LoginMixin, AdminMixin, GroupPagesMixin, GroupsApiMixin, Pa
         fields = parse_request_fields(request.get_data())
         checked = self.flk.check_request(fields)
         if not checked["ok"]:
-            raise ApiError(422, "flk", FLK_FAILED, errors=checked["errors"])
+            raise ApiError(422, "flk", messages.FLK_FAILED, errors=checked["errors"])
         created = self.journal.create_request(identity, checked["normalized"])
         return json_response(
             201, {**created, "params": checked["normalized"]}, headers={"Location": f"/api/v1/requests/{created['id']}"}
@@ -83,7 +82,7 @@ class GatewayService(LoginMixin, AdminMixin, GroupPagesMixin, GroupsApiMixin, Pa
     def get_request(self, request, request_id):
         card = self.journal.get_request(self.identity(request), request_id)
         if card is None:
-            raise ApiError(404, "not_found", NOT_FOUND)
+            raise ApiError(404, "not_found", messages.NOT_FOUND)
         return json_response(200, card)
 
     @http("GET", "/api/v1/requests")

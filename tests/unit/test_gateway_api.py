@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from services.gateway.api.parsing import COMBINED_FIO, ApiError, parse_list_args, parse_request_fields
+from services.gateway import messages
+from services.gateway.api.parsing import ApiError, parse_list_args, parse_request_fields
 
 
 def test_fields_are_read_and_missing_ones_are_none():
@@ -40,7 +41,7 @@ def test_list_filters():
     assert (page, per_page) == (2, 500)
     with pytest.raises(ApiError) as err:
         parse_list_args({"fio": "ИВАНОВ АЛЕКСЕЙ"})
-    assert err.value.message == COMBINED_FIO
+    assert err.value.message == messages.COMBINED_FIO
     for bad in ({"status": "done"}, {"date_to": "31.12.2026"}, {"page": "0"}, {"per_page": "x"}):
         with pytest.raises(ApiError):
             parse_list_args(bad)
@@ -71,19 +72,18 @@ def _raising(exc):
 )
 def test_a_service_away_is_503_try_later_a_bug_is_500(exc, status):
     from services.gateway.api import parsing
-    from services.gateway.auth import login, signin
-    from services.gateway.pages import individual
+    from services.gateway.auth import login
 
     response = parsing.api_call(_raising(exc))(None, None)
     body = json.loads(response.get_data())
     assert response.status_code == status
-    assert body["message"] == (parsing.UNAVAILABLE if status == 503 else "Внутренняя ошибка сервиса.")
+    assert body["message"] == (messages.API_UNAVAILABLE if status == 503 else "Внутренняя ошибка сервиса.")
     response = login.login_json(_raising(exc))(None, None)  # the sign-in page's script reads JSON
     assert response.status_code == status
     assert json.loads(response.get_data()) == {
         "ok": False,
-        "title": signin.TITLE,
-        "message": individual.UNAVAILABLE if status == 503 else individual.INTERNAL,
+        "title": messages.LOGIN_TITLE,
+        "message": messages.UNAVAILABLE if status == 503 else messages.INTERNAL,
     }
 
 

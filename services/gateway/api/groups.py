@@ -10,6 +10,7 @@ from werkzeug import Response
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import wrap_file
 
+from services.gateway import messages
 from services.gateway.api.parsing import ApiError, _iso_date, api_call, json_response, parse_list_args, writer
 from services.gateway.files import exports
 from shared import text
@@ -18,20 +19,7 @@ from shared.status import SENT, group_label
 MAX_UPLOAD = 20 * 1024 * 1024
 MULTIPART_SLACK = 64 * 1024  # boundaries and the name field around the file
 MAX_KEY = 200
-NAME_REQUIRED = "Заполните поле «Имя запроса»"
-NAME_TOO_LONG = "Введите данные в указанном формате. Не более 100 символов"
-NAME_UNSAFE = "Введите данные в указанном формате. Не более 100 символов, без управляющих символов"
 FILENAME_MAX = 200
-FILE_REQUIRED = "Выберите файл группового запроса"
-FILE_TOO_BIG = "Размер файла превышает 20 МБ. Разделите список на несколько файлов"
-GROUP_FLK_FAILED = (
-    "Групповой запрос не прошёл форматно-логический контроль и не принят к исполнению: "
-    "исправьте ошибки и загрузите другой файл."
-)
-GROUP_NOT_FOUND = "Групповой запрос не найден."
-BAD_ENCODING = "Кодировка выгрузки: utf-8 или cp1251."
-NOT_MULTIPART = "Ожидается multipart/form-data с полями name и file."
-BAD_KEY = "Заголовок Idempotency-Key: от 1 до 200 символов, без управляющих символов."
 
 
 def limit_upload(request):
@@ -46,24 +34,24 @@ def upload_form(request):
     upload = request.files.get("file")
     errors = []
     if not name:
-        errors.append({"line": None, "field": "name", "message": NAME_REQUIRED})
+        errors.append({"line": None, "field": "name", "message": messages.NAME_REQUIRED})
     elif len(name) > 100:
-        errors.append({"line": None, "field": "name", "message": NAME_TOO_LONG})
+        errors.append({"line": None, "field": "name", "message": messages.NAME_TOO_LONG})
     elif not text.is_clean(name):  # NUL, line breaks, bidi controls: never stored, never in a file name
-        errors.append({"line": None, "field": "name", "message": NAME_UNSAFE})
+        errors.append({"line": None, "field": "name", "message": messages.NAME_UNSAFE})
     if upload is not None and upload.filename:
         upload.filename = text.cleaned(upload.filename).strip()[-FILENAME_MAX:] or "file"
     if upload is None or not upload.filename:
-        errors.append({"line": None, "field": "file", "message": FILE_REQUIRED})
+        errors.append({"line": None, "field": "file", "message": messages.FILE_REQUIRED})
     return name, upload, errors
 
 
 def flk_refusal(errors, warnings=()):
-    return {"error": "flk", "message": GROUP_FLK_FAILED, "errors": list(errors), "warnings": list(warnings)}
+    return {"error": "flk", "message": messages.GROUP_FLK_FAILED, "errors": list(errors), "warnings": list(warnings)}
 
 
 def too_big():
-    return {"error": "too_big", "message": FILE_TOO_BIG}
+    return {"error": "too_big", "message": messages.FILE_TOO_BIG}
 
 
 class GroupsApiMixin:
@@ -110,12 +98,12 @@ class GroupsApiMixin:
     def api_create_group(self, request):
         writer(self, request)  # CSRF: before the upload is read
         if (request.content_length or 0) > MAX_UPLOAD + MULTIPART_SLACK:
-            raise ApiError(413, "too_big", FILE_TOO_BIG)
+            raise ApiError(413, "too_big", messages.FILE_TOO_BIG)
         if not request.mimetype.startswith("multipart/form-data"):
-            raise ApiError(400, "bad_request", NOT_MULTIPART)
+            raise ApiError(400, "bad_request", messages.NOT_MULTIPART)
         key = request.headers.get("Idempotency-Key")
         if key is not None and (not 0 < len(key.strip()) <= MAX_KEY or not text.is_clean(key)):
-            raise ApiError(400, "bad_request", BAD_KEY)
+            raise ApiError(400, "bad_request", messages.BAD_KEY)
         status, body = self.submit_group(request, key.strip() if key else None)
         headers = {"Location": f"/api/v1/groups/{body['id']}"} if status == 202 else {}
         timing = request.environ.get("ozsp.timing")
@@ -135,7 +123,7 @@ class GroupsApiMixin:
     def _group_or_404(self, request, group_id):
         group = self.journal.get_group(self.identity(request), group_id)
         if group is None:
-            raise ApiError(404, "not_found", GROUP_NOT_FOUND)
+            raise ApiError(404, "not_found", messages.GROUP_NOT_FOUND)
         return group
 
     @http("GET", "/api/v1/groups/<int:group_id>")
@@ -155,7 +143,7 @@ class GroupsApiMixin:
         """The answer file of a group (manual §5.3), spooled page by page; ApiError 404/400."""
         encoding = request.args.get("encoding", "utf-8").lower()
         if kind == "csv" and encoding not in exports.ENCODINGS:
-            raise ApiError(400, "bad_filter", BAD_ENCODING)
+            raise ApiError(400, "bad_filter", messages.BAD_ENCODING)
         group = self._group_or_404(request, group_id)
         identity = self.identity(request)
         form = "cells" if kind == "xlsx" else "csv"

@@ -2,31 +2,11 @@
 
 import json
 
+from services.gateway import messages
 from shared.params import FIELDS
 from shared.status import STATUSES
 
-NOT_JSON = "Тело запроса должно быть объектом JSON в кодировке UTF-8."
-NOT_JSON_TYPE = "Тело запроса передаётся в формате JSON: заголовок Content-Type: application/json."
-CSRF_REFUSED = (
-    "Запрос отклонён: нужен заголовок X-CSRF-Token со значением cookie ozsp_csrf (его выдаёт вход), "
-    "а запрос из браузера принимается только со страницы Сервиса ОЗСП."
-)
-UNKNOWN_FIELDS = "Неизвестные поля запроса: {}. Допустимые поля: {}."
-NOT_A_STRING = "Значение поля должно быть строкой."
-NOT_FOUND = "Запрос не найден."
-FLK_FAILED = "Запрос не прошёл форматно-логический контроль."
-BAD_FILTER = "Неверное значение параметра отбора «{}»."
-DATE_RANGE = "Неверное значение параметра отбора «{}»: укажите дату с 1900-01-01 по 2099-12-31."
-PAGE_RANGE = "Неверное значение параметра «{}»: целое число от 1 до {}."
 MAX_PAGE = 100000  # journal pages: enough for millions of requests; the offset stays a small number
-COMBINED_FIO = (
-    "В поле отбора по ФИО указывается одна подстрока фамилии, имени или отчества. "
-    "Соединение реквизитов, например «ИВАНОВ АЛЕКСЕЙ», не допускается."
-)
-UNAVAILABLE = "Сервис временно недоступен. Повторите попытку позже."
-
-
-NOT_SIGNED_IN = "Требуется вход по сертификату ключа проверки электронной подписи."
 
 
 class NotAuthenticated(Exception):
@@ -51,15 +31,17 @@ def parse_request_fields(raw: bytes) -> dict:
     except BadJson:
         data = None
     if not isinstance(data, dict):
-        raise ApiError(400, "bad_json", NOT_JSON)
+        raise ApiError(400, "bad_json", messages.NOT_JSON)
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
-        raise ApiError(400, "unknown_fields", UNKNOWN_FIELDS.format(", ".join(unknown), ", ".join(FIELDS)))
+        raise ApiError(400, "unknown_fields", messages.UNKNOWN_FIELDS.format(", ".join(unknown), ", ".join(FIELDS)))
     errors = [
-        {"field": k, "message": NOT_A_STRING} for k, v in data.items() if v is not None and not isinstance(v, str)
+        {"field": k, "message": messages.NOT_A_STRING}
+        for k, v in data.items()
+        if v is not None and not isinstance(v, str)
     ]
     if errors:
-        raise ApiError(422, "flk", FLK_FAILED, errors=errors)
+        raise ApiError(422, "flk", messages.FLK_FAILED, errors=errors)
     return {k: data.get(k) for k in FIELDS}
 
 
@@ -70,7 +52,7 @@ def writer(service, request):
 
     identity = service.identity(request)
     if not csrf.api_allowed(request, service.config["SECRET_KEY"], identity["user_id"]):
-        raise ApiError(403, "csrf", CSRF_REFUSED)
+        raise ApiError(403, "csrf", messages.CSRF_REFUSED)
     return identity
 
 
@@ -78,7 +60,7 @@ def require_json(request):
     """POST bodies of the JSON API are JSON: a form or text/plain body (what a page of another site can send
     without a preflight) is refused with 415."""
     if request.mimetype != "application/json":
-        raise ApiError(415, "unsupported_media_type", NOT_JSON_TYPE)
+        raise ApiError(415, "unsupported_media_type", messages.NOT_JSON_TYPE)
 
 
 def parse_list_args(args) -> tuple:
@@ -91,12 +73,12 @@ def parse_list_args(args) -> tuple:
     status = args.get("status")
     if status:
         if status not in STATUSES:
-            raise ApiError(400, "bad_filter", BAD_FILTER.format("status"))
+            raise ApiError(400, "bad_filter", messages.BAD_FILTER.format("status"))
         filters["status"] = status
     fio = (args.get("fio") or "").strip()
     if fio:
         if len(fio.split()) > 1:
-            raise ApiError(400, "combined_fio", COMBINED_FIO)
+            raise ApiError(400, "combined_fio", messages.COMBINED_FIO)
         filters["fio"] = fio
     page = _positive_int("page", args.get("page", "1"), MAX_PAGE)
     per_page = min(_positive_int("per_page", args.get("per_page", "50")), 500)
@@ -112,9 +94,9 @@ def _iso_date(key, value):
     try:
         day = date.fromisoformat(value).isoformat()
     except ValueError:
-        raise ApiError(400, "bad_filter", BAD_FILTER.format(key)) from None
+        raise ApiError(400, "bad_filter", messages.BAD_FILTER.format(key)) from None
     if not EARLIEST <= day <= LATEST:
-        raise ApiError(400, "bad_filter", DATE_RANGE.format(key))
+        raise ApiError(400, "bad_filter", messages.DATE_RANGE.format(key))
     return day
 
 
@@ -124,9 +106,9 @@ def _positive_int(key, value, maximum=None):
     except (TypeError, ValueError):  # also more than 4300 digits
         number = 0
     if number < 1:
-        raise ApiError(400, "bad_filter", BAD_FILTER.format(key))
+        raise ApiError(400, "bad_filter", messages.BAD_FILTER.format(key))
     if maximum is not None and number > maximum:
-        raise ApiError(400, "bad_filter", PAGE_RANGE.format(key, maximum))
+        raise ApiError(400, "bad_filter", messages.PAGE_RANGE.format(key, maximum))
     return number
 
 
@@ -186,10 +168,10 @@ def api_call(method):
         except ApiError as exc:
             return json_response(exc.status, exc.body())
         except NotAuthenticated:
-            return json_response(401, {"error": "unauthenticated", "message": NOT_SIGNED_IN})
+            return json_response(401, {"error": "unauthenticated", "message": messages.NOT_SIGNED_IN})
         except Exception as exc:
             if failure_status(exc, "API call") == 503:
-                return json_response(503, {"error": "unavailable", "message": UNAVAILABLE})
-            return json_response(500, {"error": "internal", "message": "Внутренняя ошибка сервиса."})
+                return json_response(503, {"error": "unavailable", "message": messages.API_UNAVAILABLE})
+            return json_response(500, {"error": "internal", "message": messages.API_INTERNAL})
 
     return wrapper

@@ -16,10 +16,10 @@ from nameko.web.handlers import http
 from werkzeug import Response
 from werkzeug.utils import redirect
 
+from services.gateway import messages
 from services.gateway.api.parsing import API_HEADERS, NotAuthenticated, failure_status
 from services.gateway.auth import signin
 from services.gateway.auth.redirects import safe_next
-from services.gateway.pages.individual import INTERNAL, UNAVAILABLE
 from services.gateway.web import bodies, csrf, throttle
 from services.gateway.web.templating import render
 from shared.config import flag
@@ -41,18 +41,6 @@ PLUGIN_ORIGINS = (
 LOGIN_CSP = (
     "default-src 'self'; img-src 'self' data:; script-src 'self' 'unsafe-eval' " + PLUGIN_ORIGINS + "; "
     "style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
-BAD_LOGIN_REQUEST = "Запрос на вход повреждён. Обновите страницу (Ctrl+F5) и повторите вход."
-TOO_MANY_CHALLENGES = (
-    "Сейчас выполняется слишком много попыток входа. Повторите вход через минуту; если ошибка "
-    "повторяется, обратитесь к администратору."
-)
-LOGOUT_REFUSED = (
-    "Выход не выполнен: запрос отправлен не со страницы Сервиса ОЗСП. Нажмите «Выход» в верхней части страницы ещё раз."
-)
-HTTPS_ONLY = (
-    "Вход возможен только по HTTPS: по незащищённому соединению (http://) браузер не сохранит ключ "
-    "сеанса. Откройте Сервис ОЗСП по адресу, начинающемуся с https://, или обратитесь к администратору."
 )
 
 
@@ -102,7 +90,12 @@ def login_json(method):
         except Exception as exc:
             status = failure_status(exc, f"sign-in step {method.__name__}")
             return _json(
-                status, {"ok": False, "title": signin.TITLE, "message": UNAVAILABLE if status == 503 else INTERNAL}
+                status,
+                {
+                    "ok": False,
+                    "title": messages.LOGIN_TITLE,
+                    "message": messages.UNAVAILABLE if status == 503 else messages.INTERNAL,
+                },
             )
 
     return wrapper
@@ -181,7 +174,7 @@ class LoginMixin:
             csrf_token=token,
             dev_login=self._dev_login(),
             next_url=safe_next(request.args.get("next")),
-            https_only=HTTPS_ONLY if self._cookie_lost(request) else None,
+            https_only=messages.HTTPS_ONLY if self._cookie_lost(request) else None,
         )
         if is_new:
             csrf.set_cookie(response, request, token)
@@ -191,17 +184,19 @@ class LoginMixin:
     @login_json
     def login_challenge(self, request):
         if not self._csrf_ok(request):
-            return _json(403, {"ok": False, "title": signin.TITLE, "message": BAD_LOGIN_REQUEST})
+            return _json(403, {"ok": False, "title": messages.LOGIN_TITLE, "message": messages.BAD_LOGIN_REQUEST})
         if self._cookie_lost(request):
-            return _json(403, {"ok": False, "title": signin.TITLE, "message": HTTPS_ONLY})
+            return _json(403, {"ok": False, "title": messages.LOGIN_TITLE, "message": messages.HTTPS_ONLY})
         limit = int(self.config["LOGIN_ATTEMPTS_PER_MINUTE"])
         if not _challenges.hit(self._client(request), limit) or self._too_many(request, None):
-            return _json(429, {"ok": False, "title": signin.TITLE, "message": signin.TOO_MANY})
+            return _json(429, {"ok": False, "title": messages.LOGIN_TITLE, "message": messages.LOGIN_TOO_MANY})
         issued = self.journal.issue_challenge(120, int(self.config.get("LOGIN_CHALLENGES_MAX") or 1000))
         if issued is None:  # the global cap of live challenges: many addresses at once
             log.warning("login challenge refused: LOGIN_CHALLENGES_MAX unanswered challenges are alive")
             return _json(
-                503, {"ok": False, "title": signin.TITLE, "message": TOO_MANY_CHALLENGES}, headers={"Retry-After": "60"}
+                503,
+                {"ok": False, "title": messages.LOGIN_TITLE, "message": messages.TOO_MANY_CHALLENGES},
+                headers={"Retry-After": "60"},
             )
         return _json(200, issued)
 
@@ -215,13 +210,15 @@ class LoginMixin:
             or not isinstance(body.get("challenge_id"), str)
             or not body["challenge_id"]
         ):
-            return _json(400, {"ok": False, "title": signin.TITLE, "message": BAD_LOGIN_REQUEST})
+            return _json(400, {"ok": False, "title": messages.LOGIN_TITLE, "message": messages.BAD_LOGIN_REQUEST})
         if self._cookie_lost(request):
-            return _json(403, {"ok": False, "title": signin.TITLE, "message": HTTPS_ONLY})
+            return _json(403, {"ok": False, "title": messages.LOGIN_TITLE, "message": messages.HTTPS_ONLY})
         result = self._authenticate(request, body["challenge_id"], body["signature"])
         self._audit_login(request, result)
         if not result.ok:
-            return _json(403, {"ok": False, "title": signin.TITLE, "serial": result.serial, "message": result.message})
+            return _json(
+                403, {"ok": False, "title": messages.LOGIN_TITLE, "serial": result.serial, "message": result.message}
+            )
         token = self.journal.start_session(
             result.identity["user_id"], result.identity["organization_id"], result.certificate_id
         )
@@ -240,7 +237,7 @@ class LoginMixin:
             except NotAuthenticated:
                 user_id = None
             if user_id is not None and not csrf.api_allowed(request, self.config["SECRET_KEY"], user_id):
-                return render("error.html", status=403, active=None, banner=None, message=LOGOUT_REFUSED)
+                return render("error.html", status=403, active=None, banner=None, message=messages.LOGOUT_REFUSED)
             self.journal.end_session(token)
         response = redirect("/login", code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
@@ -253,7 +250,7 @@ class LoginMixin:
             return _json(404, {"message": "Not found"})
         challenge = _json_body(request).get("challenge")
         if not isinstance(challenge, str) or not challenge.isascii():
-            return _json(400, {"message": BAD_LOGIN_REQUEST})
+            return _json(400, {"message": messages.BAD_LOGIN_REQUEST})
         return _json(200, {"signature": base64.b64encode(_dev_pki().sign(challenge.encode())).decode()})
 
     # ---------------- helpers ----------------
@@ -287,10 +284,10 @@ class LoginMixin:
     def _authenticate(self, request, challenge_id, signature):
         serial = signin.serial_of(signature)  # bounded: shared.gost refuses oversized parts before parsing them
         if self._too_many(request, serial):
-            return signin.refuse("rate_limited", signin.TOO_MANY, serial)
+            return signin.refuse("rate_limited", messages.LOGIN_TOO_MANY, serial)
         challenge = self.journal.consume_challenge(challenge_id)
         if challenge is None:
-            return signin.refuse("challenge_gone", signin.CHALLENGE_GONE, serial)
+            return signin.refuse("challenge_gone", messages.CHALLENGE_GONE, serial)
         production = self.config.get("OZSP_MODE") == "production"
         grace = timedelta(hours=int(self.config["CRL_GRACE_HOURS"]))
         result = self._verify(signature, challenge, _trust.get(self.journal.trust_material, production), grace)

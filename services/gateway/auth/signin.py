@@ -3,40 +3,9 @@ the directory facts from the journal; this module says yes or gives the manual's
 
 from dataclasses import dataclass, field
 
+from services.gateway import messages
 from shared.gost import GostError, verify_signed_challenge
 from shared.gost.cms import signer_certificate
-
-TITLE = "Ошибка аутентификации"
-USER_INACTIVE = "Пользователь помечен как не действующий в справочнике абонентов"
-ORGANIZATION_INACTIVE = "Организация помечена как не действующая в справочнике абонентов"
-UNKNOWN_CERTIFICATE = "Сертификат не зарегистрирован в справочнике абонентов"
-CERTIFICATE_WITHDRAWN = "Сертификат исключён из справочника абонентов"
-NO_WEB_ROLE = "Пользователю не предоставлена роль «Веб» в справочнике абонентов"
-CHALLENGE_GONE = (
-    "Срок действия запроса на вход истёк или он уже использован. Обновите страницу (Ctrl+F5) и повторите вход"
-)
-TOO_MANY = "Слишком много попыток входа. Повторите попытку через минуту"
-
-# shared.gost refusal reasons -> messages
-REASONS = {
-    "expired": "Срок действия сертификата истёк",
-    "not_yet_valid": "Срок действия сертификата ещё не наступил",
-    "revoked": "Сертификат отозван удостоверяющим центром",
-    "unknown_ca": "Сертификат выдан удостоверяющим центром, не зарегистрированным в справочнике удостоверяющих центров",
-    "ca_invalid": "Сертификат удостоверяющего центра недействителен",
-    "key_usage": "Сертификат не предназначен для электронной подписи при входе (проверки подлинности клиента)",
-    "crl_missing": "Нет списка отозванных сертификатов удостоверяющего центра: проверить сертификат невозможно",
-    "crl_stale": "Список отозванных сертификатов удостоверяющего центра устарел: проверить сертификат невозможно",
-    "crl_invalid": "Список отозванных сертификатов удостоверяющего центра повреждён: проверить сертификат невозможно",
-    "bad_signature": "Электронная подпись не прошла проверку",
-    "digest_mismatch": "Электронная подпись не прошла проверку",
-    "content_mismatch": "Подписаны не те данные, что выдал сервис. Обновите страницу и повторите вход",
-    "signing_time": "Время подписи расходится с текущим временем. Проверьте часы компьютера",
-    "cert_mismatch": "Электронная подпись не прошла проверку",
-    "signer_cert_missing": "В подписи нет сертификата. Повторите вход",
-    "unsupported_algorithm": "Алгоритм подписи не поддерживается: нужна подпись по ГОСТ Р 34.10-2012",
-    "malformed": "Подпись повреждена или имеет неверный формат",
-}
 
 
 @dataclass
@@ -65,15 +34,15 @@ def refuse(reason, message, serial=None, verified=False):
 def decide(owner, serial):
     """Directory facts of a cryptographically valid certificate -> the login result."""
     if owner is None:
-        return refuse("unknown_certificate", UNKNOWN_CERTIFICATE, serial)
+        return refuse("unknown_certificate", messages.UNKNOWN_CERTIFICATE, serial)
     if not owner["certificate_active"]:
-        return refuse("certificate_withdrawn", CERTIFICATE_WITHDRAWN, serial)
+        return refuse("certificate_withdrawn", messages.CERTIFICATE_WITHDRAWN, serial)
     if not owner["organization_active"]:
-        return refuse("organization_inactive", ORGANIZATION_INACTIVE, serial)
+        return refuse("organization_inactive", messages.ORGANIZATION_INACTIVE, serial)
     if not owner["user_active"]:
-        return refuse("user_inactive", USER_INACTIVE, serial)
+        return refuse("user_inactive", messages.USER_INACTIVE, serial)
     if "web" not in (owner.get("roles") or []):
-        return refuse("no_web_role", NO_WEB_ROLE, serial)
+        return refuse("no_web_role", messages.NO_WEB_ROLE, serial)
     identity = {"user_id": owner["user_id"], "organization_id": owner["organization_id"]}
     return LoginResult(True, "ok", "", serial, identity, owner["certificate_id"], verified=True)
 
@@ -98,7 +67,12 @@ def check_signature(p7s, challenge, trust_store, now=None, crl_grace=None):
         )
     except GostError as exc:
         reason = getattr(exc, "reason", "malformed")
-        return refuse(reason, REASONS.get(reason, REASONS["malformed"]), serial, verified=exc.signature_valid)
+        return refuse(
+            reason,
+            messages.LOGIN_REASONS.get(reason, messages.LOGIN_REASONS["malformed"]),
+            serial,
+            verified=exc.signature_valid,
+        )
     return Signer(str(signer.issuer), signer.serial_hex)
 
 

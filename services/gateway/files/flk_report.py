@@ -15,7 +15,7 @@ from shared.export import csv_text, safe_cell
 
 HEADER = ("Строка", "Колонка", "Ошибка")
 MAX_JSON = 2 * 1024 * 1024  # inflated size refused beyond this (1001 errors need ~200 KB)
-FILENAME = "Ошибки ФЛК.csv"
+NAME = "Ошибки ФЛК"  # of the downloaded file, before .csv
 
 
 def _mac(secret, user_id, payload):

@@ -7,13 +7,9 @@ from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug import Response
 
+from services.gateway import messages
 from services.gateway.api.parsing import NotAuthenticated, failure_status
-from services.gateway.pages.individual import INTERNAL, UNAVAILABLE
 from services.gateway.web.templating import PAGE_HEADERS, render
-
-ADMINS_ONLY = "Раздел доступен только администраторам Сервиса ОЗСП."
-NO_LETTER = "Письмо не найдено."
-NO_ORGANIZATION = "Организация не найдена в справочнике абонентов."
 
 
 def admin_page(method):
@@ -25,7 +21,7 @@ def admin_page(method):
             self.identity(request)
             user = request.environ.get("ozsp.user") or {}
             if "admin" not in (user.get("roles") or []):
-                return render("error.html", status=403, active=None, banner=None, message=ADMINS_ONLY)
+                return render("error.html", status=403, active=None, banner=None, message=messages.ADMINS_ONLY)
             return method(self, request, *args, **kwargs)
         except NotAuthenticated:
             from werkzeug.utils import redirect
@@ -38,7 +34,7 @@ def admin_page(method):
                 status=status,
                 active=None,
                 banner=None,
-                message=UNAVAILABLE if status == 503 else INTERNAL,
+                message=messages.UNAVAILABLE if status == 503 else messages.INTERNAL,
             )
 
     return wrapper
@@ -65,7 +61,7 @@ class AdminMixin:
     def admin_letter(self, request, name):
         letter = self.certmail.read_outbox(name)
         if letter is None:
-            return render("error.html", status=404, active=None, banner=None, message=NO_LETTER)
+            return render("error.html", status=404, active=None, banner=None, message=messages.NO_LETTER)
         return render("admin_letter.html", active=None, banner=None, letter=letter)
 
     @http("GET", "/admin/application/<int:organization_id>")
@@ -74,5 +70,5 @@ class AdminMixin:
         user_id = request.args.get("user", type=int)
         html = self.certmail.application(organization_id, user_id)
         if html is None:
-            return render("error.html", status=404, active=None, banner=None, message=NO_ORGANIZATION)
+            return render("error.html", status=404, active=None, banner=None, message=messages.NO_ORGANIZATION)
         return Response(html, mimetype="text/html", headers=PAGE_HEADERS)

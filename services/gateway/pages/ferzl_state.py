@@ -9,15 +9,11 @@ import time
 
 import eventlet
 
+from services.gateway import messages
+
 log = logging.getLogger(__name__)
 TIMEOUT = 1.0
 TTL = 5.0
-
-DOWN_TEXT = (
-    "Сервис ФЕРЗЛ временно недоступен. Запросы принимаются и ставятся в очередь: "
-    "ответы поступят автоматически после восстановления связи."
-)
-DEGRADED_TEXT = "Сервис ФЕРЗЛ отвечает с задержками. Запросы принимаются, ответы могут поступать медленнее обычного."
 
 
 def ask(bridge, timeout=TIMEOUT):
@@ -55,7 +51,7 @@ def banner(state):
     if not isinstance(state, dict):
         return None
     if state.get("state") == "down":
-        return {"level": "down", "text": DOWN_TEXT, "since": state.get("since")}
+        return {"level": "down", "text": messages.FERZL_DOWN, "since": state.get("since")}
     if state.get("state") == "degraded":
-        return {"level": "degraded", "text": DEGRADED_TEXT, "since": state.get("since")}
+        return {"level": "degraded", "text": messages.FERZL_DEGRADED, "since": state.get("since")}
     return None

@@ -9,19 +9,16 @@ from werkzeug import Response
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import redirect
 
+from services.gateway import messages
 from services.gateway.api import groups as groups_api
-from services.gateway.api.groups import FILE_TOO_BIG, GROUP_NOT_FOUND, upload_form
-from services.gateway.api.parsing import CSRF_REFUSED, ApiError, api_call, json_response
+from services.gateway.api.groups import upload_form
+from services.gateway.api.parsing import ApiError, api_call, json_response
 from services.gateway.files import exports, flk_report
 from services.gateway.pages import captcha, views
-from services.gateway.pages.individual import CAPTCHA_REQUIRED, CAPTCHA_WRONG, CSRF_FAILED, page
+from services.gateway.pages.individual import page
 from services.gateway.web import csrf
 from services.gateway.web.templating import render
 from shared import clock
-
-FLK_NOTICE = "Исправьте поля, отмеченные ниже, и выберите файл снова."
-REPORT_INVALID = "Список ошибок устарел или повреждён. Загрузите файл снова, чтобы получить новый список."
-ERRORS_FILENAME = "Ошибки ФЛК"
 
 
 class GroupPagesMixin:
@@ -42,7 +39,7 @@ class GroupPagesMixin:
             notice=notice,
             name_field=views.GROUP_NAME_FIELD,
             max_bytes=groups_api.MAX_UPLOAD,
-            too_big=FILE_TOO_BIG,
+            too_big=messages.FILE_TOO_BIG,
         )
 
     @http("GET", "/group")
@@ -58,17 +55,17 @@ class GroupPagesMixin:
         try:
             name, upload, problems = upload_form(request)
         except RequestEntityTooLarge:
-            return self._upload_page(request, errors={"file": FILE_TOO_BIG}, status=413)
+            return self._upload_page(request, errors={"file": messages.FILE_TOO_BIG}, status=413)
         if not csrf.check(request, conf.secret_key, identity["user_id"]):
-            return self._upload_page(request, name, notice=CSRF_FAILED, status=403)
+            return self._upload_page(request, name, notice=messages.CSRF_FAILED, status=403)
         errors = {p["field"]: p["message"] for p in problems}
         answer = request.form.get("captcha", "")
         if not self.journal.captcha_check(
             request.form.get("captcha_id", ""), captcha.answer_hash(conf.secret_key, answer)
         ):
-            errors["captcha"] = CAPTCHA_WRONG if captcha.normalize(answer) else CAPTCHA_REQUIRED
+            errors["captcha"] = messages.CAPTCHA_WRONG if captcha.normalize(answer) else messages.CAPTCHA_REQUIRED
         if errors:
-            return self._upload_page(request, name, errors, notice=FLK_NOTICE, status=422)
+            return self._upload_page(request, name, errors, notice=messages.GROUP_FLK_NOTICE, status=422)
         status, body = self.submit_group(request)
         if status == 202:
             return redirect(
@@ -103,15 +100,15 @@ class GroupPagesMixin:
         """The ФЛК errors of the page, as CSV (the report comes back signed from the page itself)."""
         identity, conf = self.identity(request), self._settings()
         if not csrf.check(request, conf.secret_key, identity["user_id"]):
-            return self._error_page(403, CSRF_FAILED)
+            return self._error_page(403, messages.CSRF_FAILED)
         errors = flk_report.read(conf.secret_key, identity["user_id"], request.form.get("report"))
         if errors is None:
-            return self._error_page(400, REPORT_INVALID)
+            return self._error_page(400, messages.REPORT_INVALID)
         return Response(
             flk_report.csv_bytes(errors),
             mimetype="text/csv; charset=utf-8",
             headers={
-                "Content-Disposition": exports.content_disposition(ERRORS_FILENAME, "csv"),
+                "Content-Disposition": exports.content_disposition(flk_report.NAME, "csv"),
                 "Cache-Control": "no-store",
                 "X-Content-Type-Options": "nosniff",
             },
@@ -174,7 +171,7 @@ class GroupPagesMixin:
         identity = self.identity(request)
         group = self.journal.get_group(identity, group_id)
         if group is None:
-            return self._error_page(404, GROUP_NOT_FOUND)
+            return self._error_page(404, messages.GROUP_NOT_FOUND)
         query = views.journal_query(request.args)
         result = None
         if not query["errors"]:
@@ -218,6 +215,6 @@ class GroupPagesMixin:
         """Groups of the user finished since the last call, each announced once; app.js polls it on every page."""
         identity = self.identity(request)
         if not csrf.fetch_ok(request):  # taking notices changes them: never for a page of another origin
-            raise ApiError(403, "csrf", CSRF_REFUSED)
+            raise ApiError(403, "csrf", messages.CSRF_REFUSED)
         notices = self.journal.take_finished_notices(identity)
         return json_response(200, {"notices": [{"id": n["id"], "name": n["name"]} for n in notices]})

@@ -10,26 +10,13 @@ from nameko.web.handlers import http
 from werkzeug import Response
 from werkzeug.utils import redirect
 
-from services.gateway import settings
+from services.gateway import messages, settings
 from services.gateway.api.parsing import ApiError, NotAuthenticated, api_call, failure_status, json_response
 from services.gateway.pages import captcha, ferzl_state, views
 from services.gateway.web import csrf, static, throttle
 from services.gateway.web.templating import render
 from shared import clock
 
-CSRF_FAILED = (
-    "Форма устарела или отправлена не со страницы Сервиса ОЗСП. Проверьте введённые данные "
-    "и нажмите «Направить запрос» ещё раз."
-)
-TOO_MANY = "Превышено допустимое число запросов: не более {limit} в минуту. Подождите минуту и направьте запрос снова."
-CAPTCHA_WRONG = "Символы с картинки введены неверно или устарели. Введите символы с новой картинки."
-CAPTCHA_REQUIRED = "Введите символы с картинки."
-FLK_NOTICE = "Запрос не прошёл форматно-логический контроль. Исправьте поля, отмеченные ниже."
-SENT_NOTICE = "Запрос направлен. Его статус показан в сводке ниже и обновляется автоматически."
-NOT_FOUND = "Запрос не найден."
-UNAVAILABLE = "Сервис временно недоступен. Повторите попытку через несколько минут."
-INTERNAL = "Внутренняя ошибка сервиса. Повторите попытку позже."
-CAPTCHA_TOO_OFTEN = "Картинка обновляется слишком часто. Подождите минуту и нажмите «Обновить» снова."
 CAPTCHA_REFRESH_PER_MINUTE = 30
 
 _state_cache = ferzl_state.StateCache()
@@ -47,7 +34,7 @@ def page(method):
             return redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}), code=303)
         except Exception as exc:
             status = failure_status(exc, f"page {method.__name__}")
-            return self._error_page(status, UNAVAILABLE if status == 503 else INTERNAL)
+            return self._error_page(status, messages.UNAVAILABLE if status == 503 else messages.INTERNAL)
 
     return wrapper
 
@@ -139,13 +126,13 @@ class PagesMixin:
         if source.isdigit():  # «Редактировать»: the form with the parameters of an earlier request
             card = self.journal.get_request(identity, int(source))
             if card is None:
-                return self._error_page(404, NOT_FOUND)
+                return self._error_page(404, messages.NOT_FOUND)
             values = views.values_from_params(card["params"])
         sent = request.args.get("sent", "")
         return self._form_page(
             request,
             values,
-            notice=SENT_NOTICE if sent.isdigit() else None,
+            notice=messages.SENT_NOTICE if sent.isdigit() else None,
             sent_id=int(sent) if sent.isdigit() else None,
         )
 
@@ -155,9 +142,11 @@ class PagesMixin:
         identity, conf = self.identity(request), self._settings()
         values = views.posted_values(request.form)
         if not csrf.check(request, conf.secret_key, identity["user_id"]):
-            return self._form_page(request, values, notice=CSRF_FAILED, status=403)
+            return self._form_page(request, values, notice=messages.CSRF_FAILED, status=403)
         if self.journal.count_recent_requests(identity, 60) >= conf.submit_limit:
-            return self._form_page(request, values, notice=TOO_MANY.format(limit=conf.submit_limit), status=429)
+            return self._form_page(
+                request, values, notice=messages.SUBMIT_TOO_MANY.format(limit=conf.submit_limit), status=429
+            )
         checked = self.flk.check_request(values)
         errors = views.field_errors(checked["errors"])
         answer = request.form.get("captcha", "")
@@ -165,9 +154,9 @@ class PagesMixin:
             request.form.get("captcha_id", ""), captcha.answer_hash(conf.secret_key, answer)
         )
         if not passed:
-            errors["captcha"] = CAPTCHA_WRONG if captcha.normalize(answer) else CAPTCHA_REQUIRED
+            errors["captcha"] = messages.CAPTCHA_WRONG if captcha.normalize(answer) else messages.CAPTCHA_REQUIRED
         if errors:
-            notice = FLK_NOTICE if not checked["ok"] else None
+            notice = messages.FLK_NOTICE if not checked["ok"] else None
             return self._form_page(request, values, errors=errors, notice=notice, status=422)
         created = self.journal.create_request(identity, checked["normalized"])
         return redirect(f"/individual?sent={created['id']}", code=303)
@@ -182,7 +171,7 @@ class PagesMixin:
         except NotAuthenticated:
             key = ("address", self.client_address(request))
         if not _captcha_refreshes.hit(key):
-            raise ApiError(429, "too_many", CAPTCHA_TOO_OFTEN)
+            raise ApiError(429, "too_many", messages.CAPTCHA_TOO_OFTEN)
         if key[0] == "address":
             raise NotAuthenticated()
         challenge = self._new_captcha(self._settings())
@@ -200,7 +189,7 @@ class PagesMixin:
     def individual_card(self, request, request_id):
         card = self.journal.get_request(self.identity(request), request_id)
         if card is None:
-            return self._error_page(404, NOT_FOUND)
+            return self._error_page(404, messages.NOT_FOUND)
         view = views.card_view(card)
         expanded = request.args.get("attachments") == "all"
         if request.args.get("part") == "card":  # the live refresh of a card still waiting for ФЕРЗЛ

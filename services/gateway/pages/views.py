@@ -3,7 +3,7 @@
 import re
 from datetime import date, datetime, timedelta
 
-from services.gateway.api.parsing import COMBINED_FIO
+from services.gateway import messages
 from shared import clock
 from shared import params as P
 from shared.dictionaries.f011 import dul_type_choices
@@ -224,8 +224,6 @@ def card_view(card):
 # ---------------- the journal's filters (§6, Рисунок 17–18) ----------------
 
 STATUS_CHOICES = [("", "Все")] + [(s, label(s)) for s in STATUSES]
-PERIOD_FORMAT = "Укажите период в формате ДД.ММ.ГГГГ – ДД.ММ.ГГГГ или одну дату ДД.ММ.ГГГГ."
-PERIOD_RANGE = "Укажите даты периода с 01.01.1900 по 31.12.2099."
 PERIOD_EARLIEST, PERIOD_LATEST = date(1900, 1, 1), date(2099, 12, 31)
 _DATE_IN_TEXT = re.compile(r"(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})")
 _PERIOD_REST = re.compile(r"[\s\-–—]*")
@@ -239,13 +237,13 @@ def parse_period(text):
     found = list(_DATE_IN_TEXT.finditer(text))
     rest = _DATE_IN_TEXT.sub("", text)
     if not 1 <= len(found) <= 2 or not _PERIOD_REST.fullmatch(rest):
-        return None, None, PERIOD_FORMAT
+        return None, None, messages.PERIOD_FORMAT
     try:
         dates = [date(int(m.group(3)), int(m.group(2)), int(m.group(1))) for m in found]
     except ValueError:
-        return None, None, PERIOD_FORMAT
+        return None, None, messages.PERIOD_FORMAT
     if not PERIOD_EARLIEST <= min(dates) <= max(dates) <= PERIOD_LATEST:
-        return None, None, PERIOD_RANGE
+        return None, None, messages.PERIOD_RANGE
     return min(dates), max(dates), None
 
 
@@ -290,7 +288,7 @@ def journal_query(args):
         values["period"] = period_text(date_from, date_to)
     if values["fio"]:
         if len(values["fio"].split()) > 1:
-            errors["fio"] = COMBINED_FIO
+            errors["fio"] = messages.COMBINED_FIO
         else:
             filters["fio"] = values["fio"]
     if values["status"] in STATUSES:

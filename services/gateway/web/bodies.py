@@ -8,6 +8,8 @@ is closed without reading the rest (services/gateway/web.py). The group upload r
 import json
 import re
 
+from services.gateway import messages
+
 KB = 1024
 LOGIN_JSON = 4 * KB  # POST /login/challenge, /dev/sign, /logout: a few small JSON fields or nothing
 SIGNATURE = 64 * KB  # POST /login: the CAdES-BES signature (base64) of the challenge, with its id
@@ -17,9 +19,6 @@ FORM = 64 * KB  # the request form and anything else
 UPLOAD = None  # POST /group and /api/v1/groups: the upload handlers refuse over 20 MB themselves
 
 LOGIN_PATHS = ("/login", "/login/challenge", "/dev/sign", "/logout")
-TOO_LARGE = "Слишком большой запрос: допускается не более {}. Запрос не принят."
-NO_LENGTH = "Запрос без указания длины (заголовка Content-Length) не принимается."
-TITLE = "Ошибка аутентификации"
 
 
 def limit_for(method, path):
@@ -54,11 +53,11 @@ def refusal(environ):
     if limit is None:
         return None
     if "chunked" in (environ.get("HTTP_TRANSFER_ENCODING") or "").lower():
-        return 411, NO_LENGTH
+        return 411, messages.NO_LENGTH
     length = declared_length(environ)
     if length is None or 0 <= length <= limit:
         return None
-    return 413, TOO_LARGE.format(size_text(limit))
+    return 413, messages.TOO_LARGE.format(size_text(limit))
 
 
 def size_text(limit):
@@ -68,7 +67,7 @@ def size_text(limit):
 def refusal_body(path, status, message):
     """(kind, body) of a refusal: the login page's JSON, the API's JSON, or a message for an error page."""
     if path in LOGIN_PATHS and path != "/logout":
-        return "json", {"ok": False, "title": TITLE, "message": message}
+        return "json", {"ok": False, "title": messages.LOGIN_TITLE, "message": message}
     if path.startswith("/api/") or path == "/group/notices":
         return "json", {"error": "too_big" if status == 413 else "length_required", "message": message}
     return "page", message

@@ -9,6 +9,8 @@ import os
 from werkzeug import Response
 from werkzeug.security import safe_join
 
+from services.gateway import messages
+
 GATEWAY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OWN = os.path.join(GATEWAY, "static")
 NODE_MODULES = os.path.join(os.path.dirname(os.path.dirname(GATEWAY)), "node_modules")
@@ -67,7 +69,7 @@ def available(name):
 def response(request, name):
     found = load(name)
     if found is None:
-        return Response("Файл не найден.", status=404, mimetype="text/plain")
+        return Response(messages.FILE_NOT_FOUND, status=404, mimetype="text/plain")
     content, version = found
     resp = Response(content, content_type=CONTENT_TYPES[os.path.splitext(name)[1]])
     if request.args.get("v") == version:
