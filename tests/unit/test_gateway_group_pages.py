@@ -9,9 +9,9 @@ import pytest
 
 from services.flk.group import COLUMNS
 from services.gateway.api import groups as groups_api
-from services.gateway.api.parsing import NotAuthenticated
 from services.gateway.pages import ferzl_state, individual
 from services.gateway.pages import groups as group_pages
+from services.gateway.web.errors import NotAuthenticated
 from shared import clock
 from shared.params import FIELDS
 from tests.fakes.ferzl_bridge import FakeBridge

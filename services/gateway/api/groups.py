@@ -1,6 +1,6 @@
 """JSON API of group requests (manual §5): upload, list, card, requests, export. Mixed into GatewayService.
 
-`submit_group()` and `export_response()` are shared with the group pages (group_pages.py)."""
+`submit_group()` and `export_response()` are shared with the group pages (pages/groups.py)."""
 
 import base64
 import time
@@ -11,8 +11,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import wrap_file
 
 from services.gateway import messages
-from services.gateway.api.parsing import ApiError, _iso_date, api_call, json_response, parse_list_args, writer
+from services.gateway.api.parsing import iso_date, parse_list_args, writer
 from services.gateway.files import exports
+from services.gateway.web.errors import API, ApiError, handled
+from services.gateway.web.responses import json_response
 from shared import text
 from shared.status import SENT, group_label
 
@@ -94,7 +96,7 @@ class GroupsApiMixin:
         return 202, {**created, **status, "warnings": checked.get("warnings", [])}
 
     @http("POST", "/api/v1/groups")
-    @api_call
+    @handled(API)
     def api_create_group(self, request):
         writer(self, request)  # CSRF: before the upload is read
         if (request.content_length or 0) > MAX_UPLOAD + MULTIPART_SLACK:
@@ -112,11 +114,11 @@ class GroupsApiMixin:
         return json_response(status, body, headers)
 
     @http("GET", "/api/v1/groups")
-    @api_call
+    @handled(API)
     def api_list_groups(self, request):
         args = request.args
-        date_from = _iso_date("date_from", args["date_from"]) if args.get("date_from") else None
-        date_to = _iso_date("date_to", args["date_to"]) if args.get("date_to") else None
+        date_from = iso_date("date_from", args["date_from"]) if args.get("date_from") else None
+        date_to = iso_date("date_to", args["date_to"]) if args.get("date_to") else None
         _, page, per_page = parse_list_args({"page": args.get("page", "1"), "per_page": args.get("per_page", "50")})
         return json_response(200, self.journal.list_groups(self.identity(request), date_from, date_to, page, per_page))
 
@@ -127,12 +129,12 @@ class GroupsApiMixin:
         return group
 
     @http("GET", "/api/v1/groups/<int:group_id>")
-    @api_call
+    @handled(API)
     def api_get_group(self, request, group_id):
         return json_response(200, self._group_or_404(request, group_id))
 
     @http("GET", "/api/v1/groups/<int:group_id>/requests")
-    @api_call
+    @handled(API)
     def api_group_requests(self, request, group_id):
         self._group_or_404(request, group_id)
         filters, page, per_page = parse_list_args(request.args)
@@ -170,11 +172,11 @@ class GroupsApiMixin:
         )
 
     @http("GET", "/api/v1/groups/<int:group_id>/export.csv")
-    @api_call
+    @handled(API)
     def api_export_csv(self, request, group_id):
         return self.export_response(request, group_id, "csv")
 
     @http("GET", "/api/v1/groups/<int:group_id>/export.xlsx")
-    @api_call
+    @handled(API)
     def api_export_xlsx(self, request, group_id):
         return self.export_response(request, group_id, "xlsx")

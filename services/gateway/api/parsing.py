@@ -1,25 +1,11 @@
-"""JSON API helpers: plain functions that shape requests and responses (no nameko here)."""
-
-import json
+"""The JSON API's input: request fields, list filters, the JSON and CSRF requirements (no nameko here)."""
 
 from services.gateway import messages
+from services.gateway.web.errors import ApiError
 from shared.params import FIELDS
 from shared.status import STATUSES
 
 MAX_PAGE = 100000  # journal pages: enough for millions of requests; the offset stays a small number
-
-
-class NotAuthenticated(Exception):
-    """No live session: pages redirect to /login, the API answers 401."""
-
-
-class ApiError(Exception):
-    def __init__(self, status, code, message, **extra):
-        super().__init__(message)
-        self.status, self.code, self.message, self.extra = status, code, message, extra
-
-    def body(self):
-        return {"error": self.code, "message": self.message, **self.extra}
 
 
 def parse_request_fields(raw: bytes) -> dict:
@@ -47,7 +33,7 @@ def parse_request_fields(raw: bytes) -> dict:
 
 def writer(service, request):
     """service.identity() of a call that changes something through the JSON API: the X-CSRF-Token header or our
-    Origin (services/gateway/csrf.py), else ApiError 403. NotAuthenticated (401) comes first."""
+    Origin (web/csrf.py), else ApiError 403. NotAuthenticated (401) comes first."""
     from services.gateway.web import csrf
 
     identity = service.identity(request)
@@ -69,7 +55,7 @@ def parse_list_args(args) -> tuple:
     for key in ("date_from", "date_to"):
         value = args.get(key)
         if value:
-            filters[key] = _iso_date(key, value)
+            filters[key] = iso_date(key, value)
     status = args.get("status")
     if status:
         if status not in STATUSES:
@@ -80,15 +66,15 @@ def parse_list_args(args) -> tuple:
         if len(fio.split()) > 1:
             raise ApiError(400, "combined_fio", messages.COMBINED_FIO)
         filters["fio"] = fio
-    page = _positive_int("page", args.get("page", "1"), MAX_PAGE)
-    per_page = min(_positive_int("per_page", args.get("per_page", "50")), 500)
+    page = positive_int("page", args.get("page", "1"), MAX_PAGE)
+    per_page = min(positive_int("per_page", args.get("per_page", "50")), 500)
     return filters, page, per_page
 
 
 EARLIEST, LATEST = "1900-01-01", "2099-12-31"  # a journal period; the journal adds a day to its end
 
 
-def _iso_date(key, value):
+def iso_date(key, value):
     from datetime import date
 
     try:
@@ -100,7 +86,7 @@ def _iso_date(key, value):
     return day
 
 
-def _positive_int(key, value, maximum=None):
+def positive_int(key, value, maximum=None):
     try:
         number = int(value)
     except (TypeError, ValueError):  # also more than 4300 digits
@@ -110,68 +96,3 @@ def _positive_int(key, value, maximum=None):
     if maximum is not None and number > maximum:
         raise ApiError(400, "bad_filter", messages.PAGE_RANGE.format(key, maximum))
     return number
-
-
-# API answers carry personal data: never stored by a browser or proxy, never sniffed as another type.
-API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-
-
-def json_response(status, body, headers=None):
-    from werkzeug import Response
-
-    return Response(
-        json.dumps(body, ensure_ascii=False),
-        status=status,
-        headers={**API_HEADERS, **(headers or {})},
-        mimetype="application/json",
-    )
-
-
-DATABASE_AWAY = ("OperationalError", "InterfaceError")  # a RemoteError's exc_type when the journal lost PostgreSQL
-
-
-def unavailable(exc):
-    """A service not running, or the database or the broker away: a 503 and «try later», not a 500."""
-    from nameko.exceptions import RemoteError, UnknownService
-
-    from shared import outage
-
-    return (
-        isinstance(exc, UnknownService)
-        or outage.unavailable(exc)
-        or (isinstance(exc, RemoteError) and exc.exc_type in DATABASE_AWAY)
-    )
-
-
-def failure_status(exc, what):
-    """Log a failed call (called in its except block) -> its HTTP status: 503 when a service, the database or the
-    broker is away (one line), else 500 (with the traceback)."""
-    import logging
-
-    log = logging.getLogger(__name__)
-    if unavailable(exc):
-        log.error("%s failed, a service is unavailable: %s: %s", what, type(exc).__name__, exc)
-        return 503
-    log.exception("%s failed", what)
-    return 500
-
-
-def api_call(method):
-    """Map ApiError to its JSON envelope, a service, database or broker away to 503, anything else to a 500
-    without details."""
-    import functools
-
-    @functools.wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return method(self, request, *args, **kwargs)
-        except ApiError as exc:
-            return json_response(exc.status, exc.body())
-        except NotAuthenticated:
-            return json_response(401, {"error": "unauthenticated", "message": messages.NOT_SIGNED_IN})
-        except Exception as exc:
-            if failure_status(exc, "API call") == 503:
-                return json_response(503, {"error": "unavailable", "message": messages.API_UNAVAILABLE})
-            return json_response(500, {"error": "internal", "message": messages.API_INTERNAL})
-
-    return wrapper

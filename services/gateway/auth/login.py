@@ -1,8 +1,7 @@
 """Login by a qualified e-signature certificate (manual §3): challenge, signature, directory, session.
-Mixed into GatewayService; the decision itself is services/gateway/signin.py."""
+Mixed into GatewayService; the decision itself is auth/signin.py."""
 
 import base64
-import functools
 import hashlib
 import json
 import logging
@@ -13,15 +12,15 @@ from ipaddress import ip_address
 
 from eventlet import tpool
 from nameko.web.handlers import http
-from werkzeug import Response
 from werkzeug.utils import redirect
 
 from services.gateway import messages
-from services.gateway.api.parsing import API_HEADERS, NotAuthenticated, failure_status
 from services.gateway.auth import signin
 from services.gateway.auth.redirects import safe_next
 from services.gateway.web import bodies, csrf, throttle
-from services.gateway.web.templating import render
+from services.gateway.web.errors import SIGN_IN, NotAuthenticated, handled
+from services.gateway.web.responses import json_response
+from services.gateway.web.templating import error_page, render
 from shared.config import flag
 from shared.masking import address_tag
 
@@ -79,35 +78,9 @@ _trust = _TrustCache()
 _challenges = throttle.Window(10)  # per client address; the limit is LOGIN_ATTEMPTS_PER_MINUTE
 
 
-def login_json(method):
-    """A failure answers the login page's script in JSON it shows (503 when a service is away), not with
-    nameko's plain-text 500."""
-
-    @functools.wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return method(self, request, *args, **kwargs)
-        except Exception as exc:
-            status = failure_status(exc, f"sign-in step {method.__name__}")
-            return _json(
-                status,
-                {
-                    "ok": False,
-                    "title": messages.LOGIN_TITLE,
-                    "message": messages.UNAVAILABLE if status == 503 else messages.INTERNAL,
-                },
-            )
-
-    return wrapper
-
-
-def _json(status, body, headers=None):
-    return Response(
-        json.dumps(body, ensure_ascii=False),
-        status=status,
-        mimetype="application/json",
-        headers={**API_HEADERS, **(headers or {})},
-    )
+def _refused(status, message, headers=None, **extra):
+    """The login page's refusal box (Рисунок 4): its title and message."""
+    return json_response(status, {"ok": False, "title": messages.LOGIN_TITLE, **extra, "message": message}, headers)
 
 
 def _https(request):
@@ -181,27 +154,23 @@ class LoginMixin:
         return response
 
     @http("POST", "/login/challenge")
-    @login_json
+    @handled(SIGN_IN)
     def login_challenge(self, request):
         if not self._csrf_ok(request):
-            return _json(403, {"ok": False, "title": messages.LOGIN_TITLE, "message": messages.BAD_LOGIN_REQUEST})
+            return _refused(403, messages.BAD_LOGIN_REQUEST)
         if self._cookie_lost(request):
-            return _json(403, {"ok": False, "title": messages.LOGIN_TITLE, "message": messages.HTTPS_ONLY})
+            return _refused(403, messages.HTTPS_ONLY)
         limit = int(self.config["LOGIN_ATTEMPTS_PER_MINUTE"])
         if not _challenges.hit(self._client(request), limit) or self._too_many(request, None):
-            return _json(429, {"ok": False, "title": messages.LOGIN_TITLE, "message": messages.LOGIN_TOO_MANY})
+            return _refused(429, messages.LOGIN_TOO_MANY)
         issued = self.journal.issue_challenge(120, int(self.config.get("LOGIN_CHALLENGES_MAX") or 1000))
         if issued is None:  # the global cap of live challenges: many addresses at once
             log.warning("login challenge refused: LOGIN_CHALLENGES_MAX unanswered challenges are alive")
-            return _json(
-                503,
-                {"ok": False, "title": messages.LOGIN_TITLE, "message": messages.TOO_MANY_CHALLENGES},
-                headers={"Retry-After": "60"},
-            )
-        return _json(200, issued)
+            return _refused(503, messages.TOO_MANY_CHALLENGES, {"Retry-After": "60"})
+        return json_response(200, issued)
 
     @http("POST", "/login")
-    @login_json
+    @handled(SIGN_IN)
     def login_submit(self, request):
         body = _json_body(request)
         if (
@@ -210,19 +179,17 @@ class LoginMixin:
             or not isinstance(body.get("challenge_id"), str)
             or not body["challenge_id"]
         ):
-            return _json(400, {"ok": False, "title": messages.LOGIN_TITLE, "message": messages.BAD_LOGIN_REQUEST})
+            return _refused(400, messages.BAD_LOGIN_REQUEST)
         if self._cookie_lost(request):
-            return _json(403, {"ok": False, "title": messages.LOGIN_TITLE, "message": messages.HTTPS_ONLY})
+            return _refused(403, messages.HTTPS_ONLY)
         result = self._authenticate(request, body["challenge_id"], body["signature"])
         self._audit_login(request, result)
         if not result.ok:
-            return _json(
-                403, {"ok": False, "title": messages.LOGIN_TITLE, "serial": result.serial, "message": result.message}
-            )
+            return _refused(403, result.message, serial=result.serial)
         token = self.journal.start_session(
             result.identity["user_id"], result.identity["organization_id"], result.certificate_id
         )
-        response = _json(200, {"ok": True, "redirect": safe_next(body.get("next"))})
+        response = json_response(200, {"ok": True, "redirect": safe_next(body.get("next"))})
         self._set_session_cookie(response, request, token)
         # a CSRF token of the signed-in user: the X-CSRF-Token header of API calls repeats this cookie
         csrf.set_cookie(response, request, csrf.new_token(self.config["SECRET_KEY"], result.identity["user_id"]))
@@ -237,7 +204,7 @@ class LoginMixin:
             except NotAuthenticated:
                 user_id = None
             if user_id is not None and not csrf.api_allowed(request, self.config["SECRET_KEY"], user_id):
-                return render("error.html", status=403, active=None, banner=None, message=messages.LOGOUT_REFUSED)
+                return error_page(403, messages.LOGOUT_REFUSED)
             self.journal.end_session(token)
         response = redirect("/login", code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
@@ -247,11 +214,11 @@ class LoginMixin:
     def dev_sign(self, request):
         """Dev-only stand-in for the browser plug-in: signs the challenge with the dev test certificate."""
         if not self._dev_login():
-            return _json(404, {"message": "Not found"})
+            return json_response(404, {"message": "Not found"})
         challenge = _json_body(request).get("challenge")
         if not isinstance(challenge, str) or not challenge.isascii():
-            return _json(400, {"message": messages.BAD_LOGIN_REQUEST})
-        return _json(200, {"signature": base64.b64encode(_dev_pki().sign(challenge.encode())).decode()})
+            return json_response(400, {"message": messages.BAD_LOGIN_REQUEST})
+        return json_response(200, {"signature": base64.b64encode(_dev_pki().sign(challenge.encode())).decode()})
 
     # ---------------- helpers ----------------
 

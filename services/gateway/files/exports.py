@@ -67,7 +67,7 @@ def csv_file(lines, encoding="utf-8"):
 
 
 def xlsx_file(cell_rows, title):
-    """The same content as an .xlsx workbook, streamed row by row (services/gateway/xlsx.py)."""
+    """The same content as an .xlsx workbook, streamed row by row (files/xlsx.py)."""
     out = tempfile.SpooledTemporaryFile(SPOOL_BYTES)
     xlsx.write(out, export.HEADER, cell_rows, _sheet_title(title))
     out.seek(0)

@@ -8,45 +8,32 @@ from nameko.web.handlers import http
 from werkzeug import Response
 
 from services.gateway import messages
-from services.gateway.api.parsing import NotAuthenticated, failure_status
-from services.gateway.web.templating import PAGE_HEADERS, render
+from services.gateway.web.errors import ADMIN_PAGE, handled
+from services.gateway.web.templating import PAGE_HEADERS, error_page, render
 
 
-def admin_page(method):
-    """Administrators only; a failure is a Russian error page (503 when a service is away), as on other pages."""
+def admins_only(method):
+    """Users with the role «admin»; anyone else gets a 403 page (no session: NotAuthenticated from identity)."""
 
     @functools.wraps(method)
     def wrapper(self, request, *args, **kwargs):
-        try:
-            self.identity(request)
-            user = request.environ.get("ozsp.user") or {}
-            if "admin" not in (user.get("roles") or []):
-                return render("error.html", status=403, active=None, banner=None, message=messages.ADMINS_ONLY)
-            return method(self, request, *args, **kwargs)
-        except NotAuthenticated:
-            from werkzeug.utils import redirect
-
-            return redirect("/login?next=" + request.path, code=303)
-        except Exception as exc:
-            status = failure_status(exc, f"page {method.__name__}")
-            return render(
-                "error.html",
-                status=status,
-                active=None,
-                banner=None,
-                message=messages.UNAVAILABLE if status == 503 else messages.INTERNAL,
-            )
+        self.identity(request)
+        user = request.environ.get("ozsp.user") or {}
+        if "admin" not in (user.get("roles") or []):
+            return error_page(403, messages.ADMINS_ONLY)
+        return method(self, request, *args, **kwargs)
 
     return wrapper
 
 
 class AdminMixin:
-    """Needs from the service: identity(request) (login.py)."""
+    """Needs from the service: identity(request) (auth/login.py)."""
 
     certmail = RpcProxy("certmail")
 
     @http("GET", "/admin/mail")
-    @admin_page
+    @handled(ADMIN_PAGE)
+    @admins_only
     def admin_mail(self, request):
         return render(
             "admin_mail.html",
@@ -57,18 +44,20 @@ class AdminMixin:
         )
 
     @http("GET", "/admin/mail/<string:name>")
-    @admin_page
+    @handled(ADMIN_PAGE)
+    @admins_only
     def admin_letter(self, request, name):
         letter = self.certmail.read_outbox(name)
         if letter is None:
-            return render("error.html", status=404, active=None, banner=None, message=messages.NO_LETTER)
+            return error_page(404, messages.NO_LETTER)
         return render("admin_letter.html", active=None, banner=None, letter=letter)
 
     @http("GET", "/admin/application/<int:organization_id>")
-    @admin_page
+    @handled(ADMIN_PAGE)
+    @admins_only
     def admin_application(self, request, organization_id):
         user_id = request.args.get("user", type=int)
         html = self.certmail.application(organization_id, user_id)
         if html is None:
-            return render("error.html", status=404, active=None, banner=None, message=messages.NO_ORGANIZATION)
+            return error_page(404, messages.NO_ORGANIZATION)
         return Response(html, mimetype="text/html", headers=PAGE_HEADERS)

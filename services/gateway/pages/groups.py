@@ -12,12 +12,12 @@ from werkzeug.utils import redirect
 from services.gateway import messages
 from services.gateway.api import groups as groups_api
 from services.gateway.api.groups import upload_form
-from services.gateway.api.parsing import ApiError, api_call, json_response
 from services.gateway.files import exports, flk_report
 from services.gateway.pages import captcha, views
-from services.gateway.pages.individual import page
 from services.gateway.web import csrf
-from services.gateway.web.templating import render
+from services.gateway.web.errors import API, PAGE, ApiError, handled
+from services.gateway.web.responses import json_response
+from services.gateway.web.templating import error_page, render
 from shared import clock
 
 
@@ -43,12 +43,12 @@ class GroupPagesMixin:
         )
 
     @http("GET", "/group")
-    @page
+    @handled(PAGE)
     def group_page(self, request):
         return self._upload_page(request)
 
     @http("POST", "/group")
-    @page
+    @handled(PAGE)
     def group_submit(self, request):
         """«Направить запрос»: CSRF, CAPTCHA, then ФЛК of the file; a refused file queues nothing."""
         identity, conf = self.identity(request), self._settings()
@@ -95,15 +95,15 @@ class GroupPagesMixin:
         return response
 
     @http("POST", "/group/flk-errors.csv")
-    @page
+    @handled(PAGE)
     def group_flk_errors(self, request):
         """The ФЛК errors of the page, as CSV (the report comes back signed from the page itself)."""
         identity, conf = self.identity(request), self._settings()
         if not csrf.check(request, conf.secret_key, identity["user_id"]):
-            return self._error_page(403, messages.CSRF_FAILED)
+            return error_page(403, messages.CSRF_FAILED)
         errors = flk_report.read(conf.secret_key, identity["user_id"], request.form.get("report"))
         if errors is None:
-            return self._error_page(400, messages.REPORT_INVALID)
+            return error_page(400, messages.REPORT_INVALID)
         return Response(
             flk_report.csv_bytes(errors),
             mimetype="text/csv; charset=utf-8",
@@ -117,7 +117,7 @@ class GroupPagesMixin:
     # ---------------- the journal of group requests (Рисунок 15) ----------------
 
     @http("GET", "/group/journal")
-    @page
+    @handled(PAGE)
     def group_journal_page(self, request):
         identity, today = self.identity(request), clock.today()
         query = views.group_journal_query(request.args, today)
@@ -165,13 +165,13 @@ class GroupPagesMixin:
     # ---------------- one group (Рисунок 16) and its files ----------------
 
     @http("GET", "/group/<int:group_id>")
-    @page
+    @handled(PAGE)
     def group_requests_page(self, request, group_id):
         """The group's requests with the individual journal's filters (§6); each row opens the request card."""
         identity = self.identity(request)
         group = self.journal.get_group(identity, group_id)
         if group is None:
-            return self._error_page(404, messages.GROUP_NOT_FOUND)
+            return error_page(404, messages.GROUP_NOT_FOUND)
         query = views.journal_query(request.args)
         result = None
         if not query["errors"]:
@@ -192,25 +192,19 @@ class GroupPagesMixin:
         )
 
     @http("GET", "/group/<int:group_id>/export.csv")
-    @page
+    @handled(PAGE)
     def group_export_csv(self, request, group_id):
-        return self._export(request, group_id, "csv")
+        return self.export_response(request, group_id, "csv")
 
     @http("GET", "/group/<int:group_id>/export.xlsx")
-    @page
+    @handled(PAGE)
     def group_export_xlsx(self, request, group_id):
-        return self._export(request, group_id, "xlsx")
-
-    def _export(self, request, group_id, kind):
-        try:
-            return self.export_response(request, group_id, kind)
-        except ApiError as exc:
-            return self._error_page(exc.status, exc.message)
+        return self.export_response(request, group_id, "xlsx")
 
     # ---------------- «Завершена обработка групповых запросов» (manual §5.3) ----------------
 
     @http("GET", "/group/notices")
-    @api_call
+    @handled(API)
     def group_notices(self, request):
         """Groups of the user finished since the last call, each announced once; app.js polls it on every page."""
         identity = self.identity(request)

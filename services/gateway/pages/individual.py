@@ -3,18 +3,15 @@
 Handlers stay thin: RPC calls here, what to show in views.py, markup in templates/.
 """
 
-import functools
-from urllib.parse import urlencode
-
 from nameko.web.handlers import http
-from werkzeug import Response
 from werkzeug.utils import redirect
 
 from services.gateway import messages, settings
-from services.gateway.api.parsing import ApiError, NotAuthenticated, api_call, failure_status, json_response
 from services.gateway.pages import captcha, ferzl_state, views
 from services.gateway.web import csrf, static, throttle
-from services.gateway.web.templating import render
+from services.gateway.web.errors import API, PAGE, ApiError, NotAuthenticated, handled
+from services.gateway.web.responses import json_response
+from services.gateway.web.templating import error_page, render
 from shared import clock
 
 CAPTCHA_REFRESH_PER_MINUTE = 30
@@ -23,25 +20,9 @@ _state_cache = ferzl_state.StateCache()
 _captcha_refreshes = throttle.Window(CAPTCHA_REFRESH_PER_MINUTE)
 
 
-def page(method):
-    """Any failure becomes a Russian error page without details (they go to the masked log)."""
-
-    @functools.wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return method(self, request, *args, **kwargs)
-        except NotAuthenticated:
-            return redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}), code=303)
-        except Exception as exc:
-            status = failure_status(exc, f"page {method.__name__}")
-            return self._error_page(status, messages.UNAVAILABLE if status == 503 else messages.INTERNAL)
-
-    return wrapper
-
-
 class PagesMixin:
     """Needs from the service: flk, journal and bridge RPC proxies, config, identity(request) and
-    client_address(request) (login.py)."""
+    client_address(request) (auth/login.py)."""
 
     # ---------------- helpers ----------------
 
@@ -53,12 +34,6 @@ class PagesMixin:
 
     def _page(self, name, active, status=200, headers=None, **context):
         return render(name, status=status, headers=headers, active=active, banner=self._banner(), **context)
-
-    def _error_page(self, status, message):
-        try:
-            return render("error.html", status=status, active=None, banner=None, message=message)
-        except Exception:
-            return Response(message, status=status, mimetype="text/plain")
 
     def _new_captcha(self, conf):
         answer = captcha.new_answer()
@@ -112,13 +87,13 @@ class PagesMixin:
     # ---------------- pages ----------------
 
     @http("GET", "/")
-    @page
+    @handled(PAGE)
     def index_page(self, request):
         self.identity(request)  # signed-in users only: anyone else goes to the login page
         return self._page("index.html", "index")
 
     @http("GET", "/individual")
-    @page
+    @handled(PAGE)
     def individual_form(self, request):
         identity = self.identity(request)
         values = views.blank_form(clock.today())
@@ -126,7 +101,7 @@ class PagesMixin:
         if source.isdigit():  # «Редактировать»: the form with the parameters of an earlier request
             card = self.journal.get_request(identity, int(source))
             if card is None:
-                return self._error_page(404, messages.NOT_FOUND)
+                return error_page(404, messages.NOT_FOUND)
             values = views.values_from_params(card["params"])
         sent = request.args.get("sent", "")
         return self._form_page(
@@ -137,7 +112,7 @@ class PagesMixin:
         )
 
     @http("POST", "/individual")
-    @page
+    @handled(PAGE)
     def individual_submit(self, request):
         identity, conf = self.identity(request), self._settings()
         values = views.posted_values(request.form)
@@ -162,7 +137,7 @@ class PagesMixin:
         return redirect(f"/individual?sent={created['id']}", code=303)
 
     @http("GET", "/individual/captcha")
-    @api_call
+    @handled(API)
     def individual_captcha(self, request):
         """«Обновить»: a new CAPTCHA as JSON, for the form's script. Signed-in users only: an anonymous hit makes
         no picture and no database row, and each address (or user) gets CAPTCHA_REFRESH_PER_MINUTE a minute."""
@@ -179,17 +154,17 @@ class PagesMixin:
         return json_response(200, {"id": challenge["id"], "image": challenge["image"]}, headers=headers)
 
     @http("GET", "/individual/summary")
-    @page
+    @handled(PAGE)
     def individual_summary(self, request):
         rows = self._summary(self.identity(request))
         return render("_summary.html", rows=rows, pending=views.any_pending(rows))
 
     @http("GET", "/individual/<int:request_id>")
-    @page
+    @handled(PAGE)
     def individual_card(self, request, request_id):
         card = self.journal.get_request(self.identity(request), request_id)
         if card is None:
-            return self._error_page(404, messages.NOT_FOUND)
+            return error_page(404, messages.NOT_FOUND)
         view = views.card_view(card)
         expanded = request.args.get("attachments") == "all"
         if request.args.get("part") == "card":  # the live refresh of a card still waiting for ФЕРЗЛ
@@ -197,7 +172,7 @@ class PagesMixin:
         return self._page("card.html", "card", card=view, expanded=expanded)
 
     @http("GET", "/journal")
-    @page
+    @handled(PAGE)
     def journal_page(self, request):
         query = views.journal_query(request.args)
         result = None

@@ -2,7 +2,7 @@
 JSON reader of the gateway (UTF-8, nesting without RecursionError, no lone surrogates). Plain functions, no nameko.
 
 A body over its route's limit is answered 413 at once, a body of unknown length (chunked) 411, and the connection
-is closed without reading the rest (services/gateway/web.py). The group upload routes check their 20 MB themselves.
+is closed without reading the rest (web/server.py). The group upload routes check their 20 MB themselves.
 """
 
 import json

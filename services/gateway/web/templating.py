@@ -59,3 +59,11 @@ def render(name, status=200, headers=None, **context):
     response.headers.update(PAGE_HEADERS)
     response.headers.update(headers or {})
     return response
+
+
+def error_page(status, message):
+    """The error page with a message; plain text when even the template fails."""
+    try:
+        return render("error.html", status=status, active=None, banner=None, message=message)
+    except Exception:
+        return Response(message, status=status, mimetype="text/plain")
