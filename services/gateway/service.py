@@ -2,10 +2,14 @@
 
 The handlers live in the mixins (api/, pages/, auth/); this module puts them together as one nameko service."""
 
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING
 
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
+from werkzeug import Response
 
 from services.gateway.api.groups import GroupsApiMixin
 from services.gateway.api.requests import RequestsApiMixin
@@ -20,10 +24,13 @@ from services.gateway.web.templating import error_page
 from shared import memory
 from shared.heartbeat import Heartbeat
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
 log = logging.getLogger(__name__)
 
 
-def refuse_body(environ):
+def refuse_body(environ: WSGIEnvironment) -> Response | None:
     """A 413 (or 411) for a request whose body may not be read (services/gateway/web/bodies.py), else None; the
     connection is closed after it, so the rest of the body is never read."""
     refused = bodies.refusal(environ)
@@ -44,10 +51,10 @@ install_body_limits(refuse_body)
 class GatewayService(
     LoginMixin,
     AdminMixin,
-    GroupPagesMixin,
     GroupsApiMixin,
     RequestsApiMixin,
     PagesMixin,
+    GroupPagesMixin,  # after the mixins it needs, so that to mypy their methods come before its needs' stubs
     memory.ReleasesMemory,
 ):
     """Login (auth/login.py), the JSON API (api/), the web pages (pages/)."""
@@ -58,3 +65,7 @@ class GatewayService(
     journal = RpcProxy("journal")
     bridge = RpcProxy("ferzl_bridge")
     config = Config()
+
+
+if TYPE_CHECKING:  # mypy: the service provides every need of every mixin (needs.py), or this fails
+    GatewayService()

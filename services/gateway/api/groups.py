@@ -4,15 +4,19 @@
 
 import base64
 import time
+from collections.abc import Iterable
+from typing import Any
 
 from nameko.web.handlers import http
-from werkzeug import Response
+from werkzeug import Request, Response
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import wrap_file
 
 from services.gateway import messages
 from services.gateway.api.parsing import iso_date, parse_list_args, writer
 from services.gateway.files import exports
+from services.gateway.needs import ApiBase, Record
 from services.gateway.web.errors import API, ApiError, handled
 from services.gateway.web.responses import json_response
 from shared import text
@@ -24,12 +28,12 @@ MAX_KEY = 200
 FILENAME_MAX = 200
 
 
-def limit_upload(request):
+def limit_upload(request: Request) -> None:
     """Call before the form is read: werkzeug then refuses a larger body (RequestEntityTooLarge)."""
     request.max_content_length = MAX_UPLOAD + MULTIPART_SLACK
 
 
-def upload_form(request):
+def upload_form(request: Request) -> tuple[str, FileStorage | None, list[Record]]:
     """(name, file storage or None, [{line, field, message}]) of an upload form (API and page alike)."""
     limit_upload(request)
     name = (request.form.get("name") or "").strip()
@@ -48,18 +52,18 @@ def upload_form(request):
     return name, upload, errors
 
 
-def flk_refusal(errors, warnings=()):
+def flk_refusal(errors: Iterable[Record], warnings: Iterable[Any] = ()) -> Record:
     return {"error": "flk", "message": messages.GROUP_FLK_FAILED, "errors": list(errors), "warnings": list(warnings)}
 
 
-def too_big():
+def too_big() -> Record:
     return {"error": "too_big", "message": messages.FILE_TOO_BIG}
 
 
-class GroupsApiMixin:
+class GroupsApiMixin(ApiBase):
     """Needs from the service: flk and journal RPC proxies and identity(request)."""
 
-    def submit_group(self, request, idempotency_key=None):
+    def submit_group(self, request: Request, idempotency_key: str | None = None) -> tuple[int, Record]:
         """ФЛК of the uploaded file, then the group in one transaction: -> (status, body).
 
         202 {id, total, repeated, status, status_label, warnings}; 422 ФЛК report (nothing queued); 413.
@@ -67,7 +71,7 @@ class GroupsApiMixin:
         identity = self.identity(request)
         try:
             name, upload, errors = upload_form(request)
-            if errors:
+            if errors or upload is None:
                 return 422, flk_refusal(errors)
             content = upload.read(MAX_UPLOAD + 1)
         except RequestEntityTooLarge:
@@ -97,7 +101,7 @@ class GroupsApiMixin:
 
     @http("POST", "/api/v1/groups")
     @handled(API)
-    def api_create_group(self, request):
+    def api_create_group(self, request: Request) -> Response:
         writer(self, request)  # CSRF: before the upload is read
         if (request.content_length or 0) > MAX_UPLOAD + MULTIPART_SLACK:
             raise ApiError(413, "too_big", messages.FILE_TOO_BIG)
@@ -115,14 +119,14 @@ class GroupsApiMixin:
 
     @http("GET", "/api/v1/groups")
     @handled(API)
-    def api_list_groups(self, request):
+    def api_list_groups(self, request: Request) -> Response:
         args = request.args
         date_from = iso_date("date_from", args["date_from"]) if args.get("date_from") else None
         date_to = iso_date("date_to", args["date_to"]) if args.get("date_to") else None
         _, page, per_page = parse_list_args({"page": args.get("page", "1"), "per_page": args.get("per_page", "50")})
         return json_response(200, self.journal.list_groups(self.identity(request), date_from, date_to, page, per_page))
 
-    def _group_or_404(self, request, group_id):
+    def _group_or_404(self, request: Request, group_id: int) -> Record:
         group = self.journal.get_group(self.identity(request), group_id)
         if group is None:
             raise ApiError(404, "not_found", messages.GROUP_NOT_FOUND)
@@ -130,18 +134,18 @@ class GroupsApiMixin:
 
     @http("GET", "/api/v1/groups/<int:group_id>")
     @handled(API)
-    def api_get_group(self, request, group_id):
+    def api_get_group(self, request: Request, group_id: int) -> Response:
         return json_response(200, self._group_or_404(request, group_id))
 
     @http("GET", "/api/v1/groups/<int:group_id>/requests")
     @handled(API)
-    def api_group_requests(self, request, group_id):
+    def api_group_requests(self, request: Request, group_id: int) -> Response:
         self._group_or_404(request, group_id)
         filters, page, per_page = parse_list_args(request.args)
         filters["group_id"] = group_id
         return json_response(200, self.journal.list_requests(self.identity(request), filters, page, per_page))
 
-    def export_response(self, request, group_id, kind):
+    def export_response(self, request: Request, group_id: int, kind: str) -> Response:
         """The answer file of a group (manual §5.3), spooled page by page; ApiError 404/400."""
         encoding = request.args.get("encoding", "utf-8").lower()
         if kind == "csv" and encoding not in exports.ENCODINGS:
@@ -173,10 +177,10 @@ class GroupsApiMixin:
 
     @http("GET", "/api/v1/groups/<int:group_id>/export.csv")
     @handled(API)
-    def api_export_csv(self, request, group_id):
+    def api_export_csv(self, request: Request, group_id: int) -> Response:
         return self.export_response(request, group_id, "csv")
 
     @http("GET", "/api/v1/groups/<int:group_id>/export.xlsx")
     @handled(API)
-    def api_export_xlsx(self, request, group_id):
+    def api_export_xlsx(self, request: Request, group_id: int) -> Response:
         return self.export_response(request, group_id, "xlsx")

@@ -1,6 +1,12 @@
 """The JSON API's input: request fields, list filters, the JSON and CSRF requirements (no nameko here)."""
 
+from collections.abc import Mapping
+from typing import Any
+
+from werkzeug import Request
+
 from services.gateway import messages
+from services.gateway.needs import ApiNeeds, Identity
 from services.gateway.web.errors import ApiError
 from shared.params import FIELDS
 from shared.status import STATUSES
@@ -8,7 +14,7 @@ from shared.status import STATUSES
 MAX_PAGE = 100000  # journal pages: enough for millions of requests; the offset stays a small number
 
 
-def parse_request_fields(raw: bytes) -> dict:
+def parse_request_fields(raw: bytes) -> dict[str, str | None]:
     """Body of POST /api/v1/requests -> the 16 fields as strings (absent = None)."""
     from services.gateway.web.bodies import BadJson, load_json
 
@@ -31,7 +37,7 @@ def parse_request_fields(raw: bytes) -> dict:
     return {k: data.get(k) for k in FIELDS}
 
 
-def writer(service, request):
+def writer(service: ApiNeeds, request: Request) -> Identity:
     """service.identity() of a call that changes something through the JSON API: the X-CSRF-Token header or our
     Origin (web/csrf.py), else ApiError 403. NotAuthenticated (401) comes first."""
     from services.gateway.web import csrf
@@ -42,16 +48,16 @@ def writer(service, request):
     return identity
 
 
-def require_json(request):
+def require_json(request: Request) -> None:
     """POST bodies of the JSON API are JSON: a form or text/plain body (what a page of another site can send
     without a preflight) is refused with 415."""
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", messages.NOT_JSON_TYPE)
 
 
-def parse_list_args(args) -> tuple:
+def parse_list_args(args: Mapping[str, str]) -> tuple[dict[str, Any], int, int]:
     """Query string of GET /api/v1/requests -> (filters, page, per_page)."""
-    filters = {}
+    filters: dict[str, Any] = {}
     for key in ("date_from", "date_to"):
         value = args.get(key)
         if value:
@@ -74,7 +80,7 @@ def parse_list_args(args) -> tuple:
 EARLIEST, LATEST = "1900-01-01", "2099-12-31"  # a journal period; the journal adds a day to its end
 
 
-def iso_date(key, value):
+def iso_date(key: str, value: str) -> str:
     from datetime import date
 
     try:
@@ -86,7 +92,7 @@ def iso_date(key, value):
     return day
 
 
-def positive_int(key, value, maximum=None):
+def positive_int(key: str, value: str, maximum: int | None = None) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):  # also more than 4300 digits

@@ -1,24 +1,26 @@
 """JSON API of individual requests (and the health check), mixed into GatewayService."""
 
 from nameko.web.handlers import http
+from werkzeug import Request, Response
 
 from services.gateway import messages
 from services.gateway.api.parsing import parse_list_args, parse_request_fields, require_json, writer
+from services.gateway.needs import ApiBase
 from services.gateway.web.errors import API, ApiError, handled
 from services.gateway.web.responses import json_response
 
 
-class RequestsApiMixin:
+class RequestsApiMixin(ApiBase):
     """Needs from the service: flk and journal RPC proxies, config and identity(request)."""
 
     @http("GET", "/api/v1/health")
     @handled(API)
-    def health(self, request):
+    def health(self, request: Request) -> Response:
         return json_response(200, {"gateway": "ok", "flk": self.flk.ping(), "journal": self.journal.ping()})
 
     @http("POST", "/api/v1/requests")
     @handled(API)
-    def create_request(self, request):
+    def create_request(self, request: Request) -> Response:
         identity = writer(self, request)
         require_json(request)
         fields = parse_request_fields(request.get_data())
@@ -32,7 +34,7 @@ class RequestsApiMixin:
 
     @http("GET", "/api/v1/requests/<int:request_id>")
     @handled(API)
-    def get_request(self, request, request_id):
+    def get_request(self, request: Request, request_id: int) -> Response:
         card = self.journal.get_request(self.identity(request), request_id)
         if card is None:
             raise ApiError(404, "not_found", messages.NOT_FOUND)
@@ -40,6 +42,6 @@ class RequestsApiMixin:
 
     @http("GET", "/api/v1/requests")
     @handled(API)
-    def list_requests(self, request):
+    def list_requests(self, request: Request) -> Response:
         filters, page, per_page = parse_list_args(request.args)
         return json_response(200, self.journal.list_requests(self.identity(request), filters, page, per_page))

@@ -1,28 +1,38 @@
 """Login by a qualified e-signature certificate (manual §3): challenge, signature, directory, session.
 Mixed into GatewayService; the decision itself is auth/signin.py."""
 
+from __future__ import annotations
+
 import base64
 import hashlib
 import json
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from ipaddress import ip_address
+from typing import TYPE_CHECKING, Any
 
 from eventlet import tpool
 from nameko.web.handlers import http
+from werkzeug import Request, Response
 from werkzeug.utils import redirect
 
 from services.gateway import messages
 from services.gateway.auth import signin
 from services.gateway.auth.redirects import safe_next
+from services.gateway.needs import Identity, LoginBase, Record
 from services.gateway.web import bodies, csrf, throttle
 from services.gateway.web.errors import SIGN_IN, NotAuthenticated, handled
 from services.gateway.web.responses import json_response
 from services.gateway.web.templating import error_page, render
 from shared.config import flag
+from shared.gost import TrustStore
 from shared.masking import address_tag
+
+if TYPE_CHECKING:
+    from shared.gost.testpki import DevPki
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +57,12 @@ class _TrustCache:
     """The CAs and CRLs of the directory as a shared.gost TrustStore: rebuilt when older than a minute, or on
     demand when the directory's material has changed (a CA or CRL added a moment ago)."""
 
-    def __init__(self):
-        self.store, self.digest, self.loaded_at, self.lock = None, None, 0.0, threading.Lock()
+    def __init__(self) -> None:
+        self.store: TrustStore | None = None
+        self.digest: str | None = None
+        self.loaded_at, self.lock = 0.0, threading.Lock()
 
-    def get(self, load, production, fresh=False):
+    def get(self, load: Callable[[], Record], production: bool, fresh: bool = False) -> TrustStore:
         with self.lock:
             if fresh or self.store is None or time.monotonic() - self.loaded_at > TRUST_TTL:
                 material = load()
@@ -58,11 +70,12 @@ class _TrustCache:
                 if digest != self.digest:
                     self.store, self.digest = _build_store(material, production), digest
                 self.loaded_at = time.monotonic()
+            assert self.store is not None
             return self.store
 
 
-def _build_store(material, production):
-    from shared.gost import TrustStore, load_certificate, load_crl
+def _build_store(material: Record, production: bool) -> TrustStore:
+    from shared.gost import load_certificate, load_crl
     from shared.gost.testpki import is_test_ca
 
     cas = [load_certificate(base64.b64decode(der)) for der in material["cas"]]
@@ -78,30 +91,30 @@ _trust = _TrustCache()
 _challenges = throttle.Window(10)  # per client address; the limit is LOGIN_ATTEMPTS_PER_MINUTE
 
 
-def _refused(status, message, headers=None, **extra):
+def _refused(status: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any) -> Response:
     """The login page's refusal box (Рисунок 4): its title and message."""
     return json_response(status, {"ok": False, "title": messages.LOGIN_TITLE, **extra, "message": message}, headers)
 
 
-def _https(request):
+def _https(request: Request) -> bool:
     """HTTPS to the browser: directly, or at a TLS proxy in front (X-Forwarded-Proto). Trusting the header decides
     only whether the login page warns; the cookie stays Secure either way."""
     return request.scheme == "https" or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
 
-def _is_loopback(host):
+def _is_loopback(host: str) -> bool:
     try:
         return ip_address(host.split(":")[0].strip("[]")).is_loopback
     except ValueError:
         return host.split(":")[0] == "localhost"
 
 
-class LoginMixin:
+class LoginMixin(LoginBase):
     """Needs from the service: journal RPC proxy and config."""
 
     # ---------------- identity ----------------
 
-    def identity(self, request):
+    def identity(self, request: Request) -> Identity:
         """The acting user and organisation, from the session cookie; NotAuthenticated without one.
         The single place that decides who acts."""
         cached = request.environ.get("ozsp.identity")
@@ -122,7 +135,7 @@ class LoginMixin:
         request.environ["ozsp.user"] = found
         return identity
 
-    def current_user(self, request):
+    def current_user(self, request: Request) -> Record | None:
         """Display data of the signed-in user (for the page header), or None."""
         try:
             self.identity(request)
@@ -132,11 +145,11 @@ class LoginMixin:
 
     # ---------------- pages and calls ----------------
 
-    def _dev_login(self):
+    def _dev_login(self) -> bool:
         return flag(self.config.get("DEV_LOGIN")) and self.config.get("OZSP_MODE") == "dev"
 
     @http("GET", "/login")
-    def login_page(self, request):
+    def login_page(self, request: Request) -> Response:
         token, is_new = csrf.token_for(request, self.config["SECRET_KEY"], ANONYMOUS)
         response = render(
             "login.html",
@@ -155,7 +168,7 @@ class LoginMixin:
 
     @http("POST", "/login/challenge")
     @handled(SIGN_IN)
-    def login_challenge(self, request):
+    def login_challenge(self, request: Request) -> Response:
         if not self._csrf_ok(request):
             return _refused(403, messages.BAD_LOGIN_REQUEST)
         if self._cookie_lost(request):
@@ -171,7 +184,7 @@ class LoginMixin:
 
     @http("POST", "/login")
     @handled(SIGN_IN)
-    def login_submit(self, request):
+    def login_submit(self, request: Request) -> Response:
         body = _json_body(request)
         if (
             not self._csrf_ok(request)
@@ -196,7 +209,7 @@ class LoginMixin:
         return response
 
     @http("POST", "/logout")
-    def logout(self, request):
+    def logout(self, request: Request) -> Response:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             try:
@@ -211,7 +224,7 @@ class LoginMixin:
         return response
 
     @http("POST", "/dev/sign")
-    def dev_sign(self, request):
+    def dev_sign(self, request: Request) -> Response:
         """Dev-only stand-in for the browser plug-in: signs the challenge with the dev test certificate."""
         if not self._dev_login():
             return json_response(404, {"message": "Not found"})
@@ -222,7 +235,7 @@ class LoginMixin:
 
     # ---------------- helpers ----------------
 
-    def _csrf_ok(self, request):
+    def _csrf_ok(self, request: Request) -> bool:
         header = request.headers.get("X-CSRF-Token")
         cookie = request.cookies.get(csrf.COOKIE)
         return bool(
@@ -233,22 +246,22 @@ class LoginMixin:
             and csrf.same_origin(request)
         )
 
-    def client_address(self, request):
+    def client_address(self, request: Request) -> str:
         """The client's address (behind TRUSTED_PROXIES: from X-Forwarded-For), per /64 for IPv6."""
         trusted = {p.strip() for p in str(self.config.get("TRUSTED_PROXIES") or "").split(",") if p.strip()}
         return throttle.client_key(
             throttle.client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
         )
 
-    def _client(self, request):
+    def _client(self, request: Request) -> str:
         """The client address as a keyed hash: what the audit and the login limits keep, never the address."""
         return address_tag(self.client_address(request), self.config["SECRET_KEY"])
 
-    def _too_many(self, request, serial):
+    def _too_many(self, request: Request, serial: str | None) -> bool:
         limit = int(self.config["LOGIN_ATTEMPTS_PER_MINUTE"])
         return self.journal.count_login_attempts(self._client(request), serial, 60) >= limit
 
-    def _authenticate(self, request, challenge_id, signature):
+    def _authenticate(self, request: Request, challenge_id: str, signature: str) -> signin.LoginResult:
         serial = signin.serial_of(signature)  # bounded: shared.gost refuses oversized parts before parsing them
         if self._too_many(request, serial):
             return signin.refuse("rate_limited", messages.LOGIN_TOO_MANY, serial)
@@ -266,14 +279,14 @@ class LoginMixin:
             result = self._verify(signature, challenge, fresh, grace)
         return result
 
-    def _verify(self, signature, challenge, store, grace):
+    def _verify(self, signature: str, challenge: str, store: TrustStore, grace: timedelta) -> signin.LoginResult:
         """The signature checked in a thread of its own (the event loop keeps serving), then the directory."""
         checked = tpool.execute(signin.check_signature, signature, challenge, store, None, grace)
         if isinstance(checked, signin.LoginResult):
             return checked
         return signin.decided(self.journal.certificate_owner(checked.issuer, checked.serial_hex), checked.serial_hex)
 
-    def _fetch_crl(self, signature):
+    def _fetch_crl(self, signature: str) -> str | None:
         """Have the journal download the CRL from the signer certificate's distribution points (once a minute per
         CA at most); the certificate's signature was verified before its CRL was looked for."""
         cert = signin.signer_certificate(signature)
@@ -285,7 +298,7 @@ class LoginMixin:
             log.warning("on-demand CRL download failed (%s)", type(exc).__name__)
             return None
 
-    def _audit_login(self, request, result):
+    def _audit_login(self, request: Request, result: signin.LoginResult) -> None:
         user, org = (
             (result.identity.get("user_id"), result.identity.get("organization_id")) if result.ok else (None, None)
         )
@@ -299,15 +312,15 @@ class LoginMixin:
         if not result.ok:
             log.warning("login refused: %s", result.reason)
 
-    def _cookie_secure(self, request):
+    def _cookie_secure(self, request: Request) -> bool:
         mode = str(self.config.get("SESSION_COOKIE_SECURE", "auto")).lower()
         return _https(request) or (mode == "auto" and not _is_loopback(request.host)) or flag(mode)
 
-    def _cookie_lost(self, request):
+    def _cookie_lost(self, request: Request) -> bool:
         """The session cookie would be Secure but the page came over plain http: the browser would drop it."""
         return self._cookie_secure(request) and not _https(request)
 
-    def _set_session_cookie(self, response, request, token):
+    def _set_session_cookie(self, response: Response, request: Request, token: str) -> None:
         secure = self._cookie_secure(request)
         response.set_cookie(
             SESSION_COOKIE,
@@ -323,7 +336,7 @@ class LoginMixin:
 _dev = None
 
 
-def _dev_pki():
+def _dev_pki() -> DevPki:
     global _dev
     if _dev is None:
         from shared.gost.testpki import DevPki
@@ -332,7 +345,7 @@ def _dev_pki():
     return _dev
 
 
-def _json_body(request):
+def _json_body(request: Request) -> Record:
     """The JSON object of a login call; {} for anything else (the caller answers «Запрос на вход повреждён»)."""
     try:
         data = bodies.load_json(request.get_data() or b"{}")

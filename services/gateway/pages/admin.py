@@ -2,31 +2,33 @@
 application of Приложение 1. Only users with the role «admin» see them."""
 
 import functools
+from typing import Any, cast
 
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
-from werkzeug import Response
+from werkzeug import Request, Response
 
 from services.gateway import messages
-from services.gateway.web.errors import ADMIN_PAGE, handled
+from services.gateway.needs import AdminBase, AdminNeeds
+from services.gateway.web.errors import ADMIN_PAGE, Handler, handled
 from services.gateway.web.templating import PAGE_HEADERS, error_page, render
 
 
-def admins_only(method):
+def admins_only(method: Handler) -> Handler:
     """Users with the role «admin»; anyone else gets a 403 page (no session: NotAuthenticated from identity)."""
 
     @functools.wraps(method)
-    def wrapper(self, request, *args, **kwargs):
+    def wrapper(self: AdminNeeds, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.identity(request)
         user = request.environ.get("ozsp.user") or {}
         if "admin" not in (user.get("roles") or []):
             return error_page(403, messages.ADMINS_ONLY)
         return method(self, request, *args, **kwargs)
 
-    return wrapper
+    return cast(Handler, wrapper)
 
 
-class AdminMixin:
+class AdminMixin(AdminBase):
     """Needs from the service: identity(request) (auth/login.py)."""
 
     certmail = RpcProxy("certmail")
@@ -34,7 +36,7 @@ class AdminMixin:
     @http("GET", "/admin/mail")
     @handled(ADMIN_PAGE)
     @admins_only
-    def admin_mail(self, request):
+    def admin_mail(self, request: Request) -> Response:
         return render(
             "admin_mail.html",
             active=None,
@@ -46,7 +48,7 @@ class AdminMixin:
     @http("GET", "/admin/mail/<string:name>")
     @handled(ADMIN_PAGE)
     @admins_only
-    def admin_letter(self, request, name):
+    def admin_letter(self, request: Request, name: str) -> Response:
         letter = self.certmail.read_outbox(name)
         if letter is None:
             return error_page(404, messages.NO_LETTER)
@@ -55,7 +57,7 @@ class AdminMixin:
     @http("GET", "/admin/application/<int:organization_id>")
     @handled(ADMIN_PAGE)
     @admins_only
-    def admin_application(self, request, organization_id):
+    def admin_application(self, request: Request, organization_id: int) -> Response:
         user_id = request.args.get("user", type=int)
         html = self.certmail.application(organization_id, user_id)
         if html is None:

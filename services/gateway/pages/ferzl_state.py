@@ -6,6 +6,8 @@ A page never waits more than TIMEOUT on it; a bridge that does not answer reads 
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import eventlet
 
@@ -16,7 +18,7 @@ TIMEOUT = 1.0
 TTL = 5.0
 
 
-def ask(bridge, timeout=TIMEOUT):
+def ask(bridge: Any, timeout: float = TIMEOUT) -> Any:
     """bridge.get_state() or None when it fails or takes longer than `timeout` seconds."""
     try:
         with eventlet.Timeout(timeout, False):
@@ -29,12 +31,13 @@ def ask(bridge, timeout=TIMEOUT):
 class StateCache:
     """Per-process cache of the last answer (including «no answer») for `ttl` seconds."""
 
-    def __init__(self, ttl=TTL, clock=time.monotonic):
+    def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl, self.clock = ttl, clock
-        self.value, self.at = None, None
+        self.value: Any = None
+        self.at: float | None = None
         self.lock = threading.Lock()
 
-    def get(self, fetch):
+    def get(self, fetch: Callable[[], Any]) -> Any:
         now = self.clock()
         with self.lock:
             if self.at is not None and now - self.at < self.ttl:
@@ -46,7 +49,7 @@ class StateCache:
         return value
 
 
-def banner(state):
+def banner(state: object) -> dict[str, Any] | None:
     """{"level", "text", "since"} for a state that deserves a banner, else None."""
     if not isinstance(state, dict):
         return None

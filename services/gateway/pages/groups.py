@@ -2,10 +2,11 @@
 
 Handlers stay thin: the upload itself is GroupsApiMixin.submit_group, the files its export_response."""
 
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from nameko.web.handlers import http
-from werkzeug import Response
+from werkzeug import Request, Response
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import redirect
 
@@ -13,7 +14,9 @@ from services.gateway import messages
 from services.gateway.api import groups as groups_api
 from services.gateway.api.groups import upload_form
 from services.gateway.files import exports, flk_report
+from services.gateway.needs import GroupPagesBase, Identity, Record
 from services.gateway.pages import captcha, views
+from services.gateway.settings import PageSettings
 from services.gateway.web import csrf
 from services.gateway.web.errors import API, PAGE, ApiError, handled
 from services.gateway.web.responses import json_response
@@ -21,13 +24,20 @@ from services.gateway.web.templating import error_page, render
 from shared import clock
 
 
-class GroupPagesMixin:
+class GroupPagesMixin(GroupPagesBase):
     """Needs from the service: PagesMixin's helpers (_page, _captcha_form, _settings, _error_page),
     GroupsApiMixin's submit_group and export_response, the journal RPC proxy, identity(request)."""
 
     # ---------------- upload (Рисунок 12) and the ФЛК result (Рисунок 14) ----------------
 
-    def _upload_page(self, request, name="", errors=None, notice=None, status=200):
+    def _upload_page(
+        self,
+        request: Request,
+        name: str = "",
+        errors: Mapping[str, str] | None = None,
+        notice: str | None = None,
+        status: int = 200,
+    ) -> Response:
         return self._captcha_form(
             request,
             self.identity(request),
@@ -44,12 +54,12 @@ class GroupPagesMixin:
 
     @http("GET", "/group")
     @handled(PAGE)
-    def group_page(self, request):
+    def group_page(self, request: Request) -> Response:
         return self._upload_page(request)
 
     @http("POST", "/group")
     @handled(PAGE)
-    def group_submit(self, request):
+    def group_submit(self, request: Request) -> Response:
         """«Направить запрос»: CSRF, CAPTCHA, then ФЛК of the file; a refused file queues nothing."""
         identity, conf = self.identity(request), self._settings()
         try:
@@ -73,9 +83,11 @@ class GroupPagesMixin:
             )
         if status == 413:
             return self._upload_page(request, name, {"file": body["message"]}, status=413)
-        return self._flk_page(request, identity, conf, name, upload.filename, body)
+        return self._flk_page(request, identity, conf, name, upload.filename if upload else None, body)
 
-    def _flk_page(self, request, identity, conf, name, filename, body):
+    def _flk_page(
+        self, request: Request, identity: Identity, conf: PageSettings, name: str, filename: str | None, body: Record
+    ) -> Response:
         token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
         response = self._page(
             "group_flk.html",
@@ -96,7 +108,7 @@ class GroupPagesMixin:
 
     @http("POST", "/group/flk-errors.csv")
     @handled(PAGE)
-    def group_flk_errors(self, request):
+    def group_flk_errors(self, request: Request) -> Response:
         """The ФЛК errors of the page, as CSV (the report comes back signed from the page itself)."""
         identity, conf = self.identity(request), self._settings()
         if not csrf.check(request, conf.secret_key, identity["user_id"]):
@@ -118,7 +130,7 @@ class GroupPagesMixin:
 
     @http("GET", "/group/journal")
     @handled(PAGE)
-    def group_journal_page(self, request):
+    def group_journal_page(self, request: Request) -> Response:
         identity, today = self.identity(request), clock.today()
         query = views.group_journal_query(request.args, today)
         result, rows = None, []
@@ -154,7 +166,7 @@ class GroupPagesMixin:
             **context,
         )
 
-    def _created_notice(self, identity, args):
+    def _created_notice(self, identity: Identity, args: Mapping[str, str]) -> Record | None:
         created = args.get("created", "")
         group = self.journal.get_group(identity, int(created)) if created.isdigit() else None
         if group is None:
@@ -166,7 +178,7 @@ class GroupPagesMixin:
 
     @http("GET", "/group/<int:group_id>")
     @handled(PAGE)
-    def group_requests_page(self, request, group_id):
+    def group_requests_page(self, request: Request, group_id: int) -> Response:
         """The group's requests with the individual journal's filters (§6); each row opens the request card."""
         identity = self.identity(request)
         group = self.journal.get_group(identity, group_id)
@@ -193,19 +205,19 @@ class GroupPagesMixin:
 
     @http("GET", "/group/<int:group_id>/export.csv")
     @handled(PAGE)
-    def group_export_csv(self, request, group_id):
+    def group_export_csv(self, request: Request, group_id: int) -> Response:
         return self.export_response(request, group_id, "csv")
 
     @http("GET", "/group/<int:group_id>/export.xlsx")
     @handled(PAGE)
-    def group_export_xlsx(self, request, group_id):
+    def group_export_xlsx(self, request: Request, group_id: int) -> Response:
         return self.export_response(request, group_id, "xlsx")
 
     # ---------------- «Завершена обработка групповых запросов» (manual §5.3) ----------------
 
     @http("GET", "/group/notices")
     @handled(API)
-    def group_notices(self, request):
+    def group_notices(self, request: Request) -> Response:
         """Groups of the user finished since the last call, each announced once; app.js polls it on every page."""
         identity = self.identity(request)
         if not csrf.fetch_ok(request):  # taking notices changes them: never for a page of another origin

@@ -3,10 +3,15 @@
 Handlers stay thin: RPC calls here, what to show in views.py, markup in templates/.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from nameko.web.handlers import http
+from werkzeug import Request, Response
 from werkzeug.utils import redirect
 
 from services.gateway import messages, settings
+from services.gateway.needs import Identity, PagesBase, Record
 from services.gateway.pages import captcha, ferzl_state, views
 from services.gateway.web import csrf, static, throttle
 from services.gateway.web.errors import API, PAGE, ApiError, NotAuthenticated, handled
@@ -20,32 +25,36 @@ _state_cache = ferzl_state.StateCache()
 _captcha_refreshes = throttle.Window(CAPTCHA_REFRESH_PER_MINUTE)
 
 
-class PagesMixin:
+class PagesMixin(PagesBase):
     """Needs from the service: flk, journal and bridge RPC proxies, config, identity(request) and
     client_address(request) (auth/login.py)."""
 
     # ---------------- helpers ----------------
 
-    def _settings(self):
+    def _settings(self) -> settings.PageSettings:
         return settings.load(self.config)
 
-    def _banner(self):
+    def _banner(self) -> dict[str, Any] | None:
         return ferzl_state.banner(_state_cache.get(lambda: ferzl_state.ask(self.bridge)))
 
-    def _page(self, name, active, status=200, headers=None, **context):
+    def _page(
+        self, name: str, active: str, status: int = 200, headers: Mapping[str, str] | None = None, **context: Any
+    ) -> Response:
         return render(name, status=status, headers=headers, active=active, banner=self._banner(), **context)
 
-    def _new_captcha(self, conf):
+    def _new_captcha(self, conf: settings.PageSettings) -> dict[str, Any]:
         answer = captcha.new_answer()
         image = captcha.data_uri(captcha.render_png(answer))
         captcha_id = self.journal.captcha_issue(captcha.answer_hash(conf.secret_key, answer), conf.captcha_ttl)
         return {"id": captcha_id, "image": image, "answer": answer if conf.captcha_test_mode else None}
 
-    def _summary(self, identity):
+    def _summary(self, identity: Identity) -> list[Record]:
         page = self.journal.list_requests(identity, {"mine": True}, 1, views.SUMMARY_SIZE)
         return views.request_rows(page["items"])
 
-    def _captcha_form(self, request, identity, template, active, status, **context):
+    def _captcha_form(
+        self, request: Request, identity: Identity, template: str, active: str, status: int, **context: Any
+    ) -> Response:
         """A form page with a fresh CAPTCHA and the user's CSRF token (its cookie set when it is new)."""
         conf = self._settings()
         token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
@@ -65,7 +74,15 @@ class PagesMixin:
             csrf.set_cookie(response, request, token)
         return response
 
-    def _form_page(self, request, values, errors=None, notice=None, status=200, sent_id=None):
+    def _form_page(
+        self,
+        request: Request,
+        values: Mapping[str, str],
+        errors: Mapping[str, str] | None = None,
+        notice: str | None = None,
+        status: int = 200,
+        sent_id: int | None = None,
+    ) -> Response:
         identity = self.identity(request)
         rows = self._summary(identity)
         return self._captcha_form(
@@ -88,13 +105,13 @@ class PagesMixin:
 
     @http("GET", "/")
     @handled(PAGE)
-    def index_page(self, request):
+    def index_page(self, request: Request) -> Response:
         self.identity(request)  # signed-in users only: anyone else goes to the login page
         return self._page("index.html", "index")
 
     @http("GET", "/individual")
     @handled(PAGE)
-    def individual_form(self, request):
+    def individual_form(self, request: Request) -> Response:
         identity = self.identity(request)
         values = views.blank_form(clock.today())
         source = request.args.get("from", "")
@@ -113,7 +130,7 @@ class PagesMixin:
 
     @http("POST", "/individual")
     @handled(PAGE)
-    def individual_submit(self, request):
+    def individual_submit(self, request: Request) -> Response:
         identity, conf = self.identity(request), self._settings()
         values = views.posted_values(request.form)
         if not csrf.check(request, conf.secret_key, identity["user_id"]):
@@ -138,11 +155,11 @@ class PagesMixin:
 
     @http("GET", "/individual/captcha")
     @handled(API)
-    def individual_captcha(self, request):
+    def individual_captcha(self, request: Request) -> Response:
         """«Обновить»: a new CAPTCHA as JSON, for the form's script. Signed-in users only: an anonymous hit makes
         no picture and no database row, and each address (or user) gets CAPTCHA_REFRESH_PER_MINUTE a minute."""
         try:
-            key = ("user", self.identity(request)["user_id"])
+            key: tuple[str, int | str] = ("user", self.identity(request)["user_id"])
         except NotAuthenticated:
             key = ("address", self.client_address(request))
         if not _captcha_refreshes.hit(key):
@@ -155,13 +172,13 @@ class PagesMixin:
 
     @http("GET", "/individual/summary")
     @handled(PAGE)
-    def individual_summary(self, request):
+    def individual_summary(self, request: Request) -> Response:
         rows = self._summary(self.identity(request))
         return render("_summary.html", rows=rows, pending=views.any_pending(rows))
 
     @http("GET", "/individual/<int:request_id>")
     @handled(PAGE)
-    def individual_card(self, request, request_id):
+    def individual_card(self, request: Request, request_id: int) -> Response:
         card = self.journal.get_request(self.identity(request), request_id)
         if card is None:
             return error_page(404, messages.NOT_FOUND)
@@ -173,7 +190,7 @@ class PagesMixin:
 
     @http("GET", "/journal")
     @handled(PAGE)
-    def journal_page(self, request):
+    def journal_page(self, request: Request) -> Response:
         query = views.journal_query(request.args)
         result = None
         if not query["errors"]:
@@ -192,5 +209,5 @@ class PagesMixin:
         )
 
     @http("GET", "/static/<path:name>")
-    def static_file(self, request, name):
+    def static_file(self, request: Request, name: str) -> Response:
         return static.response(request, name)

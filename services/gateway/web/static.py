@@ -6,7 +6,7 @@ URLs carry a content hash (?v=...); a request with the current hash may be cache
 import hashlib
 import os
 
-from werkzeug import Response
+from werkzeug import Request, Response
 from werkzeug.security import safe_join
 
 from services.gateway import messages
@@ -36,7 +36,7 @@ YEAR = 365 * 24 * 3600
 _cache: dict[str, tuple[bytes, str]] = {}  # name -> (bytes, version); the files do not change while a process runs
 
 
-def path_of(name):
+def path_of(name: str) -> str | None:
     if name in VENDOR:
         return os.path.join(NODE_MODULES, VENDOR[name])
     if name.startswith("vendor/"):
@@ -44,7 +44,7 @@ def path_of(name):
     return safe_join(OWN, name)
 
 
-def load(name):
+def load(name: str) -> tuple[bytes, str] | None:
     """(content, version) or None when the file does not exist or is not served."""
     if name in _cache:
         return _cache[name]
@@ -57,16 +57,16 @@ def load(name):
     return _cache[name]
 
 
-def url(name):
+def url(name: str) -> str:
     found = load(name)
     return f"/static/{name}?v={found[1]}" if found else f"/static/{name}"
 
 
-def available(name):
+def available(name: str) -> bool:
     return load(name) is not None
 
 
-def response(request, name):
+def response(request: Request, name: str) -> Response:
     found = load(name)
     if found is None:
         return Response(messages.FILE_NOT_FOUND, status=404, mimetype="text/plain")
