@@ -61,7 +61,7 @@ def too_big() -> Record:
 
 
 class GroupsApiMixin(ApiBase):
-    """Needs from the service: flk and journal RPC proxies and identity(request)."""
+    """Needs: needs.ApiNeeds."""
 
     def submit_group(self, request: Request, idempotency_key: str | None = None) -> tuple[int, Record]:
         """ФЛК of the uploaded file, then the group in one transaction: -> (status, body).

@@ -11,7 +11,7 @@ from services.gateway.web.responses import json_response
 
 
 class RequestsApiMixin(ApiBase):
-    """Needs from the service: flk and journal RPC proxies, config and identity(request)."""
+    """Needs: needs.ApiNeeds."""
 
     @http("GET", "/api/v1/health")
     @handled(API)

@@ -110,7 +110,7 @@ def _is_loopback(host: str) -> bool:
 
 
 class LoginMixin(LoginBase):
-    """Needs from the service: journal RPC proxy and config."""
+    """Who acts, and the sign-in steps. Needs: needs.LoginNeeds."""
 
     # ---------------- identity ----------------
 

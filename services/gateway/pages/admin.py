@@ -29,7 +29,7 @@ def admins_only(method: Handler) -> Handler:
 
 
 class AdminMixin(AdminBase):
-    """Needs from the service: identity(request) (auth/login.py)."""
+    """Needs: needs.AdminNeeds."""
 
     certmail = RpcProxy("certmail")
 

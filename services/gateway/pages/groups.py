@@ -3,6 +3,7 @@
 Handlers stay thin: the upload itself is GroupsApiMixin.submit_group, the files its export_response."""
 
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from nameko.web.handlers import http
@@ -25,8 +26,7 @@ from shared import clock
 
 
 class GroupPagesMixin(GroupPagesBase):
-    """Needs from the service: PagesMixin's helpers (_page, _captcha_form, _settings, _error_page),
-    GroupsApiMixin's submit_group and export_response, the journal RPC proxy, identity(request)."""
+    """Needs: needs.GroupPagesNeeds (PagesMixin's page helpers, GroupsApiMixin's upload and export)."""
 
     # ---------------- upload (Рисунок 12) and the ФЛК result (Рисунок 14) ----------------
 
@@ -133,7 +133,8 @@ class GroupPagesMixin(GroupPagesBase):
     def group_journal_page(self, request: Request) -> Response:
         identity, today = self.identity(request), clock.today()
         query = views.group_journal_query(request.args, today)
-        result, rows = None, []
+        result: Record | None = None
+        rows: list[Record] = []
         if not query["errors"]:
             result = self.journal.list_groups(
                 identity,
@@ -146,11 +147,11 @@ class GroupPagesMixin(GroupPagesBase):
         live = {"page": query["page"], "part": "table"} | (
             {"period": query["form"]["period"]} if query["searching"] else {}
         )
-        context = {
+        context: dict[str, Any] = {
             "query": query,
             "rows": rows,
             "journal_url": "/group/journal",
-            "pending": bool(result) and views.any_group_pending(result, rows),
+            "pending": result is not None and views.any_group_pending(result, rows),
             "paging": views.pager(result["page"], result["per_page"], result["total"], True, len(rows))
             if result
             else None,

@@ -26,8 +26,8 @@ _captcha_refreshes = throttle.Window(CAPTCHA_REFRESH_PER_MINUTE)
 
 
 class PagesMixin(PagesBase):
-    """Needs from the service: flk, journal and bridge RPC proxies, config, identity(request) and
-    client_address(request) (auth/login.py)."""
+    """The main page, individual requests and their journal, and the page helpers the group pages share.
+    Needs: needs.PagesNeeds."""
 
     # ---------------- helpers ----------------
 
