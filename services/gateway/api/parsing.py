@@ -1,4 +1,4 @@
-"""The JSON API's input: request fields, list filters, the JSON and CSRF requirements (no nameko here)."""
+"""The JSON API's input: request fields, list filters, the JSON and CSRF requirements."""
 
 from collections.abc import Mapping
 from typing import Any
