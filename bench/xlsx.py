@@ -1,4 +1,4 @@
-"""The group answer as .xlsx: the own streaming writer (services/gateway/xlsx.py) against XlsxWriter in its
+"""The group answer as .xlsx: the own streaming writer (services/gateway/files/xlsx.py) against XlsxWriter in its
 constant_memory mode, on the same synthetic export rows, each in a fresh process (time and peak RSS side by side).
 
 The own writer is kept while XlsxWriter needs more than 1.5x its time or memory (docs/decisions.md).
@@ -61,7 +61,7 @@ def rows(n, seed=7):
 
 
 def write_own(out, n):
-    from services.gateway import xlsx
+    from services.gateway.files import xlsx
 
     xlsx.write(out, export.HEADER, rows(n), "Ответ")
 
@@ -121,7 +121,7 @@ def main():
     }
     print(f"{args.rows:,} export rows x {len(export.HEADER)} columns, medians of {args.rounds} interleaved rounds")
     print(f"{'writer':<28}{'seconds':>9}{'peak RSS MB':>13}{'file MB':>9}")
-    for writer, title in (("own", "own (services/gateway/xlsx)"), ("library", "XlsxWriter constant_memory")):
+    for writer, title in (("own", "own (services/gateway/files/xlsx)"), ("library", "XlsxWriter constant_memory")):
         m = med[writer]
         print(f"{title:<28}{m['seconds']:>9.2f}{m['peak_mb']:>13.1f}{m['bytes'] / 1e6:>9.1f}")
     time_ratio = med["library"]["seconds"] / med["own"]["seconds"]

@@ -6,7 +6,7 @@ import base64
 import pytest
 from playwright.sync_api import expect
 
-from services.gateway import signin
+from services.gateway import messages
 from tests.browser.plugin import Token
 
 pytestmark = pytest.mark.integration
@@ -120,7 +120,7 @@ def test_content_set_before_the_binary_encoding_is_signed_as_utf16_and_refused(n
     assert result["answer"] == {
         "status": 403,
         "ok": False,
-        "title": signin.TITLE,
+        "title": messages.LOGIN_TITLE,
         "serial": holder.cert.serial_hex,
-        "message": signin.REASONS["digest_mismatch"],
+        "message": messages.LOGIN_REASONS["digest_mismatch"],
     }

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from services.gateway.api import COMBINED_FIO
+from services.gateway.messages import COMBINED_FIO
 from shared import clock
 from tests.browser.conftest import shot
 from tests.support import wait_for

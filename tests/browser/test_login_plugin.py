@@ -10,7 +10,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from services.gateway import signin
+from services.gateway import messages
 from shared.gost import oids
 from tests.browser.conftest import shot
 from tests.browser.plugin import CANCELLED, Token, signature_shape
@@ -113,7 +113,7 @@ def test_a_certificate_of_another_user_is_refused_with_its_serial(nodev_page, to
     expect(box).to_be_visible()
     expect(box.locator("h2")).to_have_text("Ошибка аутентификации")
     expect(page.locator("#login-error-serial")).to_have_text(f"s/n: {stranger.cert.serial_hex}")
-    expect(page.locator("#login-error-text")).to_have_text(signin.UNKNOWN_CERTIFICATE)
+    expect(page.locator("#login-error-text")).to_have_text(messages.UNKNOWN_CERTIFICATE)
     expect(page.get_by_role("button", name="Войти")).to_be_enabled()
     shot(page, "login-plugin-unregistered")
     assert "/login" in page.url

@@ -7,7 +7,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from services.gateway import signin
+from services.gateway import messages
 from services.journal import directory as D
 from shared.gost import curves
 from shared.gost.testpki import TestPki
@@ -82,10 +82,10 @@ def test_login_gives_a_session_scoped_to_the_organisation(stack, world, key):
     [
         ("inactive_user", "Пользователь помечен как не действующий в справочнике абонентов"),
         ("inactive_org", "Организация помечена как не действующая в справочнике абонентов"),
-        ("unknown", signin.UNKNOWN_CERTIFICATE),
-        ("expired", signin.REASONS["expired"]),
-        ("revoked", signin.REASONS["revoked"]),
-        ("foreign", signin.REASONS["unknown_ca"]),
+        ("unknown", messages.UNKNOWN_CERTIFICATE),
+        ("expired", messages.LOGIN_REASONS["expired"]),
+        ("revoked", messages.LOGIN_REASONS["revoked"]),
+        ("foreign", messages.LOGIN_REASONS["unknown_ca"]),
     ],
 )
 def test_refusals_show_the_box_with_serial_and_message(stack, world, key, message):
@@ -104,7 +104,7 @@ def test_a_replayed_challenge_is_refused(stack, world):
     first, _, used = attempt(stack, world["certs"]["ok256"])
     assert first.status_code == 200
     again, _, _ = attempt(stack, world["certs"]["ok256"], reuse=used)
-    assert again.status_code == 403 and again.json()["message"] == signin.CHALLENGE_GONE
+    assert again.status_code == 403 and again.json()["message"] == messages.CHALLENGE_GONE
 
 
 def test_logout_ends_the_session(stack, world):
@@ -163,7 +163,7 @@ def test_every_attempt_is_audited_and_a_flood_is_refused(stack, world, engine):
             {"s": serial, "n": limit},
         )
     r, _, _ = attempt(stack, user)
-    assert r.status_code == 403 and r.json()["message"] == signin.TOO_MANY
+    assert r.status_code == 403 and r.json()["message"] == messages.LOGIN_TOO_MANY
 
 
 def test_dev_stand_in_signs_only_in_dev_mode(stack):

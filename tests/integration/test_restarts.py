@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from services.gateway import api, pages
+from services.gateway import messages
 from tests.support import wait_for
 
 pytestmark = pytest.mark.integration
@@ -158,8 +158,8 @@ def test_database_away_mid_flight(stack, engine, database_url):
         through(stack, engine, disrupt, "база-недоступна")
     finally:
         admin.dispose()
-    assert (seen["api"].status_code, seen["api"].json()["message"]) == (503, api.UNAVAILABLE)
-    assert seen["page"].status_code == 503 and pages.UNAVAILABLE in seen["page"].text
+    assert (seen["api"].status_code, seen["api"].json()["message"]) == (503, messages.API_UNAVAILABLE)
+    assert seen["page"].status_code == 503 and messages.UNAVAILABLE in seen["page"].text
     assert seen["login"].status_code in (403, 503)  # no CSRF cookie here: refused before the journal is asked
     journal = logged("journal")
     said = "".join(journal)

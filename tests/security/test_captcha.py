@@ -4,7 +4,7 @@ address gets a limited number of hits a minute (signed-in users a limited number
 import pytest
 from sqlalchemy import text
 
-from services.gateway.pages import CAPTCHA_REFRESH_PER_MINUTE
+from services.gateway.pages.individual import CAPTCHA_REFRESH_PER_MINUTE
 from tests.security.attack import client
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from services.gateway import signin
+from services.gateway import messages
 from services.journal import directory as D
 from tests.security.attack import client, csrf_header, forged, login_attempt, stuffed_cms
 
@@ -174,7 +174,7 @@ def test_a_cms_stuffed_within_the_body_limit_is_refused_in_milliseconds(stack, p
     thread, result = attack_in_background(stack, signature)
     times = probe_health(stack, lambda: not thread.is_alive())
     thread.join()
-    assert result["status"] == 403 and result["body"]["message"] == signin.REASONS["malformed"], result
+    assert result["status"] == 403 and result["body"]["message"] == messages.LOGIN_REASONS["malformed"], result
     assert result["seconds"] < max(0.5, bound) and max(times) < bound, (result["seconds"], max(times), bound)
 
 
@@ -186,14 +186,14 @@ def test_forged_attempts_with_a_victims_certificate_do_not_lock_the_victim_out(s
     sessions = [client("127.0.17.2") for _ in range(4)]  # four at a time, like a script would
     with ThreadPoolExecutor(len(sessions)) as pool:
         answers = list(pool.map(lambda n: login_attempt(stack, sessions[n % 4], forged(victim)), range(limit)))
-    assert all(r.status_code == 403 and r.json()["message"] == signin.REASONS["bad_signature"] for r in answers), {
-        r.json()["message"] for r in answers
-    }
+    assert all(
+        r.status_code == 403 and r.json()["message"] == messages.LOGIN_REASONS["bad_signature"] for r in answers
+    ), {r.json()["message"] for r in answers}
     first, second = sessions[0], client("127.0.17.3")
     stopped = login_attempt(stack, first, forged(victim))  # the attacker's address: its limit holds
-    assert stopped.status_code in (403, 429) and stopped.json()["message"] == signin.TOO_MANY
+    assert stopped.status_code in (403, 429) and stopped.json()["message"] == messages.LOGIN_TOO_MANY
     for _ in range(5):  # more forged attempts than the certificate's limit, from another address
-        assert login_attempt(stack, second, forged(victim)).json()["message"] == signin.REASONS["bad_signature"]
+        assert login_attempt(stack, second, forged(victim)).json()["message"] == messages.LOGIN_REASONS["bad_signature"]
     honest = login_attempt(stack, client("127.0.17.4"), victim.sign_challenge)
     assert honest.status_code == 200 and honest.json()["ok"], honest.text
 
@@ -213,7 +213,7 @@ def test_verified_attempts_still_count_for_the_certificate(stack, pki, engine):
         )
     try:
         r = login_attempt(stack, client("127.0.17.5"), user.sign_challenge)
-        assert r.status_code == 403 and r.json()["message"] == signin.TOO_MANY
+        assert r.status_code == 403 and r.json()["message"] == messages.LOGIN_TOO_MANY
     finally:
         with engine.begin() as conn:
             conn.execute(
@@ -306,4 +306,4 @@ def test_withdrawing_a_certificate_ends_its_live_sessions(stack, pki, database_u
     assert done.returncode == 0 and "завершено сеансов: 1" in done.stdout, done.stdout + done.stderr
     assert session.get(stack.base_url + "/api/v1/requests", timeout=30).status_code == 401
     again = login_attempt(stack, client("127.0.17.9"), user.sign_challenge)
-    assert again.status_code == 403 and again.json()["message"] == signin.CERTIFICATE_WITHDRAWN
+    assert again.status_code == 403 and again.json()["message"] == messages.CERTIFICATE_WITHDRAWN

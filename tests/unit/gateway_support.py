@@ -6,7 +6,7 @@ import re
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.gateway import csrf
+from services.gateway.web import csrf
 
 
 def page_request(path, method="GET", data=None, cookie=None, query=None):

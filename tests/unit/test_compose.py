@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from services.ferzl_emulator.server import SOAP_PATH
-from services.gateway.static import VENDOR
+from services.gateway.web.static import VENDOR
 from services.supervisor import NAMEKO_SERVICES, START_ORDER
 from shared import health, heartbeat
 from shared.config import Settings, load

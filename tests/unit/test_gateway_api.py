@@ -2,7 +2,9 @@ import json
 
 import pytest
 
-from services.gateway.api import COMBINED_FIO, ApiError, parse_list_args, parse_request_fields
+from services.gateway import messages
+from services.gateway.api.parsing import parse_list_args, parse_request_fields
+from services.gateway.web.errors import ApiError
 
 
 def test_fields_are_read_and_missing_ones_are_none():
@@ -40,7 +42,7 @@ def test_list_filters():
     assert (page, per_page) == (2, 500)
     with pytest.raises(ApiError) as err:
         parse_list_args({"fio": "ИВАНОВ АЛЕКСЕЙ"})
-    assert err.value.message == COMBINED_FIO
+    assert err.value.message == messages.COMBINED_FIO
     for bad in ({"status": "done"}, {"date_to": "31.12.2026"}, {"page": "0"}, {"per_page": "x"}):
         with pytest.raises(ApiError):
             parse_list_args(bad)
@@ -70,19 +72,48 @@ def _raising(exc):
     ids=["service-down", "database-away", "broker-away", "remote-bug", "bug"],
 )
 def test_a_service_away_is_503_try_later_a_bug_is_500(exc, status):
-    from services.gateway import api, login, pages, signin
+    from services.gateway.web.errors import API, PAGE, SIGN_IN, handled
 
-    response = api.api_call(_raising(exc))(None, None)
+    response = handled(API)(_raising(exc))(None, None)
     body = json.loads(response.get_data())
     assert response.status_code == status
-    assert body["message"] == (api.UNAVAILABLE if status == 503 else "Внутренняя ошибка сервиса.")
-    response = login.login_json(_raising(exc))(None, None)  # the sign-in page's script reads JSON
+    assert body["message"] == (messages.API_UNAVAILABLE if status == 503 else "Внутренняя ошибка сервиса.")
+    response = handled(SIGN_IN)(_raising(exc))(None, None)  # the sign-in page's script reads JSON
     assert response.status_code == status
     assert json.loads(response.get_data()) == {
         "ok": False,
-        "title": signin.TITLE,
-        "message": pages.UNAVAILABLE if status == 503 else pages.INTERNAL,
+        "title": messages.LOGIN_TITLE,
+        "message": messages.UNAVAILABLE if status == 503 else messages.INTERNAL,
     }
+    response = handled(PAGE)(_raising(exc))(None, None)  # a page: the error page, no details
+    assert response.status_code == status and response.mimetype == "text/html"
+    assert (messages.UNAVAILABLE if status == 503 else messages.INTERNAL) in response.get_data(as_text=True)
+
+
+def test_one_handling_answers_each_kind_of_client():
+    """A refusal and a missing session: the API's JSON envelope, the page's error page and login redirect."""
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from services.gateway.web.errors import ADMIN_PAGE, API, PAGE, SIGN_IN, ApiError, NotAuthenticated, handled
+
+    request = Request(EnvironBuilder(path="/journal", query_string="status=sent").get_environ())
+    refused = ApiError(404, "not_found", messages.GROUP_NOT_FOUND)
+    api = handled(API)(_raising(refused))(None, request)
+    assert (api.status_code, json.loads(api.get_data())) == (
+        404,
+        {"error": "not_found", "message": messages.GROUP_NOT_FOUND},
+    )
+    page = handled(PAGE)(_raising(refused))(None, request)
+    assert page.status_code == 404 and messages.GROUP_NOT_FOUND in page.get_data(as_text=True)
+    api = handled(API)(_raising(NotAuthenticated()))(None, request)
+    assert (api.status_code, json.loads(api.get_data())["message"]) == (401, messages.NOT_SIGNED_IN)
+    page = handled(PAGE)(_raising(NotAuthenticated()))(None, request)
+    assert (page.status_code, page.headers["Location"]) == (303, "/login?next=%2Fjournal%3Fstatus%3Dsent")
+    admin = handled(ADMIN_PAGE)(_raising(NotAuthenticated()))(None, request)
+    assert (admin.status_code, admin.headers["Location"]) == (303, "/login?next=/journal")
+    sign_in = handled(SIGN_IN)(_raising(NotAuthenticated()))(None, request)  # no session is a failure there
+    assert sign_in.status_code == 500
 
 
 @pytest.mark.parametrize(
@@ -109,7 +140,8 @@ def test_api_answers_are_no_store_and_nosniff_and_posts_must_be_json():
     from werkzeug.test import EnvironBuilder
     from werkzeug.wrappers import Request
 
-    from services.gateway.api import json_response, require_json
+    from services.gateway.api.parsing import require_json
+    from services.gateway.web.responses import json_response
 
     response = json_response(200, {}, headers={"Location": "/x"})
     assert response.headers["Cache-Control"] == "no-store" and response.headers["X-Content-Type-Options"] == "nosniff"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.gateway import bodies
+from services.gateway.web import bodies
 
 KB = 1024
 

@@ -1,6 +1,6 @@
 from openpyxl import load_workbook
 
-from services.gateway import exports
+from services.gateway.files import exports
 from shared import export
 
 

@@ -7,7 +7,8 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.gateway import exports, groups_api
+from services.gateway.api import groups as groups_api
+from services.gateway.files import exports
 from tests.fakes.rpc import Reply
 from tests.unit.test_gateway_group_pages import BAD, GOOD, App
 

@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 
 from services.flk.group import COLUMNS
-from services.gateway import ferzl_state, group_pages, groups_api, pages
-from services.gateway.api import NotAuthenticated
+from services.gateway.api import groups as groups_api
+from services.gateway.pages import ferzl_state, individual
+from services.gateway.pages import groups as group_pages
+from services.gateway.web.errors import NotAuthenticated
 from shared import clock
 from shared.params import FIELDS
 from tests.fakes.ferzl_bridge import FakeBridge
@@ -68,7 +70,7 @@ GOOD = group_file({"name": "RQ1", "enp": ENP}, {"name": "RQ2", "enp": ENP})
 BAD = group_file({"name": "RQ1", "enp": ENP[:-1]}, "=HYPERLINK(1);x;y")
 
 
-class App(group_pages.GroupPagesMixin, groups_api.GroupsApiMixin, pages.PagesMixin):
+class App(group_pages.GroupPagesMixin, groups_api.GroupsApiMixin, individual.PagesMixin):
     def __init__(self, signed_in=True):
         self.journal, self.flk, self.bridge = FakeJournal(), FakeFlk(), FakeBridge()
         self.journal.groups, self.journal.in_progress = {7: ROW, 8: DONE, 42: NEW}, 1
@@ -85,7 +87,7 @@ class App(group_pages.GroupPagesMixin, groups_api.GroupsApiMixin, pages.PagesMix
 
 @pytest.fixture(autouse=True)
 def fresh_state_cache(monkeypatch):
-    monkeypatch.setattr(pages, "_state_cache", ferzl_state.StateCache())
+    monkeypatch.setattr(individual, "_state_cache", ferzl_state.StateCache())
 
 
 def request(path="/group", method="GET", data=None, cookie=None, query=None):

@@ -2,7 +2,9 @@
 
 from datetime import date
 
-from services.gateway import flk_report, views
+from services.gateway import messages
+from services.gateway.files import flk_report
+from services.gateway.pages import views
 
 TODAY = date(2026, 11, 26)
 
@@ -18,7 +20,9 @@ def test_group_journal_takes_a_chosen_period_and_refuses_garbage():
     assert chosen["filters"] == {"date_from": "2026-01-01", "date_to": "2026-01-15"}
     assert chosen["searching"] and chosen["page"] == 2
     bad = views.group_journal_query({"period": "вчера"}, TODAY)
-    assert bad["errors"]["period"] == views.PERIOD_FORMAT and bad["filters"] == {} and bad["form"]["period"] == "вчера"
+    assert (
+        bad["errors"]["period"] == messages.PERIOD_FORMAT and bad["filters"] == {} and bad["form"]["period"] == "вчера"
+    )
 
 
 def test_group_rows_progress_and_export():

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.gateway import login, signin
+from services.gateway import messages
+from services.gateway.auth import login
 from shared.gost.testpki import TestPki
 from tests.fakes.journal import FakeJournal
 
@@ -49,5 +50,5 @@ def test_the_crl_is_fetched_and_the_login_succeeds():
 )
 def test_without_a_fresh_crl_the_refusal_stays(urls, fetched, asked):
     result, journal, _ = attempt(urls, fetched)
-    assert (result.ok, result.reason, result.message) == (False, "crl_missing", signin.REASONS["crl_missing"])
+    assert (result.ok, result.reason, result.message) == (False, "crl_missing", messages.LOGIN_REASONS["crl_missing"])
     assert len(journal.crl_asked) == asked

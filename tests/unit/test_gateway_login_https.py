@@ -7,7 +7,9 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.gateway import csrf, login
+from services.gateway import messages
+from services.gateway.auth import login
+from services.gateway.web import csrf
 from tests.fakes.journal import FakeJournal
 
 SECRET = "unit-test-secret"
@@ -53,7 +55,7 @@ def request(base_url, path="/login", method="GET", body=None, headers=None):
 )
 def test_the_login_page_warns_exactly_when_the_cookie_would_be_lost(base_url, headers, config, warned):
     html = gateway(**config).login_page(request(base_url, headers=headers)).get_data(as_text=True)
-    assert (login.HTTPS_ONLY in html) is warned
+    assert (messages.HTTPS_ONLY in html) is warned
     assert ("login.js" in html) is not warned, "no certificate list under the warning"
 
 
@@ -68,7 +70,7 @@ def test_the_sign_in_steps_refuse_over_plain_http_with_the_same_message(path, bo
     assert json.loads(response.get_data()) == {
         "ok": False,
         "title": "Ошибка аутентификации",
-        "message": login.HTTPS_ONLY,
+        "message": messages.HTTPS_ONLY,
     }
     assert "ozsp_session" not in response.headers.get("Set-Cookie", "")
 

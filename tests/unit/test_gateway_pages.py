@@ -6,7 +6,8 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.gateway import csrf, ferzl_state, pages, static, templating
+from services.gateway.pages import ferzl_state, individual
+from services.gateway.web import csrf, static, templating
 from tests.fakes.ferzl_bridge import FakeBridge
 from tests.fakes.flk import FakeFlk
 from tests.fakes.journal import FakeJournal
@@ -17,7 +18,7 @@ ME = {"user_id": 1, "organization_id": 1}
 ENP = "5096989785000017"  # Luhn-valid: the real ФЛК (tests/fakes/flk.py) takes it
 
 
-class Pages(pages.PagesMixin):
+class Pages(individual.PagesMixin):
     def __init__(self, state=None, **config):
         self.journal, self.flk, self.bridge = FakeJournal(), FakeFlk(), FakeBridge(state or {"state": "up"})
         self.config = {"SECRET_KEY": SECRET, "CAPTCHA_TEST_MODE": "1", **config}
@@ -28,7 +29,7 @@ class Pages(pages.PagesMixin):
 
 @pytest.fixture(autouse=True)
 def fresh_state_cache(monkeypatch):
-    monkeypatch.setattr(pages, "_state_cache", ferzl_state.StateCache())
+    monkeypatch.setattr(individual, "_state_cache", ferzl_state.StateCache())
 
 
 def request(path="/individual", method="GET", form=None, cookie=None):
@@ -141,7 +142,7 @@ def test_banner_says_requests_are_queued_when_ferzl_is_down(monkeypatch):
     html = app.index_page(request("/")).get_data(as_text=True)
     assert "banner--down" in html and "Сервис ФЕРЗЛ временно недоступен" in html
     assert "ставятся в очередь" in html and "С 26.11.2026 13:00" in html
-    monkeypatch.setattr(pages, "_state_cache", ferzl_state.StateCache())
+    monkeypatch.setattr(individual, "_state_cache", ferzl_state.StateCache())
     assert 'class="banner' not in Pages(state={"state": "up"}).index_page(request("/")).get_data(as_text=True)
 
 

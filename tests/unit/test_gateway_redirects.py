@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.gateway.redirects import safe_next
+from services.gateway.auth.redirects import safe_next
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,9 @@ from PIL import Image
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.gateway import captcha, csrf, settings
+from services.gateway import settings
+from services.gateway.pages import captcha
+from services.gateway.web import csrf
 
 SECRET = "test-secret"
 

@@ -1,6 +1,6 @@
 """In-process counters of anonymous hits (issue 17 §2–3)."""
 
-from services.gateway.throttle import Window, client_key
+from services.gateway.web.throttle import Window, client_key
 
 
 def test_a_key_gets_its_limit_per_window_and_keys_are_apart():
@@ -26,7 +26,7 @@ def test_ipv6_counts_per_64_and_mapped_ipv4_as_ipv4():
 
 
 def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy():
-    from services.gateway.throttle import client_address
+    from services.gateway.web.throttle import client_address
 
     assert client_address("203.0.113.9", "198.51.100.1") == "203.0.113.9"  # no proxy configured: ignored
     assert client_address("203.0.113.9", "198.51.100.1", {"10.0.0.2"}) == "203.0.113.9"  # not from the proxy

@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
-from services.gateway import views
-from services.gateway.api import COMBINED_FIO
+from services.gateway import messages
+from services.gateway.messages import COMBINED_FIO
+from services.gateway.pages import views
 from shared.params import FIELDS
 
 
@@ -124,7 +125,7 @@ def test_period_is_read_in_the_manuals_forms(text, expected):
 
 @pytest.mark.parametrize("text", ["вчера", "31.02.2026", "01.01.2026 02.01.2026 03.01.2026", "1.1.2026 и 2.1.2026"])
 def test_bad_period_is_explained(text):
-    assert views.parse_period(text) == (None, None, views.PERIOD_FORMAT)
+    assert views.parse_period(text) == (None, None, messages.PERIOD_FORMAT)
 
 
 def test_quick_ranges_of_figure_18():
@@ -181,8 +182,8 @@ def test_pager():
 
 
 def test_a_period_beyond_the_calendar_is_a_message_not_a_500():
-    from services.gateway import views
+    from services.gateway.pages import views
 
-    assert views.parse_period("31.12.9999") == (None, None, views.PERIOD_RANGE)
-    assert views.parse_period("01.01.1899 – 01.01.2000")[2] == views.PERIOD_RANGE
+    assert views.parse_period("31.12.9999") == (None, None, messages.PERIOD_RANGE)
+    assert views.parse_period("01.01.1899 – 01.01.2000")[2] == messages.PERIOD_RANGE
     assert views.parse_period("01.01.1900 – 31.12.2099")[2] is None

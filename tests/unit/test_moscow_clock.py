@@ -16,7 +16,7 @@ from services.ferzl_emulator.server import Emulator
 from services.flk import messages as M
 from services.flk.group import COLUMNS, check_group
 from services.flk.rules import check_request
-from services.gateway import views
+from services.gateway.pages import views
 from services.journal import store
 from shared import clock, export
 from tests.unit.test_emulator_server import REGISTER, TOKEN, post

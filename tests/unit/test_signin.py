@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.gateway import signin
+from services.gateway import messages
+from services.gateway.auth import signin
 from shared.gost import TrustStore, curves
 from shared.gost.testpki import TestPki
 
@@ -65,15 +66,15 @@ def test_directory_passes_issuer_and_serial(world):
 @pytest.mark.parametrize(
     "found, reason, message",
     [
-        (None, "unknown_certificate", signin.UNKNOWN_CERTIFICATE),
+        (None, "unknown_certificate", messages.UNKNOWN_CERTIFICATE),
         (owner(user_active=False), "user_inactive", "Пользователь помечен как не действующий в справочнике абонентов"),
         (
             owner(organization_active=False),
             "organization_inactive",
             "Организация помечена как не действующая в справочнике абонентов",
         ),
-        (owner(roles=[]), "no_web_role", signin.NO_WEB_ROLE),
-        (owner(certificate_active=False), "certificate_withdrawn", signin.CERTIFICATE_WITHDRAWN),
+        (owner(roles=[]), "no_web_role", messages.NO_WEB_ROLE),
+        (owner(certificate_active=False), "certificate_withdrawn", messages.CERTIFICATE_WITHDRAWN),
     ],
 )
 def test_directory_refusals_carry_the_manual_text_and_serial(world, found, reason, message):
@@ -88,7 +89,7 @@ def test_directory_refusals_carry_the_manual_text_and_serial(world, found, reaso
 )
 def test_certificate_refusals(world, user, reason):
     result = login(world, user, owner())
-    assert (result.ok, result.reason, result.message) == (False, reason, signin.REASONS[reason])
+    assert (result.ok, result.reason, result.message) == (False, reason, messages.LOGIN_REASONS[reason])
     assert result.serial == world["users"][user].cert.serial_hex
 
 
@@ -100,7 +101,7 @@ def test_signature_over_another_challenge_is_refused(world):
 def test_garbage_is_refused_not_raised(world):
     for junk in (b"", b"not a signature", "MIIB" + "A" * 50):
         result = signin.authenticate(junk, CHALLENGE, world["store"], lambda *a: owner(), now=NOW)
-        assert not result.ok and result.reason == "malformed" and result.message == signin.REASONS["malformed"]
+        assert not result.ok and result.reason == "malformed" and result.message == messages.LOGIN_REASONS["malformed"]
 
 
 def test_missing_crl_is_refused(world):

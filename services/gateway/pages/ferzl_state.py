@@ -6,21 +6,19 @@ A page never waits more than TIMEOUT on it; a bridge that does not answer reads 
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import eventlet
+
+from services.gateway import messages
 
 log = logging.getLogger(__name__)
 TIMEOUT = 1.0
 TTL = 5.0
 
-DOWN_TEXT = (
-    "Сервис ФЕРЗЛ временно недоступен. Запросы принимаются и ставятся в очередь: "
-    "ответы поступят автоматически после восстановления связи."
-)
-DEGRADED_TEXT = "Сервис ФЕРЗЛ отвечает с задержками. Запросы принимаются, ответы могут поступать медленнее обычного."
 
-
-def ask(bridge, timeout=TIMEOUT):
+def ask(bridge: Any, timeout: float = TIMEOUT) -> Any:
     """bridge.get_state() or None when it fails or takes longer than `timeout` seconds."""
     try:
         with eventlet.Timeout(timeout, False):
@@ -33,12 +31,13 @@ def ask(bridge, timeout=TIMEOUT):
 class StateCache:
     """Per-process cache of the last answer (including «no answer») for `ttl` seconds."""
 
-    def __init__(self, ttl=TTL, clock=time.monotonic):
+    def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl, self.clock = ttl, clock
-        self.value, self.at = None, None
+        self.value: Any = None
+        self.at: float | None = None
         self.lock = threading.Lock()
 
-    def get(self, fetch):
+    def get(self, fetch: Callable[[], Any]) -> Any:
         now = self.clock()
         with self.lock:
             if self.at is not None and now - self.at < self.ttl:
@@ -50,12 +49,12 @@ class StateCache:
         return value
 
 
-def banner(state):
+def banner(state: object) -> dict[str, Any] | None:
     """{"level", "text", "since"} for a state that deserves a banner, else None."""
     if not isinstance(state, dict):
         return None
     if state.get("state") == "down":
-        return {"level": "down", "text": DOWN_TEXT, "since": state.get("since")}
+        return {"level": "down", "text": messages.FERZL_DOWN, "since": state.get("since")}
     if state.get("state") == "degraded":
-        return {"level": "degraded", "text": DEGRADED_TEXT, "since": state.get("since")}
+        return {"level": "degraded", "text": messages.FERZL_DEGRADED, "since": state.get("since")}
     return None

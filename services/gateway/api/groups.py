@@ -1,75 +1,69 @@
 """JSON API of group requests (manual §5): upload, list, card, requests, export. Mixed into GatewayService.
 
-`submit_group()` and `export_response()` are shared with the group pages (group_pages.py)."""
+`submit_group()` and `export_response()` are shared with the group pages (pages/groups.py)."""
 
 import base64
 import time
+from collections.abc import Iterable
+from typing import Any
 
 from nameko.web.handlers import http
-from werkzeug import Response
+from werkzeug import Request, Response
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import wrap_file
 
-from services.gateway import exports
-from services.gateway.api import ApiError, _iso_date, api_call, json_response, parse_list_args, writer
+from services.gateway import messages
+from services.gateway.api.parsing import iso_date, parse_list_args, writer
+from services.gateway.files import exports
+from services.gateway.needs import ApiBase, Record
+from services.gateway.web.errors import API, ApiError, handled
+from services.gateway.web.responses import json_response
 from shared import text
 from shared.status import SENT, group_label
 
 MAX_UPLOAD = 20 * 1024 * 1024
 MULTIPART_SLACK = 64 * 1024  # boundaries and the name field around the file
 MAX_KEY = 200
-NAME_REQUIRED = "Заполните поле «Имя запроса»"
-NAME_TOO_LONG = "Введите данные в указанном формате. Не более 100 символов"
-NAME_UNSAFE = "Введите данные в указанном формате. Не более 100 символов, без управляющих символов"
 FILENAME_MAX = 200
-FILE_REQUIRED = "Выберите файл группового запроса"
-FILE_TOO_BIG = "Размер файла превышает 20 МБ. Разделите список на несколько файлов"
-GROUP_FLK_FAILED = (
-    "Групповой запрос не прошёл форматно-логический контроль и не принят к исполнению: "
-    "исправьте ошибки и загрузите другой файл."
-)
-GROUP_NOT_FOUND = "Групповой запрос не найден."
-BAD_ENCODING = "Кодировка выгрузки: utf-8 или cp1251."
-NOT_MULTIPART = "Ожидается multipart/form-data с полями name и file."
-BAD_KEY = "Заголовок Idempotency-Key: от 1 до 200 символов, без управляющих символов."
 
 
-def limit_upload(request):
+def limit_upload(request: Request) -> None:
     """Call before the form is read: werkzeug then refuses a larger body (RequestEntityTooLarge)."""
     request.max_content_length = MAX_UPLOAD + MULTIPART_SLACK
 
 
-def upload_form(request):
+def upload_form(request: Request) -> tuple[str, FileStorage | None, list[Record]]:
     """(name, file storage or None, [{line, field, message}]) of an upload form (API and page alike)."""
     limit_upload(request)
     name = (request.form.get("name") or "").strip()
     upload = request.files.get("file")
     errors = []
     if not name:
-        errors.append({"line": None, "field": "name", "message": NAME_REQUIRED})
+        errors.append({"line": None, "field": "name", "message": messages.NAME_REQUIRED})
     elif len(name) > 100:
-        errors.append({"line": None, "field": "name", "message": NAME_TOO_LONG})
+        errors.append({"line": None, "field": "name", "message": messages.NAME_TOO_LONG})
     elif not text.is_clean(name):  # NUL, line breaks, bidi controls: never stored, never in a file name
-        errors.append({"line": None, "field": "name", "message": NAME_UNSAFE})
+        errors.append({"line": None, "field": "name", "message": messages.NAME_UNSAFE})
     if upload is not None and upload.filename:
         upload.filename = text.cleaned(upload.filename).strip()[-FILENAME_MAX:] or "file"
     if upload is None or not upload.filename:
-        errors.append({"line": None, "field": "file", "message": FILE_REQUIRED})
+        errors.append({"line": None, "field": "file", "message": messages.FILE_REQUIRED})
     return name, upload, errors
 
 
-def flk_refusal(errors, warnings=()):
-    return {"error": "flk", "message": GROUP_FLK_FAILED, "errors": list(errors), "warnings": list(warnings)}
+def flk_refusal(errors: Iterable[Record], warnings: Iterable[Any] = ()) -> Record:
+    return {"error": "flk", "message": messages.GROUP_FLK_FAILED, "errors": list(errors), "warnings": list(warnings)}
 
 
-def too_big():
-    return {"error": "too_big", "message": FILE_TOO_BIG}
+def too_big() -> Record:
+    return {"error": "too_big", "message": messages.FILE_TOO_BIG}
 
 
-class GroupsApiMixin:
-    """Needs from the service: flk and journal RPC proxies and identity(request)."""
+class GroupsApiMixin(ApiBase):
+    """Needs: needs.ApiNeeds."""
 
-    def submit_group(self, request, idempotency_key=None):
+    def submit_group(self, request: Request, idempotency_key: str | None = None) -> tuple[int, Record]:
         """ФЛК of the uploaded file, then the group in one transaction: -> (status, body).
 
         202 {id, total, repeated, status, status_label, warnings}; 422 ФЛК report (nothing queued); 413.
@@ -77,7 +71,7 @@ class GroupsApiMixin:
         identity = self.identity(request)
         try:
             name, upload, errors = upload_form(request)
-            if errors:
+            if errors or upload is None:
                 return 422, flk_refusal(errors)
             content = upload.read(MAX_UPLOAD + 1)
         except RequestEntityTooLarge:
@@ -106,16 +100,16 @@ class GroupsApiMixin:
         return 202, {**created, **status, "warnings": checked.get("warnings", [])}
 
     @http("POST", "/api/v1/groups")
-    @api_call
-    def api_create_group(self, request):
+    @handled(API)
+    def api_create_group(self, request: Request) -> Response:
         writer(self, request)  # CSRF: before the upload is read
         if (request.content_length or 0) > MAX_UPLOAD + MULTIPART_SLACK:
-            raise ApiError(413, "too_big", FILE_TOO_BIG)
+            raise ApiError(413, "too_big", messages.FILE_TOO_BIG)
         if not request.mimetype.startswith("multipart/form-data"):
-            raise ApiError(400, "bad_request", NOT_MULTIPART)
+            raise ApiError(400, "bad_request", messages.NOT_MULTIPART)
         key = request.headers.get("Idempotency-Key")
         if key is not None and (not 0 < len(key.strip()) <= MAX_KEY or not text.is_clean(key)):
-            raise ApiError(400, "bad_request", BAD_KEY)
+            raise ApiError(400, "bad_request", messages.BAD_KEY)
         status, body = self.submit_group(request, key.strip() if key else None)
         headers = {"Location": f"/api/v1/groups/{body['id']}"} if status == 202 else {}
         timing = request.environ.get("ozsp.timing")
@@ -124,38 +118,38 @@ class GroupsApiMixin:
         return json_response(status, body, headers)
 
     @http("GET", "/api/v1/groups")
-    @api_call
-    def api_list_groups(self, request):
+    @handled(API)
+    def api_list_groups(self, request: Request) -> Response:
         args = request.args
-        date_from = _iso_date("date_from", args["date_from"]) if args.get("date_from") else None
-        date_to = _iso_date("date_to", args["date_to"]) if args.get("date_to") else None
+        date_from = iso_date("date_from", args["date_from"]) if args.get("date_from") else None
+        date_to = iso_date("date_to", args["date_to"]) if args.get("date_to") else None
         _, page, per_page = parse_list_args({"page": args.get("page", "1"), "per_page": args.get("per_page", "50")})
         return json_response(200, self.journal.list_groups(self.identity(request), date_from, date_to, page, per_page))
 
-    def _group_or_404(self, request, group_id):
+    def _group_or_404(self, request: Request, group_id: int) -> Record:
         group = self.journal.get_group(self.identity(request), group_id)
         if group is None:
-            raise ApiError(404, "not_found", GROUP_NOT_FOUND)
+            raise ApiError(404, "not_found", messages.GROUP_NOT_FOUND)
         return group
 
     @http("GET", "/api/v1/groups/<int:group_id>")
-    @api_call
-    def api_get_group(self, request, group_id):
+    @handled(API)
+    def api_get_group(self, request: Request, group_id: int) -> Response:
         return json_response(200, self._group_or_404(request, group_id))
 
     @http("GET", "/api/v1/groups/<int:group_id>/requests")
-    @api_call
-    def api_group_requests(self, request, group_id):
+    @handled(API)
+    def api_group_requests(self, request: Request, group_id: int) -> Response:
         self._group_or_404(request, group_id)
         filters, page, per_page = parse_list_args(request.args)
         filters["group_id"] = group_id
         return json_response(200, self.journal.list_requests(self.identity(request), filters, page, per_page))
 
-    def export_response(self, request, group_id, kind):
+    def export_response(self, request: Request, group_id: int, kind: str) -> Response:
         """The answer file of a group (manual §5.3), spooled page by page; ApiError 404/400."""
         encoding = request.args.get("encoding", "utf-8").lower()
         if kind == "csv" and encoding not in exports.ENCODINGS:
-            raise ApiError(400, "bad_filter", BAD_ENCODING)
+            raise ApiError(400, "bad_filter", messages.BAD_ENCODING)
         group = self._group_or_404(request, group_id)
         identity = self.identity(request)
         form = "cells" if kind == "xlsx" else "csv"
@@ -182,11 +176,11 @@ class GroupsApiMixin:
         )
 
     @http("GET", "/api/v1/groups/<int:group_id>/export.csv")
-    @api_call
-    def api_export_csv(self, request, group_id):
+    @handled(API)
+    def api_export_csv(self, request: Request, group_id: int) -> Response:
         return self.export_response(request, group_id, "csv")
 
     @http("GET", "/api/v1/groups/<int:group_id>/export.xlsx")
-    @api_call
-    def api_export_xlsx(self, request, group_id):
+    @handled(API)
+    def api_export_xlsx(self, request: Request, group_id: int) -> Response:
         return self.export_response(request, group_id, "xlsx")

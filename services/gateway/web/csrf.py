@@ -15,35 +15,37 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
+from werkzeug import Request, Response
+
 COOKIE = "ozsp_csrf"
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 
 
-def _sign(secret, user_id, nonce):
+def _sign(secret: str, user_id: int, nonce: str) -> str:
     mac = hmac.new(secret.encode(), f"csrf|{user_id}|{nonce}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
-def new_token(secret, user_id):
+def new_token(secret: str, user_id: int) -> str:
     nonce = secrets.token_urlsafe(18)
     return f"{nonce}.{_sign(secret, user_id, nonce)}"
 
 
-def valid(secret, user_id, token):
+def valid(secret: str, user_id: int, token: str | None) -> bool:
     nonce, _, signature = (token or "").partition(".")
     return bool(nonce and signature) and hmac.compare_digest(signature, _sign(secret, user_id, nonce))
 
 
-def token_for(request, secret, user_id):
+def token_for(request: Request, secret: str, user_id: int) -> tuple[str, bool]:
     """(token, is_new): the cookie's token when it is valid for this user, else a fresh one."""
     current = request.cookies.get(COOKIE)
-    if valid(secret, user_id, current):
+    if current and valid(secret, user_id, current):
         return current, False
     return new_token(secret, user_id), True
 
 
-def same_origin(request):
+def same_origin(request: Request) -> bool:
     """A browser's Origin (or Referer) header, when sent, must name this host."""
     source = request.headers.get("Origin") or request.headers.get("Referer")
     if not source or source == "null":
@@ -51,42 +53,42 @@ def same_origin(request):
     return urlsplit(source).netloc == request.host
 
 
-def origin_is_ours(request):
+def origin_is_ours(request: Request) -> bool:
     """A browser's Origin header present and naming this host (and port)."""
     origin = request.headers.get("Origin")
     return bool(origin) and origin != "null" and urlsplit(origin).netloc == request.host
 
 
-def header_ok(request, secret, user_id):
+def header_ok(request: Request, secret: str, user_id: int) -> bool:
     """The X-CSRF-Token header equals the ozsp_csrf cookie and is signed for this user."""
     header, cookie = request.headers.get(HEADER), request.cookies.get(COOKIE)
-    return bool(header and cookie) and hmac.compare_digest(header, cookie) and valid(secret, user_id, header)
+    if not header or not cookie:
+        return False
+    return hmac.compare_digest(header, cookie) and valid(secret, user_id, header)
 
 
-def api_allowed(request, secret, user_id):
+def api_allowed(request: Request, secret: str, user_id: int) -> bool:
     """A state-changing API call or /logout: the header token, or (a browser page of this site) our Origin.
     A foreign Origin is refused even with a token."""
     return same_origin(request) and (header_ok(request, secret, user_id) or origin_is_ours(request))
 
 
-def fetch_ok(request):
+def fetch_ok(request: Request) -> bool:
     """A GET that changes something (a notice taken once): not sent by a page of another origin (Fetch metadata:
     Sec-Fetch-Site, or a foreign Origin)."""
     site = request.headers.get("Sec-Fetch-Site")
     return site in (None, "same-origin", "none") and same_origin(request)
 
 
-def check(request, secret, user_id):
+def check(request: Request, secret: str, user_id: int) -> bool:
+    """A form post: its token field equals the cookie, is signed for this user, and comes from this site."""
     cookie, field = request.cookies.get(COOKIE), request.form.get(FIELD)
-    return (
-        bool(cookie and field)
-        and hmac.compare_digest(cookie, field)
-        and valid(secret, user_id, cookie)
-        and same_origin(request)
-    )
+    if not cookie or not field:
+        return False
+    return hmac.compare_digest(cookie, field) and valid(secret, user_id, cookie) and same_origin(request)
 
 
-def set_cookie(response, request, token):
+def set_cookie(response: Response, request: Request, token: str) -> None:
     response.set_cookie(
         COOKIE, token, max_age=12 * 3600, path="/", httponly=True, samesite="Strict", secure=request.scheme == "https"
     )

@@ -1,14 +1,17 @@
 """Jinja2 for the pages: autoescape always on, strict about missing names, one place for page headers."""
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from werkzeug import Response
 
-from services.gateway import static, views
+from services.gateway.pages import views
+from services.gateway.web import static
 from shared import clock
 
-TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
 
 # Pages carry personal data: never cached; no inline script or style; not framed.
 PAGE_HEADERS = {
@@ -31,7 +34,7 @@ NAVIGATION = (
 )
 
 
-def _environment():
+def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -49,12 +52,20 @@ def _environment():
 ENV = _environment()
 
 
-def render_text(name, **context):
+def render_text(name: str, **context: Any) -> str:
     return ENV.get_template(name).render(**context)
 
 
-def render(name, status=200, headers=None, **context):
+def render(name: str, status: int = 200, headers: Mapping[str, str] | None = None, **context: Any) -> Response:
     response = Response(render_text(name, **context), status=status, mimetype="text/html")
     response.headers.update(PAGE_HEADERS)
     response.headers.update(headers or {})
     return response
+
+
+def error_page(status: int, message: str) -> Response:
+    """The error page with a message; plain text when even the template fails."""
+    try:
+        return render("error.html", status=status, active=None, banner=None, message=message)
+    except Exception:
+        return Response(message, status=status, mimetype="text/plain")

@@ -1,28 +1,38 @@
 """Login by a qualified e-signature certificate (manual §3): challenge, signature, directory, session.
-Mixed into GatewayService; the decision itself is services/gateway/signin.py."""
+Mixed into GatewayService; the decision itself is auth/signin.py."""
+
+from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from ipaddress import ip_address
+from typing import TYPE_CHECKING, Any
 
 from eventlet import tpool
 from nameko.web.handlers import http
-from werkzeug import Response
+from werkzeug import Request, Response
 from werkzeug.utils import redirect
 
-from services.gateway import bodies, csrf, signin, throttle
-from services.gateway.api import API_HEADERS, NotAuthenticated, failure_status
-from services.gateway.pages import INTERNAL, UNAVAILABLE
-from services.gateway.redirects import safe_next
-from services.gateway.templating import render
+from services.gateway import messages
+from services.gateway.auth import signin
+from services.gateway.auth.redirects import safe_next
+from services.gateway.needs import Identity, LoginBase, Record
+from services.gateway.web import bodies, csrf, throttle
+from services.gateway.web.errors import SIGN_IN, NotAuthenticated, handled
+from services.gateway.web.responses import json_response
+from services.gateway.web.templating import error_page, render
 from shared.config import flag
+from shared.gost import TrustStore
 from shared.masking import address_tag
+
+if TYPE_CHECKING:
+    from shared.gost.testpki import DevPki
 
 log = logging.getLogger(__name__)
 
@@ -41,28 +51,18 @@ LOGIN_CSP = (
     "default-src 'self'; img-src 'self' data:; script-src 'self' 'unsafe-eval' " + PLUGIN_ORIGINS + "; "
     "style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-BAD_LOGIN_REQUEST = "Запрос на вход повреждён. Обновите страницу (Ctrl+F5) и повторите вход."
-TOO_MANY_CHALLENGES = (
-    "Сейчас выполняется слишком много попыток входа. Повторите вход через минуту; если ошибка "
-    "повторяется, обратитесь к администратору."
-)
-LOGOUT_REFUSED = (
-    "Выход не выполнен: запрос отправлен не со страницы Сервиса ОЗСП. Нажмите «Выход» в верхней части страницы ещё раз."
-)
-HTTPS_ONLY = (
-    "Вход возможен только по HTTPS: по незащищённому соединению (http://) браузер не сохранит ключ "
-    "сеанса. Откройте Сервис ОЗСП по адресу, начинающемуся с https://, или обратитесь к администратору."
-)
 
 
 class _TrustCache:
     """The CAs and CRLs of the directory as a shared.gost TrustStore: rebuilt when older than a minute, or on
     demand when the directory's material has changed (a CA or CRL added a moment ago)."""
 
-    def __init__(self):
-        self.store, self.digest, self.loaded_at, self.lock = None, None, 0.0, threading.Lock()
+    def __init__(self) -> None:
+        self.store: TrustStore | None = None
+        self.digest: str | None = None
+        self.loaded_at, self.lock = 0.0, threading.Lock()
 
-    def get(self, load, production, fresh=False):
+    def get(self, load: Callable[[], Record], production: bool, fresh: bool = False) -> TrustStore:
         with self.lock:
             if fresh or self.store is None or time.monotonic() - self.loaded_at > TRUST_TTL:
                 material = load()
@@ -70,11 +70,12 @@ class _TrustCache:
                 if digest != self.digest:
                     self.store, self.digest = _build_store(material, production), digest
                 self.loaded_at = time.monotonic()
+            assert self.store is not None
             return self.store
 
 
-def _build_store(material, production):
-    from shared.gost import TrustStore, load_certificate, load_crl
+def _build_store(material: Record, production: bool) -> TrustStore:
+    from shared.gost import load_certificate, load_crl
     from shared.gost.testpki import is_test_ca
 
     cas = [load_certificate(base64.b64decode(der)) for der in material["cas"]]
@@ -90,51 +91,30 @@ _trust = _TrustCache()
 _challenges = throttle.Window(10)  # per client address; the limit is LOGIN_ATTEMPTS_PER_MINUTE
 
 
-def login_json(method):
-    """A failure answers the login page's script in JSON it shows (503 when a service is away), not with
-    nameko's plain-text 500."""
-
-    @functools.wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return method(self, request, *args, **kwargs)
-        except Exception as exc:
-            status = failure_status(exc, f"sign-in step {method.__name__}")
-            return _json(
-                status, {"ok": False, "title": signin.TITLE, "message": UNAVAILABLE if status == 503 else INTERNAL}
-            )
-
-    return wrapper
+def _refused(status: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any) -> Response:
+    """The login page's refusal box (Рисунок 4): its title and message."""
+    return json_response(status, {"ok": False, "title": messages.LOGIN_TITLE, **extra, "message": message}, headers)
 
 
-def _json(status, body, headers=None):
-    return Response(
-        json.dumps(body, ensure_ascii=False),
-        status=status,
-        mimetype="application/json",
-        headers={**API_HEADERS, **(headers or {})},
-    )
-
-
-def _https(request):
+def _https(request: Request) -> bool:
     """HTTPS to the browser: directly, or at a TLS proxy in front (X-Forwarded-Proto). Trusting the header decides
     only whether the login page warns; the cookie stays Secure either way."""
     return request.scheme == "https" or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
 
-def _is_loopback(host):
+def _is_loopback(host: str) -> bool:
     try:
         return ip_address(host.split(":")[0].strip("[]")).is_loopback
     except ValueError:
         return host.split(":")[0] == "localhost"
 
 
-class LoginMixin:
-    """Needs from the service: journal RPC proxy and config."""
+class LoginMixin(LoginBase):
+    """Who acts, and the sign-in steps. Needs: needs.LoginNeeds."""
 
     # ---------------- identity ----------------
 
-    def identity(self, request):
+    def identity(self, request: Request) -> Identity:
         """The acting user and organisation, from the session cookie; NotAuthenticated without one.
         The single place that decides who acts."""
         cached = request.environ.get("ozsp.identity")
@@ -155,7 +135,7 @@ class LoginMixin:
         request.environ["ozsp.user"] = found
         return identity
 
-    def current_user(self, request):
+    def current_user(self, request: Request) -> Record | None:
         """Display data of the signed-in user (for the page header), or None."""
         try:
             self.identity(request)
@@ -165,11 +145,11 @@ class LoginMixin:
 
     # ---------------- pages and calls ----------------
 
-    def _dev_login(self):
+    def _dev_login(self) -> bool:
         return flag(self.config.get("DEV_LOGIN")) and self.config.get("OZSP_MODE") == "dev"
 
     @http("GET", "/login")
-    def login_page(self, request):
+    def login_page(self, request: Request) -> Response:
         token, is_new = csrf.token_for(request, self.config["SECRET_KEY"], ANONYMOUS)
         response = render(
             "login.html",
@@ -180,33 +160,31 @@ class LoginMixin:
             csrf_token=token,
             dev_login=self._dev_login(),
             next_url=safe_next(request.args.get("next")),
-            https_only=HTTPS_ONLY if self._cookie_lost(request) else None,
+            https_only=messages.HTTPS_ONLY if self._cookie_lost(request) else None,
         )
         if is_new:
             csrf.set_cookie(response, request, token)
         return response
 
     @http("POST", "/login/challenge")
-    @login_json
-    def login_challenge(self, request):
+    @handled(SIGN_IN)
+    def login_challenge(self, request: Request) -> Response:
         if not self._csrf_ok(request):
-            return _json(403, {"ok": False, "title": signin.TITLE, "message": BAD_LOGIN_REQUEST})
+            return _refused(403, messages.BAD_LOGIN_REQUEST)
         if self._cookie_lost(request):
-            return _json(403, {"ok": False, "title": signin.TITLE, "message": HTTPS_ONLY})
+            return _refused(403, messages.HTTPS_ONLY)
         limit = int(self.config["LOGIN_ATTEMPTS_PER_MINUTE"])
         if not _challenges.hit(self._client(request), limit) or self._too_many(request, None):
-            return _json(429, {"ok": False, "title": signin.TITLE, "message": signin.TOO_MANY})
+            return _refused(429, messages.LOGIN_TOO_MANY)
         issued = self.journal.issue_challenge(120, int(self.config.get("LOGIN_CHALLENGES_MAX") or 1000))
         if issued is None:  # the global cap of live challenges: many addresses at once
             log.warning("login challenge refused: LOGIN_CHALLENGES_MAX unanswered challenges are alive")
-            return _json(
-                503, {"ok": False, "title": signin.TITLE, "message": TOO_MANY_CHALLENGES}, headers={"Retry-After": "60"}
-            )
-        return _json(200, issued)
+            return _refused(503, messages.TOO_MANY_CHALLENGES, {"Retry-After": "60"})
+        return json_response(200, issued)
 
     @http("POST", "/login")
-    @login_json
-    def login_submit(self, request):
+    @handled(SIGN_IN)
+    def login_submit(self, request: Request) -> Response:
         body = _json_body(request)
         if (
             not self._csrf_ok(request)
@@ -214,24 +192,24 @@ class LoginMixin:
             or not isinstance(body.get("challenge_id"), str)
             or not body["challenge_id"]
         ):
-            return _json(400, {"ok": False, "title": signin.TITLE, "message": BAD_LOGIN_REQUEST})
+            return _refused(400, messages.BAD_LOGIN_REQUEST)
         if self._cookie_lost(request):
-            return _json(403, {"ok": False, "title": signin.TITLE, "message": HTTPS_ONLY})
+            return _refused(403, messages.HTTPS_ONLY)
         result = self._authenticate(request, body["challenge_id"], body["signature"])
         self._audit_login(request, result)
         if not result.ok:
-            return _json(403, {"ok": False, "title": signin.TITLE, "serial": result.serial, "message": result.message})
+            return _refused(403, result.message, serial=result.serial)
         token = self.journal.start_session(
             result.identity["user_id"], result.identity["organization_id"], result.certificate_id
         )
-        response = _json(200, {"ok": True, "redirect": safe_next(body.get("next"))})
+        response = json_response(200, {"ok": True, "redirect": safe_next(body.get("next"))})
         self._set_session_cookie(response, request, token)
         # a CSRF token of the signed-in user: the X-CSRF-Token header of API calls repeats this cookie
         csrf.set_cookie(response, request, csrf.new_token(self.config["SECRET_KEY"], result.identity["user_id"]))
         return response
 
     @http("POST", "/logout")
-    def logout(self, request):
+    def logout(self, request: Request) -> Response:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             try:
@@ -239,25 +217,25 @@ class LoginMixin:
             except NotAuthenticated:
                 user_id = None
             if user_id is not None and not csrf.api_allowed(request, self.config["SECRET_KEY"], user_id):
-                return render("error.html", status=403, active=None, banner=None, message=LOGOUT_REFUSED)
+                return error_page(403, messages.LOGOUT_REFUSED)
             self.journal.end_session(token)
         response = redirect("/login", code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
     @http("POST", "/dev/sign")
-    def dev_sign(self, request):
+    def dev_sign(self, request: Request) -> Response:
         """Dev-only stand-in for the browser plug-in: signs the challenge with the dev test certificate."""
         if not self._dev_login():
-            return _json(404, {"message": "Not found"})
+            return json_response(404, {"message": "Not found"})
         challenge = _json_body(request).get("challenge")
         if not isinstance(challenge, str) or not challenge.isascii():
-            return _json(400, {"message": BAD_LOGIN_REQUEST})
-        return _json(200, {"signature": base64.b64encode(_dev_pki().sign(challenge.encode())).decode()})
+            return json_response(400, {"message": messages.BAD_LOGIN_REQUEST})
+        return json_response(200, {"signature": base64.b64encode(_dev_pki().sign(challenge.encode())).decode()})
 
     # ---------------- helpers ----------------
 
-    def _csrf_ok(self, request):
+    def _csrf_ok(self, request: Request) -> bool:
         header = request.headers.get("X-CSRF-Token")
         cookie = request.cookies.get(csrf.COOKIE)
         return bool(
@@ -268,28 +246,28 @@ class LoginMixin:
             and csrf.same_origin(request)
         )
 
-    def client_address(self, request):
+    def client_address(self, request: Request) -> str:
         """The client's address (behind TRUSTED_PROXIES: from X-Forwarded-For), per /64 for IPv6."""
         trusted = {p.strip() for p in str(self.config.get("TRUSTED_PROXIES") or "").split(",") if p.strip()}
         return throttle.client_key(
             throttle.client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
         )
 
-    def _client(self, request):
+    def _client(self, request: Request) -> str:
         """The client address as a keyed hash: what the audit and the login limits keep, never the address."""
         return address_tag(self.client_address(request), self.config["SECRET_KEY"])
 
-    def _too_many(self, request, serial):
+    def _too_many(self, request: Request, serial: str | None) -> bool:
         limit = int(self.config["LOGIN_ATTEMPTS_PER_MINUTE"])
         return self.journal.count_login_attempts(self._client(request), serial, 60) >= limit
 
-    def _authenticate(self, request, challenge_id, signature):
+    def _authenticate(self, request: Request, challenge_id: str, signature: str) -> signin.LoginResult:
         serial = signin.serial_of(signature)  # bounded: shared.gost refuses oversized parts before parsing them
         if self._too_many(request, serial):
-            return signin.refuse("rate_limited", signin.TOO_MANY, serial)
+            return signin.refuse("rate_limited", messages.LOGIN_TOO_MANY, serial)
         challenge = self.journal.consume_challenge(challenge_id)
         if challenge is None:
-            return signin.refuse("challenge_gone", signin.CHALLENGE_GONE, serial)
+            return signin.refuse("challenge_gone", messages.CHALLENGE_GONE, serial)
         production = self.config.get("OZSP_MODE") == "production"
         grace = timedelta(hours=int(self.config["CRL_GRACE_HOURS"]))
         result = self._verify(signature, challenge, _trust.get(self.journal.trust_material, production), grace)
@@ -301,14 +279,14 @@ class LoginMixin:
             result = self._verify(signature, challenge, fresh, grace)
         return result
 
-    def _verify(self, signature, challenge, store, grace):
+    def _verify(self, signature: str, challenge: str, store: TrustStore, grace: timedelta) -> signin.LoginResult:
         """The signature checked in a thread of its own (the event loop keeps serving), then the directory."""
         checked = tpool.execute(signin.check_signature, signature, challenge, store, None, grace)
         if isinstance(checked, signin.LoginResult):
             return checked
         return signin.decided(self.journal.certificate_owner(checked.issuer, checked.serial_hex), checked.serial_hex)
 
-    def _fetch_crl(self, signature):
+    def _fetch_crl(self, signature: str) -> str | None:
         """Have the journal download the CRL from the signer certificate's distribution points (once a minute per
         CA at most); the certificate's signature was verified before its CRL was looked for."""
         cert = signin.signer_certificate(signature)
@@ -320,7 +298,7 @@ class LoginMixin:
             log.warning("on-demand CRL download failed (%s)", type(exc).__name__)
             return None
 
-    def _audit_login(self, request, result):
+    def _audit_login(self, request: Request, result: signin.LoginResult) -> None:
         user, org = (
             (result.identity.get("user_id"), result.identity.get("organization_id")) if result.ok else (None, None)
         )
@@ -334,15 +312,15 @@ class LoginMixin:
         if not result.ok:
             log.warning("login refused: %s", result.reason)
 
-    def _cookie_secure(self, request):
+    def _cookie_secure(self, request: Request) -> bool:
         mode = str(self.config.get("SESSION_COOKIE_SECURE", "auto")).lower()
         return _https(request) or (mode == "auto" and not _is_loopback(request.host)) or flag(mode)
 
-    def _cookie_lost(self, request):
+    def _cookie_lost(self, request: Request) -> bool:
         """The session cookie would be Secure but the page came over plain http: the browser would drop it."""
         return self._cookie_secure(request) and not _https(request)
 
-    def _set_session_cookie(self, response, request, token):
+    def _set_session_cookie(self, response: Response, request: Request, token: str) -> None:
         secure = self._cookie_secure(request)
         response.set_cookie(
             SESSION_COOKIE,
@@ -358,7 +336,7 @@ class LoginMixin:
 _dev = None
 
 
-def _dev_pki():
+def _dev_pki() -> DevPki:
     global _dev
     if _dev is None:
         from shared.gost.testpki import DevPki
@@ -367,7 +345,7 @@ def _dev_pki():
     return _dev
 
 
-def _json_body(request):
+def _json_body(request: Request) -> Record:
     """The JSON object of a login call; {} for anything else (the caller answers «Запрос на вход повреждён»)."""
     try:
         data = bodies.load_json(request.get_data() or b"{}")

@@ -13,6 +13,10 @@ import random
 import secrets
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL.ImageFont import FreeTypeFont
+from PIL.ImageFont import ImageFont as BitmapFont
+
+Font = FreeTypeFont | BitmapFont
 
 ALPHABET = "23456789"  # no 0/1: too close to О and 7 once distorted
 LENGTH = 5
@@ -20,19 +24,19 @@ WIDTH, HEIGHT = 180, 56
 _fonts = {}
 
 
-def new_answer(length=LENGTH):
+def new_answer(length: int = LENGTH) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 
-def normalize(answer):
+def normalize(answer: str | None) -> str:
     return "".join(ch for ch in (answer or "") if not ch.isspace())
 
 
-def answer_hash(secret, answer):
+def answer_hash(secret: str, answer: str | None) -> str:
     return hmac.new(secret.encode(), f"captcha|{normalize(answer)}".encode(), hashlib.sha256).hexdigest()
 
 
-def _font(size):
+def _font(size: int) -> Font:
     if size not in _fonts:
         try:
             _fonts[size] = ImageFont.load_default(size=size)  # Pillow's bundled scalable font
@@ -41,15 +45,15 @@ def _font(size):
     return _fonts[size]
 
 
-def _glyph(char, rng):
+def _glyph(char: str, rng: random.Random) -> Image.Image:
     size = rng.randint(30, 38)
     font = _font(size)
     tile = Image.new("L", (size + 16, size + 16), 0)
     ImageDraw.Draw(tile).text((8, 4), char, font=font, fill=255, stroke_width=1, stroke_fill=255)
-    return tile.rotate(rng.uniform(-28, 28), resample=Image.BICUBIC, expand=True)
+    return tile.rotate(rng.uniform(-28, 28), resample=Image.Resampling.BICUBIC, expand=True)
 
 
-def _wave(image, rng):
+def _wave(image: Image.Image, rng: random.Random) -> Image.Image:
     """Shift each column up or down along a sine: breaks the straight baseline OCR relies on."""
     amplitude, period, phase = rng.uniform(2.5, 4.5), rng.uniform(40, 70), rng.uniform(0, 2 * math.pi)
     out = Image.new(image.mode, image.size, (255, 255, 255))
@@ -59,7 +63,7 @@ def _wave(image, rng):
     return out
 
 
-def render_png(text, seed=None):
+def render_png(text: str, seed: int | None = None) -> bytes:
     rng = random.Random(seed if seed is not None else secrets.randbits(64))
     image = Image.new("RGB", (WIDTH, HEIGHT), (250, 250, 247))
     draw = ImageDraw.Draw(image)
@@ -87,5 +91,5 @@ def render_png(text, seed=None):
     return buffer.getvalue()
 
 
-def data_uri(png):
+def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()

@@ -13,7 +13,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_LENGTH = 2000
 
 
-def safe_next(value, fallback="/"):
+def safe_next(value: object, fallback: str = "/") -> str:
     """The local path to go to, as the browser will read it; fallback for anything else."""
     if not isinstance(value, str) or len(value) > MAX_LENGTH:
         return fallback

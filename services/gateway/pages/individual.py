@@ -3,85 +3,58 @@
 Handlers stay thin: RPC calls here, what to show in views.py, markup in templates/.
 """
 
-import functools
-from urllib.parse import urlencode
+from collections.abc import Mapping
+from typing import Any
 
 from nameko.web.handlers import http
-from werkzeug import Response
+from werkzeug import Request, Response
 from werkzeug.utils import redirect
 
-from services.gateway import captcha, csrf, ferzl_state, settings, static, throttle, views
-from services.gateway.api import ApiError, NotAuthenticated, api_call, failure_status, json_response
-from services.gateway.templating import render
+from services.gateway import messages, settings
+from services.gateway.needs import Identity, PagesBase, Record
+from services.gateway.pages import captcha, ferzl_state, views
+from services.gateway.web import csrf, static, throttle
+from services.gateway.web.errors import API, PAGE, ApiError, NotAuthenticated, handled
+from services.gateway.web.responses import json_response
+from services.gateway.web.templating import error_page, render
 from shared import clock
 
-CSRF_FAILED = (
-    "Форма устарела или отправлена не со страницы Сервиса ОЗСП. Проверьте введённые данные "
-    "и нажмите «Направить запрос» ещё раз."
-)
-TOO_MANY = "Превышено допустимое число запросов: не более {limit} в минуту. Подождите минуту и направьте запрос снова."
-CAPTCHA_WRONG = "Символы с картинки введены неверно или устарели. Введите символы с новой картинки."
-CAPTCHA_REQUIRED = "Введите символы с картинки."
-FLK_NOTICE = "Запрос не прошёл форматно-логический контроль. Исправьте поля, отмеченные ниже."
-SENT_NOTICE = "Запрос направлен. Его статус показан в сводке ниже и обновляется автоматически."
-NOT_FOUND = "Запрос не найден."
-UNAVAILABLE = "Сервис временно недоступен. Повторите попытку через несколько минут."
-INTERNAL = "Внутренняя ошибка сервиса. Повторите попытку позже."
-CAPTCHA_TOO_OFTEN = "Картинка обновляется слишком часто. Подождите минуту и нажмите «Обновить» снова."
 CAPTCHA_REFRESH_PER_MINUTE = 30
 
 _state_cache = ferzl_state.StateCache()
 _captcha_refreshes = throttle.Window(CAPTCHA_REFRESH_PER_MINUTE)
 
 
-def page(method):
-    """Any failure becomes a Russian error page without details (they go to the masked log)."""
-
-    @functools.wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return method(self, request, *args, **kwargs)
-        except NotAuthenticated:
-            return redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}), code=303)
-        except Exception as exc:
-            status = failure_status(exc, f"page {method.__name__}")
-            return self._error_page(status, UNAVAILABLE if status == 503 else INTERNAL)
-
-    return wrapper
-
-
-class PagesMixin:
-    """Needs from the service: flk, journal and bridge RPC proxies, config, identity(request) and
-    client_address(request) (login.py)."""
+class PagesMixin(PagesBase):
+    """The main page, individual requests and their journal, and the page helpers the group pages share.
+    Needs: needs.PagesNeeds."""
 
     # ---------------- helpers ----------------
 
-    def _settings(self):
+    def _settings(self) -> settings.PageSettings:
         return settings.load(self.config)
 
-    def _banner(self):
+    def _banner(self) -> dict[str, Any] | None:
         return ferzl_state.banner(_state_cache.get(lambda: ferzl_state.ask(self.bridge)))
 
-    def _page(self, name, active, status=200, headers=None, **context):
+    def _page(
+        self, name: str, active: str, status: int = 200, headers: Mapping[str, str] | None = None, **context: Any
+    ) -> Response:
         return render(name, status=status, headers=headers, active=active, banner=self._banner(), **context)
 
-    def _error_page(self, status, message):
-        try:
-            return render("error.html", status=status, active=None, banner=None, message=message)
-        except Exception:
-            return Response(message, status=status, mimetype="text/plain")
-
-    def _new_captcha(self, conf):
+    def _new_captcha(self, conf: settings.PageSettings) -> dict[str, Any]:
         answer = captcha.new_answer()
         image = captcha.data_uri(captcha.render_png(answer))
         captcha_id = self.journal.captcha_issue(captcha.answer_hash(conf.secret_key, answer), conf.captcha_ttl)
         return {"id": captcha_id, "image": image, "answer": answer if conf.captcha_test_mode else None}
 
-    def _summary(self, identity):
+    def _summary(self, identity: Identity) -> list[Record]:
         page = self.journal.list_requests(identity, {"mine": True}, 1, views.SUMMARY_SIZE)
         return views.request_rows(page["items"])
 
-    def _captcha_form(self, request, identity, template, active, status, **context):
+    def _captcha_form(
+        self, request: Request, identity: Identity, template: str, active: str, status: int, **context: Any
+    ) -> Response:
         """A form page with a fresh CAPTCHA and the user's CSRF token (its cookie set when it is new)."""
         conf = self._settings()
         token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
@@ -101,7 +74,15 @@ class PagesMixin:
             csrf.set_cookie(response, request, token)
         return response
 
-    def _form_page(self, request, values, errors=None, notice=None, status=200, sent_id=None):
+    def _form_page(
+        self,
+        request: Request,
+        values: Mapping[str, str],
+        errors: Mapping[str, str] | None = None,
+        notice: str | None = None,
+        status: int = 200,
+        sent_id: int | None = None,
+    ) -> Response:
         identity = self.identity(request)
         rows = self._summary(identity)
         return self._captcha_form(
@@ -123,39 +104,41 @@ class PagesMixin:
     # ---------------- pages ----------------
 
     @http("GET", "/")
-    @page
-    def index_page(self, request):
+    @handled(PAGE)
+    def index_page(self, request: Request) -> Response:
         self.identity(request)  # signed-in users only: anyone else goes to the login page
         return self._page("index.html", "index")
 
     @http("GET", "/individual")
-    @page
-    def individual_form(self, request):
+    @handled(PAGE)
+    def individual_form(self, request: Request) -> Response:
         identity = self.identity(request)
         values = views.blank_form(clock.today())
         source = request.args.get("from", "")
         if source.isdigit():  # «Редактировать»: the form with the parameters of an earlier request
             card = self.journal.get_request(identity, int(source))
             if card is None:
-                return self._error_page(404, NOT_FOUND)
+                return error_page(404, messages.NOT_FOUND)
             values = views.values_from_params(card["params"])
         sent = request.args.get("sent", "")
         return self._form_page(
             request,
             values,
-            notice=SENT_NOTICE if sent.isdigit() else None,
+            notice=messages.SENT_NOTICE if sent.isdigit() else None,
             sent_id=int(sent) if sent.isdigit() else None,
         )
 
     @http("POST", "/individual")
-    @page
-    def individual_submit(self, request):
+    @handled(PAGE)
+    def individual_submit(self, request: Request) -> Response:
         identity, conf = self.identity(request), self._settings()
         values = views.posted_values(request.form)
         if not csrf.check(request, conf.secret_key, identity["user_id"]):
-            return self._form_page(request, values, notice=CSRF_FAILED, status=403)
+            return self._form_page(request, values, notice=messages.CSRF_FAILED, status=403)
         if self.journal.count_recent_requests(identity, 60) >= conf.submit_limit:
-            return self._form_page(request, values, notice=TOO_MANY.format(limit=conf.submit_limit), status=429)
+            return self._form_page(
+                request, values, notice=messages.SUBMIT_TOO_MANY.format(limit=conf.submit_limit), status=429
+            )
         checked = self.flk.check_request(values)
         errors = views.field_errors(checked["errors"])
         answer = request.form.get("captcha", "")
@@ -163,24 +146,24 @@ class PagesMixin:
             request.form.get("captcha_id", ""), captcha.answer_hash(conf.secret_key, answer)
         )
         if not passed:
-            errors["captcha"] = CAPTCHA_WRONG if captcha.normalize(answer) else CAPTCHA_REQUIRED
+            errors["captcha"] = messages.CAPTCHA_WRONG if captcha.normalize(answer) else messages.CAPTCHA_REQUIRED
         if errors:
-            notice = FLK_NOTICE if not checked["ok"] else None
+            notice = messages.FLK_NOTICE if not checked["ok"] else None
             return self._form_page(request, values, errors=errors, notice=notice, status=422)
         created = self.journal.create_request(identity, checked["normalized"])
         return redirect(f"/individual?sent={created['id']}", code=303)
 
     @http("GET", "/individual/captcha")
-    @api_call
-    def individual_captcha(self, request):
+    @handled(API)
+    def individual_captcha(self, request: Request) -> Response:
         """«Обновить»: a new CAPTCHA as JSON, for the form's script. Signed-in users only: an anonymous hit makes
         no picture and no database row, and each address (or user) gets CAPTCHA_REFRESH_PER_MINUTE a minute."""
         try:
-            key = ("user", self.identity(request)["user_id"])
+            key: tuple[str, int | str] = ("user", self.identity(request)["user_id"])
         except NotAuthenticated:
             key = ("address", self.client_address(request))
         if not _captcha_refreshes.hit(key):
-            raise ApiError(429, "too_many", CAPTCHA_TOO_OFTEN)
+            raise ApiError(429, "too_many", messages.CAPTCHA_TOO_OFTEN)
         if key[0] == "address":
             raise NotAuthenticated()
         challenge = self._new_captcha(self._settings())
@@ -188,17 +171,17 @@ class PagesMixin:
         return json_response(200, {"id": challenge["id"], "image": challenge["image"]}, headers=headers)
 
     @http("GET", "/individual/summary")
-    @page
-    def individual_summary(self, request):
+    @handled(PAGE)
+    def individual_summary(self, request: Request) -> Response:
         rows = self._summary(self.identity(request))
         return render("_summary.html", rows=rows, pending=views.any_pending(rows))
 
     @http("GET", "/individual/<int:request_id>")
-    @page
-    def individual_card(self, request, request_id):
+    @handled(PAGE)
+    def individual_card(self, request: Request, request_id: int) -> Response:
         card = self.journal.get_request(self.identity(request), request_id)
         if card is None:
-            return self._error_page(404, NOT_FOUND)
+            return error_page(404, messages.NOT_FOUND)
         view = views.card_view(card)
         expanded = request.args.get("attachments") == "all"
         if request.args.get("part") == "card":  # the live refresh of a card still waiting for ФЕРЗЛ
@@ -206,8 +189,8 @@ class PagesMixin:
         return self._page("card.html", "card", card=view, expanded=expanded)
 
     @http("GET", "/journal")
-    @page
-    def journal_page(self, request):
+    @handled(PAGE)
+    def journal_page(self, request: Request) -> Response:
         query = views.journal_query(request.args)
         result = None
         if not query["errors"]:
@@ -226,5 +209,5 @@ class PagesMixin:
         )
 
     @http("GET", "/static/<path:name>")
-    def static_file(self, request, name):
+    def static_file(self, request: Request, name: str) -> Response:
         return static.response(request, name)

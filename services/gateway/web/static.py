@@ -6,12 +6,14 @@ URLs carry a content hash (?v=...); a request with the current hash may be cache
 import hashlib
 import os
 
-from werkzeug import Response
+from werkzeug import Request, Response
 from werkzeug.security import safe_join
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OWN = os.path.join(HERE, "static")
-NODE_MODULES = os.path.join(os.path.dirname(os.path.dirname(HERE)), "node_modules")
+from services.gateway import messages
+
+GATEWAY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OWN = os.path.join(GATEWAY, "static")
+NODE_MODULES = os.path.join(os.path.dirname(os.path.dirname(GATEWAY)), "node_modules")
 
 # URL name -> path inside node_modules: only what the pages use.
 VENDOR = {
@@ -34,7 +36,7 @@ YEAR = 365 * 24 * 3600
 _cache: dict[str, tuple[bytes, str]] = {}  # name -> (bytes, version); the files do not change while a process runs
 
 
-def path_of(name):
+def path_of(name: str) -> str | None:
     if name in VENDOR:
         return os.path.join(NODE_MODULES, VENDOR[name])
     if name.startswith("vendor/"):
@@ -42,7 +44,7 @@ def path_of(name):
     return safe_join(OWN, name)
 
 
-def load(name):
+def load(name: str) -> tuple[bytes, str] | None:
     """(content, version) or None when the file does not exist or is not served."""
     if name in _cache:
         return _cache[name]
@@ -55,19 +57,19 @@ def load(name):
     return _cache[name]
 
 
-def url(name):
+def url(name: str) -> str:
     found = load(name)
     return f"/static/{name}?v={found[1]}" if found else f"/static/{name}"
 
 
-def available(name):
+def available(name: str) -> bool:
     return load(name) is not None
 
 
-def response(request, name):
+def response(request: Request, name: str) -> Response:
     found = load(name)
     if found is None:
-        return Response("Файл не найден.", status=404, mimetype="text/plain")
+        return Response(messages.FILE_NOT_FOUND, status=404, mimetype="text/plain")
     content, version = found
     resp = Response(content, content_type=CONTENT_TYPES[os.path.splitext(name)[1]])
     if request.args.get("v") == version:

@@ -1,9 +1,12 @@
 """What the pages show, as plain data: form fields, card sections, journal filters, paging. No nameko here."""
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from services.gateway.api import COMBINED_FIO
+from services.gateway import messages
+from services.gateway.needs import Record
 from shared import clock
 from shared import params as P
 from shared.dictionaries.f011 import dul_type_choices
@@ -23,12 +26,12 @@ POLICY_CHOICES = [NONE_CHOICE] + [(code, POLICY_TYPES[code]) for code in REQUEST
 DUL_CHOICES = [NONE_CHOICE] + [(str(code), f"{name} ({code})") for code, name in dul_type_choices()]
 
 
-def _field(name, label_text, kind="text", **attrs):
+def _field(name: str, label_text: str, kind: str = "text", **attrs: Any) -> dict[str, Any]:
     return {"name": name, "label": label_text, "kind": kind, "attrs": attrs}
 
 
 # Fieldsets in the manual's order of fields; legends use the manual's terms (§4.1).
-FORM_GROUPS = (
+FORM_GROUPS: tuple[dict[str, Any], ...] = (
     {
         "legend": "Сведения о лице",
         "fields": (
@@ -73,7 +76,7 @@ NAME_FIELD = _field(
 FIELD_LABELS = {f["name"]: f["label"] for g in FORM_GROUPS for f in g["fields"]} | {"name": NAME_FIELD["label"]}
 
 
-def dash_date(value):
+def dash_date(value: object) -> str:
     """date or ISO text -> 'ДД-ММ-ГГГГ' (the form's input format)."""
     if not value:
         return ""
@@ -84,31 +87,32 @@ def dash_date(value):
     return parsed.strftime("%d-%m-%Y")
 
 
-def blank_form(today):
+def blank_form(today: date) -> dict[str, str]:
     values = {f: "" for f in P.FIELDS}
     values["as_of"] = dash_date(today)
     return values
 
 
-def posted_values(form):
+def posted_values(form: Mapping[str, str]) -> dict[str, str]:
     """The 16 fields as typed (kept as they are, to be shown again beside ФЛК's messages)."""
     return {f: (form.get(f) or "")[:200] for f in P.FIELDS}
 
 
-def values_from_params(params):
+def values_from_params(params: Mapping[str, Any] | None) -> dict[str, str]:
     """A stored request's normalised parameters -> what the form shows («Редактировать»)."""
-    values = {f: "" if (params or {}).get(f) is None else str(params[f]) for f in P.FIELDS}
+    params = params or {}
+    values = {f: "" if params.get(f) is None else str(params[f]) for f in P.FIELDS}
     for f in DATE_FIELDS:
         values[f] = dash_date(values[f])
     values["snils"] = P.format_snils(values["snils"]) or ""
     return values
 
 
-def field_errors(errors):
+def field_errors(errors: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
     """ФЛК's [{field, message}] -> {field: message}; several messages of one field are joined."""
-    out = {}
+    out: dict[str, str] = {}
     for err in errors or []:
-        field = err.get("field") if err.get("field") in FIELD_LABELS else "_form"
+        field = str(err["field"]) if err.get("field") in FIELD_LABELS else "_form"
         out[field] = f"{out[field]} {err['message']}" if field in out else err["message"]
     return out
 
@@ -116,7 +120,7 @@ def field_errors(errors):
 # ---------------- when ----------------
 
 
-def _moscow(iso):
+def _moscow(iso: object) -> datetime | None:
     if not iso:
         return None
     try:
@@ -126,20 +130,20 @@ def _moscow(iso):
     return clock.to_moscow(moment)
 
 
-def datetime_text(iso, separator="."):
+def datetime_text(iso: object, separator: str = ".") -> str:
     """ISO instant -> 'ДД.ММ.ГГГГ ЧЧ:ММ' in Moscow time ('ДД-ММ-ГГГГ ЧЧ:ММ' with separator '-')."""
     moment = _moscow(iso)
     return moment.strftime(f"%d{separator}%m{separator}%Y %H:%M") if moment else ""
 
 
-def date_text(iso):
+def date_text(iso: str | None) -> str:
     return P.format_date(iso) or ""
 
 
 # ---------------- summary and journal rows ----------------
 
 
-def request_rows(items):
+def request_rows(items: Iterable[Record]) -> list[Record]:
     return [
         {
             "id": i["id"],
@@ -153,23 +157,23 @@ def request_rows(items):
     ]
 
 
-def any_pending(items):
+def any_pending(items: Iterable[Record]) -> bool:
     return any(i["status"] == SENT for i in items)
 
 
 # ---------------- the card (Рисунок 9–11) ----------------
 
 
-def _status(code, dictionary):
+def _status(code: str | None, dictionary: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
     name, description = dictionary.get(code or "", (None, None))
     return {"code": code or "", "name": name, "description": description}
 
 
-def _row(label_text, value=None, status=None):
+def _row(label_text: str, value: str | None = None, status: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {"label": label_text, "value": value or "", "status": status}
 
 
-def policy_rows(policy: Policy):
+def policy_rows(policy: Policy) -> list[dict[str, Any]]:
     return [
         _row("ЕНП", policy.enp),
         _row("Дата начала действия полиса", date_text(policy.date_begin)),
@@ -179,7 +183,7 @@ def policy_rows(policy: Policy):
     ]
 
 
-def smo_rows(policy: Policy):
+def smo_rows(policy: Policy) -> list[dict[str, Any]]:
     return [
         _row("ОКАТО территории ОМС", policy.okato),
         _row("Наименование СМО", policy.smo_name),
@@ -188,7 +192,7 @@ def smo_rows(policy: Policy):
     ]
 
 
-def attachment_rows(item: Attachment):
+def attachment_rows(item: Attachment) -> list[dict[str, Any]]:
     return [
         _row("Статус прикрепления", status=_status(item.status, ATTACHMENT_STATUSES)),
         _row("Код МО прикрепления", item.mo_code),
@@ -197,7 +201,7 @@ def attachment_rows(item: Attachment):
     ]
 
 
-def card_view(card):
+def card_view(card: Record) -> dict[str, Any]:
     answer = as_answer(card.get("answer"))
     policy = answer.policy if answer else None
     attachments = [attachment_rows(a) for a in answer.attachments] if answer else []
@@ -224,14 +228,12 @@ def card_view(card):
 # ---------------- the journal's filters (§6, Рисунок 17–18) ----------------
 
 STATUS_CHOICES = [("", "Все")] + [(s, label(s)) for s in STATUSES]
-PERIOD_FORMAT = "Укажите период в формате ДД.ММ.ГГГГ – ДД.ММ.ГГГГ или одну дату ДД.ММ.ГГГГ."
-PERIOD_RANGE = "Укажите даты периода с 01.01.1900 по 31.12.2099."
 PERIOD_EARLIEST, PERIOD_LATEST = date(1900, 1, 1), date(2099, 12, 31)
 _DATE_IN_TEXT = re.compile(r"(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})")
 _PERIOD_REST = re.compile(r"[\s\-–—]*")
 
 
-def parse_period(text):
+def parse_period(text: str | None) -> tuple[date | None, date | None, str | None]:
     """'01.06.2026 – 30.06.2026' or one date -> (date_from, date_to, None), or (None, None, message)."""
     text = (text or "").strip()
     if not text:
@@ -239,28 +241,28 @@ def parse_period(text):
     found = list(_DATE_IN_TEXT.finditer(text))
     rest = _DATE_IN_TEXT.sub("", text)
     if not 1 <= len(found) <= 2 or not _PERIOD_REST.fullmatch(rest):
-        return None, None, PERIOD_FORMAT
+        return None, None, messages.PERIOD_FORMAT
     try:
         dates = [date(int(m.group(3)), int(m.group(2)), int(m.group(1))) for m in found]
     except ValueError:
-        return None, None, PERIOD_FORMAT
+        return None, None, messages.PERIOD_FORMAT
     if not PERIOD_EARLIEST <= min(dates) <= max(dates) <= PERIOD_LATEST:
-        return None, None, PERIOD_RANGE
+        return None, None, messages.PERIOD_RANGE
     return min(dates), max(dates), None
 
 
-def period_text(date_from, date_to):
-    if not date_from:
+def period_text(date_from: date | None, date_to: date | None) -> str:
+    if not date_from or not date_to:
         return ""
     first, last = date_from.strftime("%d.%m.%Y"), date_to.strftime("%d.%m.%Y")
     return first if first == last else f"{first} – {last}"
 
 
-def _month_end(day):
+def _month_end(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-def quick_ranges(today):
+def quick_ranges(today: date) -> list[tuple[str, date, date]]:
     """The quick choices beside the calendar (Рисунок 18): [(label, first, last)]."""
     month_start = today.replace(day=1)
     previous_end = month_start - timedelta(days=1)
@@ -274,7 +276,7 @@ def quick_ranges(today):
     ]
 
 
-def journal_query(args):
+def journal_query(args: Mapping[str, str]) -> dict[str, Any]:
     """Query string of the journal page -> {filters, form (values to show), errors, page, searching}."""
     values = {
         "period": (args.get("period") or "").strip()[:60],
@@ -285,12 +287,12 @@ def journal_query(args):
     date_from, date_to, message = parse_period(values["period"])
     if message:
         errors["period"] = message
-    elif date_from:
+    elif date_from and date_to:
         filters["date_from"], filters["date_to"] = date_from.isoformat(), date_to.isoformat()
         values["period"] = period_text(date_from, date_to)
     if values["fio"]:
         if len(values["fio"].split()) > 1:
-            errors["fio"] = COMBINED_FIO
+            errors["fio"] = messages.COMBINED_FIO
         else:
             filters["fio"] = values["fio"]
     if values["status"] in STATUSES:
@@ -306,14 +308,14 @@ def journal_query(args):
     }
 
 
-def page_number(args):
+def page_number(args: Mapping[str, str]) -> int:
     try:
         return max(1, min(int(args.get("page") or 1), 100000))
     except ValueError:
         return 1
 
 
-def journal_listing(result):
+def journal_listing(result: Record | None) -> tuple[list[Record], dict[str, Any] | None]:
     """A journal page of journal.list_requests -> (rows, paging); (None, None) when nothing was asked."""
     if not result:
         return [], None
@@ -321,7 +323,7 @@ def journal_listing(result):
     return rows, pager(result["page"], result["per_page"], result["total"], result.get("total_exact", True), len(rows))
 
 
-def pager(page, per_page, total, exact=True, shown=None):
+def pager(page: int, per_page: int, total: int, exact: bool = True, shown: int | None = None) -> dict[str, Any]:
     """Paging model: the shown range and numbered links around the current page.
 
     When the journal capped its count (exact=False), pages go on as long as a page comes back full."""
@@ -332,7 +334,8 @@ def pager(page, per_page, total, exact=True, shown=None):
     if not exact:
         last = max(last, page)
     numbers = sorted({1, *range(max(1, page - 2), min(last, page + 2) + 1)} | ({last} if exact else set()))
-    links, previous = [], 0
+    links: list[int | None] = []
+    previous = 0
     for n in numbers:
         if n - previous > 1:
             links.append(None)  # a gap: «…»
@@ -365,13 +368,13 @@ GROUP_NAME_FIELD = _field(
 )
 
 
-def group_journal_query(args, today):
+def group_journal_query(args: Mapping[str, str], today: date) -> dict[str, Any]:
     """The group journal shows the last 30 days unless another period is chosen (manual §5.3).
 
     -> {filters, form, errors, page, searching}, shaped like journal_query for the shared templates."""
     typed = (args.get("period") or "").strip()[:60]
     date_from, date_to, message = parse_period(typed)
-    if not date_from:
+    if not date_from or not date_to:
         date_from, date_to = today - timedelta(days=GROUP_JOURNAL_DAYS - 1), today
     errors = {"period": message} if message else {}
     filters = {} if message else {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
@@ -379,7 +382,7 @@ def group_journal_query(args, today):
     return {"filters": filters, "form": form, "errors": errors, "page": page_number(args), "searching": bool(typed)}
 
 
-def group_rows(items):
+def group_rows(items: Iterable[Record]) -> list[Record]:
     """Groups as the journal shows them (Рисунок 15): counters, status, progress, whether it can be exported."""
     rows = []
     for g in items:
@@ -401,12 +404,12 @@ def group_rows(items):
     return rows
 
 
-def any_group_pending(result, rows):
+def any_group_pending(result: Record, rows: Iterable[Record]) -> bool:
     """Still processing: a shown group, or any group of the organisation (journal.list_groups in_progress)."""
     return bool(result.get("in_progress")) or any(not r["finished"] for r in rows)
 
 
-def flk_rows(errors):
+def flk_rows(errors: Iterable[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
     """ФЛК errors of a file (line, column, message) for the page and its CSV; file-level ones have no line."""
     return [
         {"line": e.get("line") or "", "field": e.get("field") or "", "message": e.get("message") or ""}

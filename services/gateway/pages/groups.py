@@ -2,32 +2,42 @@
 
 Handlers stay thin: the upload itself is GroupsApiMixin.submit_group, the files its export_response."""
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from nameko.web.handlers import http
-from werkzeug import Response
+from werkzeug import Request, Response
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import redirect
 
-from services.gateway import captcha, csrf, exports, flk_report, groups_api, views
-from services.gateway.api import CSRF_REFUSED, ApiError, api_call, json_response
-from services.gateway.groups_api import FILE_TOO_BIG, GROUP_NOT_FOUND, upload_form
-from services.gateway.pages import CAPTCHA_REQUIRED, CAPTCHA_WRONG, CSRF_FAILED, page
-from services.gateway.templating import render
+from services.gateway import messages
+from services.gateway.api import groups as groups_api
+from services.gateway.api.groups import upload_form
+from services.gateway.files import exports, flk_report
+from services.gateway.needs import GroupPagesBase, Identity, Record
+from services.gateway.pages import captcha, views
+from services.gateway.settings import PageSettings
+from services.gateway.web import csrf
+from services.gateway.web.errors import API, PAGE, ApiError, handled
+from services.gateway.web.responses import json_response
+from services.gateway.web.templating import error_page, render
 from shared import clock
 
-FLK_NOTICE = "Исправьте поля, отмеченные ниже, и выберите файл снова."
-REPORT_INVALID = "Список ошибок устарел или повреждён. Загрузите файл снова, чтобы получить новый список."
-ERRORS_FILENAME = "Ошибки ФЛК"
 
-
-class GroupPagesMixin:
-    """Needs from the service: PagesMixin's helpers (_page, _captcha_form, _settings, _error_page),
-    GroupsApiMixin's submit_group and export_response, the journal RPC proxy, identity(request)."""
+class GroupPagesMixin(GroupPagesBase):
+    """Needs: needs.GroupPagesNeeds (PagesMixin's page helpers, GroupsApiMixin's upload and export)."""
 
     # ---------------- upload (Рисунок 12) and the ФЛК result (Рисунок 14) ----------------
 
-    def _upload_page(self, request, name="", errors=None, notice=None, status=200):
+    def _upload_page(
+        self,
+        request: Request,
+        name: str = "",
+        errors: Mapping[str, str] | None = None,
+        notice: str | None = None,
+        status: int = 200,
+    ) -> Response:
         return self._captcha_form(
             request,
             self.identity(request),
@@ -39,33 +49,33 @@ class GroupPagesMixin:
             notice=notice,
             name_field=views.GROUP_NAME_FIELD,
             max_bytes=groups_api.MAX_UPLOAD,
-            too_big=FILE_TOO_BIG,
+            too_big=messages.FILE_TOO_BIG,
         )
 
     @http("GET", "/group")
-    @page
-    def group_page(self, request):
+    @handled(PAGE)
+    def group_page(self, request: Request) -> Response:
         return self._upload_page(request)
 
     @http("POST", "/group")
-    @page
-    def group_submit(self, request):
+    @handled(PAGE)
+    def group_submit(self, request: Request) -> Response:
         """«Направить запрос»: CSRF, CAPTCHA, then ФЛК of the file; a refused file queues nothing."""
         identity, conf = self.identity(request), self._settings()
         try:
             name, upload, problems = upload_form(request)
         except RequestEntityTooLarge:
-            return self._upload_page(request, errors={"file": FILE_TOO_BIG}, status=413)
+            return self._upload_page(request, errors={"file": messages.FILE_TOO_BIG}, status=413)
         if not csrf.check(request, conf.secret_key, identity["user_id"]):
-            return self._upload_page(request, name, notice=CSRF_FAILED, status=403)
+            return self._upload_page(request, name, notice=messages.CSRF_FAILED, status=403)
         errors = {p["field"]: p["message"] for p in problems}
         answer = request.form.get("captcha", "")
         if not self.journal.captcha_check(
             request.form.get("captcha_id", ""), captcha.answer_hash(conf.secret_key, answer)
         ):
-            errors["captcha"] = CAPTCHA_WRONG if captcha.normalize(answer) else CAPTCHA_REQUIRED
+            errors["captcha"] = messages.CAPTCHA_WRONG if captcha.normalize(answer) else messages.CAPTCHA_REQUIRED
         if errors:
-            return self._upload_page(request, name, errors, notice=FLK_NOTICE, status=422)
+            return self._upload_page(request, name, errors, notice=messages.GROUP_FLK_NOTICE, status=422)
         status, body = self.submit_group(request)
         if status == 202:
             return redirect(
@@ -73,9 +83,11 @@ class GroupPagesMixin:
             )
         if status == 413:
             return self._upload_page(request, name, {"file": body["message"]}, status=413)
-        return self._flk_page(request, identity, conf, name, upload.filename, body)
+        return self._flk_page(request, identity, conf, name, upload.filename if upload else None, body)
 
-    def _flk_page(self, request, identity, conf, name, filename, body):
+    def _flk_page(
+        self, request: Request, identity: Identity, conf: PageSettings, name: str, filename: str | None, body: Record
+    ) -> Response:
         token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
         response = self._page(
             "group_flk.html",
@@ -95,20 +107,20 @@ class GroupPagesMixin:
         return response
 
     @http("POST", "/group/flk-errors.csv")
-    @page
-    def group_flk_errors(self, request):
+    @handled(PAGE)
+    def group_flk_errors(self, request: Request) -> Response:
         """The ФЛК errors of the page, as CSV (the report comes back signed from the page itself)."""
         identity, conf = self.identity(request), self._settings()
         if not csrf.check(request, conf.secret_key, identity["user_id"]):
-            return self._error_page(403, CSRF_FAILED)
+            return error_page(403, messages.CSRF_FAILED)
         errors = flk_report.read(conf.secret_key, identity["user_id"], request.form.get("report"))
         if errors is None:
-            return self._error_page(400, REPORT_INVALID)
+            return error_page(400, messages.REPORT_INVALID)
         return Response(
             flk_report.csv_bytes(errors),
             mimetype="text/csv; charset=utf-8",
             headers={
-                "Content-Disposition": exports.content_disposition(ERRORS_FILENAME, "csv"),
+                "Content-Disposition": exports.content_disposition(flk_report.NAME, "csv"),
                 "Cache-Control": "no-store",
                 "X-Content-Type-Options": "nosniff",
             },
@@ -117,11 +129,12 @@ class GroupPagesMixin:
     # ---------------- the journal of group requests (Рисунок 15) ----------------
 
     @http("GET", "/group/journal")
-    @page
-    def group_journal_page(self, request):
+    @handled(PAGE)
+    def group_journal_page(self, request: Request) -> Response:
         identity, today = self.identity(request), clock.today()
         query = views.group_journal_query(request.args, today)
-        result, rows = None, []
+        result: Record | None = None
+        rows: list[Record] = []
         if not query["errors"]:
             result = self.journal.list_groups(
                 identity,
@@ -134,11 +147,11 @@ class GroupPagesMixin:
         live = {"page": query["page"], "part": "table"} | (
             {"period": query["form"]["period"]} if query["searching"] else {}
         )
-        context = {
+        context: dict[str, Any] = {
             "query": query,
             "rows": rows,
             "journal_url": "/group/journal",
-            "pending": bool(result) and views.any_group_pending(result, rows),
+            "pending": result is not None and views.any_group_pending(result, rows),
             "paging": views.pager(result["page"], result["per_page"], result["total"], True, len(rows))
             if result
             else None,
@@ -154,7 +167,7 @@ class GroupPagesMixin:
             **context,
         )
 
-    def _created_notice(self, identity, args):
+    def _created_notice(self, identity: Identity, args: Mapping[str, str]) -> Record | None:
         created = args.get("created", "")
         group = self.journal.get_group(identity, int(created)) if created.isdigit() else None
         if group is None:
@@ -165,13 +178,13 @@ class GroupPagesMixin:
     # ---------------- one group (Рисунок 16) and its files ----------------
 
     @http("GET", "/group/<int:group_id>")
-    @page
-    def group_requests_page(self, request, group_id):
+    @handled(PAGE)
+    def group_requests_page(self, request: Request, group_id: int) -> Response:
         """The group's requests with the individual journal's filters (§6); each row opens the request card."""
         identity = self.identity(request)
         group = self.journal.get_group(identity, group_id)
         if group is None:
-            return self._error_page(404, GROUP_NOT_FOUND)
+            return error_page(404, messages.GROUP_NOT_FOUND)
         query = views.journal_query(request.args)
         result = None
         if not query["errors"]:
@@ -192,29 +205,23 @@ class GroupPagesMixin:
         )
 
     @http("GET", "/group/<int:group_id>/export.csv")
-    @page
-    def group_export_csv(self, request, group_id):
-        return self._export(request, group_id, "csv")
+    @handled(PAGE)
+    def group_export_csv(self, request: Request, group_id: int) -> Response:
+        return self.export_response(request, group_id, "csv")
 
     @http("GET", "/group/<int:group_id>/export.xlsx")
-    @page
-    def group_export_xlsx(self, request, group_id):
-        return self._export(request, group_id, "xlsx")
-
-    def _export(self, request, group_id, kind):
-        try:
-            return self.export_response(request, group_id, kind)
-        except ApiError as exc:
-            return self._error_page(exc.status, exc.message)
+    @handled(PAGE)
+    def group_export_xlsx(self, request: Request, group_id: int) -> Response:
+        return self.export_response(request, group_id, "xlsx")
 
     # ---------------- «Завершена обработка групповых запросов» (manual §5.3) ----------------
 
     @http("GET", "/group/notices")
-    @api_call
-    def group_notices(self, request):
+    @handled(API)
+    def group_notices(self, request: Request) -> Response:
         """Groups of the user finished since the last call, each announced once; app.js polls it on every page."""
         identity = self.identity(request)
         if not csrf.fetch_ok(request):  # taking notices changes them: never for a page of another origin
-            raise ApiError(403, "csrf", CSRF_REFUSED)
+            raise ApiError(403, "csrf", messages.CSRF_REFUSED)
         notices = self.journal.take_finished_notices(identity)
         return json_response(200, {"notices": [{"id": n["id"], "name": n["name"]} for n in notices]})

@@ -7,6 +7,8 @@ holds codes and dates as the manual shows them (ЕНП and ОГРН must not bec
 
 import re
 import zipfile
+from collections.abc import Iterable
+from typing import IO
 from xml.sax.saxutils import escape
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot carry
@@ -67,11 +69,11 @@ SHEET_START = (
 SHEET_END = "</sheetData></worksheet>"
 
 
-def _text(value):
+def _text(value: str) -> str:
     return escape(_NOT_XML.sub("", value))
 
 
-def _row(number, cells, style=""):
+def _row(number: int, cells: Iterable[object], style: str = "") -> str:
     parts = [f'<row r="{number}">']
     for column, value in zip(_COLUMNS, cells):
         if value not in (None, ""):
@@ -83,7 +85,7 @@ def _row(number, cells, style=""):
     return "".join(parts)
 
 
-def write(out, header, rows, sheet_name):
+def write(out: IO[bytes], header: Iterable[object], rows: Iterable[Iterable[object]], sheet_name: str) -> None:
     """Write a workbook to the binary file `out`: the header in bold on a frozen first row, then `rows`
     (lists of at most 26 cells)."""
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:

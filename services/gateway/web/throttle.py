@@ -4,17 +4,20 @@ are forgotten beyond max_keys. Several gateway processes each count their own hi
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Collection, Hashable
 from ipaddress import ip_address
 
 
 class Window:
     """Fixed one-minute windows per key (any 60 s see at most 2 × limit)."""
 
-    def __init__(self, limit, seconds=60.0, max_keys=20000, clock=time.monotonic):
+    def __init__(
+        self, limit: int, seconds: float = 60.0, max_keys: int = 20000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit, self.seconds, self.max_keys, self.clock = limit, seconds, max_keys, clock
-        self.counts = OrderedDict()  # key -> [window start, hits]
+        self.counts: OrderedDict[Hashable, list[float]] = OrderedDict()  # key -> [window start, hits]
 
-    def hit(self, key, limit=None):
+    def hit(self, key: Hashable, limit: int | None = None) -> bool:
         """Count a hit; False when the key is over its limit in the current window (that hit is refused)."""
         limit = self.limit if limit is None else limit
         now = self.clock()
@@ -30,7 +33,9 @@ class Window:
         return True
 
 
-def client_address(remote_addr, forwarded_for=None, trusted_proxies=()):
+def client_address(
+    remote_addr: str | None, forwarded_for: str | None = None, trusted_proxies: Collection[str] = ()
+) -> str | None:
     """The client's address: the peer's, or behind trusted proxies (TRUSTED_PROXIES) the nearest X-Forwarded-For
     entry that is not one of them. Without trusted proxies the header is ignored (anyone can write it)."""
     if not trusted_proxies or remote_addr not in trusted_proxies:
@@ -41,7 +46,7 @@ def client_address(remote_addr, forwarded_for=None, trusted_proxies=()):
     return hops[-1] if hops else remote_addr
 
 
-def client_key(address):
+def client_key(address: str | None) -> str:
     """The unit a per-address limit counts: the address itself, or its /64 for IPv6 (one host holds a whole /64)."""
     try:
         parsed = ip_address((address or "").strip("[]"))

@@ -1,0 +1,47 @@
+"""JSON API of individual requests (and the health check), mixed into GatewayService."""
+
+from nameko.web.handlers import http
+from werkzeug import Request, Response
+
+from services.gateway import messages
+from services.gateway.api.parsing import parse_list_args, parse_request_fields, require_json, writer
+from services.gateway.needs import ApiBase
+from services.gateway.web.errors import API, ApiError, handled
+from services.gateway.web.responses import json_response
+
+
+class RequestsApiMixin(ApiBase):
+    """Needs: needs.ApiNeeds."""
+
+    @http("GET", "/api/v1/health")
+    @handled(API)
+    def health(self, request: Request) -> Response:
+        return json_response(200, {"gateway": "ok", "flk": self.flk.ping(), "journal": self.journal.ping()})
+
+    @http("POST", "/api/v1/requests")
+    @handled(API)
+    def create_request(self, request: Request) -> Response:
+        identity = writer(self, request)
+        require_json(request)
+        fields = parse_request_fields(request.get_data())
+        checked = self.flk.check_request(fields)
+        if not checked["ok"]:
+            raise ApiError(422, "flk", messages.FLK_FAILED, errors=checked["errors"])
+        created = self.journal.create_request(identity, checked["normalized"])
+        return json_response(
+            201, {**created, "params": checked["normalized"]}, headers={"Location": f"/api/v1/requests/{created['id']}"}
+        )
+
+    @http("GET", "/api/v1/requests/<int:request_id>")
+    @handled(API)
+    def get_request(self, request: Request, request_id: int) -> Response:
+        card = self.journal.get_request(self.identity(request), request_id)
+        if card is None:
+            raise ApiError(404, "not_found", messages.NOT_FOUND)
+        return json_response(200, card)
+
+    @http("GET", "/api/v1/requests")
+    @handled(API)
+    def list_requests(self, request: Request) -> Response:
+        filters, page, per_page = parse_list_args(request.args)
+        return json_response(200, self.journal.list_requests(self.identity(request), filters, page, per_page))
