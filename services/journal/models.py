@@ -4,6 +4,8 @@
 The journal is the database's only owner; the bridge's shared state (ferzl_bucket, ferzl_circuit, ferzl_archive)
 lives in the same database and is written by the bridge's own statements (README, «Layout»)."""
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -36,7 +38,7 @@ metadata = MetaData(
 NOW = text("now()")
 
 
-def _at(name, **kwargs):
+def _at(name: str, **kwargs: Any) -> Column[Any]:
     return Column(name, DateTime(timezone=True), **kwargs)
 
 
