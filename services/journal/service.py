@@ -1,6 +1,6 @@
-"""journal: owner of the service's PostgreSQL tables (README, «Layout»). A thin nameko adapter: every entrypoint
-delegates to a plain module (services.journal.calls by area; dispatch, CRL jobs and the answers intake through
-the per-process objects of services.journal.dependencies). The RPC names and parameters are the contract."""
+"""journal: owner of PostgreSQL but for the bridge's two tables (README, «Layout»). A thin nameko adapter: every
+entrypoint delegates to a plain module (services.journal.calls by area; dispatch, CRL jobs and the answers intake
+through the per-process objects of services.journal.dependencies). The RPC names and parameters are the contract."""
 
 from typing import Any
 
