@@ -1,9 +1,12 @@
 """services.journal.calls.archive on a real PostgreSQL: retention drops old exchanges, batch after batch."""
 
+import pytest
 from sqlalchemy import text
 
 from services.journal import archive
 from services.journal.calls import archive as calls
+
+pytestmark = pytest.mark.integration
 
 
 def test_purge_archive_drops_what_is_older_than_the_retention(quiet_engine, monkeypatch):

@@ -13,6 +13,8 @@ from services.journal.calls import directory as calls
 from shared.gost.testpki import TestPki
 from tests.integration.test_certmail_kit import issue, make_ca
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def world(quiet_engine):

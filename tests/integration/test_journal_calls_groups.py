@@ -2,12 +2,15 @@
 
 import uuid
 
+import pytest
 from sqlalchemy import text
 
 from services.journal import store
 from services.journal.calls import groups as calls
 from shared import clock
 from shared.params import FIELDS
+
+pytestmark = pytest.mark.integration
 
 ME = {"user_id": 1, "organization_id": 1}
 STRANGER = {"user_id": 1, "organization_id": 999_999}

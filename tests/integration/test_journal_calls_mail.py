@@ -3,9 +3,13 @@ from a letter with its refusals as {ok, error}."""
 
 import base64
 
+import pytest
+
 from services.journal.calls import mail as calls
 from tests.integration.test_certmail_journal import ca, letter, user  # noqa: F401 (ca and user are fixtures)
 from tests.integration.test_certmail_kit import issue
+
+pytestmark = pytest.mark.integration
 
 
 def b64(cert):

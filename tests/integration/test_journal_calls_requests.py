@@ -2,9 +2,13 @@
 
 import uuid
 
+import pytest
+
 from services.journal.calls import requests as calls
 from shared import clock
 from shared.params import FIELDS
+
+pytestmark = pytest.mark.integration
 
 ME = {"user_id": 1, "organization_id": 1}  # as the gateway sends it
 STRANGER = {"user_id": 1, "organization_id": 999_999}

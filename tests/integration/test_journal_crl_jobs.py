@@ -5,10 +5,14 @@ import base64
 import logging
 import uuid
 
+import pytest
+
 from services.journal import crl_refresh
 from services.journal.crl_jobs import ASK_SECONDS, CrlJobs
 from shared.gost.testpki import TestPki
 from tests.integration.test_certmail_kit import issue, make_ca
+
+pytestmark = pytest.mark.integration
 
 
 def b64(cert):

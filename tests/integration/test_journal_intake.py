@@ -12,6 +12,8 @@ from services.journal.intake import AWAY_PAUSE, AnswerIntake
 from shared import outage
 from tests.integration.test_journal_answers import create, outcome, states
 
+pytestmark = pytest.mark.integration
+
 AWAY = "postgresql+psycopg2://nobody@127.0.0.1:1/none"
 
 
