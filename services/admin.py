@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 
 DEMO_ORGANIZATION = {"id": 1, "name": 'ГБУЗ МО "ДЕМОНСТРАЦИОННАЯ ПОЛИКЛИНИКА"', "kind": "mo", "registry_code": "509901"}
-DEMO_USER = {
+DEMO_USER: dict[str, Any] = {
     "id": 1,
     "organization_id": 1,
     "surname": "ДЕМОНСТРАЦИОННЫЙ",

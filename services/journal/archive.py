@@ -9,9 +9,12 @@ it is never logged.
 import base64
 import binascii
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from shared.messages import ArchiveRecord, unpack_archive
 
@@ -19,7 +22,7 @@ log = logging.getLogger(__name__)
 PURGE_BATCH = 5000
 
 
-def store(conn, records):
+def store(conn: Connection, records: list[dict[str, Any]] | None) -> int:
     """Insert archive records (shared.messages.ArchiveRecord); one of an unknown shape is skipped (logged).
     Returns how many were stored."""
     rows = []
@@ -47,11 +50,11 @@ def store(conn, records):
     return len(rows)
 
 
-def for_request(conn, request_id):
+def for_request(conn: Connection, request_id: int | str) -> list[dict[str, Any]]:
     """Every exchange that concerned a request, oldest first: at, operation, http_status, duration_ms,
     persons (how many requests the call carried), note (why an attempt was repeated, or None), request and
     response (bytes)."""
-    rows = (
+    rows: Sequence[bytes] = (
         conn.execute(
             text("SELECT content FROM ferzl_archive WHERE request_ids @> ARRAY[CAST(:id AS bigint)] ORDER BY at, id"),
             {"id": int(request_id)},
@@ -78,7 +81,7 @@ def for_request(conn, request_id):
     return sorted(found, key=lambda e: e["at"])
 
 
-def purge(conn, days, batch=PURGE_BATCH):
+def purge(conn: Connection, days: int, batch: int = PURGE_BATCH) -> int:
     """Delete up to `batch` records older than `days`; returns how many (call again while it is `batch`)."""
     return conn.execute(
         text(

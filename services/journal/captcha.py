@@ -9,11 +9,12 @@ import hmac
 import uuid
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 MAX_TTL = 3600
 
 
-def issue(conn, answer_hash, ttl_seconds):
+def issue(conn: Connection, answer_hash: str, ttl_seconds: int | str) -> str:
     """Store a hashed answer; returns the CAPTCHA id (a random UUID). Expired rows are dropped on the way."""
     ttl = max(1, min(int(ttl_seconds), MAX_TTL))
     conn.execute(text("DELETE FROM captchas WHERE expires_at < now()"))
@@ -28,7 +29,7 @@ def issue(conn, answer_hash, ttl_seconds):
     )
 
 
-def check(conn, captcha_id, answer_hash):
+def check(conn: Connection, captcha_id: str, answer_hash: str | None) -> bool:
     """True when the CAPTCHA exists, has not expired and the hash matches. It is consumed either way."""
     try:
         key = str(uuid.UUID(str(captcha_id)))

@@ -6,14 +6,17 @@ certificates names a distribution point still needs `ozsp directory crl-import`.
 Plain functions: the download and the clock are passed in, so tests need no network beyond a local server."""
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import requests
-from sqlalchemy import text
+from sqlalchemy import Row, text
+from sqlalchemy.engine import Connection, Engine
 from urllib3 import exceptions as u3
 
 from services.journal import directory as D
-from shared.gost import GostError, load_certificate, load_crl
+from shared.gost import Certificate, Crl, GostError, load_certificate, load_crl
 
 log = logging.getLogger(__name__)
 MAX_CRL_BYTES = 50 * 1024 * 1024  # the largest CRLs of accredited CAs are a few MB
@@ -30,10 +33,12 @@ _CAS = text(_CAS_SQL.format(also=""))
 _CAS_NAMED = text(_CAS_SQL.format(also="AND c.subject = :subject"))  # the CAs that may have issued a certificate
 _CERTS = text("SELECT thumbprint, der FROM certificates WHERE issuer = :issuer AND active ORDER BY id DESC LIMIT :n")
 # certificate thumbprint -> its distribution points (parsed once: a certificate never changes)
-_URLS: dict[str, list[str]] = {}
+_URLS: dict[str, tuple[str, ...]] = {}
+Fetch = Callable[[str], bytes]  # url -> the CRL's bytes
+Parse = Callable[[bytes], Crl]
 
 
-def download(url, timeout=30.0, limit=MAX_CRL_BYTES):
+def download(url: str, timeout: float = 30.0, limit: int = MAX_CRL_BYTES) -> bytes:
     """The body of an http(s) GET, at most `limit` bytes; `timeout`: seconds of silence while reading,
     CONNECT_TIMEOUT (at most) to connect. Each download has a connection of its own (refreshes are hours apart:
     nothing is kept alive to go stale); one that breaks after it was made -- reset, closed before the whole CRL
@@ -50,7 +55,7 @@ def download(url, timeout=30.0, limit=MAX_CRL_BYTES):
     return _get(url, timeout, limit)
 
 
-def _get(url, timeout, limit):
+def _get(url: str, timeout: float, limit: int) -> bytes:
     with requests.get(url, timeout=(min(CONNECT_TIMEOUT, timeout), timeout), stream=True) as response:
         response.raise_for_status()
         data = bytearray()
@@ -61,7 +66,7 @@ def _get(url, timeout, limit):
     return bytes(data)
 
 
-def _broke(exc):
+def _broke(exc: Exception) -> bool:
     """True for a connection that broke once made (reset, EOF, broken pipe), not one never made or a timeout."""
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return True
@@ -72,10 +77,11 @@ def _broke(exc):
     return not isinstance(reason, (u3.TimeoutError, TimeoutError))  # u3's: read, connect, refused, name unknown
 
 
-def distribution_points(conn, issuer):
+def distribution_points(conn: Connection, issuer: str) -> list[str]:
     """http(s) URLs named by the newest active certificates of an issuer, in order of first appearance."""
-    urls = []
-    for thumbprint, der in conn.execute(_CERTS, {"issuer": issuer, "n": CERTS_PER_CA}).all():
+    urls: list[str] = []
+    rows: Sequence[Any] = conn.execute(_CERTS, {"issuer": issuer, "n": CERTS_PER_CA}).all()
+    for thumbprint, der in rows:
         found = _URLS.get(thumbprint)
         if found is None:
             try:
@@ -89,7 +95,9 @@ def distribution_points(conn, issuer):
     return urls
 
 
-def refresh(engine, fetch=download, now=None, parse=load_crl):
+def refresh(
+    engine: Engine, fetch: Fetch = download, now: datetime | None = None, parse: Parse = load_crl
+) -> dict[int, str]:
     """One pass over the active CAs -> {ca_id: "stored" | "current" | "no_urls" | "failed"}."""
     now = now or datetime.now(UTC)
     with engine.connect() as conn:
@@ -108,7 +116,9 @@ def refresh(engine, fetch=download, now=None, parse=load_crl):
     return results
 
 
-def fetch_for(engine, cert, fetch=lambda url: download(url, timeout=10.0), parse=load_crl):
+def fetch_for(
+    engine: Engine, cert: Certificate, fetch: Fetch = lambda url: download(url, timeout=10.0), parse: Parse = load_crl
+) -> str:
     """At once, the CRL of the active CA that issued `cert`, from the certificate's own distribution points (a
     letter's or a login's certificate under a CA whose CRL is missing or stale; someone waits, so 10 s a
     download at most) -> "stored" | "current" | "failed" |
@@ -123,7 +133,7 @@ def fetch_for(engine, cert, fetch=lambda url: download(url, timeout=10.0), parse
     return _refresh_one(engine, row, list(cert.crl_urls), fetch, parse)
 
 
-def _refresh_one(engine, row, urls, fetch, parse):
+def _refresh_one(engine: Engine, row: Row[Any], urls: list[str], fetch: Fetch, parse: Parse) -> str:
     ca = load_certificate(bytes(row.der))
     for url in urls:
         try:

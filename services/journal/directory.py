@@ -5,8 +5,13 @@ import hashlib
 import json
 import secrets
 import string
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from shared.gost import Certificate, Crl
 
 WEB_ROLE = "web"
 CHALLENGE_ALPHABET = string.ascii_letters + string.digits
@@ -16,7 +21,14 @@ class DirectoryError(ValueError):
     """A refused directory change; the message is Russian and shown to the administrator."""
 
 
-def audit(conn, action, object_id=None, details=None, user_id=None, organization_id=None):
+def audit(
+    conn: Connection,
+    action: str,
+    object_id: Any = None,
+    details: dict[str, Any] | None = None,
+    user_id: int | None = None,
+    organization_id: int | None = None,
+) -> None:
     conn.execute(
         text(
             "INSERT INTO audit (user_id, organization_id, action, object_id, details) "
@@ -35,10 +47,17 @@ def audit(conn, action, object_id=None, details=None, user_id=None, organization
 # --- organisations and users -------------------------------------------------------------------------
 
 
-def add_organization(conn, name, kind, registry_code=None, ogrn=None, actor=None):
+def add_organization(
+    conn: Connection,
+    name: str,
+    kind: str,
+    registry_code: str | None = None,
+    ogrn: str | None = None,
+    actor: str | None = None,
+) -> int:
     if kind not in ("mo", "smo", "tfoms"):
         raise DirectoryError("Вид организации: mo (МО), smo (СМО) или tfoms (ТФОМС).")
-    org_id = conn.execute(
+    org_id: int = conn.execute(
         text("INSERT INTO organizations (name, kind, registry_code, ogrn) VALUES (:n, :k, :c, :g) RETURNING id"),
         {"n": name.strip(), "k": kind, "c": registry_code, "g": ogrn},
     ).scalar_one()
@@ -46,26 +65,26 @@ def add_organization(conn, name, kind, registry_code=None, ogrn=None, actor=None
     return org_id
 
 
-def set_organization_active(conn, org_id, active, actor=None):
+def set_organization_active(conn: Connection, org_id: int, active: bool, actor: str | None = None) -> None:
     _update_one(conn, "organizations", org_id, active, "Организация")
     audit(conn, "directory.organization." + ("activate" if active else "deactivate"), org_id, {"actor": actor})
 
 
 def add_user(
-    conn,
-    organization_id,
-    surname,
-    first_name,
-    patronymic=None,
-    snils=None,
-    position=None,
-    roles=(WEB_ROLE,),
-    emails=(),
-    actor=None,
-):
+    conn: Connection,
+    organization_id: int,
+    surname: str,
+    first_name: str,
+    patronymic: str | None = None,
+    snils: str | None = None,
+    position: str | None = None,
+    roles: Sequence[str] = (WEB_ROLE,),
+    emails: Sequence[str] = (),
+    actor: str | None = None,
+) -> int:
     if not conn.execute(text("SELECT 1 FROM organizations WHERE id = :o"), {"o": organization_id}).first():
         raise DirectoryError(f"Организация {organization_id} не найдена в справочнике абонентов.")
-    user_id = conn.execute(
+    user_id: int = conn.execute(
         text(
             "INSERT INTO users (organization_id, surname, first_name, patronymic, snils, position, roles) "
             "VALUES (:o, :s, :f, :p, :snils, :pos, :roles) RETURNING id"
@@ -86,12 +105,12 @@ def add_user(
     return user_id
 
 
-def set_user_active(conn, user_id, active, actor=None):
+def set_user_active(conn: Connection, user_id: int, active: bool, actor: str | None = None) -> None:
     _update_one(conn, "users", user_id, active, "Пользователь")
     audit(conn, "directory.user." + ("activate" if active else "deactivate"), user_id, {"actor": actor})
 
 
-def add_email(conn, user_id, email, actor=None):
+def add_email(conn: Connection, user_id: int, email: str | None, actor: str | None = None) -> None:
     email = (email or "").strip().lower()
     if "@" not in email or " " in email:
         raise DirectoryError(f"Неверный адрес электронной почты: {email!r}.")
@@ -105,7 +124,7 @@ def add_email(conn, user_id, email, actor=None):
     audit(conn, "directory.email.add", user_id, {"actor": actor, "email": email})
 
 
-def _update_one(conn, table, row_id, active, what):
+def _update_one(conn: Connection, table: str, row_id: int, active: bool, what: str) -> None:
     done = conn.execute(
         text(f"UPDATE {table} SET active = :a, updated_at = now() WHERE id = :id"), {"a": bool(active), "id": row_id}
     ).rowcount
@@ -113,7 +132,7 @@ def _update_one(conn, table, row_id, active, what):
         raise DirectoryError(f"{what} {row_id} не найден(а) в справочнике абонентов.")
 
 
-def _digits(value):
+def _digits(value: str | None) -> str | None:
     digits = "".join(ch for ch in (value or "") if ch.isdigit())
     return digits or None
 
@@ -121,7 +140,9 @@ def _digits(value):
 # --- certificates, CAs, CRLs -------------------------------------------------------------------------
 
 
-def add_certificate(conn, user_id, cert, source="admin", actor=None):
+def add_certificate(
+    conn: Connection, user_id: int, cert: Certificate, source: str = "admin", actor: str | None = None
+) -> int:
     """Register a parsed shared.gost Certificate for a user; earlier certificates stay."""
     if not conn.execute(text("SELECT 1 FROM users WHERE id = :u"), {"u": user_id}).first():
         raise DirectoryError(f"Пользователь {user_id} не найден в справочнике абонентов.")
@@ -156,10 +177,12 @@ def add_certificate(conn, user_id, cert, source="admin", actor=None):
     return row.id
 
 
-def certificate_by_serial(conn, serial_hex):
+def certificate_by_serial(conn: Connection, serial_hex: str | None) -> int:
     """The record id of the certificate with this serial (hex, as `list` and the login refusal show it)."""
     serial = (serial_hex or "").strip().upper().replace(":", "").replace(" ", "")
-    ids = conn.execute(text("SELECT id FROM certificates WHERE upper(serial_hex) = :s"), {"s": serial}).scalars().all()
+    ids: Sequence[int] = (
+        conn.execute(text("SELECT id FROM certificates WHERE upper(serial_hex) = :s"), {"s": serial}).scalars().all()
+    )
     if not ids:
         raise DirectoryError(f"Сертификат s/n {serial} не найден в справочнике абонентов.")
     if len(ids) > 1:
@@ -167,7 +190,7 @@ def certificate_by_serial(conn, serial_hex):
     return ids[0]
 
 
-def set_certificate_active(conn, cert_id, active, actor=None):
+def set_certificate_active(conn: Connection, cert_id: int, active: bool, actor: str | None = None) -> int:
     """Withdraw a certificate from the directory (or return it); withdrawing ends its live sessions at once.
     -> the number of sessions ended."""
     row = conn.execute(
@@ -194,8 +217,8 @@ def set_certificate_active(conn, cert_id, active, actor=None):
     return ended
 
 
-def import_ca(conn, cert, actor=None):
-    ca_id = conn.execute(
+def import_ca(conn: Connection, cert: Certificate, actor: str | None = None) -> int:
+    ca_id: int = conn.execute(
         text(
             "INSERT INTO cas (subject, serial_hex, thumbprint, not_before, not_after, der) "
             "VALUES (:s, :n, :t, :nb, :na, :der) ON CONFLICT (thumbprint) DO UPDATE SET active = true RETURNING id"
@@ -218,11 +241,12 @@ def import_ca(conn, cert, actor=None):
     return ca_id
 
 
-def import_crl(conn, crl, actor=None):
+def import_crl(conn: Connection, crl: Crl, actor: str | None = None) -> int:
     """Store a CRL under the CA whose key signed it."""
     from shared.gost import load_certificate
 
-    for ca_id, der in conn.execute(text("SELECT id, der FROM cas WHERE active")).all():
+    cas: Sequence[Any] = conn.execute(text("SELECT id, der FROM cas WHERE active")).all()
+    for ca_id, der in cas:
         if crl.is_issued_by(load_certificate(bytes(der))):
             return store_crl(conn, ca_id, crl, actor)
     raise DirectoryError(
@@ -230,9 +254,9 @@ def import_crl(conn, crl, actor=None):
     )
 
 
-def store_crl(conn, ca_id, crl, actor=None, source=None):
+def store_crl(conn: Connection, ca_id: int, crl: Crl, actor: str | None = None, source: str | None = None) -> int:
     """Store a CRL already checked against CA ca_id; -> the record id."""
-    crl_id = conn.execute(
+    crl_id: int = conn.execute(
         text("INSERT INTO crls (ca_id, this_update, next_update, der) VALUES (:c, :t, :n, :der) RETURNING id"),
         {"c": ca_id, "t": crl.this_update, "n": crl.next_update, "der": crl.der},
     ).scalar_one()
@@ -241,7 +265,7 @@ def store_crl(conn, ca_id, crl, actor=None, source=None):
     return crl_id
 
 
-def trust_material(conn):
+def trust_material(conn: Connection) -> dict[str, list[bytes]]:
     """DER of every active CA and of the newest CRL of each: what the verifier trusts."""
     cas = [bytes(r[0]) for r in conn.execute(text("SELECT der FROM cas WHERE active ORDER BY id")).all()]
     crls = [
@@ -253,7 +277,7 @@ def trust_material(conn):
     return {"cas": cas, "crls": crls}
 
 
-def certificate_owner(conn, issuer, serial_hex):
+def certificate_owner(conn: Connection, issuer: str, serial_hex: str) -> dict[str, Any] | None:
     """Who holds the certificate (issuer DN + serial), with the states the login needs; None if unknown."""
     row = (
         conn.execute(
@@ -271,7 +295,7 @@ def certificate_owner(conn, issuer, serial_hex):
     return dict(row) if row else None
 
 
-def listing(conn):
+def listing(conn: Connection) -> dict[str, list[dict[str, Any]]]:
     orgs = conn.execute(text("SELECT id, name, kind, registry_code, active FROM organizations ORDER BY id")).mappings()
     users = conn.execute(
         text(
@@ -289,7 +313,7 @@ def listing(conn):
 # --- login challenges and sessions ------------------------------------------------------------------
 
 
-def issue_challenge(conn, ttl_seconds=120, live_max=None):
+def issue_challenge(conn: Connection, ttl_seconds: int = 120, live_max: int | None = None) -> dict[str, str] | None:
     """A random ASCII challenge (safe for the plug-in's btoa) that can be used once, before it expires.
     None when live_max unanswered challenges are alive already (anonymous callers cannot fill the table)."""
     challenge = "ozsp-login-" + "".join(secrets.choice(CHALLENGE_ALPHABET) for _ in range(40))
@@ -304,7 +328,7 @@ def issue_challenge(conn, ttl_seconds=120, live_max=None):
     return None if challenge_id is None else {"id": str(challenge_id), "challenge": challenge}
 
 
-def consume_challenge(conn, challenge_id):
+def consume_challenge(conn: Connection, challenge_id: str) -> str | None:
     """The challenge text if it is unused and alive, and marks it used; None otherwise (expired or replayed)."""
     try:
         return conn.execute(
@@ -318,7 +342,7 @@ def consume_challenge(conn, challenge_id):
         return None
 
 
-def count_login_attempts(conn, address, serial_hex, seconds=60):
+def count_login_attempts(conn: Connection, address: str, serial_hex: str | None, seconds: int = 60) -> int:
     """Login attempts in the last `seconds` from this address, or with this certificate (whichever is more).
     For the certificate only attempts whose signature verified against it count: anyone can put a user's public
     certificate into a forged signature, and such attempts must not lock the user out."""
@@ -333,7 +357,7 @@ def count_login_attempts(conn, address, serial_hex, seconds=60):
     ).scalar_one()
 
 
-def purge_login_state(conn, absolute_hours=12, keep_hours=24):
+def purge_login_state(conn: Connection, absolute_hours: int = 12, keep_hours: int = 24) -> tuple[int, int]:
     """Drop expired challenges, and sessions ended or past their absolute timeout more than keep_hours ago.
     -> (challenges, sessions) dropped. The audit keeps every login."""
     challenges = conn.execute(text("DELETE FROM auth_challenges WHERE expires_at < now()")).rowcount
@@ -347,11 +371,11 @@ def purge_login_state(conn, absolute_hours=12, keep_hours=24):
     return challenges, sessions
 
 
-def _token_hash(token):
+def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_session(conn, user_id, organization_id, certificate_id=None):
+def create_session(conn: Connection, user_id: int, organization_id: int, certificate_id: int | None = None) -> str:
     token = secrets.token_urlsafe(32)
     conn.execute(
         text("INSERT INTO sessions (token_hash, user_id, organization_id, certificate_id) VALUES (:h, :u, :o, :c)"),
@@ -363,7 +387,9 @@ def create_session(conn, user_id, organization_id, certificate_id=None):
 TOUCH_SECONDS = 60  # a session's idle timer is refreshed at most this often (no write on most API calls)
 
 
-def session_identity(conn, token, idle_minutes=30, absolute_hours=12):
+def session_identity(
+    conn: Connection, token: str | None, idle_minutes: int = 30, absolute_hours: int = 12
+) -> dict[str, Any] | None:
     """The identity of a live session, refreshing its idle timer when it is older than TOUCH_SECONDS (so a session
     may end up to that much before its idle timeout); None when ended, idle or too old. The user, the organisation
     and the certificate it began with must still be active."""
@@ -396,7 +422,7 @@ def session_identity(conn, token, idle_minutes=30, absolute_hours=12):
     return dict(row) if row else None
 
 
-def end_session(conn, token):
+def end_session(conn: Connection, token: str | None) -> None:
     conn.execute(
         text("UPDATE sessions SET ended_at = now() WHERE token_hash = :h AND ended_at IS NULL"),
         {"h": _token_hash(token or "")},

@@ -1,16 +1,20 @@
 """Requests ferzl_bridge put into a delay queue: their dispatch lease is pushed past the delay, so the
 journal does not publish them again while they wait (they are in the broker, not lost)."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from marshmallow import ValidationError
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from shared.messages import Held
 
 
-def touch(conn, held):
+def touch(conn: Connection, held: list[dict[str, Any]] | None) -> int:
     """held: [{"request_id", "seconds"}]; only requests still «Отправлен» change. Rows locked in id order.
     An entry of an unknown shape is ignored (its request then simply keeps its lease)."""
-    delays = {}
+    delays: dict[int, float] = {}
     for raw in held or []:
         try:
             h = Held().load(raw)
@@ -20,7 +24,7 @@ def touch(conn, held):
     if not delays:
         return 0
     ids = sorted(delays)
-    locked = (
+    locked: Sequence[int] = (
         conn.execute(
             text("SELECT id FROM requests WHERE id = ANY(:ids) AND status = 'sent' ORDER BY id FOR UPDATE"),
             {"ids": ids},

@@ -2,10 +2,14 @@
 processed once), and registering a certificate from a letter in one transaction. Plain functions over a
 SQLAlchemy connection, like directory.py."""
 
+from typing import Any
+
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from services.journal import directory
+from shared.gost import Certificate
 
 LEASE_SECONDS = 600  # a claimed letter left unfinished this long may be taken over by another copy
 
@@ -18,7 +22,7 @@ _SENDER = (
 )
 
 
-def sender_facts(conn, email):
+def sender_facts(conn: Connection, email: str | None) -> dict[str, Any] | None:
     """The user whose trusted address this is, with the states rule 1 needs and every address of record
     (emails); None if the address is unknown."""
     if not email:
@@ -27,7 +31,7 @@ def sender_facts(conn, email):
     return {**row, "emails": list(row["emails"])} if row else None
 
 
-def claim_letter(conn, letter, lease_seconds=LEASE_SECONDS):
+def claim_letter(conn: Connection, letter: dict[str, Any], lease_seconds: int = LEASE_SECONDS) -> dict[str, Any]:
     """Record a received letter, or find it recorded. letter = {key, holder, message_id, received_at, sender,
     subject}; holder names one delivery (copy) of it. Returns {state, ...}:
     new / mine - process it (mine: a redelivery of the copy that claimed it, or a takeover after the lease);
@@ -81,7 +85,7 @@ def claim_letter(conn, letter, lease_seconds=LEASE_SECONDS):
     return done
 
 
-def record_signature(conn, key, signature_key):
+def record_signature(conn: Connection, key: str, signature_key: str) -> bool:
     """Bind the DKIM signature that authenticated a letter to it; False when the signature already authenticated
     another letter (a replay, e.g. under a new Message-ID)."""
     params = {"k": key, "s": signature_key}
@@ -95,7 +99,16 @@ def record_signature(conn, key, signature_key):
     return True
 
 
-def finish_letter(conn, key, outcome, reply_text=None, detail=None, user_id=None, certificate_id=None, deliver=True):
+def finish_letter(
+    conn: Connection,
+    key: str,
+    outcome: str,
+    reply_text: str | None = None,
+    detail: str | None = None,
+    user_id: int | None = None,
+    certificate_id: int | None = None,
+    deliver: bool = True,
+) -> bool:
     """Store the outcome of a letter once; deliver=False when nothing is to be sent (then it is delivered).
     A letter from an untrusted sender is audited too (with the user whose address it named, if any)."""
     stored = (
@@ -129,13 +142,13 @@ def finish_letter(conn, key, outcome, reply_text=None, detail=None, user_id=None
     return stored is not None
 
 
-def mark_delivered(conn, key):
+def mark_delivered(conn: Connection, key: str) -> None:
     conn.execute(
         text("UPDATE mail_letters SET delivered_at = now() WHERE letter_key = :k AND delivered_at IS NULL"), {"k": key}
     )
 
 
-def _name_parts(cert):
+def _name_parts(cert: Certificate) -> tuple[str | None, str | None, str | None]:
     """(surname, first name, patronymic) from SN and G ("ИМЯ ОТЧЕСТВО"); None where the certificate is silent."""
     surname = (cert.surname or "").strip().upper() or None
     given = (cert.given_name or "").split()
@@ -147,7 +160,7 @@ def _name_parts(cert):
 _RECORD_FIELDS = ("surname", "first_name", "patronymic", "snils")
 
 
-def update_user_from_certificate(conn, user_id, cert):
+def update_user_from_certificate(conn: Connection, user_id: int, cert: Certificate) -> None:
     """Certificate data wins over what was typed by hand: surname, first name, patronymic, СНИЛС. The audit
     keeps every changed field's old and new value."""
     surname, first, patronymic = _name_parts(cert)
@@ -181,7 +194,15 @@ def update_user_from_certificate(conn, user_id, cert):
     )
 
 
-def register_from_mail(conn, key, user_id, cert, ca, reply_text, detail=None):
+def register_from_mail(
+    conn: Connection,
+    key: str,
+    user_id: int,
+    cert: Certificate,
+    ca: Certificate,
+    reply_text: str,
+    detail: str | None = None,
+) -> int:
     """Rule 4-5 in one transaction: the certificate for the user (earlier ones stay), the user record from the
     certificate, the CA entry created or refreshed, and the letter's outcome. DirectoryError refuses it all."""
     certificate_id = directory.add_certificate(conn, user_id, cert, source="mail", actor="certmail")
@@ -191,7 +212,7 @@ def register_from_mail(conn, key, user_id, cert, ca, reply_text, detail=None):
     return certificate_id
 
 
-def list_letters(conn, limit=50):
+def list_letters(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     rows = conn.execute(
         text(
             "SELECT id, received_at, sender, subject, outcome, detail, reply_text, finished_at, delivered_at "
@@ -202,7 +223,7 @@ def list_letters(conn, limit=50):
     return [dict(r) for r in rows]
 
 
-def application_data(conn, organization_id, user_id=None):
+def application_data(conn: Connection, organization_id: int, user_id: int | None = None) -> dict[str, Any] | None:
     """The organisation and (optionally) one of its users, for the registration application (Приложение 1)."""
     org = (
         conn.execute(
@@ -214,9 +235,9 @@ def application_data(conn, organization_id, user_id=None):
     )
     if org is None:
         return None
-    user = None
+    user: dict[str, Any] | None = None
     if user_id is not None:
-        user = (
+        row = (
             conn.execute(
                 text(
                     "SELECT u.id, u.surname, u.first_name, u.patronymic, u.position, u.snils, "
@@ -229,7 +250,7 @@ def application_data(conn, organization_id, user_id=None):
             .mappings()
             .first()
         )
-        if user is None:
+        if row is None:
             return None
-        user = dict(user)
+        user = dict(row)
     return {"organization": dict(org), "user": user}

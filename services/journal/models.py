@@ -1,8 +1,10 @@
 """The journal's schema as SQLAlchemy metadata: every table, constraint and index the migrations
 (migrations/versions) build, so that Alembic's autogenerate finds no difference
 (tests/integration/test_schema_metadata.py). A new migration changes this file in the same commit.
-The journal is the database's only owner; the bridge's shared state (ferzl_bucket, ferzl_circuit, ferzl_archive)
-lives in the same database and is written by the bridge's own statements (README, «Layout»)."""
+The journal owns every table but two: ferzl_bucket and ferzl_circuit, the state the bridge's processes share, are
+read and written by the bridge's own statements (services/ferzl_bridge/ratelimit.py, state.py; README, «Layout»)."""
+
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -36,7 +38,7 @@ metadata = MetaData(
 NOW = text("now()")
 
 
-def _at(name, **kwargs):
+def _at(name: str, **kwargs: Any) -> Column[Any]:
     return Column(name, DateTime(timezone=True), **kwargs)
 
 

@@ -7,14 +7,13 @@ import sys
 import time
 import zlib
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
 
 from services.ferzl_emulator.register import Register
 from services.journal import archive
-from services.journal.service import JournalService
+from services.journal.dispatch import Dispatcher
 from services.supervisor import command
 from shared import config
 from shared.messages import WORK_QUEUE, pack_archive
@@ -99,15 +98,10 @@ def test_two_bridges_keep_to_the_configured_rate_end_to_end(stack, engine):
 
 def test_the_journal_counts_bridge_processes_for_its_automatic_window(stack):
     """Each bridge process is one consumer of the work queue; the journal's automatic window is one bridge's
-    prefetch per consumer (JournalService._bridges, here on a stand-in service against the stack's broker)."""
+    prefetch per consumer (services.journal.dispatch.Dispatcher.bridges, against the stack's broker)."""
 
     def count():
-        fake = SimpleNamespace(
-            settings=config.from_nameko({"AMQP_URI": stack.env["AMQP_URI"], "DISPATCH_WINDOW": 0}),
-            _next_count=[0.0],
-            _bridges_seen=[1],
-        )
-        return JournalService._bridges(fake)
+        return Dispatcher(config.from_nameko({"AMQP_URI": stack.env["AMQP_URI"], "DISPATCH_WINDOW": 0})).bridges()
 
     assert declared(stack.env["AMQP_URI"], [WORK_QUEUE])[WORK_QUEUE][1] == 1 == count()
     second = subprocess.Popen(
@@ -123,12 +117,9 @@ def test_the_journal_counts_bridge_processes_for_its_automatic_window(stack):
         os.killpg(second.pid, 9)
         second.wait()
     wait_for(lambda: count() == 1, 60, 0.5, "the work queue back to one consumer")
-    broken = SimpleNamespace(
-        settings=config.from_nameko({"AMQP_URI": "amqp://guest:guest@127.0.0.1:1//", "DISPATCH_WINDOW": 0}),
-        _next_count=[0.0],
-        _bridges_seen=[4],
-    )
-    assert JournalService._bridges(broken) == 4  # the broker away: the last count stays
+    broken = Dispatcher(config.from_nameko({"AMQP_URI": "amqp://guest:guest@127.0.0.1:1//", "DISPATCH_WINDOW": 0}))
+    broken.bridges_seen = 4
+    assert broken.bridges() == 4  # the broker away: the last count stays
 
 
 def test_state_reports_queue_depth_and_metrics(stack):

@@ -1,7 +1,6 @@
 """Flow control of the journal's dispatch on a real PostgreSQL, without a broker: the fair order of a claim
 (individual requests first, groups sharing the rest) and the dispatch window (requests in flight)."""
 
-import types
 from datetime import timedelta
 
 import pytest
@@ -9,7 +8,7 @@ from sqlalchemy import text
 
 from services.flk.checksums import luhn_digit
 from services.journal import groups, held, store
-from services.journal.service import JournalService
+from services.journal.dispatch import Dispatcher
 from shared.config import from_nameko
 from shared.params import FIELDS
 from tests import support
@@ -231,8 +230,8 @@ class Recorder:
 
 
 def dispatcher(db, bridges=1, **config):
-    """JournalService._dispatch on this database, with a publisher that records the chunks and `bridges` bridge
-    processes counted on the work queue."""
+    """A Dispatcher on this database with `bridges` bridge processes counted on the work queue, and a publisher
+    that records the chunks -> (the recorder, one dispatch)."""
     conf = {
         "CHUNK_SIZE": 10,
         "DISPATCH_LEASE_SECONDS": LEASE,
@@ -240,42 +239,64 @@ def dispatcher(db, bridges=1, **config):
         "FERZL_RATE_LIMIT": 0.0,
         "DISPATCH_WINDOW": 0,
     } | config
-    fake = types.SimpleNamespace(
-        settings=from_nameko(conf), db=db, publish=Recorder(), _next_sweep=[0.0], _bridges=lambda: bridges
-    )
-    return fake, lambda: JournalService._dispatch(fake)
+    dispatch, publish = Dispatcher(from_nameko(conf)), Recorder()
+    dispatch.bridges = lambda: bridges  # type: ignore[method-assign]
+    return publish, lambda: dispatch.run(db, publish)
 
 
 def test_dispatch_publishes_up_to_the_window_individual_requests_in_their_own_chunks(db):
     gid, group_ids = group(db, 120)
     singles = [individual(db, 500 + n) for n in range(12)]
-    fake, tick = dispatcher(db, DISPATCH_WINDOW=75)
+    publish, tick = dispatcher(db, DISPATCH_WINDOW=75)
     tick()
-    chunks = [[i["request_id"] for i in c] for c in fake.publish.chunks]
+    chunks = [[i["request_id"] for i in c] for c in publish.chunks]
     assert chunks[:2] == [singles[:10], singles[10:]]
     assert all(i not in singles for c in chunks[2:] for i in c) and sum(map(len, chunks)) == 75
     tick()  # the window is full: nothing more
-    assert sum(map(len, fake.publish.chunks)) == 75
+    assert sum(map(len, publish.chunks)) == 75
     with db.begin() as conn:
         store.store_outcomes(conn, answer(singles))
     tick()
-    assert sum(map(len, fake.publish.chunks)) == 87 and len(fake.publish.chunks[-1]) <= 10
+    assert sum(map(len, publish.chunks)) == 87 and len(publish.chunks[-1]) <= 10
 
 
 def test_dispatch_keeps_to_a_rate_limited_window(db):
     group(db, 500)
-    fake, tick = dispatcher(db, FERZL_RATE_LIMIT=1.0, DISPATCH_LEASE_SECONDS=60)  # max(10, 1 × 60 / 2) = 30
+    publish, tick = dispatcher(db, FERZL_RATE_LIMIT=1.0, DISPATCH_LEASE_SECONDS=60)  # max(10, 1 × 60 / 2) = 30
     tick()
     tick()
-    assert sum(map(len, fake.publish.chunks)) == 30
+    assert sum(map(len, publish.chunks)) == 30
 
 
 def test_the_automatic_window_grows_with_the_bridge_processes(db):
     group(db, 500)
-    fake, tick = dispatcher(db, bridges=2, FERZL_CONCURRENCY=0)  # 10 × (0 + 10) a bridge, two of them
+    publish, tick = dispatcher(db, bridges=2, FERZL_CONCURRENCY=0)  # 10 × (0 + 10) a bridge, two of them
     tick()
     tick()
-    assert sum(map(len, fake.publish.chunks)) == 200
-    fake, tick = dispatcher(db, bridges=3, FERZL_CONCURRENCY=0, DISPATCH_WINDOW=150)  # a set window stays
+    assert sum(map(len, publish.chunks)) == 200
+    publish, tick = dispatcher(db, bridges=3, FERZL_CONCURRENCY=0, DISPATCH_WINDOW=150)  # a set window stays
     tick()
-    assert sum(map(len, fake.publish.chunks)) == 0  # 200 in flight already, over 150
+    assert sum(map(len, publish.chunks)) == 0  # 200 in flight already, over 150
+
+
+def test_a_dispatch_never_raises(db, caplog):
+    """Dispatcher.dispatch (the timer's and the RPC methods'): an outage is logged once, any other error with
+    its traceback; the requests stay pending either way."""
+    from sqlalchemy import create_engine
+
+    [individual(db, n) for n in range(3)]
+    dispatch = Dispatcher(from_nameko({"CHUNK_SIZE": 10, "DISPATCH_LEASE_SECONDS": LEASE, "DISPATCH_WINDOW": 100}))
+    dispatch.dispatch(create_engine("postgresql+psycopg2://nobody@127.0.0.1:1/none"), Recorder())
+    assert dispatch.outage.failures == 1
+
+    def broken(body, routing_key=None):
+        raise ValueError("not a broker error")
+
+    dispatch.dispatch(db, broken)
+    assert "dispatch failed; pending requests stay in the journal" in caplog.text
+    with db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM requests WHERE dispatched_at IS NULL")).scalar() == 3
+    assert dispatch.outage.failures == 1  # a failure that is not an outage does not end it
+    publish = Recorder()
+    dispatch.dispatch(db, publish)
+    assert sum(map(len, publish.chunks)) == 3 and dispatch.outage.failures == 0

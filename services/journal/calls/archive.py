@@ -1,0 +1,20 @@
+"""The journal's part of the ФЕРЗЛ archive that runs on a timer: retention."""
+
+import logging
+
+from sqlalchemy.engine import Engine
+
+from services.journal import archive
+
+log = logging.getLogger(__name__)
+
+
+def purge_archive(engine: Engine, days: int) -> None:
+    """Drop ФЕРЗЛ exchanges older than `days`, a batch a transaction; a failure is logged (the timer comes back)."""
+    try:
+        while True:
+            with engine.begin() as conn:
+                if archive.purge(conn, days) < archive.PURGE_BATCH:
+                    return
+    except Exception:
+        log.exception("archive retention cleanup failed; it runs again in an hour")

@@ -1,0 +1,82 @@
+"""RPC of the subscriber directory, login and sessions (contracts/messages.md), and the audit."""
+
+import base64
+import logging
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from services.journal import directory
+from shared import outage
+
+log = logging.getLogger(__name__)
+
+
+def trust_material(engine: Engine) -> dict[str, list[str]]:
+    """Active CAs and the newest CRL of each, base64 DER."""
+    with engine.connect() as conn:
+        material = directory.trust_material(conn)
+    return {key: [base64.b64encode(der).decode() for der in ders] for key, ders in material.items()}
+
+
+def certificate_owner(engine: Engine, issuer: str, serial_hex: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        return directory.certificate_owner(conn, issuer, serial_hex)
+
+
+def issue_challenge(
+    engine: Engine, ttl_seconds: int | str = 120, live_max: int | str | None = None
+) -> dict[str, str] | None:
+    """{id, challenge}, or None when live_max unanswered challenges are alive already."""
+    with engine.begin() as conn:
+        return directory.issue_challenge(conn, int(ttl_seconds), None if live_max is None else int(live_max))
+
+
+def consume_challenge(engine: Engine, challenge_id: str) -> str | None:
+    with engine.begin() as conn:
+        return directory.consume_challenge(conn, challenge_id)
+
+
+def start_session(engine: Engine, user_id: int, organization_id: int, certificate_id: int | None = None) -> str:
+    with engine.begin() as conn:
+        return directory.create_session(conn, user_id, organization_id, certificate_id)
+
+
+def session_identity(
+    engine: Engine, token: str, idle_minutes: int | str = 30, absolute_hours: int | str = 12
+) -> dict[str, Any] | None:
+    with engine.begin() as conn:
+        return directory.session_identity(conn, token, int(idle_minutes), int(absolute_hours))
+
+
+def end_session(engine: Engine, token: str) -> None:
+    with engine.begin() as conn:
+        directory.end_session(conn, token)
+
+
+def count_login_attempts(engine: Engine, address: str, serial_hex: str | None = None, seconds: int | str = 60) -> int:
+    with engine.connect() as conn:
+        return directory.count_login_attempts(conn, address, serial_hex, int(seconds))
+
+
+def audit(
+    engine: Engine,
+    action: str,
+    object_id: Any = None,
+    details: dict[str, Any] | None = None,
+    user_id: int | None = None,
+    organization_id: int | None = None,
+) -> None:
+    with engine.begin() as conn:
+        directory.audit(conn, action, object_id, details, user_id, organization_id)
+
+
+def purge_login_state(engine: Engine, absolute_hours: int) -> None:
+    """Expired login challenges and long-finished sessions are dropped (the audit keeps every login); a failure
+    other than the database being away is logged (the timer comes back)."""
+    try:
+        with engine.begin() as conn:
+            directory.purge_login_state(conn, absolute_hours)
+    except Exception as exc:
+        if not outage.unavailable(exc):
+            log.exception("login state cleanup failed; it runs again in 10 minutes")

@@ -1,0 +1,48 @@
+"""RPC of individual requests: create, read, the journal page, the per-user limit, the form's CAPTCHA."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from services.journal import captcha, store
+
+
+def create_request(engine: Engine, identity: Mapping[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    with engine.begin() as conn:
+        return store.create_request(conn, store.Identity(identity), params)
+
+
+def get_request(engine: Engine, identity: Mapping[str, Any], request_id: int | str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        return store.get_card(conn, store.Identity(identity), int(request_id))
+
+
+def list_requests(
+    engine: Engine,
+    identity: Mapping[str, Any],
+    filters: Mapping[str, Any] | None = None,
+    page: int | str = 1,
+    per_page: int | str = 50,
+) -> dict[str, Any]:
+    """A page of the journal; the dates of the filters arrive as ISO strings."""
+    parsed = dict(filters or {})
+    for key in ("date_from", "date_to"):
+        parsed[key] = store.parse_date(parsed.get(key))
+    with engine.connect() as conn:
+        return store.list_requests(conn, store.Identity(identity), parsed, int(page), int(per_page))
+
+
+def count_recent_requests(engine: Engine, identity: Mapping[str, Any], seconds: float = 60) -> int:
+    with engine.connect() as conn:
+        return store.count_recent(conn, store.Identity(identity), seconds)
+
+
+def captcha_issue(engine: Engine, answer_hash: str, ttl: int | str) -> str:
+    with engine.begin() as conn:
+        return captcha.issue(conn, answer_hash, ttl)
+
+
+def captcha_check(engine: Engine, captcha_id: str, answer_hash: str) -> bool:
+    with engine.begin() as conn:
+        return captcha.check(conn, captcha_id, answer_hash)

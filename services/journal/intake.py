@@ -1,0 +1,51 @@
+"""Answers from ferzl_bridge as they come off the queue: the message checked, the chunk stored
+(services.journal.answers), an outage logged once per process, a message that cannot be stored now sent back.
+One AnswerIntake per process, held by services.journal.dependencies.Intake."""
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy.engine import Engine
+
+from services.journal import answers
+from shared import outage
+from shared.messages import load_outcome_chunk
+
+log = logging.getLogger(__name__)
+AWAY_PAUSE = 2.0  # seconds a failed chunk waits before it goes back while the database is away (no hot loop)
+
+
+class AnswerIntake:
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.sleep = sleep
+        self.outage = outage.Outage(log, "storing answers from ferzl_bridge")
+
+    def take(self, engine: Engine, body: Any) -> bool:
+        """Store one answers message -> True when stored (answers free room in the dispatch window), False when
+        it was malformed and dropped. Raises outage.Redeliver when the database is away or a lock conflict
+        ended the transaction: the message comes back and is stored then (storing is idempotent)."""
+        try:
+            chunk = load_outcome_chunk(body)
+        except ValidationError as exc:
+            log.error("malformed answers message dropped: %s", sorted(exc.messages))
+            return False
+        try:
+            result = answers.store_chunk(engine, chunk)
+        except Exception as exc:  # only the database away or a lock conflict (services.journal.answers)
+            if outage.lock_conflict(exc):
+                log.warning(
+                    "chunk %s met another transaction (%s); it will be redelivered",
+                    chunk["chunk_id"],
+                    type(getattr(exc, "orig", exc)).__name__,
+                )
+            else:
+                self.outage.failed(exc)
+                self.sleep(AWAY_PAUSE)  # no hot loop while the database is away
+            raise outage.Redeliver(chunk["chunk_id"]) from None
+        self.outage.ok()
+        if result["duplicates"]:
+            log.info("chunk %s: %s repeated answers ignored", chunk["chunk_id"], result["duplicates"])
+        return True

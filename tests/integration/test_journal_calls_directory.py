@@ -1,0 +1,82 @@
+"""services.journal.calls.directory on a real PostgreSQL, without a broker: trust material, certificate owners,
+login challenges, sessions, login attempts, the audit and the cleanup timer's job."""
+
+import base64
+import logging
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from services.journal import directory as D
+from services.journal.calls import directory as calls
+from shared.gost.testpki import TestPki
+from tests.integration.test_certmail_kit import issue, make_ca
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def world(quiet_engine):
+    ca = make_ca(TestPki(seed=uuid.uuid4().hex), "УЦ ВЫЗОВОВ СПРАВОЧНИКА")
+    cert = issue(ca, "ВЫЗОВОВ ИВАН", surname="ВЫЗОВОВ").cert
+    with quiet_engine.begin() as conn:
+        D.import_ca(conn, ca.cert, actor="test")
+        org = D.add_organization(conn, 'ГБУЗ МО "ВЫЗОВНАЯ"', "mo", "509977", actor="test")
+        user = D.add_user(conn, org, "Вызовов", "Иван", actor="test")
+        cert_id = D.add_certificate(conn, user, cert, actor="test")
+    return {"ca": ca.cert, "cert": cert, "org": org, "user": user, "cert_id": cert_id}
+
+
+def test_trust_material_is_base64_der(quiet_engine, world):
+    material = calls.trust_material(quiet_engine)
+    assert set(material) == {"cas", "crls"}
+    assert base64.b64encode(world["ca"].der).decode() in material["cas"]
+
+
+def test_certificate_owner(quiet_engine, world):
+    owner = calls.certificate_owner(quiet_engine, str(world["cert"].issuer), world["cert"].serial_hex)
+    assert (owner["user_id"], owner["organization_id"], owner["certificate_id"]) == (
+        world["user"],
+        world["org"],
+        world["cert_id"],
+    )
+    assert calls.certificate_owner(quiet_engine, "CN=никто", "00") is None
+
+
+def test_a_challenge_is_consumed_once(quiet_engine):
+    issued = calls.issue_challenge(quiet_engine, "120")
+    assert calls.consume_challenge(quiet_engine, issued["id"]) == issued["challenge"]
+    assert calls.consume_challenge(quiet_engine, issued["id"]) is None
+    assert calls.issue_challenge(quiet_engine, 120, "0") is None  # no room for one more live challenge
+
+
+def test_a_session_lives_until_it_ends(quiet_engine, world):
+    token = calls.start_session(quiet_engine, world["user"], world["org"], world["cert_id"])
+    identity = calls.session_identity(quiet_engine, token, "30", "12")
+    assert (identity["user_id"], identity["organization_id"]) == (world["user"], world["org"])
+    calls.end_session(quiet_engine, token)
+    assert calls.session_identity(quiet_engine, token) is None
+
+
+def test_audit_and_login_attempts(quiet_engine, world):
+    address = f"198.51.100.{uuid.uuid4().int % 250}"
+    for _ in range(2):
+        calls.audit(quiet_engine, "login.refused", "ABC", {"address": address}, None, world["org"])
+    assert calls.count_login_attempts(quiet_engine, address, None, "60") == 2
+    assert calls.count_login_attempts(quiet_engine, "203.0.113.1") == 0
+
+
+def test_purge_login_state_drops_expired_challenges(quiet_engine):
+    with quiet_engine.begin() as conn:
+        conn.execute(text("INSERT INTO auth_challenges (challenge, expires_at) VALUES ('old', now() - interval '1 s')"))
+    calls.purge_login_state(quiet_engine, 12)
+    with quiet_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM auth_challenges WHERE challenge = 'old'")).scalar() == 0
+
+
+def test_purge_login_state_is_quiet_while_the_database_is_away(caplog):
+    away = create_engine("postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    with caplog.at_level(logging.ERROR):
+        calls.purge_login_state(away, 12)  # the timer comes back; an outage is not an error
+    assert caplog.records == []
