@@ -103,7 +103,12 @@ def run(args: argparse.Namespace, conn: Connection, actor: str) -> str | None:
     if act == "crl-import":
         return f"Список отозванных сертификатов загружен (запись {D.import_crl(conn, load_crl(args.file.read_bytes()), actor)})."
     if act == "list":
-        return json.dumps(D.listing(conn), ensure_ascii=False, indent=2, default=str)
+        listing = D.listing(conn)
+        for org in listing["organizations"]:  # Приложение 1 to print, on the gateway (role «admin»)
+            org["application"] = f"/admin/application/{org['id']}"
+        for user in listing["users"]:
+            user["application"] = f"/admin/application/{user['organization_id']}?user={user['id']}"
+        return json.dumps(listing, ensure_ascii=False, indent=2, default=str)
     return None
 
 

@@ -3,7 +3,7 @@
 SENT, ANSWERED, ERROR = "sent", "answered", "error"
 STATUSES = (SENT, ANSWERED, ERROR)
 
-LABELS = {SENT: "Отправлен", ANSWERED: "Получен", ERROR: "Ошибка"}
+LABELS = {SENT: "Отправлен", ANSWERED: "Получен Ответ", ERROR: "Ошибка"}
 GROUP_LABELS = {**LABELS, ANSWERED: "Получен ответ"}  # a group's journal says «Получен ответ»
 
 

@@ -112,7 +112,7 @@ def expected_cells(card):
     """What the answer file must say about one request, from its card (GET /api/v1/requests/{id})."""
     answer = card["answer"] or {}
     policy = answer.get("policy") or {}
-    status = {"answered": "Получен", "error": "Ошибка", "sent": "Отправлен"}[card["status"]]
+    status = {"answered": "Получен Ответ", "error": "Ошибка", "sent": "Отправлен"}[card["status"]]
     if card["status"] == "error" and (card.get("error") or {}).get("message"):
         status += ": " + card["error"]["message"]
     cells = [

@@ -84,8 +84,14 @@ class CertmailService:
 
     @rpc
     def letters(self, limit: int = 50) -> Any:
-        """The letter journal (received time, sender, subject, outcome, reply text), newest first."""
-        return self.journal.mail_letters(limit)
+        """The letter journal (received time, sender, subject, outcome and its Russian name, reply text), newest
+        first."""
+        from services.certmail.messages import OUTCOME_NAMES
+
+        return [
+            {**row, "outcome_name": OUTCOME_NAMES.get(row.get("outcome") or "")}
+            for row in self.journal.mail_letters(limit)
+        ]
 
     @rpc
     def application(self, organization_id: int, user_id: int | None = None) -> str | None:

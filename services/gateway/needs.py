@@ -41,7 +41,7 @@ class ApiNeeds(Rpc, SignedIn, Protocol):
 
 
 class AdminNeeds(SignedIn, Protocol):
-    pass
+    journal: Any  # the directory list (journal.directory_organizations)
 
 
 class PagesNeeds(Rpc, SignedIn, Protocol):

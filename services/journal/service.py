@@ -198,6 +198,11 @@ class JournalService(memory.ReleasesMemory):
     def mail_application_data(self, organization_id: int, user_id: int | None = None) -> dict[str, Any] | None:
         return mail.mail_application_data(self.db, organization_id, user_id)
 
+    @rpc
+    def directory_organizations(self) -> dict[str, list[dict[str, Any]]]:
+        """Organisations and their users, for the administrator's directory list (Приложение 1 links)."""
+        return directory.organizations(self.db)
+
     def _dispatched(self, created: Any) -> Any:
         """`created` once the new requests went out (they need not wait for the next tick)."""
         self.dispatcher.dispatch(self.db, self.publish)

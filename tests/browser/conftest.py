@@ -43,9 +43,10 @@ def launch():
         chromium.close()
 
 
-def _page(browser, stack, session=None):
+def _page(browser, stack, session=None, request=None):
     """A Chromium page on the stack (Moscow time, Russian locale); with session, signed in with that cookie.
-    A JavaScript error on the page fails the test."""
+    A JavaScript error on the page, or a Content-Security-Policy violation in its console (an inline style or
+    handler the page's own CSP blocks), fails the test; a failed test leaves a screenshot of the page it was on."""
     context = browser.new_context(
         base_url=stack.base_url, viewport={"width": 1366, "height": 768}, locale="ru-RU", timezone_id="Europe/Moscow"
     )
@@ -53,22 +54,39 @@ def _page(browser, stack, session=None):
     if session:
         context.add_cookies([{"name": "ozsp_session", "value": session, "url": stack.base_url}])
     page = context.new_page()
-    errors = []
+    errors, violations = [], []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
     yield page
+    report = getattr(request.node, "rep_call", None) if request is not None else None
+    if report is not None and report.failed:
+        try:
+            shot(page, f"FAILED-{request.node.name}")
+        except Exception:  # the page may be gone with the failure
+            pass
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture
-def page(browser, stack):
+def page(browser, stack, request):
     """Signed in as the demo user: the session of the stack (tests of the login page itself use `anonymous_page`)."""
-    yield from _page(browser, stack, stack.http.cookies.get("ozsp_session"))
+    yield from _page(browser, stack, stack.http.cookies.get("ozsp_session"), request)
 
 
 @pytest.fixture
-def anonymous_page(browser, stack):
-    yield from _page(browser, stack)
+def anonymous_page(browser, stack, request):
+    yield from _page(browser, stack, request=request)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """The call's report on the item (item.rep_call), for the page fixtures' screenshot of a failed test."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.rep_call = report
 
 
 def shot(page, name, full_page=True):
@@ -97,10 +115,10 @@ def nodev_gateway(stack, output_dir):
 
 
 @pytest.fixture
-def nodev_page(browser, nodev_gateway):
+def nodev_page(browser, nodev_gateway, request):
     """An anonymous page on the DEV_LOGIN-off gateway; install a plug-in stand-in (tests/browser/plugin.py)
     before its first goto."""
-    yield from _page(browser, SimpleNamespace(base_url=nodev_gateway))
+    yield from _page(browser, SimpleNamespace(base_url=nodev_gateway), request=request)
 
 
 @pytest.fixture(scope="session")

@@ -62,7 +62,8 @@ def test_file_with_two_bad_rows_shows_both_errors_and_queues_nothing(page, stack
     assert lines == ["Строка;Колонка;Ошибка", "3;ЕНП;" + cells[0][2], "5;СНИЛС;" + cells[1][2], ""]
 
     page.click("#upload-another")
-    expect(page).to_have_url(re.compile(r"/group$"))
+    expect(page).to_have_url(re.compile(r"/group\?name="))
+    expect(page.locator("#f-name")).to_have_value("Мой Групповой Запрос № 1")  # the name stays
     expect(page.locator("h1")).to_have_text("Групповой запрос")
     expect(page.locator("#f-file-name")).to_have_text("Файл не выбран")
 

@@ -56,7 +56,7 @@ def test_valid_request_reaches_received_and_the_card_shows_every_field(page, sta
     row = summary_row(page, request_id)
     expect(row).to_contain_text("Карточка <b>полная</b>")  # user text is escaped, not markup
     expect(row.locator("td").first).to_have_text(re.compile(r"^\d{2}-\d{2}-\d{4} \d{2}:\d{2}$"))
-    assert wait_final_in_summary(page, request_id) == "Получен"
+    assert wait_final_in_summary(page, request_id) == "Получен Ответ"
     shot(page, "form-summary-received")
 
     row.locator("a").click()
@@ -66,7 +66,7 @@ def test_valid_request_reaches_received_and_the_card_shows_every_field(page, sta
     assert len(attachments) >= 2
     expected = {
         "Имя запроса": card["name"],
-        "Статус запроса": "Получен",
+        "Статус запроса": "Получен Ответ",
         "ЕНП": card["answer"]["enp"],
         "Дата начала действия полиса": format_date(policy["date_begin"]),
         "Тип полиса": policy_type_name(policy["type"]),
@@ -138,7 +138,7 @@ def test_edit_opens_the_form_prefilled_and_sends_a_corrected_request(page, stack
     page.wait_for_url(re.compile(r"/individual\?sent=\d+$"))
     second = int(page.url.rsplit("=", 1)[1])
     assert second != first
-    assert wait_final_in_summary(page, second) == "Получен"
+    assert wait_final_in_summary(page, second) == "Получен Ответ"
     resent = stack.api("GET", f"/api/v1/requests/{second}").json()
     assert resent["name"] == "исправленный" and resent["params"]["enp"] == person["enp"]
     assert not resent["params"]["surname"]

@@ -76,7 +76,7 @@ def test_journal_search_by_fio_dates_and_status(page, stack):
     page.click("#search")
     ids = journal_ids(page)
     assert answered in ids and failed not in ids
-    expect(page.locator("#journal-table .status")).to_have_text(["Получен"] * len(ids))
+    expect(page.locator("#journal-table .status")).to_have_text(["Получен Ответ"] * len(ids))
 
     # the date range: quick choice «Сегодня», then «Установить»
     page.select_option("#status", "")
@@ -85,7 +85,7 @@ def test_journal_search_by_fio_dates_and_status(page, stack):
     expect(page.locator(".period-panel .quick")).to_have_text(
         ["Сегодня", "Вчера", "Последние 7 дней", "Последние 30 дней", "Этот месяц", "Предыдущий месяц"]
     )
-    expect(page.locator("#period-calendar .air-datepicker")).to_be_visible()
+    expect(page.locator("#period-calendar .range-cal")).to_be_visible()
     page.click(".quick:text-is('Сегодня')")
     shot(page, "journal-period-panel", full_page=False)
     page.click("#period-set")

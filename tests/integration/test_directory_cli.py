@@ -59,6 +59,8 @@ def test_directory_commands_manage_and_audit(database_url, engine, tmp_path):
     me = next(u for u in listing["users"] if u["id"] == user)
     assert me["active"] is False and me["emails"] == ["komandov@example.test"]
     assert me["certificates"] == [user_cert.cert.serial_hex]
+    assert me["application"] == f"/admin/application/{me['organization_id']}?user={user}"  # Приложение 1
+    assert all(o["application"] == f"/admin/application/{o['id']}" for o in listing["organizations"])
 
     bad = ozsp(database_url, "cert-add", str(user), str(tmp_path / "junk.cer"))
     assert bad.returncode == 2 and bad.stderr.startswith("Ошибка:") and "Traceback" not in bad.stderr

@@ -25,7 +25,7 @@ def test_found_person_gets_a_full_card(stack):
     assert r.headers["Location"] == f"/api/v1/requests/{created['id']}"
 
     card = wait_final(stack, created["id"])
-    assert card["status"] == "answered" and card["status_label"] == "Получен", card
+    assert card["status"] == "answered" and card["status_label"] == "Получен Ответ", card
     assert card["name"] == "Мой запрос по ЕНП"
     assert card["params_text"].startswith(f"ЕНП: {person['enp']} По состоянию на дату: ")
     answer = card["answer"]

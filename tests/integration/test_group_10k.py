@@ -38,4 +38,4 @@ def test_ten_thousand_rows(stack):
     assert len(lines) == ROWS + 1 and cells[0] == G.EXPORT_HEADER
     assert [int(c[0]) for c in cells[1:]] == list(range(2, ROWS + 2))
     assert {int(c[0]) for c in cells[1:] if c[3].startswith("Ошибка")} == unknown_lines
-    assert all(c[3] == "Получен" and c[4] for c in cells[1:] if int(c[0]) not in unknown_lines)
+    assert all(c[3] == "Получен Ответ" and c[4] for c in cells[1:] if int(c[0]) not in unknown_lines)

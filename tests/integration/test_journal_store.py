@@ -90,7 +90,7 @@ def test_answers_are_stored_once_with_mo_names(quiet_engine):
             .scalars()
             .all()
         )
-    assert card["status"] == "answered" and card["status_label"] == "Получен" and card["error"] is None
+    assert card["status"] == "answered" and card["status_label"] == "Получен Ответ" and card["error"] is None
     assert [a["mo_name"] for a in card["answer"]["attachments"]] == [name, None]
     assert events == ["created", "answered"]
 

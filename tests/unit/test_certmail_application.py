@@ -47,9 +47,11 @@ def test_the_form_text_of_the_manual():
         "Должность руководителя организации",
         "М.П.",
         "² Выбрать нужное.",
-        "@page",
+        '<link rel="stylesheet" href="/static/application.css">',  # @page and @media print live there (CSP)
+        '<script src="/static/application.js" defer></script>',
     ):
         assert text in html
+    assert "<style" not in html and "onclick" not in html and " style=" not in html  # nothing the CSP blocks
 
 
 def test_values_are_escaped():
@@ -60,6 +62,7 @@ def test_values_are_escaped():
 def test_without_a_user_the_participant_fields_are_blank():
     html = render_application(ORG)
     assert "ТЕСТОВАЯ ПОЛИКЛИНИКА" in html and 'Я, <span class="blank"></span>' in html
+    assert html.count('<span class="blank blank--cell"') == 4  # e-mail, ФИО, должность, СНИЛС: filled by hand
 
 
 def test_helpers():

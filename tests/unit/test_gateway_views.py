@@ -187,3 +187,11 @@ def test_a_period_beyond_the_calendar_is_a_message_not_a_500():
     assert views.parse_period("31.12.9999") == (None, None, messages.PERIOD_RANGE)
     assert views.parse_period("01.01.1899 – 01.01.2000")[2] == messages.PERIOD_RANGE
     assert views.parse_period("01.01.1900 – 31.12.2099")[2] is None
+
+
+def test_the_identifier_message_belongs_to_the_whole_group_not_to_oip():
+    from services.flk.messages import IDENTITY_REQUIRED, OIP_FORMAT
+
+    errors = views.field_errors([{"field": "oip", "message": IDENTITY_REQUIRED}])
+    assert errors == {views.IDENTITY_ERROR: IDENTITY_REQUIRED}
+    assert views.field_errors([{"field": "oip", "message": OIP_FORMAT}]) == {"oip": OIP_FORMAT}

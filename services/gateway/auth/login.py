@@ -133,6 +133,7 @@ class LoginMixin(LoginBase):
         identity = {"user_id": found["user_id"], "organization_id": found["organization_id"]}
         request.environ["ozsp.identity"] = identity
         request.environ["ozsp.user"] = found
+        self._header_user = found  # the page header's «who is signed in» (a worker serves one request)
         return identity
 
     def current_user(self, request: Request) -> Record | None:

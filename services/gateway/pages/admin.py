@@ -1,5 +1,5 @@
-"""Administrator's pages: the certificate mail (outgoing letters and the letter journal) and the printable
-application of Приложение 1. Only users with the role «admin» see them."""
+"""Administrator's pages: the certificate mail (outgoing letters and the letter journal), the directory list and
+the printable application of Приложение 1 linked from it. Only users with the role «admin» see them."""
 
 import functools
 from typing import Any, cast
@@ -41,6 +41,8 @@ class AdminMixin(AdminBase):
             "admin_mail.html",
             active=None,
             banner=None,
+            who=request.environ.get("ozsp.user"),
+            admin_active="mail",
             outbox=self.certmail.list_outbox(100),
             letters=self.certmail.letters(100),
         )
@@ -52,7 +54,32 @@ class AdminMixin(AdminBase):
         letter = self.certmail.read_outbox(name)
         if letter is None:
             return error_page(404, messages.NO_LETTER)
-        return render("admin_letter.html", active=None, banner=None, letter=letter)
+        return render(
+            "admin_letter.html",
+            active=None,
+            banner=None,
+            who=request.environ.get("ozsp.user"),
+            admin_active="mail",
+            letter=letter,
+        )
+
+    @http("GET", "/admin/directory")
+    @handled(ADMIN_PAGE)
+    @admins_only
+    def admin_directory(self, request: Request) -> Response:
+        """The directory's organisations and users, each with its Приложение 1 (the application to print)."""
+        listing = self.journal.directory_organizations()
+        users: dict[int, list[dict[str, Any]]] = {}
+        for user in listing["users"]:
+            users.setdefault(user["organization_id"], []).append(user)
+        return render(
+            "admin_directory.html",
+            active=None,
+            banner=None,
+            who=request.environ.get("ozsp.user"),
+            admin_active="directory",
+            organizations=[{**org, "users": users.get(org["id"], [])} for org in listing["organizations"]],
+        )
 
     @http("GET", "/admin/application/<int:organization_id>")
     @handled(ADMIN_PAGE)

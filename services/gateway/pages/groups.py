@@ -14,7 +14,7 @@ from werkzeug.utils import redirect
 from services.gateway import messages
 from services.gateway.api import groups as groups_api
 from services.gateway.api.groups import upload_form
-from services.gateway.files import exports, flk_report
+from services.gateway.files import exports, flk_report, kept_uploads
 from services.gateway.needs import GroupPagesBase, Identity, Record
 from services.gateway.pages import captcha, views
 from services.gateway.settings import PageSettings
@@ -37,6 +37,7 @@ class GroupPagesMixin(GroupPagesBase):
         errors: Mapping[str, str] | None = None,
         notice: str | None = None,
         status: int = 200,
+        kept: Mapping[str, str] | None = None,
     ) -> Response:
         return self._captcha_form(
             request,
@@ -50,12 +51,15 @@ class GroupPagesMixin(GroupPagesBase):
             name_field=views.GROUP_NAME_FIELD,
             max_bytes=groups_api.MAX_UPLOAD,
             too_big=messages.FILE_TOO_BIG,
+            kept=kept,
+            kept_field=kept_uploads.FIELD,
         )
 
     @http("GET", "/group")
     @handled(PAGE)
     def group_page(self, request: Request) -> Response:
-        return self._upload_page(request)
+        """The upload form; ?name= keeps the request name of «Загрузить другой файл» (Рисунок 14)."""
+        return self._upload_page(request, (request.args.get("name") or "").strip()[:100])
 
     @http("POST", "/group")
     @handled(PAGE)
@@ -68,6 +72,12 @@ class GroupPagesMixin(GroupPagesBase):
             return self._upload_page(request, errors={"file": messages.FILE_TOO_BIG}, status=413)
         if not csrf.check(request, conf.secret_key, identity["user_id"]):
             return self._upload_page(request, name, notice=messages.CSRF_FAILED, status=403)
+        user_id, kept = identity["user_id"], None
+        found = None if upload else kept_uploads.load(user_id, request.form.get(kept_uploads.FIELD))
+        if found:  # the file of the previous try, kept on the server: not chosen again
+            kept, content = found
+            upload = kept_uploads.use_as_upload(request, kept["filename"], content)
+            problems = [p for p in problems if p["field"] != "file"]
         errors = {p["field"]: p["message"] for p in problems}
         answer = request.form.get("captcha", "")
         if not self.journal.captcha_check(
@@ -75,8 +85,14 @@ class GroupPagesMixin(GroupPagesBase):
         ):
             errors["captcha"] = messages.CAPTCHA_WRONG if captcha.normalize(answer) else messages.CAPTCHA_REQUIRED
         if errors:
-            return self._upload_page(request, name, errors, notice=messages.GROUP_FLK_NOTICE, status=422)
+            if upload and not kept and "file" not in errors:  # keep the chosen file for the next try
+                content = upload.read(groups_api.MAX_UPLOAD + 1)
+                if len(content) <= groups_api.MAX_UPLOAD:
+                    kept = kept_uploads.store(user_id, upload.filename or "file", content)
+            return self._upload_page(request, name, errors, notice=messages.GROUP_FLK_NOTICE, status=422, kept=kept)
         status, body = self.submit_group(request)
+        if kept:
+            kept_uploads.discard(user_id, kept["token"])
         if status == 202:
             return redirect(
                 "/group/journal?" + urlencode({"created": body["id"], "warnings": len(body["warnings"])}), code=303

@@ -40,7 +40,8 @@ class PagesMixin(PagesBase):
     def _page(
         self, name: str, active: str, status: int = 200, headers: Mapping[str, str] | None = None, **context: Any
     ) -> Response:
-        return render(name, status=status, headers=headers, active=active, banner=self._banner(), **context)
+        who = getattr(self, "_header_user", None)  # set by identity(): who is signed in, for the header
+        return render(name, status=status, headers=headers, active=active, banner=self._banner(), who=who, **context)
 
     def _new_captcha(self, conf: settings.PageSettings) -> dict[str, Any]:
         answer = captcha.new_answer()
@@ -96,6 +97,7 @@ class PagesMixin(PagesBase):
             notice=notice,
             sent_id=sent_id,
             groups=views.FORM_GROUPS,
+            identity_legends=views.IDENTITY_LEGENDS,
             name_field=views.NAME_FIELD,
             rows=rows,
             pending=views.any_pending(rows),

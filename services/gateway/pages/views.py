@@ -108,11 +108,20 @@ def values_from_params(params: Mapping[str, Any] | None) -> dict[str, str]:
     return values
 
 
+# ФЛК reports «Заполните хотя бы одно из обязательных полей…» on ОИП (the API's field); the page shows it over
+# the whole group of identifiers (ОИП, ЕНП, СНИЛС, полис, ДУЛ), as IDENTITY_ERROR.
+IDENTITY_REQUIRED_START = "Заполните хотя бы одно из обязательных полей"
+IDENTITY_ERROR = "_identity"
+IDENTITY_LEGENDS = ("Сведения о лице", "Реквизиты полиса", "Реквизиты ДУЛ")
+
+
 def field_errors(errors: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
     """ФЛК's [{field, message}] -> {field: message}; several messages of one field are joined."""
     out: dict[str, str] = {}
     for err in errors or []:
         field = str(err["field"]) if err.get("field") in FIELD_LABELS else "_form"
+        if str(err.get("message", "")).startswith(IDENTITY_REQUIRED_START):
+            field = IDENTITY_ERROR
         out[field] = f"{out[field]} {err['message']}" if field in out else err["message"]
     return out
 

@@ -9,10 +9,20 @@
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function dotted(d) { return pad(d.getDate()) + "." + pad(d.getMonth() + 1) + "." + d.getFullYear(); }
   function fromIso(text) { var p = text.split("-"); return new Date(+p[0], +p[1] - 1, +p[2]); }
+  /* A calendar date, or null: 31-02-2002 is no date (never rolled over into March). */
+  function calendarDate(year, month, day) {
+    var d = new Date(year, month - 1, day);
+    return d.getFullYear() === year && d.getMonth() === month - 1 && d.getDate() === day ? d : null;
+  }
+  /* The dates typed in a field; strict: one impossible date and the text is left alone (returns []). */
   function parseDates(text) {
-    var found = [], re = /(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})/g, m;
-    while ((m = re.exec(text || "")) !== null) { found.push(new Date(+m[3], +m[2] - 1, +m[1])); }
-    return found.filter(function (d) { return !isNaN(d.getTime()); }).slice(0, 2);
+    var found = [], re = /(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})/g, m, d;
+    while ((m = re.exec(text || "")) !== null) {
+      d = calendarDate(+m[3], +m[2], +m[1]);
+      if (!d) { return []; }
+      found.push(d);
+    }
+    return found.slice(0, 2);
   }
 
   /* Regions with data-live refresh themselves from their URL while data-pending="true". */
@@ -97,11 +107,156 @@
     });
   }
 
-  /* The journal's period: quick choices, a range calendar, «Установить». */
+  /* A two-month range calendar for the journal's period (manual §6, Рисунок 18). A range is chosen by
+     press–drag–release (then a single click on its last date fixes it, as the manual says), or by two clicks;
+     one day by a double click. onChange(dates) gets [] , [day] or [first, last]. */
+  var MONTHS = ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь",
+                "Ноябрь", "Декабрь"];
+  var WEEKDAYS = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"];
+
+  function iso(d) { return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()); }
+  function sameDay(a, b) { return !!a && !!b && iso(a) === iso(b); }
+
+  function rangeCalendar(host, onChange) {
+    var view = new Date(), range = [], anchor = null, drag = null, dragged = null, suppress = false;
+    view = new Date(view.getFullYear(), view.getMonth() - 1, 1);
+
+    function sorted(a, b) { return a <= b ? [a, b] : [b, a]; }
+    function shown() {
+      if (drag && drag.over) { return sorted(drag.start, drag.over); }
+      return range;
+    }
+    function month(first) {
+      var box = document.createElement("div");
+      box.className = "range-cal__month";
+      var title = document.createElement("p");
+      title.className = "range-cal__title";
+      title.textContent = MONTHS[first.getMonth()] + " " + first.getFullYear();
+      box.appendChild(title);
+      var grid = document.createElement("div");
+      grid.className = "range-cal__grid";
+      grid.setAttribute("role", "grid");
+      WEEKDAYS.forEach(function (w) {
+        var head = document.createElement("span");
+        head.className = "range-cal__weekday";
+        head.textContent = w;
+        grid.appendChild(head);
+      });
+      var lead = (first.getDay() + 6) % 7, days = new Date(first.getFullYear(), first.getMonth() + 1, 0).getDate();
+      for (var i = 0; i < lead; i++) { grid.appendChild(document.createElement("span")); }
+      var marked = shown(), today = new Date();
+      for (var n = 1; n <= days; n++) {
+        var d = new Date(first.getFullYear(), first.getMonth(), n), cell = document.createElement("button");
+        cell.type = "button";
+        cell.className = "range-cal__day";
+        cell.textContent = String(n);
+        cell.setAttribute("data-date", iso(d));
+        cell.setAttribute("aria-label", dotted(d));
+        if (sameDay(d, today)) { cell.classList.add("is-today"); }
+        if (marked.length) {
+          var a = marked[0], b = marked[marked.length - 1];
+          if (d >= a && d <= b) { cell.classList.add("is-in-range"); }
+          if (sameDay(d, a)) { cell.classList.add("is-start"); }
+          if (sameDay(d, b)) { cell.classList.add("is-end"); }
+          cell.setAttribute("aria-pressed", d >= a && d <= b ? "true" : "false");
+        }
+        grid.appendChild(cell);
+      }
+      box.appendChild(grid);
+      return box;
+    }
+    function draw() {
+      host.textContent = "";
+      var root = document.createElement("div");
+      root.className = "range-cal";
+      var prev = document.createElement("button"), next = document.createElement("button");
+      prev.type = next.type = "button";
+      prev.className = "range-cal__nav range-cal__nav--prev";
+      next.className = "range-cal__nav range-cal__nav--next";
+      prev.textContent = "‹";
+      next.textContent = "›";
+      prev.setAttribute("aria-label", "Предыдущий месяц");
+      next.setAttribute("aria-label", "Следующий месяц");
+      prev.addEventListener("click", function () { view = new Date(view.getFullYear(), view.getMonth() - 1, 1); draw(); });
+      next.addEventListener("click", function () { view = new Date(view.getFullYear(), view.getMonth() + 1, 1); draw(); });
+      root.appendChild(prev);
+      root.appendChild(month(view));
+      root.appendChild(month(new Date(view.getFullYear(), view.getMonth() + 1, 1)));
+      root.appendChild(next);
+      host.appendChild(root);
+    }
+    function dayOf(target) {
+      var cell = target && target.closest ? target.closest(".range-cal__day") : null;
+      return cell ? fromIso(cell.getAttribute("data-date")) : null;
+    }
+    function set(dates, keepAnchor) {
+      range = dates;
+      if (!keepAnchor) { anchor = null; }
+      draw();
+      onChange(range.slice());
+    }
+
+    host.addEventListener("mousedown", function (event) {
+      var d = dayOf(event.target);
+      if (!d || event.button !== 0) { return; }
+      event.preventDefault();  /* no text selection while dragging */
+      drag = {start: d, over: null};
+    });
+    host.addEventListener("mouseover", function (event) {
+      var d = dayOf(event.target);
+      if (!drag || !d || sameDay(d, drag.start)) { return; }
+      drag.over = d;
+      draw();
+    });
+    document.addEventListener("mouseup", function (event) {
+      if (!drag) { return; }
+      var d = dayOf(event.target) || drag.over, start = drag.start, moved = !!drag.over;
+      drag = null;
+      if (d && !sameDay(d, start)) {  /* press–drag–release */
+        dragged = sorted(start, d)[1];
+        suppress = true;  /* the click that may follow the release is not a click on a day */
+        setTimeout(function () { suppress = false; }, 0);
+        set(sorted(start, d));
+      } else if (moved) {  /* dragged away and back: a click on the day (the cells stay until then) */
+        draw();
+      }
+    });
+    host.addEventListener("click", function (event) {
+      var d = dayOf(event.target);
+      if (!d || suppress) { return; }
+      if (dragged && sameDay(d, dragged) && range.length === 2) {  /* fixes the dragged interval */
+        dragged = null;
+        return;
+      }
+      dragged = null;
+      if (anchor && !sameDay(anchor, d)) {  /* the second click: the other end */
+        set(sorted(anchor, d));
+      } else if (anchor) {  /* the same day twice (a double click): that day alone */
+        set([d, d]);
+      } else {
+        anchor = d;
+        set([d], true);
+      }
+    });
+
+    draw();
+    return {
+      choose: function (dates) {
+        anchor = null;
+        dragged = null;
+        range = dates.slice();
+        var last = range.length ? range[range.length - 1] : new Date();
+        view = new Date(last.getFullYear(), last.getMonth() - 1, 1);
+        draw();
+      }
+    };
+  }
+
+  /* The journal's period: quick choices, the two-month range calendar, «Установить». */
   function period() {
     var panel = $("#period-panel"), input = $("#period"), opener = $("#period-open");
     if (!panel || !input) { return; }
-    var chosen = [], picker = null, note = $("#period-chosen");
+    var chosen = [], calendar = null, note = $("#period-chosen");
 
     function describe() {
       if (!chosen.length) { note.textContent = "Период не выбран"; return; }
@@ -110,23 +265,14 @@
     }
     function choose(dates) {
       chosen = dates.slice().sort(function (x, y) { return x - y; });
-      if (picker) {
-        picker.clear({silent: true});
-        if (chosen.length) {
-          picker.selectDate(chosen.length === 1 ? [chosen[0], chosen[0]] : chosen, {silent: true});
-          picker.setViewDate(chosen[chosen.length - 1]);
-        }
-      }
+      if (calendar) { calendar.choose(chosen.length === 1 ? [chosen[0], chosen[0]] : chosen); }
       describe();
     }
     function open() {
       panel.hidden = false;
       opener.setAttribute("aria-expanded", "true");
-      if (!picker && window.AirDatepicker) {
-        picker = new window.AirDatepicker("#period-calendar", {
-          inline: true, range: true, toggleSelected: false, dynamicRange: true,
-          onSelect: function (info) { chosen = [].concat(info.date || []); describe(); }
-        });
+      if (!calendar) {
+        calendar = rangeCalendar($("#period-calendar"), function (dates) { chosen = dates; describe(); });
       }
       choose(parseDates(input.value));
       var first = $(".quick", panel);
@@ -171,6 +317,7 @@
   function initialFocus() {
     var invalid = $("form [aria-invalid='true']");
     if (invalid) { invalid.focus(); return; }
+    if ($("#identity-err") && $("#f-oip")) { $("#f-oip").focus(); return; }
     var name = $(".request-form #f-name");
     if (name && !$(".notice--error")) { name.focus(); }
   }
@@ -184,6 +331,8 @@
     function oversized() { return limit && input.files && input.files.length && input.files[0].size > limit; }
     input.addEventListener("change", function () {
       name.textContent = input.files && input.files.length ? input.files[0].name : "Файл не выбран";
+      var kept = $("#f-file-kept");  /* a file kept from the previous try is replaced by the new choice */
+      if (kept && input.files && input.files.length) { kept.hidden = true; }
       if (tooBig) { tooBig.hidden = !oversized(); }
     });
     var form = input.form, submit = $("#submit");
