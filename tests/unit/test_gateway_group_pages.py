@@ -54,7 +54,7 @@ REQUEST = {
     "created_at": ROW["created_at"],
     "params_text": "ЕНП: 5072360829000830",
     "status": "answered",
-    "status_label": "Получен",
+    "status_label": "Получен Ответ",
     "group_id": 8,
     "line_no": 2,
 }

@@ -59,7 +59,7 @@ def test_card_shows_status_codes_with_names_and_splits_attachments():
         "id": 7,
         "name": "RQ011",
         "status": "answered",
-        "status_label": "Получен",
+        "status_label": "Получен Ответ",
         "created_at": "2024-02-13T06:33:00+00:00",
         "answered_at": "2024-02-13T06:35:00+00:00",
         "params_text": "",
