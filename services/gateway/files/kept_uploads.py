@@ -13,6 +13,7 @@ import secrets
 import tempfile
 import time
 
+from werkzeug import Request
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 
 KEPT_DIR = os.environ.get("KEPT_UPLOADS_DIR") or os.path.join(tempfile.gettempdir(), "ozsp-kept-uploads")
@@ -82,7 +83,7 @@ def discard(user_id: int, token: str | None) -> None:
             pass
 
 
-def use_as_upload(request, filename: str, content: bytes) -> FileStorage:
+def use_as_upload(request: Request, filename: str, content: bytes) -> FileStorage:
     """Put the kept file where the form's file would be (request.files["file"]), for the usual upload path."""
     upload = FileStorage(stream=io.BytesIO(content), filename=filename, name="file")
     request.files = ImmutableMultiDict([("file", upload)])
