@@ -1,7 +1,8 @@
 """Domain types of a lookup: its parameters, ФЕРЗЛ's answer (policy, attachments) and its outcome.
 
-Messages and database rows keep their plain JSON shape (contracts/messages.md); from_dict and to_dict
-convert at those edges. Dates are ISO texts ('YYYY-MM-DD'), as on the wire.
+Messages and database rows keep their plain JSON shape (contracts/messages.md). shared.messages loads an
+answers message into Outcome (its schema checks the answer has this module's shape); from_dict and to_dict
+convert at the other edges (the bridge's mapping, the journal's rows). Dates are ISO texts ('YYYY-MM-DD').
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ import json
 import zlib
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
+from shared import domain
 from shared.status import ANSWERED, ERROR
 
 WORK_QUEUE = "ozsp.ferzl.work"  # journal -> bridge: chunks of requests to look up
@@ -34,16 +35,45 @@ class WorkChunk(Schema):
     items = fields.List(fields.Nested(WorkItem), required=True)
 
 
+def _texts(*names: str) -> dict[str, fields.Field]:
+    return {n: fields.String(allow_none=True) for n in names}
+
+
+POLICY_KEYS: tuple[str, ...] = ("type", "series", "number", "enp", "status", "date_begin", "date_end")
+POLICY_KEYS += ("okato", "smo_name", "smo_ogrn", "smo_code")
+ATTACHMENT_KEYS = ("status", "mo_code", "date_begin", "date_end", "area_type", "mo_name")
+Policy = Schema.from_dict(_texts(*POLICY_KEYS), name="Policy")
+Attachment = Schema.from_dict(_texts(*ATTACHMENT_KEYS), name="Attachment")
+
+
+class Answer(Schema):
+    """The wire form of shared.domain.Answer (every value a text or null)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    oip = fields.String(allow_none=True)
+    enp = fields.String(allow_none=True)
+    policy = fields.Nested(Policy(unknown=EXCLUDE), allow_none=True)
+    attachments = fields.List(fields.Nested(Attachment(unknown=EXCLUDE)), allow_none=True)
+
+
 class Outcome(Schema):
+    """Loads into shared.domain.Outcome."""
+
     class Meta:
         unknown = EXCLUDE
 
     request_id = fields.Integer(required=True)
     status = fields.String(required=True, validate=validate.OneOf((ANSWERED, ERROR)))
-    answer = fields.Dict(load_default=None, allow_none=True)
+    answer = fields.Nested(Answer, load_default=None, allow_none=True)
     error_code = fields.String(load_default=None, allow_none=True)
     error_message = fields.String(load_default=None, allow_none=True)
     answered_at = fields.String(required=True)
+
+    @post_load
+    def to_domain(self, data: dict[str, Any], **_: Any) -> domain.Outcome:
+        return domain.Outcome.from_dict(data)
 
 
 class ArchiveRecord(Schema):
@@ -127,9 +157,24 @@ def load_work_chunk(body: Any) -> dict[str, Any]:
 _OUTCOME_KEYS = ("answer", "error_code", "error_message")
 
 
+def _texts_only(d: Any, keys: tuple[str, ...]) -> bool:
+    return isinstance(d, dict) and all(d.get(k) is None or isinstance(d[k], str) for k in keys)
+
+
+def _plain_answer(a: Any) -> bool:
+    """An answer as the bridge sends it (anything else goes through the schema, which decides)."""
+    if not (_texts_only(a, ("oip", "enp")) and (a.get("policy") is None or _texts_only(a["policy"], POLICY_KEYS))):
+        return False
+    attachments = a.get("attachments")
+    return attachments is None or (
+        isinstance(attachments, list) and all(_texts_only(x, ATTACHMENT_KEYS) for x in attachments)
+    )
+
+
 def load_outcome_chunk(body: Any) -> dict[str, Any]:
     """OutcomeChunk().load(body), several times faster for well-formed chunks (the journal stores thousands of
-    answers a second); anything unusual goes through the schema, so errors and results are the schema's."""
+    answers a second); anything unusual goes through the schema, so errors and results are the schema's.
+    The outcomes are shared.domain.Outcome."""
     try:
         if not (
             isinstance(body, dict) and isinstance(body.get("chunk_id"), str) and isinstance(body.get("outcomes"), list)
@@ -154,20 +199,13 @@ def load_outcome_chunk(body: Any) -> dict[str, Any]:
                 raise _Unusual
             answer, code, message = (o.get(k) for k in _OUTCOME_KEYS)
             if not (
-                (answer is None or isinstance(answer, dict))
+                (answer is None or _plain_answer(answer))
                 and (code is None or isinstance(code, str))
                 and (message is None or isinstance(message, str))
             ):
                 raise _Unusual
             outcomes.append(
-                {
-                    "request_id": o["request_id"],
-                    "status": o["status"],
-                    "answer": answer,
-                    "error_code": code,
-                    "error_message": message,
-                    "answered_at": o["answered_at"],
-                }
+                domain.Outcome(o["request_id"], o["status"], o["answered_at"], domain.as_answer(answer), code, message)
             )
         return {"chunk_id": body["chunk_id"], "outcomes": outcomes, "archive": archive, "held": held}
     except _Unusual:

@@ -41,23 +41,8 @@ LABELS = {
     "patronymic": "Отчество",
     "birth_date": "Дата Рождения",
 }
-_ORDER = (
-    "oip",
-    "enp",
-    "dpfs_type",
-    "dpfs_series",
-    "dpfs_number",
-    "vs_number",
-    "dul_type",
-    "dul_series",
-    "dul_number",
-    "snils",
-    "as_of",
-    "surname",
-    "first_name",
-    "patronymic",
-    "birth_date",
-)
+# The order of the description in journals: identifiers, the as-of date, then the person.
+_ORDER = (*FIELDS[1:11], "as_of", *FIELDS[11:15])
 
 
 def format_snils(digits: str | None) -> str | None:

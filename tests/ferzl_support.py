@@ -13,30 +13,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from shared.params import FIELDS
+
 ROOT = Path(__file__).resolve().parents[1]
 OFFICIAL = ROOT.parent / "shared" / "reference" / "ferzl-wsdl-24.2.6"
 OWN = ROOT / "contracts" / "ferzl"
 SEED, SIZE, TOKEN = 20231, 100_000, "test-token"
 SOAP_PATH = "/api/t-foms/integration/ws/24.2.6/wsdl/mpiPersonInfoServiceWs"
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-PARAM_KEYS = (
-    "name",
-    "oip",
-    "enp",
-    "dpfs_type",
-    "dpfs_series",
-    "dpfs_number",
-    "vs_number",
-    "dul_type",
-    "dul_series",
-    "dul_number",
-    "snils",
-    "surname",
-    "first_name",
-    "patronymic",
-    "birth_date",
-    "as_of",
-)
+PARAM_KEYS = FIELDS  # the 16 fields in the manual's order (shared/params.py)
 
 
 def blank_params(**values):

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from shared.clock import to_moscow
 from shared.dictionaries.policy_types import policy_type_name
+from shared.params import FIELDS
 from tests.support import wait_for
 
 # §5.1, the first line of a group file, word for word
@@ -43,24 +44,7 @@ EXPORT_HEADER = [
     "Дата начала прикрепления 3",
     "Ответ получен",
 ]
-COLUMNS = (
-    "name",
-    "oip",
-    "enp",
-    "dpfs_type",
-    "dpfs_series",
-    "dpfs_number",
-    "vs_number",
-    "dul_type",
-    "dul_series",
-    "dul_number",
-    "snils",
-    "surname",
-    "first_name",
-    "patronymic",
-    "birth_date",
-    "as_of",
-)
+COLUMNS = FIELDS  # the 16 fields in the manual's order (shared/params.py)
 
 
 def row(name, **fields):

@@ -20,7 +20,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from kombu import Connection, Producer
 
-from services.certmail.queues import LETTERS_QUEUE, letters_queue
+from services.certmail.queues import publish_letter
 from shared import config
 
 log = logging.getLogger("services.certmail.intake")
@@ -48,17 +48,7 @@ class Handoff:
 
     def publish(self, body: dict[str, Any]) -> None:
         try:
-            self._producer().publish(
-                body,
-                exchange="",
-                routing_key=LETTERS_QUEUE,
-                declare=[letters_queue],
-                serializer="json",
-                delivery_mode=2,
-                mandatory=True,
-                retry=False,
-                confirm_timeout=self.timeout,
-            )
+            publish_letter(self._producer(), body, retry=False, confirm_timeout=self.timeout)
         except BaseException:
             self.reset()
             raise

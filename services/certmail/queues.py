@@ -1,7 +1,24 @@
 """The durable queue between the SMTP intake and the certmail handler (declared by both sides)."""
 
-from kombu import Queue
+from typing import Any
+
+from kombu import Producer, Queue
 
 LETTERS_QUEUE = "ozsp.certmail.letters"
 
 letters_queue = Queue(LETTERS_QUEUE, durable=True)
+
+
+def publish_letter(producer: Producer, body: dict[str, Any], **options: Any) -> None:
+    """One letter into the durable queue, persistent and refused if unroutable (the producer's connection
+    confirms publishes)."""
+    producer.publish(
+        body,
+        exchange="",
+        routing_key=LETTERS_QUEUE,
+        declare=[letters_queue],
+        serializer="json",
+        delivery_mode=2,
+        mandatory=True,
+        **options,
+    )

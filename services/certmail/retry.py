@@ -7,7 +7,7 @@ from typing import Any
 
 from kombu import Connection, Queue
 
-from services.certmail.queues import LETTERS_QUEUE, letters_queue
+from services.certmail.queues import LETTERS_QUEUE, publish_letter
 from shared.queues import delay_queues, parse_tiers, tier_name
 
 DELAY_PREFIX = f"{LETTERS_QUEUE}.retry"
@@ -46,15 +46,7 @@ def requeue_parked(amqp_uri: str, limit: int | None = None) -> int:
                 break
             body = dict(message.decode())
             body.pop("attempt", None)
-            producer.publish(
-                body,
-                exchange="",
-                routing_key=LETTERS_QUEUE,
-                declare=[letters_queue],
-                serializer="json",
-                delivery_mode=2,
-                mandatory=True,
-            )
+            publish_letter(producer, body)
             message.ack()  # after the broker confirmed the copy: a crash here leaves a duplicate, never a loss
             moved += 1
     return moved

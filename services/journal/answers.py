@@ -49,22 +49,22 @@ def _one_by_one(engine: Engine, chunk: dict[str, Any]) -> dict[str, int]:
     totals = {"stored": 0, "duplicates": 0, "refused": 0}
     _quietly(engine, "archive of chunk " + chunk["chunk_id"], archive.store, chunk["archive"])
     for outcome in chunk["outcomes"]:
-        done = _quietly(engine, f"answer to request #{outcome['request_id']}", store.store_outcomes, [outcome])
+        done = _quietly(engine, f"answer to request #{outcome.request_id}", store.store_outcomes, [outcome])
         if done is None:  # what the bridge sent cannot be stored: the request ends in «Ошибка», not in a loop
             totals["refused"] += 1
             done = _quietly(
                 engine,
-                f"error of request #{outcome['request_id']}",
+                f"error of request #{outcome.request_id}",
                 store.store_outcomes,
-                [refused(outcome["request_id"])],
+                [refused(outcome.request_id)],
             ) or {"stored": 0, "duplicates": 0}
         totals["stored"] += done["stored"]
         totals["duplicates"] += done["duplicates"]
     return totals
 
 
-def refused(request_id: int) -> dict[str, Any]:
-    return Outcome.failed(request_id, "internal", NOT_STORED, datetime.now(UTC).isoformat()).to_dict()
+def refused(request_id: int) -> Outcome:
+    return Outcome.failed(request_id, "internal", NOT_STORED, datetime.now(UTC).isoformat())
 
 
 def _quietly(engine: Engine, what: str, step: Callable[[Connection, Any], T], data: Any) -> T | None:

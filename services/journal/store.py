@@ -236,14 +236,14 @@ _STORE = text(
 )
 
 
-def store_outcomes(conn: Connection, outcomes: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+def store_outcomes(conn: Connection, outcomes: Iterable[Outcome]) -> dict[str, int]:
     """Store answers idempotently: only requests still «Отправлен» change; repeats are counted and ignored.
 
     One statement a chunk: the rows, their history events. No SELECT … FOR UPDATE first: the UPDATE locks each
     row itself (a row answered meanwhile by another transaction is re-checked and skipped), and a separate lock
     wrote every row twice (~13 µs a row of PostgreSQL's time). Two transactions storing the same requests at
     once (a redelivered chunk) may deadlock: PostgreSQL ends one, its message is redelivered, nothing is lost."""
-    by_id = {o.request_id: o for o in map(Outcome.from_dict, outcomes)}
+    by_id = {o.request_id: o for o in outcomes}
     if not by_id:
         return {"stored": 0, "duplicates": 0}
     codes = {a.mo_code for o in by_id.values() if o.answer for a in o.answer.attachments}

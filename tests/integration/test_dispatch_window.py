@@ -10,6 +10,7 @@ from services.flk.checksums import luhn_digit
 from services.journal import groups, held, store
 from services.journal.dispatch import Dispatcher
 from shared.config import from_nameko
+from shared.domain import Outcome
 from shared.params import FIELDS
 from tests import support
 
@@ -76,14 +77,14 @@ def room(db, window, lease=LEASE):
 
 def answer(request_ids):
     return [
-        {
-            "request_id": i,
-            "status": "answered",
-            "answered_at": "2026-11-26T10:00:00+00:00",
-            "answer": {"enp": "1", "policy": None, "attachments": []},
-            "error_code": None,
-            "error_message": None,
-        }
+        Outcome.from_dict(
+            {
+                "request_id": i,
+                "status": "answered",
+                "answered_at": "2026-11-26T10:00:00+00:00",
+                "answer": {"enp": "1", "policy": None, "attachments": []},
+            }
+        )
         for i in request_ids
     ]
 

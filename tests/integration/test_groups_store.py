@@ -5,6 +5,7 @@ from sqlalchemy import text
 
 from services.journal import groups, store
 from shared import export
+from shared.domain import Outcome
 from shared.params import FIELDS
 
 pytestmark = pytest.mark.integration
@@ -21,15 +22,18 @@ def rows(*enps):
     return out
 
 
-def outcome(request_id, status="answered", message=None):
-    return {
-        "request_id": request_id,
-        "status": status,
-        "answered_at": "2026-11-26T10:00:00+00:00",
-        "answer": {"enp": "1", "policy": None, "attachments": []} if status == "answered" else None,
-        "error_code": "409" if message else None,
-        "error_message": message,
-    }
+def outcome(request_id, status="answered", message=None, **extra):
+    return Outcome.from_dict(
+        {
+            "request_id": request_id,
+            "status": status,
+            "answered_at": "2026-11-26T10:00:00+00:00",
+            "answer": {"enp": "1", "policy": None, "attachments": []} if status == "answered" else None,
+            "error_code": "409" if message else None,
+            "error_message": message,
+            **extra,
+        }
+    )
 
 
 def test_group_lifecycle(quiet_engine):
@@ -120,7 +124,7 @@ def test_export_page_reads_the_same_cells_as_the_whole_answer(quiet_engine):
     with quiet_engine.begin() as conn:
         gid = groups.create_group(conn, ME, "Полный ответ", "p.csv", COLUMNS, rows(policy["enp"]))["id"]
         rid = conn.execute(text("SELECT id FROM requests WHERE group_id = :g"), {"g": gid}).scalar_one()
-        store.store_outcomes(conn, [{**outcome(rid), "answer": answer}])
+        store.store_outcomes(conn, [outcome(rid, answer=answer)])
     with quiet_engine.connect() as conn:
         page = groups.export_page(conn, ME, gid)
         whole = (

@@ -3,6 +3,7 @@
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from shared.params import FIELDS
 from tests import support
 from tests.support import wait_for
 
@@ -63,25 +64,7 @@ def test_rpc_with_an_explicit_acting_organisation(stack, org_b, a_request):
 def test_group_paths(stack, org_b):
     """Organisation A's group: B gets 404 on the group, its requests and both exports."""
     with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=30) as rpc:
-        fields = [
-            "line",
-            "name",
-            "oip",
-            "enp",
-            "dpfs_type",
-            "dpfs_series",
-            "dpfs_number",
-            "vs_number",
-            "dul_type",
-            "dul_series",
-            "dul_number",
-            "snils",
-            "surname",
-            "first_name",
-            "patronymic",
-            "birth_date",
-            "as_of",
-        ]
+        fields = ["line", *FIELDS]
         row = [2, "RQ1", None, stack.samples(1)[0]["enp"]] + [None] * 11 + [None, "2026-11-26"]
         group = rpc.journal.create_group({"user_id": 1, "organization_id": 1}, "группа А", "a.csv", fields, [row])
         assert rpc.journal.get_group(org_b["identity"], group["id"]) is None

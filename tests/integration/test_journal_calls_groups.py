@@ -8,6 +8,7 @@ from sqlalchemy import text
 from services.journal import store
 from services.journal.calls import groups as calls
 from shared import clock
+from shared.domain import Outcome
 from shared.params import FIELDS
 
 pytestmark = pytest.mark.integration
@@ -47,7 +48,7 @@ def test_finished_groups_are_announced_once(quiet_engine):
     outcome = {"status": "error", "answered_at": "2026-11-26T10:00:00+00:00", "error_message": "нет"}
     with quiet_engine.begin() as conn:
         request_id = conn.execute(text("SELECT id FROM requests WHERE group_id = :g"), {"g": created["id"]}).scalar()
-        store.store_outcomes(conn, [{"request_id": request_id, "answer": None, "error_code": "x", **outcome}])
+        store.store_outcomes(conn, [Outcome.from_dict({"request_id": request_id, "error_code": "x", **outcome})])
     notices = calls.take_finished_notices(quiet_engine, ME)
     assert {"id": created["id"], "name": "Готовая"} in notices
     assert created["id"] not in [n["id"] for n in calls.take_finished_notices(quiet_engine, ME)]

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from services.journal import store
 from shared import clock
+from shared.domain import Outcome
 from shared.params import FIELDS
 
 pytestmark = pytest.mark.integration
@@ -38,14 +39,16 @@ def create(quiet_engine, identity=ME, **values):
 
 
 def answer(request_id, status="answered", **extra):
-    return {
-        "request_id": request_id,
-        "status": status,
-        "answered_at": "2026-11-26T10:00:00+00:00",
-        "answer": extra.get("answer"),
-        "error_code": extra.get("code"),
-        "error_message": extra.get("message"),
-    }
+    return Outcome.from_dict(
+        {
+            "request_id": request_id,
+            "status": status,
+            "answered_at": "2026-11-26T10:00:00+00:00",
+            "answer": extra.get("answer"),
+            "error_code": extra.get("code"),
+            "error_message": extra.get("message"),
+        }
+    )
 
 
 def test_created_request_is_pending_and_claimed_once_until_the_lease_ends(quiet_engine):

@@ -3,6 +3,7 @@ summarised when shown."""
 
 from services import admin
 from services.ferzl_bridge import archive
+from shared.domain import Answer, Outcome
 from shared.messages import OutcomeChunk, pack_archive, unpack_archive
 
 
@@ -118,6 +119,9 @@ def test_fast_outcome_chunk_loading_agrees_with_the_schema():
         "newer_field": 1,
     }
     assert load_outcome_chunk(good) == OutcomeChunk().load(good)
+    first, second = load_outcome_chunk(good)["outcomes"]
+    assert first == Outcome.answered(1, Answer(policy=None), "2026-11-26T10:00:00+00:00")  # shared.domain types
+    assert second == Outcome.failed(2, "409", "Не найден", "2026-11-26T10:00:01+00:00")
     assert load_outcome_chunk({"chunk_id": "c", "outcomes": []}) == OutcomeChunk().load(
         {"chunk_id": "c", "outcomes": []}
     )
@@ -127,11 +131,19 @@ def test_fast_outcome_chunk_loading_agrees_with_the_schema():
         {"chunk_id": "c", "outcomes": [{"request_id": 1, "status": "answered"}]},
         {"chunk_id": "c", "outcomes": [], "archive": None},
         {"chunk_id": "c", "outcomes": [{"request_id": 1, "status": "error", "error_code": 409, "answered_at": "x"}]},
+        # an answer not of the domain's shape: the chunk is malformed (it never reaches the database)
+        {"chunk_id": "c", "outcomes": [{**good["outcomes"][0], "answer": {"policy": "ДПП"}}]},
+        {"chunk_id": "c", "outcomes": [{**good["outcomes"][0], "answer": {"attachments": [{"mo_code": 500101}]}}]},
+        {"chunk_id": "c", "outcomes": [{**good["outcomes"][0], "answer": {"enp": 5000}}]},
     ):
         with pytest.raises(ValidationError):
             load_outcome_chunk(bad)
     odd = {"chunk_id": "c", "outcomes": [{"request_id": "7", "status": "answered", "answered_at": "x"}]}
     assert load_outcome_chunk(odd) == OutcomeChunk().load(odd)  # unusual but valid: the schema decides
+    full = {"enp": "1", "policy": {"enp": "1", "smo_code": "50001"}, "attachments": [{"mo_code": "500101"}]}
+    odd = {"chunk_id": "c", "outcomes": [{**good["outcomes"][0], "answer": {**full, "newer": {"x": 1}}}]}
+    (loaded,) = load_outcome_chunk(odd)["outcomes"]
+    assert loaded == OutcomeChunk().load(odd)["outcomes"][0] and loaded.answer == Answer.from_dict(full)
 
 
 def test_an_archive_record_of_an_unknown_shape_costs_nothing_but_itself():
