@@ -1,6 +1,7 @@
 """What bridge processes share and what administrators see: the PostgreSQL rate limit across processes,
 get_state() with queue depth, the support archive (`ozsp archive show`, retention) and `ozsp load-mo`."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -58,37 +59,44 @@ def test_two_processes_share_one_rate(database_url):
     assert 40 * 3 * 0.8 <= sum(counts) <= 40 * 3 + 2 * 8 + 20, counts  # one rate for both, plus bursts
 
 
+@contextlib.contextmanager
+def second_bridge(stack):
+    """One more ferzl_bridge process on the stack's broker, killed -9 on the way out."""
+    second = subprocess.Popen(
+        command("ferzl_bridge"),
+        env=stack.sup.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield second
+    finally:
+        os.killpg(second.pid, 9)
+        second.wait()
+
+
 def test_two_bridges_keep_to_the_configured_rate_end_to_end(stack, engine):
     """Both bridge processes at FERZL_RATE_LIMIT=25 against a ФЕРЗЛ that refuses more than 30 a second."""
     env = dict(stack.sup.env)
     stack.sup.env["FERZL_RATE_LIMIT"] = "25"
-    second = None
     try:
         stack.sup.kill("ferzl_bridge")
         stack.sup.start("ferzl_bridge")
-        second = subprocess.Popen(
-            command("ferzl_bridge"),
-            env=stack.sup.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        wait_state(stack, "up", 30)
-        time.sleep(2)  # the second process joins the queue
-        with knobs(stack, rate_limit=30):
-            before = counters(stack)
-            started = time.monotonic()
-            ids = create(engine, [params(enp=p.enp) for p in REGISTER.sample(950)[800:]])
-            found = wait_final(engine, ids, 60)
-            seconds = time.monotonic() - started
-            after = counters(stack)
+        with second_bridge(stack):
+            wait_state(stack, "up", 30)
+            time.sleep(2)  # the second process joins the queue
+            with knobs(stack, rate_limit=30):
+                before = counters(stack)
+                started = time.monotonic()
+                ids = create(engine, [params(enp=p.enp) for p in REGISTER.sample(950)[800:]])
+                found = wait_final(engine, ids, 60)
+                seconds = time.monotonic() - started
+                after = counters(stack)
         assert {r["status"] for r in found.values()} == {"answered"}
         assert after.get("http_429", 0) == before.get("http_429", 0), "ФЕРЗЛ never had to refuse a call"
         assert seconds >= 150 / 25 * 0.8, f"150 calls at 25/s took {seconds:.1f} s"
     finally:
-        if second is not None:
-            os.killpg(second.pid, 9)
-            second.wait()
         stack.sup.env.clear()
         stack.sup.env.update(env)
         stack.sup.kill("ferzl_bridge")
@@ -104,18 +112,8 @@ def test_the_journal_counts_bridge_processes_for_its_automatic_window(stack):
         return Dispatcher(config.from_nameko({"AMQP_URI": stack.env["AMQP_URI"], "DISPATCH_WINDOW": 0})).bridges()
 
     assert declared(stack.env["AMQP_URI"], [WORK_QUEUE])[WORK_QUEUE][1] == 1 == count()
-    second = subprocess.Popen(
-        command("ferzl_bridge"),
-        env=stack.sup.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
+    with second_bridge(stack):
         wait_for(lambda: count() == 2, 60, 0.5, "the second bridge process on the work queue")
-    finally:
-        os.killpg(second.pid, 9)
-        second.wait()
     wait_for(lambda: count() == 1, 60, 0.5, "the work queue back to one consumer")
     broken = Dispatcher(config.from_nameko({"AMQP_URI": "amqp://guest:guest@127.0.0.1:1//", "DISPATCH_WINDOW": 0}))
     broken.bridges_seen = 4
