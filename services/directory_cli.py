@@ -6,12 +6,13 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from services.journal import directory as D
+from services.journal import directory_actions
 from shared import config, db
 
 
@@ -56,60 +57,42 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(args: argparse.Namespace, conn: Connection, actor: str) -> str | None:
-    from shared.gost import load_certificate, load_crl
-
+def params_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The command line's arguments as directory_actions' params (files read into bytes)."""
     act = args.action
     if act == "org-add":
-        return f"Организация {D.add_organization(conn, args.name, args.kind, args.code, args.ogrn, actor)} добавлена."
-    if act in ("org-deactivate", "org-activate"):
-        D.set_organization_active(conn, args.id, act == "org-activate", actor)
-        return f"Организация {args.id} помечена как {'действующая' if act == 'org-activate' else 'не действующая'}."
+        return {"name": args.name, "kind": args.kind, "code": args.code, "ogrn": args.ogrn}
     if act == "user-add":
-        user_id = D.add_user(
-            conn,
-            args.org,
-            args.surname,
-            args.first_name,
-            args.patronymic,
-            args.snils,
-            args.position,
-            tuple(args.role or ["web"]),
-            args.email,
-            actor,
-        )
-        return f"Пользователь {user_id} добавлен."
-    if act in ("user-deactivate", "user-activate"):
-        D.set_user_active(conn, args.id, act == "user-activate", actor)
-        return f"Пользователь {args.id} помечен как {'действующий' if act == 'user-activate' else 'не действующий'}."
+        return {
+            "org": args.org,
+            "surname": args.surname,
+            "first_name": args.first_name,
+            "patronymic": args.patronymic,
+            "snils": args.snils,
+            "position": args.position,
+            "emails": args.email,
+            "roles": args.role or ["web"],
+        }
     if act == "email-add":
-        D.add_email(conn, args.user_id, args.email, actor)
-        return "Доверенный адрес добавлен."
+        return {"user_id": args.user_id, "email": args.email}
     if act == "cert-add":
-        cert = load_certificate(args.file.read_bytes())
-        cert_id = D.add_certificate(conn, args.user_id, cert, "admin", actor)
-        return f"Сертификат s/n {cert.serial_hex} зарегистрирован (запись {cert_id})."
+        return {"user_id": args.user_id, "file": args.file.read_bytes()}
     if act in ("cert-withdraw", "cert-activate"):
-        if args.id is None and not args.serial:
-            raise D.DirectoryError("Укажите серийный номер сертификата или --id.")
-        cert_id = args.id if args.id is not None else D.certificate_by_serial(conn, args.serial)
-        ended = D.set_certificate_active(conn, cert_id, act == "cert-activate", actor)
-        if act == "cert-activate":
-            return f"Сертификат (запись {cert_id}) снова действует."
-        return f"Сертификат (запись {cert_id}) исключён из справочника; завершено сеансов: {ended}."
-    if act == "ca-import":
-        cert = load_certificate(args.file.read_bytes())
-        return f"Удостоверяющий центр добавлен (запись {D.import_ca(conn, cert, actor)}): {cert.subject}"
-    if act == "crl-import":
-        return f"Список отозванных сертификатов загружен (запись {D.import_crl(conn, load_crl(args.file.read_bytes()), actor)})."
-    if act == "list":
+        return {"id": args.id, "serial": args.serial}
+    if act in ("ca-import", "crl-import"):
+        return {"file": args.file.read_bytes()}
+    return {"id": args.id}
+
+
+def run(args: argparse.Namespace, conn: Connection, actor: str) -> str | None:
+    if args.action == "list":
         listing = D.listing(conn)
         for org in listing["organizations"]:  # Приложение 1 to print, on the gateway (role «admin»)
             org["application"] = f"/admin/application/{org['id']}"
         for user in listing["users"]:
             user["application"] = f"/admin/application/{user['organization_id']}?user={user['id']}"
         return json.dumps(listing, ensure_ascii=False, indent=2, default=str)
-    return None
+    return directory_actions.perform(conn, args.action, params_of(args), actor)
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:

@@ -129,3 +129,20 @@ LOGIN_REASONS = {
 ADMINS_ONLY = "Раздел доступен только администраторам Сервиса ОЗСП."
 NO_LETTER = "Письмо не найдено."
 NO_ORGANIZATION = "Организация не найдена в справочнике абонентов."
+NO_USER = "Пользователь не найден в справочнике абонентов."
+
+# the administrator's directory pages (pages/admin_directory.py)
+DIRECTORY_TABS = {
+    "organizations": "Организации",
+    "users": "Пользователи",
+    "emails": "Доверенные адреса",
+    "certificates": "Сертификаты",
+    "cas": "УЦ и списки отзыва",
+}
+DIRECTORY_CONFIRM = {
+    "org-deactivate": "Пометить организацию как не действующую?",
+    "user-deactivate": "Пометить пользователя как не действующего?",
+    "cert-withdraw": "Исключить сертификат из справочника?",
+    "user-roles": "Снять с пользователя роль «Веб»?",
+    "email-remove": "Удалить доверенный адрес?",
+}

@@ -41,7 +41,8 @@ class ApiNeeds(Rpc, SignedIn, Protocol):
 
 
 class AdminNeeds(SignedIn, Protocol):
-    journal: Any  # the directory list (journal.directory_organizations)
+    journal: Any  # the directory's pages and changes, the audit
+    config: Any
 
 
 class PagesNeeds(Rpc, SignedIn, Protocol):

@@ -15,6 +15,7 @@ from services.gateway.api.groups import GroupsApiMixin
 from services.gateway.api.requests import RequestsApiMixin
 from services.gateway.auth.login import LoginMixin
 from services.gateway.pages.admin import AdminMixin
+from services.gateway.pages.admin_directory import DirectoryPagesMixin
 from services.gateway.pages.groups import GroupPagesMixin
 from services.gateway.pages.individual import PagesMixin
 from services.gateway.web import bodies
@@ -51,6 +52,7 @@ install_body_limits(refuse_body)
 class GatewayService(
     LoginMixin,
     AdminMixin,
+    DirectoryPagesMixin,
     GroupsApiMixin,
     RequestsApiMixin,
     PagesMixin,

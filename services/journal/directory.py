@@ -61,13 +61,20 @@ def add_organization(
         text("INSERT INTO organizations (name, kind, registry_code, ogrn) VALUES (:n, :k, :c, :g) RETURNING id"),
         {"n": name.strip(), "k": kind, "c": registry_code, "g": ogrn},
     ).scalar_one()
-    audit(conn, "directory.organization.add", org_id, {"actor": actor, "kind": kind, "registry_code": registry_code})
+    new = {"name": name.strip(), "kind": kind, "registry_code": registry_code, "ogrn": ogrn}
+    audit(conn, "directory.organization.add", org_id, {"actor": actor, "old": None, "new": new}, organization_id=org_id)
     return org_id
 
 
 def set_organization_active(conn: Connection, org_id: int, active: bool, actor: str | None = None) -> None:
-    _update_one(conn, "organizations", org_id, active, "Организация")
-    audit(conn, "directory.organization." + ("activate" if active else "deactivate"), org_id, {"actor": actor})
+    old = _update_one(conn, "organizations", org_id, active, "Организация")
+    audit(
+        conn,
+        "directory.organization." + ("activate" if active else "deactivate"),
+        org_id,
+        {"actor": actor, "old": {"active": old}, "new": {"active": bool(active)}},
+        organization_id=org_id,
+    )
 
 
 def add_user(
@@ -101,13 +108,60 @@ def add_user(
     ).scalar_one()
     for email in emails:
         add_email(conn, user_id, email, actor=actor)
-    audit(conn, "directory.user.add", user_id, {"actor": actor, "roles": list(roles)}, organization_id=organization_id)
+    new = {"surname": surname.strip().upper(), "roles": list(roles), "position": position, "snils": bool(snils)}
+    audit(
+        conn,
+        "directory.user.add",
+        user_id,
+        {"actor": actor, "old": None, "new": new},
+        user_id=user_id,
+        organization_id=organization_id,
+    )
     return user_id
 
 
 def set_user_active(conn: Connection, user_id: int, active: bool, actor: str | None = None) -> None:
-    _update_one(conn, "users", user_id, active, "Пользователь")
-    audit(conn, "directory.user." + ("activate" if active else "deactivate"), user_id, {"actor": actor})
+    old = _update_one(conn, "users", user_id, active, "Пользователь")
+    audit(
+        conn,
+        "directory.user." + ("activate" if active else "deactivate"),
+        user_id,
+        {"actor": actor, "old": {"active": old}, "new": {"active": bool(active)}},
+        user_id=user_id,
+    )
+
+
+ROLES = ("web", "admin", "auditor")
+
+
+def set_user_roles(conn: Connection, user_id: int, roles: Sequence[str], actor: str | None = None) -> None:
+    """Replace a user's roles (web «Веб», admin, auditor)."""
+    wanted = sorted({r for r in roles if r})
+    if not wanted or any(r not in ROLES for r in wanted):
+        raise DirectoryError("Роли пользователя: web («Веб»), admin (администратор), auditor (аудитор).")
+    old = conn.execute(text("SELECT roles FROM users WHERE id = :u FOR UPDATE"), {"u": user_id}).scalar()
+    if old is None:
+        raise DirectoryError(f"Пользователь {user_id} не найден в справочнике абонентов.")
+    conn.execute(text("UPDATE users SET roles = :r, updated_at = now() WHERE id = :u"), {"r": wanted, "u": user_id})
+    audit(
+        conn,
+        "directory.user.roles",
+        user_id,
+        {"actor": actor, "old": {"roles": old}, "new": {"roles": wanted}},
+        user_id=user_id,
+    )
+
+
+def remove_email(conn: Connection, user_id: int, email: str | None, actor: str | None = None) -> None:
+    email = (email or "").strip().lower()
+    done = conn.execute(
+        text("DELETE FROM user_emails WHERE user_id = :u AND email = :e"), {"u": user_id, "e": email}
+    ).rowcount
+    if not done:
+        raise DirectoryError("Такого доверенного адреса у пользователя нет.")
+    audit(
+        conn, "directory.email.remove", user_id, {"actor": actor, "old": {"email": email}, "new": None}, user_id=user_id
+    )
 
 
 def add_email(conn: Connection, user_id: int, email: str | None, actor: str | None = None) -> None:
@@ -121,15 +175,18 @@ def add_email(conn: Connection, user_id: int, email: str | None, actor: str | No
         text("INSERT INTO user_emails (user_id, email) VALUES (:u, :e) ON CONFLICT (email) DO NOTHING"),
         {"u": user_id, "e": email},
     )
-    audit(conn, "directory.email.add", user_id, {"actor": actor, "email": email})
+    audit(conn, "directory.email.add", user_id, {"actor": actor, "old": None, "new": {"email": email}}, user_id=user_id)
 
 
-def _update_one(conn: Connection, table: str, row_id: int, active: bool, what: str) -> None:
-    done = conn.execute(
-        text(f"UPDATE {table} SET active = :a, updated_at = now() WHERE id = :id"), {"a": bool(active), "id": row_id}
-    ).rowcount
-    if not done:
+def _update_one(conn: Connection, table: str, row_id: int, active: bool, what: str) -> bool:
+    """Set the row's active flag; -> its old value."""
+    old = conn.execute(text(f"SELECT active FROM {table} WHERE id = :id FOR UPDATE"), {"id": row_id}).scalar()
+    if old is None:
         raise DirectoryError(f"{what} {row_id} не найден(а) в справочнике абонентов.")
+    conn.execute(
+        text(f"UPDATE {table} SET active = :a, updated_at = now() WHERE id = :id"), {"a": bool(active), "id": row_id}
+    )
+    return bool(old)
 
 
 def _digits(value: str | None) -> str | None:
@@ -171,7 +228,14 @@ def add_certificate(
         conn,
         "directory.certificate.add",
         row.id,
-        {"actor": actor, "serial": cert.serial_hex, "thumbprint": cert.thumbprint, "source": source},
+        {
+            "actor": actor,
+            "serial": cert.serial_hex,
+            "thumbprint": cert.thumbprint,
+            "source": source,
+            "old": None,
+            "new": {"serial": cert.serial_hex, "active": True},
+        },
         user_id=user_id,
     )
     return row.id
@@ -194,7 +258,10 @@ def set_certificate_active(conn: Connection, cert_id: int, active: bool, actor: 
     """Withdraw a certificate from the directory (or return it); withdrawing ends its live sessions at once.
     -> the number of sessions ended."""
     row = conn.execute(
-        text("UPDATE certificates SET active = :a WHERE id = :id RETURNING user_id, serial_hex"),
+        text(
+            "UPDATE certificates c SET active = :a FROM (SELECT id, active FROM certificates WHERE id = :id FOR UPDATE) "
+            "o WHERE c.id = o.id RETURNING c.user_id, c.serial_hex, o.active AS old"
+        ),
         {"a": bool(active), "id": cert_id},
     ).first()
     if row is None:
@@ -211,7 +278,13 @@ def set_certificate_active(conn: Connection, cert_id: int, active: bool, actor: 
         conn,
         "directory.certificate." + ("activate" if active else "withdraw"),
         cert_id,
-        {"actor": actor, "serial": row.serial_hex, "sessions_ended": ended},
+        {
+            "actor": actor,
+            "serial": row.serial_hex,
+            "sessions_ended": ended,
+            "old": {"active": row.old},
+            "new": {"active": bool(active)},
+        },
         user_id=row.user_id,
     )
     return ended
@@ -236,7 +309,13 @@ def import_ca(conn: Connection, cert: Certificate, actor: str | None = None) -> 
         conn,
         "directory.ca.import",
         ca_id,
-        {"actor": actor, "subject": str(cert.subject), "thumbprint": cert.thumbprint},
+        {
+            "actor": actor,
+            "subject": str(cert.subject),
+            "thumbprint": cert.thumbprint,
+            "old": None,
+            "new": {"subject": str(cert.subject)},
+        },
     )
     return ca_id
 
@@ -260,7 +339,8 @@ def store_crl(conn: Connection, ca_id: int, crl: Crl, actor: str | None = None, 
         text("INSERT INTO crls (ca_id, this_update, next_update, der) VALUES (:c, :t, :n, :der) RETURNING id"),
         {"c": ca_id, "t": crl.this_update, "n": crl.next_update, "der": crl.der},
     ).scalar_one()
-    details = {"actor": actor, "ca_id": ca_id} | ({"source": source} if source else {})
+    new = {"this_update": crl.this_update, "next_update": crl.next_update}
+    details = {"actor": actor, "ca_id": ca_id, "old": None, "new": new} | ({"source": source} if source else {})
     audit(conn, "directory.crl.import", crl_id, details)
     return crl_id
 

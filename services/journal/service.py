@@ -203,6 +203,23 @@ class JournalService(memory.ReleasesMemory):
         """Organisations and their users, for the administrator's directory list (Приложение 1 links)."""
         return directory.organizations(self.db)
 
+    @rpc
+    def directory_view(self, kind: str, search: str = "", page: int = 1) -> dict[str, Any]:
+        return directory.view(self.db, kind, search, page)
+
+    @rpc
+    def directory_record(self, kind: str, record_id: int) -> dict[str, Any] | None:
+        return directory.record(self.db, kind, record_id)
+
+    @rpc
+    def directory_change(self, action: str, params: dict[str, Any], actor: str) -> dict[str, Any]:
+        """The administrator's pages change the directory through the same code as `ozsp directory`."""
+        return directory.change(self.db, action, params, actor)
+
+    @rpc
+    def directory_lockout(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        return directory.lockout(self.db, action, params)
+
     def _dispatched(self, created: Any) -> Any:
         """`created` once the new requests went out (they need not wait for the next tick)."""
         self.dispatcher.dispatch(self.db, self.publish)

@@ -1,7 +1,9 @@
-"""Administrator's pages: the certificate mail (outgoing letters and the letter journal), the directory list and
-the printable application of Приложение 1 linked from it. Only users with the role «admin» see them."""
+"""Administrator's pages: the certificate mail (outgoing letters and the letter journal) and the printable
+application of Приложение 1 (the directory's pages are admin_directory.py). Only users with the role «admin» see
+them; anyone else is refused and the refusal audited."""
 
 import functools
+from collections.abc import Callable
 from typing import Any, cast
 
 from nameko.rpc import RpcProxy
@@ -14,18 +16,32 @@ from services.gateway.web.errors import ADMIN_PAGE, Handler, handled
 from services.gateway.web.templating import PAGE_HEADERS, error_page, render
 
 
-def admins_only(method: Handler) -> Handler:
-    """Users with the role «admin»; anyone else gets a 403 page (no session: NotAuthenticated from identity)."""
+def role_required(*roles: str) -> Callable[[Handler], Handler]:
+    """Users with one of these roles; anyone else gets a 403 page and the refusal is audited (admin.refused, with
+    the path); no session: NotAuthenticated from identity (the login page)."""
 
-    @functools.wraps(method)
-    def wrapper(self: AdminNeeds, request: Request, *args: Any, **kwargs: Any) -> Response:
-        self.identity(request)
-        user = request.environ.get("ozsp.user") or {}
-        if "admin" not in (user.get("roles") or []):
-            return error_page(403, messages.ADMINS_ONLY)
-        return method(self, request, *args, **kwargs)
+    def decorate(method: Handler) -> Handler:
+        @functools.wraps(method)
+        def wrapper(self: AdminNeeds, request: Request, *args: Any, **kwargs: Any) -> Response:
+            identity = self.identity(request)
+            user = request.environ.get("ozsp.user") or {}
+            if not set(roles) & set(user.get("roles") or []):
+                self.journal.audit(
+                    "admin.refused",
+                    request.path[:200],
+                    {"method": request.method, "roles": list(roles)},
+                    identity["user_id"],
+                    identity["organization_id"],
+                )
+                return error_page(403, messages.ADMINS_ONLY)
+            return method(self, request, *args, **kwargs)
 
-    return cast(Handler, wrapper)
+        return cast(Handler, wrapper)
+
+    return decorate
+
+
+admins_only = role_required("admin")
 
 
 class AdminMixin(AdminBase):
@@ -61,24 +77,6 @@ class AdminMixin(AdminBase):
             who=request.environ.get("ozsp.user"),
             admin_active="mail",
             letter=letter,
-        )
-
-    @http("GET", "/admin/directory")
-    @handled(ADMIN_PAGE)
-    @admins_only
-    def admin_directory(self, request: Request) -> Response:
-        """The directory's organisations and users, each with its Приложение 1 (the application to print)."""
-        listing = self.journal.directory_organizations()
-        users: dict[int, list[dict[str, Any]]] = {}
-        for user in listing["users"]:
-            users.setdefault(user["organization_id"], []).append(user)
-        return render(
-            "admin_directory.html",
-            active=None,
-            banner=None,
-            who=request.environ.get("ozsp.user"),
-            admin_active="directory",
-            organizations=[{**org, "users": users.get(org["id"], [])} for org in listing["organizations"]],
         )
 
     @http("GET", "/admin/application/<int:organization_id>")

@@ -22,6 +22,7 @@ SIGNATURE = 64 * KB  # POST /login: the CAdES-BES signature (base64) of the chal
 API_JSON = 1024 * KB  # POST /api/v1/requests and other JSON API calls
 REPORT_FORM = 1024 * KB  # POST /group/flk-errors.csv: the signed ФЛК report of up to 1000 errors
 FORM = 64 * KB  # the request form and anything else
+ADMIN_FILE = 1100 * KB  # POST /admin/directory/change: a .cer or .crl upload (the directory refuses over 1 MB)
 UPLOAD = None  # POST /group and /api/v1/groups: the upload handlers refuse over 20 MB themselves
 
 LOGIN_PATHS = ("/login", "/login/challenge", "/dev/sign", "/logout")
@@ -41,6 +42,8 @@ def limit_for(method: str, path: str) -> int | None:
         return API_JSON
     if path == "/group/flk-errors.csv":
         return REPORT_FORM
+    if path == "/admin/directory/change":
+        return ADMIN_FILE
     return FORM
 
 

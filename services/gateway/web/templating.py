@@ -46,6 +46,7 @@ def _environment() -> Environment:
         static_url=static.url, static_available=static.available, navigation=NAVIGATION, moscow_today=clock.today
     )  # calendars stop at Moscow today, not the browser's
     env.filters.update(when=views.datetime_text, when_dashed=lambda v: views.datetime_text(v, "-"), day=views.date_text)
+    env.filters.update(snils=lambda v: views.P.format_snils(v) or "")
     return env
 
 

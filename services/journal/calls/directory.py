@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from services.journal import directory
+from services.journal import directory, directory_actions, directory_views
 from shared import outage
 
 log = logging.getLogger(__name__)
@@ -90,3 +90,64 @@ def organizations(engine: Engine) -> dict[str, list[dict[str, Any]]]:
         "organizations": listing["organizations"],
         "users": [{k: v for k, v in u.items() if k != "certificates"} for u in listing["users"]],
     }
+
+
+# --- the administrator's directory pages (directory_views, directory_actions) ---
+
+
+def plain(value: Any) -> Any:
+    """Rows as JSON carries them over RPC: datetimes as ISO strings, recursively."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def view(engine: Engine, kind: str, search: str = "", page: int = 1) -> dict[str, Any]:
+    """One page of a directory list (directory_views.KINDS), or every CA with its newest CRL (kind "cas")."""
+    with engine.connect() as conn:
+        if kind == "cas":
+            return {"rows": plain(directory_views.authorities(conn))}
+        if kind not in directory_views.KINDS:
+            return {"rows": [], "total": 0, "page": 1, "pages": 1}
+        return plain(directory_views.page_of(conn, kind, search or "", int(page or 1)))
+
+
+def record(engine: Engine, kind: str, record_id: int) -> dict[str, Any] | None:
+    """One organisation (with its users) or one user (with e-mails and certificates); None if there is none."""
+    with engine.connect() as conn:
+        if kind == "organization":
+            return plain(directory_views.organization(conn, int(record_id)))
+        if kind == "user":
+            return plain(directory_views.user(conn, int(record_id)))
+    return None
+
+
+def _params(params: dict[str, Any]) -> dict[str, Any]:
+    """Files travel as base64 in `file_b64`."""
+    params = dict(params or {})
+    if "file_b64" in params:
+        try:
+            params["file"] = base64.b64decode(params.pop("file_b64") or "", validate=True)
+        except (ValueError, TypeError):
+            params["file"] = b""
+    return params
+
+
+def change(engine: Engine, action: str, params: dict[str, Any], actor: str) -> dict[str, Any]:
+    """{ok: true, message} when done (audited under actor), {ok: false, message} when refused (nothing changed)."""
+    try:
+        with engine.begin() as conn:
+            return {"ok": True, "message": directory_actions.perform(conn, action, _params(params), actor)}
+    except directory.DirectoryError as exc:
+        return {"ok": False, "message": str(exc)}
+
+
+def lockout(engine: Engine, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    """{notice}: whom the change would lock out (None: nobody), or {error} when the change is refused already."""
+    try:
+        with engine.connect() as conn:
+            return {"notice": directory_actions.lockout_notice(conn, action, _params(params))}
+    except directory.DirectoryError as exc:
+        return {"error": str(exc)}
