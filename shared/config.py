@@ -48,6 +48,7 @@ class Settings:
     captcha_test_mode: str = ""  # "1": pages reveal CAPTCHA answers to browser tests (refused in production)
     captcha_ttl_seconds: int = 300
     submit_limit_per_minute: int = 20
+    answer_reuse_minutes: float = 60.0  # a ФЕРЗЛ answer this fresh is reused for the same person (#22); 0: off
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     session_cookie_secure: str = "auto"  # auto: Secure except on loopback addresses

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, text
 
+from services.journal import reuse
 from services.journal.store import Identity, where_created
 from shared import params as P
 from shared.domain import Answer
@@ -31,8 +32,10 @@ def create_group(
     rows: Sequence[Sequence[Any]],
     encoding: str | None = None,
     idempotency_key: str | None = None,
+    reuse_minutes: float = 0,
 ) -> dict[str, Any] | None:
-    """Insert the group and all its requests (rows as lists in `columns` order, from flk.check_group).
+    """Insert the group and all its requests (rows as lists in `columns` order, from flk.check_group); rows of a
+    person answered within `reuse_minutes` are answered from that answer (services/journal/reuse.py).
     A repeated idempotency key returns the group created the first time."""
     if idempotency_key:
         found = _by_key(conn, identity, idempotency_key)
@@ -57,9 +60,9 @@ def create_group(
     if group_id is None:  # a concurrent upload with the same key committed first
         return _by_key(conn, identity, idempotency_key)
     insert = text(
-        "INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search) "
-        "SELECT :o, :u, :g, r.line_no, r.name, r.params, r.fio FROM jsonb_to_recordset(CAST(:data AS jsonb)) "
-        "AS r(line_no int, name text, params jsonb, fio text)"
+        "INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search, person_key) "
+        "SELECT :o, :u, :g, r.line_no, r.name, r.params, r.fio, r.key FROM jsonb_to_recordset(CAST(:data AS jsonb)) "
+        "AS r(line_no int, name text, params jsonb, fio text, key text)"
     )
     for start in range(0, len(rows), INSERT_BATCH):
         batch = _records(columns, rows[start : start + INSERT_BATCH])
@@ -76,7 +79,8 @@ def create_group(
         text("INSERT INTO request_history (request_id, event) SELECT id, 'created' FROM requests WHERE group_id = :g"),
         {"g": group_id},
     )
-    return {"id": group_id, "total": len(rows), "repeated": False}
+    reused = reuse.reuse_in_group(conn, group_id, reuse_minutes)
+    return {"id": group_id, "total": len(rows), "repeated": False, "reused": reused}
 
 
 def _by_key(conn: Connection, identity: Identity, idempotency_key: str | None) -> dict[str, Any] | None:
@@ -95,7 +99,13 @@ def _records(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict
         record = dict(zip(columns, values))
         params = {f: record.get(f) for f in P.FIELDS}
         out.append(
-            {"line_no": record["line"], "name": params["name"] or "", "params": params, "fio": P.fio_search_key(params)}
+            {
+                "line_no": record["line"],
+                "name": params["name"] or "",
+                "params": params,
+                "fio": P.fio_search_key(params),
+                "key": reuse.person_key(params),
+            }
         )
     return out
 
@@ -111,6 +121,7 @@ def _group(row: RowMapping) -> dict[str, Any]:
         "answered": row["answered"],
         "failed": row["failed"],
         "received": row["answered"] + row["failed"],
+        "reused": row["reused"],
         "status": status,
         "status_label": group_label(status),
         "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,

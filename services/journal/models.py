@@ -181,6 +181,7 @@ groups = Table(
     Column("idempotency_key", Text),
     Column("encoding", Text),
     _at("notified_at"),
+    Column("reused", Integer, nullable=False, server_default=text("0")),  # 0011_wt22: rows answered from a fresh answer
     Index("ix_groups_org_created", "organization_id", "created_at"),
     Index("ix_groups_unfinished", "id", postgresql_where=text("finished_at IS NULL")),  # 0008
     Index(
@@ -212,6 +213,10 @@ requests = Table(
     Column("answer", JSONB),
     Column("error_code", Text),
     Column("error_message", Text),
+    # 0011_wt22: reuse of fresh answers (services/journal/reuse.py)
+    Column("person_key", Text),
+    Column("reused_from", BigInteger),
+    _at("ferzl_answered_at"),
     CheckConstraint("status in ('sent', 'answered', 'error')", name="status"),
     Index("ix_requests_org_created", "organization_id", "created_at"),
     Index("ix_requests_group_line", "group_id", "line_no"),
@@ -235,6 +240,13 @@ requests = Table(
         "fio_search",
         postgresql_using="gin",  # 0002: search by part of a name
         postgresql_ops={"fio_search": "gin_trgm_ops"},
+    ),
+    Index(
+        "ix_requests_reuse",
+        "organization_id",
+        "person_key",
+        "answered_at",
+        postgresql_where=text("status = 'answered' AND reused_from IS NULL AND person_key IS NOT NULL"),
     ),
 )
 

@@ -100,9 +100,12 @@ class JournalService(memory.ReleasesMemory):
         rows: list[list[Any]],
         encoding: str | None = None,
         idempotency_key: str | None = None,
+        reuse_minutes: float | None = None,
     ) -> dict[str, Any] | None:
+        """reuse_minutes: answers of the last minutes reused (None: ANSWER_REUSE_MINUTES; 0: off)."""
+        minutes = self._reuse_minutes(reuse_minutes)
         return self._dispatched(
-            groups.create_group(self.db, identity, name, filename, columns, rows, encoding, idempotency_key)
+            groups.create_group(self.db, identity, name, filename, columns, rows, encoding, idempotency_key, minutes)
         )
 
     @rpc
@@ -133,8 +136,11 @@ class JournalService(memory.ReleasesMemory):
     # --- individual requests and the form's CAPTCHA ---
 
     @rpc
-    def create_request(self, identity: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-        return self._dispatched(requests.create_request(self.db, identity, params))
+    def create_request(
+        self, identity: dict[str, Any], params: dict[str, Any], reuse_minutes: float | None = None
+    ) -> dict[str, Any]:
+        """reuse_minutes: a fresh answer of the last minutes reused (None: ANSWER_REUSE_MINUTES; 0: a ФЕРЗЛ call)."""
+        return self._dispatched(requests.create_request(self.db, identity, params, self._reuse_minutes(reuse_minutes)))
 
     @rpc
     def get_request(self, identity: dict[str, Any], request_id: int) -> dict[str, Any] | None:
@@ -219,6 +225,9 @@ class JournalService(memory.ReleasesMemory):
     @rpc
     def directory_lockout(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         return directory.lockout(self.db, action, params)
+
+    def _reuse_minutes(self, asked: float | None) -> float:
+        return float(self.settings.answer_reuse_minutes if asked is None else asked)
 
     def _dispatched(self, created: Any) -> Any:
         """`created` once the new requests went out (they need not wait for the next tick)."""

@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, text
 
+from services.journal import reuse
 from shared import clock
 from shared import params as P
 from shared.domain import Outcome
-from shared.status import ANSWERED, ERROR, STATUSES, label
+from shared.status import ANSWERED, ERROR, SENT, STATUSES, label
 
 COUNT_CAP = 10_000  # list_requests counts up to this many; beyond it "total_exact" is false
 
@@ -33,12 +34,19 @@ def create_request(
     params: Mapping[str, Any],
     group_id: int | None = None,
     line_no: int | None = None,
+    reuse_minutes: float = 0,
 ) -> dict[str, Any]:
+    """A new request, «Отправлен»; answered at once from a fresh answer (services/journal/reuse.py) when
+    `reuse_minutes` > 0 and this organisation has one for the same person."""
+    key = reuse.person_key(params)
+    fresh = reuse.fresh_answer(conn, identity.organization_id, key, reuse_minutes)
     row = (
         conn.execute(
             text(
-                "INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search) "
-                "VALUES (:org, :user, :group, :line, :name, CAST(:params AS jsonb), :fio) "
+                "INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search, "
+                "person_key, status, answer, answered_at, dispatched_at, reused_from, ferzl_answered_at) "
+                "VALUES (:org, :user, :group, :line, :name, CAST(:params AS jsonb), :fio, :key, "
+                ":status, CAST(:answer AS jsonb), :now, :now, :source, :ferzl_at) "
                 "RETURNING id, external_id, status, created_at"
             ),
             {
@@ -49,17 +57,29 @@ def create_request(
                 "name": params.get("name") or "",
                 "params": json.dumps(params, ensure_ascii=False),
                 "fio": P.fio_search_key(params),
+                "key": key,
+                "status": ANSWERED if fresh else SENT,
+                "answer": json.dumps(fresh["answer"], ensure_ascii=False) if fresh else None,
+                "now": clock.now() if fresh else None,
+                "source": fresh["id"] if fresh else None,
+                "ferzl_at": fresh["answered_at"] if fresh else None,
             },
         )
         .mappings()
         .one()
     )
-    conn.execute(text("INSERT INTO request_history (request_id, event) VALUES (:id, 'created')"), {"id": row["id"]})
+    events = ["created", ANSWERED] if fresh else ["created"]
+    for event in events:
+        conn.execute(
+            text("INSERT INTO request_history (request_id, event) VALUES (:id, :event)"),
+            {"id": row["id"], "event": event},
+        )
     return {
         "id": row["id"],
         "status": row["status"],
         "status_label": label(row["status"]),
         "created_at": row["created_at"].isoformat(),
+        "reused_from": fresh["id"] if fresh else None,
     }
 
 
@@ -296,7 +316,17 @@ def _card(row: RowMapping) -> dict[str, Any]:
         "params_text": P.describe_text(params),
         "answer": row["answer"],
         "error": ({"code": row["error_code"], "message": row["error_message"]} if row["status"] == ERROR else None),
+        "reused_from": row["reused_from"],
+        "ferzl_answered_at": _ferzl_answered_at(row),
     }
+
+
+def _ferzl_answered_at(row: RowMapping) -> str | None:
+    """When ФЕРЗЛ gave the answer the card shows: its own answer's time, or that of the answer it reused."""
+    if row["status"] != ANSWERED:
+        return None
+    at = row["ferzl_answered_at"] or row["answered_at"]
+    return at.isoformat() if at else None
 
 
 def get_card(conn: Connection, identity: Identity, request_id: int) -> dict[str, Any] | None:

@@ -76,7 +76,7 @@ class FakeJournal(FakeProxy):
     def count_recent_requests(self, identity, seconds=60):
         return self.recent
 
-    def create_request(self, identity, params):
+    def create_request(self, identity, params, reuse_minutes=None):
         self.created.append(params)
         return {"id": 100 + len(self.created), "status": "sent"}
 
@@ -89,7 +89,9 @@ class FakeJournal(FakeProxy):
 
     # --- groups ------------------------------------------------------------------------------------------------
 
-    def create_group(self, identity, name, filename, columns, rows, encoding=None, idempotency_key=None):
+    def create_group(
+        self, identity, name, filename, columns, rows, encoding=None, idempotency_key=None, reuse_minutes=None
+    ):
         self.groups_created.append((name, filename, rows, idempotency_key))
         return {"id": self.new_group_id, "total": len(rows), "repeated": False}
 

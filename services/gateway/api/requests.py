@@ -40,6 +40,19 @@ class RequestsApiMixin(ApiBase):
             raise ApiError(404, "not_found", messages.NOT_FOUND)
         return json_response(200, card)
 
+    @http("POST", "/api/v1/requests/<int:request_id>/refresh")
+    @handled(API)
+    def refresh_request(self, request: Request, request_id: int) -> Response:
+        """«Обновить из ФЕРЗЛ»: a new request with the parameters of this one, always a ФЕРЗЛ call."""
+        identity = writer(self, request)
+        card = self.journal.get_request(identity, request_id)
+        if card is None:
+            raise ApiError(404, "not_found", messages.NOT_FOUND)
+        created = self.journal.create_request(identity, card["params"], 0)
+        return json_response(
+            201, {**created, "params": card["params"]}, headers={"Location": f"/api/v1/requests/{created['id']}"}
+        )
+
     @http("GET", "/api/v1/requests")
     @handled(API)
     def list_requests(self, request: Request) -> Response:

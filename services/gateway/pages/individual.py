@@ -181,14 +181,34 @@ class PagesMixin(PagesBase):
     @http("GET", "/individual/<int:request_id>")
     @handled(PAGE)
     def individual_card(self, request: Request, request_id: int) -> Response:
-        card = self.journal.get_request(self.identity(request), request_id)
+        identity, conf = self.identity(request), self._settings()
+        card = self.journal.get_request(identity, request_id)
         if card is None:
             return error_page(404, messages.NOT_FOUND)
         view = views.card_view(card)
         expanded = request.args.get("attachments") == "all"
+        token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
+        context: dict[str, Any] = {"card": view, "expanded": expanded, "csrf_token": token, "csrf_field": csrf.FIELD}
         if request.args.get("part") == "card":  # the live refresh of a card still waiting for ФЕРЗЛ
-            return render("_card.html", card=view, expanded=expanded)
-        return self._page("card.html", "card", card=view, expanded=expanded)
+            response = render("_card.html", **context)
+        else:
+            response = self._page("card.html", "card", **context)
+        if is_new:
+            csrf.set_cookie(response, request, token)
+        return response
+
+    @http("POST", "/individual/<int:request_id>/refresh")
+    @handled(PAGE)
+    def individual_refresh(self, request: Request, request_id: int) -> Response:
+        """«Обновить из ФЕРЗЛ»: the same parameters as a new request that always asks ФЕРЗЛ (no reuse)."""
+        identity, conf = self.identity(request), self._settings()
+        if not csrf.check(request, conf.secret_key, identity["user_id"]):
+            return error_page(403, messages.CSRF_FAILED)
+        card = self.journal.get_request(identity, request_id)
+        if card is None:
+            return error_page(404, messages.NOT_FOUND)
+        created = self.journal.create_request(identity, card["params"], 0)
+        return redirect(f"/individual/{created['id']}", code=303)
 
     @http("GET", "/journal")
     @handled(PAGE)

@@ -18,11 +18,21 @@ def create_group(
     rows: list[list[Any]],
     encoding: str | None = None,
     idempotency_key: str | None = None,
+    reuse_minutes: float | str = 0,
 ) -> dict[str, Any] | None:
-    """All rows of a file that passed ФЛК become requests in one transaction (the caller then dispatches)."""
+    """All rows of a file that passed ФЛК become requests in one transaction (the caller then dispatches);
+    rows with a fresh answer (within `reuse_minutes`) are answered from it."""
     with engine.begin() as conn:
         return groups.create_group(
-            conn, store.Identity(identity), name, filename, columns, rows, encoding, idempotency_key
+            conn,
+            store.Identity(identity),
+            name,
+            filename,
+            columns,
+            rows,
+            encoding,
+            idempotency_key,
+            float(reuse_minutes or 0),
         )
 
 

@@ -8,9 +8,12 @@ from sqlalchemy.engine import Engine
 from services.journal import captcha, store
 
 
-def create_request(engine: Engine, identity: Mapping[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+def create_request(
+    engine: Engine, identity: Mapping[str, Any], params: dict[str, Any], reuse_minutes: float | str = 0
+) -> dict[str, Any]:
+    """A new request; answered at once from a fresh answer of the same person within `reuse_minutes`."""
     with engine.begin() as conn:
-        return store.create_request(conn, store.Identity(identity), params)
+        return store.create_request(conn, store.Identity(identity), params, reuse_minutes=float(reuse_minutes or 0))
 
 
 def get_request(engine: Engine, identity: Mapping[str, Any], request_id: int | str) -> dict[str, Any] | None:

@@ -1,0 +1,64 @@
+"""Reuse of a fresh answer (#22): a request for the same person (the same parameters, names folded) and as-of
+date that this organisation had answered by ФЕРЗЛ within ANSWER_REUSE_MINUTES is answered from that answer at
+once, without a ФЕРЗЛ call. Only answers are reused — errors and «not found» (stored as errors) never are —
+and only answers ФЕРЗЛ itself gave (never a reused one, so an answer never outlives its window)."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, text
+
+from shared import params as P
+
+KEY_FIELDS = tuple(f for f in P.FIELDS if f != "name")  # the request's name is the user's label, not the person
+
+
+def person_key(params: Mapping[str, Any]) -> str:
+    """The parameters that decide ФЕРЗЛ's answer, case, ё/е and surrounding spaces folded."""
+    return "|".join(P.fold(str(params.get(f) or "").strip()) for f in KEY_FIELDS)
+
+
+_FRESH = text(
+    "SELECT id, answer, answered_at FROM requests WHERE organization_id = :org AND person_key = :key "
+    "AND status = 'answered' AND reused_from IS NULL AND person_key IS NOT NULL "
+    "AND answered_at > now() - make_interval(secs => :seconds) ORDER BY answered_at DESC LIMIT 1"
+)
+
+
+def fresh_answer(conn: Connection, organization_id: int, key: str, minutes: float) -> RowMapping | None:
+    """The newest answer ФЕРЗЛ gave this organisation for the key within `minutes`; None when off (0)."""
+    if not minutes or minutes <= 0:
+        return None
+    return conn.execute(_FRESH, {"org": organization_id, "key": key, "seconds": 60 * float(minutes)}).mappings().first()
+
+
+_REUSE_GROUP = text(
+    "WITH src AS (SELECT DISTINCT ON (r.id) r.id, s.id AS source, s.answer, s.answered_at "
+    "  FROM requests r JOIN requests s ON s.organization_id = r.organization_id AND s.person_key = r.person_key "
+    "  AND s.status = 'answered' AND s.reused_from IS NULL AND s.person_key IS NOT NULL "
+    "  AND s.answered_at > now() - make_interval(secs => :seconds) "
+    "  WHERE r.group_id = :g ORDER BY r.id, s.answered_at DESC), "
+    "u AS (UPDATE requests r SET status = 'answered', answer = src.answer, answered_at = now(), "
+    "  dispatched_at = now(), reused_from = src.source, ferzl_answered_at = src.answered_at "
+    "  FROM src WHERE r.id = src.id AND r.status = 'sent' RETURNING r.id), "
+    "h AS (INSERT INTO request_history (request_id, event) SELECT id, 'answered' FROM u) "
+    "SELECT count(*) FROM u"
+)
+
+
+def reuse_in_group(conn: Connection, group_id: int, minutes: float) -> int:
+    """Answer the rows of a new group from fresh answers; count them in the group (answered and «из кэша»,
+    finished when every row was). Returns how many rows were answered so."""
+    if not minutes or minutes <= 0:
+        return 0
+    reused: int = conn.execute(_REUSE_GROUP, {"g": group_id, "seconds": 60 * float(minutes)}).scalar_one()
+    if reused:
+        conn.execute(
+            text(
+                "UPDATE groups SET answered = answered + :n, reused = reused + :n, "
+                "finished_at = CASE WHEN answered + :n + failed >= total THEN now() ELSE finished_at END "
+                "WHERE id = :g"
+            ),
+            {"n": reused, "g": group_id},
+        )
+    return reused
