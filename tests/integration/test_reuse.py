@@ -106,9 +106,7 @@ def test_a_group_reuses_fresh_answers_and_counts_them(quiet_engine):
         made = G.create_group(conn, ME, "повторы", "g.csv", columns, [row(2, known), row(3, unknown)], None, None, 60)
         group = G.get_group(conn, ME, made["id"])
         lines = dict(
-            conn.execute(
-                text("SELECT line_no, status FROM requests WHERE group_id = :g"), {"g": made["id"]}
-            ).all()
+            conn.execute(text("SELECT line_no, status FROM requests WHERE group_id = :g"), {"g": made["id"]}).all()
         )
         whole = G.create_group(conn, ME, "все из кэша", "h.csv", columns, [row(2, known)], None, None, 60)
         done = G.get_group(conn, ME, whole["id"])
