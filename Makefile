@@ -26,12 +26,15 @@ install: $(STAMP) $(NPM_STAMP)
 # The demo runs in dev mode with the token-less dev login; production sets OZSP_MODE=production (README).
 run: export OZSP_MODE ?= dev
 run: export DEV_LOGIN ?= 1
+# each service connects to RabbitMQ as its own user (`ozsp broker setup`); production sets its own secret
+run: export BROKER_SECRET ?= dev-broker-secret
 # certmail finds the dev DKIM key (`python -m services.certmail.demo send` signs with it) in this file, not in DNS
 run: export DKIM_DNS_FILE ?= $(CURDIR)/services/certmail/devkey/dkim-dns.txt
 run: install
 	$(BIN)/ozsp infra --start
 	$(BIN)/ozsp migrate
 	$(BIN)/ozsp seed
+	$(BIN)/ozsp broker setup
 	$(BIN)/ozsp up
 
 # ruff (lint and format) and mypy: the first step of `make test`, so CI runs them too.

@@ -10,7 +10,22 @@ if TYPE_CHECKING:
     from shared.config import Settings
 
 
+def use_own_broker_user(name: str) -> None:
+    """With BROKER_SECRET set, the process talks to RabbitMQ as its own user (services/broker_setup.py) and
+    forgets the secret, so it cannot derive another party's password."""
+    import os
+
+    from services import broker_setup
+    from shared import config
+
+    settings = config.load()
+    if settings.broker_secret:
+        os.environ["AMQP_URI"] = broker_setup.service_uri(settings.amqp_uri, settings.broker_secret, name)
+        os.environ.pop("BROKER_SECRET", None)
+
+
 def run_service(name: str) -> None:
+    use_own_broker_user(name)
     if name in ("certmail_intake", "ferzl_emulator"):  # plain processes, no eventlet
         import runpy
 
@@ -79,6 +94,22 @@ def refuse_taken_ports(settings: "Settings", with_emulator: bool) -> None:
     taken = stackcheck.taken_ports(addresses)
     if taken:
         sys.exit(stackcheck.ports_message(taken))
+
+
+def broker_setup_command(subsystems: list[str]) -> int:
+    from services import broker_setup
+    from shared import config
+
+    settings = config.load()
+    try:
+        users = broker_setup.apply(
+            settings.amqp_uri, settings.rabbit_management_url, settings.broker_secret, subsystems
+        )
+    except broker_setup.SetupError as exc:
+        print(f"Настройка RabbitMQ не выполнена: {exc}", file=sys.stderr)
+        return 1
+    print("Пользователи RabbitMQ и их права настроены: " + ", ".join(users))
+    return 0
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -156,6 +187,10 @@ def main(argv: list[str] | None = None) -> int | None:
     p = sub.add_parser("letters", help="письма регистрации сертификатов, отложенные после неудачных попыток")
     letters_sub = p.add_subparsers(dest="letters_command", required=True)
     letters_sub.add_parser("requeue", help="вернуть отложенные письма в обработку (после устранения причины)")
+    p = sub.add_parser("broker", help="пользователи и права RabbitMQ")
+    broker_sub = p.add_subparsers(dest="broker_command", required=True)
+    p = broker_sub.add_parser("setup", help="создать виртуальный узел, пользователей сервисов и подсистем, их права")
+    p.add_argument("--subsystem", action="append", default=[], metavar="ИМЯ", help="ещё и пользователь подсистемы")
     p = sub.add_parser("infra", help="проверить RabbitMQ и PostgreSQL")
     p.add_argument("--start", action="store_true", help="запустить их через docker compose, если они не отвечают")
     p.add_argument(
@@ -187,6 +222,8 @@ def main(argv: list[str] | None = None) -> int | None:
         return None
     if args.command == "letters":
         return admin.letters_requeue()
+    if args.command == "broker":
+        return broker_setup_command(args.subsystem)
     if args.command == "infra":
         sys.exit(0 if admin.check_infra(start=args.start, containers_ok=args.or_containers) else 1)
     return None

@@ -4,6 +4,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
+from urllib.parse import urlsplit
 
 from shared import ferzl_api
 
@@ -21,6 +22,7 @@ def _async_url(person_info_url: str) -> str:
 class Settings:
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/ozsp"  # a vhost of its own (created by ozsp infra)
     rabbit_management_url: str = "http://guest:guest@127.0.0.1:15672"
+    broker_secret: str = ""  # each service's and subsystem's RabbitMQ password derives from it (ozsp broker setup)
     database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/ozsp"
     web_address: str = "127.0.0.1:8000"
     ferzl_api_version: str = API_VERSION
@@ -122,6 +124,10 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("CAPTCHA_TEST_MODE включён (ответы CAPTCHA раскрываются)")
     if settings.dkim_dns_file:
         problems.append("DKIM_DNS_FILE задан (ключи DKIM из локального файла допустимы только при OZSP_MODE=dev)")
+    if (urlsplit(settings.amqp_uri).username or "guest") == "guest":
+        problems.append("AMQP_URI с пользователем guest (допустим только при OZSP_MODE=dev)")
+    if not settings.broker_secret:
+        problems.append("BROKER_SECRET не задан (у каждого сервиса свой пользователь RabbitMQ: ozsp broker setup)")
     if settings.secret_key == Settings.secret_key:
         problems.append("SECRET_KEY не задан (используется ключ для разработки)")
     return problems

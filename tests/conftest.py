@@ -113,10 +113,14 @@ class Stack:
         self.emulator("POST", "/emulator/admin", json=knobs).raise_for_status()
 
 
+BROKER_SECRET = "test-broker-secret"
+
+
 @contextlib.contextmanager
-def running_stack(amqp_uri, database_url, output_dir, name, log_name="services.log"):
+def running_stack(amqp_uri, database_url, output_dir, name, log_name="services.log", management_url=None):
     """The whole service as real processes on this broker and database, with free ports and its own ФЕРЗЛ
-    emulator; signed in as the demo user. name: a folder for certmail's files."""
+    emulator; signed in as the demo user. name: a folder for certmail's files. With management_url, each
+    service connects as its own broker user (`ozsp broker setup`, BROKER_SECRET), as `make run` does."""
     web, emu = support.free_port(), support.free_port()
     env = {
         "AMQP_URI": amqp_uri,
@@ -156,6 +160,11 @@ def running_stack(amqp_uri, database_url, output_dir, name, log_name="services.l
         # (tests/integration/test_reuse.py passes reuse_minutes)
         "ANSWER_REUSE_MINUTES": "0",  # the journal downloads CRLs every 3 s (tests/integration/test_crl_refresh.py)
     }
+    if management_url:
+        from services import broker_setup
+
+        env["BROKER_SECRET"] = BROKER_SECRET
+        broker_setup.apply(amqp_uri, management_url, BROKER_SECRET)
     log_path = os.path.join(output_dir, log_name)
     log = open(log_path, "w", encoding="utf-8")  # this run only
     sup = Supervisor(env=env, restart=False, output=log)
@@ -181,7 +190,8 @@ def stack(settings, database_url, output_dir):
     vhost = support.unique_name("ozsp-test")
     delete_vhost = support.create_vhost(settings, vhost)
     try:
-        with running_stack(support.amqp_uri_for_vhost(settings, vhost), database_url, output_dir, vhost) as stack:
+        uri = support.amqp_uri_for_vhost(settings, vhost)
+        with running_stack(uri, database_url, output_dir, vhost, management_url=settings.rabbit_management_url) as stack:
             yield stack
     finally:
         delete_vhost()

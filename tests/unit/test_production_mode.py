@@ -9,9 +9,12 @@ def test_production_refuses_dev_flags_and_the_dev_secret():
         {"OZSP_MODE": "production", "DEV_LOGIN": "1", "CAPTCHA_TEST_MODE": "yes", "DKIM_DNS_FILE": "/tmp/dkim.txt"}
     )
     problems = config.production_problems(unsafe)
-    assert len(problems) == 4 and any("DEV_LOGIN" in p for p in problems) and any("SECRET_KEY" in p for p in problems)
+    assert len(problems) == 6 and any("DEV_LOGIN" in p for p in problems) and any("SECRET_KEY" in p for p in problems)
     assert any("DKIM_DNS_FILE" in p for p in problems)
-    assert config.production_problems(config.load({"OZSP_MODE": "production", "SECRET_KEY": "x" * 32})) == []
+    assert any("guest" in p for p in problems) and any("BROKER_SECRET" in p for p in problems)
+    safe = {"OZSP_MODE": "production", "SECRET_KEY": "x" * 32, "BROKER_SECRET": "b" * 32}
+    assert config.production_problems(config.load({**safe, "AMQP_URI": "amqp://ozsp:pw@rabbit:5672/ozsp"})) == []
+    assert any("guest" in p for p in config.production_problems(config.load(safe)))
     assert (
         config.production_problems(
             config.load({"OZSP_MODE": "dev", "DEV_LOGIN": "1", "DKIM_DNS_FILE": "/tmp/dkim.txt"})

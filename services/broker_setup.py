@@ -1,0 +1,166 @@
+"""Least-privilege broker access (#20): one RabbitMQ user per service and per subsystem in the stack's vhost,
+each allowed only the RPCs it needs (topic permissions on the RPC exchange) and, for subsystems, only their own
+queues. `ozsp broker setup` applies it; passwords derive from BROKER_SECRET, so every process finds its own."""
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit
+
+RPC_EXCHANGE = "nameko-rpc"  # nameko's RPC exchange (topic): routing key "<service>.<method>"
+
+JOURNAL_RPCS = (
+    "ping stack_identity trust_material certificate_owner issue_challenge consume_challenge start_session "
+    "session_identity end_session count_login_attempts audit crl_fetch_for create_group get_group list_groups "
+    "take_finished_notices export_page create_request get_request list_requests count_recent_requests "
+    "captcha_issue captcha_check mail_claim mail_finish mail_signature mail_register mail_delivered mail_letters "
+    "mail_application_data directory_organizations"
+).split()
+GATEWAY_ONLY = ("start_session", "session_identity")  # a web session is minted by the gateway alone
+PUBLIC_RPCS = ("lookup", "submit_group", "get_group", "group_requests", "export_group", "get_request", "list_requests")
+
+
+def _journal(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(f"journal.{n}" for n in names)
+
+
+# The RPCs each service may call ("<service>.<method>"). A cross-service call missing here is refused by the broker.
+CALLS: dict[str, tuple[str, ...]] = {
+    "gateway": _journal(n for n in JOURNAL_RPCS if not n.startswith("mail_"))
+    + ("flk.ping", "flk.check_request", "flk.check_group", "ferzl_bridge.get_state")
+    + ("certmail.ping", "certmail.list_outbox", "certmail.read_outbox", "certmail.letters", "certmail.application"),
+    "certmail": _journal(n for n in JOURNAL_RPCS if n.startswith("mail_"))
+    + _journal(("ping", "trust_material", "crl_fetch_for")),
+    "journal": ("journal.stack_identity",),  # refuse_other_stack asks the running journal who it is
+    "flk": (),
+    "ferzl_bridge": (),
+}
+PROCESS_USER = {"certmail_intake": "certmail"}  # plain processes that act as a service's user
+
+# nameko replies go to the caller's reply queue, routing key = a uuid4 (services' replies)
+_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one broker user may do in the vhost: resource permissions and topic permissions by exchange."""
+
+    configure: str
+    write: str
+    read: str
+    topics: dict[str, tuple[str, str]]  # exchange -> (write, read) regexes of routing keys
+
+
+def _keys(names: Iterable[str], *patterns: str) -> str:
+    """A regex matching exactly these routing keys (and keys matching the patterns); none: only the empty key."""
+    alternatives = "|".join([re.escape(n) for n in sorted(names)] + list(patterns))
+    return f"^({alternatives})$" if alternatives else "^$"
+
+
+def service_grant(service: str) -> Grant:
+    """A service: its own queues and exchanges anywhere in the vhost (nameko names them), but on the RPC exchange
+    only the calls of CALLS and replies (uuid routing keys)."""
+    return Grant(".*", ".*", ".*", {RPC_EXCHANGE: (_keys(CALLS[service], _UUID), ".*")})
+
+
+def subsystem_prefix(name: str) -> str:
+    """Every queue and reply routing key of a subsystem begins with this."""
+    return f"ozsp.sub.{name}."
+
+
+def subsystem_grant(name: str) -> Grant:
+    """A subsystem of the fund: calls to the public API only, its own queues (prefix) only; it reads the RPC
+    exchange only for replies with its own prefix and public_api's events for its own organisation."""
+    own = re.escape(subsystem_prefix(name)) + ".*"
+    return Grant(
+        configure=f"^{own}$",
+        write=f"^({re.escape(RPC_EXCHANGE)}|{own})$",
+        read=f"^({re.escape(RPC_EXCHANGE)}|public_api\\.events|{own})$",
+        topics={
+            RPC_EXCHANGE: (_keys(f"public_api.{n}" for n in PUBLIC_RPCS), f"^{own}$"),
+            "public_api.events": ("^$", f"^[a-z_]+\\.{re.escape(name)}$"),
+        },
+    )
+
+
+def user_name(vhost: str, party: str) -> str:
+    """RabbitMQ users are per node, not per vhost: the vhost in the name keeps two stacks apart."""
+    return f"{vhost}.{party}"
+
+
+def password(secret: str, user: str) -> str:
+    return hmac.new(secret.encode(), user.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def party_uri(amqp_uri: str, secret: str, party: str) -> str:
+    """amqp_uri with the credentials of one service or subsystem (the same host and vhost)."""
+    path = urlsplit(amqp_uri).path  # as shared.broker.vhost_of, which imports requests (not before eventlet)
+    user = user_name(unquote(path[1:]) if len(path) > 1 else "/", party)
+    parts = urlsplit(amqp_uri)
+    netloc = f"{quote(user, safe='')}:{password(secret, user)}@{parts.hostname}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return parts._replace(netloc=netloc).geturl()
+
+
+def service_uri(amqp_uri: str, secret: str, process: str) -> str:
+    """The broker address a service process uses: its own user when BROKER_SECRET is set, else amqp_uri as is
+    (tools and dev setups without `ozsp broker setup`)."""
+    if not secret:
+        return amqp_uri
+    return party_uri(amqp_uri, secret, PROCESS_USER.get(process, process))
+
+
+class SetupError(RuntimeError):
+    """The broker refused the setup; the message is for the operator, in Russian."""
+
+
+def _api(management_url: str) -> tuple[str, tuple[str, str]]:
+    parts = urlsplit(management_url)
+    api = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}/api"
+    return api, (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
+
+
+def apply(
+    amqp_uri: str, management_url: str, secret: str, subsystems: Iterable[str] = (), timeout: float = 10
+) -> list[str]:
+    """Create the vhost, the users of every service and of the given subsystems, and their permissions
+    (idempotent: passwords and permissions are set again). -> the users, for the operator."""
+    import requests
+
+    from shared import broker
+
+    if not secret:
+        raise SetupError("BROKER_SECRET не задан: пароли пользователей RabbitMQ выводятся из него")
+    problem = broker.ensure_vhost(amqp_uri, management_url, timeout)
+    if problem:
+        raise SetupError(problem)
+    vhost = broker.vhost_of(amqp_uri)
+    grants = {name: service_grant(name) for name in CALLS}
+    for name in subsystems:
+        if not _NAME.match(name):
+            raise SetupError(f"имя подсистемы «{name}»: латинские строчные буквы, цифры и _, от 2 до 31 знака")
+        grants[f"sub.{name}"] = subsystem_grant(name)
+    api, auth = _api(management_url)
+    v = quote(vhost, safe="")
+    done = []
+    try:
+        for party, grant in grants.items():
+            user = user_name(vhost, party)
+            u = quote(user, safe="")
+            put = {"password": password(secret, user), "tags": ""}
+            requests.put(f"{api}/users/{u}", auth=auth, json=put, timeout=timeout).raise_for_status()
+            perms = {"configure": grant.configure, "write": grant.write, "read": grant.read}
+            requests.put(f"{api}/permissions/{v}/{u}", auth=auth, json=perms, timeout=timeout).raise_for_status()
+            requests.delete(f"{api}/topic-permissions/{v}/{u}", auth=auth, timeout=timeout)
+            for exchange, (write, read) in grant.topics.items():
+                topic = {"exchange": exchange, "write": write, "read": read}
+                r = requests.put(f"{api}/topic-permissions/{v}/{u}", auth=auth, json=topic, timeout=timeout)
+                r.raise_for_status()
+            done.append(user)
+    except requests.RequestException as exc:
+        raise SetupError(f"API управления RabbitMQ {api} отказал: {exc}") from None
+    return done
