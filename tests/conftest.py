@@ -191,7 +191,9 @@ def stack(settings, database_url, output_dir):
     delete_vhost = support.create_vhost(settings, vhost)
     try:
         uri = support.amqp_uri_for_vhost(settings, vhost)
-        with running_stack(uri, database_url, output_dir, vhost, management_url=settings.rabbit_management_url) as stack:
+        with running_stack(
+            uri, database_url, output_dir, vhost, management_url=settings.rabbit_management_url
+        ) as stack:
             yield stack
     finally:
         delete_vhost()
