@@ -94,6 +94,15 @@ class Settings:
     mail_trusted_authserv_ids: str = ""  # comma-separated authserv-ids whose Authentication-Results are believed
     mail_trusted_mta_addresses: str = ""  # IPs/networks of that MTA; its headers count only on letters it hands in
     dkim_dns_file: str = ""  # dev mode only: DKIM TXT records from this file instead of DNS ("<name> <TXT>" lines)
+    # metrics (issue 21): each process serves /metrics on METRICS_HOST, port METRICS_PORT_<SERVICE> + copy index
+    metrics_host: str = "127.0.0.1"
+    metrics_copies: int = 4  # ports tried per service (copies on one host); 0: no metrics endpoint
+    metrics_port_gateway: int = 9110
+    metrics_port_flk: int = 9120
+    metrics_port_journal: int = 9130
+    metrics_port_ferzl_bridge: int = 9140
+    metrics_port_certmail: int = 9150
+    metrics_port_certmail_intake: int = 9160
 
     @property
     def ferzl_api(self) -> ferzl_api.FerzlApi:

@@ -114,6 +114,7 @@ class Stack:
 
 
 BROKER_SECRET = "test-broker-secret"
+METRICS_SERVICES = ("gateway", "flk", "journal", "ferzl_bridge", "certmail", "certmail_intake")
 
 
 @contextlib.contextmanager
@@ -155,10 +156,13 @@ def running_stack(amqp_uri, database_url, output_dir, name, log_name="services.l
         "MAIL_MAX_ATTACHMENT_BYTES": "500000",
         "CAPTCHA_TEST_MODE": "1",  # pages expose CAPTCHA answers to the browser tests (never in make run)
         "SUBMIT_LIMIT_PER_MINUTE": "1000",  # the suite sends hundreds of requests as the one demo user
-        "CRL_REFRESH_MINUTES": "0.05",
+        "CRL_REFRESH_MINUTES": "0.05",  # the journal downloads CRLs every 3 s (tests/integration/test_crl_refresh.py)
         # the manual's behaviour (every request a ФЕРЗЛ call); reuse of fresh answers is tested explicitly
         # (tests/integration/test_reuse.py passes reuse_minutes)
-        "ANSWER_REUSE_MINUTES": "0",  # the journal downloads CRLs every 3 s (tests/integration/test_crl_refresh.py)
+        "ANSWER_REUSE_MINUTES": "0",
+        # /metrics of each process on a free port of its own (tests/integration/test_metrics.py)
+        "METRICS_COPIES": "1",
+        **{f"METRICS_PORT_{s.upper()}": str(support.free_port()) for s in METRICS_SERVICES},
     }
     if management_url:
         from services import broker_setup

@@ -21,7 +21,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from kombu import Connection, Producer
 
 from services.certmail.queues import publish_letter
-from shared import config
+from shared import config, metrics
 
 log = logging.getLogger("services.certmail.intake")
 
@@ -85,7 +85,9 @@ class IntakeHandler:
             await asyncio.get_running_loop().run_in_executor(self.executor, self.handoff.publish, body)
         except Exception as exc:
             log.warning("letter %s not handed over (%s); answered 451", letter_id, type(exc).__name__)
+            metrics.MAIL_INTAKE.labels(outcome="failed").inc()
             return TEMPORARY_FAILURE
+        metrics.MAIL_INTAKE.labels(outcome="accepted").inc()
         log.info("letter %s queued, %s bytes", letter_id, len(raw))
         return f"250 2.0.0 Ok: queued as {letter_id}"
 
@@ -130,6 +132,7 @@ def main() -> None:
         sys.exit(str(exc))
     logging.config.dictConfig(config.logging_config(settings.log_level))
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter shows peers
+    metrics.serve(settings, "certmail_intake")
 
     async def run() -> None:
         task = asyncio.current_task()

@@ -11,8 +11,9 @@ from nameko.rpc import RpcProxy, rpc
 from services.certmail import handling, outbox, retry
 from services.certmail.application import render_application
 from services.certmail.queues import letters_queue
-from shared import config
+from shared import config, metrics
 from shared.heartbeat import Heartbeat
+from shared.metrics import MetricsEndpoint
 from shared.settings import SettingsProvider
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class RetryPublisher(Publisher):
 class CertmailService:
     name = "certmail"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
+    metrics = MetricsEndpoint()  # /metrics on METRICS_PORT_<service> (shared/metrics.py)
     journal = RpcProxy("journal")
     settings = SettingsProvider()
     later = RetryPublisher()
@@ -45,10 +47,11 @@ class CertmailService:
         even that publish fails does the exception requeue the letter."""
         ctx = handling.Context(self.journal, self._mailer(), self.settings)
         try:
-            handling.handle(body, ctx)
+            metrics.MAIL_LETTERS.labels(outcome=handling.handle(body, ctx)).inc()
         except Exception as exc:  # no message text in the log: it may hold addresses
             s = self.settings
             queue, message = retry.next_step(body, s.mail_retry_tiers, s.mail_retry_attempts)
+            metrics.MAIL_LETTERS.labels(outcome="parked" if queue == retry.PARKED_QUEUE else "retry").inc()
             self.later(message, routing_key=queue, mandatory=True)
             letter = str(body.get("letter_id"))[:12]
             if queue == retry.PARKED_QUEUE:

@@ -16,7 +16,7 @@ from services.ferzl_bridge.fast import FastClient
 from services.ferzl_bridge.ratelimit import Limiter, SharedBucket
 from services.ferzl_bridge.retry import Tiers
 from services.ferzl_bridge.work import Bridge, Result
-from shared import config, db
+from shared import config, db, metrics
 from shared.dictionaries.mo import smo_dictionary
 from shared.messages import WORK_QUEUE
 from shared.queues import tier_name
@@ -40,7 +40,7 @@ class Ferzl:
         now = time.monotonic()
         if now - p.synced >= 1.0:
             p.synced = now
-            self.bridge.circuit.sync()
+            metrics.set_circuit(self.bridge.circuit.sync()["state"])
         self.bridge.probe()
 
     def state(self) -> dict[str, Any]:

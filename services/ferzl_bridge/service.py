@@ -20,6 +20,7 @@ from services.ferzl_bridge.work import Result
 from shared import config, outage
 from shared.heartbeat import Heartbeat
 from shared.messages import ANSWERS_QUEUE, load_work_chunk
+from shared.metrics import MetricsEndpoint
 from shared.queues import answers_queue, delay_queues, tier_name, work_queue
 from shared.settings import SettingsProvider
 
@@ -38,6 +39,7 @@ class TierPublisher(Publisher):
 class FerzlBridgeService:
     name = "ferzl_bridge"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
+    metrics = MetricsEndpoint()  # /metrics on METRICS_PORT_<service> (shared/metrics.py)
     settings = SettingsProvider()
     ferzl = FerzlProvider()
     publish = TierPublisher()

@@ -26,6 +26,7 @@ from services.ferzl_bridge.lookup import INTERNAL_ERROR, answered, failed, settl
 from services.ferzl_bridge.mapping import NOT_FOUND
 from services.ferzl_bridge.ratelimit import Limiter
 from services.ferzl_bridge.retry import Tiers
+from shared import metrics as shared_metrics
 from shared.config import Settings
 from shared.domain import Answer, RequestParams
 from shared.messages import pack_archive
@@ -144,23 +145,27 @@ class Bridge:
         capture = archive.Capture() if self.keep_archive else None
         self.metrics["calls"] += 1
         result: Found
+        started, outcome = time.monotonic(), "internal"
         try:
             answer = self.client.get_person_data(item["params"], item["external_id"], capture)
-            self.circuit.record(OK)
+            self.circuit.record(outcome := OK)
             result = ("done", answered(item, answer))
         except FerzlRejected as exc:
-            self.circuit.record(REJECTED)
+            self.circuit.record(outcome := REJECTED)
             result = ("done", failed(item, exc.code, exc.message))
         except FerzlAuthError:
-            self.circuit.record(AUTH)
+            self.circuit.record(outcome := AUTH)
             result = ("hold", "auth")
         except FerzlUnavailable as exc:
-            self.circuit.record(LIMITED if exc.code == "429" else UNAVAILABLE)
+            self.circuit.record(outcome := LIMITED if exc.code == "429" else UNAVAILABLE)
             self.metrics[f"unavailable_{exc.code}"] += 1
             result = ("retry", "unavailable")
         except Exception:
             log.exception("unexpected failure for request #%s", item["request_id"])
             result = ("done", failed(item, "internal", INTERNAL_ERROR))
+        finally:
+            shared_metrics.FERZL_CALL_SECONDS.observe(time.monotonic() - started)
+            shared_metrics.FERZL_CALLS.labels(outcome=outcome).inc()
         return item, result, capture.entries("getPersonData", [item["request_id"]]) if capture else []
 
     def _settle(
@@ -183,6 +188,8 @@ class Bridge:
         self.metrics["answered"] += sum(1 for o in out.outcomes if o["status"] == "answered")
         self.metrics["errors"] += sum(1 for o in out.outcomes if o["status"] == "error")
         self.metrics["later"] += len(out.held)
+        for reason, count in reasons.items():
+            shared_metrics.FERZL_RETRIES.labels(reason=reason).inc(count)
         if reasons:
             log.info(
                 "%d requests wait for a later try (%s)",

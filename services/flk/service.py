@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import time
 from typing import Any
 
 from eventlet import tpool
@@ -9,8 +10,9 @@ from nameko.rpc import rpc
 
 from services.flk import group, rules
 from services.flk.messages import FILE_NOT_BASE64
-from shared import memory
+from shared import memory, metrics
 from shared.heartbeat import Heartbeat
+from shared.metrics import MetricsEndpoint
 from shared.params import FIELDS
 from shared.settings import SettingsProvider
 
@@ -22,6 +24,7 @@ tpool.set_num_threads(CHECK_THREADS)
 class FlkService(memory.ReleasesMemory):
     name = "flk"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
+    metrics = MetricsEndpoint()  # /metrics on METRICS_PORT_<service> (shared/metrics.py)
     settings = SettingsProvider()
 
     @rpc
@@ -54,7 +57,13 @@ ROW_COLUMNS = ["line", *FIELDS]
 
 def _checked_group(content: bytes, filename: str) -> dict[str, Any]:
     """check_group with rows sent compactly: {"columns": [...], "rows": [[line, v1..v16], ...]}."""
+    started = time.perf_counter()
     result = group.check_group(content, filename)
+    seconds, rows = time.perf_counter() - started, int(result.get("total") or 0)
+    metrics.FLK_ROWS.inc(rows)
+    metrics.FLK_CHECK_SECONDS.inc(seconds)
+    if rows:
+        metrics.FLK_ROWS_PER_SECOND.set(rows / max(seconds, 1e-6))
     result["columns"] = ROW_COLUMNS
     result["rows"] = [[row[c] for c in ROW_COLUMNS] for row in result["rows"]]
     return result

@@ -24,6 +24,7 @@ from services.gateway.web.server import install_body_limits, install_exclusive_p
 from services.gateway.web.templating import error_page
 from shared import memory
 from shared.heartbeat import Heartbeat
+from shared.metrics import MetricsEndpoint
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -63,6 +64,7 @@ class GatewayService(
 
     name = "gateway"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
+    metrics = MetricsEndpoint()  # /metrics on METRICS_PORT_<service> (shared/metrics.py)
     flk = RpcProxy("flk")
     journal = RpcProxy("journal")
     bridge = RpcProxy("ferzl_bridge")

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from services.journal.crl_jobs import CrlJobs
 from services.journal.dispatch import Dispatcher
+from services.journal.gauges import Gauges
 from services.journal.intake import AnswerIntake
 from shared import config, db
 from shared.gost import load_crl
@@ -52,6 +53,16 @@ class Crls(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> CrlJobs:
         return self.jobs
+
+
+class Metrics(DependencyProvider):
+    """The process's services.journal.gauges.Gauges."""
+
+    def setup(self) -> None:
+        self.gauges = Gauges(config.from_nameko(self.container.config))
+
+    def get_dependency(self, worker_ctx: Any) -> Gauges:
+        return self.gauges
 
 
 class Intake(DependencyProvider):

@@ -10,10 +10,11 @@ from nameko.timer import timer
 
 from services import stackcheck
 from services.journal.calls import archive, directory, groups, mail, requests
-from services.journal.dependencies import Crls, Database, Dispatch, Intake
+from services.journal.dependencies import Crls, Database, Dispatch, Intake, Metrics
 from shared import memory
 from shared.config import Settings
 from shared.heartbeat import Heartbeat
+from shared.metrics import MetricsEndpoint
 from shared.queues import answers_queue, work_queue
 from shared.settings import SettingsProvider
 
@@ -21,12 +22,14 @@ from shared.settings import SettingsProvider
 class JournalService(memory.ReleasesMemory):
     name = "journal"
     heartbeat = Heartbeat()  # HEARTBEAT_FILE for the container healthcheck
+    metrics = MetricsEndpoint()  # /metrics on METRICS_PORT_<service> (shared/metrics.py)
     db = Database()
     settings = SettingsProvider()
     publish = Publisher(declare=[work_queue])
     dispatcher = Dispatch()
     crls = Crls()
     intake = Intake()
+    gauges = Metrics()
 
     @rpc
     def ping(self) -> str:
@@ -244,6 +247,11 @@ class JournalService(memory.ReleasesMemory):
     def store_answers(self, body: Any) -> None:
         if self.intake.take(self.db, body):
             self.dispatcher.dispatch(self.db, self.publish)  # answers free room in the window: refill it now
+
+    @timer(interval=5)
+    def read_gauges(self) -> None:
+        """Backlog, in flight, groups, CRL expiry and queue depths for /metrics (services/journal/gauges.py)."""
+        self.gauges.update(self.db)
 
     @timer(interval=600)
     def purge_login_state(self) -> None:

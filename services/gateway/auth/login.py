@@ -27,6 +27,7 @@ from services.gateway.web import bodies, csrf, throttle
 from services.gateway.web.errors import SIGN_IN, NotAuthenticated, handled
 from services.gateway.web.responses import json_response
 from services.gateway.web.templating import error_page, render
+from shared import metrics
 from shared.config import flag
 from shared.gost import TrustStore
 from shared.masking import address_tag
@@ -198,6 +199,7 @@ class LoginMixin(LoginBase):
             return _refused(403, messages.HTTPS_ONLY)
         result = self._authenticate(request, body["challenge_id"], body["signature"])
         self._audit_login(request, result)
+        metrics.LOGINS.labels(outcome="ok" if result.ok else result.reason).inc()
         if not result.ok:
             return _refused(403, result.message, serial=result.serial)
         token = self.journal.start_session(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import eventlet
 from nameko.web.server import HttpOnlyProtocol, WebServer
 
+from shared import metrics
 from shared.masking import address_tag
 
 if TYPE_CHECKING:
@@ -88,7 +89,11 @@ def install_body_limits(refuse: Callable[[WSGIEnvironment], WSGIApplication | No
     def get_wsgi_app(self: Any) -> WSGIApplication:
         app = original_app(self)
 
-        def limited(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def limited(environ: WSGIEnvironment, answer: StartResponse) -> Iterable[bytes]:
+            def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+                metrics.HTTP_REQUESTS.labels(status=status.split(" ", 1)[0]).inc()  # every answer, by its code
+                return answer(status, headers, exc_info)
+
             refused = refuse(environ)
             if refused is None:
                 return app(environ, start_response)
