@@ -140,6 +140,7 @@ class Answer:
     oip: str | None = None
     policy: Policy | None = None
     attachments: tuple[Attachment, ...] = ()
+    mismatch: tuple[str, ...] = ()  # fields of the request the register's person differs in (shared.person_match)
 
     @property
     def enp(self) -> str | None:
@@ -154,7 +155,7 @@ class Answer:
             Attachment(a.status, a.mo_code, a.date_begin, a.date_end, a.area_type, names.get(a.mo_code or ""))
             for a in self.attachments
         )
-        return Answer(self.oip, self.policy, attachments)
+        return Answer(self.oip, self.policy, attachments, self.mismatch)
 
     @classmethod
     def from_dict(cls, data: Data) -> Answer:
@@ -163,15 +164,19 @@ class Answer:
         if policy is not None and not policy.enp and data.get("enp"):
             policy = replace(policy, enp=data["enp"])
         attachments = tuple(Attachment.from_dict(a) for a in data.get("attachments") or ())
-        return cls(data.get("oip"), policy, attachments)
+        return cls(data.get("oip"), policy, attachments, tuple(data.get("mismatch") or ()))
 
     def to_dict(self, named: bool = False) -> dict[str, Any]:
-        return {
+        """With "mismatch" only when there is one (answers without stay as they were)."""
+        out: dict[str, Any] = {
             "oip": self.oip,
             "enp": self.enp,
             "policy": self.policy.to_dict() if self.policy else None,
             "attachments": [a.to_dict(named) for a in self.attachments],
         }
+        if self.mismatch:
+            out["mismatch"] = list(self.mismatch)
+        return out
 
 
 def as_answer(value: Answer | Data | None) -> Answer | None:

@@ -6,11 +6,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from shared import person_match
 from shared.clock import MOSCOW, to_moscow
 from shared.dictionaries.policy_types import policy_type_name
 from shared.domain import Answer, Attachment, as_answer
 from shared.params import format_date
-from shared.status import ERROR, label
+from shared.status import ANSWERED, ERROR, label
 
 MAX_ATTACHMENTS = 3
 
@@ -81,6 +82,8 @@ def row(request: Mapping[str, Any]) -> list[str]:
     status = label(request["status"])
     if request["status"] == ERROR and request.get("error_message"):
         status = f"{status}: {request['error_message']}"
+    elif request["status"] == ANSWERED and answer and answer.mismatch:
+        status = f"{status}: {person_match.note(answer.mismatch)}"  # ФИО/ДР differ (#22): same column
     cells: list[Any] = [
         request.get("line_no"),
         request.get("name"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
-from shared import domain
+from shared import domain, person_match
 from shared.status import ANSWERED, ERROR
 
 WORK_QUEUE = "ozsp.ferzl.work"  # journal -> bridge: chunks of requests to look up
@@ -56,6 +56,7 @@ class Answer(Schema):
     enp = fields.String(allow_none=True)
     policy = fields.Nested(Policy(unknown=EXCLUDE), allow_none=True)
     attachments = fields.List(fields.Nested(Attachment(unknown=EXCLUDE)), allow_none=True)
+    mismatch = fields.List(fields.String(validate=validate.OneOf(person_match.FIELDS)), allow_none=True)
 
 
 class Outcome(Schema):
@@ -165,7 +166,9 @@ def _plain_answer(a: Any) -> bool:
     """An answer as the bridge sends it (anything else goes through the schema, which decides)."""
     if not (_texts_only(a, ("oip", "enp")) and (a.get("policy") is None or _texts_only(a["policy"], POLICY_KEYS))):
         return False
-    attachments = a.get("attachments")
+    attachments, mismatch = a.get("attachments"), a.get("mismatch")
+    if mismatch is not None and not (isinstance(mismatch, list) and set(mismatch) <= set(person_match.FIELDS)):
+        return False
     return attachments is None or (
         isinstance(attachments, list) and all(_texts_only(x, ATTACHMENT_KEYS) for x in attachments)
     )

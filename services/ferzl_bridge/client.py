@@ -176,7 +176,7 @@ class FerzlClient:
         request = mapping.build_request(params, external_id)
         with _Captured(self.zeep.transport, capture):
             result = _call(self.service.getPersonData, request, lambda r: serialize_object(r, dict) or {})
-        return mapping.answer_from_response(result, params.get("birth_date"))
+        return mapping.answer_from_response(result, params)
 
     def request_xml(self, params: dict[str, Any], external_id: str) -> bytes:
         """The SOAP envelope get_person_data would send (for tests and troubleshooting)."""

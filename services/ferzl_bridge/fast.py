@@ -212,4 +212,4 @@ class FastClient:
     def get_person_data(self, params: dict[str, Any], external_id: str, capture: Capture | None = None) -> Answer:
         body = envelope(mapping.build_request(params, external_id), self.api)
         response = read_response(self.exchange(body, capture))
-        return mapping.answer_from_response(response, params.get("birth_date"))
+        return mapping.answer_from_response(response, params)

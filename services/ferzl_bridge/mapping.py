@@ -17,6 +17,7 @@ from services.ferzl_bridge.errors import (
     FerzlRejected,
     FerzlUnavailable,
 )
+from shared import person_match
 from shared.dictionaries.policy_types import (
     LATIN_TO_CYRILLIC,
     OLD_POLICY_TYPE,
@@ -28,7 +29,6 @@ from shared.domain import Answer, Attachment, Policy, RequestParams, sorted_atta
 
 SHOW = ("Person", "OmsPolicy", "Attach")
 NOT_FOUND = "Персона не найдена"
-BIRTH_DATE_MISMATCH = "Персона не найдена: дата рождения не совпадает со сведениями ФЕРЗЛ"
 NO_KEYS = "Не заданы параметры поиска: ОИП, ЕНП, документ о страховании, документ личности или СНИЛС"
 
 
@@ -108,19 +108,19 @@ def to_date(value: date | str) -> date:
 # ---------------- response ----------------
 
 
-def answer_from_response(response: Mapping[str, Any], birth_date: date | str | None = None) -> Answer:
-    """The Answer, or a FerzlError when ФЕРЗЛ reports errors or finds nobody."""
+def answer_from_response(response: Mapping[str, Any], asked: Mapping[str, Any] | None = None) -> Answer:
+    """The Answer, or a FerzlError when ФЕРЗЛ reports errors or finds nobody. `asked`: the request's parameters;
+    where its ФИО or birth date differ from the register's person the answer says so (shared.person_match)."""
     items = [i for i in ((response.get("errors") or {}).get("errorItem") or []) if i]
     if items:
         raise error_from_items(items)
     pd = response.get("pd")
     if not pd:
         raise FerzlNotFound("409", NOT_FOUND)
-    if birth_date and not _birth_date_matches(pd, to_date(birth_date)):
-        raise FerzlNotFound("409", BIRTH_DATE_MISMATCH)
     policy = pick_policy(_items(pd, "policy", "policyItems"))
     attachments = sorted_attachments(map_attachment(a) for a in _items(pd, "attach", "attachItems"))
-    return Answer(pd.get("oip"), policy, attachments)
+    mismatch = person_match.differences(asked or {}, map(_person, _items(pd, "person", "personItems")))
+    return Answer(pd.get("oip"), policy, attachments, tuple(mismatch))
 
 
 def error_from_items(items: list[Mapping[str, Any]]) -> FerzlError:
@@ -188,6 +188,10 @@ def _items(pd: Mapping[str, Any], group: str, name: str) -> list[Mapping[str, An
     return [i for i in ((pd.get(group) or {}).get(name) or []) if i]
 
 
-def _birth_date_matches(pd: Mapping[str, Any], wanted: date) -> bool:
-    persons = _items(pd, "person", "personItems")
-    return not persons or any(iso(p.get("birthDay")) == wanted.isoformat() for p in persons)
+def _person(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "surname": item.get("surname"),
+        "first_name": item.get("firstName"),
+        "patronymic": item.get("patronymic"),
+        "birth_date": iso(item.get("birthDay")),
+    }

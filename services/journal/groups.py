@@ -194,7 +194,7 @@ _EXPORT_SQL = (
     "SELECT r.line_no, r.name, r.created_at, r.status, r.error_message, r.answered_at, r.answer->>'enp', "
     "jsonb_typeof(r.answer->'policy') = 'object', "
     + ", ".join(f"r.answer->'policy'->>'{f}'" for f in POLICY_FIELDS)
-    + ", r.answer->'attachments' "
+    + ", r.answer->'attachments', r.answer->'mismatch' "
     "FROM requests r JOIN groups g ON g.id = r.group_id "
     "WHERE r.group_id = :g AND g.organization_id = :o AND r.line_no > :after ORDER BY r.line_no LIMIT :limit"
 )
@@ -221,7 +221,12 @@ def export_page(
             "error_message": r[4],
             "answered_at": r[5],
             "answer": Answer.from_dict(
-                {"enp": r[6], "policy": dict(zip(POLICY_FIELDS, r[8:17])) if r[7] else None, "attachments": r[17]}
+                {
+                    "enp": r[6],
+                    "policy": dict(zip(POLICY_FIELDS, r[8:17])) if r[7] else None,
+                    "attachments": r[17],
+                    "mismatch": r[18],
+                }
             ),
         }
         for r in rows

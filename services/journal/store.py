@@ -318,6 +318,7 @@ def _card(row: RowMapping) -> dict[str, Any]:
         "error": ({"code": row["error_code"], "message": row["error_message"]} if row["status"] == ERROR else None),
         "reused_from": row["reused_from"],
         "ferzl_answered_at": _ferzl_answered_at(row),
+        "mismatch": list((row["answer"] or {}).get("mismatch") or []) if row["status"] == ANSWERED else [],
     }
 
 

@@ -66,7 +66,9 @@ def test_every_identifier_kind_round_trips(stack, engine):
         "409",
         "Персона не найдена",
     )
-    assert mismatch["status"] == "error" and "дата рождения не совпадает" in mismatch["error_message"]
+    # the birth date is not sent beside an ОИП: the register's person is compared with it (#22, item 2)
+    assert mismatch["status"] == "answered" and mismatch["answer"]["mismatch"] == ["birth_date"], mismatch
+    assert mismatch["answer"]["oip"] == person.oip
 
 
 @pytest.mark.parametrize("by", ["enp", "oip"])

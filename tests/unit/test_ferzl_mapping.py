@@ -239,10 +239,18 @@ def test_no_person_data_is_not_found():
         mapping.answer_from_response({"externalRequestId": GUID, "errors": None, "pd": None})
 
 
-def test_birth_date_is_checked_against_the_person():
-    person = [{"surname": "ТЕСТОВ", "birthDay": date(1990, 1, 2)}]
-    ok = mapping.answer_from_response(response([policy_item()], persons=person), birth_date="1990-01-02")
-    assert ok.oip == "123456789012"
-    with pytest.raises(FerzlNotFound) as exc:
-        mapping.answer_from_response(response([policy_item()], persons=person), birth_date="1990-01-03")
-    assert "дата рождения" in exc.value.message
+def test_the_persons_fio_and_birth_date_are_compared_and_the_answer_kept():
+    person = [
+        {"surname": "ТЕСТОВ-ПРИМЕРОВ", "firstName": "ИВАН", "patronymic": "ПЁТРОВИЧ", "birthDay": date(1990, 1, 2)}
+    ]
+    asked = {"surname": "Тестов Примеров", "patronymic": "петрович", "birth_date": "1990-01-02", "enp": "1"}
+    ok = mapping.answer_from_response(response([policy_item()], persons=person), asked)
+    assert ok.oip == "123456789012" and ok.mismatch == ()
+    assert "mismatch" not in ok.to_dict()
+    other = {"surname": "ОБРАЗЦОВ", "first_name": "ИВАН", "birth_date": "1990-01-03"}
+    differ = mapping.answer_from_response(response([policy_item()], persons=person), other)
+    assert differ.policy is not None and differ.mismatch == ("surname", "birth_date")
+    assert differ.to_dict()["mismatch"] == ["surname", "birth_date"]
+    assert (
+        mapping.answer_from_response(response([policy_item()]), other).mismatch == ()
+    )  # no person: nothing to compare

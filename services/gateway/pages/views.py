@@ -7,7 +7,7 @@ from typing import Any
 
 from services.gateway import messages
 from services.gateway.needs import Record
-from shared import clock
+from shared import clock, person_match
 from shared import params as P
 from shared.dictionaries.f011 import dul_type_choices
 from shared.dictionaries.policy_types import POLICY_TYPES, REQUEST_POLICY_TYPES, policy_type_name
@@ -223,6 +223,7 @@ def card_view(card: Record) -> dict[str, Any]:
         "created_at": card["created_at"],
         "answered_at": card.get("answered_at"),
         "reused_from": card.get("reused_from"),
+        "mismatch_note": person_match.note(card.get("mismatch") or []) if card["status"] == ANSWERED else None,
         "ferzl_answered_at": card.get("ferzl_answered_at"),
         "params_text": card.get("params_text") or "",
         "pending": card["status"] == SENT,
