@@ -75,6 +75,7 @@ class Settings:
     ferzl_mass_poll: float = 1.0  # seconds between getMassInsuranceStatusPoll calls
     ferzl_mass_timeout: float = 600.0  # a mass operation not ready by then is retried
     ferzl_archive_days: int = 30  # raw SOAP exchanges are kept this many days; 0: not kept at all
+    audit_retention_days: int = 1095  # audit rows (logins, refusals, directory changes, reads) kept this many days
     # certmail (issue 8): certificate registration by e-mail (contracts/certmail.md)
     smtp_relay: str = ""  # host:port of the outgoing SMTP relay; empty: replies go to mail_outbox_dir as .eml
     mail_outbox_dir: str = os.path.join(_VAR, "mail", "outbox")

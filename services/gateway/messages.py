@@ -146,3 +146,57 @@ DIRECTORY_CONFIRM = {
     "user-roles": "Снять с пользователя роль «Веб»?",
     "email-remove": "Удалить доверенный адрес?",
 }
+
+# the audit trail (pages/admin_audit.py)
+AUDIT_FILTERS = {
+    "": "Все действия",
+    "lookup": "Запросы сведений о лицах",
+    "login": "Входы и отказы во входе",
+    "refused": "Отказы (вход, разделы администратора)",
+    "directory": "Изменения справочника абонентов",
+    "archive": "Чтение архива и карточек аудитором",
+    "mail": "Почта регистрации сертификатов",
+}
+AUDIT_ACTIONS = {
+    "lookup": "Запрос сведений",
+    "group": "Групповой запрос",
+    "login.ok": "Вход",
+    "login.refused": "Отказ во входе",
+    "admin.refused": "Отказ в доступе к разделу администратора",
+    "archive_show": "Чтение архива ФЕРЗЛ",
+    "audit.request_read": "Просмотр карточки запроса аудитором",
+    "audit.export": "Выгрузка журнала аудита",
+    "directory.organization.add": "Добавлена организация",
+    "directory.organization.activate": "Организация помечена как действующая",
+    "directory.organization.deactivate": "Организация помечена как не действующая",
+    "directory.user.add": "Добавлен пользователь",
+    "directory.user.activate": "Пользователь помечен как действующий",
+    "directory.user.deactivate": "Пользователь помечен как не действующий",
+    "directory.user.roles": "Изменены роли пользователя",
+    "directory.email.add": "Добавлен доверенный адрес",
+    "directory.email.remove": "Удалён доверенный адрес",
+    "directory.certificate.add": "Зарегистрирован сертификат",
+    "directory.certificate.withdraw": "Сертификат исключён",
+    "directory.certificate.activate": "Сертификат возвращён",
+    "directory.ca.import": "Добавлен УЦ",
+    "directory.crl.import": "Загружен список отзыва",
+}
+IDENTIFIER_KINDS = {
+    "enp": "ЕНП",
+    "snils": "СНИЛС",
+    "oip": "ОИП",
+    "dpfs_number": "полис",
+    "vs_number": "ВС",
+    "dul_number": "ДУЛ",
+    "fio": "ФИО",
+}
+AUDIT_COLUMNS = (
+    ("at", "Дата и время (МСК)"),
+    ("user", "Пользователь"),
+    ("organization", "Организация"),
+    ("action", "Действие"),
+    ("actor", "Администратор"),
+    ("object", "Объект"),
+    ("kinds", "Вид идентификатора"),
+    ("details", "Подробности"),
+)

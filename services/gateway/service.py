@@ -15,6 +15,7 @@ from services.gateway.api.groups import GroupsApiMixin
 from services.gateway.api.requests import RequestsApiMixin
 from services.gateway.auth.login import LoginMixin
 from services.gateway.pages.admin import AdminMixin
+from services.gateway.pages.admin_audit import AuditPagesMixin
 from services.gateway.pages.admin_directory import DirectoryPagesMixin
 from services.gateway.pages.groups import GroupPagesMixin
 from services.gateway.pages.individual import PagesMixin
@@ -54,6 +55,7 @@ class GatewayService(
     LoginMixin,
     AdminMixin,
     DirectoryPagesMixin,
+    AuditPagesMixin,
     GroupsApiMixin,
     RequestsApiMixin,
     PagesMixin,

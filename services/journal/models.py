@@ -235,6 +235,21 @@ requests = Table(
         postgresql_where=text("status = 'sent' AND dispatched_at IS NULL AND group_id IS NOT NULL"),
     ),
     Index("ix_requests_new", "id", postgresql_where=text("status = 'sent' AND dispatched_at IS NULL")),
+    Index(  # 0011_wt23: «who looked up this person» (services/journal/audit_trail.py)
+        "ix_requests_person_enp",
+        text("(params ->> 'enp')"),
+        postgresql_where=text("(params ->> 'enp') IS NOT NULL"),
+    ),
+    Index(  # 0011_wt23: «who looked up this person» (services/journal/audit_trail.py)
+        "ix_requests_person_snils",
+        text("(params ->> 'snils')"),
+        postgresql_where=text("(params ->> 'snils') IS NOT NULL"),
+    ),
+    Index(  # 0011_wt23: «who looked up this person» (services/journal/audit_trail.py)
+        "ix_requests_person_dpfs_number",
+        text("(params ->> 'dpfs_number')"),
+        postgresql_where=text("(params ->> 'dpfs_number') IS NOT NULL"),
+    ),
     Index(
         "ix_requests_fio_trgm",
         "fio_search",
@@ -279,6 +294,8 @@ audit = Table(
     Column("object_id", Text),
     Column("details", JSONB),
     Index("ix_audit_at", "at"),
+    Index("ix_audit_action_at", "action", "at"),  # 0011_wt23: the audit trail's filters
+    Index("ix_audit_user_at", "user_id", "at"),
 )
 
 # ---- certificate mail (0005) ----

@@ -9,7 +9,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services import stackcheck
-from services.journal.calls import archive, directory, groups, mail, requests
+from services.journal.calls import archive, audit, directory, groups, mail, requests
 from services.journal.dependencies import Crls, Database, Dispatch, Intake, Metrics
 from shared import memory
 from shared.config import Settings
@@ -229,6 +229,16 @@ class JournalService(memory.ReleasesMemory):
     def directory_lockout(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         return directory.lockout(self.db, action, params)
 
+    # --- the audit trail (administrators and auditors) ---
+
+    @rpc
+    def audit_trail(self, filters: dict[str, Any], page: int = 1, per_page: int = 50) -> dict[str, Any]:
+        return audit.trail(self.db, filters, page, per_page)
+
+    @rpc
+    def audit_request_card(self, request_id: int, viewer: dict[str, Any]) -> dict[str, Any] | None:
+        return audit.request_card(self.db, request_id, viewer)
+
     def _reuse_minutes(self, asked: float | None) -> float:
         return float(self.settings.answer_reuse_minutes if asked is None else asked)
 
@@ -261,6 +271,11 @@ class JournalService(memory.ReleasesMemory):
     def purge_archive(self) -> None:
         """Drop ФЕРЗЛ exchanges older than FERZL_ARCHIVE_DAYS, a batch at a time."""
         archive.purge_archive(self.db, self.settings.ferzl_archive_days or Settings.ferzl_archive_days)
+
+    @timer(interval=3600)
+    def purge_audit(self) -> None:
+        """Drop audit rows older than AUDIT_RETENTION_DAYS (one journal copy at a time: an advisory lock)."""
+        audit.purge(self.db, int(self.settings.audit_retention_days))
 
     @timer(interval=10)
     def refresh_crls(self) -> None:

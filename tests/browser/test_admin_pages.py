@@ -82,3 +82,34 @@ def test_a_clerk_gets_403_on_every_administrators_page(browser, stack, engine, r
         expect(clerk.locator("body")).to_contain_text("только администраторам")
     expect(clerk.locator("#admin-nav")).to_have_count(0)
     next(pages, None)
+
+
+def test_find_a_lookup_of_a_person_in_the_audit_trail_and_open_its_card(page, browser, stack, engine, request):
+    person = stack.samples(1)[0]
+    created = stack.api("POST", "/api/v1/requests", json={"name": "Аудит в браузере", "enp": person["enp"]}).json()
+    page.goto("/admin/audit")
+    page.fill("#a-person", person["enp"])
+    page.click("#audit-search")
+    rows = page.locator("#audit-table tbody tr")
+    expect(rows.first).to_contain_text(f"запрос № {created['id']}")
+    expect(rows.first.locator(".kinds")).to_have_text("ЕНП")
+    expect(page.locator("#audit-table")).not_to_contain_text(person["enp"])
+    shot(page, "admin-audit-person")
+
+    user, user_id, _ = support.registered_user(
+        engine, "browser-auditor", "УЦ БРАУЗЕРНЫХ АУДИТОРОВ", "АУДИТОРСКИЙ", "ТФОМС"
+    )
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET roles = '{web,auditor}' WHERE id = :u"), {"u": user_id})
+    pages = _page(browser, stack, stack.login(user.sign_challenge).cookies.get("ozsp_session"), request)
+    auditor = next(pages)
+    auditor.goto("/")
+    auditor.click("#nav-admin")
+    expect(auditor).to_have_url(re.compile(r"/admin/audit$"))
+    auditor.fill("#a-person", person["enp"])
+    auditor.click("#audit-search")
+    auditor.locator("#audit-table a.request-card").first.click()
+    expect(auditor.locator("#card")).to_contain_text("Аудит в браузере")
+    next(pages, None)
