@@ -157,5 +157,7 @@ class AuditPagesMixin(AdminBase):
             who=who,
             admin_active="audit",
             card=views.card_view(card),
+            csrf_token=None,  # the auditor reads: no «Обновить из ФЕРЗЛ»
+            csrf_field=None,
             expanded=True,
         )
