@@ -360,18 +360,7 @@ def run(res, args):
     url = res.database()
     engine = res.engine(url)
     emu = sandbox.free_port()
-    env = {
-        "AMQP_URI": amqp_uri,
-        "DATABASE_URL": url,
-        "EMULATOR_ADDRESS": f"127.0.0.1:{emu}",
-        "FERZL_URL": "",
-        "EMULATOR_SEED": str(SEED),
-        "EMULATOR_SIZE": str(SIZE),
-        "FERZL_CONCURRENCY": str(CONCURRENCY),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-        **dict(kv.split("=", 1) for kv in args.env),
-    }
+    env = sandbox.stack_env(amqp_uri, url, emu, CONCURRENCY, **dict(kv.split("=", 1) for kv in args.env))
     sup = res.services(env, "bench-bridge.log")
     register = Register(SEED, SIZE)
     emulator = f"http://127.0.0.1:{emu}"

@@ -196,20 +196,15 @@ def run_bench(res, args):
     amqp_uri = res.vhost()
     url = res.database(dev_login=True)
     web, emu = sandbox.free_port(), sandbox.free_port()
-    env = {
-        "AMQP_URI": amqp_uri,
-        "DATABASE_URL": url,
-        "WEB_ADDRESS": f"127.0.0.1:{web}",
-        "EMULATOR_ADDRESS": f"127.0.0.1:{emu}",
-        "FERZL_URL": "",
-        "EMULATOR_SEED": str(SEED),
-        "EMULATOR_SIZE": str(SIZE),
-        "FERZL_CONCURRENCY": str(CONCURRENCY),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-        "SMTP_ADDRESS": f"127.0.0.1:{sandbox.free_port()}",
+    env = sandbox.stack_env(
+        amqp_uri,
+        url,
+        emu,
+        CONCURRENCY,
+        WEB_ADDRESS=f"127.0.0.1:{web}",
+        SMTP_ADDRESS=f"127.0.0.1:{sandbox.free_port()}",
         **DEV_ENV,
-    }
+    )
     sup = res.services(env, "bench-group.log")
     soap = config.load({**os.environ, **env})
     register = Register(SEED, SIZE)

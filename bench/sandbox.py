@@ -76,3 +76,21 @@ def wait_for(predicate, timeout=30.0, interval=0.2, message="condition"):
 
 def base_settings():
     return config.load()
+
+
+def stack_env(amqp_uri: str, database_url: str, emulator_port: int, concurrency: int, **extra: str) -> dict:
+    """The services' environment of a bench run: this broker and database, our emulator with the default
+    register, the bridge's FERZL_CONCURRENCY, quiet logs; extra settings on top."""
+    settings = config.Settings
+    return {
+        "AMQP_URI": amqp_uri,
+        "DATABASE_URL": database_url,
+        "EMULATOR_ADDRESS": f"127.0.0.1:{emulator_port}",
+        "FERZL_URL": "",
+        "EMULATOR_SEED": str(settings.emulator_seed),
+        "EMULATOR_SIZE": str(settings.emulator_size),
+        "FERZL_CONCURRENCY": str(concurrency),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
