@@ -180,7 +180,8 @@ def from_nameko(nameko: Mapping[str, Any], env: Mapping[str, str] | None = None)
 def nameko_config(settings: Settings, service: str) -> dict[str, Any]:
     """The dict nameko's ServiceRunner takes, for one service process: the Settings themselves (SETTINGS_KEY),
     nameko's own keys, and the upper-case keys the gateway's handlers still read from it."""
-    workers = {"ferzl_bridge": max(10, settings.ferzl_concurrency + 10), "gateway": 50}.get(service, 10)
+    # the gateway: 50 for requests, 100 more for pages waiting for answers (services/gateway/pages/waiting.py)
+    workers = {"ferzl_bridge": max(10, settings.ferzl_concurrency + 10), "gateway": 150}.get(service, 10)
     return {
         SETTINGS_KEY: settings,
         "AMQP_URI": settings.amqp_uri,

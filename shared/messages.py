@@ -13,6 +13,8 @@ from shared.status import ANSWERED, ERROR
 WORK_QUEUE = "ozsp.ferzl.work"  # journal -> bridge: chunks of requests to look up
 RETRY_QUEUE = "ozsp.ferzl.retry"  # prefix of the delay queues: bridge -> itself (dead-letter into WORK_QUEUE)
 ANSWERS_QUEUE = "ozsp.journal.answers"  # bridge -> journal: chunks of outcomes
+# journal -> every gateway process (a nameko broadcast event): {"ids": [individual requests just answered]}
+REQUESTS_FINISHED = "requests_finished"
 
 
 class WorkItem(Schema):

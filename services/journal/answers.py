@@ -23,9 +23,9 @@ T = TypeVar("T")
 NOT_STORED = "Ответ ФЕРЗЛ не сохранён в журнале (внутренняя ошибка). Направьте запрос повторно."
 
 
-def store_chunk(engine: Engine, chunk: dict[str, Any]) -> dict[str, int]:
-    """Store a loaded shared.messages.OutcomeChunk -> {"stored", "duplicates", "refused"}; raises only
-    transient errors."""
+def store_chunk(engine: Engine, chunk: dict[str, Any]) -> dict[str, Any]:
+    """Store a loaded shared.messages.OutcomeChunk -> {"stored", "duplicates", "singles", "refused"}
+    (store.store_outcomes); raises only transient errors."""
     try:
         with engine.begin() as conn:
             archive.store(conn, chunk["archive"])  # the raw ФЕРЗЛ exchanges, with their answers
@@ -45,8 +45,8 @@ def store_chunk(engine: Engine, chunk: dict[str, Any]) -> dict[str, int]:
     return result
 
 
-def _one_by_one(engine: Engine, chunk: dict[str, Any]) -> dict[str, int]:
-    totals = {"stored": 0, "duplicates": 0, "refused": 0}
+def _one_by_one(engine: Engine, chunk: dict[str, Any]) -> dict[str, Any]:
+    totals: dict[str, Any] = {"stored": 0, "duplicates": 0, "singles": [], "refused": 0}
     _quietly(engine, "archive of chunk " + chunk["chunk_id"], archive.store, chunk["archive"])
     for outcome in chunk["outcomes"]:
         done = _quietly(engine, f"answer to request #{outcome.request_id}", store.store_outcomes, [outcome])
@@ -57,9 +57,11 @@ def _one_by_one(engine: Engine, chunk: dict[str, Any]) -> dict[str, int]:
                 f"error of request #{outcome.request_id}",
                 store.store_outcomes,
                 [refused(outcome.request_id)],
-            ) or {"stored": 0, "duplicates": 0}
+            ) or {"stored": 0, "duplicates": 0, "singles": []}
         totals["stored"] += done["stored"]
         totals["duplicates"] += done["duplicates"]
+        totals["singles"] += done["singles"]
+    totals["singles"].sort()
     return totals
 
 

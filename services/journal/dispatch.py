@@ -37,8 +37,23 @@ class Dispatcher:
 
     def dispatch(self, engine: Engine, publish: Publish) -> None:
         """run(), never raising: an outage is logged once (the requests stay pending), anything else logged."""
+        self._guarded(self.run, engine, publish)
+
+    def dispatch_new(self, engine: Engine, publish: Publish, request_id: int) -> None:
+        """The individual request just committed, published at once in a chunk of its own (claim, publish with
+        confirms, commit: the outbox's order); never raising -- if it fails, the request stays pending and the
+        timer's dispatch sends it."""
+        self._guarded(self.send_new, engine, publish, request_id)
+
+    def send_new(self, engine: Engine, publish: Publish, request_id: int) -> None:
+        with engine.begin() as conn:
+            items = store.claim_new(conn, request_id)
+            if items:
+                publish({"chunk_id": str(uuid.uuid4()), "items": items}, routing_key=WORK_QUEUE)
+
+    def _guarded(self, step: Callable[..., None], *args: Any) -> None:
         try:
-            self.run(engine, publish)
+            step(*args)
         except Exception as exc:
             if outage.unavailable(exc):  # pending requests stay in the journal and go out once it is back
                 self.outage.failed(exc)

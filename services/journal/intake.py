@@ -23,15 +23,15 @@ class AnswerIntake:
         self.sleep = sleep
         self.outage = outage.Outage(log, "storing answers from ferzl_bridge")
 
-    def take(self, engine: Engine, body: Any) -> bool:
-        """Store one answers message -> True when stored (answers free room in the dispatch window), False when
-        it was malformed and dropped. Raises outage.Redeliver when the database is away or a lock conflict
+    def take(self, engine: Engine, body: Any) -> list[int] | None:
+        """Store one answers message -> the individual requests it finished (their pages are told; the answers
+        freed room in the dispatch window), or None when it was malformed and dropped. Raises outage.Redeliver when the database is away or a lock conflict
         ended the transaction: the message comes back and is stored then (storing is idempotent)."""
         try:
             chunk = load_outcome_chunk(body)
         except ValidationError as exc:
             log.error("malformed answers message dropped: %s", sorted(exc.messages))
-            return False
+            return None
         try:
             result = answers.store_chunk(engine, chunk)
         except Exception as exc:  # only the database away or a lock conflict (services.journal.answers)
@@ -48,4 +48,4 @@ class AnswerIntake:
         self.outage.ok()
         if result["duplicates"]:
             log.info("chunk %s: %s repeated answers ignored", chunk["chunk_id"], result["duplicates"])
-        return True
+        return list(result["singles"])

@@ -4,6 +4,7 @@ through the per-process objects of services.journal.dependencies). The RPC names
 
 from typing import Any
 
+from nameko.events import EventDispatcher
 from nameko.messaging import Publisher, consume
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -14,6 +15,7 @@ from services.journal.dependencies import Crls, Database, Dispatch, Intake, Metr
 from shared import memory
 from shared.config import Settings
 from shared.heartbeat import Heartbeat
+from shared.messages import REQUESTS_FINISHED
 from shared.metrics import MetricsEndpoint
 from shared.queues import answers_queue, work_queue
 from shared.settings import SettingsProvider
@@ -26,6 +28,7 @@ class JournalService(memory.ReleasesMemory):
     db = Database()
     settings = SettingsProvider()
     publish = Publisher(declare=[work_queue])
+    events = EventDispatcher()
     dispatcher = Dispatch()
     crls = Crls()
     intake = Intake()
@@ -143,7 +146,7 @@ class JournalService(memory.ReleasesMemory):
         self, identity: dict[str, Any], params: dict[str, Any], reuse_minutes: float | None = None
     ) -> dict[str, Any]:
         """reuse_minutes: a fresh answer of the last minutes reused (None: ANSWER_REUSE_MINUTES; 0: a ФЕРЗЛ call)."""
-        return self._dispatched(requests.create_request(self.db, identity, params, self._reuse_minutes(reuse_minutes)))
+        return self._sent_now(requests.create_request(self.db, identity, params, self._reuse_minutes(reuse_minutes)))
 
     @rpc
     def get_request(self, identity: dict[str, Any], request_id: int) -> dict[str, Any] | None:
@@ -242,6 +245,11 @@ class JournalService(memory.ReleasesMemory):
     def _reuse_minutes(self, asked: float | None) -> float:
         return float(self.settings.answer_reuse_minutes if asked is None else asked)
 
+    def _sent_now(self, created: dict[str, Any]) -> dict[str, Any]:
+        """`created` once the new individual request went out by itself (a user waits: not for the timer)."""
+        self.dispatcher.dispatch_new(self.db, self.publish, created["id"])
+        return created
+
     def _dispatched(self, created: Any) -> Any:
         """`created` once the new requests went out (they need not wait for the next tick)."""
         self.dispatcher.dispatch(self.db, self.publish)
@@ -255,8 +263,16 @@ class JournalService(memory.ReleasesMemory):
 
     @consume(answers_queue, requeue_on_error=True)
     def store_answers(self, body: Any) -> None:
-        if self.intake.take(self.db, body):
-            self.dispatcher.dispatch(self.db, self.publish)  # answers free room in the window: refill it now
+        self._stored(self.intake.take(self.db, body))
+
+    def _stored(self, finished: list[int] | None) -> None:
+        """After an answers message: the pages waiting for its individual requests told (every gateway process: a
+        broadcast), and the room the answers freed in the dispatch window refilled now. None: it was dropped."""
+        if finished is None:
+            return
+        if finished:
+            self.events(REQUESTS_FINISHED, {"ids": finished})
+        self.dispatcher.dispatch(self.db, self.publish)
 
     @timer(interval=5)
     def read_gauges(self) -> None:

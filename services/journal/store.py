@@ -227,6 +227,25 @@ def claim_pending(conn: Connection, limit: int, lease_seconds: float, sweep: boo
     ]
 
 
+_CLAIM_NEW = text(
+    "UPDATE requests SET dispatched_at = now(), dispatch_count = dispatch_count + 1 "
+    "WHERE id = :id AND status = 'sent' AND dispatched_at IS NULL RETURNING id, external_id, params, group_id"
+)
+
+
+def claim_new(conn: Connection, request_id: int) -> list[dict[str, Any]]:
+    """Claim one individual request just committed, for its dispatch at once (a user waits on screen): [item] as
+    claim_pending gives, or [] when a dispatcher took it already. The caller publishes and commits; a rollback
+    leaves it pending for the sweeping dispatch. Outside the dispatch window: individual requests are few (the
+    per-user limit) and each counts in flight from here, so the window's next claims shrink by as many."""
+    row = conn.execute(_CLAIM_NEW, {"id": request_id}).mappings().first()
+    if row is None:
+        return []
+    return [
+        {"request_id": row["id"], "external_id": str(row["external_id"]), "params": row["params"], "group_id": None}
+    ]
+
+
 def dispatch_chunks(items: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
     """Claimed items -> work chunks of up to `size`: individual requests first, in chunks of their own; then
     group rows, each group's rows together (the bridge's mass path wants many rows of a group in one chunk)."""
@@ -256,8 +275,9 @@ _STORE = text(
 )
 
 
-def store_outcomes(conn: Connection, outcomes: Iterable[Outcome]) -> dict[str, int]:
+def store_outcomes(conn: Connection, outcomes: Iterable[Outcome]) -> dict[str, Any]:
     """Store answers idempotently: only requests still «Отправлен» change; repeats are counted and ignored.
+    -> {"stored", "duplicates", "singles": ids of the individual requests this finished (their pages wait)}.
 
     One statement a chunk: the rows, their history events. No SELECT … FOR UPDATE first: the UPDATE locks each
     row itself (a row answered meanwhile by another transaction is re-checked and skipped), and a separate lock
@@ -265,7 +285,7 @@ def store_outcomes(conn: Connection, outcomes: Iterable[Outcome]) -> dict[str, i
     once (a redelivered chunk) may deadlock: PostgreSQL ends one, its message is redelivered, nothing is lost."""
     by_id = {o.request_id: o for o in outcomes}
     if not by_id:
-        return {"stored": 0, "duplicates": 0}
+        return {"stored": 0, "duplicates": 0, "singles": []}
     codes = {a.mo_code for o in by_id.values() if o.answer for a in o.answer.attachments}
     names = mo_names(conn, {c for c in codes if c is not None})
     records = [
@@ -281,7 +301,8 @@ def store_outcomes(conn: Connection, outcomes: Iterable[Outcome]) -> dict[str, i
     ]
     updated = conn.execute(_STORE, {"data": json.dumps(records, ensure_ascii=False)}).mappings().all()
     _count_group_answers(conn, updated)
-    return {"stored": len(updated), "duplicates": len(by_id) - len(updated)}
+    singles = [u["id"] for u in updated if u["group_id"] is None]
+    return {"stored": len(updated), "duplicates": len(by_id) - len(updated), "singles": singles}
 
 
 def _count_group_answers(conn: Connection, updated: Sequence[RowMapping]) -> None:

@@ -142,3 +142,20 @@ def test_edit_opens_the_form_prefilled_and_sends_a_corrected_request(page, stack
     resent = stack.api("GET", f"/api/v1/requests/{second}").json()
     assert resent["name"] == "исправленный" and resent["params"]["enp"] == person["enp"]
     assert not resent["params"]["surname"]
+
+
+def test_the_summary_shows_the_answer_when_it_is_stored_not_on_a_timer(page, stack):
+    """The page waits on GET /individual/wait and refreshes the summary once, when told: with ФЕРЗЛ answering
+    in 3 s, a 2.5 s timer would have refreshed it twice (pending, then final)."""
+    person = stack.samples(1)[0]
+    refreshes, waits = [], []
+    page.on("request", lambda r: refreshes.append(r.url) if "/individual/summary" in r.url else None)
+    page.on("request", lambda r: waits.append(r.url) if "/individual/wait" in r.url else None)
+    stack.set_knobs(latency_ms=3000, latency_jitter_ms=0)
+    try:
+        request_id = send_request(page, name="Без обновления", enp=person["enp"])
+        assert wait_final_in_summary(page, request_id) == "Получен Ответ"
+    finally:
+        stack.set_knobs(latency_ms=0, latency_jitter_ms=0)
+    assert any(f"ids={request_id}" in w for w in waits)
+    assert len(refreshes) == 1, refreshes

@@ -82,10 +82,14 @@ def test_answers_are_stored_once_with_mo_names(quiet_engine):
         "attachments": [{"status": "ДПП", "mo_code": code}, {"status": "НСМ", "mo_code": "000000"}],
     }
     with quiet_engine.begin() as conn:
-        assert store.store_outcomes(conn, [answer(rid, answer=body)]) == {"stored": 1, "duplicates": 0}
+        assert store.store_outcomes(conn, [answer(rid, answer=body)]) == {
+            "stored": 1,
+            "duplicates": 0,
+            "singles": [rid],
+        }
     with quiet_engine.begin() as conn:
         again = answer(rid, "error", code="500", message="повтор")
-        assert store.store_outcomes(conn, [again]) == {"stored": 0, "duplicates": 1}
+        assert store.store_outcomes(conn, [again]) == {"stored": 0, "duplicates": 1, "singles": []}
     with quiet_engine.connect() as conn:
         card = store.get_card(conn, ME, rid)
         events = (
@@ -103,7 +107,7 @@ def test_the_same_answers_stored_by_two_transactions_at_once_count_once(quiet_en
     first, second = quiet_engine.connect(), quiet_engine.connect()
     try:
         first.begin()
-        assert store.store_outcomes(first, [answer(i) for i in ids]) == {"stored": 3, "duplicates": 0}
+        assert store.store_outcomes(first, [answer(i) for i in ids]) == {"stored": 3, "duplicates": 0, "singles": ids}
         result = {}
 
         def store_again():
@@ -120,7 +124,11 @@ def test_the_same_answers_stored_by_two_transactions_at_once_count_once(quiet_en
     finally:
         first.close()
         second.close()
-    assert result == {"stored": 0, "duplicates": 3}  # re-checked after the first commit: no longer «Отправлен»
+    assert result == {
+        "stored": 0,
+        "duplicates": 3,
+        "singles": [],
+    }  # re-checked after the first commit: no longer «Отправлен»
     with quiet_engine.connect() as conn:
         events = conn.execute(
             text(

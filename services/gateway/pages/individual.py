@@ -6,23 +6,27 @@ Handlers stay thin: RPC calls here, what to show in views.py, markup in template
 from collections.abc import Mapping
 from typing import Any
 
+from nameko.events import BROADCAST, event_handler
 from nameko.web.handlers import http
 from werkzeug import Request, Response
 from werkzeug.utils import redirect
 
 from services.gateway import messages, settings
 from services.gateway.needs import Identity, PagesBase, Record
-from services.gateway.pages import captcha, ferzl_state, views
+from services.gateway.pages import captcha, ferzl_state, views, waiting
 from services.gateway.web import csrf, static, throttle
 from services.gateway.web.errors import API, PAGE, ApiError, NotAuthenticated, handled
 from services.gateway.web.responses import json_response
 from services.gateway.web.templating import error_page, render
 from shared import clock
+from shared.messages import REQUESTS_FINISHED
+from shared.status import SENT
 
 CAPTCHA_REFRESH_PER_MINUTE = 30
 
 _state_cache = ferzl_state.StateCache()
 _captcha_refreshes = throttle.Window(CAPTCHA_REFRESH_PER_MINUTE)
+_board = waiting.Board()  # this process's pages waiting for answers
 
 
 class PagesMixin(PagesBase):
@@ -101,6 +105,7 @@ class PagesMixin(PagesBase):
             name_field=views.NAME_FIELD,
             rows=rows,
             pending=views.any_pending(rows),
+            wait_ids=views.pending_ids(rows),
         )
 
     # ---------------- pages ----------------
@@ -176,7 +181,35 @@ class PagesMixin(PagesBase):
     @handled(PAGE)
     def individual_summary(self, request: Request) -> Response:
         rows = self._summary(self.identity(request))
-        return render("_summary.html", rows=rows, pending=views.any_pending(rows))
+        return render("_summary.html", rows=rows, pending=views.any_pending(rows), wait_ids=views.pending_ids(rows))
+
+    @http("GET", "/individual/wait")
+    @handled(API)
+    def individual_wait(self, request: Request) -> Response:
+        """The page's wait for answers: {"finished": [ids]} as soon as one of the user's requests named in `ids`
+        has its answer stored (the journal's requests_finished event), [] after waiting.WAIT_SECONDS; with
+        "again": "poll" when this process holds too many waits (the page then refreshes on its timer)."""
+        identity = self.identity(request)
+        ids = waiting.parse_ids(request.args.get("ids", ""))
+        if ids is None:
+            raise ApiError(400, "bad_ids", messages.WAIT_BAD_IDS)
+        key = _board.enter(ids)  # before reading the statuses: an answer stored meanwhile still wakes it
+        if key is None:
+            return json_response(200, {"finished": [], "again": "poll"})
+        try:
+            cards = [self.journal.get_request(identity, i) for i in ids]
+            mine = [c for c in cards if c is not None]
+            if not mine:
+                raise ApiError(404, "not_found", messages.NOT_FOUND)
+            done = [c["id"] for c in mine if c["status"] != SENT]
+            return json_response(200, {"finished": done or _board.wait(key, waiting.WAIT_SECONDS)})
+        finally:
+            _board.leave(key)
+
+    @event_handler("journal", REQUESTS_FINISHED, handler_type=BROADCAST, reliable_delivery=False)
+    def requests_finished(self, payload: dict[str, Any]) -> None:
+        """The journal stored answers: wake this process's pages waiting for them."""
+        _board.finished(int(i) for i in payload.get("ids", []) if isinstance(i, int))
 
     @http("GET", "/individual/<int:request_id>")
     @handled(PAGE)

@@ -170,6 +170,11 @@ def any_pending(items: Iterable[Record]) -> bool:
     return any(i["status"] == SENT for i in items)
 
 
+def pending_ids(items: Iterable[Record]) -> str:
+    """ "1,2,3": the requests still waiting for ФЕРЗЛ, for the page's GET /individual/wait."""
+    return ",".join(str(i["id"]) for i in items if i["status"] == SENT)
+
+
 # ---------------- the card (Рисунок 9–11) ----------------
 
 

@@ -25,12 +25,12 @@
     return found.slice(0, 2);
   }
 
-  /* Regions with data-live refresh themselves from their URL while data-pending="true". */
+  /* Regions with data-live refresh themselves from their URL while data-pending="true": at once when the
+     gateway says one of their requests (data-wait) got its answer (GET /individual/wait, a long poll), else
+     every LIVE_DELAY_MS. */
   function live(region) {
-    function tick() {
-      if (region.getAttribute("data-pending") !== "true") { return; }
-      if (document.hidden) { setTimeout(tick, LIVE_DELAY_MS); return; }
-      fetch(region.getAttribute("data-live"), {credentials: "same-origin", cache: "no-store"})
+    function refresh() {
+      return fetch(region.getAttribute("data-live"), {credentials: "same-origin", cache: "no-store"})
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) {
           if (html) {
@@ -38,13 +38,30 @@
             holder.innerHTML = html.trim();
             var fresh = holder.content.firstElementChild;
             if (fresh && fresh.innerHTML !== region.innerHTML) { region.innerHTML = fresh.innerHTML; }
-            if (fresh) { region.setAttribute("data-pending", fresh.getAttribute("data-pending")); }
+            if (fresh) {
+              region.setAttribute("data-pending", fresh.getAttribute("data-pending"));
+              region.setAttribute("data-wait", fresh.getAttribute("data-wait") || "");
+            }
           }
         })
-        .catch(function () { /* the next tick tries again */ })
-        .then(function () { setTimeout(tick, LIVE_DELAY_MS); });
+        .catch(function () { /* the next tick tries again */ });
     }
-    setTimeout(tick, LIVE_DELAY_MS);
+    function later() { setTimeout(function () { refresh().then(tick); }, LIVE_DELAY_MS); }
+    function tick() {
+      if (region.getAttribute("data-pending") !== "true") { return; }
+      var ids = region.getAttribute("data-wait");
+      if (!ids || document.hidden) { later(); return; }
+      var asked = Date.now();
+      fetch("/individual/wait?ids=" + encodeURIComponent(ids), {credentials: "same-origin", cache: "no-store"})
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (said) {
+          if (said && said.finished && said.finished.length) { refresh().then(tick); }
+          else if (said && !said.again && Date.now() - asked > 1000) { tick(); }
+          else { later(); }
+        })
+        .catch(later);
+    }
+    tick();
   }
 
   /* «Отобразить иные прикрепления» / «Скрыть иные прикрепления» without a reload. */
