@@ -179,6 +179,9 @@ def handle(body: object, ctx: Context, now: datetime | None = None) -> str:
     user_id = (claim["sender"] or {}).get("user_id")
     if decision.outcome == rules.UNKNOWN_CA and decision.cert is not None:  # kept in the technical folder first
         certfiles.quarantine(s.cert_quarantine_dir, decision.cert)
+        ctx.journal.mail_quarantine(  # the administrator's quarantine page; the result letter follows the decision
+            letter.key, user_id, letter.sender, base64.b64encode(decision.cert.der).decode()
+        )
     if decision.outcome == rules.INSTALLED:
         decision = install(ctx, letter, user_id, decision)
     else:
@@ -350,3 +353,36 @@ def tell_owner(ctx: Context, letter: letters.Letter, cert: Certificate, addresse
     )
     to = ", ".join(sorted({a.lower() for a in addresses if a}))
     _send(ctx, letter, letters.build_notice(letter.key, to, M.OWNER_SUBJECT, text, s.mail_from, kind="added"))
+
+
+def send_quarantine_results(ctx: Context) -> int:
+    """The result letters of quarantined certificates an administrator decided on (journal.mail_quarantine_due):
+    the manual's text for the outcome to the sender; an installed certificate also goes into the store. -> sent."""
+    s, sent = ctx.settings, 0
+    for due in ctx.journal.mail_quarantine_due(20):
+        cert = load_certificate(base64.b64decode(due["cert_b64"]))
+        if due["outcome"] == "installed":
+            certfiles.install(s.cert_store_dir, cert)
+        text = result_text(due["outcome"], cert, due.get("reason"))
+        if due.get("sender"):
+            subject = M.REPLY_SUBJECT.format(subject=due.get("subject") or M.ADD_CERT)
+            ctx.mailer.send(
+                letters.build_notice(due["letter_key"], due["sender"], subject, text, s.mail_from, kind="result")
+            )
+        ctx.journal.mail_quarantine_replied(due["id"])
+        sent += 1
+    return sent
+
+
+def result_text(outcome: str, cert: Certificate, reason: str | None) -> str:
+    if outcome == "installed":
+        return M.SUCCESS.format(
+            cn=cert.cn or str(cert.subject),
+            not_before=rules.moscow_time(cert.not_before),
+            not_after=rules.moscow_time(cert.not_after),
+        )
+    if outcome == "snils_mismatch":
+        return M.SNILS_MISMATCH
+    if outcome == "invalid":
+        return M.CERT_INVALID.format(serial=cert.serial_hex)
+    return M.QUARANTINE_REFUSED.format(serial=cert.serial_hex, reason=reason or M.QUARANTINE_REASON)

@@ -42,6 +42,13 @@ SUCCESS = (
     "Сертификат выдан: {cn}. Срок действия сертификата: с {not_before} по {not_after}"
 )
 
+# The result letter after the administrator refused a certificate of an unknown CA (our wording, in the manual's
+# «не может быть выполнена. Причина: …» form; the manual promises this letter but gives no text).
+QUARANTINE_REFUSED = (
+    "Установка сертификата ключа проверки электронной подписи: {serial} не может быть выполнена. Причина: {reason}"
+)
+QUARANTINE_REASON = "удостоверяющий центр, выдавший сертификат, не прошёл проверку"
+
 # <Сообщение об ошибке> of INSTALL_ERROR: our own wording (the manual leaves it open).
 ERROR_MALFORMED = "файл сертификата повреждён или не является сертификатом X.509"
 ERROR_CRL = (

@@ -7,6 +7,7 @@ from typing import Any
 
 from nameko.messaging import Publisher, consume
 from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
 
 from services.certmail import handling, outbox, retry
 from services.certmail.application import render_application
@@ -71,6 +72,14 @@ class CertmailService:
                     message["attempt"] + 1,
                     queue,
                 )
+
+    @timer(interval=10)
+    def quarantine_results(self) -> None:
+        """The result letters of quarantined certificates once an administrator decided (journal's quarantine)."""
+        try:
+            handling.send_quarantine_results(handling.Context(self.journal, self._mailer(), self.settings))
+        except Exception as exc:  # the journal or the relay away: the letters stay due and are tried again
+            log.warning("quarantine result letters not sent now (%s); tried again in 10 s", handling.where(exc))
 
     def _mailer(self) -> outbox.Mailer:
         s = self.settings

@@ -201,3 +201,12 @@ AUDIT_COLUMNS = (
     ("kinds", "Вид идентификатора"),
     ("details", "Подробности"),
 )
+
+# the quarantine of certificates of unknown CAs (pages/admin_quarantine.py)
+QUARANTINE_NEEDS_CA = "Выберите сертификат удостоверяющего центра (.cer)."
+QUARANTINE_OUTCOMES = {
+    "installed": "УЦ зарегистрирован, сертификат установлен",
+    "snils_mismatch": "СНИЛС отличается: сертификат не установлен",
+    "invalid": "Сертификат недействителен: не установлен",
+    "refused": "Отказано",
+}

@@ -17,6 +17,7 @@ from services.gateway.auth.login import LoginMixin
 from services.gateway.pages.admin import AdminMixin
 from services.gateway.pages.admin_audit import AuditPagesMixin
 from services.gateway.pages.admin_directory import DirectoryPagesMixin
+from services.gateway.pages.admin_quarantine import QuarantinePagesMixin
 from services.gateway.pages.groups import GroupPagesMixin
 from services.gateway.pages.individual import PagesMixin
 from services.gateway.web import bodies
@@ -56,6 +57,7 @@ class GatewayService(
     AdminMixin,
     DirectoryPagesMixin,
     AuditPagesMixin,
+    QuarantinePagesMixin,
     GroupsApiMixin,
     RequestsApiMixin,
     PagesMixin,

@@ -360,3 +360,30 @@ ferzl_circuit = Table(  # one row: up | degraded | down
     CheckConstraint("id = 1", name="one_row"),
     CheckConstraint("state in ('up', 'degraded', 'down')", name="state"),
 )
+
+# ---- the quarantine of certificates of unknown CAs (0012_wt23, services/journal/quarantine.py) ----
+
+cert_quarantine = Table(
+    "cert_quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("letter_key", Text, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("sender", Text),
+    Column("serial_hex", Text, nullable=False),
+    Column("issuer", Text, nullable=False),
+    Column("subject_cn", Text),
+    Column("der", LargeBinary, nullable=False),
+    Column("status", Text, nullable=False, server_default=text("'waiting'")),  # waiting | released | refused
+    Column("outcome", Text),  # installed | snils_mismatch | invalid | refused: the result letter's text
+    Column("reason", Text),
+    Column("decided_by", Text),
+    _at("decided_at"),
+    Column("certificate_id", Integer, ForeignKey("certificates.id")),
+    _at("claimed_at"),  # certmail is sending the result letter (a lease)
+    _at("replied_at"),
+    _at("created_at", nullable=False, server_default=NOW),
+    CheckConstraint("status in ('waiting', 'released', 'refused')", name="status"),
+    UniqueConstraint("letter_key", name="uq_cert_quarantine_letter_key"),
+    Index("ix_cert_quarantine_due", "id", postgresql_where=text("status <> 'waiting' AND replied_at IS NULL")),
+)

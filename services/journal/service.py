@@ -10,7 +10,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services import stackcheck
-from services.journal.calls import archive, audit, directory, groups, mail, requests
+from services.journal.calls import archive, audit, directory, groups, mail, quarantine, requests
 from services.journal.dependencies import Crls, Database, Dispatch, Intake, Metrics
 from shared import memory
 from shared.config import Settings
@@ -231,6 +231,28 @@ class JournalService(memory.ReleasesMemory):
     @rpc
     def directory_lockout(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         return directory.lockout(self.db, action, params)
+
+    # --- the quarantine of certificates of unknown CAs (certmail holds and answers; the administrator decides) ---
+
+    @rpc
+    def mail_quarantine(self, key: str, user_id: int | None, sender: str | None, cert_b64: str) -> None:
+        quarantine.mail_quarantine(self.db, key, user_id, sender, cert_b64)
+
+    @rpc
+    def mail_quarantine_due(self, limit: int = 20) -> list[dict[str, Any]]:
+        return quarantine.mail_quarantine_due(self.db, limit)
+
+    @rpc
+    def mail_quarantine_replied(self, entry_id: int) -> None:
+        quarantine.mail_quarantine_replied(self.db, entry_id)
+
+    @rpc
+    def quarantine_list(self, limit: int = 200) -> list[dict[str, Any]]:
+        return quarantine.listing(self.db, limit)
+
+    @rpc
+    def quarantine_decide(self, entry_id: int, decision: str, params: dict[str, Any], actor: str) -> dict[str, Any]:
+        return quarantine.decide(self.db, entry_id, decision, params, actor)
 
     # --- the audit trail (administrators and auditors) ---
 

@@ -38,6 +38,7 @@ class FakeJournal(FakeProxy):
         # certmail's letters
         self.sender, self.rows, self.signatures, self.calls = {}, {}, {}, []
         self.register_result = {"ok": True, "certificate_id": 1}
+        self.quarantined, self.quarantine_due = {}, []  # held certificates; result letters due
 
     # --- login -------------------------------------------------------------------------------------------------
 
@@ -151,3 +152,14 @@ class FakeJournal(FakeProxy):
 
     def mail_delivered(self, key):
         self.rows[key]["delivered"] = True
+
+    def mail_quarantine(self, key, user_id, sender, cert_b64):
+        self.calls.append(("quarantine", user_id))
+        self.quarantined.setdefault(key, {"user_id": user_id, "sender": sender, "cert_b64": cert_b64})
+
+    def mail_quarantine_due(self, limit=20):
+        due, self.quarantine_due = self.quarantine_due[:limit], self.quarantine_due[limit:]
+        return due
+
+    def mail_quarantine_replied(self, entry_id):
+        self.calls.append(("quarantine_replied", entry_id))

@@ -42,8 +42,8 @@ def limit_for(method: str, path: str) -> int | None:
         return API_JSON
     if path == "/group/flk-errors.csv":
         return REPORT_FORM
-    if path == "/admin/directory/change":
-        return ADMIN_FILE
+    if path == "/admin/directory/change" or path.startswith("/admin/quarantine/"):
+        return 2 * ADMIN_FILE  # a CA certificate and its CRL
     return FORM
 
 
