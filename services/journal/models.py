@@ -217,6 +217,9 @@ requests = Table(
     Column("person_key", Text),
     Column("reused_from", BigInteger),
     _at("ferzl_answered_at"),
+    # 0012_wt22: what changed since the last check (services/journal/changes.py)
+    Column("person_ref", Text),
+    Column("changes_since", JSONB),
     CheckConstraint("status in ('sent', 'answered', 'error')", name="status"),
     Index("ix_requests_org_created", "organization_id", "created_at"),
     Index("ix_requests_group_line", "group_id", "line_no"),
@@ -262,6 +265,13 @@ requests = Table(
         "person_key",
         "answered_at",
         postgresql_where=text("status = 'answered' AND reused_from IS NULL AND person_key IS NOT NULL"),
+    ),
+    Index(
+        "ix_requests_person",
+        "organization_id",
+        "person_ref",
+        "answered_at",
+        postgresql_where=text("status = 'answered' AND reused_from IS NULL AND person_ref IS NOT NULL"),
     ),
 )
 

@@ -19,7 +19,7 @@ def person_key(params: Mapping[str, Any]) -> str:
 
 
 _FRESH = text(
-    "SELECT id, answer, answered_at FROM requests WHERE organization_id = :org AND person_key = :key "
+    "SELECT id, answer, answered_at, person_ref, changes_since FROM requests WHERE organization_id = :org AND person_key = :key "
     "AND status = 'answered' AND reused_from IS NULL AND person_key IS NOT NULL "
     "AND answered_at > now() - make_interval(secs => :seconds) ORDER BY answered_at DESC LIMIT 1"
 )
@@ -33,13 +33,15 @@ def fresh_answer(conn: Connection, organization_id: int, key: str, minutes: floa
 
 
 _REUSE_GROUP = text(
-    "WITH src AS (SELECT DISTINCT ON (r.id) r.id, s.id AS source, s.answer, s.answered_at "
+    "WITH src AS (SELECT DISTINCT ON (r.id) r.id, s.id AS source, s.answer, s.answered_at, s.person_ref, "
+    "  s.changes_since "
     "  FROM requests r JOIN requests s ON s.organization_id = r.organization_id AND s.person_key = r.person_key "
     "  AND s.status = 'answered' AND s.reused_from IS NULL AND s.person_key IS NOT NULL "
     "  AND s.answered_at > now() - make_interval(secs => :seconds) "
     "  WHERE r.group_id = :g ORDER BY r.id, s.answered_at DESC), "
     "u AS (UPDATE requests r SET status = 'answered', answer = src.answer, answered_at = now(), "
-    "  dispatched_at = now(), reused_from = src.source, ferzl_answered_at = src.answered_at "
+    "  dispatched_at = now(), reused_from = src.source, ferzl_answered_at = src.answered_at, "
+    "  person_ref = src.person_ref, changes_since = src.changes_since "
     "  FROM src WHERE r.id = src.id AND r.status = 'sent' RETURNING r.id), "
     "h AS (INSERT INTO request_history (request_id, event) SELECT id, 'answered' FROM u) "
     "SELECT count(*) FROM u"

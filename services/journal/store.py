@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, text
 
-from services.journal import reuse
+from services.journal import changes, reuse
 from shared import clock
 from shared import params as P
 from shared.domain import Outcome
@@ -44,9 +44,10 @@ def create_request(
         conn.execute(
             text(
                 "INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search, "
-                "person_key, status, answer, answered_at, dispatched_at, reused_from, ferzl_answered_at) "
+                "person_key, status, answer, answered_at, dispatched_at, reused_from, ferzl_answered_at, person_ref, "
+                "changes_since) "
                 "VALUES (:org, :user, :group, :line, :name, CAST(:params AS jsonb), :fio, :key, "
-                ":status, CAST(:answer AS jsonb), :now, :now, :source, :ferzl_at) "
+                ":status, CAST(:answer AS jsonb), :now, :now, :source, :ferzl_at, :ref, CAST(:changes AS jsonb)) "
                 "RETURNING id, external_id, status, created_at"
             ),
             {
@@ -63,6 +64,8 @@ def create_request(
                 "now": clock.now() if fresh else None,
                 "source": fresh["id"] if fresh else None,
                 "ferzl_at": fresh["answered_at"] if fresh else None,
+                "ref": fresh["person_ref"] if fresh else None,
+                "changes": json.dumps(fresh["changes_since"]) if fresh and fresh["changes_since"] else None,
             },
         )
         .mappings()
@@ -266,12 +269,12 @@ def mo_names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
 
 _STORE = text(
     "WITH v AS (SELECT * FROM jsonb_to_recordset(CAST(:data AS jsonb)) AS v(id bigint, status text, answer jsonb, "
-    "  error_code text, error_message text, answered_at timestamptz) ORDER BY id), "
+    "  error_code text, error_message text, answered_at timestamptz, person_ref text) ORDER BY id), "
     "u AS (UPDATE requests r SET status = v.status, answer = v.answer, error_code = v.error_code, "
-    "  error_message = v.error_message, answered_at = v.answered_at "
-    "  FROM v WHERE r.id = v.id AND r.status = 'sent' RETURNING r.id, r.status, r.group_id), "
+    "  error_message = v.error_message, answered_at = v.answered_at, person_ref = v.person_ref "
+    "  FROM v WHERE r.id = v.id AND r.status = 'sent' RETURNING r.id, r.status, r.group_id, r.organization_id), "
     "h AS (INSERT INTO request_history (request_id, event) SELECT id, status FROM u) "
-    "SELECT id, status, group_id FROM u ORDER BY id"
+    "SELECT id, status, group_id, organization_id FROM u ORDER BY id"
 )
 
 
@@ -296,13 +299,34 @@ def store_outcomes(conn: Connection, outcomes: Iterable[Outcome]) -> dict[str, A
             "error_code": o.error_code,
             "error_message": o.error_message,
             "answered_at": o.answered_at,
+            "person_ref": changes.person_ref(o.answer),
         }
         for i, o in sorted(by_id.items())
     ]
     updated = conn.execute(_STORE, {"data": json.dumps(records, ensure_ascii=False)}).mappings().all()
+    changes.record(  # what changed since this organisation's previous answer for the person (#22)
+        conn,
+        [
+            {
+                "id": u["id"],
+                "organization_id": u["organization_id"],
+                "person_ref": r["person_ref"],
+                "answer": r["answer"],
+            }
+            for u, r in _with_records(updated, records)
+            if u["status"] == ANSWERED
+        ],
+    )
     _count_group_answers(conn, updated)
     singles = [u["id"] for u in updated if u["group_id"] is None]
     return {"stored": len(updated), "duplicates": len(by_id) - len(updated), "singles": singles}
+
+
+def _with_records(
+    updated: Sequence[RowMapping], records: Sequence[dict[str, Any]]
+) -> list[tuple[RowMapping, dict[str, Any]]]:
+    by_id = {r["id"]: r for r in records}
+    return [(u, by_id[u["id"]]) for u in updated]
 
 
 def _count_group_answers(conn: Connection, updated: Sequence[RowMapping]) -> None:
@@ -340,6 +364,7 @@ def _card(row: RowMapping) -> dict[str, Any]:
         "reused_from": row["reused_from"],
         "ferzl_answered_at": _ferzl_answered_at(row),
         "mismatch": list((row["answer"] or {}).get("mismatch") or []) if row["status"] == ANSWERED else [],
+        "changes_since": row["changes_since"] if row["status"] == ANSWERED else None,
     }
 
 
@@ -391,6 +416,8 @@ def list_requests(
         where.append("user_id = :user")
         args["user"] = identity.user_id
     where_created(where, args, filters.get("date_from"), filters.get("date_to"))
+    if filters.get("changed"):  # «изменилось с прошлой проверки» (#22)
+        where.append("jsonb_array_length(changes_since->'fields') > 0")
     if filters.get("status") in STATUSES:
         where.append("status = :status")
         args["status"] = filters["status"]
@@ -407,7 +434,7 @@ def list_requests(
     rows = (
         conn.execute(
             text(
-                f"SELECT id, name, params, status, created_at, answered_at, group_id, line_no FROM requests "
+                f"SELECT id, name, params, status, created_at, answered_at, group_id, line_no, changes_since FROM requests "
                 f"WHERE {clause} ORDER BY {order} LIMIT :limit OFFSET :offset"
             ),
             {**args, "limit": per_page, "offset": (max(page, 1) - 1) * per_page},
@@ -425,6 +452,7 @@ def list_requests(
             "status_label": label(r["status"]),
             "group_id": r["group_id"],
             "line_no": r["line_no"],
+            "changes_since": r["changes_since"],
         }
         for r in rows
     ]

@@ -72,6 +72,11 @@ def parse_list_args(args: Mapping[str, str]) -> tuple[dict[str, Any], int, int]:
         if len(fio.split()) > 1:
             raise ApiError(400, "combined_fio", messages.COMBINED_FIO)
         filters["fio"] = fio
+    changed = args.get("changed")
+    if changed:  # «изменилось с прошлой проверки» (#22)
+        if changed not in ("1", "true"):
+            raise ApiError(400, "bad_filter", messages.BAD_FILTER.format("changed"))
+        filters["changed"] = True
     page = positive_int("page", args.get("page", "1"), MAX_PAGE)
     per_page = min(positive_int("per_page", args.get("per_page", "50")), 500)
     return filters, page, per_page

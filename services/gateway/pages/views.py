@@ -7,7 +7,7 @@ from typing import Any
 
 from services.gateway import messages
 from services.gateway.needs import Record
-from shared import clock, person_match
+from shared import changes, clock, person_match
 from shared import params as P
 from shared.dictionaries.f011 import dul_type_choices
 from shared.dictionaries.policy_types import POLICY_TYPES, REQUEST_POLICY_TYPES, policy_type_name
@@ -215,6 +215,15 @@ def attachment_rows(item: Attachment) -> list[dict[str, Any]]:
     ]
 
 
+def _changes_view(since: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """changes_since of a card -> {request_id, text}: what changed since the earlier answer, or «без изменений»."""
+    if not since or not since.get("request_id"):
+        return None
+    fields = since.get("fields") or []
+    text = "изменилось: " + changes.describe(fields) if fields else "без изменений"
+    return {"request_id": since["request_id"], "text": text, "changed": bool(fields)}
+
+
 def card_view(card: Record) -> dict[str, Any]:
     answer = as_answer(card.get("answer"))
     policy = answer.policy if answer else None
@@ -228,6 +237,7 @@ def card_view(card: Record) -> dict[str, Any]:
         "created_at": card["created_at"],
         "answered_at": card.get("answered_at"),
         "reused_from": card.get("reused_from"),
+        "changes": _changes_view(card.get("changes_since")),
         "mismatch_note": person_match.note(card.get("mismatch") or []) if card["status"] == ANSWERED else None,
         "ferzl_answered_at": card.get("ferzl_answered_at"),
         "params_text": card.get("params_text") or "",
@@ -299,8 +309,10 @@ def journal_query(args: Mapping[str, str]) -> dict[str, Any]:
         "period": (args.get("period") or "").strip()[:60],
         "fio": (args.get("fio") or "").strip()[:60],
         "status": args.get("status") or "",
+        "changed": "1" if args.get("changed") == "1" else "",  # «изменилось с прошлой проверки» (#22)
     }
-    errors, filters = {}, {}
+    errors: dict[str, str] = {}
+    filters: dict[str, Any] = {}
     date_from, date_to, message = parse_period(values["period"])
     if message:
         errors["period"] = message
@@ -316,6 +328,8 @@ def journal_query(args: Mapping[str, str]) -> dict[str, Any]:
         filters["status"] = values["status"]
     else:
         values["status"] = ""
+    if values["changed"]:
+        filters["changed"] = True
     return {
         "filters": filters,
         "form": values,
