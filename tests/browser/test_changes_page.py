@@ -12,19 +12,18 @@ from sqlalchemy import text
 from shared.domain import Answer
 from tests import group_support as G
 from tests.browser.conftest import shot
-from tests.support import wait_for
+from tests.integration.test_reuse import wait_final
 
 pytestmark = pytest.mark.integration
 
 
+def request_id(stack, person):
+    return stack.api("POST", "/api/v1/requests", json={"name": "раньше", "enp": person["enp"]}).json()["id"]
+
+
 def test_the_group_filter_and_the_card(page, stack, engine):
     changed, steady = stack.samples(2)
-    firsts = []
-    for person in (changed, steady):
-        rid = stack.api("POST", "/api/v1/requests", json={"name": "раньше", "enp": person["enp"]}).json()["id"]
-        firsts.append(
-            wait_for(lambda: (c := stack.api("GET", f"/api/v1/requests/{rid}").json())["status"] != "sent" and c, 30)
-        )
+    firsts = [wait_final(stack, request_id(stack, person)) for person in (changed, steady)]
     stored = Answer.from_dict(firsts[0]["answer"])
     earlier = replace(stored, policy=replace(stored.policy, status="ZZZ"))
     with engine.begin() as conn:
