@@ -2,14 +2,14 @@
 since this organisation's previous answer for that person.
 
 Revision ID: 0012_wt22
-Revises: 0011_wt23
+Revises: 0012_wt23
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0012_wt22"
-down_revision = "0011_wt23"
+down_revision = "0012_wt23"
 branch_labels = None
 depends_on = None
 
