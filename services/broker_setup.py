@@ -16,7 +16,7 @@ JOURNAL_RPCS = (
     "session_identity end_session count_login_attempts audit crl_fetch_for create_group get_group list_groups "
     "take_finished_notices export_page create_request get_request list_requests count_recent_requests "
     "captcha_issue captcha_check mail_claim mail_finish mail_signature mail_register mail_delivered mail_letters "
-    "mail_application_data directory_organizations directory_view directory_record directory_change directory_lockout audit_trail audit_request_card mail_quarantine mail_quarantine_due "
+    "mail_application_data rate_hit keep_upload kept_upload discard_kept_upload directory_organizations directory_view directory_record directory_change directory_lockout audit_trail audit_request_card mail_quarantine mail_quarantine_due "
     "mail_quarantine_replied quarantine_list quarantine_decide"
 ).split()
 GATEWAY_ONLY = ("start_session", "session_identity")  # a web session is minted by the gateway alone

@@ -163,6 +163,28 @@ captchas = Table(
     Index("ix_captchas_expires_at", "expires_at"),
 )
 
+# ---- the gateway's shared state (0011_wt21m) ----
+
+rate_windows = Table(  # hits per key in its current fixed window (services/journal/gateway_state.py)
+    "rate_windows",
+    metadata,
+    Column("key", Text, primary_key=True),
+    _at("started_at", nullable=False, server_default=NOW),
+    Column("hits", Integer, nullable=False),
+    Index("ix_rate_windows_started_at", "started_at"),
+)
+
+kept_uploads = Table(  # a group file kept between two tries of the upload form
+    "kept_uploads",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    _at("created_at", nullable=False, server_default=NOW),
+    Index("ix_kept_uploads_created_at", "created_at"),
+)
+
 # ---- requests, groups and their answers (0001, 0006, 0008, 0009) ----
 
 groups = Table(

@@ -10,7 +10,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services import stackcheck
-from services.journal.calls import archive, audit, directory, groups, mail, quarantine, requests
+from services.journal.calls import archive, audit, directory, gateway_state, groups, mail, quarantine, requests
 from services.journal.dependencies import Crls, Database, Dispatch, Intake, Metrics
 from shared import memory
 from shared.config import Settings
@@ -170,6 +170,24 @@ class JournalService(memory.ReleasesMemory):
     def captcha_check(self, captcha_id: str, answer_hash: str) -> bool:
         return requests.captcha_check(self.db, captcha_id, answer_hash)
 
+    # --- the gateway's shared state: hit windows, kept group files (services/journal/gateway_state.py) ---
+
+    @rpc
+    def rate_hit(self, key: str, limit: int, seconds: float = 60) -> bool:
+        return gateway_state.rate_hit(self.db, key, limit, seconds)
+
+    @rpc
+    def keep_upload(self, user_id: int, filename: str, content_b64: str) -> str | None:
+        return gateway_state.keep_upload(self.db, user_id, filename, content_b64)
+
+    @rpc
+    def kept_upload(self, user_id: int, token: str | None) -> dict[str, Any] | None:
+        return gateway_state.kept_upload(self.db, user_id, token)
+
+    @rpc
+    def discard_kept_upload(self, user_id: int, token: str | None) -> None:
+        gateway_state.discard_kept_upload(self.db, user_id, token)
+
     # --- certificate registration by e-mail (contracts/certmail.md) ---
 
     @rpc
@@ -300,6 +318,10 @@ class JournalService(memory.ReleasesMemory):
     def read_gauges(self) -> None:
         """Backlog, in flight, groups, CRL expiry and queue depths for /metrics (services/journal/gauges.py)."""
         self.gauges.update(self.db)
+
+    @timer(interval=300)
+    def purge_gateway_state(self) -> None:
+        gateway_state.purge(self.db)
 
     @timer(interval=600)
     def purge_login_state(self) -> None:

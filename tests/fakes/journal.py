@@ -25,6 +25,7 @@ class FakeJournal(FakeProxy):
     def __init__(self, delay=0.0):
         super().__init__(delay)
         self.captchas = {}  # id -> answer hash
+        self.hits, self.kept = {}, {}  # rate_hit: key -> hits (one window for ever); kept uploads: token -> record
         # login
         self.login_attempts, self.challenge = 0, "ozsp-login-x"
         self.material = {"cas": [], "crls": []}  # trust_material(): base64 DER
@@ -39,6 +40,27 @@ class FakeJournal(FakeProxy):
         self.sender, self.rows, self.signatures, self.calls = {}, {}, {}, []
         self.register_result = {"ok": True, "certificate_id": 1}
         self.quarantined, self.quarantine_due = {}, []  # held certificates; result letters due
+
+    # --- the gateway's shared state ------------------------------------------------------------------------------
+
+    def rate_hit(self, key, limit, seconds=60):
+        self.hits[key] = min(self.hits.get(key, 0) + 1, int(limit) + 1)
+        return self.hits[key] <= int(limit)
+
+    def keep_upload(self, user_id, filename, content_b64):
+        token = uuid.uuid4().hex
+        self.kept[token] = {"user_id": user_id, "filename": filename, "content_b64": content_b64}
+        return token
+
+    def kept_upload(self, user_id, token):
+        found = self.kept.get(token)
+        if not found or found["user_id"] != user_id:
+            return None
+        return {"filename": found["filename"], "content_b64": found["content_b64"]}
+
+    def discard_kept_upload(self, user_id, token):
+        if (self.kept.get(token) or {}).get("user_id") == user_id:
+            del self.kept[token]
 
     # --- login -------------------------------------------------------------------------------------------------
 

@@ -89,7 +89,6 @@ def _build_store(material: Record, production: bool) -> TrustStore:
 
 
 _trust = _TrustCache()
-_challenges = throttle.Window(10)  # per client address; the limit is LOGIN_ATTEMPTS_PER_MINUTE
 
 
 def _refused(status: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any) -> Response:
@@ -176,7 +175,8 @@ class LoginMixin(LoginBase):
         if self._cookie_lost(request):
             return _refused(403, messages.HTTPS_ONLY)
         limit = int(self.config["LOGIN_ATTEMPTS_PER_MINUTE"])
-        if not _challenges.hit(self._client(request), limit) or self._too_many(request, None):
+        allowed = self.journal.rate_hit(f"login_challenge:{self._client(request)}", limit, 60)  # all gateways
+        if not allowed or self._too_many(request, None):
             return _refused(429, messages.LOGIN_TOO_MANY)
         issued = self.journal.issue_challenge(120, int(self.config.get("LOGIN_CHALLENGES_MAX") or 1000))
         if issued is None:  # the global cap of live challenges: many addresses at once

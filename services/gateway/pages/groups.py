@@ -73,7 +73,7 @@ class GroupPagesMixin(GroupPagesBase):
         if not csrf.check(request, conf.secret_key, identity["user_id"]):
             return self._upload_page(request, name, notice=messages.CSRF_FAILED, status=403)
         user_id, kept = identity["user_id"], None
-        found = None if upload else kept_uploads.load(user_id, request.form.get(kept_uploads.FIELD))
+        found = None if upload else kept_uploads.load(self.journal, user_id, request.form.get(kept_uploads.FIELD))
         if found:  # the file of the previous try, kept on the server: not chosen again
             kept, content = found
             upload = kept_uploads.use_as_upload(request, kept["filename"], content)
@@ -88,11 +88,11 @@ class GroupPagesMixin(GroupPagesBase):
             if upload and not kept and "file" not in errors:  # keep the chosen file for the next try
                 content = upload.read(groups_api.MAX_UPLOAD + 1)
                 if len(content) <= groups_api.MAX_UPLOAD:
-                    kept = kept_uploads.store(user_id, upload.filename or "file", content)
+                    kept = kept_uploads.store(self.journal, user_id, upload.filename or "file", content)
             return self._upload_page(request, name, errors, notice=messages.GROUP_FLK_NOTICE, status=422, kept=kept)
         status, body = self.submit_group(request)
         if kept:
-            kept_uploads.discard(user_id, kept["token"])
+            kept_uploads.discard(self.journal, user_id, kept["token"])
         if status == 202:
             return redirect(
                 "/group/journal?" + urlencode({"created": body["id"], "warnings": len(body["warnings"])}), code=303

@@ -14,18 +14,18 @@ from werkzeug.utils import redirect
 from services.gateway import messages, settings
 from services.gateway.needs import Identity, PagesBase, Record
 from services.gateway.pages import captcha, ferzl_state, views, waiting
-from services.gateway.web import csrf, static, throttle
+from services.gateway.web import csrf, static
 from services.gateway.web.errors import API, PAGE, ApiError, NotAuthenticated, handled
 from services.gateway.web.responses import json_response
 from services.gateway.web.templating import error_page, render
 from shared import clock
+from shared.masking import address_tag
 from shared.messages import REQUESTS_FINISHED
 from shared.status import SENT
 
 CAPTCHA_REFRESH_PER_MINUTE = 30
 
 _state_cache = ferzl_state.StateCache()
-_captcha_refreshes = throttle.Window(CAPTCHA_REFRESH_PER_MINUTE)
 _board = waiting.Board()  # this process's pages waiting for answers
 
 
@@ -169,7 +169,8 @@ class PagesMixin(PagesBase):
             key: tuple[str, int | str] = ("user", self.identity(request)["user_id"])
         except NotAuthenticated:
             key = ("address", self.client_address(request))
-        if not _captcha_refreshes.hit(key):
+        who = key[1] if key[0] == "user" else address_tag(str(key[1]), self.config["SECRET_KEY"])
+        if not self.journal.rate_hit(f"captcha_refresh:{key[0]}:{who}", CAPTCHA_REFRESH_PER_MINUTE, 60):
             raise ApiError(429, "too_many", messages.CAPTCHA_TOO_OFTEN)
         if key[0] == "address":
             raise NotAuthenticated()

@@ -1,36 +1,8 @@
-"""Counters of anonymous hits kept in this gateway process: at most `limit` per key in a minute, without a database
-row per hit (login challenges and CAPTCHA refreshes by address). Memory stays bounded: the least recently seen keys
-are forgotten beyond max_keys. Several gateway processes each count their own hits."""
+"""Who a per-address limit counts: the client's address behind trusted proxies, IPv6 by /64. The counting itself is
+shared by every gateway process: journal.rate_hit (services/journal/gateway_state.py)."""
 
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Collection
 from ipaddress import ip_address
-
-
-class Window:
-    """Fixed one-minute windows per key (any 60 s see at most 2 × limit)."""
-
-    def __init__(
-        self, limit: int, seconds: float = 60.0, max_keys: int = 20000, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limit, self.seconds, self.max_keys, self.clock = limit, seconds, max_keys, clock
-        self.counts: OrderedDict[Hashable, list[float]] = OrderedDict()  # key -> [window start, hits]
-
-    def hit(self, key: Hashable, limit: int | None = None) -> bool:
-        """Count a hit; False when the key is over its limit in the current window (that hit is refused)."""
-        limit = self.limit if limit is None else limit
-        now = self.clock()
-        entry = self.counts.get(key)
-        if entry is None or now - entry[0] >= self.seconds:
-            entry = self.counts[key] = [now, 0]
-        self.counts.move_to_end(key)
-        while len(self.counts) > self.max_keys:
-            self.counts.popitem(last=False)
-        if entry[1] >= limit:
-            return False
-        entry[1] += 1
-        return True
 
 
 def client_address(
