@@ -2,13 +2,13 @@
 between two tries of the upload form, so that every gateway process counts and finds the same
 
 Revision ID: 0011_wt21m
-Revises: 0011_wt23
+Revises: 0012_wt22
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0011_wt21m"
-down_revision = "0011_wt23"
+down_revision = "0012_wt22"
 branch_labels = None
 depends_on = None
 
