@@ -210,3 +210,13 @@ QUARANTINE_OUTCOMES = {
     "invalid": "Сертификат недействителен: не установлен",
     "refused": "Отказано",
 }
+
+# «Состояние сервиса» (pages/admin_state.py)
+FERZL_STATES = {"up": "доступен", "degraded": "работает с ошибками", "down": "недоступен"}
+STATE_BRIDGE_SILENT = "Сервис обращений к ФЕРЗЛ не ответил за 2 секунды."
+STATE_FERZL = "ФЕРЗЛ: {state}."
+STATE_BROKER_SILENT = "Глубину очередей RabbitMQ прочитать не удалось."
+STATE_CRLS = "Списки отзыва истекают или отсутствуют: {n}."
+STATE_QUARANTINE = "В карантине ждут решения сертификатов: {n}."
+STATE_ERRORS = "Запросов с ошибкой за сутки: {n}."
+STATE_MAIL_IN_PROGRESS = "В обработке"

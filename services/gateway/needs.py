@@ -41,7 +41,8 @@ class ApiNeeds(Rpc, SignedIn, Protocol):
 
 
 class AdminNeeds(SignedIn, Protocol):
-    journal: Any  # the directory's pages and changes, the audit
+    journal: Any  # the directory's pages and changes, the audit, the quarantine, the service's state
+    bridge: Any  # ФЕРЗЛ's circuit for the state page
     config: Any
 
 

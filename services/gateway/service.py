@@ -18,6 +18,7 @@ from services.gateway.pages.admin import AdminMixin
 from services.gateway.pages.admin_audit import AuditPagesMixin
 from services.gateway.pages.admin_directory import DirectoryPagesMixin
 from services.gateway.pages.admin_quarantine import QuarantinePagesMixin
+from services.gateway.pages.admin_state import StatePagesMixin
 from services.gateway.pages.groups import GroupPagesMixin
 from services.gateway.pages.individual import PagesMixin
 from services.gateway.web import bodies
@@ -58,6 +59,7 @@ class GatewayService(
     DirectoryPagesMixin,
     AuditPagesMixin,
     QuarantinePagesMixin,
+    StatePagesMixin,
     GroupsApiMixin,
     RequestsApiMixin,
     PagesMixin,

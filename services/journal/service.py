@@ -10,7 +10,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services import stackcheck
-from services.journal.calls import archive, audit, directory, gateway_state, groups, mail, quarantine, requests
+from services.journal.calls import archive, audit, directory, gateway_state, groups, mail, quarantine, requests, state
 from services.journal.dependencies import Crls, Database, Dispatch, Intake, Metrics
 from shared import memory
 from shared.config import Settings
@@ -271,6 +271,11 @@ class JournalService(memory.ReleasesMemory):
     @rpc
     def quarantine_decide(self, entry_id: int, decision: str, params: dict[str, Any], actor: str) -> dict[str, Any]:
         return quarantine.decide(self.db, entry_id, decision, params, actor)
+
+    @rpc
+    def service_state(self) -> dict[str, Any]:
+        """The administrator's «Состояние сервиса»: backlog, errors, groups, CRLs, mail, queues (calls/state.py)."""
+        return state.state(self.db, self.settings)
 
     # --- the audit trail (administrators and auditors) ---
 
