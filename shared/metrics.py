@@ -33,6 +33,10 @@ FERZL_CALL_SECONDS = Histogram(
     "Duration of one ФЕРЗЛ call (single getPersonData)",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+FERZL_MASS_BATCHES = Counter(
+    "ozsp_ferzl_mass_batches", "Mass operations (getMassInsuranceStatusStart/Poll) by outcome", ["outcome"]
+)
+FERZL_MASS_PERSONS = Counter("ozsp_ferzl_mass_persons", "Persons sent in mass operations")
 FERZL_RETRIES = Counter("ozsp_ferzl_retries", "Requests put off to a later try, by reason", ["reason"])
 CIRCUIT_STATES = ("up", "degraded", "down")
 FERZL_CIRCUIT = Gauge("ozsp_ferzl_circuit_state", "ФЕРЗЛ as the bridges see it: 1 for the current state", ["state"])
@@ -64,6 +68,8 @@ NAMES = {
         LOGINS,
         FERZL_CALLS,
         FERZL_CALL_SECONDS,
+        FERZL_MASS_BATCHES,
+        FERZL_MASS_PERSONS,
         FERZL_RETRIES,
         FERZL_CIRCUIT,
         DISPATCH_BACKLOG,

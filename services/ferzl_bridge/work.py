@@ -218,6 +218,7 @@ class Bridge:
         start, final = archive.Capture(), archive.Capture()
         self.metrics["mass_batches"] += 1
         self.metrics["mass_persons"] += len(sent)
+        outcome = "internal"
         try:
             content = self._mass_call(requests, start, final)
             entries = mass.read_zip(content)
@@ -228,20 +229,23 @@ class Bridge:
                     "done",
                     answered(item, answer) if answer else failed(item, "409", NOT_FOUND),
                 )
+            outcome = OK
         except FerzlRejected as exc:  # the batch as a whole refused: every row gets its own answer
-            self.circuit.record(REJECTED)
+            self.circuit.record(outcome := REJECTED)
             log.warning("mass request refused (%s); its %d rows go one by one", exc.code, len(sent))
             all_(("single",))
         except FerzlAuthError:
-            self.circuit.record(AUTH)
+            self.circuit.record(outcome := AUTH)
             all_(("hold", "auth"))
         except FerzlUnavailable as exc:
-            self.circuit.record(LIMITED if exc.code == "429" else UNAVAILABLE)
+            self.circuit.record(outcome := LIMITED if exc.code == "429" else UNAVAILABLE)
             log.warning("mass request failed (%s); its %d rows will be retried", exc.code, len(sent))
             all_(("retry", "unavailable"))
         except Exception:
             log.exception("mass answer not read; its %d rows go one by one", len(sent))
             all_(("single",))
+        shared_metrics.FERZL_MASS_BATCHES.labels(outcome=outcome).inc()
+        shared_metrics.FERZL_MASS_PERSONS.inc(len(sent))
         entries = start.entries("getMassInsuranceStatusStart", ids) + final.entries("getMassInsuranceStatusPoll", ids)
         return results, entries
 
