@@ -17,7 +17,8 @@ JOURNAL_RPCS = (
     "take_finished_notices export_page create_request get_request list_requests count_recent_requests "
     "captcha_issue captcha_check mail_claim mail_finish mail_signature mail_register mail_delivered mail_letters "
     "mail_application_data rate_hit keep_upload kept_upload discard_kept_upload directory_organizations directory_view directory_record directory_change directory_lockout audit_trail audit_request_card mail_quarantine mail_quarantine_due "
-    "mail_quarantine_replied quarantine_list quarantine_decide service_state"
+    "mail_quarantine_replied quarantine_list quarantine_decide service_state "
+    "watchlist_create watchlist_list watchlist_get watchlist_update watchlist_replace watchlist_delete"
 ).split()
 GATEWAY_ONLY = ("start_session", "session_identity")  # a web session is minted by the gateway alone
 PUBLIC_RPCS = ("lookup", "submit_group", "get_group", "group_requests", "export_group", "get_request", "list_requests")

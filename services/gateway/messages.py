@@ -220,3 +220,7 @@ STATE_CRLS = "Списки отзыва истекают или отсутств
 STATE_QUARANTINE = "В карантине ждут решения сертификатов: {n}."
 STATE_ERRORS = "Запросов с ошибкой за сутки: {n}."
 STATE_MAIL_IN_PROGRESS = "В обработке"
+
+# watch lists (#22)
+WATCHLIST_NOT_FOUND = "Список наблюдения не найден."
+WATCHLIST_BAD_BODY = "Ожидается JSON-объект: group_id, period (weekly или monthly), email (true/false)."

@@ -13,6 +13,7 @@ from werkzeug import Response
 
 from services.gateway.api.groups import GroupsApiMixin
 from services.gateway.api.requests import RequestsApiMixin
+from services.gateway.api.watchlists import WatchlistsApiMixin
 from services.gateway.auth.login import LoginMixin
 from services.gateway.pages.admin import AdminMixin
 from services.gateway.pages.admin_audit import AuditPagesMixin
@@ -62,6 +63,7 @@ class GatewayService(
     StatePagesMixin,
     GroupsApiMixin,
     RequestsApiMixin,
+    WatchlistsApiMixin,
     PagesMixin,
     GroupPagesMixin,  # after the mixins it needs, so that to mypy their methods come before its needs' stubs
     memory.ReleasesMemory,

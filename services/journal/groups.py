@@ -122,6 +122,7 @@ def _group(row: RowMapping) -> dict[str, Any]:
         "failed": row["failed"],
         "received": row["answered"] + row["failed"],
         "reused": row["reused"],
+        "watchlist_id": row["watchlist_id"],
         "status": status,
         "status_label": group_label(status),
         "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
@@ -179,14 +180,28 @@ def take_finished_notices(conn: Connection, identity: Identity) -> list[dict[str
         conn.execute(
             text(
                 "UPDATE groups SET notified_at = now() WHERE organization_id = :o AND user_id = :u "
-                "AND finished_at IS NOT NULL AND notified_at IS NULL RETURNING id, name"
+                "AND finished_at IS NOT NULL AND notified_at IS NULL RETURNING id, name, watchlist_id, total"
             ),
             {"o": identity.organization_id, "u": identity.user_id},
         )
         .mappings()
         .all()
     )
-    return [dict(r) for r in sorted(rows, key=lambda r: r["id"])]
+    out = []
+    for r in sorted(rows, key=lambda r: r["id"]):
+        notice = {"id": r["id"], "name": r["name"]}
+        if r["watchlist_id"] is not None:  # a watch list's re-check (#22): how many people changed
+            notice.update(recheck=True, total=r["total"], changed=changed_count(conn, r["id"]))
+        out.append(notice)
+    return out
+
+
+def changed_count(conn: Connection, group_id: int) -> int:
+    """Rows of a group whose answer changed since this organisation's previous check (#22)."""
+    return conn.execute(
+        text("SELECT count(*) FROM requests WHERE group_id = :g AND jsonb_array_length(changes_since->'fields') > 0"),
+        {"g": group_id},
+    ).scalar_one()
 
 
 POLICY_FIELDS = ("enp", "date_begin", "date_end", "type", "status", "okato", "smo_name", "smo_ogrn", "smo_code")

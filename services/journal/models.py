@@ -203,7 +203,9 @@ groups = Table(
     Column("idempotency_key", Text),
     Column("encoding", Text),
     _at("notified_at"),
-    Column("reused", Integer, nullable=False, server_default=text("0")),  # 0011_wt22: rows answered from a fresh answer
+    Column("reused", Integer, nullable=False, server_default=text("0")),
+    Column("watchlist_id", BigInteger),  # 0013_wt22: a watch list's re-check
+    _at("mailed_at"),  # 0013_wt22: its e-mail sent  # 0011_wt22: rows answered from a fresh answer
     Index("ix_groups_org_created", "organization_id", "created_at"),
     Index("ix_groups_unfinished", "id", postgresql_where=text("finished_at IS NULL")),  # 0008
     Index(
@@ -295,6 +297,30 @@ requests = Table(
         "answered_at",
         postgresql_where=text("status = 'answered' AND reused_from IS NULL AND person_ref IS NOT NULL"),
     ),
+)
+
+# 0013_wt22: watch lists (services/journal/watchlists.py)
+watchlists = Table(
+    "watchlists",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("period", Text, nullable=False),
+    Column("email", Boolean, nullable=False, server_default=text("false")),
+    Column("paused", Boolean, nullable=False, server_default=text("false")),
+    Column("filename", Text),
+    Column("columns", JSONB, nullable=False),
+    Column("rows", JSONB, nullable=False),
+    Column("total", Integer, nullable=False),
+    _at("next_run_at", nullable=False),
+    _at("last_run_at"),
+    Column("last_group_id", BigInteger),
+    _at("created_at", nullable=False, server_default=NOW),
+    CheckConstraint("period in ('weekly', 'monthly')", name="period"),
+    Index("ix_watchlists_org", "organization_id", "id"),
+    Index("ix_watchlists_due", "next_run_at", postgresql_where=text("NOT paused")),
 )
 
 # One row per state change of a request: the audit trail and the proof of exactly-once answers.

@@ -10,7 +10,18 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services import stackcheck
-from services.journal.calls import archive, audit, directory, gateway_state, groups, mail, quarantine, requests, state
+from services.journal.calls import (
+    archive,
+    audit,
+    directory,
+    gateway_state,
+    groups,
+    mail,
+    quarantine,
+    requests,
+    state,
+    watchlists,
+)
 from services.journal.dependencies import Crls, Database, Dispatch, Intake, Metrics
 from shared import memory
 from shared.config import Settings
@@ -286,6 +297,44 @@ class JournalService(memory.ReleasesMemory):
     @rpc
     def audit_request_card(self, request_id: int, viewer: dict[str, Any]) -> dict[str, Any] | None:
         return audit.request_card(self.db, request_id, viewer)
+
+    # --- watch lists (#22) ---
+
+    @rpc
+    def watchlist_create(
+        self, identity: dict[str, Any], group_id: int, period: str, email: bool = False, name: str | None = None
+    ) -> dict[str, Any]:
+        return watchlists.watchlist_create(self.db, identity, group_id, period, email, name)
+
+    @rpc
+    def watchlist_list(self, identity: dict[str, Any]) -> list[dict[str, Any]]:
+        return watchlists.watchlist_list(self.db, identity)
+
+    @rpc
+    def watchlist_get(self, identity: dict[str, Any], list_id: int) -> dict[str, Any] | None:
+        return watchlists.watchlist_get(self.db, identity, list_id)
+
+    @rpc
+    def watchlist_update(
+        self, identity: dict[str, Any], list_id: int, changes: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        return watchlists.watchlist_update(self.db, identity, list_id, changes)
+
+    @rpc
+    def watchlist_replace(
+        self, identity: dict[str, Any], list_id: int, filename: str, columns: list[str], rows: list[list[Any]]
+    ) -> dict[str, Any] | None:
+        return watchlists.watchlist_replace(self.db, identity, list_id, filename, columns, rows)
+
+    @rpc
+    def watchlist_delete(self, identity: dict[str, Any], list_id: int) -> bool:
+        return watchlists.watchlist_delete(self.db, identity, list_id)
+
+    @timer(interval=5)
+    def run_watchlists(self) -> None:
+        """Due watch lists (their schedule is in the database): each a new re-check group."""
+        if watchlists.run_due_watchlists(self.db):
+            self.dispatcher.dispatch(self.db, self.publish)
 
     def _reuse_minutes(self, asked: float | None) -> float:
         return float(self.settings.answer_reuse_minutes if asked is None else asked)

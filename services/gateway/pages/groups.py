@@ -240,4 +240,5 @@ class GroupPagesMixin(GroupPagesBase):
         if not csrf.fetch_ok(request):  # taking notices changes them: never for a page of another origin
             raise ApiError(403, "csrf", messages.CSRF_REFUSED)
         notices = self.journal.take_finished_notices(identity)
-        return json_response(200, {"notices": [{"id": n["id"], "name": n["name"]} for n in notices]})
+        keys = ("id", "name", "recheck", "changed", "total")  # the last three: a watch list's re-check (#22)
+        return json_response(200, {"notices": [{k: n[k] for k in keys if k in n} for n in notices]})

@@ -419,6 +419,12 @@
         link.href = "/group/" + encodeURIComponent(n.id);
         link.textContent = n.name;  /* text, never markup */
         item.appendChild(link);
+        if (n.recheck) {  /* a watch list's re-check (#22): how many people changed */
+          var note = document.createElement("span");
+          note.className = "notice__recheck";
+          note.textContent = " — перепроверка: изменилось у " + n.changed + " из " + n.total;
+          item.appendChild(note);
+        }
         list.appendChild(item);
       });
     }
