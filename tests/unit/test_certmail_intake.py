@@ -75,6 +75,21 @@ def test_failed_hand_over_is_a_temporary_failure(running):
     assert refused.value.smtp_code == 451
 
 
+def test_hand_overs_are_counted_for_the_mail_intake_alert(running):
+    """ozsp_mail_intake_total{outcome} (deploy/alerts.yml MailIntakeFailing watches «failed»)."""
+    from prometheus_client import REGISTRY
+
+    def count(outcome):
+        return REGISTRY.get_sample_value("ozsp_mail_intake_total", {"outcome": outcome}) or 0.0
+
+    accepted, failed = count("accepted"), count("failed")
+    send(running, b"Subject: x\r\n\r\nbody\r\n")
+    FakeHandoff.fail = True
+    with pytest.raises(smtplib.SMTPDataError):
+        send(running, b"Subject: x\r\n\r\nbody\r\n")
+    assert (count("accepted") - accepted, count("failed") - failed) == (1, 1)
+
+
 def test_letter_over_the_limit_is_refused(running):
     with pytest.raises(smtplib.SMTPException) as refused:
         send(running, b"Subject: x\r\n\r\n" + b"A" * 30_000 + b"\r\n")
