@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from services.journal import store
 from services.journal.pace import Pace
@@ -39,14 +39,14 @@ class Dispatcher:
         """run(), never raising: an outage is logged once (the requests stay pending), anything else logged."""
         self._guarded(self.run, engine, publish)
 
-    def dispatch_new(self, engine: Engine, publish: Publish, request_id: int) -> None:
+    def dispatch_new(self, conn: Connection, publish: Publish, request_id: int) -> None:
         """The individual request just committed, published at once in a chunk of its own (claim, publish with
-        confirms, commit: the outbox's order); never raising -- if it fails, the request stays pending and the
-        timer's dispatch sends it."""
-        self._guarded(self.send_new, engine, publish, request_id)
+        confirms, commit: the outbox's order) on the connection that created it; never raising -- if it fails, the
+        request stays pending and the timer's dispatch sends it."""
+        self._guarded(self.send_new, conn, publish, request_id)
 
-    def send_new(self, engine: Engine, publish: Publish, request_id: int) -> None:
-        with engine.begin() as conn:
+    def send_new(self, conn: Connection, publish: Publish, request_id: int) -> None:
+        with conn.begin():
             items = store.claim_new(conn, request_id)
             if items:
                 publish({"chunk_id": str(uuid.uuid4()), "items": items}, routing_key=WORK_QUEUE)

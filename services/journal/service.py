@@ -8,6 +8,7 @@ from nameko.events import EventDispatcher
 from nameko.messaging import Publisher, consume
 from nameko.rpc import rpc
 from nameko.timer import timer
+from sqlalchemy import Connection
 
 from services import stackcheck
 from services.journal.calls import (
@@ -157,7 +158,7 @@ class JournalService(memory.ReleasesMemory):
         self, identity: dict[str, Any], params: dict[str, Any], reuse_minutes: float | None = None
     ) -> dict[str, Any]:
         """reuse_minutes: a fresh answer of the last minutes reused (None: ANSWER_REUSE_MINUTES; 0: a ФЕРЗЛ call)."""
-        return self._sent_now(requests.create_request(self.db, identity, params, self._reuse_minutes(reuse_minutes)))
+        return requests.create_request(self.db, identity, params, self._reuse_minutes(reuse_minutes), self._send_now)
 
     @rpc
     def get_request(self, identity: dict[str, Any], request_id: int) -> dict[str, Any] | None:
@@ -339,10 +340,9 @@ class JournalService(memory.ReleasesMemory):
     def _reuse_minutes(self, asked: float | None) -> float:
         return float(self.settings.answer_reuse_minutes if asked is None else asked)
 
-    def _sent_now(self, created: dict[str, Any]) -> dict[str, Any]:
-        """`created` once the new individual request went out by itself (a user waits: not for the timer)."""
-        self.dispatcher.dispatch_new(self.db, self.publish, created["id"])
-        return created
+    def _send_now(self, conn: Connection, request_id: int) -> None:
+        """A new individual request goes out at once (a user waits: not for the timer)."""
+        self.dispatcher.dispatch_new(conn, self.publish, request_id)
 
     def _dispatched(self, created: Any) -> Any:
         """`created` once the new requests went out (they need not wait for the next tick)."""

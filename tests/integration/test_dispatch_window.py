@@ -301,3 +301,39 @@ def test_a_dispatch_never_raises(db, caplog):
     publish = Recorder()
     dispatch.dispatch(db, publish)
     assert sum(map(len, publish.chunks)) == 3 and dispatch.outage.failures == 0
+
+
+def test_a_new_individual_request_goes_out_at_once_in_a_chunk_of_its_own(db):
+    """calls.requests.create_request with the dispatcher's dispatch_new (the journal's create_request RPC): the
+    request is claimed and published on the connection that created it; a second claim finds nothing."""
+    from services.journal.calls import requests as calls
+
+    group(db, 30)
+    dispatch, publish = Dispatcher(from_nameko({"CHUNK_SIZE": 10, "DISPATCH_LEASE_SECONDS": LEASE})), Recorder()
+    created = calls.create_request(db, ME, params(900), 0, lambda conn, rid: dispatch.dispatch_new(conn, publish, rid))
+    assert [[i["request_id"] for i in c] for c in publish.chunks] == [[created["id"]]]
+    with db.begin() as conn:
+        assert store.claim_new(conn, created["id"]) == []  # claimed once only
+        assert (
+            conn.execute(text("SELECT dispatch_count FROM requests WHERE id = :i"), {"i": created["id"]}).scalar() == 1
+        )
+
+
+def test_a_failed_publish_of_a_new_request_leaves_it_to_the_sweeping_dispatch(db, caplog):
+    from services.journal.calls import requests as calls
+
+    dispatch = Dispatcher(from_nameko({"CHUNK_SIZE": 10, "DISPATCH_LEASE_SECONDS": LEASE, "DISPATCH_WINDOW": 100}))
+
+    def broken(body, routing_key=None):
+        raise ValueError("not a broker error")
+
+    created = calls.create_request(db, ME, params(901), 0, lambda conn, rid: dispatch.dispatch_new(conn, broken, rid))
+    assert "dispatch failed; pending requests stay in the journal" in caplog.text
+    with db.connect() as conn:
+        assert (
+            conn.execute(text("SELECT dispatched_at FROM requests WHERE id = :i"), {"i": created["id"]}).scalar()
+            is None
+        )
+    publish = Recorder()
+    dispatch.dispatch(db, publish)  # the timer's dispatch sends it
+    assert [i["request_id"] for c in publish.chunks for i in c] == [created["id"]]

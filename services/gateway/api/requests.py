@@ -1,10 +1,13 @@
 """JSON API of individual requests (and the health check), mixed into GatewayService."""
 
+from typing import Any
+
 from nameko.web.handlers import http
 from werkzeug import Request, Response
 
 from services.gateway import messages
 from services.gateway.api.parsing import parse_list_args, parse_request_fields, require_json, writer
+from services.gateway.auth.login import SESSION_COOKIE
 from services.gateway.needs import ApiBase
 from services.gateway.web.errors import API, ApiError, handled
 from services.gateway.web.responses import json_response
@@ -21,16 +24,30 @@ class RequestsApiMixin(ApiBase):
     @http("POST", "/api/v1/requests")
     @handled(API)
     def create_request(self, request: Request) -> Response:
+        body = self._body_checking(request)
         identity = writer(self, request)
-        require_json(request)
-        fields = parse_request_fields(request.get_data())
-        checked = self.flk.check_request(fields)
+        if isinstance(body, ApiError):
+            raise body
+        fields, checking = body
+        checked = checking.result() if checking is not None else self.flk.check_request(fields)
         if not checked["ok"]:
             raise ApiError(422, "flk", messages.FLK_FAILED, errors=checked["errors"])
         created = self.journal.create_request(identity, checked["normalized"])
         return json_response(
             201, {**created, "params": checked["normalized"]}, headers={"Location": f"/api/v1/requests/{created['id']}"}
         )
+
+    def _body_checking(self, request: Request) -> tuple[dict[str, str | None], Any] | ApiError:
+        """The body's fields and their ФЛК started (call_async) before the session check, so the two RPCs overlap;
+        or the body's ApiError, which the caller raises only after the session check (401 and 403 come first).
+        Without a session cookie nothing is started (None in place of the pending reply)."""
+        try:
+            require_json(request)
+            fields = parse_request_fields(request.get_data())
+        except ApiError as exc:
+            return exc
+        started = self.flk.check_request.call_async(fields) if request.cookies.get(SESSION_COOKIE) else None
+        return fields, started
 
     @http("GET", "/api/v1/requests/<int:request_id>")
     @handled(API)

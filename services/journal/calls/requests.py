@@ -1,19 +1,31 @@
 """RPC of individual requests: create, read, the journal page, the per-user limit, the form's CAPTCHA."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from services.journal import captcha, store
+from shared.status import SENT
 
 
 def create_request(
-    engine: Engine, identity: Mapping[str, Any], params: dict[str, Any], reuse_minutes: float | str = 0
+    engine: Engine,
+    identity: Mapping[str, Any],
+    params: dict[str, Any],
+    reuse_minutes: float | str = 0,
+    send: Callable[[Connection, int], None] | None = None,
 ) -> dict[str, Any]:
-    """A new request; answered at once from a fresh answer of the same person within `reuse_minutes`."""
-    with engine.begin() as conn:
-        return store.create_request(conn, store.Identity(identity), params, reuse_minutes=float(reuse_minutes or 0))
+    """A new request; answered at once from a fresh answer of the same person within `reuse_minutes`. Once it is
+    committed and still «Отправлен», send(conn, id) dispatches it on the same connection (no second checkout)."""
+    with engine.connect() as conn:
+        with conn.begin():
+            created = store.create_request(
+                conn, store.Identity(identity), params, reuse_minutes=float(reuse_minutes or 0)
+            )
+        if send is not None and created["status"] == SENT:
+            send(conn, created["id"])
+    return created
 
 
 def get_request(engine: Engine, identity: Mapping[str, Any], request_id: int | str) -> dict[str, Any] | None:
