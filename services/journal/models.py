@@ -445,3 +445,12 @@ cert_quarantine = Table(
     UniqueConstraint("letter_key", name="uq_cert_quarantine_letter_key"),
     Index("ix_cert_quarantine_due", "id", postgresql_where=text("status <> 'waiting' AND replied_at IS NULL")),
 )
+
+# ---- turns of the periodic jobs among journal copies (0011_wt21s, services/journal/turns.py) ----
+
+job_turns = Table(
+    "job_turns",
+    metadata,
+    Column("name", Text, primary_key=True),  # crl_refresh, purge_archive, crl_fetch:<issuer digest>, ...
+    _at("next_at", nullable=False),  # no copy runs the job before this
+)

@@ -67,12 +67,19 @@ def test_audit_and_login_attempts(quiet_engine, world):
     assert calls.count_login_attempts(quiet_engine, "203.0.113.1") == 0
 
 
-def test_purge_login_state_drops_expired_challenges(quiet_engine):
+def test_purge_login_state_drops_expired_challenges_once_for_all_copies(quiet_engine):
     with quiet_engine.begin() as conn:
+        conn.execute(text("DELETE FROM job_turns WHERE name = :n"), {"n": calls.PURGE_LOGIN_TURN})
         conn.execute(text("INSERT INTO auth_challenges (challenge, expires_at) VALUES ('old', now() - interval '1 s')"))
     calls.purge_login_state(quiet_engine, 12)
-    with quiet_engine.connect() as conn:
+    with quiet_engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM auth_challenges WHERE challenge = 'old'")).scalar() == 0
+        conn.execute(
+            text("INSERT INTO auth_challenges (challenge, expires_at) VALUES ('old2', now() - interval '1 s')")
+        )
+    calls.purge_login_state(quiet_engine, 12)  # another journal copy's timer: not its turn yet
+    with quiet_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM auth_challenges WHERE challenge = 'old2'")).scalar() == 1
 
 
 def test_purge_login_state_is_quiet_while_the_database_is_away(caplog):

@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from services.journal import directory, directory_actions, directory_views
+from services.journal import directory, directory_actions, directory_views, turns
 from shared import outage
 
 log = logging.getLogger(__name__)
+PURGE_LOGIN_TURN, PURGE_LOGIN_SECONDS = "purge_login_state", 540.0  # 0.9 of the journal's 10-minute timer
 
 
 def trust_material(engine: Engine) -> dict[str, list[str]]:
@@ -76,7 +77,9 @@ def purge_login_state(engine: Engine, absolute_hours: int) -> None:
     other than the database being away is logged (the timer comes back)."""
     try:
         with engine.begin() as conn:
-            directory.purge_login_state(conn, absolute_hours)
+            if turns.take(conn, PURGE_LOGIN_TURN, PURGE_LOGIN_SECONDS):  # one journal copy in all, not each
+                directory.purge_login_state(conn, absolute_hours)
+                turns.forget_old(conn)
     except Exception as exc:
         if not outage.unavailable(exc):
             log.exception("login state cleanup failed; it runs again in 10 minutes")
