@@ -116,11 +116,13 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def up(with_emulator: bool = True) -> None:
+def up(with_emulator: bool = True, scale: dict[str, int] | None = None) -> None:
+    """Every service (and the emulator); `scale`: copies of some services ({"ferzl_bridge": 3}). Copies of the
+    gateway listen on the next ports after WEB_ADDRESS's (a load balancer goes in front of them)."""
     import signal
     import time
 
-    from services.supervisor import START_ORDER, Supervisor, wait_http
+    from services.supervisor import START_ORDER, Supervisor, copy_name, wait_http
     from shared import config
 
     settings = config.load()
@@ -135,8 +137,14 @@ def up(with_emulator: bool = True) -> None:
             emulator = sup.start("ferzl_emulator")
             if not wait_http(f"http://{settings.emulator_address}/emulator/health", 60, emulator):
                 sys.exit("Эмулятор ФЕРЗЛ не запустился; см. сообщения выше.")
+        host, _, port = settings.web_address.rpartition(":")
         for name in START_ORDER:
-            sup.start(name)
+            for number in range(1, (scale or {}).get(name, 1) + 1):
+                own = {"WEB_ADDRESS": f"{host}:{int(port) + number - 1}"} if name == "gateway" else {}
+                sup.start(copy_name(name, number), own)
+        copies = ", ".join(f"{n} ×{c}" for n, c in sorted((scale or {}).items()) if c > 1)
+        if copies:
+            print(f"Копии сервисов: {copies}", flush=True)
         url = f"http://{settings.web_address}"
         if not wait_http(f"{url}/api/v1/health", 90):
             sys.exit("Сервисы ОЗСП не ответили за 90 секунд; см. сообщения выше.")
@@ -171,6 +179,12 @@ def main(argv: list[str] | None = None) -> int | None:
     p.add_argument("service")
     p = sub.add_parser("up", help="запустить все сервисы (и эмулятор ФЕРЗЛ)")
     p.add_argument("--no-emulator", action="store_true", help="не запускать эмулятор (FERZL_URL — настоящий ФЕРЗЛ)")
+    p.add_argument(
+        "--scale",
+        default="",
+        metavar="СЕРВИС=N,…",
+        help="число копий сервисов, например bridge=3,journal=2 (копии шлюза — на следующих портах)",
+    )
     sub.add_parser("directory", help="справочник абонентов: ozsp directory --help")
     sub.add_parser("migrate", help="создать базу данных при отсутствии и применить миграции").add_argument(
         "--wait", type=float, default=0, metavar="СЕКУНД", help="ждать ответа PostgreSQL до стольких секунд"
@@ -204,7 +218,13 @@ def main(argv: list[str] | None = None) -> int | None:
         run_service(args.service)
         return None
     if args.command == "up":
-        up(with_emulator=not args.no_emulator)
+        from services.supervisor import ScaleError, parse_scale
+
+        try:
+            scale = parse_scale(args.scale)
+        except ScaleError as exc:
+            sys.exit(str(exc))
+        up(with_emulator=not args.no_emulator, scale=scale)
         return None
     from services import admin
 

@@ -1,4 +1,5 @@
-"""Start, watch and stop the service processes (one process per service)."""
+"""Start, watch and stop the service processes: one per service, or several copies of one ("ferzl_bridge#2", the
+`--scale` of `ozsp up`)."""
 
 import os
 import signal
@@ -19,7 +20,40 @@ NAMEKO_SERVICES = {
 START_ORDER = ("journal", "flk", "ferzl_bridge", "certmail", "certmail_intake", "gateway")
 
 
+SCALABLE = ("journal", "flk", "ferzl_bridge", "certmail", "gateway")  # certmail_intake: one SMTP port
+ALIASES = {"bridge": "ferzl_bridge"}
+
+
+class ScaleError(ValueError):
+    pass
+
+
+def parse_scale(text: str) -> dict[str, int]:
+    """ "bridge=3,journal=2" -> {"ferzl_bridge": 3, "journal": 2}; ScaleError (a Russian message) when malformed."""
+    found: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, count = part.partition("=")
+        name = ALIASES.get(name.strip(), name.strip())
+        if not sep or name not in SCALABLE or not count.strip().isdigit() or not 1 <= int(count) <= 32:
+            raise ScaleError(
+                f"--scale: ожидается «сервис=число» (1–32) через запятую, сервисы: {', '.join(SCALABLE)} "
+                f"(bridge = ferzl_bridge); получено «{part}»"
+            )
+        found[name] = int(count)
+    return found
+
+
+def copy_name(name: str, number: int) -> str:
+    """The supervisor's name of copy `number` (1: the service's own name)."""
+    return name if number == 1 else f"{name}#{number}"
+
+
+def base_name(name: str) -> str:
+    return name.split("#", 1)[0]
+
+
 def command(name: str) -> list[str]:
+    name = base_name(name)
     if name == "ferzl_emulator":
         return [sys.executable, "-m", "services.ferzl_emulator"]
     if name == "certmail_intake":  # plain asyncio (aiosmtpd), not a nameko service
@@ -64,14 +98,19 @@ class Supervisor:
         self.backoff_settings = backoff
         self.backoffs: dict[str, Backoff] = {}
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.extra_env: dict[str, dict[str, str]] = {}  # per process name: its own settings (a copy's port)
         self.stopping = False
         self._lock = threading.Lock()
         self._stopped = threading.Event()
 
-    def start(self, name: str) -> "subprocess.Popen[bytes]":
+    def start(self, name: str, env: Mapping[str, str] | None = None) -> "subprocess.Popen[bytes]":
+        """Start process `name` (a service, or a copy "service#n"), with `env` on top of the supervisor's (kept
+        for its restarts)."""
+        if env is not None:
+            self.extra_env[name] = dict(env)
         proc = subprocess.Popen(
-            self.commands.get(name) or command(name),
-            env=self.env,
+            self.commands.get(name) or self.commands.get(base_name(name)) or command(name),
+            env={**self.env, **self.extra_env.get(name, {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
