@@ -2,13 +2,13 @@
 so that N copies run each once per period, not N times
 
 Revision ID: 0011_wt21s
-Revises: 0012_wt22
+Revises: 0011_wt21m
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_wt21s"
-down_revision = "0012_wt22"
+down_revision = "0011_wt21m"
 branch_labels = None
 depends_on = None
 
