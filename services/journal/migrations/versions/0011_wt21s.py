@@ -2,13 +2,13 @@
 so that N copies run each once per period, not N times
 
 Revision ID: 0011_wt21s
-Revises: 0011_wt21m
+Revises: 0013_wt22
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_wt21s"
-down_revision = "0011_wt21m"
+down_revision = "0013_wt22"
 branch_labels = None
 depends_on = None
 
