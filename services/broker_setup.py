@@ -2,8 +2,10 @@
 each allowed only the RPCs it needs (topic permissions on the RPC exchange) and, for subsystems, only their own
 queues. `ozsp broker setup` applies it; passwords derive from BROKER_SECRET, so every process finds its own."""
 
+import ast
 import hashlib
 import hmac
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,16 +13,25 @@ from urllib.parse import quote, unquote, urlsplit
 
 RPC_EXCHANGE = "nameko-rpc"  # nameko's RPC exchange (topic): routing key "<service>.<method>"
 
-JOURNAL_RPCS = (
-    "ping stack_identity trust_material certificate_owner issue_challenge consume_challenge start_session "
-    "session_identity end_session count_login_attempts audit crl_fetch_for create_group get_group list_groups "
-    "take_finished_notices export_page create_request get_request list_requests count_recent_requests "
-    "captcha_issue captcha_check mail_claim mail_finish mail_signature mail_register mail_delivered mail_letters "
-    "mail_application_data rate_hit keep_upload kept_upload discard_kept_upload directory_organizations directory_view directory_record directory_change directory_lockout audit_trail audit_request_card mail_quarantine mail_quarantine_due "
-    "mail_quarantine_replied quarantine_list quarantine_decide service_state "
-    "watchlist_create watchlist_list watchlist_get watchlist_update watchlist_replace watchlist_delete"
-).split()
+
+def _rpcs_of(module_path: str) -> tuple[str, ...]:
+    """The @rpc methods of a service module, read from its source (importing it would import nameko and
+    eventlet's users before the process's monkey patching)."""
+    with open(os.path.join(_ROOT, module_path), encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    return tuple(
+        sorted(
+            node.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef) and any(ast.unparse(d) == "rpc" for d in node.decorator_list)
+        )
+    )
+
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JOURNAL_RPCS = _rpcs_of("services/journal/service.py")
 GATEWAY_ONLY = ("start_session", "session_identity")  # a web session is minted by the gateway alone
+PUBLIC_API_ONLY = ("subsystem_call", "create_request_once")  # a subsystem's identity comes from public_api alone
 PUBLIC_RPCS = ("lookup", "submit_group", "get_group", "group_requests", "export_group", "get_request", "list_requests")
 
 
@@ -29,12 +40,18 @@ def _journal(names: Iterable[str]) -> tuple[str, ...]:
 
 
 # The RPCs each service may call ("<service>.<method>"). A cross-service call missing here is refused by the broker.
+# The gateway may call every journal RPC but certmail's (mail_*) and public_api's; a new one is the gateway's.
 CALLS: dict[str, tuple[str, ...]] = {
-    "gateway": _journal(n for n in JOURNAL_RPCS if not n.startswith("mail_"))
+    "gateway": _journal(n for n in JOURNAL_RPCS if not n.startswith("mail_") and n not in PUBLIC_API_ONLY)
     + ("flk.ping", "flk.check_request", "flk.check_group", "ferzl_bridge.get_state")
     + ("certmail.ping", "certmail.list_outbox", "certmail.read_outbox", "certmail.letters", "certmail.application"),
     "certmail": _journal(n for n in JOURNAL_RPCS if n.startswith("mail_"))
     + _journal(("ping", "trust_material", "crl_fetch_for")),
+    "public_api": _journal(
+        ("subsystem_call", "create_request_once", "get_request", "list_requests", "create_group", "get_group")
+    )
+    + _journal(("export_page",))
+    + ("flk.check_request", "flk.check_group"),
     "journal": ("journal.stack_identity",),  # refuse_other_stack asks the running journal who it is
     "flk": (),
     "ferzl_bridge": (),
@@ -65,7 +82,8 @@ def _keys(names: Iterable[str], *patterns: str) -> str:
 def service_grant(service: str) -> Grant:
     """A service: its own queues and exchanges anywhere in the vhost (nameko names them), but on the RPC exchange
     only the calls of CALLS and replies (uuid routing keys)."""
-    return Grant(".*", ".*", ".*", {RPC_EXCHANGE: (_keys(CALLS[service], _UUID), ".*")})
+    replies = (_UUID, f"ozsp\\.sub\\.[a-z0-9_]+\\.{_UUID}") if service == "public_api" else (_UUID,)
+    return Grant(".*", ".*", ".*", {RPC_EXCHANGE: (_keys(CALLS[service], *replies), ".*")})
 
 
 def subsystem_prefix(name: str) -> str:

@@ -96,19 +96,43 @@ def refuse_taken_ports(settings: "Settings", with_emulator: bool) -> None:
         sys.exit(stackcheck.ports_message(taken))
 
 
-def broker_setup_command(subsystems: list[str]) -> int:
+def broker_setup_command(extra: list[str]) -> int:
+    """The users of every service and of the directory's active subsystems (and of `extra`), with their rights."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from services import broker_setup
-    from shared import config
+    from services.journal import subsystems
+    from shared import config, db
 
     settings = config.load()
+    names = list(extra)
+    try:
+        with db.engine(settings.database_url).connect() as conn:
+            names += subsystems.active_names(conn)
+    except SQLAlchemyError as exc:
+        print(f"Подсистемы из справочника не прочитаны ({type(exc).__name__}): только сервисы.", file=sys.stderr)
     try:
         users = broker_setup.apply(
-            settings.amqp_uri, settings.rabbit_management_url, settings.broker_secret, subsystems
+            settings.amqp_uri, settings.rabbit_management_url, settings.broker_secret, sorted(set(names))
         )
     except broker_setup.SetupError as exc:
         print(f"Настройка RabbitMQ не выполнена: {exc}", file=sys.stderr)
         return 1
     print("Пользователи RabbitMQ и их права настроены: " + ", ".join(users))
+    return 0
+
+
+def subsystem_add(name: str, organization_id: int) -> int:
+    from services.journal import directory, subsystems
+    from shared import config, db
+
+    try:
+        with db.engine(config.load().database_url).begin() as conn:
+            subsystems.add_subsystem(conn, name, organization_id, actor="ozsp subsystem add")
+    except directory.DirectoryError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"Подсистема «{name}» добавлена. Создайте её пользователя RabbitMQ: ozsp broker setup")
     return 0
 
 
@@ -204,7 +228,18 @@ def main(argv: list[str] | None = None) -> int | None:
     p = sub.add_parser("broker", help="пользователи и права RabbitMQ")
     broker_sub = p.add_subparsers(dest="broker_command", required=True)
     p = broker_sub.add_parser("setup", help="создать виртуальный узел, пользователей сервисов и подсистем, их права")
-    p.add_argument("--subsystem", action="append", default=[], metavar="ИМЯ", help="ещё и пользователь подсистемы")
+    p.add_argument(
+        "--subsystem",
+        action="append",
+        default=[],
+        metavar="ИМЯ",
+        help="ещё и пользователь подсистемы (кроме подсистем справочника)",
+    )
+    p = sub.add_parser("subsystem", help="подсистемы ТФОМС, вызывающие RPC API (contracts/rpc-api.md)")
+    subsystem_sub = p.add_subparsers(dest="subsystem_command", required=True)
+    p = subsystem_sub.add_parser("add", help="добавить подсистему организации в справочник")
+    p.add_argument("name", help="латинские строчные буквы, цифры и _ (часть имени пользователя RabbitMQ)")
+    p.add_argument("--organization", type=int, required=True, metavar="ID", help="организация подсистемы")
     p = sub.add_parser("infra", help="проверить RabbitMQ и PostgreSQL")
     p.add_argument("--start", action="store_true", help="запустить их через docker compose, если они не отвечают")
     p.add_argument(
@@ -244,6 +279,8 @@ def main(argv: list[str] | None = None) -> int | None:
         return admin.letters_requeue()
     if args.command == "broker":
         return broker_setup_command(args.subsystem)
+    if args.command == "subsystem":
+        return subsystem_add(args.name, args.organization)
     if args.command == "infra":
         sys.exit(0 if admin.check_infra(start=args.start, containers_ok=args.or_containers) else 1)
     return None

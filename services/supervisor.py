@@ -16,8 +16,9 @@ NAMEKO_SERVICES = {
     "ferzl_bridge": "services.ferzl_bridge.service:FerzlBridgeService",
     "certmail": "services.certmail.service:CertmailService",
     "gateway": "services.gateway.service:GatewayService",
+    "public_api": "services.public_api.service:PublicApiService",
 }
-START_ORDER = ("journal", "flk", "ferzl_bridge", "certmail", "certmail_intake", "gateway")
+START_ORDER = ("journal", "flk", "ferzl_bridge", "certmail", "certmail_intake", "public_api", "gateway")
 
 
 SCALABLE = ("journal", "flk", "ferzl_bridge", "certmail", "gateway")  # certmail_intake: one SMTP port

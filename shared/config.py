@@ -22,6 +22,9 @@ def _async_url(person_info_url: str) -> str:
 class Settings:
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/ozsp"  # a vhost of its own (created by ozsp infra)
     rabbit_management_url: str = "http://guest:guest@127.0.0.1:15672"
+    public_api_calls_per_minute: int = 600  # public RPC API calls of one subsystem per minute (all processes)
+    public_api_wait_max: float = 30.0  # seconds public_api.lookup waits for the answer at most
+    public_api_max_bytes: int = 30_000_000  # a public API message larger than this is refused (a group's CSV)
     broker_secret: str = ""  # each service's and subsystem's RabbitMQ password derives from it (ozsp broker setup)
     database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/ozsp"
     web_address: str = "127.0.0.1:8000"
@@ -181,7 +184,9 @@ def nameko_config(settings: Settings, service: str) -> dict[str, Any]:
     """The dict nameko's ServiceRunner takes, for one service process: the Settings themselves (SETTINGS_KEY),
     nameko's own keys, and the upper-case keys the gateway's handlers still read from it."""
     # the gateway: 50 for requests, 100 more for pages waiting for answers (services/gateway/pages/waiting.py)
-    workers = {"ferzl_bridge": max(10, settings.ferzl_concurrency + 10), "gateway": 150}.get(service, 10)
+    workers = {"ferzl_bridge": max(10, settings.ferzl_concurrency + 10), "gateway": 150, "public_api": 50}.get(
+        service, 10
+    )
     return {
         SETTINGS_KEY: settings,
         "AMQP_URI": settings.amqp_uri,

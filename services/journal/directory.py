@@ -456,6 +456,11 @@ def _token_hash(token: str) -> str:
 
 
 def create_session(conn: Connection, user_id: int, organization_id: int, certificate_id: int | None = None) -> str:
+    """A web session of a user of this organisation (a mismatched pair is refused: #20)."""
+    if not conn.execute(
+        text("SELECT 1 FROM users WHERE id = :u AND organization_id = :o"), {"u": user_id, "o": organization_id}
+    ).first():
+        raise DirectoryError(f"Пользователь {user_id} не состоит в организации {organization_id}: сеанс не открыт.")
     token = secrets.token_urlsafe(32)
     conn.execute(
         text("INSERT INTO sessions (token_hash, user_id, organization_id, certificate_id) VALUES (:h, :u, :o, :c)"),
@@ -478,7 +483,8 @@ def session_identity(
             text(
                 "WITH live AS (SELECT s.token_hash, s.last_seen_at, s.user_id, s.organization_id, u.surname, u.first_name, "
                 "u.patronymic, u.roles, o.name AS organization_name FROM sessions s "
-                "JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = s.organization_id "
+                "JOIN users u ON u.id = s.user_id AND u.organization_id = s.organization_id "
+                "JOIN organizations o ON o.id = s.organization_id "
                 "WHERE s.token_hash = :h AND s.ended_at IS NULL AND u.active AND o.active AND :role = ANY(u.roles) "
                 "AND (s.certificate_id IS NULL OR EXISTS (SELECT 1 FROM certificates c WHERE c.id = s.certificate_id "
                 "AND c.active)) "

@@ -358,6 +358,36 @@ audit = Table(
 
 # ---- certificate mail (0005) ----
 
+# ---- subsystems of the fund calling the public RPC API (0011_wt20) ----
+
+subsystems = Table(
+    "subsystems",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),  # the broker user is "<vhost>.sub.<name>"
+    Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),  # its «system» user
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    _at("created_at", nullable=False, server_default=NOW),
+)
+
+subsystem_calls = Table(  # calls per subsystem and minute: the rate limit of every public_api process together
+    "subsystem_calls",
+    metadata,
+    Column("subsystem_id", Integer, ForeignKey("subsystems.id"), primary_key=True),
+    _at("minute", primary_key=True),
+    Column("calls", Integer, nullable=False),
+)
+
+subsystem_lookups = Table(  # a lookup's idempotency key -> its request (a redelivered call creates none)
+    "subsystem_lookups",
+    metadata,
+    Column("subsystem_id", Integer, ForeignKey("subsystems.id"), primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("request_id", BigInteger, ForeignKey("requests.id"), nullable=False),
+    _at("created_at", nullable=False, server_default=NOW),
+)
+
 mail_letters = Table(
     "mail_letters",
     metadata,

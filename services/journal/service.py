@@ -21,6 +21,7 @@ from services.journal.calls import (
     quarantine,
     requests,
     state,
+    subsystems,
     watchlists,
 )
 from services.journal.dependencies import Crls, Database, Dispatch, Intake, Metrics
@@ -159,6 +160,21 @@ class JournalService(memory.ReleasesMemory):
     ) -> dict[str, Any]:
         """reuse_minutes: a fresh answer of the last minutes reused (None: ANSWER_REUSE_MINUTES; 0: a ФЕРЗЛ call)."""
         return requests.create_request(self.db, identity, params, self._reuse_minutes(reuse_minutes), self._send_now)
+
+    @rpc
+    def create_request_once(
+        self, admitted: dict[str, Any], params: dict[str, Any], key: str, reuse_minutes: float | None = None
+    ) -> dict[str, Any]:
+        """A subsystem's lookup (public_api): one request per idempotency key, however often the call is delivered."""
+        created = subsystems.create_request_once(self.db, admitted, params, key, self._reuse_minutes(reuse_minutes))
+        return created if created["repeated"] else self._sent_now(created)
+
+    @rpc
+    def subsystem_call(
+        self, name: str, action: str, calls_per_minute: int, details: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Admit a public API call of a subsystem: who it is in the directory, its rate limit, the audit."""
+        return subsystems.subsystem_call(self.db, name, action, calls_per_minute, details)
 
     @rpc
     def get_request(self, identity: dict[str, Any], request_id: int) -> dict[str, Any] | None:

@@ -33,6 +33,8 @@ class FakeJournal(FakeProxy):
         self.crl_answer, self.crl_downloadable, self.crl_asked = None, None, []
         # individual requests
         self.created, self.recent, self.items, self.list_args = [], 0, [], None
+        self.cards = {}  # request id -> card (get_request)
+        self.subsystems, self.once = {}, {}  # subsystem name -> organisation id; idempotency key -> request id
         # groups
         self.groups, self.groups_created, self.new_group_id, self.in_progress = {}, [], 42, 0
         self.notices, self.export_lines = [], {}  # line_no -> the answer file's cells of that line
@@ -104,7 +106,23 @@ class FakeJournal(FakeProxy):
         return {"id": 100 + len(self.created), "status": "sent"}
 
     def get_request(self, identity, request_id):
-        return None
+        return self.cards.get(request_id)
+
+    # --- subsystems (public_api) -------------------------------------------------------------------------------
+
+    def subsystem_call(self, name, action, calls_per_minute, details=None):
+        self.calls.append(("subsystem_call", name, action))
+        if name not in self.subsystems:
+            return {"ok": False, "error": "unknown_subsystem", "message": "Подсистема не найдена."}
+        identity = {"user_id": 7, "organization_id": self.subsystems[name]}
+        return {"ok": True, "identity": identity, "subsystem_id": 1, "subsystem": name, **identity}
+
+    def create_request_once(self, admitted, params, key, reuse_minutes=None):
+        if key not in self.once:
+            self.created.append(params)
+            self.once[key] = 100 + len(self.created)
+            return {"id": self.once[key], "status": "sent", "repeated": False}
+        return {"id": self.once[key], "repeated": True}
 
     def list_requests(self, identity, filters=None, page=1, per_page=50):
         self.list_args = filters

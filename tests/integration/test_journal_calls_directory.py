@@ -59,6 +59,20 @@ def test_a_session_lives_until_it_ends(quiet_engine, world):
     assert calls.session_identity(quiet_engine, token) is None
 
 
+def test_a_session_pairs_a_user_with_their_own_organisation_only(quiet_engine, world):
+    with quiet_engine.begin() as conn:
+        other = D.add_organization(conn, "ООО Другая", "smo")
+    with pytest.raises(D.DirectoryError, match="не состоит в организации"):
+        calls.start_session(quiet_engine, world["user"], other, world["cert_id"])
+    with quiet_engine.begin() as conn:  # a mismatched pair written behind the journal's back is no session
+        token = "forged-" + uuid.uuid4().hex
+        conn.execute(
+            text("INSERT INTO sessions (token_hash, user_id, organization_id) VALUES (:h, :u, :o)"),
+            {"h": D._token_hash(token), "u": world["user"], "o": other},
+        )
+    assert calls.session_identity(quiet_engine, token) is None
+
+
 def test_audit_and_login_attempts(quiet_engine, world):
     address = f"198.51.100.{uuid.uuid4().int % 250}"
     for _ in range(2):
