@@ -2,13 +2,13 @@
 their calls per minute (the rate limit, shared by every public_api process) and lookups by idempotency key.
 
 Revision ID: 0011_wt20
-Revises: 0013_wt22
+Revises: 0011_wt21s
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_wt20"
-down_revision = "0013_wt22"
+down_revision = "0011_wt21s"
 branch_labels = None
 depends_on = None
 
