@@ -166,8 +166,8 @@ class JournalService(memory.ReleasesMemory):
         self, admitted: dict[str, Any], params: dict[str, Any], key: str, reuse_minutes: float | None = None
     ) -> dict[str, Any]:
         """A subsystem's lookup (public_api): one request per idempotency key, however often the call is delivered."""
-        created = subsystems.create_request_once(self.db, admitted, params, key, self._reuse_minutes(reuse_minutes))
-        return created if created["repeated"] else self._sent_now(created)
+        minutes = self._reuse_minutes(reuse_minutes)
+        return subsystems.create_request_once(self.db, admitted, params, key, minutes, self._send_now)
 
     @rpc
     def subsystem_call(

@@ -1,11 +1,12 @@
 """RPC bodies of the public API's journal calls (#20): admitting a subsystem's call, a lookup once per key."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from services.journal import subsystems
+from shared.status import SENT
 
 
 def subsystem_call(
@@ -16,10 +17,20 @@ def subsystem_call(
 
 
 def create_request_once(
-    engine: Engine, admitted: Mapping[str, Any], params: dict[str, Any], key: str, reuse_minutes: float
+    engine: Engine,
+    admitted: Mapping[str, Any],
+    params: dict[str, Any],
+    key: str,
+    reuse_minutes: float,
+    send: Callable[[Connection, int], None] | None = None,
 ) -> dict[str, Any]:
-    """admitted: what subsystem_call returned for this call."""
-    with engine.begin() as conn:
-        return subsystems.create_request_once(
-            conn, int(admitted["subsystem_id"]), admitted["identity"], params, str(key), reuse_minutes
-        )
+    """admitted: what subsystem_call returned for this call. A new request still «Отправлен» goes out at once
+    through send(conn, id), as the web form's (calls.requests.create_request)."""
+    with engine.connect() as conn:
+        with conn.begin():
+            created = subsystems.create_request_once(
+                conn, int(admitted["subsystem_id"]), admitted["identity"], params, str(key), reuse_minutes
+            )
+        if send is not None and not created["repeated"] and created["status"] == SENT:
+            send(conn, created["id"])
+    return created
