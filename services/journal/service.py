@@ -389,7 +389,7 @@ class JournalService(memory.ReleasesMemory):
         """Backlog, in flight, groups, CRL expiry and queue depths for /metrics (services/journal/gauges.py)."""
         self.gauges.update(self.db)
 
-    @timer(interval=300)
+    @timer(interval=gateway_state.PURGE_SECONDS)
     def purge_gateway_state(self) -> None:
         gateway_state.purge(self.db)
 

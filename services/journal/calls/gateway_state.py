@@ -2,11 +2,16 @@
 
 import base64
 import binascii
+import logging
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from services.journal import gateway_state
+from services.journal import gateway_state, turns
+from shared import outage
+
+log = logging.getLogger(__name__)
+PURGE_TURN, PURGE_SECONDS = "purge_gateway_state", 300
 
 
 def rate_hit(engine: Engine, key: str, limit: int, seconds: float = 60) -> bool:
@@ -41,5 +46,12 @@ def discard_kept_upload(engine: Engine, user_id: int, token: str | None) -> None
 
 
 def purge(engine: Engine) -> None:
-    with engine.begin() as conn:
-        gateway_state.purge(conn)
+    """Old hit windows and expired kept files go, by one journal copy per PURGE_SECONDS; a failure other than the
+    database being away is logged (the timer comes back)."""
+    try:
+        with engine.begin() as conn:
+            if turns.take(conn, PURGE_TURN, PURGE_SECONDS):
+                gateway_state.purge(conn)
+    except Exception as exc:
+        if not outage.unavailable(exc):
+            log.exception("gateway state cleanup failed; it runs again in 5 minutes")
