@@ -47,6 +47,7 @@ def test_the_application_is_a_printable_page_linked_from_the_admin_pages(page):
     shot(page, "w19-admin-directory")
     page.locator("tr[data-organization='1'] a.application").first.click()
     expect(page.locator("h1")).to_have_text("Заявление")
+    page.wait_for_load_state("load")  # the stylesheet is in (getComputedStyle does not wait for it)
     # the stylesheet applies: the data table has borders, and fields the directory lacks are blanks to fill
     border = page.locator("table.data td").first.evaluate("td => getComputedStyle(td).borderTopStyle")
     assert border == "solid"
@@ -66,7 +67,7 @@ def test_the_application_is_a_printable_page_linked_from_the_admin_pages(page):
 
 
 def test_the_application_of_a_user_is_linked_from_the_directory(page):
-    page.goto("/admin/directory")
+    page.goto("/admin/directory?tab=users")  # the users tab links each user's application
     link = page.locator("tr[data-user] a.application").first
     expect(link).to_have_attribute("href", re.compile(r"^/admin/application/\d+\?user=\d+$"))
     link.click()
