@@ -65,6 +65,7 @@ class Settings:
     # ferzl_bridge (issue 4): throughput, retries, circuit, mass path, archive
     ferzl_async_url: str = ""  # mpiAsyncOperationsServiceWs; derived from the ФЕРЗЛ URL when empty
     ferzl_client: str = "fast"  # fast: lxml envelopes on the hot path; zeep: zeep for every call
+    queue_type: str = "classic"  # classic | quorum: the durable queues (work, answers, retries, letters)
     ferzl_rate_limit: float = 0.0  # ФЕРЗЛ calls per second, shared by all bridge processes; 0 = no limit
     ferzl_retry_tiers: str = "5,30,120,600"  # seconds of the delay queues, by attempt
     ferzl_retry_horizon_hours: float = 24.0  # give up (with «Ошибка») after this long; never for a token problem
@@ -150,6 +151,9 @@ class SettingError(ValueError):
     """A setting that cannot be read; the message is for the operator, in Russian."""
 
 
+QUEUE_TYPES = ("classic", "quorum")
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
     """Read every setting from its upper-case environment variable, e.g. AMQP_URI. An unknown
     FERZL_API_VERSION is refused here, so no service starts with namespaces ФЕРЗЛ would not understand."""
@@ -165,6 +169,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             kind = "целое число" if f.type is int else "число"
             raise SettingError(f"Настройка {f.name.upper()}: нужно {kind}, а задано «{raw}».") from None
     settings = Settings(**values)  # type: ignore[arg-type]  # each value converted to its field's type above
+    if settings.queue_type not in QUEUE_TYPES:
+        raise SettingError(f"Настройка QUEUE_TYPE: classic или quorum, а задано «{settings.queue_type}».")
     if settings.ferzl_api_version not in ferzl_api.SUPPORTED:
         raise SettingError(ferzl_api.unsupported_message(settings.ferzl_api_version))
     return settings

@@ -9,13 +9,23 @@ from collections.abc import Iterable
 
 from kombu import Connection, Queue
 
+from shared import config
 from shared.config import Settings
 from shared.messages import ANSWERS_QUEUE, RETRY_QUEUE, WORK_QUEUE
 
 DEFAULT_TIERS = Settings.ferzl_retry_tiers
 
-work_queue = Queue(WORK_QUEUE, durable=True)
-answers_queue = Queue(ANSWERS_QUEUE, durable=True)
+
+def type_arguments(queue_type: str) -> dict[str, str]:
+    """Queue arguments of QUEUE_TYPE: quorum queues are replicated over a RabbitMQ cluster's nodes. A queue's type
+    cannot change once declared: switching an existing stack means new queues (README, «RabbitMQ for operators»)."""
+    return {"x-queue-type": "quorum"} if queue_type == "quorum" else {}
+
+
+QUEUE_ARGUMENTS = type_arguments(config.load().queue_type)  # the services' queues are declared at import
+
+work_queue = Queue(WORK_QUEUE, durable=True, queue_arguments=QUEUE_ARGUMENTS)
+answers_queue = Queue(ANSWERS_QUEUE, durable=True, queue_arguments=QUEUE_ARGUMENTS)
 
 
 def parse_tiers(text: object) -> list[float]:
@@ -38,6 +48,7 @@ def delay_queue(seconds: float, target: str = WORK_QUEUE, prefix: str = RETRY_QU
         tier_name(seconds, prefix),
         durable=True,
         queue_arguments={
+            **QUEUE_ARGUMENTS,
             "x-message-ttl": int(round(seconds * 1000)),
             "x-dead-letter-exchange": "",
             "x-dead-letter-routing-key": target,

@@ -5,6 +5,9 @@ a second stack on a RabbitMQ node and a database of their own (private_stack).""
 import contextlib
 import os
 
+if os.environ.get("OZSP_TEST_QUEUE_TYPE"):  # the whole run in that mode: every process reads QUEUE_TYPE
+    os.environ["QUEUE_TYPE"] = os.environ["OZSP_TEST_QUEUE_TYPE"]
+
 import pytest
 import requests
 

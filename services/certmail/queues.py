@@ -4,9 +4,11 @@ from typing import Any
 
 from kombu import Producer, Queue
 
+from shared.queues import QUEUE_ARGUMENTS
+
 LETTERS_QUEUE = "ozsp.certmail.letters"
 
-letters_queue = Queue(LETTERS_QUEUE, durable=True)
+letters_queue = Queue(LETTERS_QUEUE, durable=True, queue_arguments=QUEUE_ARGUMENTS)
 
 
 def publish_letter(producer: Producer, body: dict[str, Any], **options: Any) -> None:

@@ -8,12 +8,12 @@ from typing import Any
 from kombu import Connection, Queue
 
 from services.certmail.queues import LETTERS_QUEUE, publish_letter
-from shared.queues import delay_queues, parse_tiers, tier_name
+from shared.queues import QUEUE_ARGUMENTS, delay_queues, parse_tiers, tier_name
 
 DELAY_PREFIX = f"{LETTERS_QUEUE}.retry"
 PARKED_QUEUE = f"{LETTERS_QUEUE}.parked"
 
-parked_queue = Queue(PARKED_QUEUE, durable=True)
+parked_queue = Queue(PARKED_QUEUE, durable=True, queue_arguments=QUEUE_ARGUMENTS)
 
 
 def retry_queues(tiers_text: str) -> list[Queue]:
