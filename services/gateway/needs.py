@@ -70,11 +70,18 @@ class GroupPagesNeeds(PagesNeeds, Protocol):
     def export_response(self, request: Request, group_id: int, kind: str) -> Response: ...
 
 
+class WatchlistPagesNeeds(GroupPagesNeeds, Protocol):
+    """And WatchlistsApiMixin's file replacement."""
+
+    def replace_watchlist_file(self, request: Request, identity: Identity, list_id: int) -> tuple[int, Record]: ...
+
+
 if TYPE_CHECKING:
+    WatchlistPagesBase = WatchlistPagesNeeds
     LoginBase = LoginNeeds
     ApiBase = ApiNeeds
     AdminBase = AdminNeeds
     PagesBase = PagesNeeds
     GroupPagesBase = GroupPagesNeeds
 else:
-    LoginBase = ApiBase = AdminBase = PagesBase = GroupPagesBase = object
+    LoginBase = ApiBase = AdminBase = PagesBase = GroupPagesBase = WatchlistPagesBase = object

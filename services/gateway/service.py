@@ -22,6 +22,7 @@ from services.gateway.pages.admin_quarantine import QuarantinePagesMixin
 from services.gateway.pages.admin_state import StatePagesMixin
 from services.gateway.pages.groups import GroupPagesMixin
 from services.gateway.pages.individual import PagesMixin
+from services.gateway.pages.watchlists import WatchlistPagesMixin
 from services.gateway.web import bodies
 from services.gateway.web.responses import json_response
 from services.gateway.web.server import install_body_limits, install_exclusive_port, install_nodelay
@@ -65,6 +66,7 @@ class GatewayService(
     RequestsApiMixin,
     WatchlistsApiMixin,
     PagesMixin,
+    WatchlistPagesMixin,
     GroupPagesMixin,  # after the mixins it needs, so that to mypy their methods come before its needs' stubs
     memory.ReleasesMemory,
 ):

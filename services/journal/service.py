@@ -352,6 +352,7 @@ class JournalService(memory.ReleasesMemory):
         """Due watch lists (their schedule is in the database): each a new re-check group."""
         if watchlists.run_due_watchlists(self.db):
             self.dispatcher.dispatch(self.db, self.publish)
+        watchlists.mail_finished(self.db, self.settings)
 
     def _reuse_minutes(self, asked: float | None) -> float:
         return float(self.settings.answer_reuse_minutes if asked is None else asked)

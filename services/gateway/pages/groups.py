@@ -208,9 +208,12 @@ class GroupPagesMixin(GroupPagesBase):
                 identity, {**query["filters"], "group_id": group_id}, query["page"], views.JOURNAL_PAGE_SIZE
             )
         rows, paging = views.journal_listing(result)
-        return self._page(
+        token, is_new = csrf.token_for(request, self._settings().secret_key, identity["user_id"])
+        response = self._page(
             "group_requests.html",
             "group_journal",
+            csrf_token=token,  # «Сохранить как список наблюдения» (#22)
+            csrf_field=csrf.FIELD,
             group=views.group_rows([group])[0],
             query=query,
             rows=rows,
@@ -219,6 +222,9 @@ class GroupPagesMixin(GroupPagesBase):
             quick=views.quick_ranges(clock.today()),
             journal_url=f"/group/{group_id}",
         )
+        if is_new:
+            csrf.set_cookie(response, request, token)
+        return response
 
     @http("GET", "/group/<int:group_id>/export.csv")
     @handled(PAGE)

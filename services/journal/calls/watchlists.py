@@ -6,8 +6,10 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from services.journal import store, watchlists
+from services.certmail.outbox import Mailer
+from services.journal import store, watchlist_mail, watchlists
 from services.journal.watchlists import WatchlistError
+from shared.config import Settings
 
 
 def _refused(exc: WatchlistError) -> dict[str, Any]:
@@ -76,3 +78,9 @@ def run_due_watchlists(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
             break
         done.append(ran)
     return done
+
+
+def mail_finished(engine: Engine, settings: Settings) -> int:
+    """E-mails of finished re-checks of lists with e-mail on (services/journal/watchlist_mail.py)."""
+    mailer = Mailer(settings.smtp_relay, settings.mail_outbox_dir)
+    return watchlist_mail.send_finished(engine, mailer, settings.mail_from)
