@@ -224,3 +224,11 @@ STATE_MAIL_IN_PROGRESS = "В обработке"
 # watch lists (#22)
 WATCHLIST_NOT_FOUND = "Список наблюдения не найден."
 WATCHLIST_BAD_BODY = "Ожидается JSON-объект: group_id, period (weekly или monthly), email (true/false)."
+WATCHLIST_NOTICES = {  # the page's notice after each change
+    "created": "Список наблюдения сохранён.",
+    "paused": "Перепроверка списка приостановлена.",
+    "resumed": "Перепроверка списка возобновлена.",
+    "changed": "Изменения сохранены.",
+    "file": "Список заменён содержимым нового файла.",
+    "deleted": "Список наблюдения удалён.",
+}

@@ -14,15 +14,6 @@ from services.gateway.web import csrf
 from services.gateway.web.errors import PAGE, ApiError, handled
 from services.gateway.web.templating import error_page
 
-NOTICES = {
-    "created": "Список наблюдения сохранён.",
-    "paused": "Перепроверка списка приостановлена.",
-    "resumed": "Перепроверка списка возобновлена.",
-    "changed": "Изменения сохранены.",
-    "file": "Список заменён содержимым нового файла.",
-    "deleted": "Список наблюдения удалён.",
-}
-
 
 def _back(notice: str, error: str | None = None) -> Response:
     tail = f"&error={quote(error)}" if error else ""
@@ -46,7 +37,7 @@ class WatchlistPagesMixin(WatchlistPagesBase):
             "watchlists.html",
             "group_journal",
             lists=self.journal.watchlist_list(identity),
-            notice=None if error else NOTICES.get(request.args.get("done", "")),
+            notice=None if error else messages.WATCHLIST_NOTICES.get(request.args.get("done", "")),
             error=error or None,
             csrf_token=token,
             csrf_field=csrf.FIELD,
