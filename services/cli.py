@@ -193,6 +193,10 @@ def main(argv: list[str] | None = None) -> int | None:
         config.load()  # a malformed setting stops every command with its name, before anything starts
     except config.SettingError as exc:
         sys.exit(str(exc))
+    if argv[:1] == ["dead"]:
+        from services import dead_cli
+
+        sys.exit(dead_cli.main(argv[1:]))
     if argv[:1] == ["directory"]:
         from services import directory_cli
 
@@ -210,6 +214,7 @@ def main(argv: list[str] | None = None) -> int | None:
         help="число копий сервисов, например bridge=3,journal=2 (копии шлюза — на следующих портах)",
     )
     sub.add_parser("directory", help="справочник абонентов: ozsp directory --help")
+    sub.add_parser("dead", help="сообщения, не прошедшие проверку схемы (очередь ozsp.dead): ozsp dead --help")
     sub.add_parser("migrate", help="создать базу данных при отсутствии и применить миграции").add_argument(
         "--wait", type=float, default=0, metavar="СЕКУНД", help="ждать ответа PostgreSQL до стольких секунд"
     )

@@ -17,9 +17,9 @@ from nameko.timer import timer
 
 from services.ferzl_bridge.dependencies import FerzlProvider
 from services.ferzl_bridge.work import Result
-from shared import config, outage
+from shared import config, dead, outage
 from shared.heartbeat import Heartbeat
-from shared.messages import ANSWERS_QUEUE, load_work_chunk
+from shared.messages import ANSWERS_QUEUE, WORK_QUEUE, load_work_chunk
 from shared.metrics import MetricsEndpoint
 from shared.queues import answers_queue, delay_queues, tier_name, work_queue
 from shared.settings import SettingsProvider
@@ -49,7 +49,9 @@ class FerzlBridgeService:
         try:
             chunk = load_work_chunk(body)
         except ValidationError as exc:
-            log.error("malformed work message dropped: %s", sorted(exc.messages))
+            reason = dead.schema_reason(exc.messages)
+            log.error("malformed work message kept in %s: %s", dead.DEAD_QUEUE, reason)
+            dead.bury(self.publish, body, WORK_QUEUE, reason)
             return
         try:
             result = self.ferzl.process(chunk["items"])

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from sqlalchemy.engine import Engine
 
 from services.journal import answers
-from shared import outage
+from shared import dead, outage
 from shared.messages import load_outcome_chunk
 
 log = logging.getLogger(__name__)
@@ -23,14 +23,19 @@ class AnswerIntake:
         self.sleep = sleep
         self.outage = outage.Outage(log, "storing answers from ferzl_bridge")
 
-    def take(self, engine: Engine, body: Any) -> list[int] | None:
+    def take(self, engine: Engine, body: Any, bury: Callable[[Any, str], object] | None = None) -> list[int] | None:
         """Store one answers message -> the individual requests it finished (their pages are told; the answers
-        freed room in the dispatch window), or None when it was malformed and dropped. Raises outage.Redeliver when the database is away or a lock conflict
+        freed room in the dispatch window), or None when it was malformed: bury(body, reason) keeps it (ozsp.dead). Raises outage.Redeliver when the database is away or a lock conflict
         ended the transaction: the message comes back and is stored then (storing is idempotent)."""
         try:
             chunk = load_outcome_chunk(body)
         except ValidationError as exc:
-            log.error("malformed answers message dropped: %s", sorted(exc.messages))
+            reason = dead.schema_reason(exc.messages)
+            if bury is None:
+                log.error("malformed answers message dropped: %s", reason)
+            else:
+                log.error("malformed answers message kept in %s: %s", dead.DEAD_QUEUE, reason)
+                bury(body, reason)
             return None
         try:
             result = answers.store_chunk(engine, chunk)

@@ -25,10 +25,10 @@ from services.journal.calls import (
     watchlists,
 )
 from services.journal.dependencies import Crls, Database, Dispatch, Intake, Metrics
-from shared import memory
+from shared import dead, memory
 from shared.config import Settings
 from shared.heartbeat import Heartbeat
-from shared.messages import REQUESTS_FINISHED
+from shared.messages import ANSWERS_QUEUE, REQUESTS_FINISHED
 from shared.metrics import MetricsEndpoint
 from shared.queues import answers_queue, work_queue
 from shared.settings import SettingsProvider
@@ -374,7 +374,10 @@ class JournalService(memory.ReleasesMemory):
 
     @consume(answers_queue, requeue_on_error=True)
     def store_answers(self, body: Any) -> None:
-        self._stored(self.intake.take(self.db, body))
+        self._stored(self.intake.take(self.db, body, self._bury_answers))
+
+    def _bury_answers(self, body: Any, reason: str) -> None:
+        dead.bury(self.publish, body, ANSWERS_QUEUE, reason)
 
     def _stored(self, finished: list[int] | None) -> None:
         """After an answers message: the pages waiting for its individual requests told (every gateway process: a

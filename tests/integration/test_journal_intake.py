@@ -31,6 +31,13 @@ def test_a_message_is_stored_and_a_repeat_changes_nothing(quiet_engine, caplog):
     assert "2 repeated answers ignored" in caplog.text
 
 
+def test_a_malformed_message_is_kept_with_its_reason(quiet_engine, caplog):
+    kept = []
+    assert AnswerIntake().take(quiet_engine, {"chunk_id": 1}, lambda body, reason: kept.append((body, reason))) is None
+    assert kept and kept[0][0] == {"chunk_id": 1} and ": " in kept[0][1], kept
+    assert "malformed answers message kept in ozsp.dead" in caplog.text
+
+
 def test_a_malformed_message_is_dropped(quiet_engine, caplog):
     assert AnswerIntake().take(quiet_engine, {"chunk_id": 1}) is None
     assert "malformed answers message dropped" in caplog.text
