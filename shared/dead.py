@@ -8,11 +8,12 @@ from typing import Any
 from kombu import Queue
 
 from shared import clock
+from shared.queues import QUEUE_ARGUMENTS
 
 DEAD_QUEUE = "ozsp.dead"
 SOURCE, REASON, AT = "x-ozsp-source", "x-ozsp-reason", "x-ozsp-dead-at"
 
-dead_queue = Queue(DEAD_QUEUE, durable=True)
+dead_queue = Queue(DEAD_QUEUE, durable=True, queue_arguments=QUEUE_ARGUMENTS)  # QUEUE_TYPE, as the others
 
 Publish = Callable[..., None]  # a nameko Publisher's injected callable (or kombu Producer.publish)
 
