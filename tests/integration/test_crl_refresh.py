@@ -95,7 +95,13 @@ def test_newer_crls_are_stored_repeats_and_forgeries_are_not(fresh, point):
         audit = conn.execute(
             text("SELECT details FROM audit WHERE action = 'directory.crl.import' ORDER BY id DESC LIMIT 1")
         ).scalar_one()
-    assert audit == {"actor": "crl-refresh", "ca_id": ca_id, "source": f"{base}/{tag}.crl"}
+    assert audit == {
+        "actor": "crl-refresh",
+        "ca_id": ca_id,
+        "source": f"{base}/{tag}.crl",
+        "old": None,  # a directory change is audited with its old and new values (#23)
+        "new": {"this_update": str(newer.this_update), "next_update": str(newer.next_update)},
+    }
 
 
 def test_an_unreachable_point_changes_nothing_and_raises_the_alarm_near_expiry(fresh, point, caplog):
