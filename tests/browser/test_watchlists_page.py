@@ -4,9 +4,11 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import text
 
 from tests import group_support as G
 from tests.browser.conftest import shot
+from tests.support import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -45,3 +47,34 @@ def test_a_group_becomes_a_watch_list_that_is_paused_replaced_and_deleted(page, 
     row.locator("button[value=delete]").click()
     expect(page.locator("#watchlist-notice")).to_have_text("Список наблюдения удалён.")
     expect(row).to_have_count(0)
+
+
+def test_the_recheck_popup_says_how_many_people_changed(page, stack, engine):
+    people = stack.samples(2)
+    r = G.upload(
+        stack, "перепроверка всплывает", G.file_bytes([G.by_enp(f"RQ{n}", p) for n, p in enumerate(people, 1)])
+    )
+    group = G.finished(stack, r.json()["id"])
+    page.goto("/")  # the group's own «Завершена обработка» is taken now, not mixed with the re-check's
+    expect(page.locator("#group-popup")).to_contain_text("перепроверка всплывает")
+    with engine.begin() as conn:  # the first person's earlier answer had another policy status
+        conn.execute(
+            text(
+                "UPDATE requests SET answer = jsonb_set(answer, '{policy,status}', '\"ZZZ\"') "
+                "WHERE group_id = :g AND line_no = 2"
+            ),
+            {"g": group["id"]},
+        )
+    wl = stack.api("POST", "/api/v1/watchlists", json={"group_id": group["id"], "period": "weekly"}).json()
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE watchlists SET next_run_at = now() - interval '1 minute' WHERE id = :id"), {"id": wl["id"]}
+        )
+    ran = wait_for(lambda: stack.api("GET", f"/api/v1/watchlists/{wl['id']}").json()["last_group_id"], 30)
+    G.finished(stack, ran)
+    page.goto("/individual")
+    popup = page.locator("#group-popup")
+    expect(popup).to_contain_text("перепроверка: изменилось у 1 из 2", timeout=20_000)
+    expect(popup.locator(f"a[href='/group/{ran}']")).to_be_visible()
+    shot(page, "recheck-popup")
+    stack.api("DELETE", f"/api/v1/watchlists/{wl['id']}")

@@ -123,3 +123,27 @@ def test_the_api_and_the_timer_on_the_stack(stack, engine):
     assert stack.api("DELETE", f"/api/v1/watchlists/{wl['id']}").status_code == 204
     assert stack.api("GET", f"/api/v1/watchlists/{wl['id']}").status_code == 404
     assert stack.api("GET", f"/api/v1/groups/{ran}").status_code == 200  # its runs stay in the group journal
+
+
+def test_another_organisation_sees_and_changes_nothing(stack, engine):
+    from tests import support
+
+    r = G.upload(stack, "чужой список", G.file_bytes([G.by_enp("RQ1", stack.samples(1)[0])]))
+    group = G.finished(stack, r.json()["id"])
+    wl = stack.api("POST", "/api/v1/watchlists", json={"group_id": group["id"], "period": "weekly"}).json()
+    user, _, _ = support.registered_user(engine, "watch-b", "УЦ НАБЛЮДЕНИЯ", "СОСЕДОВ", 'ООО "СОСЕД"')
+    b = stack.login(user.sign_challenge)
+    url = f"{stack.base_url}/api/v1/watchlists/{wl['id']}"
+    assert b.get(url, timeout=30).status_code == 404
+    assert b.patch(url, json={"paused": True}, timeout=30).status_code == 404
+    files = {"file": ("x.csv", G.file_bytes([G.by_enp("RQ1", stack.samples(1)[0])]), "text/csv")}
+    assert b.post(url + "/file", files=files, timeout=30).status_code == 404
+    assert b.delete(url, timeout=30).status_code == 404
+    assert b.get(f"{stack.base_url}/api/v1/watchlists", timeout=30).json()["items"] == []
+    taken = b.post(
+        f"{stack.base_url}/api/v1/watchlists", json={"group_id": group["id"], "period": "weekly"}, timeout=30
+    )
+    assert taken.status_code == 422 and taken.json()["message"] == "Групповой запрос не найден."
+    mine = stack.api("GET", f"/api/v1/watchlists/{wl['id']}").json()
+    assert (mine["paused"], mine["total"]) == (False, 1)
+    assert stack.api("DELETE", f"/api/v1/watchlists/{wl['id']}").status_code == 204
