@@ -28,6 +28,21 @@ class Identity(dict):
         return int(self["user_id"])
 
 
+class IdentityMismatch(ValueError):
+    """The user does not belong to the organisation they act for (#20: the journal checks what it can)."""
+
+
+def check_pair(conn: Connection, identity: Identity) -> None:
+    """Refuse an identity whose user is not of its organisation (one indexed read; once per call, not per row)."""
+    if not conn.execute(
+        text("SELECT 1 FROM users WHERE id = :u AND organization_id = :o"),
+        {"u": identity.user_id, "o": identity.organization_id},
+    ).first():
+        raise IdentityMismatch(
+            f"Пользователь {identity.user_id} не состоит в организации {identity.organization_id}: запрос не создан."
+        )
+
+
 def create_request(
     conn: Connection,
     identity: Identity,

@@ -43,6 +43,13 @@ def test_a_group_is_created_once_listed_and_exported(quiet_engine):
     assert calls.export_page(quiet_engine, STRANGER, gid) == []
 
 
+def test_a_user_cannot_create_a_group_for_another_organisation(quiet_engine):
+    with pytest.raises(store.IdentityMismatch):
+        calls.create_group(quiet_engine, STRANGER, "Чужая", "группа.csv", COLUMNS, rows(2), "utf-8", None)
+    with quiet_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM groups WHERE name = 'Чужая'")).scalar() == 0
+
+
 def test_finished_groups_are_announced_once(quiet_engine):
     created = calls.create_group(quiet_engine, ME, "Готовая", "готовая.csv", COLUMNS, rows(1))
     outcome = {"status": "error", "answered_at": "2026-11-26T10:00:00+00:00", "error_message": "нет"}

@@ -3,7 +3,9 @@
 import uuid
 
 import pytest
+from sqlalchemy import text
 
+from services.journal import store
 from services.journal.calls import requests as calls
 from shared import clock
 from shared.params import FIELDS
@@ -31,6 +33,14 @@ def test_a_request_is_created_read_and_listed_for_its_organisation_only(quiet_en
     assert (page["page"], page["per_page"]) == (1, 500)
     assert calls.list_requests(quiet_engine, STRANGER)["items"] == []
     assert calls.count_recent_requests(quiet_engine, ME, 60) >= 1
+
+
+def test_a_user_cannot_create_for_another_organisation(quiet_engine):
+    name = "ЧУЖОЙ-" + uuid.uuid4().hex[:6]
+    with pytest.raises(store.IdentityMismatch, match="не состоит в организации"):
+        calls.create_request(quiet_engine, {"user_id": 1, "organization_id": 999_999}, params(name))
+    with quiet_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM requests WHERE name = :n"), {"n": name}).scalar() == 0
 
 
 def test_a_captcha_answers_once(quiet_engine):

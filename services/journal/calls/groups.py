@@ -23,6 +23,7 @@ def create_group(
     """All rows of a file that passed ФЛК become requests in one transaction (the caller then dispatches);
     rows with a fresh answer (within `reuse_minutes`) are answered from it."""
     with engine.begin() as conn:
+        store.check_pair(conn, store.Identity(identity))
         return groups.create_group(
             conn,
             store.Identity(identity),

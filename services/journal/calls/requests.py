@@ -20,6 +20,7 @@ def create_request(
     committed and still «Отправлен», send(conn, id) dispatches it on the same connection (no second checkout)."""
     with engine.connect() as conn:
         with conn.begin():
+            store.check_pair(conn, store.Identity(identity))
             created = store.create_request(
                 conn, store.Identity(identity), params, reuse_minutes=float(reuse_minutes or 0)
             )
