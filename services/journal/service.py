@@ -257,11 +257,6 @@ class JournalService(memory.ReleasesMemory):
         return mail.mail_application_data(self.db, organization_id, user_id)
 
     @rpc
-    def directory_organizations(self) -> dict[str, list[dict[str, Any]]]:
-        """Organisations and their users, for the administrator's directory list (Приложение 1 links)."""
-        return directory.organizations(self.db)
-
-    @rpc
     def directory_view(self, kind: str, search: str = "", page: int = 1) -> dict[str, Any]:
         return directory.view(self.db, kind, search, page)
 

@@ -85,16 +85,6 @@ def purge_login_state(engine: Engine, absolute_hours: int) -> None:
             log.exception("login state cleanup failed; it runs again in 10 minutes")
 
 
-def organizations(engine: Engine) -> dict[str, list[dict[str, Any]]]:
-    """Organisations and their users (names, roles, e-mails, active), without certificates or CAs."""
-    with engine.connect() as conn:
-        listing = directory.listing(conn)
-    return {
-        "organizations": listing["organizations"],
-        "users": [{k: v for k, v in u.items() if k != "certificates"} for u in listing["users"]],
-    }
-
-
 # --- the administrator's directory pages (directory_views, directory_actions) ---
 
 
