@@ -147,3 +147,21 @@ def test_another_organisation_sees_and_changes_nothing(stack, engine):
     mine = stack.api("GET", f"/api/v1/watchlists/{wl['id']}").json()
     assert (mine["paused"], mine["total"]) == (False, 1)
     assert stack.api("DELETE", f"/api/v1/watchlists/{wl['id']}").status_code == 204
+
+
+def test_the_schedule_survives_a_journal_killed_while_the_list_falls_due(stack, engine):
+    import time
+
+    r = G.upload(stack, "после перезапуска", G.file_bytes([G.by_enp("RQ1", stack.samples(1)[0])]))
+    group = G.finished(stack, r.json()["id"])
+    wl = stack.api("POST", "/api/v1/watchlists", json={"group_id": group["id"], "period": "weekly"}).json()
+    stack.sup.kill("journal")  # SIGKILL: no process keeps the schedule in memory
+    try:
+        with engine.begin() as conn:
+            due_now(conn, wl["id"])
+        time.sleep(1)
+    finally:
+        stack.sup.start("journal")
+    ran = wait_for(lambda: stack.api("GET", f"/api/v1/watchlists/{wl['id']}").json()["last_group_id"], 60)
+    assert G.finished(stack, ran)["watchlist_id"] == wl["id"]
+    stack.api("DELETE", f"/api/v1/watchlists/{wl['id']}")
