@@ -4,7 +4,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from shared import ferzl_api
 
@@ -140,7 +140,10 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("DKIM_DNS_FILE задан (ключи DKIM из локального файла допустимы только при OZSP_MODE=dev)")
     if (urlsplit(settings.amqp_uri).username or "guest") == "guest":
         problems.append("AMQP_URI с пользователем guest (допустим только при OZSP_MODE=dev)")
-    if not settings.broker_secret:
+    user = unquote(urlsplit(settings.amqp_uri).username or "guest")
+    vhost = unquote(urlsplit(settings.amqp_uri).path[1:])
+    own_user = bool(vhost) and user.startswith(vhost + ".")  # a service process after `ozsp run` took its user
+    if not settings.broker_secret and not own_user:
         problems.append("BROKER_SECRET не задан (у каждого сервиса свой пользователь RabbitMQ: ozsp broker setup)")
     if settings.secret_key == Settings.secret_key:
         problems.append("SECRET_KEY не задан (используется ключ для разработки)")
