@@ -37,6 +37,7 @@ class FakeJournal(FakeProxy):
         self.subsystems, self.once = {}, {}  # subsystem name -> organisation id; idempotency key -> request id
         # groups
         self.groups, self.groups_created, self.new_group_id, self.in_progress = {}, [], 42, 0
+        self.watchlists = {}
         self.notices, self.export_lines = [], {}  # line_no -> the answer file's cells of that line
         # certmail's letters
         self.sender, self.rows, self.signatures, self.calls = {}, {}, {}, []
@@ -153,6 +154,34 @@ class FakeJournal(FakeProxy):
     def take_finished_notices(self, identity):
         taken, self.notices = self.notices, []
         return taken
+
+    # --- watch lists (#22): kept in self.watchlists by id ----------------------------------------------------
+
+    def watchlist_create(self, identity, group_id, period, email=False, name=None):
+        if period not in ("weekly", "monthly"):
+            return {"error": "Выберите периодичность: раз в неделю или раз в месяц."}
+        wl = {"id": len(self.watchlists) + 1, "name": name or "список", "period": period, "email": email}
+        wl.update(paused=False, total=0, group_id=group_id)
+        self.watchlists[wl["id"]] = wl
+        return wl
+
+    def watchlist_list(self, identity):
+        return list(self.watchlists.values())
+
+    def watchlist_get(self, identity, list_id):
+        return self.watchlists.get(list_id)
+
+    def watchlist_update(self, identity, list_id, changes):
+        if list_id not in self.watchlists:
+            return None
+        self.watchlists[list_id].update(changes)
+        return self.watchlists[list_id]
+
+    def watchlist_replace(self, identity, list_id, filename, columns, rows):
+        return self.watchlist_update(identity, list_id, {"filename": filename, "total": len(rows)})
+
+    def watchlist_delete(self, identity, list_id):
+        return self.watchlists.pop(list_id, None) is not None
 
     def export_page(self, identity, group_id, after_line=0, limit=5000, form="cells"):
         lines = sorted(n for n in self.export_lines if n > after_line)[:limit]
