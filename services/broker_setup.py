@@ -184,3 +184,20 @@ def apply(
     except requests.RequestException as exc:
         raise SetupError(f"API управления RabbitMQ {api} отказал: {exc}") from None
     return done
+
+
+def remove_users(amqp_uri: str, management_url: str, timeout: float = 10) -> int:
+    """Delete the users of this vhost's parties (a test stack's, once its vhost is gone) -> how many."""
+    import requests
+
+    path = urlsplit(amqp_uri).path
+    prefix = (unquote(path[1:]) if len(path) > 1 else "/") + "."
+    api, auth = _api(management_url)
+    try:
+        names = [u["name"] for u in requests.get(f"{api}/users", auth=auth, timeout=timeout).json()]
+        ours = [n for n in names if n.startswith(prefix)]
+        for name in ours:
+            requests.delete(f"{api}/users/{quote(name, safe='')}", auth=auth, timeout=timeout)
+    except requests.RequestException:
+        return 0
+    return len(ours)

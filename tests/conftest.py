@@ -196,14 +196,17 @@ def stack(settings, database_url, output_dir):
     """The run's stack: on a fresh vhost of the shared broker and the run's database."""
     vhost = support.unique_name("ozsp-test")
     delete_vhost = support.create_vhost(settings, vhost)
+    uri = support.amqp_uri_for_vhost(settings, vhost)
     try:
-        uri = support.amqp_uri_for_vhost(settings, vhost)
         with running_stack(
             uri, database_url, output_dir, vhost, management_url=settings.rabbit_management_url
         ) as stack:
             yield stack
     finally:
         delete_vhost()
+        from services import broker_setup
+
+        broker_setup.remove_users(uri, settings.rabbit_management_url)  # users are per node, not per vhost
 
 
 @pytest.fixture(scope="module")

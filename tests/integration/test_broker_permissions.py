@@ -101,3 +101,20 @@ def test_the_services_run_as_their_own_users_and_work(stack, settings):
     assert not {u for u in users if u.startswith(vhost + ".")} - expected - {f"{vhost}.sub.{SUBSYSTEM}"}
     r = stack.api("GET", "/api/v1/health")
     assert r.status_code == 200
+
+
+def test_a_stacks_users_go_with_it(settings):
+    from tests import support
+
+    vhost = support.unique_name("ozsp-test-users")
+    uri = support.amqp_uri_for_vhost(settings, vhost)
+    delete_vhost = support.create_vhost(settings, vhost)
+    try:
+        made = broker_setup.apply(uri, settings.rabbit_management_url, BROKER_SECRET, ["tfoms_gone"])
+        assert len(made) == len(broker_setup.CALLS) + 1
+    finally:
+        delete_vhost()
+    assert broker_setup.remove_users(uri, settings.rabbit_management_url) == len(made)
+    api, auth = broker_setup._api(settings.rabbit_management_url)
+    left = [u["name"] for u in requests.get(f"{api}/users", auth=auth, timeout=10).json()]
+    assert not [u for u in left if u.startswith(vhost + ".")]
