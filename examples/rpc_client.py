@@ -4,17 +4,22 @@ user, in plain kombu: no nameko needed on the subsystem's side.
     python examples/rpc_client.py amqp://ozsp.sub.tfoms_demo:PASSWORD@127.0.0.1:5672/ozsp \\
         lookup '{"name": "проверка", "enp": "5096989785000017"}'
 
+    python examples/rpc_client.py amqp://... events      # print this subsystem's events as they come
+
 The user and password come from ОЗСП's operator (`ozsp subsystem add`, `ozsp broker setup`)."""
 
 import json
 import sys
+import time
 import uuid
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from kombu import Connection, Consumer, Exchange, Producer, Queue
+from kombu import Connection, Consumer, Exchange, Producer, Queue, binding
 
 RPC_EXCHANGE = "nameko-rpc"
+EVENTS_EXCHANGE = "public_api.events"
+EVENTS = ("request_answered", "group_finished")
 
 
 class RemoteError(RuntimeError):
@@ -28,7 +33,8 @@ class OzspClient:
         self.user = unquote(urlsplit(amqp_uri).username or "")
         if ".sub." not in self.user:
             raise ValueError("нужен пользователь RabbitMQ подсистемы: <vhost>.sub.<имя>")
-        prefix = "ozsp.sub." + self.user.rsplit(".sub.", 1)[1] + "."  # the only names this user may use
+        self.name = self.user.rsplit(".sub.", 1)[1]
+        self.prefix = prefix = "ozsp.sub." + self.name + "."  # the only names this user may use
         self.timeout = timeout
         self.connection = Connection(amqp_uri, connect_timeout=10)
         self.channel = self.connection.channel()
@@ -39,6 +45,26 @@ class OzspClient:
         self.replies: dict[str, dict[str, Any]] = {}
         self.consumer = Consumer(self.channel, [queue], callbacks=[self._on_reply], no_ack=True, accept=["json"])
         self.consumer.consume()
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def subscribe(self, events: tuple[str, ...] = EVENTS) -> None:
+        """This subsystem's events (its organisation's answered individual requests, finished groups) into a
+        durable queue of its own, so none is missed while the subsystem is away; next_event() reads them."""
+        exchange = Exchange(EVENTS_EXCHANGE, "topic", durable=True, passive=True)
+        keys = [binding(exchange, routing_key=f"{event}.{self.name}") for event in events]
+        queue = Queue(self.prefix + "events", bindings=keys, durable=True)
+        Consumer(self.channel, [queue], callbacks=[self._on_event], accept=["json"]).consume()
+
+    def _on_event(self, body: dict[str, Any], message: Any) -> None:
+        self.events.append((message.delivery_info["routing_key"].split(".", 1)[0], body))
+        message.ack()
+
+    def next_event(self, timeout: float = 60) -> tuple[str, dict[str, Any]]:
+        """(event, payload), e.g. ("request_answered", {"id": 5, "status": "answered", ...}); TimeoutError."""
+        deadline = time.monotonic() + timeout
+        while not self.events:
+            self.connection.drain_events(timeout=max(0.01, deadline - time.monotonic()))
+        return self.events.pop(0)
 
     def _on_reply(self, body: dict[str, Any], message: Any) -> None:
         self.replies[message.properties.get("correlation_id")] = body
@@ -83,6 +109,10 @@ def main(argv: list[str]) -> int:
     uri, method, *rest = argv
     kwargs = json.loads(rest[0]) if rest else {}
     with OzspClient(uri) as client:
+        if method == "events":
+            client.subscribe()
+            while True:
+                print(json.dumps(client.next_event(timeout=3600), ensure_ascii=False))
         answer = client.lookup(kwargs) if method == "lookup" else client.call(method, **kwargs)
     print(json.dumps(answer, ensure_ascii=False, indent=2))
     return 0

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 RPC_EXCHANGE = "nameko-rpc"  # nameko's RPC exchange (topic): routing key "<service>.<method>"
+EVENTS_EXCHANGE = "public_api.events"  # nameko's events exchange of public_api: "<event>.<subsystem>"
 
 
 def _rpcs_of(module_path: str) -> tuple[str, ...]:
@@ -31,7 +32,11 @@ def _rpcs_of(module_path: str) -> tuple[str, ...]:
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JOURNAL_RPCS = _rpcs_of("services/journal/service.py")
 GATEWAY_ONLY = ("start_session", "session_identity")  # a web session is minted by the gateway alone
-PUBLIC_API_ONLY = ("subsystem_call", "create_request_once")  # a subsystem's identity comes from public_api alone
+PUBLIC_API_ONLY = (
+    "subsystem_call",
+    "create_request_once",
+    "subsystem_events",
+)  # a subsystem's identity comes from public_api alone
 PUBLIC_RPCS = ("lookup", "submit_group", "get_group", "group_requests", "export_group", "get_request", "list_requests")
 
 
@@ -48,7 +53,8 @@ CALLS: dict[str, tuple[str, ...]] = {
     "certmail": _journal(n for n in JOURNAL_RPCS if n.startswith("mail_"))
     + _journal(("ping", "trust_material", "crl_fetch_for")),
     "public_api": _journal(
-        ("subsystem_call", "create_request_once", "get_request", "list_requests", "create_group", "get_group")
+        ("subsystem_call", "create_request_once", "subsystem_events", "get_request", "list_requests")
+        + ("create_group", "get_group")
     )
     + _journal(("export_page",))
     + ("flk.check_request", "flk.check_group"),
@@ -98,10 +104,10 @@ def subsystem_grant(name: str) -> Grant:
     return Grant(
         configure=f"^{own}$",
         write=f"^({re.escape(RPC_EXCHANGE)}|{own})$",
-        read=f"^({re.escape(RPC_EXCHANGE)}|public_api\\.events|{own})$",
+        read=f"^({re.escape(RPC_EXCHANGE)}|{re.escape(EVENTS_EXCHANGE)}|{own})$",
         topics={
             RPC_EXCHANGE: (_keys(f"public_api.{n}" for n in PUBLIC_RPCS), f"^{own}$"),
-            "public_api.events": ("^$", f"^[a-z_]+\\.{re.escape(name)}$"),
+            EVENTS_EXCHANGE: ("^$", f"^[a-z_]+\\.{re.escape(name)}$"),
         },
     )
 
@@ -168,6 +174,10 @@ def apply(
     v = quote(vhost, safe="")
     done = []
     try:
+        # declared here as nameko declares it (durable topic), so a subsystem can bind before the first event
+        exchange = {"type": "topic", "durable": True, "auto_delete": False, "internal": False, "arguments": {}}
+        url = f"{api}/exchanges/{v}/{quote(EVENTS_EXCHANGE, safe='')}"
+        requests.put(url, auth=auth, json=exchange, timeout=timeout).raise_for_status()
         for party, grant in grants.items():
             user = user_name(vhost, party)
             u = quote(user, safe="")

@@ -15,6 +15,10 @@ RETRY_QUEUE = "ozsp.ferzl.retry"  # prefix of the delay queues: bridge -> itself
 ANSWERS_QUEUE = "ozsp.journal.answers"  # bridge -> journal: chunks of outcomes
 # journal -> every gateway process (a nameko broadcast event): {"ids": [individual requests just answered]}
 REQUESTS_FINISHED = "requests_finished"
+# journal -> public_api (service pool): {"ids": [groups whose last row was just stored]}
+GROUPS_FINISHED = "groups_finished"
+# public_api -> subsystems (exchange public_api.events, event type "<event>.<subsystem>"; contracts/rpc-api.md)
+REQUEST_ANSWERED, GROUP_FINISHED = "request_answered", "group_finished"
 
 
 class WorkItem(Schema):

@@ -24,7 +24,7 @@ NOT_STORED = "Ответ ФЕРЗЛ не сохранён в журнале (в�
 
 
 def store_chunk(engine: Engine, chunk: dict[str, Any]) -> dict[str, Any]:
-    """Store a loaded shared.messages.OutcomeChunk -> {"stored", "duplicates", "singles", "refused"}
+    """Store a loaded shared.messages.OutcomeChunk -> {"stored", "duplicates", "singles", "groups", "refused"}
     (store.store_outcomes); raises only transient errors."""
     try:
         with engine.begin() as conn:
@@ -46,7 +46,7 @@ def store_chunk(engine: Engine, chunk: dict[str, Any]) -> dict[str, Any]:
 
 
 def _one_by_one(engine: Engine, chunk: dict[str, Any]) -> dict[str, Any]:
-    totals: dict[str, Any] = {"stored": 0, "duplicates": 0, "singles": [], "refused": 0}
+    totals: dict[str, Any] = {"stored": 0, "duplicates": 0, "singles": [], "groups": [], "refused": 0}
     _quietly(engine, "archive of chunk " + chunk["chunk_id"], archive.store, chunk["archive"])
     for outcome in chunk["outcomes"]:
         done = _quietly(engine, f"answer to request #{outcome.request_id}", store.store_outcomes, [outcome])
@@ -57,10 +57,11 @@ def _one_by_one(engine: Engine, chunk: dict[str, Any]) -> dict[str, Any]:
                 f"error of request #{outcome.request_id}",
                 store.store_outcomes,
                 [refused(outcome.request_id)],
-            ) or {"stored": 0, "duplicates": 0, "singles": []}
+            ) or {"stored": 0, "duplicates": 0, "singles": [], "groups": []}
         totals["stored"] += done["stored"]
         totals["duplicates"] += done["duplicates"]
         totals["singles"] += done["singles"]
+        totals["groups"] += done["groups"]
     totals["singles"].sort()
     return totals
 

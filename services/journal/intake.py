@@ -5,7 +5,7 @@ One AnswerIntake per process, held by services.journal.dependencies.Intake."""
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from marshmallow import ValidationError
 from sqlalchemy.engine import Engine
@@ -18,15 +18,23 @@ log = logging.getLogger(__name__)
 AWAY_PAUSE = 2.0  # seconds a failed chunk waits before it goes back while the database is away (no hot loop)
 
 
+class Finished(NamedTuple):
+    """What one answers message finished: individual requests (their pages wait) and whole groups."""
+
+    requests: list[int]
+    groups: list[int]
+
+
 class AnswerIntake:
     def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
         self.sleep = sleep
         self.outage = outage.Outage(log, "storing answers from ferzl_bridge")
 
-    def take(self, engine: Engine, body: Any, bury: Callable[[Any, str], object] | None = None) -> list[int] | None:
-        """Store one answers message -> the individual requests it finished (their pages are told; the answers
-        freed room in the dispatch window), or None when it was malformed: bury(body, reason) keeps it (ozsp.dead). Raises outage.Redeliver when the database is away or a lock conflict
-        ended the transaction: the message comes back and is stored then (storing is idempotent)."""
+    def take(self, engine: Engine, body: Any, bury: Callable[[Any, str], object] | None = None) -> Finished | None:
+        """Store one answers message -> the individual requests and the groups it finished (pages and subsystems
+        are told; the answers freed room in the dispatch window), or None when it was malformed: bury(body, reason)
+        keeps it (ozsp.dead). Raises outage.Redeliver when the database is away or a lock conflict ended the
+        transaction: the message comes back and is stored then (storing is idempotent)."""
         try:
             chunk = load_outcome_chunk(body)
         except ValidationError as exc:
@@ -53,4 +61,4 @@ class AnswerIntake:
         self.outage.ok()
         if result["duplicates"]:
             log.info("chunk %s: %s repeated answers ignored", chunk["chunk_id"], result["duplicates"])
-        return list(result["singles"])
+        return Finished(list(result["singles"]), list(result["groups"]))

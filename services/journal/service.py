@@ -25,10 +25,11 @@ from services.journal.calls import (
     watchlists,
 )
 from services.journal.dependencies import Crls, Database, Dispatch, Intake, Metrics
+from services.journal.intake import Finished
 from shared import dead, memory
 from shared.config import Settings
 from shared.heartbeat import Heartbeat
-from shared.messages import ANSWERS_QUEUE, REQUESTS_FINISHED
+from shared.messages import ANSWERS_QUEUE, GROUPS_FINISHED, REQUESTS_FINISHED
 from shared.metrics import MetricsEndpoint
 from shared.queues import answers_queue, work_queue
 from shared.settings import SettingsProvider
@@ -175,6 +176,12 @@ class JournalService(memory.ReleasesMemory):
     ) -> dict[str, Any]:
         """Admit a public API call of a subsystem: who it is in the directory, its rate limit, the audit."""
         return subsystems.subsystem_call(self.db, name, action, calls_per_minute, details)
+
+    @rpc
+    def subsystem_events(self, kind: str, ids: list[int]) -> list[dict[str, Any]]:
+        """What public_api announces: request_answered / group_finished of these ids to their organisations'
+        subsystems."""
+        return subsystems.subsystem_events(self.db, kind, ids)
 
     @rpc
     def get_request(self, identity: dict[str, Any], request_id: int) -> dict[str, Any] | None:
@@ -374,13 +381,16 @@ class JournalService(memory.ReleasesMemory):
     def _bury_answers(self, body: Any, reason: str) -> None:
         dead.bury(self.publish, body, ANSWERS_QUEUE, reason)
 
-    def _stored(self, finished: list[int] | None) -> None:
+    def _stored(self, finished: Finished | None) -> None:
         """After an answers message: the pages waiting for its individual requests told (every gateway process: a
-        broadcast), and the room the answers freed in the dispatch window refilled now. None: it was dropped."""
+        broadcast), public_api told of them and of finished groups (subsystems' events), and the room the answers
+        freed in the dispatch window refilled now. None: it was dropped."""
         if finished is None:
             return
-        if finished:
-            self.events(REQUESTS_FINISHED, {"ids": finished})
+        if finished.requests:
+            self.events(REQUESTS_FINISHED, {"ids": finished.requests})
+        if finished.groups:
+            self.events(GROUPS_FINISHED, {"ids": finished.groups})
         self.dispatcher.dispatch(self.db, self.publish)
 
     @timer(interval=5)

@@ -295,7 +295,8 @@ _STORE = text(
 
 def store_outcomes(conn: Connection, outcomes: Iterable[Outcome]) -> dict[str, Any]:
     """Store answers idempotently: only requests still «Отправлен» change; repeats are counted and ignored.
-    -> {"stored", "duplicates", "singles": ids of the individual requests this finished (their pages wait)}.
+    -> {"stored", "duplicates", "singles": ids of the individual requests this finished (their pages wait),
+    "groups": ids of the groups whose last row this stored (announced to subsystems, #20)}.
 
     One statement a chunk: the rows, their history events. No SELECT … FOR UPDATE first: the UPDATE locks each
     row itself (a row answered meanwhile by another transaction is re-checked and skipped), and a separate lock
@@ -303,7 +304,7 @@ def store_outcomes(conn: Connection, outcomes: Iterable[Outcome]) -> dict[str, A
     once (a redelivered chunk) may deadlock: PostgreSQL ends one, its message is redelivered, nothing is lost."""
     by_id = {o.request_id: o for o in outcomes}
     if not by_id:
-        return {"stored": 0, "duplicates": 0, "singles": []}
+        return {"stored": 0, "duplicates": 0, "singles": [], "groups": []}
     codes = {a.mo_code for o in by_id.values() if o.answer for a in o.answer.attachments}
     names = mo_names(conn, {c for c in codes if c is not None})
     records = [
@@ -332,9 +333,9 @@ def store_outcomes(conn: Connection, outcomes: Iterable[Outcome]) -> dict[str, A
             if u["status"] == ANSWERED
         ],
     )
-    _count_group_answers(conn, updated)
+    groups = _count_group_answers(conn, updated)
     singles = [u["id"] for u in updated if u["group_id"] is None]
-    return {"stored": len(updated), "duplicates": len(by_id) - len(updated), "singles": singles}
+    return {"stored": len(updated), "duplicates": len(by_id) - len(updated), "singles": singles, "groups": groups}
 
 
 def _with_records(
@@ -344,21 +345,30 @@ def _with_records(
     return [(u, by_id[u["id"]]) for u in updated]
 
 
-def _count_group_answers(conn: Connection, updated: Sequence[RowMapping]) -> None:
+def _count_group_answers(conn: Connection, updated: Sequence[RowMapping]) -> list[int]:
+    """The groups' counters moved on -> the groups this finished (their row locked first, so exactly one
+    transaction sees a group go from unfinished to finished)."""
     per_group: dict[int, tuple[int, int]] = {}
     for u in updated:
         if u["group_id"] is not None:
             answered, failed = per_group.get(u["group_id"], (0, 0))
             per_group[u["group_id"]] = (answered + (u["status"] == ANSWERED), failed + (u["status"] == ERROR))
+    finished = []
     for group_id, (answered, failed) in sorted(per_group.items()):
-        conn.execute(
+        was_open = conn.execute(
+            text("SELECT finished_at IS NULL FROM groups WHERE id = :g FOR UPDATE"), {"g": group_id}
+        ).scalar()
+        now_done = conn.execute(
             text(
                 "UPDATE groups SET answered = answered + :a, failed = failed + :f, "
                 "finished_at = CASE WHEN answered + :a + failed + :f >= total THEN now() ELSE finished_at END "
-                "WHERE id = :g"
+                "WHERE id = :g RETURNING finished_at IS NOT NULL"
             ),
             {"a": answered, "f": failed, "g": group_id},
-        )
+        ).scalar()
+        if was_open and now_done:
+            finished.append(group_id)
+    return finished
 
 
 def _card(row: RowMapping) -> dict[str, Any]:

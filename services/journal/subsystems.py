@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from services.journal import directory, store
+from shared import clock
+from shared.messages import GROUP_FINISHED, REQUEST_ANSWERED
+from shared.status import label
 
 SYSTEM_ROLE = "system"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")  # as services.broker_setup accepts it: part of a RabbitMQ user name
@@ -110,3 +113,35 @@ def create_request_once(
         {"s": subsystem_id, "k": key, "r": created["id"]},
     )
     return {**created, "repeated": False}
+
+
+_EVENT_ROWS = {
+    REQUEST_ANSWERED: (
+        "SELECT s.name AS subsystem, r.id, r.status, r.answered_at FROM requests r "
+        "JOIN subsystems s ON s.organization_id = r.organization_id AND s.active "
+        "WHERE r.id = ANY(:ids) AND r.group_id IS NULL ORDER BY r.id, s.name"
+    ),
+    GROUP_FINISHED: (
+        "SELECT s.name AS subsystem, g.id, g.name, g.total, g.answered, g.failed, g.finished_at FROM groups g "
+        "JOIN subsystems s ON s.organization_id = g.organization_id AND s.active "
+        "WHERE g.id = ANY(:ids) AND g.finished_at IS NOT NULL ORDER BY g.id, s.name"
+    ),
+}
+
+
+def events(conn: Connection, kind: str, ids: list[int]) -> list[dict[str, Any]]:
+    """The events of these requests or groups for the active subsystems of their organisations:
+    [{"subsystem", "payload"}]; the payload names the request or group and its outcome, never a person."""
+    if kind not in _EVENT_ROWS:
+        raise ValueError(f"unknown event {kind!r}")
+    rows = conn.execute(text(_EVENT_ROWS[kind]), {"ids": [int(i) for i in ids]}).mappings().all()
+    out = []
+    for row in rows:
+        payload = {k: v for k, v in row.items() if k != "subsystem"}
+        for key in ("answered_at", "finished_at"):
+            if payload.get(key) is not None:
+                payload[key] = clock.to_moscow(payload[key]).isoformat()
+        if "status" in payload:
+            payload["status_label"] = label(payload["status"])
+        out.append({"subsystem": row["subsystem"], "payload": payload})
+    return out

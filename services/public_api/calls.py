@@ -204,3 +204,15 @@ def _number(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise Refused(refusal("bad_request", f"Ожидается число, а передано «{str(value)[:40]}».")) from None
+
+
+def announce(journal: Any, dispatch: Callable[[str, dict[str, Any]], None], kind: str, ids: Any) -> int:
+    """The journal's finished requests or groups as events for their organisations' subsystems: event type
+    "<kind>.<subsystem>" on public_api.events, the only routing key that subsystem may bind. -> events sent."""
+    numbers = [i for i in ids or [] if isinstance(i, int) and not isinstance(i, bool)]
+    if not numbers:
+        return 0
+    events = journal.subsystem_events(kind, numbers)
+    for event in events:
+        dispatch(f"{kind}.{event['subsystem']}", event["payload"])
+    return len(events)

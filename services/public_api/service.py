@@ -5,6 +5,7 @@ argument."""
 from collections.abc import Callable
 from typing import Any
 
+from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import RpcProxy
 
 from services.public_api import calls
@@ -12,6 +13,7 @@ from services.public_api.entrypoint import Caller, public_rpc
 from shared import broker
 from shared.config import Settings
 from shared.heartbeat import Heartbeat
+from shared.messages import GROUP_FINISHED, GROUPS_FINISHED, REQUEST_ANSWERED, REQUESTS_FINISHED
 from shared.settings import SettingsProvider
 
 CallerInfo = tuple[str | None, str | None, int]
@@ -24,6 +26,7 @@ class PublicApiService:
     caller = Caller()
     journal = RpcProxy("journal")
     flk = RpcProxy("flk")
+    events = EventDispatcher()  # public_api.events: "<event>.<subsystem>" (contracts/rpc-api.md)
 
     def _api(self) -> calls.PublicApi:
         s: Settings = self.settings
@@ -68,3 +71,17 @@ class PublicApiService:
     @public_rpc
     def export_group(self, group_id: Any, after_line: Any = 0, limit: Any = 1000) -> dict[str, Any]:
         return self._answer(lambda api, c: api.group_page(c, "export_group", group_id, after_line, limit))
+
+    @event_handler("journal", REQUESTS_FINISHED)
+    def announce_requests(self, payload: Any) -> None:
+        """request_answered for the subsystems of each answered individual request's organisation."""
+        calls.announce(self.journal, self.events, REQUEST_ANSWERED, _ids(payload))
+
+    @event_handler("journal", GROUPS_FINISHED)
+    def announce_groups(self, payload: Any) -> None:
+        """group_finished for the subsystems of each finished group's organisation."""
+        calls.announce(self.journal, self.events, GROUP_FINISHED, _ids(payload))
+
+
+def _ids(payload: Any) -> Any:
+    return payload.get("ids") if isinstance(payload, dict) else None

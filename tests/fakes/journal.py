@@ -125,6 +125,9 @@ class FakeJournal(FakeProxy):
             return {"id": self.once[key], "status": "sent", "repeated": False}
         return {"id": self.once[key], "repeated": True}
 
+    def subsystem_events(self, kind, ids):
+        return [{"subsystem": name, "payload": {"id": i}} for i in ids for name in sorted(self.subsystems)]
+
     def list_requests(self, identity, filters=None, page=1, per_page=50):
         self.list_args = filters
         return {"items": self.items, "total": len(self.items), "total_exact": True, "page": page, "per_page": per_page}

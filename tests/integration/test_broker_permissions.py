@@ -74,6 +74,17 @@ def test_a_subsystem_cannot_listen_to_internal_calls(subsystem_uri):
     assert "ACCESS_REFUSED" in refusal(subsystem_uri, bind("rpc-journal", "journal.*")), "not the journal's queue"
 
 
+def test_a_subsystem_hears_its_own_events_only(subsystem_uri):
+    """public_api.events: a subsystem binds "<event>.<its name>" and nothing else (its organisation's events)."""
+    events = Exchange(broker_setup.EVENTS_EXCHANGE, "topic", durable=True, passive=True)
+    own = broker_setup.subsystem_prefix(SUBSYSTEM)
+    assert refusal(subsystem_uri, bind(own + "ev", f"request_answered.{SUBSYSTEM}", events)) is None
+    assert "ACCESS_REFUSED" in refusal(subsystem_uri, bind(own + "ev", "request_answered.tfoms_other", events))
+    assert "ACCESS_REFUSED" in refusal(subsystem_uri, bind(own + "ev", "#", events))
+    journal_events = Exchange("journal.events", "topic", durable=True, passive=True)
+    assert "ACCESS_REFUSED" in refusal(subsystem_uri, bind(own + "ev", "requests_finished", journal_events))
+
+
 def test_only_the_gateway_mints_sessions_and_only_certmail_registers_mail(stack):
     def as_(party):
         return broker_setup.party_uri(stack.env["AMQP_URI"], BROKER_SECRET, party)

@@ -66,9 +66,10 @@ def test_group_lifecycle(quiet_engine):
     assert (group["status"], group["status_label"], group["received"]) == ("sent", "Отправлен", 0)
 
     with quiet_engine.begin() as conn:
-        store.store_outcomes(conn, [outcome(ids[0]), outcome(ids[1], "error", "Персона не найдена")])
-        assert groups.take_finished_notices(conn, ME) == []
-        store.store_outcomes(conn, [outcome(ids[2])])
+        first = store.store_outcomes(conn, [outcome(ids[0]), outcome(ids[1], "error", "Персона не найдена")])
+        assert groups.take_finished_notices(conn, ME) == [] and first["groups"] == []
+        assert store.store_outcomes(conn, [outcome(ids[2])])["groups"] == [gid]  # the last row finished it
+        assert store.store_outcomes(conn, [outcome(ids[2])])["groups"] == []  # a repeat finishes nothing again
         group = groups.get_group(conn, ME, gid)
         notices = groups.take_finished_notices(conn, ME)
         assert groups.take_finished_notices(conn, ME) == []  # once per group

@@ -80,6 +80,7 @@ def test_a_whole_chunk_is_stored_in_one_go(quiet_engine):
         "stored": 3,
         "duplicates": 0,
         "singles": ids,
+        "groups": [],
         "refused": 0,
     }
     assert {s["status"] for s in states(quiet_engine, ids).values()} == {"answered"}
@@ -97,7 +98,7 @@ def test_a_whole_chunk_is_stored_in_one_go(quiet_engine):
 def test_an_answer_the_database_refuses_ends_in_error_and_the_others_are_stored(quiet_engine, bad, caplog):
     ids = create(quiet_engine, 3)
     result = answers.store_chunk(quiet_engine, chunk([outcome(ids[0]), outcome(ids[1], **bad), outcome(ids[2])]))
-    assert result == {"stored": 3, "duplicates": 0, "singles": ids, "refused": 1}
+    assert result == {"stored": 3, "duplicates": 0, "singles": ids, "groups": [], "refused": 1}
     found = states(quiet_engine, ids)
     assert found[ids[0]]["status"] == found[ids[2]]["status"] == "answered"
     assert found[ids[1]]["status"] == "error" and found[ids[1]]["error_message"] == answers.NOT_STORED

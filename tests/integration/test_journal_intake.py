@@ -24,10 +24,10 @@ def body(outcomes):
 def test_a_message_is_stored_and_a_repeat_changes_nothing(quiet_engine, caplog):
     ids = create(quiet_engine, 2)
     message, intake = body([outcome(i) for i in ids]), AnswerIntake()
-    assert intake.take(quiet_engine, message) == ids  # individual requests: their pages are told
+    assert intake.take(quiet_engine, message) == (ids, [])  # individual requests: their pages are told
     assert {s["status"] for s in states(quiet_engine, ids).values()} == {"answered"}
     with caplog.at_level(logging.INFO):
-        assert intake.take(quiet_engine, message) == []  # nothing finished again
+        assert intake.take(quiet_engine, message) == ([], [])  # nothing finished again
     assert "2 repeated answers ignored" in caplog.text
 
 

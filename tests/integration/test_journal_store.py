@@ -86,10 +86,11 @@ def test_answers_are_stored_once_with_mo_names(quiet_engine):
             "stored": 1,
             "duplicates": 0,
             "singles": [rid],
+            "groups": [],
         }
     with quiet_engine.begin() as conn:
         again = answer(rid, "error", code="500", message="повтор")
-        assert store.store_outcomes(conn, [again]) == {"stored": 0, "duplicates": 1, "singles": []}
+        assert store.store_outcomes(conn, [again]) == {"stored": 0, "duplicates": 1, "singles": [], "groups": []}
     with quiet_engine.connect() as conn:
         card = store.get_card(conn, ME, rid)
         events = (
@@ -107,7 +108,12 @@ def test_the_same_answers_stored_by_two_transactions_at_once_count_once(quiet_en
     first, second = quiet_engine.connect(), quiet_engine.connect()
     try:
         first.begin()
-        assert store.store_outcomes(first, [answer(i) for i in ids]) == {"stored": 3, "duplicates": 0, "singles": ids}
+        assert store.store_outcomes(first, [answer(i) for i in ids]) == {
+            "stored": 3,
+            "duplicates": 0,
+            "singles": ids,
+            "groups": [],
+        }
         result = {}
 
         def store_again():
@@ -128,6 +134,7 @@ def test_the_same_answers_stored_by_two_transactions_at_once_count_once(quiet_en
         "stored": 0,
         "duplicates": 3,
         "singles": [],
+        "groups": [],
     }  # re-checked after the first commit: no longer «Отправлен»
     with quiet_engine.connect() as conn:
         events = conn.execute(

@@ -1,7 +1,9 @@
 """The public RPC API (#20 §1) as another subsystem of the fund uses it: examples/rpc_client.py with the
 subsystem's own RabbitMQ user, against the run's stack. A subsystem sees its own organisation's data only."""
 
+import json
 import sys
+import time
 import uuid
 
 import pytest
@@ -87,6 +89,40 @@ def test_a_subsystem_runs_a_group(stack, clients):
     assert [r["line_no"] for r in lines] == [4] and people[2]["enp"] in lines[0]["csv"]
     assert clients["b"].call("get_group", group_id=group_id)["error"] == "not_found"
     assert clients["b"].call("export_group", group_id=group_id)["error"] == "not_found"
+
+
+def events_until(client, kind, wanted_id, timeout=60):
+    """The client's events up to the first `kind` about wanted_id (that one last)."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while not seen or seen[-1] != (kind, wanted_id):
+        event, payload = client.next_event(timeout=max(0.1, deadline - time.monotonic()))
+        seen.append((event, payload["id"]))
+        last = payload
+    return seen, last
+
+
+def test_a_subsystem_hears_of_its_organisations_answers_and_finished_groups(stack, clients):
+    a, b = clients["a"], clients["b"]
+    a.subscribe()
+    b.subscribe()
+    person = stack.samples(1)[0]
+    mine = a.lookup({"name": "событие", "enp": person["enp"]}, wait_seconds=0)["id"]
+    _, answered = events_until(a, "request_answered", mine)
+    assert answered["status"] == "answered" and answered["status_label"] == "Получен Ответ"
+    assert answered["answered_at"].endswith("+03:00") and person["enp"] not in json.dumps(answered)
+    rows = [{COLUMNS[0]: f"E-{n}", "ЕНП": p["enp"]} for n, p in enumerate(stack.samples(2), 1)]
+    group = a.submit_group("группа с событием", rows, idempotency_key=uuid.uuid4().hex)["id"]
+    _, finished = events_until(a, "group_finished", group)
+    assert finished["total"] == 2 and finished["answered"] + finished["failed"] == 2 and finished["finished_at"]
+    web = stack.api("POST", "/api/v1/requests", json={"name": "веб", "enp": person["enp"]}).json()[
+        "id"
+    ]  # the demo organisation's
+    heard_by_b, _ = events_until(b, "request_answered", web)
+    assert not {("request_answered", mine), ("group_finished", group)} & set(heard_by_b)
+    with pytest.raises(TimeoutError):
+        while True:  # A hears nothing of the demo organisation's request
+            assert a.next_event(timeout=2)[1]["id"] != web
 
 
 def test_every_call_is_audited_under_the_subsystem(clients, engine):

@@ -156,3 +156,24 @@ def test_a_reply_goes_back_to_its_sender_only():
     assert not replies_to_sender("ozsp.sub.tfoms_a", None) and not replies_to_sender(None, "")
     assert replies_to_sender(None, "3f2504e0-4f89-11d3-9a0c-0305e82c3301"), "a nameko caller (told: no subsystem)"
     assert not replies_to_sender(None, "journal.start_session")
+
+
+def test_finished_requests_are_announced_to_each_subsystem_under_its_own_routing_key(journal):
+    journal.subsystems = {"tfoms_a": 5, "tfoms_b": 5}
+    sent = []
+    count = calls.announce(journal, lambda kind, payload: sent.append((kind, payload)), "request_answered", [7, 8])
+    assert count == 4 and sent == [
+        ("request_answered.tfoms_a", {"id": 7}),
+        ("request_answered.tfoms_b", {"id": 7}),
+        ("request_answered.tfoms_a", {"id": 8}),
+        ("request_answered.tfoms_b", {"id": 8}),
+    ]
+
+
+@pytest.mark.parametrize("ids", [None, [], ["7"], "7", [True]])
+def test_an_event_without_ids_announces_nothing_and_asks_nothing(ids):
+    class Journal:
+        def subsystem_events(self, kind, ids):
+            raise AssertionError("not asked")
+
+    assert calls.announce(Journal(), lambda *a: None, "group_finished", ids) == 0

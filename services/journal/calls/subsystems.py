@@ -34,3 +34,8 @@ def create_request_once(
         if send is not None and not created["repeated"] and created["status"] == SENT:
             send(conn, created["id"])
     return created
+
+
+def subsystem_events(engine: Engine, kind: str, ids: list[int]) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return subsystems.events(conn, kind, ids)
