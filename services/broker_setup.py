@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 RPC_EXCHANGE = "nameko-rpc"  # nameko's RPC exchange (topic): routing key "<service>.<method>"
@@ -175,9 +176,9 @@ def apply(
     done = []
     try:
         # declared here as nameko declares it (durable topic), so a subsystem can bind before the first event
-        exchange = {"type": "topic", "durable": True, "auto_delete": False, "internal": False, "arguments": {}}
-        url = f"{api}/exchanges/{v}/{quote(EVENTS_EXCHANGE, safe='')}"
-        requests.put(url, auth=auth, json=exchange, timeout=timeout).raise_for_status()
+        events_url = f"{api}/exchanges/{v}/{quote(EVENTS_EXCHANGE, safe='')}"
+        declared: dict[str, Any] = {"type": "topic", "durable": True, "auto_delete": False, "internal": False}
+        requests.put(events_url, auth=auth, json=declared, timeout=timeout).raise_for_status()
         for party, grant in grants.items():
             user = user_name(vhost, party)
             u = quote(user, safe="")
