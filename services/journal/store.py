@@ -346,8 +346,8 @@ def _with_records(
 
 
 def _count_group_answers(conn: Connection, updated: Sequence[RowMapping]) -> list[int]:
-    """The groups' counters moved on -> the groups this finished (their row locked first, so exactly one
-    transaction sees a group go from unfinished to finished)."""
+    """The groups' counters moved on -> the groups this finished (their row locked first, with the lock the
+    UPDATE takes anyway, so exactly one transaction sees a group go from unfinished to finished)."""
     per_group: dict[int, tuple[int, int]] = {}
     for u in updated:
         if u["group_id"] is not None:
@@ -356,7 +356,7 @@ def _count_group_answers(conn: Connection, updated: Sequence[RowMapping]) -> lis
     finished = []
     for group_id, (answered, failed) in sorted(per_group.items()):
         was_open = conn.execute(
-            text("SELECT finished_at IS NULL FROM groups WHERE id = :g FOR UPDATE"), {"g": group_id}
+            text("SELECT finished_at IS NULL FROM groups WHERE id = :g FOR NO KEY UPDATE"), {"g": group_id}
         ).scalar()
         now_done = conn.execute(
             text(
