@@ -40,10 +40,10 @@ def counts(engine, ids):
 
 
 def through(stack, engine, disrupt, name):
-    """N requests by the API with ФЕРЗЛ answering in 1–2 s; `disrupt` once the first are answered and most are
+    """N requests by the API with ФЕРЗЛ answering in 2.5–3.5 s; `disrupt` once the first are answered and most are
     still in flight; then every one answered exactly once, and one more request answered by the API."""
     expected = {}
-    stack.set_knobs(latency_ms=1500, latency_jitter_ms=500)
+    stack.set_knobs(latency_ms=3000, latency_jitter_ms=500)  # longer than submitting N at once takes
     try:
         expected = submit(stack, stack.samples(N), name)
         wait_for(lambda: counts(engine, expected).get("answered", 0) > 0, 60, 0.05, "the first answers")
