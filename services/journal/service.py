@@ -188,6 +188,11 @@ class JournalService(memory.ReleasesMemory):
         return requests.get_request(self.db, identity, request_id)
 
     @rpc
+    def get_requests(self, identity: dict[str, Any], request_ids: list[int]) -> list[dict[str, Any]]:
+        """The cards of these requests visible to the identity (at most 50), in id order."""
+        return requests.get_requests(self.db, identity, request_ids)
+
+    @rpc
     def list_requests(
         self, identity: dict[str, Any], filters: dict[str, Any] | None = None, page: int = 1, per_page: int = 50
     ) -> dict[str, Any]:

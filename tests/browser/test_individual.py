@@ -145,8 +145,8 @@ def test_edit_opens_the_form_prefilled_and_sends_a_corrected_request(page, stack
 
 
 def test_the_summary_shows_the_answer_when_it_is_stored_not_on_a_timer(page, stack):
-    """The page waits on GET /individual/wait and refreshes the summary once, when told: with ФЕРЗЛ answering
-    in 3 s, a 2.5 s timer would have refreshed it twice (pending, then final)."""
+    """The page waits on GET /individual/wait and shows the summary its answer carries: with ФЕРЗЛ answering
+    in 3 s, a 2.5 s timer would have fetched /individual/summary (pending, then final); here nothing does."""
     person = stack.samples(1)[0]
     refreshes, waits = [], []
     page.on("request", lambda r: refreshes.append(r.url) if "/individual/summary" in r.url else None)
@@ -157,5 +157,6 @@ def test_the_summary_shows_the_answer_when_it_is_stored_not_on_a_timer(page, sta
         assert wait_final_in_summary(page, request_id) == "Получен Ответ"
     finally:
         stack.set_knobs(latency_ms=0, latency_jitter_ms=0)
-    assert any(f"ids={request_id}" in w for w in waits)
-    assert len(refreshes) == 1, refreshes
+    asked = [w for w in waits if f"ids={request_id}" in w]
+    assert len(asked) == 1 and "part=summary" in asked[0], waits
+    assert refreshes == []

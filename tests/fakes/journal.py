@@ -109,6 +109,9 @@ class FakeJournal(FakeProxy):
     def get_request(self, identity, request_id):
         return self.cards.get(request_id)
 
+    def get_requests(self, identity, request_ids):
+        return [self.cards[i] for i in sorted(set(request_ids)) if i in self.cards]
+
     # --- subsystems (public_api) -------------------------------------------------------------------------------
 
     def subsystem_call(self, name, action, calls_per_minute, details=None):

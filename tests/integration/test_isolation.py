@@ -50,6 +50,9 @@ def test_page_read_paths(stack, org_b, a_request):
     assert journal.status_code == 200 and SURNAME not in journal.text and "секрет А" not in journal.text
     summary = b.get(f"{stack.base_url}/individual/summary", timeout=30)
     assert "секрет А" not in summary.text
+    for part in ("card", "summary", ""):  # the page's wait, whose answer carries a region's HTML
+        said = b.get(f"{stack.base_url}/individual/wait", params={"ids": a_request, "part": part}, timeout=30)
+        assert said.status_code == 404 and SURNAME not in said.text and "секрет А" not in said.text, part
 
 
 def test_rpc_with_an_explicit_acting_organisation(stack, org_b, a_request):
@@ -59,6 +62,10 @@ def test_rpc_with_an_explicit_acting_organisation(stack, org_b, a_request):
         assert a_request not in [i["id"] for i in listed["items"]]
         mine = rpc.journal.get_request({"user_id": 1, "organization_id": 1}, a_request)
         assert mine["id"] == a_request
+        assert rpc.journal.get_requests(org_b["identity"], [a_request]) == []
+        assert [c["id"] for c in rpc.journal.get_requests({"user_id": 1, "organization_id": 1}, [a_request])] == [
+            a_request
+        ]
 
 
 def test_group_paths(stack, org_b):

@@ -3,7 +3,7 @@
 Handlers stay thin: RPC calls here, what to show in views.py, markup in templates/.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from nameko.events import BROADCAST, event_handler
@@ -17,7 +17,7 @@ from services.gateway.pages import captcha, ferzl_state, views, waiting
 from services.gateway.web import csrf, static
 from services.gateway.web.errors import API, PAGE, ApiError, NotAuthenticated, handled
 from services.gateway.web.responses import json_response
-from services.gateway.web.templating import error_page, render
+from services.gateway.web.templating import error_page, render, render_text
 from shared import clock
 from shared.masking import address_tag
 from shared.messages import REQUESTS_FINISHED
@@ -189,23 +189,36 @@ class PagesMixin(PagesBase):
     def individual_wait(self, request: Request) -> Response:
         """The page's wait for answers: {"finished": [ids]} as soon as one of the user's requests named in `ids`
         has its answer stored (the journal's requests_finished event), [] after waiting.WAIT_SECONDS; with
-        "again": "poll" when this process holds too many waits (the page then refreshes on its timer)."""
+        "again": "poll" when this process holds too many waits (the page then refreshes on its timer).
+        With part=card (one id) or part=summary the answer carries the region's fresh HTML too ("html"), so the
+        page shows the answer without asking again."""
         identity = self.identity(request)
         ids = waiting.parse_ids(request.args.get("ids", ""))
-        if ids is None:
+        part = request.args.get("part") or None
+        if ids is None or part not in waiting.PARTS or (part == "card" and len(ids) != 1):
             raise ApiError(400, "bad_ids", messages.WAIT_BAD_IDS)
         key = _board.enter(ids)  # before reading the statuses: an answer stored meanwhile still wakes it
         if key is None:
             return json_response(200, {"finished": [], "again": "poll"})
         try:
-            cards = [self.journal.get_request(identity, i) for i in ids]
-            mine = [c for c in cards if c is not None]
-            if not mine:
+            cards = self.journal.get_requests(identity, ids)
+            if not cards:
                 raise ApiError(404, "not_found", messages.NOT_FOUND)
-            done = [c["id"] for c in mine if c["status"] != SENT]
-            return json_response(200, {"finished": done or _board.wait(key, waiting.WAIT_SECONDS)})
+            done = [c["id"] for c in cards if c["status"] != SENT]
+            if not done:
+                done = _board.wait(key, waiting.WAIT_SECONDS)
+                cards = self.journal.get_requests(identity, done) if done and part == "card" else cards
         finally:
             _board.leave(key)
+        if not done or part is None:
+            return json_response(200, {"finished": done})
+        if part == "card":
+            return self._card_part(request, identity, cards[0], lambda html: {"finished": done, "html": html})
+        rows = self._summary(identity)
+        html = render_text(
+            "_summary.html", rows=rows, pending=views.any_pending(rows), wait_ids=views.pending_ids(rows)
+        )
+        return json_response(200, {"finished": done, "html": html})
 
     @event_handler("journal", REQUESTS_FINISHED, handler_type=BROADCAST, reliable_delivery=False)
     def requests_finished(self, payload: dict[str, Any]) -> None:
@@ -219,14 +232,34 @@ class PagesMixin(PagesBase):
         card = self.journal.get_request(identity, request_id)
         if card is None:
             return error_page(404, messages.NOT_FOUND)
-        view = views.card_view(card)
-        expanded = request.args.get("attachments") == "all"
-        token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
-        context: dict[str, Any] = {"card": view, "expanded": expanded, "csrf_token": token, "csrf_field": csrf.FIELD}
         if request.args.get("part") == "card":  # the live refresh of a card still waiting for ФЕРЗЛ
+            return self._card_part(request, identity, card)
+        token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
+        expanded = request.args.get("attachments") == "all"
+        response = self._page(
+            "card.html", "card", card=views.card_view(card), expanded=expanded, csrf_token=token, csrf_field=csrf.FIELD
+        )
+        if is_new:
+            csrf.set_cookie(response, request, token)
+        return response
+
+    def _card_part(
+        self, request: Request, identity: Identity, card: Record, wrap: Callable[[str], Any] | None = None
+    ) -> Response:
+        """The card's region (_card.html) as HTML, or wrapped into a JSON body by `wrap`; the CSRF cookie set
+        when its token is new."""
+        token, is_new = csrf.token_for(request, self._settings().secret_key, identity["user_id"])
+        expanded = request.args.get("attachments") == "all"
+        context: dict[str, Any] = {
+            "card": views.card_view(card),
+            "expanded": expanded,
+            "csrf_token": token,
+            "csrf_field": csrf.FIELD,
+        }
+        if wrap is None:
             response = render("_card.html", **context)
         else:
-            response = self._page("card.html", "card", **context)
+            response = json_response(200, wrap(render_text("_card.html", **context)))
         if is_new:
             csrf.set_cookie(response, request, token)
         return response

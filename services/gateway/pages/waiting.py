@@ -12,6 +12,7 @@ from eventlet.timeout import Timeout
 MAX_WAITERS = 100
 WAIT_SECONDS = 20.0  # a wait answers empty after this; the page asks again
 MAX_IDS = 50  # requests one wait may name
+PARTS = (None, "card", "summary")  # the page region a wait's answer may carry (None: only the ids)
 
 
 class Board:

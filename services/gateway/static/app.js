@@ -26,24 +26,24 @@
   }
 
   /* Regions with data-live refresh themselves from their URL while data-pending="true": at once when the
-     gateway says one of their requests (data-wait) got its answer (GET /individual/wait, a long poll), else
-     every LIVE_DELAY_MS. */
+     gateway says one of their requests (data-wait) got its answer (GET /individual/wait, a long poll, whose
+     answer carries the region's fresh HTML when the region names its part in data-wait-part), else every
+     LIVE_DELAY_MS. */
   function live(region) {
+    function show(html) {
+      var holder = document.createElement("template");
+      holder.innerHTML = html.trim();
+      var fresh = holder.content.firstElementChild;
+      if (fresh && fresh.innerHTML !== region.innerHTML) { region.innerHTML = fresh.innerHTML; }
+      if (fresh) {
+        region.setAttribute("data-pending", fresh.getAttribute("data-pending"));
+        region.setAttribute("data-wait", fresh.getAttribute("data-wait") || "");
+      }
+    }
     function refresh() {
       return fetch(region.getAttribute("data-live"), {credentials: "same-origin", cache: "no-store"})
         .then(function (r) { return r.ok ? r.text() : null; })
-        .then(function (html) {
-          if (html) {
-            var holder = document.createElement("template");
-            holder.innerHTML = html.trim();
-            var fresh = holder.content.firstElementChild;
-            if (fresh && fresh.innerHTML !== region.innerHTML) { region.innerHTML = fresh.innerHTML; }
-            if (fresh) {
-              region.setAttribute("data-pending", fresh.getAttribute("data-pending"));
-              region.setAttribute("data-wait", fresh.getAttribute("data-wait") || "");
-            }
-          }
-        })
+        .then(function (html) { if (html) { show(html); } })
         .catch(function () { /* the next tick tries again */ });
     }
     function later() { setTimeout(function () { refresh().then(tick); }, LIVE_DELAY_MS); }
@@ -51,11 +51,15 @@
       if (region.getAttribute("data-pending") !== "true") { return; }
       var ids = region.getAttribute("data-wait");
       if (!ids || document.hidden) { later(); return; }
+      var part = region.getAttribute("data-wait-part");
       var asked = Date.now();
-      fetch("/individual/wait?ids=" + encodeURIComponent(ids), {credentials: "same-origin", cache: "no-store"})
+      fetch("/individual/wait?ids=" + encodeURIComponent(ids) + (part ? "&part=" + encodeURIComponent(part) : ""),
+            {credentials: "same-origin", cache: "no-store"})
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (said) {
-          if (said && said.finished && said.finished.length) { refresh().then(tick); }
+          if (said && said.finished && said.finished.length) {
+            if (said.html) { show(said.html); tick(); } else { refresh().then(tick); }
+          }
           else if (said && !said.again && Date.now() - asked > 1000) { tick(); }
           else { later(); }
         })

@@ -1,12 +1,14 @@
 """RPC of individual requests: create, read, the journal page, the per-user limit, the form's CAPTCHA."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
 from services.journal import captcha, store
 from shared.status import SENT
+
+MAX_CARDS = 50  # cards one get_requests call returns: as many as a page's wait names (gateway pages/waiting.py)
 
 
 def create_request(
@@ -32,6 +34,11 @@ def create_request(
 def get_request(engine: Engine, identity: Mapping[str, Any], request_id: int | str) -> dict[str, Any] | None:
     with engine.connect() as conn:
         return store.get_card(conn, store.Identity(identity), int(request_id))
+
+
+def get_requests(engine: Engine, identity: Mapping[str, Any], request_ids: Sequence[int | str]) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return store.get_cards(conn, store.Identity(identity), [int(i) for i in request_ids][:MAX_CARDS])
 
 
 def list_requests(
