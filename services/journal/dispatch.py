@@ -33,11 +33,19 @@ class Dispatcher:
         self.sweep = Pace()  # the next sweeping dispatch
         self.count = Pace()  # the next count of the bridge processes
         self.bridges_seen = 1  # bridge processes consuming the work queue, as last counted
+        self.backlog = True  # the last dispatch may have left pending requests (refill() runs only then)
         self.outage = outage.Outage(log, "dispatch of pending requests")
 
     def dispatch(self, engine: Engine, publish: Publish) -> None:
         """run(), never raising: an outage is logged once (the requests stay pending), anything else logged."""
         self._guarded(self.run, engine, publish)
+
+    def refill(self, engine: Engine, publish: Publish) -> None:
+        """dispatch() after answers freed room, unless the last dispatch of this process claimed everything
+        pending: then there is nothing to refill with (an individual request goes out at its commit, new groups
+        at their creation, and the 0.2 s timer's dispatch finds anything else)."""
+        if self.backlog:
+            self.dispatch(engine, publish)
 
     def dispatch_new(self, conn: Connection, publish: Publish, request_id: int) -> None:
         """The individual request just committed, published at once in a chunk of its own (claim, publish with
@@ -55,6 +63,7 @@ class Dispatcher:
         try:
             step(*args)
         except Exception as exc:
+            self.backlog = True
             if outage.unavailable(exc):  # pending requests stay in the journal and go out once it is back
                 self.outage.failed(exc)
             else:
@@ -87,10 +96,13 @@ class Dispatcher:
             with engine.begin() as conn:
                 limit = min(store.dispatch_room(conn, window, lease), budget, CLAIM_CHUNKS * size)
                 if limit <= 0:
+                    self.backlog = True  # no room: whatever is pending waits for answers to free some
                     return
                 items = store.claim_pending(conn, limit, lease, sweep)
                 for chunk in store.dispatch_chunks(items, size):
                     publish({"chunk_id": str(uuid.uuid4()), "items": chunk}, routing_key=WORK_QUEUE)
             budget -= len(items)
             if len(items) < limit:
+                self.backlog = False  # everything pending was claimed
                 return
+        self.backlog = True

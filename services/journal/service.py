@@ -389,14 +389,14 @@ class JournalService(memory.ReleasesMemory):
     def _stored(self, finished: Finished | None) -> None:
         """After an answers message: the pages waiting for its individual requests told (every gateway process: a
         broadcast), public_api told of them and of finished groups (subsystems' events), and the room the answers
-        freed in the dispatch window refilled now. None: it was dropped."""
+        freed in the dispatch window refilled now (when anything was left pending). None: it was dropped."""
         if finished is None:
             return
         if finished.requests:
             self.events(REQUESTS_FINISHED, {"ids": finished.requests})
         if finished.groups:
             self.events(GROUPS_FINISHED, {"ids": finished.groups})
-        self.dispatcher.dispatch(self.db, self.publish)
+        self.dispatcher.refill(self.db, self.publish)
 
     @timer(interval=5)
     def read_gauges(self) -> None:

@@ -337,3 +337,27 @@ def test_a_failed_publish_of_a_new_request_leaves_it_to_the_sweeping_dispatch(db
     publish = Recorder()
     dispatch.dispatch(db, publish)  # the timer's dispatch sends it
     assert [i["request_id"] for c in publish.chunks for i in c] == [created["id"]]
+
+
+def test_answers_refill_the_window_only_when_a_dispatch_left_requests_pending(db):
+    """Dispatcher.refill (after each answers message): a dispatch that claimed everything pending leaves nothing
+    to refill with, so the answers of individual requests cost no claim; a full window does."""
+    from sqlalchemy import create_engine
+
+    away = create_engine("postgresql+psycopg2://nobody@127.0.0.1:1/none")  # any use of it is an outage
+    dispatch = Dispatcher(from_nameko({"CHUNK_SIZE": 10, "DISPATCH_LEASE_SECONDS": LEASE, "DISPATCH_WINDOW": 20}))
+    publish = Recorder()
+    [individual(db, 700 + n) for n in range(3)]
+    dispatch.dispatch(db, publish)
+    assert sum(map(len, publish.chunks)) == 3 and dispatch.backlog is False
+    dispatch.refill(away, publish)
+    assert dispatch.outage.failures == 0  # not even tried
+    _, group_ids = group(db, 40)
+    dispatch.refill(db, publish)  # a group created elsewhere: this process's timer finds it, not its answers
+    assert sum(map(len, publish.chunks)) == 3
+    dispatch.dispatch(db, publish)  # the timer: the window (20) holds the rest back
+    assert sum(map(len, publish.chunks)) == 20 and dispatch.backlog is True
+    with db.begin() as conn:
+        store.store_outcomes(conn, answer(group_ids[:10]))
+    dispatch.refill(db, publish)  # answers freed 10: refilled at once
+    assert sum(map(len, publish.chunks)) == 30 and dispatch.backlog is True
