@@ -94,9 +94,10 @@ class Dispatcher:
         sweep = self.sweep.due(SWEEP_SECONDS)
         while budget > 0:
             with engine.begin() as conn:
-                limit = min(store.dispatch_room(conn, window, lease), budget, CLAIM_CHUNKS * size)
+                room, waiting = store.dispatch_turn(conn, window, lease)
+                limit = min(room, budget, CLAIM_CHUNKS * size)
                 if limit <= 0:
-                    self.backlog = True  # no room: whatever is pending waits for answers to free some
+                    self.backlog = waiting  # no room: what is pending waits for answers to free some
                     return
                 items = store.claim_pending(conn, limit, lease, sweep)
                 for chunk in store.dispatch_chunks(items, size):

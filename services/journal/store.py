@@ -189,16 +189,22 @@ def in_flight(conn: Connection, lease_seconds: float) -> int:
 def dispatch_room(conn: Connection, window: int, lease_seconds: float) -> int:
     """How many requests this transaction may claim: window − in flight; 0 when nothing waits to be claimed or
     while another dispatcher's transaction has the turn (a transaction-scoped advisory lock, so two journal
-    processes never overshoot).
+    processes never overshoot)."""
+    return dispatch_turn(conn, window, lease_seconds)[0]
+
+
+def dispatch_turn(conn: Connection, window: int, lease_seconds: float) -> tuple[int, bool]:
+    """(dispatch_room, whether anything may wait to be claimed: False only when this transaction looked and
+    found nothing).
 
     The rest of the transaction reads the partial indexes by plain index scans, not bitmaps: every claim and
     every answer leaves a dead version of the row in them until vacuum, and only a plain scan marks such an
     entry dead for the next one (a bitmap scan visited all of them at every dispatch: 3 ms with 40,000)."""
     if not conn.execute(_TAKE_TURN, {"key": DISPATCH_LOCK}).scalar_one():
-        return 0
+        return 0, True
     if not conn.execute(_ANY_WORK, {"lease": lease_seconds}).scalar_one():
-        return 0  # nothing to claim: no need to count what is in flight (the whole window, at every tick)
-    return max(0, int(window) - in_flight(conn, lease_seconds))
+        return 0, False  # nothing to claim: no need to count what is in flight (the whole window, at every tick)
+    return max(0, int(window) - in_flight(conn, lease_seconds)), True
 
 
 def claim_pending(conn: Connection, limit: int, lease_seconds: float, sweep: bool = True) -> list[dict[str, Any]]:

@@ -347,6 +347,9 @@ def test_answers_refill_the_window_only_when_a_dispatch_left_requests_pending(db
     away = create_engine("postgresql+psycopg2://nobody@127.0.0.1:1/none")  # any use of it is an outage
     dispatch = Dispatcher(from_nameko({"CHUNK_SIZE": 10, "DISPATCH_LEASE_SECONDS": LEASE, "DISPATCH_WINDOW": 20}))
     publish = Recorder()
+    dispatch.dispatch(db, publish)  # nothing pending at all
+    assert publish.chunks == [] and dispatch.backlog is False
+    dispatch.backlog = True
     [individual(db, 700 + n) for n in range(3)]
     dispatch.dispatch(db, publish)
     assert sum(map(len, publish.chunks)) == 3 and dispatch.backlog is False

@@ -87,3 +87,13 @@ def test_group_paths(stack, org_b):
     listed = b.get(stack.base_url + "/api/v1/groups", timeout=30)
     if listed.status_code == 200:  # the group API is wired
         assert group["id"] not in [g["id"] for g in listed.json()["items"]]
+
+
+def test_a_wait_naming_another_organisations_request_hears_only_its_own(stack, org_b, a_request):
+    b = org_b["session"]
+    person = stack.samples(1)[0]
+    r = b.post(stack.base_url + "/api/v1/requests", json={"name": "свой Б", "enp": person["enp"]}, timeout=30)
+    assert r.status_code == 201, r.text
+    own = r.json()["id"]
+    said = b.get(stack.base_url + "/individual/wait", params={"ids": f"{a_request},{own}"}, timeout=30)
+    assert said.status_code == 200 and said.json()["finished"] == [own]

@@ -15,6 +15,23 @@ def test_a_waiter_is_woken_by_one_of_its_requests_and_leaves():
     assert list(board.waiters) == [other]  # the woken one left; the other still waits
 
 
+def test_a_narrowed_waiter_is_not_woken_nor_told_of_another_organisations_request():
+    """The page named its own request 1 and someone else's 9: only 1 may wake it or appear in its answer, even
+    when 9 finished between the waiter's entry and its narrowing."""
+    board = waiting.Board()
+    key = board.enter([1, 9])
+    board.finished([9])  # before the statuses were read
+    board.narrow(key, [1])
+    assert board.wait(key, 1) == []
+    key = board.enter([1, 9])
+    board.narrow(key, [1])
+    assert board.finished([9]) == 0
+    waited = eventlet.spawn(board.wait, key, 5)
+    eventlet.sleep(0)
+    assert board.finished([1, 9]) == 1
+    assert waited.wait() == [1]
+
+
 def test_a_wait_ends_empty_after_its_time():
     board = waiting.Board()
     key = board.enter([5])

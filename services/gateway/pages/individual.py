@@ -206,6 +206,7 @@ class PagesMixin(PagesBase):
                 raise ApiError(404, "not_found", messages.NOT_FOUND)
             done = [c["id"] for c in cards if c["status"] != SENT]
             if not done:
+                _board.narrow(key, (c["id"] for c in cards))
                 done = _board.wait(key, waiting.WAIT_SECONDS)
                 cards = self.journal.get_requests(identity, done) if done and part == "card" else cards
         finally:

@@ -29,12 +29,19 @@ class Board:
         self.waiters[self.next_key] = (frozenset(ids), Event())
         return self.next_key
 
+    def narrow(self, key: int, ids: Iterable[int]) -> None:
+        """The waiter waits for these of its requests only (those the user may see: no other organisation's
+        request may wake it, nor be named in its answer)."""
+        _, event = self.waiters[key]
+        self.waiters[key] = (frozenset(ids), event)
+
     def wait(self, key: int, seconds: float) -> list[int]:
         """-> the requests of this waiter reported finished (sorted), [] after `seconds`; the waiter leaves."""
         _, event = self.waiters[key]
         try:
             with Timeout(seconds, False):
-                return sorted(event.wait())
+                woken = event.wait()
+                return sorted(set(woken) & self.waiters[key][0])  # as narrowed meanwhile
             return []
         finally:
             self.leave(key)
