@@ -30,6 +30,10 @@ class SignedIn(Protocol):
         """The acting user and organisation; NotAuthenticated without a session (auth/login.py)."""
         ...
 
+    def ask_identity_early(self, request: Request) -> None:
+        """Start the session check now; identity() takes its answer (auth/login.py)."""
+        ...
+
 
 class LoginNeeds(Protocol):
     journal: Any

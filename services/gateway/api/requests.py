@@ -24,6 +24,7 @@ class RequestsApiMixin(ApiBase):
     @http("POST", "/api/v1/requests")
     @handled(API)
     def create_request(self, request: Request) -> Response:
+        self.ask_identity_early(request)
         body = self._body_checking(request)
         identity = writer(self, request)
         if isinstance(body, ApiError):
@@ -38,7 +39,7 @@ class RequestsApiMixin(ApiBase):
         )
 
     def _body_checking(self, request: Request) -> tuple[dict[str, str | None], Any] | ApiError:
-        """The body's fields and their ФЛК started (call_async) before the session check, so the two RPCs overlap;
+        """The body's fields and their ФЛК started (call_async) while the session check runs, so the two RPCs overlap;
         or the body's ApiError, which the caller raises only after the session check (401 and 403 come first).
         Without a session cookie nothing is started (None in place of the pending reply)."""
         try:

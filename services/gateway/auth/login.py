@@ -120,14 +120,8 @@ class LoginMixin(LoginBase):
         cached = request.environ.get("ozsp.identity")
         if cached:
             return cached
-        token = request.cookies.get(SESSION_COOKIE)
-        found = (
-            self.journal.session_identity(
-                token, self.config["SESSION_IDLE_MINUTES"], self.config["SESSION_ABSOLUTE_HOURS"]
-            )
-            if token
-            else None
-        )
+        pending = request.environ.pop("ozsp.identity_asked", None)
+        found = pending.result() if pending is not None else self._ask_identity(request, self.journal.session_identity)
         if not found:
             raise NotAuthenticated()
         identity = {"user_id": found["user_id"], "organization_id": found["organization_id"]}
@@ -135,6 +129,20 @@ class LoginMixin(LoginBase):
         request.environ["ozsp.user"] = found
         self._header_user = found  # the page header's «who is signed in» (a worker serves one request)
         return identity
+
+    def ask_identity_early(self, request: Request) -> None:
+        """Ask the journal who acts now, without waiting: identity() takes the answer, so the question overlaps
+        what the handler does meanwhile (the JSON API's ФЛК call)."""
+        if "ozsp.identity" not in request.environ and request.cookies.get(SESSION_COOKIE):
+            request.environ["ozsp.identity_asked"] = self._ask_identity(
+                request, self.journal.session_identity.call_async
+            )
+
+    def _ask_identity(self, request: Request, call: Callable[..., Any]) -> Any:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            return None
+        return call(token, self.config["SESSION_IDLE_MINUTES"], self.config["SESSION_ABSOLUTE_HOURS"])
 
     def current_user(self, request: Request) -> Record | None:
         """Display data of the signed-in user (for the page header), or None."""
