@@ -18,7 +18,6 @@ Goals (issue #21 §2): 3 bridges / 1 bridge >= 2.7; the group 0 lost and 0 dupli
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import statistics
@@ -35,6 +34,7 @@ import requests  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bench import sandbox  # noqa: E402
+from bench.bridge import insert_individual  # noqa: E402
 from bench.goals import report  # noqa: E402
 from bench.resources import Resources  # noqa: E402
 from services.ferzl_emulator.register import Register  # noqa: E402
@@ -90,27 +90,6 @@ class Stack:
         except ProcessLookupError:
             pass
         proc.wait(timeout=30)
-
-
-def database_now(engine):
-    with engine.connect() as conn:
-        return float(conn.execute(text("SELECT extract(epoch FROM clock_timestamp())")).scalar_one())
-
-
-def insert_individual(engine, name, persons):
-    rows = [
-        json.dumps({**{f: None for f in P.FIELDS}, "name": name, "enp": p.enp}, ensure_ascii=False) for p in persons
-    ]
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "WITH r AS (INSERT INTO requests (organization_id, user_id, name, params) "
-                "SELECT 1, 1, :name, CAST(p AS jsonb) FROM unnest(CAST(:rows AS text[])) p RETURNING id) "
-                "INSERT INTO request_history (request_id, event) SELECT id, 'created' FROM r"
-            ),
-            {"name": name, "rows": rows},
-        )
-    return database_now(engine)
 
 
 def last_answer(engine, where, args, timeout):

@@ -11,6 +11,7 @@ from services.journal.crl_jobs import CrlJobs
 from services.journal.dispatch import Dispatcher
 from services.journal.gauges import Gauges
 from services.journal.intake import AnswerIntake
+from services.journal.subsystems import Presence
 from shared import config, db
 from shared.gost import load_crl
 
@@ -63,6 +64,16 @@ class Metrics(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> Gauges:
         return self.gauges
+
+
+class Subsystems(DependencyProvider):
+    """The process's services.journal.subsystems.Presence."""
+
+    def setup(self) -> None:
+        self.presence = Presence()
+
+    def get_dependency(self, worker_ctx: Any) -> Presence:
+        return self.presence
 
 
 class Intake(DependencyProvider):

@@ -24,7 +24,7 @@ from services.journal.calls import (
     subsystems,
     watchlists,
 )
-from services.journal.dependencies import Crls, Database, Dispatch, Intake, Metrics
+from services.journal.dependencies import Crls, Database, Dispatch, Intake, Metrics, Subsystems
 from services.journal.intake import Finished
 from shared import dead, memory
 from shared.config import Settings
@@ -47,6 +47,7 @@ class JournalService(memory.ReleasesMemory):
     crls = Crls()
     intake = Intake()
     gauges = Metrics()
+    subsystems_present = Subsystems()
 
     @rpc
     def ping(self) -> str:
@@ -392,10 +393,12 @@ class JournalService(memory.ReleasesMemory):
         freed in the dispatch window refilled now (when anything was left pending). None: it was dropped."""
         if finished is None:
             return
+        # "subsystems": False when none is active: public_api then has nobody to tell and asks nothing
+        present = bool(finished.requests or finished.groups) and self.subsystems_present.any(self.db)
         if finished.requests:
-            self.events(REQUESTS_FINISHED, {"ids": finished.requests})
+            self.events(REQUESTS_FINISHED, {"ids": finished.requests, "subsystems": present})
         if finished.groups:
-            self.events(GROUPS_FINISHED, {"ids": finished.groups})
+            self.events(GROUPS_FINISHED, {"ids": finished.groups, "subsystems": present})
         self.dispatcher.refill(self.db, self.publish)
 
     @timer(interval=5)

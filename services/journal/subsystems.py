@@ -6,9 +6,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from services.journal import directory, store
+from services.journal.pace import Pace
 from shared import clock
 from shared.messages import GROUP_FINISHED, REQUEST_ANSWERED
 from shared.status import label
@@ -145,3 +146,27 @@ def events(conn: Connection, kind: str, ids: list[int]) -> list[dict[str, Any]]:
             payload["status_label"] = label(payload["status"])
         out.append({"subsystem": row["subsystem"], "payload": payload})
     return out
+
+
+PRESENCE_SECONDS = 5.0  # how often the journal looks whether any subsystem is active
+
+
+class Presence:
+    """Whether any subsystem is active, looked up at most every PRESENCE_SECONDS. The journal's events of finished
+    requests and groups carry it: with none (the usual case) public_api asks nothing, and a lookup costs no RPC
+    beyond the user's. A subsystem added is heard of within that time; when the database cannot tell, True."""
+
+    def __init__(self, pace: Pace | None = None) -> None:
+        self.pace = pace or Pace()
+        self.known = True
+
+    def any(self, engine: Engine) -> bool:
+        if self.pace.due(PRESENCE_SECONDS):
+            try:
+                with engine.connect() as conn:
+                    self.known = bool(
+                        conn.execute(text("SELECT EXISTS (SELECT 1 FROM subsystems WHERE active)")).scalar()
+                    )
+            except Exception:  # the database away: public_api asks, and learns from the journal's answer
+                self.known = True
+        return self.known

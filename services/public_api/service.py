@@ -75,12 +75,19 @@ class PublicApiService:
     @event_handler("journal", REQUESTS_FINISHED)
     def announce_requests(self, payload: Any) -> None:
         """request_answered for the subsystems of each answered individual request's organisation."""
-        calls.announce(self.journal, self.events, REQUEST_ANSWERED, _ids(payload))
+        if _anyone(payload):
+            calls.announce(self.journal, self.events, REQUEST_ANSWERED, _ids(payload))
 
     @event_handler("journal", GROUPS_FINISHED)
     def announce_groups(self, payload: Any) -> None:
         """group_finished for the subsystems of each finished group's organisation."""
-        calls.announce(self.journal, self.events, GROUP_FINISHED, _ids(payload))
+        if _anyone(payload):
+            calls.announce(self.journal, self.events, GROUP_FINISHED, _ids(payload))
+
+
+def _anyone(payload: Any) -> bool:
+    """False when the journal said no subsystem is active (services/journal/subsystems.py Presence)."""
+    return not (isinstance(payload, dict) and payload.get("subsystems") is False)
 
 
 def _ids(payload: Any) -> Any:

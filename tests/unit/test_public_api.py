@@ -177,3 +177,22 @@ def test_an_event_without_ids_announces_nothing_and_asks_nothing(ids):
             raise AssertionError("not asked")
 
     assert calls.announce(Journal(), lambda *a: None, "group_finished", ids) == 0
+
+
+@pytest.mark.parametrize("handler", ["announce_requests", "announce_groups"])
+def test_with_no_subsystem_active_the_journals_event_costs_no_call(journal, handler):
+    """The journal's event says "subsystems": False (services/journal/subsystems.py Presence): nobody to tell,
+    nothing asked; True or an event from an older journal without the key: asked as before."""
+    from types import SimpleNamespace
+
+    from services.public_api.service import PublicApiService
+
+    journal.subsystems = {"tfoms_a": 5}
+    asked = []
+    journal.subsystem_events = lambda kind, ids: asked.append(ids) or []
+    me = SimpleNamespace(journal=journal, events=lambda kind, payload: None)
+    getattr(PublicApiService, handler)(me, {"ids": [7], "subsystems": False})
+    assert asked == []
+    getattr(PublicApiService, handler)(me, {"ids": [7], "subsystems": True})
+    getattr(PublicApiService, handler)(me, {"ids": [8]})
+    assert asked == [[7], [8]]
