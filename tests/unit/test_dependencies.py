@@ -59,3 +59,18 @@ def test_every_dev_dependency_is_imported_by_the_tests_or_benchmarks():
 def test_the_check_sees_a_dependency_nobody_imports():
     assert "pyasn1" not in distributions_of(imported_modules(["services", "shared"]))
     assert distributions_of({"yaml", "PIL"}) >= {"pyyaml", "pillow"}
+
+
+OWN = {"services", "shared", "bench", "tests", "examples"}
+TYPING_ONLY = {"_typeshed"}  # imported under TYPE_CHECKING: mypy's stubs, nothing at run time
+
+
+def test_every_package_the_services_import_is_declared():
+    """A package imported only because another one depends on it (urllib3 under requests) breaks the day that one
+    changes its own dependencies: the services import only what pyproject.toml declares."""
+    import sys
+
+    runtime, _ = declared()
+    third = imported_modules(["services", "shared"]) - set(sys.stdlib_module_names) - OWN - TYPING_ONLY
+    undeclared = {m: sorted(distributions_of({m})) for m in third if not distributions_of({m}) & runtime}
+    assert undeclared == {}
