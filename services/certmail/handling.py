@@ -13,8 +13,9 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from services.certmail import certfiles, dkimdns, letters, outbox, rules, sender, zipcheck
+from services.certmail import certfiles, dkimdns, letters, rules, sender, zipcheck
 from services.certmail import messages as M
+from shared import outbox
 from shared.config import Settings
 from shared.gost import Certificate, TrustStore, load_certificate, load_crl
 from shared.masking import keyed_hash

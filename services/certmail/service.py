@@ -9,10 +9,10 @@ from nameko.messaging import Publisher, consume
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
-from services.certmail import handling, outbox, retry
+from services.certmail import handling, retry
 from services.certmail.application import render_application
 from services.certmail.queues import letters_queue
-from shared import config, metrics
+from shared import config, metrics, outbox
 from shared.heartbeat import Heartbeat
 from shared.metrics import MetricsEndpoint
 from shared.settings import SettingsProvider

@@ -148,13 +148,14 @@ def events(conn: Connection, kind: str, ids: list[int]) -> list[dict[str, Any]]:
     return out
 
 
-PRESENCE_SECONDS = 5.0  # how often the journal looks whether any subsystem is active
+PRESENCE_SECONDS = 1.0  # how often, at most, the journal looks whether any subsystem is active
 
 
 class Presence:
     """Whether any subsystem is active, looked up at most every PRESENCE_SECONDS. The journal's events of finished
     requests and groups carry it: with none (the usual case) public_api asks nothing, and a lookup costs no RPC
-    beyond the user's. A subsystem added is heard of within that time; when the database cannot tell, True."""
+    beyond the user's. A subsystem added is heard of within that time, or at once by the journal copy that admits
+    its first call (seen()); when the database cannot tell, True."""
 
     def __init__(self, pace: Pace | None = None) -> None:
         self.pace = pace or Pace()
@@ -170,3 +171,7 @@ class Presence:
             except Exception:  # the database away: public_api asks, and learns from the journal's answer
                 self.known = True
         return self.known
+
+    def seen(self) -> None:
+        """A subsystem called: some subsystem is active (until the next look says otherwise)."""
+        self.known = True

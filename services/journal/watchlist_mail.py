@@ -1,5 +1,5 @@
 """The optional e-mail of a finished watch-list re-check (#22): to the list owner's first address, through
-certmail's mail path (services.certmail.outbox.Mailer: SMTP_RELAY, else .eml files in MAIL_OUTBOX_DIR), from
+the mail path certmail uses too (shared.outbox.Mailer: SMTP_RELAY, else .eml files in MAIL_OUTBOX_DIR), from
 MAIL_FROM. Only the list's name and counts go into the letter, no personal data. Each group is claimed
 (FOR UPDATE SKIP LOCKED) and marked mailed before sending; a failed send unmarks it for the next tick."""
 
@@ -9,8 +9,8 @@ from email.utils import make_msgid
 
 from sqlalchemy import Engine, text
 
-from services.certmail.outbox import Mailer
 from services.journal.groups import changed_count
+from shared.outbox import Mailer
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from tests.integration.test_certmail_kit import (  # noqa: F401 (sink is a fixtu
     issue,
     letter,
     make_ca,
+    reply_text,
     send,
     sink,
 )
@@ -26,10 +27,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def world(engine):
     return World(engine, "КАРАНТИН")
-
-
-def reply_text(msg):
-    return msg.get_body(("plain",)).get_content().strip()
 
 
 def quarantined(stack, engine, sink, world, ca_name, cn):

@@ -18,6 +18,7 @@ from tests.integration.test_certmail_kit import (
     journal_row,
     letter,
     make_zip,
+    reply_text,
     send,
     send_raw,  # noqa: F401
     sink,  # noqa: F401 - a fixture, requested by name
@@ -30,10 +31,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def world(engine):
     return World(engine, "АТАКИ")
-
-
-def reply_text(msg):
-    return msg.get_body(("plain",)).get_content().strip()
 
 
 def answer(stack, sink, msg):

@@ -171,6 +171,11 @@ def letter(sender, subject="ADD_CERT", attachments=(), message_id=True, body="С
     return msg
 
 
+def reply_text(msg):
+    """The plain-text body of a reply the sink caught, stripped."""
+    return msg.get_body(("plain",)).get_content().strip()
+
+
 def send(stack, msg, signed=True, envelope=None, source=None):
     """Send through the intake, DKIM-signed by mo.example.test unless signed=False; the envelope sender is the
     From: address unless given; source: the client address (e.g. the trusted MTA's). Returns the Message-ID."""

@@ -19,6 +19,7 @@ from tests.integration.test_certmail_kit import (  # noqa: F401 (sink is a fixtu
     letter,
     make_ca,
     make_zip,
+    reply_text,
     send,
     sink,
 )
@@ -30,10 +31,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def world(engine):
     return World(engine, "ПРАВИЛА")
-
-
-def reply_text(msg):
-    return msg.get_body(("plain",)).get_content().strip()
 
 
 def no_reply(stack, engine, sink, msg):

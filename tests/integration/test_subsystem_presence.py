@@ -30,6 +30,8 @@ def test_presence_follows_the_directory_at_its_pace(own_engine):
         conn.execute(text("UPDATE subsystems SET active = false"))
     now[0] += subsystems.PRESENCE_SECONDS
     assert presence.any(own_engine) is False
+    presence.seen()  # a subsystem's call admitted by this journal copy: heard of at once
+    assert presence.any(own_engine) is True
 
 
 def test_when_the_database_cannot_tell_public_api_asks():

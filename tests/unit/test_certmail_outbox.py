@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from services.certmail import letters, outbox
+from services.certmail import letters
+from shared import outbox
 
 
 def reply(key, text="Ответ", to="petr@mo.test"):

@@ -81,7 +81,7 @@ def test_addresses_point_at_the_right_containers_and_ports():
         settings = env(name)
         assert urlsplit(settings["AMQP_URI"]).hostname == "rabbitmq"
         assert urlsplit(settings["DATABASE_URL"]).hostname == "postgres"
-        ferzl = urlsplit(settings["FERZL_URL"])
+        ferzl = urlsplit(load(settings).effective_ferzl_url)
         assert (ferzl.hostname, ferzl.port, ferzl.path) == (
             "ferzl_emulator",
             port(emulator["EMULATOR_ADDRESS"]),

@@ -159,21 +159,22 @@ class LoginMixin(LoginBase):
 
     @http("GET", "/login")
     def login_page(self, request: Request) -> Response:
-        token, is_new = csrf.token_for(request, self.config["SECRET_KEY"], ANONYMOUS)
-        response = render(
-            "login.html",
-            headers={"Content-Security-Policy": LOGIN_CSP},
-            active=None,
-            banner=None,
-            user=None,
-            csrf_token=token,
-            dev_login=self._dev_login(),
-            next_url=safe_next(request.args.get("next")),
-            https_only=messages.HTTPS_ONLY if self._cookie_lost(request) else None,
+        return csrf.with_token(
+            request,
+            self.config["SECRET_KEY"],
+            ANONYMOUS,
+            lambda form: render(
+                "login.html",
+                headers={"Content-Security-Policy": LOGIN_CSP},
+                active=None,
+                banner=None,
+                user=None,
+                dev_login=self._dev_login(),
+                next_url=safe_next(request.args.get("next")),
+                https_only=messages.HTTPS_ONLY if self._cookie_lost(request) else None,
+                **form,
+            ),
         )
-        if is_new:
-            csrf.set_cookie(response, request, token)
-        return response
 
     @http("POST", "/login/challenge")
     @handled(SIGN_IN)

@@ -12,8 +12,25 @@ from werkzeug import Request, Response
 
 from services.gateway import messages
 from services.gateway.needs import AdminBase, AdminNeeds
+from services.gateway.settings import load as load_settings
+from services.gateway.web import csrf
 from services.gateway.web.errors import ADMIN_PAGE, Handler, handled
 from services.gateway.web.templating import PAGE_HEADERS, error_page, render
+
+
+def admin_page(
+    request: Request, config: Any, template: str, section: str, status: int = 200, **context: Any
+) -> Response:
+    """An administrator's page (`section` lit in its menu) whose forms carry the administrator's CSRF token."""
+    who = request.environ.get("ozsp.user") or {}
+    return csrf.with_token(
+        request,
+        load_settings(config).secret_key,
+        int(who.get("user_id") or 0),
+        lambda form: render(
+            template, status=status, active=None, banner=None, who=who, admin_active=section, **form, **context
+        ),
+    )
 
 
 def role_required(*roles: str) -> Callable[[Handler], Handler]:

@@ -10,11 +10,11 @@ from werkzeug import Request, Response
 
 from services.gateway import messages
 from services.gateway.needs import AdminBase
-from services.gateway.pages.admin import admins_only
+from services.gateway.pages.admin import admin_page, admins_only
 from services.gateway.settings import load as load_settings
 from services.gateway.web import csrf
 from services.gateway.web.errors import ADMIN_PAGE, handled
-from services.gateway.web.templating import error_page, render
+from services.gateway.web.templating import error_page
 
 TEXT_FIELDS = (
     "id",
@@ -66,23 +66,7 @@ class DirectoryPagesMixin(AdminBase):
     """Needs: needs.AdminNeeds."""
 
     def _admin_page(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
-        who = request.environ.get("ozsp.user") or {}
-        token, is_new = csrf.token_for(request, load_settings(self.config).secret_key, int(who.get("user_id") or 0))
-        response = render(
-            template,
-            status=status,
-            active=None,
-            banner=None,
-            who=who,
-            admin_active="directory",
-            csrf_token=token,
-            csrf_field=csrf.FIELD,
-            tabs=messages.DIRECTORY_TABS,
-            **context,
-        )
-        if is_new:
-            csrf.set_cookie(response, request, token)
-        return response
+        return admin_page(request, self.config, template, "directory", status, tabs=messages.DIRECTORY_TABS, **context)
 
     @http("GET", "/admin/directory")
     @handled(ADMIN_PAGE)

@@ -10,12 +10,11 @@ from werkzeug import Request, Response
 
 from services.gateway import messages
 from services.gateway.needs import AdminBase
-from services.gateway.pages.admin import admins_only
+from services.gateway.pages.admin import admin_page, admins_only
 from services.gateway.pages.admin_directory import actor_name
 from services.gateway.settings import load as load_settings
 from services.gateway.web import csrf
 from services.gateway.web.errors import ADMIN_PAGE, handled
-from services.gateway.web.templating import render
 
 FILE_LIMIT = 1_000_000
 
@@ -31,24 +30,16 @@ class QuarantinePagesMixin(AdminBase):
     """Needs: needs.AdminNeeds."""
 
     def _quarantine_page(self, request: Request, status: int = 200, result: dict[str, Any] | None = None) -> Response:
-        who = request.environ.get("ozsp.user") or {}
-        token, is_new = csrf.token_for(request, load_settings(self.config).secret_key, int(who.get("user_id") or 0))
-        response = render(
+        return admin_page(
+            request,
+            self.config,
             "admin_quarantine.html",
-            status=status,
-            active=None,
-            banner=None,
-            who=who,
-            admin_active="quarantine",
+            "quarantine",
+            status,
             entries=self.journal.quarantine_list(200),
             outcomes=messages.QUARANTINE_OUTCOMES,
             result=result,
-            csrf_token=token,
-            csrf_field=csrf.FIELD,
         )
-        if is_new:
-            csrf.set_cookie(response, request, token)
-        return response
 
     @http("GET", "/admin/quarantine")
     @handled(ADMIN_PAGE)

@@ -104,23 +104,23 @@ class GroupPagesMixin(GroupPagesBase):
     def _flk_page(
         self, request: Request, identity: Identity, conf: PageSettings, name: str, filename: str | None, body: Record
     ) -> Response:
-        token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
-        response = self._page(
-            "group_flk.html",
-            "group",
-            status=422,
-            group_name=name,
-            filename=filename,
-            message=body["message"],
-            errors=views.flk_rows(body["errors"]),
-            warnings=body.get("warnings") or [],
-            csrf_token=token,
-            csrf_field=csrf.FIELD,
-            report=flk_report.issue(conf.secret_key, identity["user_id"], body["errors"]),
+        return csrf.with_token(
+            request,
+            conf.secret_key,
+            identity["user_id"],
+            lambda form: self._page(
+                "group_flk.html",
+                "group",
+                status=422,
+                group_name=name,
+                filename=filename,
+                message=body["message"],
+                errors=views.flk_rows(body["errors"]),
+                warnings=body.get("warnings") or [],
+                report=flk_report.issue(conf.secret_key, identity["user_id"], body["errors"]),
+                **form,
+            ),
         )
-        if is_new:
-            csrf.set_cookie(response, request, token)
-        return response
 
     @http("POST", "/group/flk-errors.csv")
     @handled(PAGE)
@@ -208,23 +208,23 @@ class GroupPagesMixin(GroupPagesBase):
                 identity, {**query["filters"], "group_id": group_id}, query["page"], views.JOURNAL_PAGE_SIZE
             )
         rows, paging = views.journal_listing(result)
-        token, is_new = csrf.token_for(request, self._settings().secret_key, identity["user_id"])
-        response = self._page(
-            "group_requests.html",
-            "group_journal",
-            csrf_token=token,  # «Сохранить как список наблюдения» (#22)
-            csrf_field=csrf.FIELD,
-            group=views.group_rows([group])[0],
-            query=query,
-            rows=rows,
-            paging=paging,
-            statuses=views.STATUS_CHOICES,
-            quick=views.quick_ranges(clock.today()),
-            journal_url=f"/group/{group_id}",
+        return csrf.with_token(  # the form of «Сохранить как список наблюдения» (#22)
+            request,
+            self._settings().secret_key,
+            identity["user_id"],
+            lambda form: self._page(
+                "group_requests.html",
+                "group_journal",
+                group=views.group_rows([group])[0],
+                query=query,
+                rows=rows,
+                paging=paging,
+                statuses=views.STATUS_CHOICES,
+                quick=views.quick_ranges(clock.today()),
+                journal_url=f"/group/{group_id}",
+                **form,
+            ),
         )
-        if is_new:
-            csrf.set_cookie(response, request, token)
-        return response
 
     @http("GET", "/group/<int:group_id>/export.csv")
     @handled(PAGE)

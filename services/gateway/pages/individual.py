@@ -62,22 +62,16 @@ class PagesMixin(PagesBase):
     ) -> Response:
         """A form page with a fresh CAPTCHA and the user's CSRF token (its cookie set when it is new)."""
         conf = self._settings()
-        token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
         challenge = self._new_captcha(conf)
         headers = {"X-Captcha-Answer": challenge["answer"]} if challenge["answer"] else None
-        response = self._page(
-            template,
-            active,
-            status=status,
-            headers=headers,
-            captcha=challenge,
-            csrf_token=token,
-            csrf_field=csrf.FIELD,
-            **context,
+        return csrf.with_token(
+            request,
+            conf.secret_key,
+            identity["user_id"],
+            lambda form: self._page(
+                template, active, status=status, headers=headers, captcha=challenge, **form, **context
+            ),
         )
-        if is_new:
-            csrf.set_cookie(response, request, token)
-        return response
 
     def _form_page(
         self,
@@ -235,35 +229,28 @@ class PagesMixin(PagesBase):
             return error_page(404, messages.NOT_FOUND)
         if request.args.get("part") == "card":  # the live refresh of a card still waiting for ФЕРЗЛ
             return self._card_part(request, identity, card)
-        token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
         expanded = request.args.get("attachments") == "all"
-        response = self._page(
-            "card.html", "card", card=views.card_view(card), expanded=expanded, csrf_token=token, csrf_field=csrf.FIELD
+        return csrf.with_token(
+            request,
+            conf.secret_key,
+            identity["user_id"],
+            lambda form: self._page("card.html", "card", card=views.card_view(card), expanded=expanded, **form),
         )
-        if is_new:
-            csrf.set_cookie(response, request, token)
-        return response
 
     def _card_part(
         self, request: Request, identity: Identity, card: Record, wrap: Callable[[str], Any] | None = None
     ) -> Response:
         """The card's region (_card.html) as HTML, or wrapped into a JSON body by `wrap`; the CSRF cookie set
         when its token is new."""
-        token, is_new = csrf.token_for(request, self._settings().secret_key, identity["user_id"])
         expanded = request.args.get("attachments") == "all"
-        context: dict[str, Any] = {
-            "card": views.card_view(card),
-            "expanded": expanded,
-            "csrf_token": token,
-            "csrf_field": csrf.FIELD,
-        }
-        if wrap is None:
-            response = render("_card.html", **context)
-        else:
-            response = json_response(200, wrap(render_text("_card.html", **context)))
-        if is_new:
-            csrf.set_cookie(response, request, token)
-        return response
+
+        def build(form: dict[str, Any]) -> Response:
+            context = {"card": views.card_view(card), "expanded": expanded, **form}
+            if wrap is None:
+                return render("_card.html", **context)
+            return json_response(200, wrap(render_text("_card.html", **context)))
+
+        return csrf.with_token(request, self._settings().secret_key, identity["user_id"], build)
 
     @http("POST", "/individual/<int:request_id>/refresh")
     @handled(PAGE)

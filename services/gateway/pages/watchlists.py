@@ -31,20 +31,20 @@ class WatchlistPagesMixin(WatchlistPagesBase):
     @handled(PAGE)
     def watchlists_page(self, request: Request) -> Response:
         identity, conf = self.identity(request), self._settings()
-        token, is_new = csrf.token_for(request, conf.secret_key, identity["user_id"])
         error = (request.args.get("error") or "")[:300]
-        response = self._page(
-            "watchlists.html",
-            "group_journal",
-            lists=self.journal.watchlist_list(identity),
-            notice=None if error else messages.WATCHLIST_NOTICES.get(request.args.get("done", "")),
-            error=error or None,
-            csrf_token=token,
-            csrf_field=csrf.FIELD,
+        return csrf.with_token(
+            request,
+            conf.secret_key,
+            identity["user_id"],
+            lambda form: self._page(
+                "watchlists.html",
+                "group_journal",
+                lists=self.journal.watchlist_list(identity),
+                notice=None if error else messages.WATCHLIST_NOTICES.get(request.args.get("done", "")),
+                error=error or None,
+                **form,
+            ),
         )
-        if is_new:
-            csrf.set_cookie(response, request, token)
-        return response
 
     @http("POST", "/watchlists")
     @handled(PAGE)

@@ -13,6 +13,8 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from werkzeug import Request, Response
@@ -86,6 +88,16 @@ def check(request: Request, secret: str, user_id: int) -> bool:
     if not cookie or not field:
         return False
     return hmac.compare_digest(cookie, field) and valid(secret, user_id, cookie) and same_origin(request)
+
+
+def with_token(request: Request, secret: str, user_id: int, build: Callable[[dict[str, Any]], Response]) -> Response:
+    """build({"csrf_token", "csrf_field"}) -> a page whose forms carry the user's token (token_for); the cookie is
+    set on it when the token is new. Every page with a form is made through here."""
+    token, is_new = token_for(request, secret, user_id)
+    response = build({"csrf_token": token, "csrf_field": FIELD})
+    if is_new:
+        set_cookie(response, request, token)
+    return response
 
 
 def set_cookie(response: Response, request: Request, token: str) -> None:

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from services.certmail.outbox import Mailer
 from services.journal import store, watchlist_mail, watchlists
 from services.journal.watchlists import WatchlistError
 from shared.config import Settings
+from shared.outbox import Mailer
 
 
 def _refused(exc: WatchlistError) -> dict[str, Any]:
