@@ -176,10 +176,9 @@ class JournalService(memory.ReleasesMemory):
         self, name: str, action: str, calls_per_minute: int, details: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """Admit a public API call of a subsystem: who it is in the directory, its rate limit, the audit."""
-        admitted = subsystems.subsystem_call(self.db, name, action, calls_per_minute, details)
-        if admitted.get("ok"):
-            self.subsystems_present.seen()  # its answers are announced from now on, not after the next look
-        return admitted
+        return subsystems.subsystem_call(
+            self.db, name, action, calls_per_minute, details, seen=self.subsystems_present.seen
+        )
 
     @rpc
     def subsystem_events(self, kind: str, ids: list[int]) -> list[dict[str, Any]]:

@@ -10,10 +10,19 @@ from shared.status import SENT
 
 
 def subsystem_call(
-    engine: Engine, name: str, action: str, calls_per_minute: int | str, details: Mapping[str, Any] | None = None
+    engine: Engine,
+    name: str,
+    action: str,
+    calls_per_minute: int | str,
+    details: Mapping[str, Any] | None = None,
+    seen: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
+    """seen(): told when the call is admitted (subsystems.Presence: its answers are announced from now on)."""
     with engine.begin() as conn:
-        return subsystems.call(conn, name, action, int(calls_per_minute), details)
+        admitted = subsystems.call(conn, name, action, int(calls_per_minute), details)
+    if admitted.get("ok") and seen is not None:
+        seen()
+    return admitted
 
 
 def create_request_once(
