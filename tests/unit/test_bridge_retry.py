@@ -42,6 +42,7 @@ def test_queue_names_carry_their_ttl():
         "x-message-ttl": 500,
         "x-dead-letter-exchange": "",
         "x-dead-letter-routing-key": "ozsp.ferzl.work",
+        **queues.QUEUE_ARGUMENTS,  # x-queue-type: quorum in a run with QUEUE_TYPE=quorum (OZSP_TEST_QUEUE_TYPE)
     }
     assert queues.retry_queue.name == "ozsp.ferzl.retry.5s"  # the queue of earlier versions is still a tier
     with pytest.raises(ValueError):
