@@ -13,6 +13,8 @@ from shared.status import ANSWERED, ERROR
 WORK_QUEUE = "ozsp.ferzl.work"  # journal -> bridge: chunks of requests to look up
 RETRY_QUEUE = "ozsp.ferzl.retry"  # prefix of the delay queues: bridge -> itself (dead-letter into WORK_QUEUE)
 ANSWERS_QUEUE = "ozsp.journal.answers"  # bridge -> journal: chunks of outcomes
+LETTERS_QUEUE = "ozsp.certmail.letters"  # SMTP intake -> certmail: certificate letters
+PARKED_QUEUE = f"{LETTERS_QUEUE}.parked"  # certmail: letters whose retries ran out, kept for the administrator
 # journal -> every gateway process (a nameko broadcast event): {"ids": [individual requests just answered]}
 REQUESTS_FINISHED = "requests_finished"
 # journal -> public_api (service pool): {"ids": [groups whose last row was just stored]}

@@ -4,9 +4,8 @@ from typing import Any
 
 from kombu import Producer, Queue
 
+from shared.messages import LETTERS_QUEUE  # named in shared/: the journal's gauges read its depth
 from shared.queues import QUEUE_ARGUMENTS
-
-LETTERS_QUEUE = "ozsp.certmail.letters"
 
 letters_queue = Queue(LETTERS_QUEUE, durable=True, queue_arguments=QUEUE_ARGUMENTS)
 

@@ -8,10 +8,10 @@ from typing import Any
 from kombu import Connection, Queue
 
 from services.certmail.queues import LETTERS_QUEUE, publish_letter
+from shared.messages import PARKED_QUEUE
 from shared.queues import QUEUE_ARGUMENTS, delay_queues, parse_tiers, tier_name
 
 DELAY_PREFIX = f"{LETTERS_QUEUE}.retry"
-PARKED_QUEUE = f"{LETTERS_QUEUE}.parked"
 
 parked_queue = Queue(PARKED_QUEUE, durable=True, queue_arguments=QUEUE_ARGUMENTS)
 

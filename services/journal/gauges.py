@@ -8,12 +8,10 @@ import math
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from services.certmail.queues import LETTERS_QUEUE
-from services.certmail.retry import PARKED_QUEUE
 from services.journal import store
 from shared import metrics
 from shared.config import Settings
-from shared.messages import ANSWERS_QUEUE, WORK_QUEUE
+from shared.messages import ANSWERS_QUEUE, LETTERS_QUEUE, PARKED_QUEUE, WORK_QUEUE
 from shared.queues import declared, parse_tiers, tier_name
 
 log = logging.getLogger(__name__)
