@@ -1,7 +1,6 @@
 """The page's wait (GET /individual/wait): told when the answer is stored, with the region's fresh HTML in the
 same answer (part=card, part=summary), and a clear 400 for what a page never sends."""
 
-import threading
 import time
 
 import pytest
@@ -48,12 +47,7 @@ def test_an_answer_stored_already_is_told_at_once_with_the_summary(stack):
 
 def test_without_a_part_only_the_ids(stack):
     rid = _post(stack, "Только номера")
-    found = {}
-    waiter = threading.Thread(
-        target=lambda: found.update(stack.api("GET", "/individual/wait", params={"ids": rid}).json())
-    )
-    waiter.start()
-    waiter.join(30)
+    found = stack.api("GET", "/individual/wait", params={"ids": rid}).json()
     assert found == {"finished": [rid]}
 
 
