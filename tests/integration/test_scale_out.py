@@ -66,9 +66,9 @@ def scaled(settings):
         for base in bases:
             assert wait_http(base + "/api/v1/health", 120), "a gateway did not start; see test-output/scale-out.log"
         support.wait_for(
-            lambda: declared(env["AMQP_URI"], [WORK_QUEUE])[WORK_QUEUE][1] == SCALE["ferzl_bridge"],
+            lambda: consumers(env["AMQP_URI"]) == (SCALE["ferzl_bridge"], SCALE["journal"]),
             60,
-            message="every bridge copy consuming",
+            message="every bridge and journal copy consuming",
         )
         yield {"sup": sup, "env": env, "bases": bases, "engine": engine, "emulator": f"http://127.0.0.1:{emu}"}
     finally:
@@ -79,13 +79,17 @@ def scaled(settings):
         delete_vhost()
 
 
+def consumers(amqp_uri):
+    counts = declared(amqp_uri, [WORK_QUEUE, ANSWERS_QUEUE])
+    return counts[WORK_QUEUE][1], counts[ANSWERS_QUEUE][1]
+
+
 def knobs(scaled, **values):
     requests.post(scaled["emulator"] + "/emulator/admin", json=values, timeout=10).raise_for_status()
 
 
 def test_every_copy_takes_its_share_of_the_queues(scaled):
-    counts = declared(scaled["env"]["AMQP_URI"], [WORK_QUEUE, ANSWERS_QUEUE])
-    assert counts[WORK_QUEUE][1] == 3 and counts[ANSWERS_QUEUE][1] == 2
+    assert consumers(scaled["env"]["AMQP_URI"]) == (3, 2)
 
 
 def test_a_page_on_one_gateway_hears_of_an_answer_to_a_request_made_through_the_other(scaled):
