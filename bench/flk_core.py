@@ -19,8 +19,8 @@ from datetime import date, timedelta
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.goals import report  # noqa: E402
-from services.flk.checksums import luhn_digit, snils_control  # noqa: E402
 from services.flk.group import COLUMNS, check_group  # noqa: E402
+from shared.checksums import luhn_digit, snils_control  # noqa: E402
 
 TODAY = date(2025, 6, 30)
 SURNAMES = ("ТЕСТОВ", "ПРИМЕРОВ", "ОБРАЗЦОВ", "ВЫМЫШЛЕНКО", "ШАБЛОНОВ")

@@ -27,9 +27,9 @@ from sqlalchemy import text  # noqa: E402
 
 from bench.goals import report  # noqa: E402
 from bench.resources import Resources  # noqa: E402
-from services.flk.checksums import luhn_digit  # noqa: E402
 from services.journal import directory as D  # noqa: E402
 from services.journal import store as S  # noqa: E402
+from shared.checksums import luhn_digit  # noqa: E402
 from shared.domain import Answer, Outcome, Policy  # noqa: E402
 from shared.params import FIELDS  # noqa: E402
 

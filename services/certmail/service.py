@@ -14,6 +14,7 @@ from services.certmail.application import render_application
 from services.certmail.queues import letters_queue
 from shared import config, metrics, outbox
 from shared.heartbeat import Heartbeat
+from shared.mail_outcomes import OUTCOME_NAMES
 from shared.metrics import MetricsEndpoint
 from shared.settings import SettingsProvider
 
@@ -98,8 +99,6 @@ class CertmailService:
     def letters(self, limit: int = 50) -> Any:
         """The letter journal (received time, sender, subject, outcome and its Russian name, reply text), newest
         first."""
-        from services.certmail.messages import OUTCOME_NAMES
-
         return [
             {**row, "outcome_name": OUTCOME_NAMES.get(row.get("outcome") or "")}
             for row in self.journal.mail_letters(limit)

@@ -12,31 +12,13 @@ from typing import Any
 from services.flk import messages as M
 from services.flk.csvread import BLANK_CHARS, EXPECTED_FIELDS, UNCLOSED, FileRefused, decode, split_line, split_lines
 from services.flk.rules import FIELDS, IDENTITY_FIELDS, RowChecker
+from shared.params import COLUMNS
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_ERRORS = 1000
 MAX_WARNINGS = 1000
 
-# The header of the manual (§5.1), column by column, in FIELDS order.
-COLUMNS = (
-    "Имя запроса",
-    "ОИП",
-    "ЕНП",
-    "Тип ДПФС",
-    "Серия полиса",
-    "Номер полиса",
-    "Номер временного свидетельства",
-    "Тип ДУЛ",
-    "Серия ДУЛ",
-    "Номер ДУЛ",
-    "СНИЛС",
-    "Фамилия",
-    "Имя",
-    "Отчество",
-    "Дата рождения",
-    "Дата [по состоянию на...]",
-)
 COLUMN_OF = dict(zip(FIELDS, COLUMNS))
 _HEADER_PUNCT = str.maketrans({"[": " ", "]": " ", ".": " ", "…": " ", "ё": "е"})
 

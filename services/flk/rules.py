@@ -11,9 +11,9 @@ from datetime import date
 from typing import Any
 
 from services.flk import messages as M
-from services.flk.checksums import luhn_ok, snils_ok
 from services.flk.dul import DUL_RULES, dul_code
 from shared import clock, text
+from shared.checksums import luhn_ok, snils_ok
 from shared.dictionaries.policy_types import (
     LATIN_TO_CYRILLIC,
     OLD_POLICY_TYPE,

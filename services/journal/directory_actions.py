@@ -101,7 +101,7 @@ def _user_add(conn: Connection, p: Params, actor: str) -> str:
 def _snils(value: str | None) -> str | None:
     if value is None:
         return None
-    from services.flk.checksums import snils_ok
+    from shared.checksums import snils_ok
 
     digits = "".join(ch for ch in value if ch.isdigit())
     if len(digits) != 11 or not snils_ok(digits):

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from services.flk.group import COLUMNS
+from shared.params import COLUMNS
 from shared.status import SENT
 
 NOT_FOUND = "Запрос не найден."

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from services.flk.checksums import luhn_digit
 from services.journal import groups, held, store
 from services.journal.dispatch import Dispatcher
+from shared.checksums import luhn_digit
 from shared.config import from_nameko
 from shared.domain import Outcome
 from shared.params import FIELDS

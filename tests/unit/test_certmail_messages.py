@@ -55,7 +55,7 @@ def test_invalid_certificate_reconstruction_keeps_the_manuals_fragments(manual):
 
 def test_every_outcome_of_the_rules_has_a_russian_name():
     from services.certmail import rules
-    from services.certmail.messages import OUTCOME_NAMES
+    from shared.mail_outcomes import OUTCOME_NAMES
 
     codes = {v for k, v in vars(rules).items() if k.isupper() and isinstance(v, str) and k != "RECORD_WITHOUT_SNILS"}
     assert codes == set(OUTCOME_NAMES)

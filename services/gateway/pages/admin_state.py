@@ -7,13 +7,13 @@ from typing import Any
 from nameko.web.handlers import http
 from werkzeug import Request, Response
 
-from services.certmail.messages import OUTCOME_NAMES
 from services.gateway import messages
 from services.gateway.needs import AdminBase
 from services.gateway.pages import ferzl_state
 from services.gateway.pages.admin import admins_only
 from services.gateway.web.errors import ADMIN_PAGE, handled
 from services.gateway.web.templating import render
+from shared.mail_outcomes import OUTCOME_NAMES
 
 BRIDGE_TIMEOUT = 2.0
 

@@ -3,8 +3,8 @@
 import random
 from datetime import date, timedelta
 
-from services.flk.checksums import luhn_digit, snils_control
 from services.flk.group import COLUMNS
+from shared.checksums import luhn_digit, snils_control
 from shared.params import FIELDS
 
 TODAY = date(2024, 6, 15)

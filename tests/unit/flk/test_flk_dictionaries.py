@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from services.flk.checksums import luhn_digit, luhn_ok, snils_control, snils_ok
 from services.flk.dul import DUL_RULES
+from shared.checksums import luhn_digit, luhn_ok, snils_control, snils_ok
 from shared.dictionaries.f011 import F011, INFERRED_MASKS, dul_type_choices
 
 

@@ -6,9 +6,9 @@ from flk_samples import TODAY, csv_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.flk.checksums import luhn_digit, luhn_ok, snils_control
 from services.flk.group import check_group
 from services.flk.rules import check_request
+from shared.checksums import luhn_digit, luhn_ok, snils_control
 from shared.dictionaries.f011 import F011, FREE_NUMBER
 from shared.params import FIELDS
 
