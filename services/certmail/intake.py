@@ -92,6 +92,15 @@ class IntakeHandler:
         return f"250 2.0.0 Ok: queued as {letter_id}"
 
 
+class IntakeSMTP(SMTP):
+    """aiosmtpd's server, counting the letters it refuses itself (552: over MAIL_MAX_BYTES, before any handler)."""
+
+    async def push(self, status: Any) -> None:
+        if (status.decode("ascii", "replace") if isinstance(status, bytes) else str(status)).startswith("552"):
+            metrics.MAIL_INTAKE.labels(outcome="refused").inc()
+        await super().push(status)
+
+
 def _address(value: str) -> tuple[str, int]:
     host, _, port = value.rpartition(":")
     return host or "127.0.0.1", int(port)
@@ -103,7 +112,7 @@ async def serve(settings: config.Settings, ready: asyncio.Event | None = None) -
     handler = IntakeHandler(Handoff(settings.amqp_uri), executor)
     host, port = _address(settings.smtp_address)
     server = await asyncio.get_running_loop().create_server(
-        lambda: SMTP(
+        lambda: IntakeSMTP(
             handler,
             data_size_limit=settings.mail_max_bytes,
             enable_SMTPUTF8=True,

@@ -7,6 +7,7 @@ import smtplib
 import threading
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.certmail import intake
 from shared import config
@@ -75,13 +76,12 @@ def test_failed_hand_over_is_a_temporary_failure(running):
     assert refused.value.smtp_code == 451
 
 
-def test_hand_overs_are_counted_for_the_mail_intake_alert(running):
+def count(outcome):
     """ozsp_mail_intake_total{outcome} (deploy/alerts.yml MailIntakeFailing watches «failed»)."""
-    from prometheus_client import REGISTRY
+    return REGISTRY.get_sample_value("ozsp_mail_intake_total", {"outcome": outcome}) or 0.0
 
-    def count(outcome):
-        return REGISTRY.get_sample_value("ozsp_mail_intake_total", {"outcome": outcome}) or 0.0
 
+def test_hand_overs_are_counted_for_the_mail_intake_alert(running):
     accepted, failed = count("accepted"), count("failed")
     send(running, b"Subject: x\r\n\r\nbody\r\n")
     FakeHandoff.fail = True
@@ -90,11 +90,16 @@ def test_hand_overs_are_counted_for_the_mail_intake_alert(running):
     assert (count("accepted") - accepted, count("failed") - failed) == (1, 1)
 
 
-def test_letter_over_the_limit_is_refused(running):
+def test_letter_over_the_limit_is_refused_and_counted(running):
+    refused_before = count("refused")
     with pytest.raises(smtplib.SMTPException) as refused:
         send(running, b"Subject: x\r\n\r\n" + b"A" * 30_000 + b"\r\n")
     assert refused.value.smtp_code == 552
     assert FakeHandoff.published == []
+    with smtplib.SMTP("127.0.0.1", running, timeout=10) as smtp:  # announced too big with MAIL FROM's SIZE=
+        smtp.ehlo()
+        assert smtp.mail("a@mo.test", ["SIZE=30000"])[0] == 552
+    assert count("refused") - refused_before == 2
 
 
 def test_handoff_reopens_its_connection_after_a_failure(monkeypatch):
