@@ -197,6 +197,26 @@ def apply(
     return done
 
 
+def prune_subsystems(amqp_uri: str, management_url: str, keep: Iterable[str], timeout: float = 10) -> list[str]:
+    """Delete the RabbitMQ users of this vhost's subsystems not in `keep` (disabled or removed from the directory):
+    their credentials stop working at once, open connections are closed by the broker. -> the users deleted."""
+    import requests
+
+    from shared import broker
+
+    prefix = user_name(broker.vhost_of(amqp_uri), "sub.")
+    kept = {user_name(broker.vhost_of(amqp_uri), f"sub.{name}") for name in keep}
+    api, auth = _api(management_url)
+    try:
+        names = [u["name"] for u in requests.get(f"{api}/users", auth=auth, timeout=timeout).json()]
+        gone = sorted(n for n in names if n.startswith(prefix) and n not in kept)
+        for name in gone:
+            requests.delete(f"{api}/users/{quote(name, safe='')}", auth=auth, timeout=timeout).raise_for_status()
+    except requests.RequestException as exc:
+        raise SetupError(f"API управления RabbitMQ {api} отказал: {exc}") from None
+    return gone
+
+
 def remove_users(amqp_uri: str, management_url: str, timeout: float = 10) -> int:
     """Delete the users of this vhost's parties (a test stack's, once its vhost is gone) -> how many."""
     import requests

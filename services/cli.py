@@ -106,34 +106,54 @@ def broker_setup_command(extra: list[str]) -> int:
 
     settings = config.load()
     names = list(extra)
+    directory_read = False
     try:
         with db.engine(settings.database_url).connect() as conn:
             names += subsystems.active_names(conn)
+        directory_read = True
     except SQLAlchemyError as exc:
         print(f"Подсистемы из справочника не прочитаны ({type(exc).__name__}): только сервисы.", file=sys.stderr)
     try:
         users = broker_setup.apply(
             settings.amqp_uri, settings.rabbit_management_url, settings.broker_secret, sorted(set(names))
         )
+        # only with the directory read: an unread one would revoke every subsystem
+        gone = (
+            broker_setup.prune_subsystems(settings.amqp_uri, settings.rabbit_management_url, names)
+            if directory_read
+            else []
+        )
     except broker_setup.SetupError as exc:
         print(f"Настройка RabbitMQ не выполнена: {exc}", file=sys.stderr)
         return 1
     print("Пользователи RabbitMQ и их права настроены: " + ", ".join(users))
+    if gone:
+        print("Удалены пользователи отключённых подсистем: " + ", ".join(gone))
     return 0
 
 
-def subsystem_add(name: str, organization_id: int) -> int:
+def subsystem_command(action: str, name: str, organization_id: int | None = None) -> int:
+    """`ozsp subsystem add|disable`: the directory changed, then the broker's users follow it (ozsp broker setup)
+    when BROKER_SECRET is set; without it the operator is told to run that."""
     from services.journal import directory, subsystems
     from shared import config, db
 
+    settings = config.load()
     try:
-        with db.engine(config.load().database_url).begin() as conn:
-            subsystems.add_subsystem(conn, name, organization_id, actor="ozsp subsystem add")
+        with db.engine(settings.database_url).begin() as conn:
+            if action == "add":
+                assert organization_id is not None  # argparse requires --organization for add
+                subsystems.add_subsystem(conn, name, organization_id, actor="ozsp subsystem add")
+            else:
+                subsystems.disable_subsystem(conn, name, actor="ozsp subsystem disable")
     except directory.DirectoryError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    print(f"Подсистема «{name}» добавлена. Создайте её пользователя RabbitMQ: ozsp broker setup")
-    return 0
+    print(f"Подсистема «{name}» " + ("добавлена." if action == "add" else "отключена: её вызовы отклоняются."))
+    if not settings.broker_secret:
+        print("BROKER_SECRET не задан: пользователи RabbitMQ подсистем настраиваются командой ozsp broker setup.")
+        return 0
+    return broker_setup_command([])
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -245,6 +265,10 @@ def main(argv: list[str] | None = None) -> int | None:
     p = subsystem_sub.add_parser("add", help="добавить подсистему организации в справочник")
     p.add_argument("name", help="латинские строчные буквы, цифры и _ (часть имени пользователя RabbitMQ)")
     p.add_argument("--organization", type=int, required=True, metavar="ID", help="организация подсистемы")
+    p = subsystem_sub.add_parser(
+        "disable", help="отключить подсистему: её вызовы отклоняются, пользователь RabbitMQ удаляется"
+    )
+    p.add_argument("name")
     p = sub.add_parser("infra", help="проверить RabbitMQ и PostgreSQL")
     p.add_argument("--start", action="store_true", help="запустить их через docker compose, если они не отвечают")
     p.add_argument(
@@ -285,11 +309,11 @@ def main(argv: list[str] | None = None) -> int | None:
     if args.command == "broker":
         return broker_setup_command(args.subsystem)
     if args.command == "subsystem":
-        return subsystem_add(args.name, args.organization)
+        return subsystem_command(args.subsystem_command, args.name, getattr(args, "organization", None))
     if args.command == "infra":
         sys.exit(0 if admin.check_infra(start=args.start, containers_ok=args.or_containers) else 1)
     return None
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -37,6 +37,19 @@ def add_subsystem(conn: Connection, name: str, organization_id: int, actor: str 
     return subsystem_id
 
 
+def disable_subsystem(conn: Connection, name: str, actor: str | None = None) -> None:
+    """The subsystem's calls are refused from now on (its RabbitMQ user goes with the next `ozsp broker setup`)."""
+    row = conn.execute(
+        text("UPDATE subsystems SET active = false WHERE name = :n RETURNING id, user_id, organization_id"),
+        {"n": name},
+    ).first()
+    if row is None:
+        raise directory.DirectoryError(f"Подсистемы «{name}» нет в справочнике.")
+    directory.audit(
+        conn, "directory.subsystem.disable", row.id, {"name": name, "actor": actor}, row.user_id, row.organization_id
+    )
+
+
 def active_names(conn: Connection) -> list[str]:
     return list(conn.execute(text("SELECT name FROM subsystems WHERE active ORDER BY name")).scalars())
 
@@ -79,15 +92,17 @@ def count_call(conn: Connection, subsystem_id: int) -> int:
 def call(
     conn: Connection, name: str, action: str, calls_per_minute: int, details: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Admit one public API call: audited, counted. -> {"ok": True, "identity"} or {"ok": False, "error", "message"}."""
+    """Admit one public API call: audited, counted. -> {"ok": True, "identity"} or {"ok": False, "error", "message"}.
+    Of the calls refused for the rate, only the first of the minute is audited: a flood does not fill the audit."""
     who = identity(conn, name)
     if who is None:
         directory.audit(conn, "public_api.refused", None, {"subsystem": name, "action": action, "why": "unknown"})
         return {"ok": False, "error": "unknown_subsystem", "message": f"Подсистема «{name}» не найдена или отключена."}
     calls = count_call(conn, who["subsystem_id"])
     refused = calls > calls_per_minute
-    audited = {"subsystem": name, **(details or {}), **({"refused": "rate"} if refused else {})}
-    directory.audit(conn, f"public_api.{action}", None, audited, who["user_id"], who["organization_id"])
+    if calls <= calls_per_minute + 1:
+        audited = {"subsystem": name, **(details or {}), **({"refused": "rate"} if refused else {})}
+        directory.audit(conn, f"public_api.{action}", None, audited, who["user_id"], who["organization_id"])
     if refused:
         return {
             "ok": False,
