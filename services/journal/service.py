@@ -33,6 +33,7 @@ from shared.messages import ANSWERS_QUEUE, GROUPS_FINISHED, REQUESTS_FINISHED
 from shared.metrics import MetricsEndpoint
 from shared.queues import answers_queue, work_queue
 from shared.settings import SettingsProvider
+from shared.status import ANSWERED
 
 
 class JournalService(memory.ReleasesMemory):
@@ -125,9 +126,18 @@ class JournalService(memory.ReleasesMemory):
     ) -> dict[str, Any] | None:
         """reuse_minutes: answers of the last minutes reused (None: ANSWER_REUSE_MINUTES; 0: off)."""
         minutes = self._reuse_minutes(reuse_minutes)
-        return self._dispatched(
-            groups.create_group(self.db, identity, name, filename, columns, rows, encoding, idempotency_key, minutes)
+        created = groups.create_group(
+            self.db, identity, name, filename, columns, rows, encoding, idempotency_key, minutes
         )
+        if created and not created["repeated"] and created["reused"] >= created["total"] > 0:
+            self._stored(Finished(requests=[], groups=[created["id"]]))  # every row answered from a fresh answer
+        return self._dispatched(created)
+
+    def _answered_at_once(self, created: dict[str, Any]) -> dict[str, Any]:
+        """A new request answered from a fresh answer is announced as one stored from ФЕРЗЛ is."""
+        if not created.get("repeated") and created.get("status") == ANSWERED:
+            self._stored(Finished(requests=[created["id"]], groups=[]))
+        return created
 
     @rpc
     def get_group(self, identity: dict[str, Any], group_id: int) -> dict[str, Any] | None:
@@ -161,7 +171,9 @@ class JournalService(memory.ReleasesMemory):
         self, identity: dict[str, Any], params: dict[str, Any], reuse_minutes: float | None = None
     ) -> dict[str, Any]:
         """reuse_minutes: a fresh answer of the last minutes reused (None: ANSWER_REUSE_MINUTES; 0: a ФЕРЗЛ call)."""
-        return requests.create_request(self.db, identity, params, self._reuse_minutes(reuse_minutes), self._send_now)
+        return self._answered_at_once(
+            requests.create_request(self.db, identity, params, self._reuse_minutes(reuse_minutes), self._send_now)
+        )
 
     @rpc
     def create_request_once(
@@ -169,7 +181,9 @@ class JournalService(memory.ReleasesMemory):
     ) -> dict[str, Any]:
         """A subsystem's lookup (public_api): one request per idempotency key, however often the call is delivered."""
         minutes = self._reuse_minutes(reuse_minutes)
-        return subsystems.create_request_once(self.db, admitted, params, key, minutes, self._send_now)
+        return self._answered_at_once(
+            subsystems.create_request_once(self.db, admitted, params, key, minutes, self._send_now)
+        )
 
     @rpc
     def subsystem_call(

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
@@ -14,6 +15,7 @@ from services.journal import groups as G
 from services.journal import reuse
 from services.journal import store as S
 from shared.domain import Answer, Outcome, Policy
+from shared.messages import GROUPS_FINISHED, REQUESTS_FINISHED
 from shared.params import FIELDS
 from tests import support
 from tests.support import wait_for
@@ -189,3 +191,31 @@ def test_another_organisation_cannot_refresh(stack, engine, reused_pair):
     r = b.post(f"{stack.base_url}/api/v1/requests/{again['id']}/refresh", timeout=30)
     assert r.status_code == 404
     assert b.get(f"{stack.base_url}/api/v1/requests/{again['id']}", timeout=30).status_code == 404
+
+
+def test_an_answer_reused_at_creation_is_announced_as_a_stored_one_is(stack, reused_pair):
+    """The journal's requests_finished / groups_finished (what public_api turns into subsystems' events and what
+    wakes the pages) also for a request, or a group whose every row, answered from a fresh answer when created."""
+    first, _ = reused_pair
+    me = {"user_id": 1, "organization_id": 1}
+    heard = []
+    with Connection(stack.env["AMQP_URI"]) as conn:
+        exchange = Exchange("journal.events", type="topic", durable=True)
+        queue = Queue(exclusive=True, auto_delete=True, exchange=exchange, routing_key=REQUESTS_FINISHED)
+        queue = queue(conn.default_channel)
+        queue.declare()
+        queue.bind_to(exchange, routing_key=GROUPS_FINISHED)
+        with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=30) as rpc:
+            request = rpc.journal.create_request(me, first["params"], 60)
+            row = [2, *[first["params"].get(f) for f in FIELDS]]
+            group = rpc.journal.create_group(
+                me, "из кэша", "cache.csv", ["line", *FIELDS], [row, [3, *row[1:]]], None, None, 60
+            )
+        assert request["status"] == "answered" and group["reused"] == group["total"] == 2
+
+        def drain():
+            while (message := queue.get(no_ack=True)) is not None:
+                heard.append((message.delivery_info["routing_key"], message.payload["ids"]))
+            return (REQUESTS_FINISHED, [request["id"]]) in heard and (GROUPS_FINISHED, [group["id"]]) in heard
+
+        wait_for(drain, 15, message="both announced")
