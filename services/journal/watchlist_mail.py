@@ -1,7 +1,8 @@
 """The optional e-mail of a finished watch-list re-check (#22): to the list owner's first address, through
 the mail path certmail uses too (shared.outbox.Mailer: SMTP_RELAY, else .eml files in MAIL_OUTBOX_DIR), from
 MAIL_FROM. Only the list's name and counts go into the letter, no personal data. Each group is claimed
-(FOR UPDATE SKIP LOCKED) and marked mailed before sending; a failed send unmarks it for the next tick."""
+(FOR UPDATE SKIP LOCKED) and marked mailed before sending; a failed send unmarks it for the next tick, unless the
+relay refused the letter for good (5xx): that one stays marked and is not tried again."""
 
 import logging
 from email.message import EmailMessage
@@ -10,7 +11,7 @@ from email.utils import make_msgid
 from sqlalchemy import Engine, text
 
 from services.journal.groups import changed_count
-from shared.outbox import Mailer
+from shared.outbox import Mailer, PermanentFailure
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,9 @@ def send_finished(engine: Engine, mailer: Mailer, sender: str, limit: int = 20) 
             continue
         try:
             mailer.send(letter(list_name, group["id"], group["name"], changed, group["total"], to, sender))
+        except PermanentFailure as exc:  # sending it again would be refused again
+            log.warning("re-check group %s: the relay refused the letter for good (%s)", group["id"], exc.code)
+            continue
         except Exception as exc:  # the relay is away: the next tick tries again
             log.warning("re-check group %s: letter not sent (%s)", group["id"], type(exc).__name__)
             with engine.begin() as conn:

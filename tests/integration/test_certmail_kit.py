@@ -38,7 +38,17 @@ class Sink:
 
     def __init__(self):
         self.letters = []
+        self.refuse = set()  # recipients answered 550 at RCPT
+        self.refused = []
         self._cond = threading.Condition()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            with self._cond:
+                self.refused.append(address)
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.original_content, policy=email.policy.default)

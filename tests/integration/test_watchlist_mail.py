@@ -1,6 +1,8 @@
 """The e-mail of a finished watch-list re-check (#22, item 5): through certmail's mail path (the stack's SMTP_RELAY,
-a test sink), to the list owner's address, once; a list without e-mail sends nothing."""
+a test sink), to the list owner's address, once; a list without e-mail sends nothing; a letter the relay refuses
+for good (5xx) is not tried again."""
 
+import time
 import uuid
 
 import pytest
@@ -48,3 +50,21 @@ def test_the_owner_gets_one_letter_with_the_counts(stack, engine, sink):  # noqa
     assert sink.wait(lambda rcpt, msg: f"/group/{quiet_run}" in msg.get_content(), 8) == []
     with engine.begin() as conn:
         D.remove_email(conn, 1, address)
+
+
+def test_a_letter_the_relay_refuses_for_good_is_not_sent_again(stack, engine, sink):  # noqa: F811
+    address = f"gone-{uuid.uuid4().hex[:8]}@example.test"
+    sink.refuse.add(address)
+    with engine.begin() as conn:
+        D.add_email(conn, 1, address)
+    try:
+        _wl, ran = recheck(stack, engine, True)
+        wait_for(lambda: address in sink.refused, 30, message="the relay asked")
+        time.sleep(11)  # two more ticks of the journal's 5 s timer
+        assert sink.refused.count(address) == 1, "asked once, not every tick"
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT mailed_at IS NOT NULL FROM groups WHERE id = :g"), {"g": ran}).scalar_one()
+    finally:
+        with engine.begin() as conn:
+            D.remove_email(conn, 1, address)
+        sink.refuse.discard(address)
