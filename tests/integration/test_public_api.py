@@ -144,6 +144,11 @@ def test_the_rate_limit_is_per_subsystem_and_shared_in_postgresql(clients, engin
         refused = subsystems.call(conn, a, "x", 2)
         assert refused["error"] == "rate_limited" and "не более 2 в минуту" in refused["message"]
         assert subsystems.call(conn, b, "x", 2)["ok"], "another subsystem has its own count"
+        audited = conn.execute(
+            text("SELECT details->>'refused' FROM audit WHERE action = 'public_api.x' AND details->>'subsystem' = :s"),
+            {"s": a},
+        ).scalars()
+        assert sorted(audited, key=str) == [None, None, "rate"], "the first refusal of the minute, not each"
         conn.execute(text("DELETE FROM subsystem_calls"))
 
 
