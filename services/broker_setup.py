@@ -86,11 +86,19 @@ def _keys(names: Iterable[str], *patterns: str) -> str:
     return f"^({alternatives})$" if alternatives else "^$"
 
 
+# Who publishes to a queue by name (the default exchange, where routing keys cannot be limited): the journal (work,
+# dead letters), the bridge (answers, retry tiers, dead letters) and certmail (letters, its retries). The others
+# could forge an answer in ozsp.journal.answers with it, so they may not write there.
+DEFAULT_EXCHANGE_WRITERS = frozenset({"journal", "ferzl_bridge", "certmail"})
+_NOT_DEFAULT = "^(?!amq\\.default$).*$"
+
+
 def service_grant(service: str) -> Grant:
-    """A service: its own queues and exchanges anywhere in the vhost (nameko names them), but on the RPC exchange
-    only the calls of CALLS and replies (uuid routing keys)."""
+    """A service: its own queues and exchanges anywhere in the vhost (nameko names them), the default exchange only
+    for DEFAULT_EXCHANGE_WRITERS, and on the RPC exchange only the calls of CALLS and replies (uuid routing keys)."""
     replies = (_UUID, f"ozsp\\.sub\\.[a-z0-9_]+\\.{_UUID}") if service == "public_api" else (_UUID,)
-    return Grant(".*", ".*", ".*", {RPC_EXCHANGE: (_keys(CALLS[service], *replies), ".*")})
+    write = ".*" if service in DEFAULT_EXCHANGE_WRITERS else _NOT_DEFAULT
+    return Grant(".*", write, ".*", {RPC_EXCHANGE: (_keys(CALLS[service], *replies), ".*")})
 
 
 def subsystem_prefix(name: str) -> str:

@@ -305,7 +305,8 @@ def main(argv: list[str] | None = None) -> int | None:
         admin.archive_show(args.request_id, out=args.out)
         return None
     if args.command == "letters":
-        return admin.letters_requeue()
+        admin.letters_requeue()  # -> how many letters went back; the exit code stays 0
+        return 0
     if args.command == "broker":
         return broker_setup_command(args.subsystem)
     if args.command == "subsystem":

@@ -126,11 +126,14 @@ class JournalService(memory.ReleasesMemory):
     ) -> dict[str, Any] | None:
         """reuse_minutes: answers of the last minutes reused (None: ANSWER_REUSE_MINUTES; 0: off)."""
         minutes = self._reuse_minutes(reuse_minutes)
-        created = groups.create_group(
-            self.db, identity, name, filename, columns, rows, encoding, idempotency_key, minutes
+        return self._group_created(
+            groups.create_group(self.db, identity, name, filename, columns, rows, encoding, idempotency_key, minutes)
         )
+
+    def _group_created(self, created: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A new group: announced when every row was answered from a fresh answer, its requests sent now."""
         if created and not created["repeated"] and created["reused"] >= created["total"] > 0:
-            self._stored(Finished(requests=[], groups=[created["id"]]))  # every row answered from a fresh answer
+            self._stored(Finished(requests=[], groups=[created["id"]]))
         return self._dispatched(created)
 
     def _answered_at_once(self, created: dict[str, Any]) -> dict[str, Any]:

@@ -95,6 +95,16 @@ def test_only_the_gateway_mints_sessions_and_only_certmail_registers_mail(stack)
     assert "ACCESS_REFUSED" in refusal(as_("ferzl_bridge"), publish("journal.get_request"))
 
 
+@pytest.mark.parametrize("service", ["gateway", "flk", "public_api"])
+def test_only_the_journal_bridge_and_certmail_publish_to_a_queue_by_name(stack, service):
+    """The default exchange routes by queue name, which no permission can narrow: a service that does not need it
+    (the gateway faces the users) cannot forge an answer in ozsp.journal.answers or work in ozsp.ferzl.work."""
+    uri = broker_setup.party_uri(stack.env["AMQP_URI"], BROKER_SECRET, service)
+    for queue in ("ozsp.journal.answers", "ozsp.ferzl.work"):
+        reason = refusal(uri, publish(queue, exchange=Exchange("", "direct")))
+        assert "ACCESS_REFUSED" in reason and "amq.default" in reason
+
+
 def test_the_services_run_as_their_own_users_and_work(stack, settings):
     with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=30) as rpc:
         assert rpc.journal.ping()  # the stack answers as usual

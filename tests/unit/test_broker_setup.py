@@ -73,6 +73,13 @@ def test_only_the_gateway_mints_sessions_and_only_certmail_registers_mail():
         assert not allows(write, "journal.start_session.x") and not allows(write, "xjournal.ping")
 
 
+def test_only_the_journal_bridge_and_certmail_write_to_the_default_exchange():
+    for service in CALLS:
+        write = broker_setup.service_grant(service).write
+        assert allows(write, "amq.default") == (service in {"journal", "ferzl_bridge", "certmail"}), service
+        assert allows(write, "nameko-rpc") and allows(write, "journal.events") and allows(write, "amq.defaults")
+
+
 def test_a_subsystem_calls_the_public_api_only_and_reads_its_own_keys():
     grant = broker_setup.subsystem_grant("tfoms_x")
     write, read = grant.topics[broker_setup.RPC_EXCHANGE]
