@@ -212,17 +212,27 @@ def prune_subsystems(amqp_uri: str, management_url: str, keep: Iterable[str], ti
 
     from shared import broker
 
-    prefix = user_name(broker.vhost_of(amqp_uri), "sub.")
-    kept = {user_name(broker.vhost_of(amqp_uri), f"sub.{name}") for name in keep}
+    vhost = broker.vhost_of(amqp_uri)
+    kept = {user_name(vhost, f"sub.{name}") for name in keep}
     api, auth = _api(management_url)
     try:
-        names = [u["name"] for u in requests.get(f"{api}/users", auth=auth, timeout=timeout).json()]
-        gone = sorted(n for n in names if n.startswith(prefix) and n not in kept)
+        gone = sorted(set(_users_of(api, auth, user_name(vhost, "sub."), timeout)) - kept)
         for name in gone:
             requests.delete(f"{api}/users/{quote(name, safe='')}", auth=auth, timeout=timeout).raise_for_status()
     except requests.RequestException as exc:
         raise SetupError(f"API управления RabbitMQ {api} отказал: {exc}") from None
     return gone
+
+
+def _users_of(api: str, auth: tuple[str, str], prefix: str, timeout: float) -> list[str]:
+    """The broker's users whose names begin with prefix (a vhost's parties, or its subsystems)."""
+    import requests
+
+    return [
+        u["name"]
+        for u in requests.get(f"{api}/users", auth=auth, timeout=timeout).json()
+        if u["name"].startswith(prefix)
+    ]
 
 
 def remove_users(amqp_uri: str, management_url: str, timeout: float = 10) -> int:
@@ -233,8 +243,7 @@ def remove_users(amqp_uri: str, management_url: str, timeout: float = 10) -> int
     prefix = (unquote(path[1:]) if len(path) > 1 else "/") + "."
     api, auth = _api(management_url)
     try:
-        names = [u["name"] for u in requests.get(f"{api}/users", auth=auth, timeout=timeout).json()]
-        ours = [n for n in names if n.startswith(prefix)]
+        ours = _users_of(api, auth, prefix, timeout)
         for name in ours:
             requests.delete(f"{api}/users/{quote(name, safe='')}", auth=auth, timeout=timeout)
     except requests.RequestException:

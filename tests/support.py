@@ -37,6 +37,30 @@ def fresh_engine(settings):
         drop()
 
 
+@contextlib.contextmanager
+def own_vhost_and_database(settings, vhost_prefix, dev_login=False):
+    """A vhost and a migrated, seeded database of a test's own: -> (AMQP URI, database URL, engine); afterwards
+    the engine closed, the database dropped, the vhost and its RabbitMQ users deleted."""
+    from sqlalchemy import create_engine
+
+    from services import admin, broker_setup
+
+    vhost = unique_name(vhost_prefix)
+    delete_vhost = create_vhost(settings, vhost)
+    amqp_uri = amqp_uri_for_vhost(settings, vhost)
+    url, drop = make_test_database(settings)
+    engine = create_engine(url)
+    try:
+        admin.migrate(url)
+        admin.seed(url, dev_login=dev_login)
+        yield amqp_uri, url, engine
+    finally:
+        engine.dispose()
+        drop()
+        delete_vhost()
+        broker_setup.remove_users(amqp_uri, settings.rabbit_management_url)
+
+
 def registered_user(engine, seed, ca_name, surname, organization=None, organization_id=None):
     """A test CA with its CRL in the directory and a user holding a certificate of it, in a new organisation
     named `organization` (or in `organization_id`): -> (TestUser, user_id, organization_id)."""

@@ -133,13 +133,13 @@ class JournalService(memory.ReleasesMemory):
     def _group_created(self, created: dict[str, Any] | None) -> dict[str, Any] | None:
         """A new group: announced when every row was answered from a fresh answer, its requests sent now."""
         if created and not created["repeated"] and created["reused"] >= created["total"] > 0:
-            self._stored(Finished(requests=[], groups=[created["id"]]))
+            self._announce(Finished(requests=[], groups=[created["id"]]))
         return self._dispatched(created)
 
     def _answered_at_once(self, created: dict[str, Any]) -> dict[str, Any]:
         """A new request answered from a fresh answer is announced as one stored from ФЕРЗЛ is."""
         if not created.get("repeated") and created.get("status") == ANSWERED:
-            self._stored(Finished(requests=[created["id"]], groups=[]))
+            self._announce(Finished(requests=[created["id"]], groups=[]))
         return created
 
     @rpc
@@ -407,18 +407,22 @@ class JournalService(memory.ReleasesMemory):
         dead.bury(self.publish, body, ANSWERS_QUEUE, reason)
 
     def _stored(self, finished: Finished | None) -> None:
-        """After an answers message: the pages waiting for its individual requests told (every gateway process: a
-        broadcast), public_api told of them and of finished groups (subsystems' events), and the room the answers
-        freed in the dispatch window refilled now (when anything was left pending). None: it was dropped."""
+        """After an answers message: its requests and groups announced, and the room the answers freed in the
+        dispatch window refilled now (when anything was left pending). None: it was dropped."""
         if finished is None:
             return
+        self._announce(finished)
+        self.dispatcher.refill(self.db, self.publish)
+
+    def _announce(self, finished: Finished) -> None:
+        """The pages waiting for these individual requests told (every gateway process: a broadcast), public_api
+        told of them and of these finished groups (subsystems' events)."""
         # "subsystems": False when none is active: public_api then has nobody to tell and asks nothing
         present = bool(finished.requests or finished.groups) and self.subsystems_present.any(self.db)
         if finished.requests:
             self.events(REQUESTS_FINISHED, {"ids": finished.requests, "subsystems": present})
         if finished.groups:
             self.events(GROUPS_FINISHED, {"ids": finished.groups, "subsystems": present})
-        self.dispatcher.refill(self.db, self.publish)
 
     @timer(interval=5)
     def read_gauges(self) -> None:

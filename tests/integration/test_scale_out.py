@@ -9,10 +9,9 @@ import time
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from bench.signin import DEV_ENV, sign_in
-from services import admin
 from services.ferzl_emulator.register import Register
 from services.journal import groups, store
 from services.supervisor import Supervisor, copy_name, parse_scale, wait_http
@@ -31,52 +30,44 @@ ME = store.Identity(user_id=1, organization_id=1)
 
 @pytest.fixture(scope="module")
 def scaled(settings):
-    vhost = support.unique_name("ozsp-scale")
-    delete_vhost = support.create_vhost(settings, vhost)
-    url, drop = support.make_test_database(settings)
-    admin.migrate(url)
-    admin.seed(url, dev_login=True)
-    emu, web = support.free_port(), support.free_port()
-    webs = [web, support.free_port()]
-    env = {
-        "AMQP_URI": support.amqp_uri_for_vhost(settings, vhost),
-        "DATABASE_URL": url,
-        "EMULATOR_ADDRESS": f"127.0.0.1:{emu}",
-        "FERZL_URL": "",
-        "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
-        "FERZL_CONCURRENCY": "10",
-        "CHUNK_SIZE": "20",
-        "DISPATCH_LEASE_SECONDS": "30",
-        "LOG_LEVEL": "WARNING",
-        "METRICS_COPIES": "0",
-        **DEV_ENV,
-    }
-    os.makedirs(support.OUTPUT, exist_ok=True)
-    log = open(os.path.join(support.OUTPUT, "scale-out.log"), "w", encoding="utf-8")
-    sup = Supervisor(env=env, restart=False, output=log)
-    engine = create_engine(url)
-    try:
-        sup.start("ferzl_emulator")
-        assert wait_http(f"http://127.0.0.1:{emu}/emulator/health", 60), "emulator did not start"
-        for name in ("journal", "flk", "ferzl_bridge", "gateway"):
-            for n in range(1, SCALE[name] + 1):
-                own = {"WEB_ADDRESS": f"127.0.0.1:{webs[n - 1]}"} if name == "gateway" else {}
-                sup.start(copy_name(name, n), own)
-        bases = [f"http://127.0.0.1:{w}" for w in webs]
-        for base in bases:
-            assert wait_http(base + "/api/v1/health", 120), "a gateway did not start; see test-output/scale-out.log"
-        support.wait_for(
-            lambda: consumers(env["AMQP_URI"]) == (SCALE["ferzl_bridge"], SCALE["journal"]),
-            60,
-            message="every bridge and journal copy consuming",
-        )
-        yield {"sup": sup, "env": env, "bases": bases, "engine": engine, "emulator": f"http://127.0.0.1:{emu}"}
-    finally:
-        sup.stop()
-        log.close()
-        engine.dispose()
-        drop()
-        delete_vhost()
+    with support.own_vhost_and_database(settings, "ozsp-scale", dev_login=True) as (amqp_uri, url, engine):
+        emu, web = support.free_port(), support.free_port()
+        webs = [web, support.free_port()]
+        env = {
+            "AMQP_URI": amqp_uri,
+            "DATABASE_URL": url,
+            "EMULATOR_ADDRESS": f"127.0.0.1:{emu}",
+            "FERZL_URL": "",
+            "SMTP_ADDRESS": f"127.0.0.1:{support.free_port()}",
+            "FERZL_CONCURRENCY": "10",
+            "CHUNK_SIZE": "20",
+            "DISPATCH_LEASE_SECONDS": "30",
+            "LOG_LEVEL": "WARNING",
+            "METRICS_COPIES": "0",
+            **DEV_ENV,
+        }
+        os.makedirs(support.OUTPUT, exist_ok=True)
+        log = open(os.path.join(support.OUTPUT, "scale-out.log"), "w", encoding="utf-8")
+        sup = Supervisor(env=env, restart=False, output=log)
+        try:
+            sup.start("ferzl_emulator")
+            assert wait_http(f"http://127.0.0.1:{emu}/emulator/health", 60), "emulator did not start"
+            for name in ("journal", "flk", "ferzl_bridge", "gateway"):
+                for n in range(1, SCALE[name] + 1):
+                    own = {"WEB_ADDRESS": f"127.0.0.1:{webs[n - 1]}"} if name == "gateway" else {}
+                    sup.start(copy_name(name, n), own)
+            bases = [f"http://127.0.0.1:{w}" for w in webs]
+            for base in bases:
+                assert wait_http(base + "/api/v1/health", 120), "a gateway did not start; see test-output/scale-out.log"
+            support.wait_for(
+                lambda: consumers(env["AMQP_URI"]) == (SCALE["ferzl_bridge"], SCALE["journal"]),
+                60,
+                message="every bridge and journal copy consuming",
+            )
+            yield {"sup": sup, "env": env, "bases": bases, "engine": engine, "emulator": f"http://127.0.0.1:{emu}"}
+        finally:
+            sup.stop()
+            log.close()
 
 
 def consumers(amqp_uri):

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 from kombu import Connection
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from services import admin, broker_setup
+from services import broker_setup
 from tests import support
 from tests.conftest import BROKER_SECRET
 
@@ -20,26 +20,14 @@ NAME = "tfoms_cli"
 
 @pytest.fixture(scope="module")
 def place(settings):
-    vhost = support.unique_name("ozsp-subsys")
-    delete_vhost = support.create_vhost(settings, vhost)
-    url, drop = support.make_test_database(settings)
-    admin.migrate(url)
-    admin.seed(url, dev_login=False)
-    amqp = support.amqp_uri_for_vhost(settings, vhost)
-    env = {
-        "AMQP_URI": amqp,
-        "DATABASE_URL": url,
-        "RABBIT_MANAGEMENT_URL": settings.rabbit_management_url,
-        "BROKER_SECRET": BROKER_SECRET,
-    }
-    engine = create_engine(url)
-    try:
+    with support.own_vhost_and_database(settings, "ozsp-subsys") as (amqp, url, engine):
+        env = {
+            "AMQP_URI": amqp,
+            "DATABASE_URL": url,
+            "RABBIT_MANAGEMENT_URL": settings.rabbit_management_url,
+            "BROKER_SECRET": BROKER_SECRET,
+        }
         yield env, engine
-    finally:
-        engine.dispose()
-        drop()
-        delete_vhost()
-        broker_setup.remove_users(amqp, settings.rabbit_management_url)
 
 
 def ozsp(env, *args):
