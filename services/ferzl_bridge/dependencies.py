@@ -100,7 +100,7 @@ class FerzlProvider(DependencyProvider):
             "connect_timeout": s.ferzl_connect_timeout,
             "idle_seconds": s.ferzl_idle_seconds,
         }
-        self.engine = db.engine(s.database_url, pool_size=4, max_overflow=4, pool_pre_ping=True, pool_recycle=1800)
+        self.engine = db.service_engine(s.database_url, pool_size=4, max_overflow=4, pool_recycle=1800)
         if s.ferzl_client == "zeep":
             client: FerzlClient | FastClient = FerzlClient(
                 s.effective_ferzl_url, token, pool_size=concurrency, api=api, **http

@@ -22,7 +22,7 @@ class Database(DependencyProvider):
     def setup(self) -> None:
         workers = int(self.container.config.get("max_workers", 10))
         url = config.from_nameko(self.container.config).database_url
-        self.engine = db.engine(url, pool_size=workers, max_overflow=5, pool_pre_ping=True, pool_recycle=1800)
+        self.engine = db.service_engine(url, pool_size=workers, max_overflow=5, pool_recycle=1800)
 
     def stop(self) -> None:
         self.engine.dispose()

@@ -47,29 +47,35 @@ class Dispatcher:
         if self.backlog:
             self.dispatch(engine, publish)
 
-    def dispatch_new(self, conn: Connection, publish: Publish, request_id: int) -> None:
-        """The individual request just committed, published at once in a chunk of its own (claim, publish with
-        confirms, commit: the outbox's order) on the connection that created it; never raising -- if it fails, the
-        request stays pending and the timer's dispatch sends it."""
-        self._guarded(self.send_new, conn, publish, request_id)
-
-    def send_new(self, conn: Connection, publish: Publish, request_id: int) -> None:
-        with conn.begin():
-            items = store.claim_new(conn, request_id)
-            if items:
-                publish({"chunk_id": str(uuid.uuid4()), "items": items}, routing_key=WORK_QUEUE)
+    def dispatch_new(self, conn: Connection, publish: Publish, work: list[dict[str, Any]]) -> None:
+        """Individual requests claimed at their creation (store.create_request with claim), committed: published at
+        once in a chunk of their own (with confirms); never raising -- if the publish fails, they are given back to
+        the timer's dispatch (store.unclaim), or, if even that fails, go out again once their lease runs out."""
+        try:
+            publish({"chunk_id": str(uuid.uuid4()), "items": work}, routing_key=WORK_QUEUE)
+        except Exception as exc:
+            self._failed(exc)
+            try:
+                store.unclaim(conn, [item["request_id"] for item in work])
+            except Exception:
+                log.warning("new requests not given back after a failed publish; they go out when their lease ends")
+        else:
+            self.outage.ok()
 
     def _guarded(self, step: Callable[..., None], *args: Any) -> None:
         try:
             step(*args)
         except Exception as exc:
-            self.backlog = True
-            if outage.unavailable(exc):  # pending requests stay in the journal and go out once it is back
-                self.outage.failed(exc)
-            else:
-                log.exception("dispatch failed; pending requests stay in the journal and are retried")
+            self._failed(exc)
         else:
             self.outage.ok()
+
+    def _failed(self, exc: Exception) -> None:
+        self.backlog = True
+        if outage.unavailable(exc):  # pending requests stay in the journal and go out once it is back
+            self.outage.failed(exc)
+        else:
+            log.exception("dispatch failed; pending requests stay in the journal and are retried")
 
     def bridges(self) -> int:
         """How many bridge processes take work (consumers of the work queue), counted every BRIDGES_SECONDS; the

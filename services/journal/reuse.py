@@ -6,7 +6,7 @@ and only answers ФЕРЗЛ itself gave (never a reused one, so an answer never 
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, text
+from sqlalchemy import Connection, text
 
 from shared import params as P
 
@@ -18,19 +18,14 @@ def person_key(params: Mapping[str, Any]) -> str:
     return "|".join(P.fold(str(params.get(f) or "").strip()) for f in KEY_FIELDS)
 
 
-_FRESH = text(
-    "SELECT id, answer, answered_at, person_ref, changes_since FROM requests WHERE organization_id = :org AND person_key = :key "
+# The newest answer ФЕРЗЛ gave the organisation :org for :key within :seconds (none when :seconds is 0); part of
+# store.create_request's one statement.
+FRESH_SQL = (
+    "SELECT id, answer, answered_at, person_ref, changes_since FROM requests WHERE organization_id = :org "
+    "AND person_key = :key AND :seconds > 0 "
     "AND status = 'answered' AND reused_from IS NULL AND person_key IS NOT NULL "
     "AND answered_at > now() - make_interval(secs => :seconds) ORDER BY answered_at DESC LIMIT 1"
 )
-
-
-def fresh_answer(conn: Connection, organization_id: int, key: str, minutes: float) -> RowMapping | None:
-    """The newest answer ФЕРЗЛ gave this organisation for the key within `minutes`; None when off (0)."""
-    if not minutes or minutes <= 0:
-        return None
-    return conn.execute(_FRESH, {"org": organization_id, "key": key, "seconds": 60 * float(minutes)}).mappings().first()
-
 
 _REUSE_GROUP = text(
     "WITH src AS (SELECT DISTINCT ON (r.id) r.id, s.id AS source, s.answer, s.answered_at, s.person_ref, "

@@ -384,9 +384,9 @@ class JournalService(memory.ReleasesMemory):
     def _reuse_minutes(self, asked: float | None) -> float:
         return float(self.settings.answer_reuse_minutes if asked is None else asked)
 
-    def _send_now(self, conn: Connection, request_id: int) -> None:
-        """A new individual request goes out at once (a user waits: not for the timer)."""
-        self.dispatcher.dispatch_new(conn, self.publish, request_id)
+    def _send_now(self, conn: Connection, work: list[dict[str, Any]]) -> None:
+        """A new individual request, claimed at its creation, goes out at once (a user waits: not for the timer)."""
+        self.dispatcher.dispatch_new(conn, self.publish, work)
 
     def _dispatched(self, created: Any) -> Any:
         """`created` once the new requests went out (they need not wait for the next tick)."""

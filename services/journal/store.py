@@ -43,6 +43,29 @@ def check_pair(conn: Connection, identity: Identity) -> None:
         )
 
 
+# One statement creates a request (one round trip, as a user waits on it): the pair check (no row unless the user
+# is of the organisation), the newest fresh answer of the same person (reuse.py), the row -- answered from that
+# answer, or «Отправлен» and, with :claim, claimed for its dispatch at once as claim_pending would -- and its history.
+_CREATE = text(
+    "WITH fresh AS (" + reuse.FRESH_SQL + "), "
+    "ins AS (INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search, "
+    "  person_key, status, answer, answered_at, dispatched_at, dispatch_count, reused_from, ferzl_answered_at, "
+    "  person_ref, changes_since) "
+    "  SELECT u.organization_id, u.id, :group, :line, :name, CAST(:params AS jsonb), :fio, :key, "
+    "  CASE WHEN f.id IS NULL THEN 'sent' ELSE 'answered' END, f.answer, "
+    "  CASE WHEN f.id IS NULL THEN NULL ELSE CAST(:now AS timestamptz) END, "
+    "  CASE WHEN f.id IS NOT NULL THEN CAST(:now AS timestamptz) WHEN :claim THEN now() END, "
+    "  CASE WHEN f.id IS NULL AND :claim THEN 1 ELSE 0 END, "
+    "  f.id, f.answered_at, f.person_ref, f.changes_since "
+    "  FROM users u LEFT JOIN fresh f ON true WHERE u.id = :user AND u.organization_id = :org "
+    "  RETURNING id, external_id, status, created_at, reused_from, params), "
+    "h AS (INSERT INTO request_history (request_id, event) SELECT ins.id, e.event FROM ins CROSS JOIN LATERAL "
+    "  unnest(CASE WHEN ins.status = 'sent' THEN ARRAY['created'] ELSE ARRAY['created', 'answered'] END) "
+    "  WITH ORDINALITY AS e(event, n) ORDER BY ins.id, e.n) "
+    "SELECT id, external_id, status, created_at, reused_from, params FROM ins"
+)
+
+
 def create_request(
     conn: Connection,
     identity: Identity,
@@ -50,21 +73,15 @@ def create_request(
     group_id: int | None = None,
     line_no: int | None = None,
     reuse_minutes: float = 0,
+    claim: bool = False,
 ) -> dict[str, Any]:
     """A new request, «Отправлен»; answered at once from a fresh answer (services/journal/reuse.py) when
-    `reuse_minutes` > 0 and this organisation has one for the same person."""
-    key = reuse.person_key(params)
-    fresh = reuse.fresh_answer(conn, identity.organization_id, key, reuse_minutes)
+    `reuse_minutes` > 0 and this organisation has one for the same person. IdentityMismatch when the user is not
+    of the organisation. With `claim`, a request left «Отправлен» is claimed for its dispatch at once and "work"
+    holds its work item ([] otherwise): the caller publishes it after the commit (Dispatcher.send_claimed)."""
     row = (
         conn.execute(
-            text(
-                "INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search, "
-                "person_key, status, answer, answered_at, dispatched_at, reused_from, ferzl_answered_at, person_ref, "
-                "changes_since) "
-                "VALUES (:org, :user, :group, :line, :name, CAST(:params AS jsonb), :fio, :key, "
-                ":status, CAST(:answer AS jsonb), :now, :now, :source, :ferzl_at, :ref, CAST(:changes AS jsonb)) "
-                "RETURNING id, external_id, status, created_at"
-            ),
+            _CREATE,
             {
                 "org": identity.organization_id,
                 "user": identity.user_id,
@@ -73,32 +90,41 @@ def create_request(
                 "name": params.get("name") or "",
                 "params": json.dumps(params, ensure_ascii=False),
                 "fio": P.fio_search_key(params),
-                "key": key,
-                "status": ANSWERED if fresh else SENT,
-                "answer": json.dumps(fresh["answer"], ensure_ascii=False) if fresh else None,
-                "now": clock.now() if fresh else None,
-                "source": fresh["id"] if fresh else None,
-                "ferzl_at": fresh["answered_at"] if fresh else None,
-                "ref": fresh["person_ref"] if fresh else None,
-                "changes": json.dumps(fresh["changes_since"]) if fresh and fresh["changes_since"] else None,
+                "key": reuse.person_key(params),
+                "seconds": 60 * float(reuse_minutes) if reuse_minutes and reuse_minutes > 0 else 0,
+                "now": clock.now(),
+                "claim": bool(claim),
             },
         )
         .mappings()
-        .one()
+        .first()
     )
-    events = ["created", ANSWERED] if fresh else ["created"]
-    for event in events:
-        conn.execute(
-            text("INSERT INTO request_history (request_id, event) VALUES (:id, :event)"),
-            {"id": row["id"], "event": event},
+    if row is None:
+        raise IdentityMismatch(
+            f"Пользователь {identity.user_id} не состоит в организации {identity.organization_id}: запрос не создан."
         )
+    claimed = claim and row["status"] == SENT
     return {
         "id": row["id"],
         "status": row["status"],
         "status_label": label(row["status"]),
         "created_at": row["created_at"].isoformat(),
-        "reused_from": fresh["id"] if fresh else None,
+        "reused_from": row["reused_from"],
+        **({"work": [_work_item(row)] if claimed else []} if claim else {}),
     }
+
+
+def _work_item(row: RowMapping) -> dict[str, Any]:
+    return {"request_id": row["id"], "external_id": str(row["external_id"]), "params": row["params"], "group_id": None}
+
+
+def unclaim(conn: Connection, request_ids: Sequence[int]) -> None:
+    """Give back requests claimed at creation whose publish failed: the sweeping dispatch sends them at once,
+    not after their lease."""
+    conn.execute(
+        text("UPDATE requests SET dispatched_at = NULL WHERE id = ANY(:ids) AND status = 'sent'"),
+        {"ids": list(request_ids)},
+    )
 
 
 DISPATCH_LOCK = 0x6F7A7370  # pg advisory lock key ("ozsp"): one dispatcher at a time counts and claims
@@ -248,25 +274,6 @@ def claim_pending(conn: Connection, limit: int, lease_seconds: float, sweep: boo
     return [
         {"request_id": r["id"], "external_id": str(r["external_id"]), "params": r["params"], "group_id": r["group_id"]}
         for r in sorted(rows, key=lambda r: r["id"])
-    ]
-
-
-_CLAIM_NEW = text(
-    "UPDATE requests SET dispatched_at = now(), dispatch_count = dispatch_count + 1 "
-    "WHERE id = :id AND status = 'sent' AND dispatched_at IS NULL RETURNING id, external_id, params, group_id"
-)
-
-
-def claim_new(conn: Connection, request_id: int) -> list[dict[str, Any]]:
-    """Claim one individual request just committed, for its dispatch at once (a user waits on screen): [item] as
-    claim_pending gives, or [] when a dispatcher took it already. The caller publishes and commits; a rollback
-    leaves it pending for the sweeping dispatch. Outside the dispatch window: individual requests are few (the
-    per-user limit) and each counts in flight from here, so the window's next claims shrink by as many."""
-    row = conn.execute(_CLAIM_NEW, {"id": request_id}).mappings().first()
-    if row is None:
-        return []
-    return [
-        {"request_id": row["id"], "external_id": str(row["external_id"]), "params": row["params"], "group_id": None}
     ]
 
 

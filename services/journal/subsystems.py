@@ -113,9 +113,16 @@ def call(
 
 
 def create_request_once(
-    conn: Connection, subsystem_id: int, identity: Mapping[str, Any], params: Mapping[str, Any], key: str, reuse: float
+    conn: Connection,
+    subsystem_id: int,
+    identity: Mapping[str, Any],
+    params: Mapping[str, Any],
+    key: str,
+    reuse: float,
+    claim: bool = False,
 ) -> dict[str, Any]:
-    """The request of this idempotency key: created the first time, the same one again after (a redelivered call)."""
+    """The request of this idempotency key: created the first time (claimed with `claim`, as
+    store.create_request), the same one again after (a redelivered call)."""
     conn.execute(text("SELECT pg_advisory_xact_lock(:s, hashtext(:k))"), {"s": subsystem_id, "k": key})
     found = conn.execute(
         text("SELECT request_id FROM subsystem_lookups WHERE subsystem_id = :s AND key = :k"),
@@ -123,7 +130,7 @@ def create_request_once(
     ).scalar()
     if found is not None:
         return {"id": found, "repeated": True}
-    created = store.create_request(conn, store.Identity(identity), params, reuse_minutes=reuse)
+    created = store.create_request(conn, store.Identity(identity), params, reuse_minutes=reuse, claim=claim)
     conn.execute(
         text("INSERT INTO subsystem_lookups (subsystem_id, key, request_id) VALUES (:s, :k, :r)"),
         {"s": subsystem_id, "k": key, "r": created["id"]},

@@ -305,18 +305,26 @@ def test_a_dispatch_never_raises(db, caplog):
 
 def test_a_new_individual_request_goes_out_at_once_in_a_chunk_of_its_own(db):
     """calls.requests.create_request with the dispatcher's dispatch_new (the journal's create_request RPC): the
-    request is claimed and published on the connection that created it; a second claim finds nothing."""
+    request is created claimed and published on the connection that created it; the timer's dispatch, while its
+    lease runs, finds nothing to send."""
     from services.journal.calls import requests as calls
 
     group(db, 30)
     dispatch, publish = Dispatcher(from_nameko({"CHUNK_SIZE": 10, "DISPATCH_LEASE_SECONDS": LEASE})), Recorder()
-    created = calls.create_request(db, ME, params(900), 0, lambda conn, rid: dispatch.dispatch_new(conn, publish, rid))
+    created = calls.create_request(
+        db, ME, params(900), 0, lambda conn, work: dispatch.dispatch_new(conn, publish, work)
+    )
     assert [[i["request_id"] for i in c] for c in publish.chunks] == [[created["id"]]]
+    assert set(publish.chunks[0][0]) == {"request_id", "external_id", "params", "group_id"}
+    assert publish.chunks[0][0]["params"]["enp"] == params(900)["enp"] and "work" not in created
     with db.begin() as conn:
-        assert store.claim_new(conn, created["id"]) == []  # claimed once only
-        assert (
-            conn.execute(text("SELECT dispatch_count FROM requests WHERE id = :i"), {"i": created["id"]}).scalar() == 1
-        )
+        row = conn.execute(
+            text("SELECT dispatch_count, dispatched_at FROM requests WHERE id = :i"), {"i": created["id"]}
+        ).one()
+        assert row.dispatch_count == 1 and row.dispatched_at is not None
+    later = Recorder()
+    dispatch.dispatch(db, later)
+    assert created["id"] not in [i["request_id"] for c in later.chunks for i in c]  # claimed once only
 
 
 def test_a_failed_publish_of_a_new_request_leaves_it_to_the_sweeping_dispatch(db, caplog):
@@ -327,7 +335,7 @@ def test_a_failed_publish_of_a_new_request_leaves_it_to_the_sweeping_dispatch(db
     def broken(body, routing_key=None):
         raise ValueError("not a broker error")
 
-    created = calls.create_request(db, ME, params(901), 0, lambda conn, rid: dispatch.dispatch_new(conn, broken, rid))
+    created = calls.create_request(db, ME, params(901), 0, lambda conn, work: dispatch.dispatch_new(conn, broken, work))
     assert "dispatch failed; pending requests stay in the journal" in caplog.text
     with db.connect() as conn:
         assert (

@@ -66,6 +66,13 @@ def test_a_fresh_answer_is_reused_once_asked_and_only_for_the_same_organisation(
         claimed = conn.execute(
             text("SELECT dispatched_at IS NOT NULL FROM requests WHERE id = :id"), {"id": again["id"]}
         ).scalar_one()
+        history = {
+            rid: conn.execute(text("SELECT event FROM request_history WHERE request_id = :id ORDER BY id"), {"id": rid})
+            .scalars()
+            .all()
+            for rid in (again["id"], off["id"])
+        }
+    assert history == {again["id"]: ["created", "answered"], off["id"]: ["created"]}
     assert (again["status"], again["reused_from"]) == ("answered", first["id"])
     assert card["status"] == "answered" and card["answer"] == source["answer"]
     assert card["reused_from"] == first["id"] and card["ferzl_answered_at"] == source["answered_at"]

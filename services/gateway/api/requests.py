@@ -11,6 +11,7 @@ from services.gateway.auth.login import SESSION_COOKIE
 from services.gateway.needs import ApiBase
 from services.gateway.web.errors import API, ApiError, handled
 from services.gateway.web.responses import json_response
+from services.gateway.web.started import Started
 
 
 class RequestsApiMixin(ApiBase):
@@ -47,7 +48,7 @@ class RequestsApiMixin(ApiBase):
             fields = parse_request_fields(request.get_data())
         except ApiError as exc:
             return exc
-        started = self.flk.check_request.call_async(fields) if request.cookies.get(SESSION_COOKIE) else None
+        started = Started(self.flk.check_request.call_async, fields) if request.cookies.get(SESSION_COOKIE) else None
         return fields, started
 
     @http("GET", "/api/v1/requests/<int:request_id>")

@@ -26,6 +26,7 @@ from services.gateway.needs import Identity, LoginBase, Record
 from services.gateway.web import bodies, csrf, throttle
 from services.gateway.web.errors import SIGN_IN, NotAuthenticated, handled
 from services.gateway.web.responses import json_response
+from services.gateway.web.started import Started
 from services.gateway.web.templating import error_page, render
 from shared import metrics
 from shared.config import flag
@@ -135,7 +136,7 @@ class LoginMixin(LoginBase):
         what the handler does meanwhile (the JSON API's ФЛК call)."""
         if "ozsp.identity" not in request.environ and request.cookies.get(SESSION_COOKIE):
             request.environ["ozsp.identity_asked"] = self._ask_identity(
-                request, self.journal.session_identity.call_async
+                request, lambda *args: Started(self.journal.session_identity.call_async, *args)
             )
 
     def _ask_identity(self, request: Request, call: Callable[..., Any]) -> Any:

@@ -6,7 +6,6 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from services.journal import captcha, store
-from shared.status import SENT
 
 MAX_CARDS = 50  # cards one get_requests call returns: as many as a page's wait names (gateway pages/waiting.py)
 
@@ -16,18 +15,18 @@ def create_request(
     identity: Mapping[str, Any],
     params: dict[str, Any],
     reuse_minutes: float | str = 0,
-    send: Callable[[Connection, int], None] | None = None,
+    send: Callable[[Connection, list[dict[str, Any]]], None] | None = None,
 ) -> dict[str, Any]:
-    """A new request; answered at once from a fresh answer of the same person within `reuse_minutes`. Once it is
-    committed and still «Отправлен», send(conn, id) dispatches it on the same connection (no second checkout)."""
-    with engine.connect() as conn:
-        with conn.begin():
-            store.check_pair(conn, store.Identity(identity))
-            created = store.create_request(
-                conn, store.Identity(identity), params, reuse_minutes=float(reuse_minutes or 0)
-            )
-        if send is not None and created["status"] == SENT:
-            send(conn, created["id"])
+    """A new request; answered at once from a fresh answer of the same person within `reuse_minutes`. With `send`,
+    one statement creates it claimed (a user waits: one round trip, in autocommit), and once it is committed,
+    send(conn, work) publishes it on the same connection (no second checkout)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        created = store.create_request(
+            conn, store.Identity(identity), params, reuse_minutes=float(reuse_minutes or 0), claim=send is not None
+        )
+        work = created.pop("work", [])
+        if send is not None and work:
+            send(conn, work)
     return created
 
 

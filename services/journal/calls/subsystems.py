@@ -6,7 +6,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from services.journal import subsystems
-from shared.status import SENT
 
 
 def subsystem_call(
@@ -31,17 +30,24 @@ def create_request_once(
     params: dict[str, Any],
     key: str,
     reuse_minutes: float,
-    send: Callable[[Connection, int], None] | None = None,
+    send: Callable[[Connection, list[dict[str, Any]]], None] | None = None,
 ) -> dict[str, Any]:
-    """admitted: what subsystem_call returned for this call. A new request still «Отправлен» goes out at once
-    through send(conn, id), as the web form's (calls.requests.create_request)."""
+    """admitted: what subsystem_call returned for this call. A new request still «Отправлен» is claimed at its
+    creation and goes out at once through send(conn, work), as the web form's (calls.requests.create_request)."""
     with engine.connect() as conn:
         with conn.begin():
             created = subsystems.create_request_once(
-                conn, int(admitted["subsystem_id"]), admitted["identity"], params, str(key), reuse_minutes
+                conn,
+                int(admitted["subsystem_id"]),
+                admitted["identity"],
+                params,
+                str(key),
+                reuse_minutes,
+                claim=send is not None,
             )
-        if send is not None and not created["repeated"] and created["status"] == SENT:
-            send(conn, created["id"])
+        work = created.pop("work", [])
+        if send is not None and work:
+            send(conn, work)
     return created
 
 
