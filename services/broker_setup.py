@@ -32,7 +32,8 @@ def _rpcs_of(module_path: str) -> tuple[str, ...]:
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JOURNAL_RPCS = _rpcs_of("services/journal/service.py")
-GATEWAY_ONLY = ("start_session", "session_identity")  # a web session is minted by the gateway alone
+# web sessions: the gateway alone
+GATEWAY_ONLY = ("start_session", "session_identity", "create_request_in_session", "get_requests_in_session")
 PUBLIC_API_ONLY = (
     "subsystem_call",
     "create_request_once",

@@ -34,6 +34,10 @@ class SignedIn(Protocol):
         """Start the session check now; identity() takes its answer (auth/login.py)."""
         ...
 
+    def accept_session(self, request: Request, found: Record | None) -> Identity:
+        """The identity of a session the journal checked on the way of another call (auth/login.py)."""
+        ...
+
 
 class LoginNeeds(Protocol):
     journal: Any

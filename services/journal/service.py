@@ -179,6 +179,17 @@ class JournalService(memory.ReleasesMemory):
         )
 
     @rpc
+    def create_request_in_session(
+        self, token: str, idle_minutes: int, absolute_hours: int, user_id: int, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The JSON API's lookup: the session checked and the request created in one call (calls/requests.py)."""
+        return self._answered_at_once(
+            requests.create_request_in_session(
+                self.db, token, idle_minutes, absolute_hours, user_id, params, self._reuse_minutes(None), self._send_now
+            )
+        )
+
+    @rpc
     def create_request_once(
         self, admitted: dict[str, Any], params: dict[str, Any], key: str, reuse_minutes: float | None = None
     ) -> dict[str, Any]:
@@ -211,6 +222,13 @@ class JournalService(memory.ReleasesMemory):
     def get_requests(self, identity: dict[str, Any], request_ids: list[int]) -> list[dict[str, Any]]:
         """The cards of these requests visible to the identity (at most 50), in id order."""
         return requests.get_requests(self.db, identity, request_ids)
+
+    @rpc
+    def get_requests_in_session(
+        self, token: str, idle_minutes: int, absolute_hours: int, request_ids: list[int]
+    ) -> dict[str, Any] | None:
+        """A page's wait: the session checked and its cards read in one call (calls/requests.py)."""
+        return requests.get_requests_in_session(self.db, token, idle_minutes, absolute_hours, request_ids)
 
     @rpc
     def list_requests(

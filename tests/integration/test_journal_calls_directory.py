@@ -101,3 +101,34 @@ def test_purge_login_state_is_quiet_while_the_database_is_away(caplog):
     with caplog.at_level(logging.ERROR):
         calls.purge_login_state(away, 12)  # the timer comes back; an outage is not an error
     assert caplog.records == []
+
+
+def test_the_api_lookup_checks_the_session_in_the_call_that_creates_it(quiet_engine, world):
+    """calls.requests.create_request_in_session: the session of the user the CSRF token named, or nothing made."""
+    from services.journal.calls import requests as lookups
+    from shared.params import FIELDS
+
+    name = "СЕССИЯ-" + uuid.uuid4().hex[:6]
+    params = {f: None for f in FIELDS} | {"name": name, "enp": "5096989785000017", "as_of": "2026-11-26"}
+    token = calls.start_session(quiet_engine, world["user"], world["org"], world["cert_id"])
+    sent = []
+    assert lookups.create_request_in_session(quiet_engine, token, 30, 12, world["user"] + 1, params) == {
+        "refused": "user"
+    }
+    created = lookups.create_request_in_session(
+        quiet_engine, token, "30", "12", world["user"], params, 0, lambda conn, work: sent.append(work)
+    )
+    assert created["status"] == "sent" and [[i["request_id"] for i in w] for w in sent] == [[created["id"]]]
+    seen = lookups.get_requests_in_session(quiet_engine, token, "30", "12", [created["id"], 1])
+    assert (seen["session"]["user_id"], seen["session"]["organization_id"]) == (world["user"], world["org"])
+    assert [c["id"] for c in seen["cards"]] == [created["id"]]  # request 1 is another organisation's
+    calls.end_session(quiet_engine, token)
+    assert lookups.create_request_in_session(quiet_engine, token, 30, 12, world["user"], params) == {
+        "refused": "session"
+    }
+    assert lookups.get_requests_in_session(quiet_engine, token, 30, 12, [created["id"]]) is None
+    with quiet_engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT id, user_id, organization_id FROM requests WHERE name = :n"), {"n": name}
+        ).all()
+    assert [tuple(r) for r in rows] == [(created["id"], world["user"], world["org"])]

@@ -1,6 +1,7 @@
 """Login by certificate over HTTP against the running services (issue 7; manual §3)."""
 
 import base64
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -121,6 +122,38 @@ def test_logout_ends_the_session(stack, world):
         stack.base_url + "/api/v1/requests", timeout=30, cookies={"ozsp_session": r.cookies.get("ozsp_session")}
     )
     assert after.status_code == 401
+
+
+def test_a_lookup_needs_the_session_of_the_user_its_csrf_token_names(stack, world, engine):
+    """POST /api/v1/requests with a header token naming its user: the journal checks the session in the call that
+    creates the request (csrf.writer_of). Another user's token, validly signed, or an ended session: nothing made."""
+    from services.gateway.web import csrf
+    from shared.config import Settings
+
+    r, session, _ = attempt(stack, world["certs"]["ok256"])
+    mine = session.cookies.get("ozsp_csrf")
+    assert int(mine.partition("~")[0]) == world["users"]["ok256"]
+    name, live = "ЧУЖОЙ-ТОКЕН-" + uuid.uuid4().hex[:6], r.cookies.get("ozsp_session")
+
+    def post(token, sid=None):
+        return requests.post(
+            stack.base_url + "/api/v1/requests",
+            json={"name": name, "enp": "5096989785000017"},
+            cookies={"ozsp_session": sid or live, "ozsp_csrf": token},
+            headers={"X-CSRF-Token": token},
+            timeout=30,
+        )
+
+    theirs = csrf.new_token(Settings.secret_key, world["users"]["ok512"])  # the stack's (dev) key
+    refused = post(theirs)
+    assert refused.status_code == 403 and refused.json()["message"] == messages.CSRF_REFUSED
+    assert post(mine).status_code == 201
+    assert post(mine, sid="forged").status_code == 401
+    session.post(stack.base_url + "/logout", headers={"X-CSRF-Token": mine}, allow_redirects=False, timeout=30)
+    assert post(mine).status_code == 401
+    with engine.connect() as conn:
+        made = conn.execute(text("SELECT user_id FROM requests WHERE name = :n"), {"n": name}).scalars().all()
+    assert made == [world["users"]["ok256"]]
 
 
 def test_without_a_session_the_api_says_401_and_pages_go_to_login(stack):

@@ -70,3 +70,14 @@ def test_what_a_page_never_sends_is_refused(stack, params):
 def test_someone_elses_or_no_request_is_not_found(stack):
     said = stack.api("GET", "/individual/wait", params={"ids": "999999999", "part": "card"})
     assert said.status_code == 404 and "html" not in said.json()
+
+
+def test_a_wait_without_a_live_session_is_401_before_anything_else(stack):
+    """The wait checks the session in the call that reads its cards (journal.get_requests_in_session)."""
+    for cookies, params in (
+        ({}, {"ids": "1", "part": "card"}),
+        ({"ozsp_session": "forged"}, {"ids": "1", "part": "card"}),
+        ({"ozsp_session": "forged"}, {"ids": "1;DROP"}),
+    ):
+        said = stack.anonymous("GET", "/individual/wait", params=params, cookies=cookies)
+        assert said.status_code == 401 and "html" not in said.json(), (cookies, params)

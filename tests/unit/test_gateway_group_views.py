@@ -71,6 +71,7 @@ def test_report_round_trip_is_bound_to_the_user_and_the_secret():
     assert flk_report.read("s", 1, token) == errors
     assert flk_report.read("s", 2, token) is None and flk_report.read("other", 1, token) is None
     assert flk_report.read("s", 1, "garbage") is None and flk_report.read("s", 1, None) is None
+    assert flk_report.read("s", 1, token.rpartition(".")[0] + ".подпись") is None  # not ASCII: refused, no crash
 
 
 def test_report_refuses_a_signed_bomb():

@@ -42,6 +42,7 @@ def test_csrf_double_submit_check():
     assert not csrf.check(post({}, cookie=token), SECRET, 1)  # no field
     assert not csrf.check(post({csrf.FIELD: csrf.new_token(SECRET, 1)}, cookie=token), SECRET, 1)
     assert not csrf.check(post({csrf.FIELD: token}, cookie=token), SECRET, 2)
+    assert not csrf.check(post({csrf.FIELD: "токен"}, cookie=token), SECRET, 1)  # not ASCII: refused, no crash
     foreign = {"Origin": "http://evil.example"}
     assert not csrf.check(post({csrf.FIELD: token}, cookie=token, headers=foreign), SECRET, 1)
     assert csrf.check(post({csrf.FIELD: token}, cookie=token, headers={"Origin": "http://127.0.0.1:8000"}), SECRET, 1)
@@ -97,6 +98,8 @@ def test_api_calls_need_the_header_token_or_our_origin():
     assert not csrf.api_allowed(api_call({"Origin": "null"}), SECRET, 1)
     assert not csrf.api_allowed(api_call({csrf.HEADER: token}), SECRET, 1)  # no cookie
     assert not csrf.api_allowed(api_call({csrf.HEADER: token}, token), SECRET, 2)  # another user's
+    odd = token + "\u00e9"  # a header byte over 0x7f, as werkzeug decodes it: refused, no crash
+    assert not csrf.api_allowed(api_call({csrf.HEADER: odd}, token), SECRET, 1)
     assert not csrf.api_allowed(api_call({csrf.HEADER: token, "Origin": "http://evil.example"}, token), SECRET, 1)
 
 
@@ -106,3 +109,25 @@ def test_notices_are_not_taken_for_another_site():
     assert not csrf.fetch_ok(api_call({"Sec-Fetch-Site": "same-site"}))
     assert not csrf.fetch_ok(api_call({"Sec-Fetch-Site": "cross-site"}))
     assert not csrf.fetch_ok(api_call({"Origin": "http://127.0.0.1:9000"}))
+
+
+def test_a_header_token_names_the_user_it_was_signed_for():
+    """csrf.writer_of: the JSON API's create asks the journal to check the session in the same call, for this user."""
+    token = csrf.new_token(SECRET, 7)
+    assert token.startswith("7~")
+    assert csrf.writer_of(api_call({csrf.HEADER: token}, token), SECRET) == 7
+    assert csrf.writer_of(api_call({csrf.HEADER: token, "Origin": "http://127.0.0.1:8000"}, token), SECRET) == 7
+    assert csrf.writer_of(api_call({csrf.HEADER: token}), SECRET) is None  # no cookie
+    assert csrf.writer_of(api_call(cookie=token), SECRET) is None  # no header
+    assert csrf.writer_of(api_call({csrf.HEADER: token}, csrf.new_token(SECRET, 7)), SECRET) is None  # unequal
+    assert csrf.writer_of(api_call({csrf.HEADER: token, "Origin": "http://evil.example"}, token), SECRET) is None
+    assert csrf.writer_of(api_call({csrf.HEADER: token}, token), "other") is None  # another key
+    nonce, _, signature = token.partition(".")
+    for forged in (
+        "8" + nonce[1:] + "." + signature,  # another user's id on this user's signature
+        nonce + ".forged",
+        "٧" + nonce[1:] + "." + signature,  # not an ASCII digit
+    ):
+        assert csrf.writer_of(api_call({csrf.HEADER: forged}, forged), SECRET) is None
+    older = "abc." + csrf._sign(SECRET, 7, "abc")  # a token issued before the id was in the nonce: still valid
+    assert csrf.valid(SECRET, 7, older) and csrf.writer_of(api_call({csrf.HEADER: older}, older), SECRET) is None

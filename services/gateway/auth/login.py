@@ -123,6 +123,11 @@ class LoginMixin(LoginBase):
             return cached
         pending = request.environ.pop("ozsp.identity_asked", None)
         found = pending.result() if pending is not None else self._ask_identity(request, self.journal.session_identity)
+        return self.accept_session(request, found)
+
+    def accept_session(self, request: Request, found: Record | None) -> Identity:
+        """What the journal said of the request's session (session_identity, or a call that checked it on its way:
+        journal.get_requests_in_session) -> the identity; NotAuthenticated when the session is not live."""
         if not found:
             raise NotAuthenticated()
         identity = {"user_id": found["user_id"], "organization_id": found["organization_id"]}

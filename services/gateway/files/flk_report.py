@@ -34,7 +34,7 @@ def issue(secret: str, user_id: int, errors: Iterable[Mapping[str, Any]]) -> str
 def read(secret: str, user_id: int, token: str | None) -> list[dict[str, Any]] | None:
     """The errors of a token this service issued for this user, or None."""
     payload, _, mac = (token or "").rpartition(".")
-    if not payload or not hmac.compare_digest(mac, _mac(secret, user_id, payload.encode())):
+    if not payload or not hmac.compare_digest(mac.encode(), _mac(secret, user_id, payload.encode()).encode()):
         return None
     try:
         inflater = zlib.decompressobj()

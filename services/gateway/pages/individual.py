@@ -12,6 +12,7 @@ from werkzeug import Request, Response
 from werkzeug.utils import redirect
 
 from services.gateway import messages, settings
+from services.gateway.auth.login import SESSION_COOKIE
 from services.gateway.needs import Identity, PagesBase, Record
 from services.gateway.pages import captcha, ferzl_state, views, waiting
 from services.gateway.web import csrf, static
@@ -186,16 +187,22 @@ class PagesMixin(PagesBase):
         "again": "poll" when this process holds too many waits (the page then refreshes on its timer).
         With part=card (one id) or part=summary the answer carries the region's fresh HTML too ("html"), so the
         page shows the answer without asking again."""
-        identity = self.identity(request)
+        token = request.cookies.get(SESSION_COOKIE)
         ids = waiting.parse_ids(request.args.get("ids", ""))
         part = request.args.get("part") or None
-        if ids is None or part not in waiting.PARTS or (part == "card" and len(ids) != 1):
+        if not token or ids is None or part not in waiting.PARTS or (part == "card" and len(ids) != 1):
+            self.identity(request)  # 401 first
             raise ApiError(400, "bad_ids", messages.WAIT_BAD_IDS)
         key = _board.enter(ids)  # before reading the statuses: an answer stored meanwhile still wakes it
         if key is None:
+            self.identity(request)
             return json_response(200, {"finished": [], "again": "poll"})
-        try:
-            cards = self.journal.get_requests(identity, ids)
+        try:  # the session checked and the cards read in one call (one RPC fewer while the answer is on its way)
+            seen = self.journal.get_requests_in_session(
+                token, self.config["SESSION_IDLE_MINUTES"], self.config["SESSION_ABSOLUTE_HOURS"], ids
+            )
+            identity = self.accept_session(request, seen and seen["session"])
+            cards = seen["cards"]
             if not cards:
                 raise ApiError(404, "not_found", messages.NOT_FOUND)
             done = [c["id"] for c in cards if c["status"] != SENT]

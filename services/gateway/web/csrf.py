@@ -1,7 +1,9 @@
 """CSRF protection: a signed double-submit token.
 
 The token is `nonce.signature`, the signature an HMAC-SHA256 over the acting user and the nonce with
-SECRET_KEY. It is set as a cookie and repeated in every form; a POST passes when both copies agree and the
+SECRET_KEY; the nonce begins with that user's id (`7~…`), so the JSON API can tell whom a header token was signed
+for before it asks who the session is (writer_of: the session is then checked by the journal in the same call that
+creates the request). It is set as a cookie and repeated in every form; a POST passes when both copies agree and the
 signature is valid for the user who acts (a forged cookie or another user's token fails).
 
 The JSON API and /logout take the token in the X-CSRF-Token header (a page of another origin, even on another port
@@ -29,14 +31,20 @@ def _sign(secret: str, user_id: int, nonce: str) -> str:
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
+def _same(a: str, b: str) -> bool:
+    """compare_digest over the UTF-8 bytes: on str it raises TypeError for any non-ASCII character (a hostile
+    header or form field would end in a 500)."""
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
 def new_token(secret: str, user_id: int) -> str:
-    nonce = secrets.token_urlsafe(18)
+    nonce = f"{int(user_id)}~{secrets.token_urlsafe(18)}"
     return f"{nonce}.{_sign(secret, user_id, nonce)}"
 
 
 def valid(secret: str, user_id: int, token: str | None) -> bool:
     nonce, _, signature = (token or "").partition(".")
-    return bool(nonce and signature) and hmac.compare_digest(signature, _sign(secret, user_id, nonce))
+    return bool(nonce and signature) and _same(signature, _sign(secret, user_id, nonce))
 
 
 def token_for(request: Request, secret: str, user_id: int) -> tuple[str, bool]:
@@ -66,13 +74,26 @@ def header_ok(request: Request, secret: str, user_id: int) -> bool:
     header, cookie = request.headers.get(HEADER), request.cookies.get(COOKIE)
     if not header or not cookie:
         return False
-    return hmac.compare_digest(header, cookie) and valid(secret, user_id, header)
+    return _same(header, cookie) and valid(secret, user_id, header)
 
 
 def api_allowed(request: Request, secret: str, user_id: int) -> bool:
     """A state-changing API call or /logout: the header token, or (a browser page of this site) our Origin.
     A foreign Origin is refused even with a token."""
     return same_origin(request) and (header_ok(request, secret, user_id) or origin_is_ours(request))
+
+
+def writer_of(request: Request, secret: str) -> int | None:
+    """The user an API call's X-CSRF-Token was validly signed for, when the call passes api_allowed for that user
+    by its header (equal to the cookie, from this site); None otherwise -- no header, an older token without the
+    user's id, a forged one: the caller then asks the session first and checks api_allowed as always."""
+    header, cookie = request.headers.get(HEADER), request.cookies.get(COOKIE)
+    if not header or not cookie or not _same(header, cookie) or not same_origin(request):
+        return None
+    named, mark, _ = header.partition("~")
+    if not mark or not (named.isascii() and named.isdigit()) or len(named) > 18:
+        return None
+    return int(named) if valid(secret, int(named), header) else None
 
 
 def fetch_ok(request: Request) -> bool:
@@ -87,7 +108,7 @@ def check(request: Request, secret: str, user_id: int) -> bool:
     cookie, field = request.cookies.get(COOKIE), request.form.get(FIELD)
     if not cookie or not field:
         return False
-    return hmac.compare_digest(cookie, field) and valid(secret, user_id, cookie) and same_origin(request)
+    return _same(cookie, field) and valid(secret, user_id, cookie) and same_origin(request)
 
 
 def with_token(request: Request, secret: str, user_id: int, build: Callable[[dict[str, Any]], Response]) -> Response:

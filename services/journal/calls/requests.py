@@ -5,8 +5,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from services.journal import captcha, store
+from services.journal import captcha, directory, store
 
+Send = Callable[[Connection, list[dict[str, Any]]], None]  # publishes the work of requests claimed at creation
 MAX_CARDS = 50  # cards one get_requests call returns: as many as a page's wait names (gateway pages/waiting.py)
 
 
@@ -15,18 +16,48 @@ def create_request(
     identity: Mapping[str, Any],
     params: dict[str, Any],
     reuse_minutes: float | str = 0,
-    send: Callable[[Connection, list[dict[str, Any]]], None] | None = None,
+    send: Send | None = None,
 ) -> dict[str, Any]:
     """A new request; answered at once from a fresh answer of the same person within `reuse_minutes`. With `send`,
     one statement creates it claimed (a user waits: one round trip, in autocommit), and once it is committed,
     send(conn, work) publishes it on the same connection (no second checkout)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        created = store.create_request(
-            conn, store.Identity(identity), params, reuse_minutes=float(reuse_minutes or 0), claim=send is not None
-        )
-        work = created.pop("work", [])
-        if send is not None and work:
-            send(conn, work)
+        return _create(conn, identity, params, reuse_minutes, send)
+
+
+def create_request_in_session(
+    engine: Engine,
+    token: str,
+    idle_minutes: int | str,
+    absolute_hours: int | str,
+    user_id: int | str,
+    params: dict[str, Any],
+    reuse_minutes: float | str = 0,
+    send: Send | None = None,
+) -> dict[str, Any]:
+    """The JSON API's lookup in one call: the session checked as session_identity checks it, then the request
+    created for it as create_request does, on one connection. -> {"refused": "session"} when the session is not
+    live, {"refused": "user"} when it is not `user_id`'s (the user the call's CSRF token was signed for), else the
+    new request. The gateway thus need not wait for a session check before it asks for the request."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        found = directory.session_identity(conn, token, int(idle_minutes), int(absolute_hours))
+        if found is None:
+            return {"refused": "session"}
+        if int(found["user_id"]) != int(user_id):
+            return {"refused": "user"}
+        identity = {"user_id": found["user_id"], "organization_id": found["organization_id"]}
+        return _create(conn, identity, params, reuse_minutes, send)
+
+
+def _create(
+    conn: Connection, identity: Mapping[str, Any], params: dict[str, Any], reuse_minutes: float | str, send: Send | None
+) -> dict[str, Any]:
+    created = store.create_request(
+        conn, store.Identity(identity), params, reuse_minutes=float(reuse_minutes or 0), claim=send is not None
+    )
+    work = created.pop("work", [])
+    if send is not None and work:
+        send(conn, work)
     return created
 
 
@@ -38,6 +69,20 @@ def get_request(engine: Engine, identity: Mapping[str, Any], request_id: int | s
 def get_requests(engine: Engine, identity: Mapping[str, Any], request_ids: Sequence[int | str]) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return store.get_cards(conn, store.Identity(identity), [int(i) for i in request_ids][:MAX_CARDS])
+
+
+def get_requests_in_session(
+    engine: Engine, token: str, idle_minutes: int | str, absolute_hours: int | str, request_ids: Sequence[int | str]
+) -> dict[str, Any] | None:
+    """A page's wait in one call: the session checked as session_identity checks it, then get_requests for it, on
+    one connection. -> {"session": what session_identity gives, "cards": [...]}, or None when the session is not
+    live."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        found = directory.session_identity(conn, token, int(idle_minutes), int(absolute_hours))
+        if found is None:
+            return None
+        cards = store.get_cards(conn, store.Identity(found), [int(i) for i in request_ids][:MAX_CARDS])
+        return {"session": found, "cards": cards}
 
 
 def list_requests(
