@@ -472,39 +472,45 @@ def create_session(conn: Connection, user_id: int, organization_id: int, certifi
 TOUCH_SECONDS = 60  # a session's idle timer is refreshed at most this often (no write on most API calls)
 
 
+# A live session as CTEs (`live`: the session with its user and organisation; `touched`: its idle timer refreshed
+# when older than TOUCH_SECONDS), for session_identity and for the calls that check the session on their way
+# (store.create_request_in_session). Binds: session_binds().
+SESSION_CTES = (
+    "live AS (SELECT s.token_hash, s.last_seen_at, s.user_id, s.organization_id, u.surname, u.first_name, "
+    "u.patronymic, u.roles, o.name AS organization_name FROM sessions s "
+    "JOIN users u ON u.id = s.user_id AND u.organization_id = s.organization_id "
+    "JOIN organizations o ON o.id = s.organization_id "
+    "WHERE s.token_hash = :h AND s.ended_at IS NULL AND u.active AND o.active AND :role = ANY(u.roles) "
+    "AND (s.certificate_id IS NULL OR EXISTS (SELECT 1 FROM certificates c WHERE c.id = s.certificate_id "
+    "AND c.active)) "
+    "AND s.last_seen_at > now() - make_interval(mins => :idle) "
+    "AND s.created_at > now() - make_interval(hours => :abs)), "
+    "touched AS (UPDATE sessions t SET last_seen_at = now() FROM live WHERE t.token_hash = live.token_hash "
+    "AND live.last_seen_at < now() - make_interval(secs => :touch))"
+)
+_SESSION_IDENTITY = text(
+    "WITH " + SESSION_CTES + " "
+    "SELECT user_id, organization_id, surname, first_name, patronymic, roles, organization_name FROM live"
+)
+
+
+def session_binds(token: str | None, idle_minutes: int, absolute_hours: int) -> dict[str, Any]:
+    return {
+        "h": _token_hash(token or ""),
+        "idle": int(idle_minutes),
+        "abs": int(absolute_hours),
+        "role": WEB_ROLE,
+        "touch": TOUCH_SECONDS,
+    }
+
+
 def session_identity(
     conn: Connection, token: str | None, idle_minutes: int = 30, absolute_hours: int = 12
 ) -> dict[str, Any] | None:
     """The identity of a live session, refreshing its idle timer when it is older than TOUCH_SECONDS (so a session
     may end up to that much before its idle timeout); None when ended, idle or too old. The user, the organisation
     and the certificate it began with must still be active."""
-    row = (
-        conn.execute(
-            text(
-                "WITH live AS (SELECT s.token_hash, s.last_seen_at, s.user_id, s.organization_id, u.surname, u.first_name, "
-                "u.patronymic, u.roles, o.name AS organization_name FROM sessions s "
-                "JOIN users u ON u.id = s.user_id AND u.organization_id = s.organization_id "
-                "JOIN organizations o ON o.id = s.organization_id "
-                "WHERE s.token_hash = :h AND s.ended_at IS NULL AND u.active AND o.active AND :role = ANY(u.roles) "
-                "AND (s.certificate_id IS NULL OR EXISTS (SELECT 1 FROM certificates c WHERE c.id = s.certificate_id "
-                "AND c.active)) "
-                "AND s.last_seen_at > now() - make_interval(mins => :idle) "
-                "AND s.created_at > now() - make_interval(hours => :abs)), "
-                "touched AS (UPDATE sessions t SET last_seen_at = now() FROM live WHERE t.token_hash = live.token_hash "
-                "AND live.last_seen_at < now() - make_interval(secs => :touch)) "
-                "SELECT user_id, organization_id, surname, first_name, patronymic, roles, organization_name FROM live"
-            ),
-            {
-                "h": _token_hash(token or ""),
-                "idle": idle_minutes,
-                "abs": absolute_hours,
-                "role": WEB_ROLE,
-                "touch": TOUCH_SECONDS,
-            },
-        )
-        .mappings()
-        .first()
-    )
+    row = conn.execute(_SESSION_IDENTITY, session_binds(token, idle_minutes, absolute_hours)).mappings().first()
     return dict(row) if row else None
 
 

@@ -18,10 +18,11 @@ def person_key(params: Mapping[str, Any]) -> str:
     return "|".join(P.fold(str(params.get(f) or "").strip()) for f in KEY_FIELDS)
 
 
-# The newest answer ФЕРЗЛ gave the organisation :org for :key within :seconds (none when :seconds is 0); part of
-# store.create_request's one statement.
+# The newest answer ФЕРЗЛ gave the organisation of the CTE `who` for :key within :seconds (none when :seconds is
+# 0); part of store.create_request's one statement.
 FRESH_SQL = (
-    "SELECT id, answer, answered_at, person_ref, changes_since FROM requests WHERE organization_id = :org "
+    "SELECT id, answer, answered_at, person_ref, changes_since FROM requests "
+    "WHERE organization_id = (SELECT organization_id FROM who) "
     "AND person_key = :key AND :seconds > 0 "
     "AND status = 'answered' AND reused_from IS NULL AND person_key IS NOT NULL "
     "AND answered_at > now() - make_interval(secs => :seconds) ORDER BY answered_at DESC LIMIT 1"

@@ -5,9 +5,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, text
+from sqlalchemy import Connection, RowMapping, TextClause, text
 
-from services.journal import changes, reuse
+from services.journal import changes, directory, reuse
 from shared import clock
 from shared import params as P
 from shared.domain import Outcome
@@ -43,26 +43,36 @@ def check_pair(conn: Connection, identity: Identity) -> None:
         )
 
 
-# One statement creates a request (one round trip, as a user waits on it): the pair check (no row unless the user
-# is of the organisation), the newest fresh answer of the same person (reuse.py), the row -- answered from that
-# answer, or «Отправлен» and, with :claim, claimed for its dispatch at once as claim_pending would -- and its history.
-_CREATE = text(
-    "WITH fresh AS (" + reuse.FRESH_SQL + "), "
-    "ins AS (INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search, "
-    "  person_key, status, answer, answered_at, dispatched_at, dispatch_count, reused_from, ferzl_answered_at, "
-    "  person_ref, changes_since) "
-    "  SELECT u.organization_id, u.id, :group, :line, :name, CAST(:params AS jsonb), :fio, :key, "
-    "  CASE WHEN f.id IS NULL THEN 'sent' ELSE 'answered' END, f.answer, "
-    "  CASE WHEN f.id IS NULL THEN NULL ELSE CAST(:now AS timestamptz) END, "
-    "  CASE WHEN f.id IS NOT NULL THEN CAST(:now AS timestamptz) WHEN :claim THEN now() END, "
-    "  CASE WHEN f.id IS NULL AND :claim THEN 1 ELSE 0 END, "
-    "  f.id, f.answered_at, f.person_ref, f.changes_since "
-    "  FROM users u LEFT JOIN fresh f ON true WHERE u.id = :user AND u.organization_id = :org "
-    "  RETURNING id, external_id, status, created_at, reused_from, params), "
-    "h AS (INSERT INTO request_history (request_id, event) SELECT ins.id, e.event FROM ins CROSS JOIN LATERAL "
-    "  unnest(CASE WHEN ins.status = 'sent' THEN ARRAY['created'] ELSE ARRAY['created', 'answered'] END) "
-    "  WITH ORDINALITY AS e(event, n) ORDER BY ins.id, e.n) "
-    "SELECT id, external_id, status, created_at, reused_from, params FROM ins"
+# One statement creates a request (one round trip, as a user waits on it): who acts (the CTE `who`: the pair of the
+# identity, or the live session of the user), the newest fresh answer of the same person (reuse.py), the row --
+# answered from that answer, or «Отправлен» and, with :claim, claimed for its dispatch at once as claim_pending
+# would -- and its history. No row when `who` is empty.
+def _create_sql(who: str) -> TextClause:
+    return text(
+        "WITH " + who + ", fresh AS (" + reuse.FRESH_SQL + "), "
+        "ins AS (INSERT INTO requests (organization_id, user_id, group_id, line_no, name, params, fio_search, "
+        "  person_key, status, answer, answered_at, dispatched_at, dispatch_count, reused_from, ferzl_answered_at, "
+        "  person_ref, changes_since) "
+        "  SELECT w.organization_id, w.user_id, :group, :line, :name, CAST(:params AS jsonb), :fio, :key, "
+        "  CASE WHEN f.id IS NULL THEN 'sent' ELSE 'answered' END, f.answer, "
+        "  CASE WHEN f.id IS NULL THEN NULL ELSE CAST(:now AS timestamptz) END, "
+        "  CASE WHEN f.id IS NOT NULL THEN CAST(:now AS timestamptz) WHEN :claim THEN now() END, "
+        "  CASE WHEN f.id IS NULL AND :claim THEN 1 ELSE 0 END, "
+        "  f.id, f.answered_at, f.person_ref, f.changes_since "
+        "  FROM who w LEFT JOIN fresh f ON true "
+        "  RETURNING id, external_id, status, created_at, reused_from, params), "
+        "h AS (INSERT INTO request_history (request_id, event) SELECT ins.id, e.event FROM ins CROSS JOIN LATERAL "
+        "  unnest(CASE WHEN ins.status = 'sent' THEN ARRAY['created'] ELSE ARRAY['created', 'answered'] END) "
+        "  WITH ORDINALITY AS e(event, n) ORDER BY ins.id, e.n) "
+        "SELECT id, external_id, status, created_at, reused_from, params FROM ins"
+    )
+
+
+_CREATE = _create_sql(
+    "who AS (SELECT id AS user_id, organization_id FROM users WHERE id = :user AND organization_id = :org)"
+)
+_CREATE_IN_SESSION = _create_sql(
+    directory.SESSION_CTES + ", who AS (SELECT user_id, organization_id FROM live WHERE user_id = :user)"
 )
 
 
@@ -78,13 +88,47 @@ def create_request(
     """A new request, «Отправлен»; answered at once from a fresh answer (services/journal/reuse.py) when
     `reuse_minutes` > 0 and this organisation has one for the same person. IdentityMismatch when the user is not
     of the organisation. With `claim`, a request left «Отправлен» is claimed for its dispatch at once and "work"
-    holds its work item ([] otherwise): the caller publishes it after the commit (Dispatcher.send_claimed)."""
+    holds its work item ([] otherwise): the caller publishes it after the commit (Dispatcher.dispatch_new)."""
+    binds = {"org": identity.organization_id, "user": identity.user_id}
+    created = _create(conn, _CREATE, binds, params, group_id, line_no, reuse_minutes, claim)
+    if created is None:
+        raise IdentityMismatch(
+            f"Пользователь {identity.user_id} не состоит в организации {identity.organization_id}: запрос не создан."
+        )
+    return created
+
+
+def create_request_in_session(
+    conn: Connection,
+    token: str,
+    idle_minutes: int,
+    absolute_hours: int,
+    user_id: int,
+    params: Mapping[str, Any],
+    reuse_minutes: float = 0,
+    claim: bool = False,
+) -> dict[str, Any] | None:
+    """create_request for the live session of this token (directory.session_identity's rules, its idle timer
+    refreshed likewise) when it is `user_id`'s, in the same statement; None, and nothing made, otherwise."""
+    binds = {**directory.session_binds(token, idle_minutes, absolute_hours), "user": int(user_id)}
+    return _create(conn, _CREATE_IN_SESSION, binds, params, None, None, reuse_minutes, claim)
+
+
+def _create(
+    conn: Connection,
+    statement: TextClause,
+    binds: dict[str, Any],
+    params: Mapping[str, Any],
+    group_id: int | None,
+    line_no: int | None,
+    reuse_minutes: float,
+    claim: bool,
+) -> dict[str, Any] | None:
     row = (
         conn.execute(
-            _CREATE,
+            statement,
             {
-                "org": identity.organization_id,
-                "user": identity.user_id,
+                **binds,
                 "group": group_id,
                 "line": line_no,
                 "name": params.get("name") or "",
@@ -100,9 +144,7 @@ def create_request(
         .first()
     )
     if row is None:
-        raise IdentityMismatch(
-            f"Пользователь {identity.user_id} не состоит в организации {identity.organization_id}: запрос не создан."
-        )
+        return None
     claimed = claim and row["status"] == SENT
     return {
         "id": row["id"],

@@ -113,7 +113,7 @@ def test_the_api_lookup_checks_the_session_in_the_call_that_creates_it(quiet_eng
     token = calls.start_session(quiet_engine, world["user"], world["org"], world["cert_id"])
     sent = []
     assert lookups.create_request_in_session(quiet_engine, token, 30, 12, world["user"] + 1, params) == {
-        "refused": "user"
+        "refused": "session"
     }
     created = lookups.create_request_in_session(
         quiet_engine, token, "30", "12", world["user"], params, 0, lambda conn, work: sent.append(work)

@@ -35,18 +35,22 @@ def create_request_in_session(
     reuse_minutes: float | str = 0,
     send: Send | None = None,
 ) -> dict[str, Any]:
-    """The JSON API's lookup in one call: the session checked as session_identity checks it, then the request
-    created for it as create_request does, on one connection. -> {"refused": "session"} when the session is not
-    live, {"refused": "user"} when it is not `user_id`'s (the user the call's CSRF token was signed for), else the
-    new request. The gateway thus need not wait for a session check before it asks for the request."""
+    """The JSON API's lookup in one call: the request created, in the statement that checks the session as
+    session_identity does, when that session is live and `user_id`'s (the user the call's CSRF token was signed
+    for); then sent as create_request's. -> the new request, or {"refused": "session"} and nothing made. The
+    gateway thus need not wait for a session check before it asks for the request."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        found = directory.session_identity(conn, token, int(idle_minutes), int(absolute_hours))
-        if found is None:
-            return {"refused": "session"}
-        if int(found["user_id"]) != int(user_id):
-            return {"refused": "user"}
-        identity = {"user_id": found["user_id"], "organization_id": found["organization_id"]}
-        return _create(conn, identity, params, reuse_minutes, send)
+        created = store.create_request_in_session(
+            conn,
+            token,
+            int(idle_minutes),
+            int(absolute_hours),
+            int(user_id),
+            params,
+            reuse_minutes=float(reuse_minutes or 0),
+            claim=send is not None,
+        )
+        return {"refused": "session"} if created is None else _sent(conn, created, send)
 
 
 def _create(
@@ -55,6 +59,10 @@ def _create(
     created = store.create_request(
         conn, store.Identity(identity), params, reuse_minutes=float(reuse_minutes or 0), claim=send is not None
     )
+    return _sent(conn, created, send)
+
+
+def _sent(conn: Connection, created: dict[str, Any], send: Send | None) -> dict[str, Any]:
     work = created.pop("work", [])
     if send is not None and work:
         send(conn, work)
