@@ -15,6 +15,7 @@ import contextlib
 import os
 import re
 import signal
+import threading
 
 from bench import sandbox
 
@@ -35,21 +36,43 @@ def names():
     return f"ozsp-bench{extra}", f"ozsp_bench{extra.replace('-', '_')}"
 
 
-@contextlib.contextmanager
-def stopped_by_signals(signals=(signal.SIGTERM, signal.SIGHUP)):
-    """These signals end the benchmark like Ctrl-C does: through its cleanup. A second one during the cleanup is
-    ignored, so the cleanup finishes."""
+class SignalStop:
+    """SIGTERM and SIGHUP end the benchmark as Ctrl-C does: a KeyboardInterrupt, then its cleanup. Python drops an
+    exception raised while the main thread runs a weakref callback or a __del__ ("Exception ignored in ..."), so
+    until the cleanup begins a watcher thread signals again every half second. During the cleanup these signals
+    are ignored, so the cleanup finishes."""
 
-    def stop(signum, frame):
-        for s in signals:
-            signal.signal(s, signal.SIG_IGN)
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+    AGAIN_SECONDS = 0.5
+
+    def __init__(self):
+        self.asked = threading.Event()
+        self.ending = threading.Event()
+        self.before = {}
+
+    def install(self):
+        self.before = {s: signal.signal(s, self._stop) for s in self.SIGNALS}
+
+    def _stop(self, signum, frame):
+        if self.ending.is_set():
+            return
+        if not self.asked.is_set():
+            self.asked.set()
+            threading.Thread(target=self._insist, args=(signum,), name="bench-stop", daemon=True).start()
         raise KeyboardInterrupt(f"signal {signum}")
 
-    before = {s: signal.signal(s, stop) for s in signals}
-    try:
-        yield
-    finally:
-        for s, handler in before.items():
+    def _insist(self, signum):
+        while not self.ending.wait(self.AGAIN_SECONDS):
+            os.kill(os.getpid(), signum)
+
+    def cleaning(self):
+        """The cleanup begins: from here on these signals are ignored."""
+        self.ending.set()
+        for s in self.SIGNALS:
+            signal.signal(s, signal.SIG_IGN)
+
+    def restore(self):
+        for s, handler in self.before.items():
             signal.signal(s, handler)
 
 
@@ -59,11 +82,19 @@ class Resources(contextlib.ExitStack):
     def __init__(self, settings=None):
         super().__init__()
         self.settings = settings or sandbox.base_settings()
+        self.signals = SignalStop()
 
     def __enter__(self):
         super().__enter__()
-        self.enter_context(stopped_by_signals())
+        self.signals.install()
         return self
+
+    def __exit__(self, *exc_info):
+        self.signals.cleaning()
+        try:
+            return super().__exit__(*exc_info)
+        finally:
+            self.signals.restore()
 
     def vhost(self):
         """A fresh vhost of the local RabbitMQ; -> its AMQP URI."""
