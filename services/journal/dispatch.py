@@ -57,6 +57,7 @@ class Dispatcher:
             self._failed(exc)
             try:
                 store.unclaim(conn, [item["request_id"] for item in work])
+                conn.commit()  # the caller's connection may be transactional (calls.subsystems): not rolled back
             except Exception:
                 log.warning("new requests not given back after a failed publish; they go out when their lease ends")
         else:

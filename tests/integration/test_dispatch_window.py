@@ -347,6 +347,24 @@ def test_a_failed_publish_of_a_new_request_leaves_it_to_the_sweeping_dispatch(db
     assert [i["request_id"] for c in publish.chunks for i in c] == [created["id"]]
 
 
+def test_a_failed_publish_is_given_back_on_a_connection_that_is_not_in_autocommit(db):
+    """The public API's path: the request is created claimed in a transaction of its own (with the idempotency
+    key), committed; the give-back after a failed publish is committed too, not rolled back when the connection
+    goes back to the pool."""
+    dispatch = Dispatcher(from_nameko({"CHUNK_SIZE": 10, "DISPATCH_LEASE_SECONDS": LEASE, "DISPATCH_WINDOW": 100}))
+
+    def broken(body, routing_key=None):
+        raise ValueError("not a broker error")
+
+    with db.connect() as conn:
+        with conn.begin():
+            created = store.create_request(conn, ME, params(902), claim=True)
+        dispatch.dispatch_new(conn, broken, created["work"])
+    with db.connect() as conn:
+        row = conn.execute(text("SELECT dispatched_at FROM requests WHERE id = :i"), {"i": created["id"]}).scalar()
+    assert row is None
+
+
 def test_answers_refill_the_window_only_when_a_dispatch_left_requests_pending(db):
     """Dispatcher.refill (after each answers message): a dispatch that claimed everything pending leaves nothing
     to refill with, so the answers of individual requests cost no claim; a full window does."""
