@@ -15,16 +15,6 @@ from services.gateway.web.responses import json_response
 from services.gateway.web.started import Started
 
 
-class _Done:
-    """A reply already taken, for the path that asks the session after ФЛК answered."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def result(self) -> Any:
-        return self.value
-
-
 class RequestsApiMixin(ApiBase):
     """Needs: needs.ApiNeeds."""
 
@@ -44,6 +34,7 @@ class RequestsApiMixin(ApiBase):
         if claimed is None:
             self.ask_identity_early(request)
         body = self._body_checking(request)
+        checked = None
         if claimed is not None and not isinstance(body, ApiError) and body[1] is not None:
             checked = body[1].result()
             if checked["ok"]:
@@ -56,12 +47,12 @@ class RequestsApiMixin(ApiBase):
                 )
                 if not created.get("refused"):
                     return self._created(created, checked)
-            body = (body[0], _Done(checked))  # refused: the session check below says why (401, 403), as always
-        identity = writer(self, request)
+        identity = writer(self, request)  # refused above too: the session check says why (401, 403), as always
         if isinstance(body, ApiError):
             raise body
         fields, checking = body
-        checked = checking.result() if checking is not None else self.flk.check_request(fields)
+        if checked is None:
+            checked = checking.result() if checking is not None else self.flk.check_request(fields)
         if not checked["ok"]:
             raise ApiError(422, "flk", messages.FLK_FAILED, errors=checked["errors"])
         return self._created(self.journal.create_request(identity, checked["normalized"]), checked)

@@ -50,7 +50,7 @@ def create_request_in_session(
             reuse_minutes=float(reuse_minutes or 0),
             claim=send is not None,
         )
-        return {"refused": "session"} if created is None else _sent(conn, created, send)
+        return {"refused": "session"} if created is None else sent_claimed(conn, created, send)
 
 
 def _create(
@@ -59,10 +59,11 @@ def _create(
     created = store.create_request(
         conn, store.Identity(identity), params, reuse_minutes=float(reuse_minutes or 0), claim=send is not None
     )
-    return _sent(conn, created, send)
+    return sent_claimed(conn, created, send)
 
 
-def _sent(conn: Connection, created: dict[str, Any], send: Send | None) -> dict[str, Any]:
+def sent_claimed(conn: Connection, created: dict[str, Any], send: Send | None) -> dict[str, Any]:
+    """`created` without its \"work\", that work published through send(conn, work) once committed."""
     work = created.pop("work", [])
     if send is not None and work:
         send(conn, work)
@@ -76,7 +77,11 @@ def get_request(engine: Engine, identity: Mapping[str, Any], request_id: int | s
 
 def get_requests(engine: Engine, identity: Mapping[str, Any], request_ids: Sequence[int | str]) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        return store.get_cards(conn, store.Identity(identity), [int(i) for i in request_ids][:MAX_CARDS])
+        return store.get_cards(conn, store.Identity(identity), _ids(request_ids))
+
+
+def _ids(request_ids: Sequence[int | str]) -> list[int]:
+    return [int(i) for i in request_ids][:MAX_CARDS]
 
 
 def get_requests_in_session(
@@ -89,8 +94,7 @@ def get_requests_in_session(
         found = directory.session_identity(conn, token, int(idle_minutes), int(absolute_hours))
         if found is None:
             return None
-        cards = store.get_cards(conn, store.Identity(found), [int(i) for i in request_ids][:MAX_CARDS])
-        return {"session": found, "cards": cards}
+        return {"session": found, "cards": store.get_cards(conn, store.Identity(found), _ids(request_ids))}
 
 
 def list_requests(

@@ -3,9 +3,10 @@
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from services.journal import subsystems
+from services.journal.calls import requests
 
 
 def subsystem_call(
@@ -30,7 +31,7 @@ def create_request_once(
     params: dict[str, Any],
     key: str,
     reuse_minutes: float,
-    send: Callable[[Connection, list[dict[str, Any]]], None] | None = None,
+    send: requests.Send | None = None,
 ) -> dict[str, Any]:
     """admitted: what subsystem_call returned for this call. A new request still «Отправлен» is claimed at its
     creation and goes out at once through send(conn, work), as the web form's (calls.requests.create_request)."""
@@ -45,10 +46,7 @@ def create_request_once(
                 reuse_minutes,
                 claim=send is not None,
             )
-        work = created.pop("work", [])
-        if send is not None and work:
-            send(conn, work)
-    return created
+        return requests.sent_claimed(conn, created, send)
 
 
 def subsystem_events(engine: Engine, kind: str, ids: list[int]) -> list[dict[str, Any]]:
